@@ -1,0 +1,1 @@
+"""Attacks: pure ``Sample -> Sample`` transforms (corruptions, typography, PGD, swaps)."""

@@ -1,0 +1,41 @@
+"""The attack contract: a pure, deterministic ``Sample -> Sample`` transform.
+
+Pure so that an attacked sample is fully determined by (attack spec, sample), which is what
+the cache key hashes; deterministic so a resumed run reproduces the exact same inputs.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from vlmtrust.core.records import Sample
+from vlmtrust.core.spec import Params, Spec, validate_params
+
+
+class NoParams(Params):
+    pass
+
+
+class Attack(ABC):
+    Params: ClassVar[type[Params]] = NoParams
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = Spec(name=spec.name, params=validate_params(self.Params, spec).model_dump())
+        self.params = validate_params(self.Params, self.spec)
+
+    @abstractmethod
+    def apply(self, sample: Sample) -> Sample: ...
+
+
+class Identity(Attack):
+    """The clean condition every attacked condition is compared with."""
+
+    def apply(self, sample: Sample) -> Sample:
+        return sample
+
+
+def build_attack(spec: Spec) -> Attack:
+    from vlmtrust.plugins import ATTACKS
+
+    return ATTACKS.get(spec.name)(spec)

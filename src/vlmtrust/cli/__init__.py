@@ -1,0 +1,1 @@
+"""The command line: thin Typer commands, no logic beyond argument parsing."""

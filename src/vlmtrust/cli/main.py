@@ -1,0 +1,150 @@
+"""``vlmtrust``: scan, list, report, demo."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from vlmtrust.cli.errors import user_errors
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Scan vision-language models for trustworthiness problems, mitigate, and re-measure.",
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks for errors")] = False,
+) -> None:
+    ctx.obj = {"debug": debug}
+
+
+class OnBadData(StrEnum):
+    skip = "skip"
+    fail = "fail"
+
+
+class ReportFormat(StrEnum):
+    json = "json"
+    md = "md"
+
+
+@app.command()
+@user_errors
+def scan(
+    model: Annotated[str, typer.Option(help="hf:/path/to/checkpoint (zoo: and openai: to come)")],
+    out: Annotated[Path, typer.Option(help="run directory; re-using it resumes the scan")],
+    suite: Annotated[
+        str | None, typer.Option(help="comma-separated pillars or task names")
+    ] = None,
+    task: Annotated[
+        list[str] | None, typer.Option(help="a task with parameters, name:key=value,... (repeat)")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="your dataset: image folder + labels, or HF save_to_disk")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="at most N samples per task")] = None,
+    seed: Annotated[int, typer.Option(help="seed for generated data and attacks")] = 0,
+    batch_size: Annotated[int, typer.Option(min=1, help="samples per model call")] = 32,
+    on_bad_data: Annotated[
+        OnBadData, typer.Option(help="skip unreadable images (listing them) or fail")
+    ] = OnBadData.fail,
+    mitigate: Annotated[
+        str | None, typer.Option(help="comma-separated mitigation variants; a+b composes")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
+) -> None:
+    """Scan a model; results go to OUT/results.sqlite and survive interruption."""
+    from vlmtrust.core.config import RunConfig
+    from vlmtrust.runner import run
+    from vlmtrust.tasks.suite import suite_specs
+
+    config = RunConfig(
+        model=model,
+        tasks=suite_specs(suite, task or ()),
+        mitigations=tuple(m for m in (mitigate or "").split(",") if m),
+        out=out,
+        data=data,
+        limit=limit,
+        seed=seed,
+        batch_size=batch_size,
+        on_bad_data=on_bad_data.value,
+        show_progress=not quiet,
+    )
+    summary = run(config)
+    console = Console(stderr=True, quiet=quiet)
+    console.print(
+        f"reused {summary.reused} of {summary.planned} results, ran {summary.executed} "
+        f"({summary.model_calls} model calls); results in {summary.out / 'results.sqlite'}"
+    )
+    from vlmtrust.report.console import metric_table
+
+    console.print(metric_table(summary.metrics))
+
+
+@app.command("list")
+@user_errors
+def list_plugins() -> None:
+    """Every model kind, task, attack, mitigation and metric, one line each."""
+    from vlmtrust.plugins import ATTACKS, METRICS, MITIGATIONS, MODELS, TASKS
+
+    console = Console()
+    for title, registry in [
+        ("models", MODELS),
+        ("tasks", TASKS),
+        ("attacks", ATTACKS),
+        ("mitigations", MITIGATIONS),
+        ("metrics", METRICS),
+    ]:
+        console.print(f"[bold]{title}[/]")
+        entries = registry.entries()
+        if not entries:
+            console.print("  (none yet)")
+        for entry in entries:
+            console.print(f"  {entry.name:<28} {entry.description}", highlight=False)
+
+
+@app.command()
+@user_errors
+def report(
+    run_dirs: Annotated[list[Path], typer.Argument(help="run directories written by scan")],
+    format: Annotated[ReportFormat, typer.Option(help="json or md")] = ReportFormat.md,
+    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+) -> None:
+    """Write a report from one or more run directories (reads only their stores)."""
+    from vlmtrust.report.rows import load_runs
+    from vlmtrust.report.text import to_json, to_markdown
+
+    runs = load_runs(run_dirs)
+    text = to_json(runs) if format is ReportFormat.json else to_markdown(runs)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from vlmtrust.report.write import write_atomically
+
+    write_atomically(out, text)
+    typer.echo(f"report written to {out}")
+
+
+@app.command()
+@user_errors
+def demo(
+    out: Annotated[Path, typer.Option(help="run directory")] = Path("runs/demo"),
+    limit: Annotated[int | None, typer.Option(min=1, help="fewer samples, quicker")] = None,
+) -> None:
+    """Scan the embedded default model on the world generator and write a report."""
+    from vlmtrust.demo import run_demo
+
+    report_path = run_demo(out, limit=limit)
+    typer.echo(f"report written to {report_path}")
+
+
+def main() -> None:
+    app(prog_name="vlmtrust")

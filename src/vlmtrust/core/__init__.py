@@ -1,0 +1,1 @@
+"""Core contracts: records, capabilities, registry, specs, config and errors."""

@@ -1,0 +1,28 @@
+"""The one immutable run configuration passed to ``run()``; there is no global config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vlmtrust.core.spec import Spec
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = Field(description="model spec, e.g. hf:/path/to/clip or zoo:clip")
+    tasks: tuple[Spec, ...]
+    mitigations: tuple[str, ...] = Field(
+        default=(), description="variants to scan besides the baseline; 'a+b' composes"
+    )
+    out: Path
+    data: Path | None = None
+    limit: int | None = Field(default=None, ge=1)
+    seed: int = 0
+    batch_size: int = Field(default=32, ge=1)
+    on_bad_data: Literal["skip", "fail"] = "fail"
+    executor: Spec = Spec(name="local")
+    show_progress: bool = True

@@ -1,0 +1,118 @@
+"""The records every part exchanges. All frozen: a stored result can never change under you."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Literal
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from vlmtrust.core.spec import canonical_json, sha256_hex
+
+LabelValue = str | int | float | bool
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sample(Record):
+    """One input: an encoded image (PNG/JPEG bytes) and/or a prompt, with labels and groups.
+
+    The image travels as encoded bytes so a sample is cheap to hash, pickle and ship to a
+    worker; ``source`` records where it came from (a path, or ``world:<seed>:<index>``).
+    """
+
+    id: str
+    image: bytes | None = None
+    prompt: str | None = None
+    labels: dict[str, LabelValue] = {}
+    groups: dict[str, str] = {}
+    source: str | None = None
+
+    def content_hash(self) -> str:
+        """Hash of everything a model sees or a task scores; ``source`` is provenance only."""
+        meta = canonical_json(
+            {"id": self.id, "prompt": self.prompt, "labels": self.labels, "groups": self.groups}
+        )
+        return sha256_hex(meta, self.image or b"")
+
+    def load_image(self) -> Image.Image:
+        """Decode the image as RGB; callers that need one check ``image`` first."""
+        if self.image is None:
+            raise ValueError(f"sample {self.id} has no image")
+        with Image.open(io.BytesIO(self.image)) as img:
+            return img.convert("RGB")
+
+    def with_image(self, image: Image.Image) -> Sample:
+        """A copy carrying a new image, PNG-encoded (lossless, deterministic bytes)."""
+        return self.model_copy(update={"image": encode_png(image)})
+
+
+def encode_png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+class Response(Record):
+    """What a model returned for one sample: generated text and/or class scores."""
+
+    sample_id: str
+    text: str | None = None
+    prediction: str | None = None
+    probabilities: dict[str, float] = {}
+
+
+class Score(Record):
+    """One judgement of one sample. ``unscorable`` is never counted as a pass or a fail."""
+
+    sample_id: str
+    metric: str
+    value: float | None = None
+    label: str | None = None
+    unscorable: bool = False
+    reason: str | None = None
+    details: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _state_is_consistent(self) -> Score:
+        if self.unscorable:
+            if self.value is not None or not self.reason:
+                raise ValueError("an unscorable Score has no value and must give a reason")
+        elif self.value is None:
+            raise ValueError("a scorable Score needs a value (or set unscorable with a reason)")
+        return self
+
+    @classmethod
+    def cannot_score(cls, sample_id: str, metric: str, reason: str) -> Score:
+        return cls(sample_id=sample_id, metric=metric, unscorable=True, reason=reason)
+
+
+class MetricRow(Record):
+    """The unit every consumer exchanges: one metric for one task/attack/mitigation/model.
+
+    Keep the field names stable; other tools parse these rows.
+    """
+
+    task: str
+    attack: str
+    mitigation: str
+    metric: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    model: str
+    details: dict[str, Any] = {}
+
+
+class Finding(Record):
+    """A human-level conclusion drawn from metric rows, e.g. 'accuracy drops 40% under blur'."""
+
+    pillar: Literal["privacy", "fairness", "robustness", "safety"]
+    task: str
+    severity: Literal["info", "low", "medium", "high"]
+    summary: str
+    evidence: tuple[MetricRow, ...] = ()

@@ -1,0 +1,94 @@
+"""One generic registry for every plugin kind (tasks, attacks, mitigations, metrics, models).
+
+Entries are lazy ``module:attr`` strings, so listing plugins imports nothing heavy; third parties
+add plugins through Python entry points (group ``vlmtrust.<kind>``) without forking.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Generic, TypeVar, cast
+
+from vlmtrust.core.errors import RegistryError
+
+T = TypeVar("T")
+
+
+@dataclass
+class Entry(Generic[T]):
+    name: str
+    description: str
+    target: T | str
+    origin: str = "builtin"
+
+    def resolve(self) -> T:
+        """Import a lazy ``module:attr`` target once and keep it."""
+        if isinstance(self.target, str):
+            module_name, _, attr = self.target.partition(":")
+            try:
+                obj = getattr(importlib.import_module(module_name), attr)
+            except (ImportError, AttributeError) as err:
+                raise RegistryError(
+                    f"plugin {self.name} points at {self.target}, which cannot be imported: {err}",
+                    "install the package that provides it or fix its entry point",
+                ) from err
+            self.target = obj
+        return cast(T, self.target)
+
+
+class Registry(Generic[T]):
+    """Name -> plugin. A duplicate name is an error, never a silent override."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry[T]] = {}
+        self._entry_points_loaded = False
+
+    def add(self, name: str, target: T | str, description: str, origin: str = "builtin") -> None:
+        if name in self._entries:
+            raise RegistryError(
+                f"duplicate {self.kind} name {name!r} ({origin} vs {self._entries[name].origin})",
+                "rename one of the plugins",
+            )
+        self._entries[name] = Entry(name, description, target, origin)
+
+    def register(self, name: str, description: str) -> Callable[[T], T]:
+        """Decorator form of :meth:`add`."""
+
+        def wrap(obj: T) -> T:
+            self.add(name, obj, description)
+            return obj
+
+        return wrap
+
+    def get(self, name: str) -> T:
+        return self.entry(name).resolve()
+
+    def entry(self, name: str) -> Entry[T]:
+        self._load_entry_points()
+        try:
+            return self._entries[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, self._entries, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else "run `vlmtrust list`"
+            raise RegistryError(f"unknown {self.kind} {name!r}", hint) from None
+
+    def __contains__(self, name: object) -> bool:
+        self._load_entry_points()
+        return name in self._entries
+
+    def entries(self) -> list[Entry[T]]:
+        self._load_entry_points()
+        return [self._entries[k] for k in sorted(self._entries)]
+
+    def _load_entry_points(self) -> None:
+        if self._entry_points_loaded:
+            return
+        self._entry_points_loaded = True
+        for ep in entry_points(group=f"vlmtrust.{self.kind}"):
+            dist = ep.dist.name if ep.dist else "unknown"
+            self.add(ep.name, ep.value, f"(from {dist})", origin=f"entry point of {dist}")

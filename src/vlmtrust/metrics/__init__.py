@@ -1,0 +1,1 @@
+"""Aggregation: rates with Wilson intervals, differences, per-group metrics."""

@@ -1,0 +1,79 @@
+"""Rates with their sample count and a 95% interval; unscorable judgements are left out.
+
+Wilson intervals (not the normal approximation) because zoo rates sit near 0 and 1, where the
+normal interval collapses to a point or leaves [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy.stats import binomtest
+
+from vlmtrust.core.records import Score
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with its 95% interval, the n it rests on, and what was left out."""
+
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    n_unscorable: int = 0
+
+    def separates_from(self, other: Estimate) -> bool:
+        """True when the two 95% intervals do not overlap."""
+        if None in (self.ci_low, self.ci_high, other.ci_low, other.ci_high):
+            return False
+        assert self.ci_low is not None and self.ci_high is not None
+        assert other.ci_low is not None and other.ci_high is not None
+        return self.ci_low > other.ci_high or other.ci_low > self.ci_high
+
+
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """Wilson score 95% interval for a binomial proportion."""
+    ci = binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def rate(scores: Sequence[Score]) -> Estimate:
+    """Share of scorable scores with value 1 (values must be 0 or 1)."""
+    scorable = [s for s in scores if not s.unscorable]
+    skipped = len(scores) - len(scorable)
+    if not scorable:
+        return Estimate(None, None, None, 0, skipped)
+    hits = 0
+    for s in scorable:
+        if s.value not in (0.0, 1.0):
+            raise ValueError(f"rate() needs 0/1 scores, got {s.value} for {s.sample_id}")
+        hits += int(s.value == 1.0)
+    low, high = wilson(hits, len(scorable))
+    return Estimate(hits / len(scorable), low, high, len(scorable), skipped)
+
+
+def accuracy(scores: Sequence[Score]) -> Estimate:
+    """Share judged correct."""
+    return rate(scores)
+
+
+def difference(a: Estimate, b: Estimate) -> Estimate:
+    """a - b for two proportions with Newcombe's hybrid score interval (method 10), built from
+    the two Wilson intervals. Treats the samples as independent, which for paired clean/attacked
+    samples makes the interval conservative (wider), never falsely narrow."""
+    if a.value is None or b.value is None:
+        return Estimate(None, None, None, min(a.n, b.n), a.n_unscorable + b.n_unscorable)
+    assert a.ci_low is not None and a.ci_high is not None
+    assert b.ci_low is not None and b.ci_high is not None
+    diff = a.value - b.value
+    low = diff - math.sqrt((a.value - a.ci_low) ** 2 + (b.ci_high - b.value) ** 2)
+    high = diff + math.sqrt((a.ci_high - a.value) ** 2 + (b.value - b.ci_low) ** 2)
+    return Estimate(diff, max(-1.0, low), min(1.0, high), min(a.n, b.n))
+
+
+def accuracy_drop(clean: Sequence[Score], attacked: Sequence[Score]) -> Estimate:
+    """Clean accuracy minus attacked accuracy: how much the attack costs."""
+    return difference(accuracy(clean), accuracy(attacked))

@@ -1,0 +1,1 @@
+"""Mitigations: wrappers (Model -> Model) and trainers (base model + data -> new model)."""

@@ -1,0 +1,1 @@
+"""Model adapters: ``zoo:`` (embedded), ``hf:`` (local transformers checkpoint), ``openai:``."""

@@ -1,0 +1,69 @@
+"""Model handles and the adapter base class.
+
+A ``ModelHandle`` is what the runner plans with: cheap to build (reads configs, hashes weights,
+never loads them), picklable so it can be shipped to a worker, and it knows the model's
+capabilities up front so a wrong model fails before any work starts. ``load()`` does the heavy part.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from vlmtrust.core.errors import ConfigError
+
+
+class ModelHandle(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spec: str
+    kind: str
+    name: str
+    fingerprint: str
+    capabilities: frozenset[str]
+    options: dict[str, Any] = {}
+
+    def load(self) -> ModelAdapter:
+        from vlmtrust.plugins import MODELS
+
+        return MODELS.get(self.kind).load(self)
+
+
+class ModelKind(ABC):
+    """One registry entry per spec scheme (``hf``, ``zoo``, ``openai``)."""
+
+    @classmethod
+    @abstractmethod
+    def resolve(cls, target: str) -> ModelHandle:
+        """Validate ``target`` (the part after ``scheme:``) and describe the model, cheaply."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, handle: ModelHandle) -> ModelAdapter:
+        """Load the weights / open the connection."""
+
+
+class ModelAdapter:
+    """Base for loaded models: counts calls so tests and summaries can prove cache hits."""
+
+    def __init__(self, handle: ModelHandle) -> None:
+        self.handle = handle
+        self.calls = 0
+
+    def _count(self, n: int = 1) -> None:
+        self.calls += n
+
+
+def resolve_model(spec: str) -> ModelHandle:
+    """``scheme:target`` -> handle, with a one-line error for an unknown scheme."""
+    from vlmtrust.plugins import MODELS
+
+    scheme, sep, target = spec.partition(":")
+    if not sep or not target:
+        raise ConfigError(
+            f"model spec {spec!r} has no scheme",
+            "write hf:/path/to/checkpoint, zoo:NAME or openai:URL#MODEL",
+        )
+    return MODELS.get(scheme).resolve(target)

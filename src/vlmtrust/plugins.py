@@ -1,0 +1,58 @@
+"""The registries of every plugin kind, filled with lazy ``module:attr`` entries.
+
+Nothing heavy is imported here: ``vlmtrust list`` stays fast and a task that is never used
+never imports its dependencies.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vlmtrust.core.registry import Registry
+
+if TYPE_CHECKING:
+    from vlmtrust.attacks.base import Attack
+    from vlmtrust.models.base import ModelKind
+    from vlmtrust.tasks.base import Task
+
+MODELS: Registry[type[ModelKind]] = Registry("models")
+TASKS: Registry[type[Task]] = Registry("tasks")
+ATTACKS: Registry[type[Attack]] = Registry("attacks")
+MITIGATIONS: Registry[Any] = Registry("mitigations")
+METRICS: Registry[Any] = Registry("metrics")
+
+MODELS.add(
+    "hf",
+    "vlmtrust.models.hf:HFModelKind",
+    "a local transformers CLIP or SigLIP checkpoint: hf:/path/to/dir",
+)
+
+TASKS.add(
+    "robustness.zero_shot",
+    "vlmtrust.tasks.robustness.zero_shot:ZeroShot",
+    "zero-shot classification accuracy, clean and under corruptions (noise, blur, JPEG, contrast)",
+)
+
+ATTACKS.add("none", "vlmtrust.attacks.base:Identity", "no attack: the clean sample")
+for _name, _what in [
+    ("gaussian_noise", "additive Gaussian pixel noise"),
+    ("gaussian_blur", "Gaussian blur"),
+    ("jpeg", "JPEG re-compression artefacts"),
+    ("contrast", "reduced contrast"),
+]:
+    ATTACKS.add(
+        f"corruption.{_name}",
+        f"vlmtrust.attacks.corruptions:{''.join(p.title() for p in _name.split('_'))}",
+        f"{_what} at severity 1-5 (ImageNet-C style)",
+    )
+
+METRICS.add(
+    "accuracy",
+    "vlmtrust.metrics.rates:accuracy",
+    "share of scorable samples judged correct, with a Wilson 95% interval",
+)
+METRICS.add(
+    "accuracy_drop",
+    "vlmtrust.metrics.rates:accuracy_drop",
+    "clean accuracy minus accuracy under an attack, with a Newcombe 95% interval",
+)

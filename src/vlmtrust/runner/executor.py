@@ -1,0 +1,109 @@
+"""Executors run work units: a batch of samples plus everything needed to score them.
+
+A unit is self-contained and picklable (model handle, specs, samples), so any executor can ship
+it to a worker: the local one runs it in-process, a Ray one (later) in a remote actor. Workers
+keep loaded models in a cache keyed by fingerprint, so a model loads once per worker, and only
+when there is work for it: a fully cached re-run never loads a model at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.records import Sample, Score
+from vlmtrust.core.spec import Spec
+from vlmtrust.models.base import ModelHandle
+
+
+class WorkUnit(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: ModelHandle
+    task: Spec
+    attack: Spec
+    mitigations: tuple[Spec, ...]
+    samples: tuple[Sample, ...]
+    keys: tuple[str, ...]
+
+
+class UnitResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    keys: tuple[str, ...]
+    scores: tuple[tuple[Score, ...], ...]
+    model_calls: int
+
+
+class Executor(Protocol):
+    def run(self, units: Sequence[WorkUnit]) -> Iterator[UnitResult]:
+        """Yield one result per unit as units finish (any order)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ModelCache:
+    """Loaded (and wrapped) models of one worker, keyed by fingerprint and mitigations."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, str], Any] = {}
+
+    def get(self, handle: ModelHandle, mitigations: Sequence[Spec]) -> Any:
+        from vlmtrust.mitigations.base import build_mitigation
+
+        key = (handle.fingerprint, "+".join(m.canonical() for m in mitigations))
+        if key not in self._models:
+            model = handle.load()
+            for spec in mitigations:
+                model = build_mitigation(spec).wrap(model)
+            self._models[key] = model
+        return self._models[key]
+
+
+def execute_unit(unit: WorkUnit, cache: ModelCache) -> UnitResult:
+    """Attack the samples, score them with the (mitigated) model, count the model calls."""
+    from vlmtrust.attacks.base import build_attack
+    from vlmtrust.tasks.base import build_task
+
+    model = cache.get(unit.model, unit.mitigations)
+    attack = build_attack(unit.attack)
+    attacked = [attack.apply(s) for s in unit.samples]
+    before = _calls(model)
+    scores = build_task(unit.task).score(model, attacked)
+    if len(scores) != len(unit.samples):
+        raise RuntimeError(
+            f"task {unit.task.name} returned {len(scores)} results for {len(unit.samples)} samples"
+        )
+    return UnitResult(
+        keys=unit.keys,
+        scores=tuple(tuple(s) for s in scores),
+        model_calls=_calls(model) - before,
+    )
+
+
+def _calls(model: Any) -> int:
+    return int(getattr(model, "calls", 0))
+
+
+class LocalExecutor:
+    """Runs units one after another in this process."""
+
+    def __init__(self) -> None:
+        self._cache = ModelCache()
+
+    def run(self, units: Sequence[WorkUnit]) -> Iterator[UnitResult]:
+        for unit in units:
+            yield execute_unit(unit, self._cache)
+
+    def close(self) -> None:
+        self._cache = ModelCache()
+
+
+def build_executor(spec: Spec) -> Executor:
+    if spec.name == "local":
+        return LocalExecutor()
+    raise ConfigError(f"unknown executor {spec.name!r}", "use --executor local")

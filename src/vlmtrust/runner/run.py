@@ -1,0 +1,238 @@
+"""``run(config)``: the whole scan. Everything that can be wrong with the input is checked before
+the results store is opened, so a bad input never leaves a half-written run directory."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from vlmtrust.attacks.base import Attack, build_attack
+from vlmtrust.core.capabilities import check_capabilities
+from vlmtrust.core.config import RunConfig
+from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.models.base import ModelHandle, resolve_model
+from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
+from vlmtrust.runner.keys import result_key
+from vlmtrust.runner.progress import scan_progress
+from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredResult
+from vlmtrust.tasks.base import DataContext, Task, build_task
+
+BASELINE = "none"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One condition of one task: a mitigation variant x an attack, over the task's samples."""
+
+    task: Task
+    variant: tuple[Spec, ...]
+    attack: Attack
+    samples: tuple[Sample, ...]
+    keys: tuple[str, ...]
+
+    @property
+    def variant_label(self) -> str:
+        return "+".join(m.label() for m in self.variant) or BASELINE
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    out: Path
+    planned: int
+    reused: int
+    executed: int
+    model_calls: int
+    metrics: list[MetricRow] = field(default_factory=list)
+    skipped_data: list[str] = field(default_factory=list)
+
+
+def run(config: RunConfig, console: Console | None = None) -> RunSummary:
+    console = console or Console(stderr=True, quiet=not config.show_progress)
+    handle = resolve_model(config.model)
+    tasks = [build_task(spec) for spec in config.tasks]
+    if not tasks:
+        raise ConfigError("no tasks to run", "pass --suite with at least one task or pillar")
+    for task in tasks:
+        check_capabilities(handle.name, handle.capabilities, task.requires, task.spec.name)
+    variants = [(), *(_parse_variant(v) for v in config.mitigations)]
+    dataset, skipped = _load_dataset(config, console)
+    ctx = DataContext(dataset=dataset, seed=config.seed, limit=config.limit)
+    cells = _plan(tasks, variants, ctx, handle)
+
+    run_id = uuid.uuid4().hex[:12]
+    with ResultStore.in_dir(config.out) as store:
+        store.start_run(run_id, _header(config, handle, cells))
+        status = "failed"
+        try:
+            all_keys = [k for cell in cells for k in cell.keys]
+            stored = store.stored_keys(all_keys)
+            units = _units(cells, stored, handle, config.batch_size)
+            todo = sum(len(u.keys) for u in units)
+            console.print(
+                f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
+                f"running {todo}"
+            )
+            calls = _execute(units, store, config, todo, console)
+            metrics = _aggregate(cells, store, handle)
+            store.replace_metrics(metrics)
+            status = "complete"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            summary = {"planned": len(all_keys), "executed": store.count_results()}
+            store.finish_run(run_id, status, summary)
+    return RunSummary(
+        run_id=run_id,
+        out=config.out,
+        planned=len(all_keys),
+        reused=len(all_keys) - todo,
+        executed=todo,
+        model_calls=calls,
+        metrics=metrics,
+        skipped_data=skipped,
+    )
+
+
+def _parse_variant(text: str) -> tuple[Spec, ...]:
+    from vlmtrust.mitigations.base import build_mitigation
+
+    specs = tuple(parse_spec(part) for part in text.split("+"))
+    return tuple(build_mitigation(s).spec for s in specs)
+
+
+def _load_dataset(
+    config: RunConfig, console: Console
+) -> tuple[tuple[Sample, ...] | None, list[str]]:
+    if config.data is None:
+        return None, []
+    from vlmtrust.data import load_data
+
+    loaded = load_data(config.data, on_bad=config.on_bad_data, limit=config.limit)
+    for bad in loaded.skipped:
+        console.print(f"[yellow]skipped[/] {bad.path}: {bad.reason}")
+    if not loaded.samples:
+        raise DataError(f"no usable samples in {config.data}", "check the dataset's images")
+    return tuple(loaded.samples), [f"{b.path}: {b.reason}" for b in loaded.skipped]
+
+
+def _plan(
+    tasks: Sequence[Task],
+    variants: Sequence[tuple[Spec, ...]],
+    ctx: DataContext,
+    handle: ModelHandle,
+) -> list[Cell]:
+    cells: list[Cell] = []
+    for task in tasks:
+        samples = tuple(task.samples(ctx))
+        if not samples:
+            raise DataError(f"task {task.spec.name} has no samples", "check --data and --limit")
+        ids = [s.id for s in samples]
+        if len(set(ids)) != len(ids):
+            raise DataError(
+                f"task {task.spec.name} has duplicate sample ids", "give every sample a unique id"
+            )
+        resolved = task.resolve(samples)
+        attacks = [build_attack(spec) for spec in resolved.conditions()]
+        for variant in variants:
+            for attack in attacks:
+                keys = tuple(
+                    result_key(resolved.spec, attack.spec, variant, s, handle.fingerprint)
+                    for s in samples
+                )
+                cells.append(Cell(resolved, variant, attack, samples, keys))
+    return cells
+
+
+def _units(
+    cells: Sequence[Cell], stored: set[str], handle: ModelHandle, batch_size: int
+) -> list[WorkUnit]:
+    units: list[WorkUnit] = []
+    for cell in cells:
+        todo = [(k, s) for k, s in zip(cell.keys, cell.samples, strict=True) if k not in stored]
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start : start + batch_size]
+            units.append(
+                WorkUnit(
+                    model=handle,
+                    task=cell.task.spec,
+                    attack=cell.attack.spec,
+                    mitigations=cell.variant,
+                    samples=tuple(s for _, s in chunk),
+                    keys=tuple(k for k, _ in chunk),
+                )
+            )
+    return units
+
+
+def _execute(
+    units: Sequence[WorkUnit], store: ResultStore, config: RunConfig, todo: int, console: Console
+) -> int:
+    if not units:
+        return 0
+    by_key = {k: u for u in units for k in u.keys}
+    executor = build_executor(config.executor)
+    calls = 0
+    try:
+        with scan_progress(console, todo) as advance:
+            for result in executor.run(units):
+                store.append(_stored(result, by_key))
+                calls += result.model_calls
+                advance(len(result.keys))
+    finally:
+        executor.close()
+    return calls
+
+
+def _stored(result: UnitResult, by_key: dict[str, WorkUnit]) -> list[StoredResult]:
+    unit = by_key[result.keys[0]]
+    variant = "+".join(m.label() for m in unit.mitigations) or BASELINE
+    return [
+        StoredResult(
+            key=key,
+            task=unit.task.name,
+            attack=unit.attack.label(),
+            mitigation=variant,
+            model=unit.model.name,
+            sample_id=sample.id,
+            scores=scores,
+        )
+        for key, sample, scores in zip(result.keys, unit.samples, result.scores, strict=True)
+    ]
+
+
+def _aggregate(cells: Sequence[Cell], store: ResultStore, handle: ModelHandle) -> list[MetricRow]:
+    grouped: dict[tuple[int, str], dict[str, list[Score]]] = defaultdict(dict)
+    tasks: dict[int, Task] = {}
+    for cell in cells:
+        scores = [s for r in store.fetch(cell.keys) for s in r.scores]
+        tasks[id(cell.task)] = cell.task
+        grouped[(id(cell.task), cell.variant_label)][cell.attack.spec.label()] = scores
+    rows: list[MetricRow] = []
+    for (task_id, variant), by_attack in grouped.items():
+        rows.extend(tasks[task_id].aggregate(by_attack, variant, handle.name))
+    return rows
+
+
+def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> dict[str, Any]:
+    task_specs = {c.task.spec.canonical(): c.task.spec for c in cells}
+    return {
+        "vlmtrust_version": version("vlmtrust"),
+        "schema_version": SCHEMA_VERSION,
+        "model": {"spec": handle.spec, "name": handle.name, "fingerprint": handle.fingerprint},
+        "tasks": [s.model_dump(mode="json") for s in task_specs.values()],
+        "mitigations": list(config.mitigations),
+        "seed": config.seed,
+        "limit": config.limit,
+        "data": str(config.data) if config.data else None,
+    }

@@ -1,0 +1,261 @@
+"""Append-only results store on SQLite in WAL mode.
+
+One transaction per batch: a crash, Ctrl-C or kill -9 loses at most the batch in flight, never a
+stored result, and never leaves half a batch. Results are keyed by the runner's cache key, so a
+re-run skips what is already here. Metric rows are derived from results and replaced per scope.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from vlmtrust.core.errors import StoreError
+from vlmtrust.core.records import MetricRow, Score
+
+SCHEMA_VERSION = 1
+STORE_FILE = "results.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    key TEXT PRIMARY KEY,
+    task TEXT NOT NULL,
+    attack TEXT NOT NULL,
+    mitigation TEXT NOT NULL,
+    model TEXT NOT NULL,
+    sample_id TEXT NOT NULL,
+    scores TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    task TEXT NOT NULL,
+    attack TEXT NOT NULL,
+    mitigation TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    model TEXT NOT NULL,
+    value REAL,
+    ci_low REAL,
+    ci_high REAL,
+    n INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    PRIMARY KEY (task, attack, mitigation, metric, model)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL,
+    header TEXT NOT NULL,
+    summary TEXT
+);
+"""
+
+
+class StoredResult(BaseModel):
+    """One sample under one condition: every Score the task gave it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    task: str
+    attack: str
+    mitigation: str
+    model: str
+    sample_id: str
+    scores: tuple[Score, ...]
+
+
+class ResultStore:
+    """A handle on ``<run dir>/results.sqlite``. Use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as err:
+            raise StoreError(
+                f"results store {path} is unreadable ({err})",
+                "point --out at a fresh directory or delete the damaged file",
+            ) from err
+
+    @classmethod
+    def in_dir(cls, run_dir: Path) -> ResultStore:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return cls(run_dir / STORE_FILE)
+
+    @classmethod
+    def open_existing(cls, run_dir: Path) -> ResultStore:
+        """Open a store that must already exist (for reports), without creating anything."""
+        path = run_dir / STORE_FILE
+        if not path.is_file():
+            raise StoreError(
+                f"no results store in {run_dir}",
+                "pass a directory written by `vlmtrust scan --out DIR`",
+            )
+        return cls(path)
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _check_version(self) -> None:
+        row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreError(
+                f"results store {self.path} has schema version {row[0]}, "
+                f"this vlmtrust reads version {SCHEMA_VERSION}",
+                "scan into a fresh --out directory",
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def stored_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` are already stored."""
+        wanted = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key FROM results WHERE key IN ({marks})", chunk)
+            found.update(r[0] for r in rows)
+        return found
+
+    def append(self, results: Sequence[StoredResult]) -> None:
+        """Store one batch atomically. A key already present is left as it is."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.key,
+                        r.task,
+                        r.attack,
+                        r.mitigation,
+                        r.model,
+                        r.sample_id,
+                        json.dumps([s.model_dump(mode="json") for s in r.scores]),
+                    )
+                    for r in results
+                ],
+            )
+
+    def fetch(self, keys: Iterable[str]) -> list[StoredResult]:
+        wanted = list(keys)
+        out: list[StoredResult] = []
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT key, task, attack, mitigation, model, sample_id, scores "
+                f"FROM results WHERE key IN ({marks})",
+                chunk,
+            )
+            out.extend(_result_from_row(row) for row in rows)
+        return out
+
+    def count_results(self) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
+        return int(row[0])
+
+    def replace_metrics(self, rows: Sequence[MetricRow]) -> None:
+        """Write derived metric rows; a row for the same task/attack/mitigation/metric/model
+        replaces the older one (metrics are recomputed from results at the end of each scan)."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.task,
+                        r.attack,
+                        r.mitigation,
+                        r.metric,
+                        r.model,
+                        r.value,
+                        r.ci_low,
+                        r.ci_high,
+                        r.n,
+                        json.dumps(r.details, sort_keys=True),
+                    )
+                    for r in rows
+                ],
+            )
+
+    def metrics(self) -> list[MetricRow]:
+        rows = self._db.execute(
+            "SELECT task, attack, mitigation, metric, model, value, ci_low, ci_high, n, details "
+            "FROM metrics ORDER BY task, mitigation, metric, attack, model"
+        )
+        return [
+            MetricRow(
+                task=r[0],
+                attack=r[1],
+                mitigation=r[2],
+                metric=r[3],
+                model=r[4],
+                value=r[5],
+                ci_low=r[6],
+                ci_high=r[7],
+                n=r[8],
+                details=json.loads(r[9]),
+            )
+            for r in rows
+        ]
+
+    def start_run(self, run_id: str, header: dict[str, Any]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, NULL, 'running', ?, NULL)",
+                (run_id, time.time(), json.dumps(header, sort_keys=True)),
+            )
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished = ?, status = ?, summary = ? WHERE run_id = ?",
+                (time.time(), status, json.dumps(summary, sort_keys=True), run_id),
+            )
+
+    def latest_header(self) -> dict[str, Any] | None:
+        """The header of the newest finished run (what the report describes)."""
+        row = self._db.execute(
+            "SELECT header FROM runs WHERE status = 'complete' ORDER BY started DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+
+def _result_from_row(row: tuple[Any, ...]) -> StoredResult:
+    return StoredResult(
+        key=row[0],
+        task=row[1],
+        attack=row[2],
+        mitigation=row[3],
+        model=row[4],
+        sample_id=row[5],
+        scores=tuple(Score.model_validate(s) for s in json.loads(row[6])),
+    )

@@ -1,0 +1,65 @@
+"""The task contract: where samples come from, which conditions to run, how to score, how to
+aggregate. The runner owns caching, batching and storage; a task owns only the science."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.spec import Params, Spec, validate_params
+
+
+@dataclass(frozen=True)
+class DataContext:
+    """What a task may build its samples from: the user's dataset (already loaded and checked
+    by the runner, once for all tasks) or, when there is none, the world generator."""
+
+    dataset: tuple[Sample, ...] | None
+    seed: int
+    limit: int | None
+
+
+class Task(ABC):
+    """Subclasses set ``Params``, ``requires`` (capability names) and ``pillar``."""
+
+    Params: ClassVar[type[Params]]
+    requires: ClassVar[tuple[str, ...]] = ()
+    pillar: ClassVar[str]
+
+    def __init__(self, spec: Spec) -> None:
+        params = validate_params(self.Params, spec)
+        # The full parameter set (defaults included) goes into cache keys.
+        self.spec = Spec(name=spec.name, params=params.model_dump(mode="json"))
+        self.params = params
+
+    @abstractmethod
+    def samples(self, ctx: DataContext) -> list[Sample]:
+        """The clean samples this task scores."""
+
+    def resolve(self, samples: Sequence[Sample]) -> Task:
+        """A task whose spec pins every parameter derived from the data (e.g. the label set),
+        so the cache key captures everything that determines a score."""
+        return self
+
+    @abstractmethod
+    def conditions(self) -> list[Spec]:
+        """Attack specs to run; ``Spec(name="none")`` is the clean condition."""
+
+    @abstractmethod
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        """One list of Scores per sample, in order. Batches arrive already attacked."""
+
+    @abstractmethod
+    def aggregate(
+        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        """Metric rows from all scores, keyed by attack label."""
+
+
+def build_task(spec: Spec) -> Task:
+    from vlmtrust.plugins import TASKS
+
+    return TASKS.get(spec.name)(spec)

@@ -1,0 +1,153 @@
+"""Zero-shot classification accuracy of an image-text model, clean and under corruptions.
+
+The robustness baseline every other attack is read against: if clean accuracy is at chance, an
+attack's "success" means nothing, so the clean condition always runs and every corrupted
+condition also reports its drop from clean with an interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.spec import Params, Spec
+from vlmtrust.metrics.rates import Estimate, accuracy, accuracy_drop
+from vlmtrust.tasks.base import DataContext, Task
+
+CLEAN = Spec(name="none")
+DEFAULT_CORRUPTIONS = ("gaussian_noise", "gaussian_blur", "jpeg", "contrast")
+
+
+class ZeroShotParams(Params):
+    label: str = Field(default="shape", description="which sample label to predict")
+    template: str = Field(default="a photo of a {}.", description="prompt per class name")
+    classes: tuple[str, ...] | None = Field(
+        default=None, description="class names; default: the world's set, or the data's labels"
+    )
+    corruptions: tuple[str, ...] = DEFAULT_CORRUPTIONS
+    severity: int = Field(default=3, ge=1, le=5)
+    n: int = Field(default=200, ge=1, description="world scenes to draw when no --data is given")
+    family: str = Field(default="objects", description="world family when no --data is given")
+
+
+class ZeroShot(Task):
+    Params = ZeroShotParams
+    params: ZeroShotParams
+    requires = ("Classifier",)
+    pillar = "robustness"
+
+    def samples(self, ctx: DataContext) -> list[Sample]:
+        if ctx.dataset is not None:
+            return list(ctx.dataset)  # samples without the label are scored unscorable
+        from vlmtrust.zoo import world
+
+        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
+        return world.generate(ctx.seed, n, family=self.params.family)
+
+    def resolve(self, samples: Sequence[Sample]) -> ZeroShot:
+        if self.params.classes is not None:
+            return self
+        classes = _world_classes(self.params.label, samples) or sorted(
+            {str(s.labels[self.params.label]) for s in samples if self.params.label in s.labels}
+        )
+        params = self.params.model_copy(update={"classes": tuple(classes)})
+        return ZeroShot(Spec(name=self.spec.name, params=params.model_dump(mode="json")))
+
+    def conditions(self) -> list[Spec]:
+        corrupted = [
+            Spec(name=f"corruption.{c}", params={"severity": self.params.severity})
+            for c in self.params.corruptions
+        ]
+        return [CLEAN, *corrupted]
+
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        classes = self.params.classes
+        if classes is None:
+            raise RuntimeError("score() needs a resolved task (call resolve first)")
+        scored = [s for s in samples if s.image is not None and self.params.label in s.labels]
+        logits = (
+            model.classify(
+                [s.load_image() for s in scored], [self.params.template.format(c) for c in classes]
+            )
+            if scored
+            else np.zeros((0, len(classes)))
+        )
+        by_id = {s.id: row for s, row in zip(scored, logits, strict=True)}
+        out: list[list[Score]] = []
+        for sample in samples:
+            row = by_id.get(sample.id)
+            if row is None:
+                reason = "no image" if sample.image is None else f"no {self.params.label!r} label"
+                out.append([Score.cannot_score(sample.id, "correct", reason)])
+                continue
+            probs = _softmax(np.asarray(row, dtype=np.float64))
+            best = int(probs.argmax())
+            truth = str(sample.labels[self.params.label])
+            out.append(
+                [
+                    Score(
+                        sample_id=sample.id,
+                        metric="correct",
+                        value=float(classes[best] == truth),
+                        label=classes[best],
+                        details={"confidence": round(float(probs[best]), 6), "truth": truth},
+                    )
+                ]
+            )
+        return out
+
+    def aggregate(
+        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        clean = list(scores.get(CLEAN.label(), ()))
+        rows: list[MetricRow] = []
+        for attack, attacked in scores.items():
+            rows.append(self._row(attack, "accuracy", accuracy(attacked), mitigation, model))
+            if attack != CLEAN.label() and clean:
+                drop = accuracy_drop(clean, attacked)
+                rows.append(self._row(attack, "accuracy_drop", drop, mitigation, model))
+        return rows
+
+    def _row(
+        self, attack: str, metric: str, est: Estimate, mitigation: str, model: str
+    ) -> MetricRow:
+        chance = 1.0 / len(self.params.classes) if self.params.classes else None
+        return MetricRow(
+            task=self.spec.name,
+            attack=attack,
+            mitigation=mitigation,
+            metric=metric,
+            value=est.value,
+            ci_low=est.ci_low,
+            ci_high=est.ci_high,
+            n=est.n,
+            model=model,
+            details={
+                "n_unscorable": est.n_unscorable,
+                "chance": chance,
+                "label": self.params.label,
+            },
+        )
+
+
+def _world_classes(label: str, samples: Sequence[Sample]) -> list[str] | None:
+    """The world's full class list when every sample is a world scene, so that a small --limit
+    does not shrink the label set and inflate accuracy."""
+    if not samples or not all((s.source or "").startswith("world:") for s in samples):
+        return None
+    from vlmtrust.zoo import world
+
+    sets = {"shape": world.SHAPES, "colour": world.COLOURS, "background": world.BACKGROUNDS}
+    known = sets.get(label)
+    if known is None or any(str(s.labels.get(label)) not in known for s in samples):
+        return None
+    return list(known)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return np.asarray(e / e.sum())

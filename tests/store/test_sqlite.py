@@ -1,0 +1,83 @@
+import sqlite3
+
+import pytest
+
+from vlmtrust.core.errors import StoreError
+from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.store import ResultStore, StoredResult
+
+
+def _result(key: str, value: float = 1.0) -> StoredResult:
+    return StoredResult(
+        key=key,
+        task="t",
+        attack="none",
+        mitigation="none",
+        model="m",
+        sample_id=f"s-{key}",
+        scores=(Score(sample_id=f"s-{key}", metric="correct", value=value),),
+    )
+
+
+def test_append_fetch_and_stored_keys(tmp_path):
+    with ResultStore.in_dir(tmp_path) as store:
+        store.append([_result("a"), _result("b", 0.0)])
+        assert store.stored_keys(["a", "b", "c"]) == {"a", "b"}
+        fetched = {r.key: r for r in store.fetch(["a", "b"])}
+        assert fetched["b"].scores[0].value == 0.0
+        # append-only: a stored key keeps its first value
+        store.append([_result("a", 0.0)])
+        assert store.fetch(["a"])[0].scores[0].value == 1.0
+
+
+def test_many_keys_query_in_chunks(tmp_path):
+    keys = [f"k{i}" for i in range(2500)]
+    with ResultStore.in_dir(tmp_path) as store:
+        store.append([_result(k) for k in keys])
+        assert store.stored_keys(keys + ["missing"]) == set(keys)
+        assert len(store.fetch(keys)) == 2500
+
+
+def test_a_failing_batch_leaves_nothing_behind(tmp_path):
+    with ResultStore.in_dir(tmp_path) as store:
+        store.append([_result("a")])
+        bad = StoredResult.model_construct(**{**_result("b").__dict__, "scores": (object(),)})
+        with pytest.raises(Exception):
+            store.append([_result("c"), bad])
+        assert store.count_results() == 1
+
+
+def test_wal_mode_and_schema_version(tmp_path):
+    with ResultStore.in_dir(tmp_path):
+        pass
+    db = sqlite3.connect(tmp_path / "results.sqlite")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.execute("UPDATE schema_version SET version = 999")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="schema version 999"):
+        ResultStore.in_dir(tmp_path)
+
+
+def test_corrupt_store_is_a_clear_error(tmp_path):
+    (tmp_path / "results.sqlite").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="unreadable"):
+        ResultStore.in_dir(tmp_path)
+
+
+def test_open_existing_never_creates(tmp_path):
+    with pytest.raises(StoreError, match="no results store"):
+        ResultStore.open_existing(tmp_path / "nope")
+    assert not (tmp_path / "nope").exists()
+
+
+def test_metrics_replace_per_identity(tmp_path):
+    row = MetricRow(
+        task="t", attack="none", mitigation="none", metric="accuracy", value=0.5,
+        ci_low=0.4, ci_high=0.6, n=10, model="m", details={"a": 1},
+    )
+    with ResultStore.in_dir(tmp_path) as store:
+        store.replace_metrics([row])
+        store.replace_metrics([row.model_copy(update={"value": 0.7})])
+        assert [r.value for r in store.metrics()] == [0.7]
+        assert store.metrics()[0].details == {"a": 1}
