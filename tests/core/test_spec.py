@@ -11,7 +11,9 @@ class DemoParams(Params):
 
 def test_parse_spec_reads_json_values_and_falls_back_to_strings():
     spec = parse_spec("corruption.jpeg:severity=5,name=blur,flags=[1,2]")
-    assert spec == Spec(name="corruption.jpeg", params={"severity": 5, "name": "blur", "flags": [1, 2]})
+    assert spec == Spec(
+        name="corruption.jpeg", params={"severity": 5, "name": "blur", "flags": [1, 2]}
+    )
     assert parse_spec("none") == Spec(name="none")
 
 

@@ -2,48 +2,36 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-import click
 import typer
 
 from vlmtrust.core.errors import VlmtrustError
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
-def debug_enabled() -> bool:
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    return bool(root and isinstance(root.obj, dict) and root.obj.get("debug"))
-
-
-def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a command so a VlmtrustError prints ``error: ...`` and exits 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except VlmtrustError as err:
-            if debug_enabled():
-                raise
-            print(f"error: {err}", file=sys.stderr)
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except KeyboardInterrupt:
-            if debug_enabled():
-                raise
-            print(
-                "interrupted: every finished batch is stored; re-run the same command to resume",
-                file=sys.stderr,
-            )
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-
-    return wrapper
+@contextmanager
+def user_errors(ctx: typer.Context) -> Iterator[None]:
+    """Run a command body so a VlmtrustError prints ``error: ...`` and exits 2, and Ctrl-C
+    says how to resume and exits 130."""
+    root = ctx.find_root().obj
+    debug = bool(isinstance(root, dict) and root.get("debug"))
+    try:
+        yield
+    except VlmtrustError as err:
+        if debug:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(
+            "interrupted: every finished batch is stored; re-run the same command to resume",
+            file=sys.stderr,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None

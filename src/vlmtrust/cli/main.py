@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,10 +19,22 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"vlmtrust {version('vlmtrust')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks for errors")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print version"),
+    ] = False,
 ) -> None:
     ctx.obj = {"debug": debug}
 
@@ -37,13 +50,11 @@ class ReportFormat(StrEnum):
 
 
 @app.command()
-@user_errors
 def scan(
+    ctx: typer.Context,
     model: Annotated[str, typer.Option(help="hf:/path/to/checkpoint (zoo: and openai: to come)")],
     out: Annotated[Path, typer.Option(help="run directory; re-using it resumes the scan")],
-    suite: Annotated[
-        str | None, typer.Option(help="comma-separated pillars or task names")
-    ] = None,
+    suite: Annotated[str | None, typer.Option(help="comma-separated pillars or task names")] = None,
     task: Annotated[
         list[str] | None, typer.Option(help="a task with parameters, name:key=value,... (repeat)")
     ] = None,
@@ -62,89 +73,95 @@ def scan(
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
-    from vlmtrust.core.config import RunConfig
-    from vlmtrust.runner import run
-    from vlmtrust.tasks.suite import suite_specs
+    with user_errors(ctx):
+        from vlmtrust.core.config import RunConfig
+        from vlmtrust.runner import run
+        from vlmtrust.tasks.suite import suite_specs
 
-    config = RunConfig(
-        model=model,
-        tasks=suite_specs(suite, task or ()),
-        mitigations=tuple(m for m in (mitigate or "").split(",") if m),
-        out=out,
-        data=data,
-        limit=limit,
-        seed=seed,
-        batch_size=batch_size,
-        on_bad_data=on_bad_data.value,
-        show_progress=not quiet,
-    )
-    summary = run(config)
-    console = Console(stderr=True, quiet=quiet)
-    console.print(
-        f"reused {summary.reused} of {summary.planned} results, ran {summary.executed} "
-        f"({summary.model_calls} model calls); results in {summary.out / 'results.sqlite'}"
-    )
-    from vlmtrust.report.console import metric_table
+        config = RunConfig(
+            model=model,
+            tasks=suite_specs(suite, task or ()),
+            mitigations=tuple(m for m in (mitigate or "").split(",") if m),
+            out=out,
+            data=data,
+            limit=limit,
+            seed=seed,
+            batch_size=batch_size,
+            on_bad_data=on_bad_data.value,
+            show_progress=not quiet,
+        )
+        summary = run(config)
+        console = Console(stderr=True, quiet=quiet)
+        console.print(
+            f"reused {summary.reused} of {summary.planned} results, ran {summary.executed} "
+            f"({summary.model_calls} model calls); results in {summary.out / 'results.sqlite'}"
+        )
+        from vlmtrust.report.console import metric_table
 
-    console.print(metric_table(summary.metrics))
+        console.print(metric_table(summary.metrics))
 
 
 @app.command("list")
-@user_errors
-def list_plugins() -> None:
+def list_plugins(ctx: typer.Context) -> None:
     """Every model kind, task, attack, mitigation and metric, one line each."""
-    from vlmtrust.plugins import ATTACKS, METRICS, MITIGATIONS, MODELS, TASKS
+    with user_errors(ctx):
+        from vlmtrust.plugins import ATTACKS, METRICS, MITIGATIONS, MODELS, TASKS
 
-    console = Console()
-    for title, registry in [
-        ("models", MODELS),
-        ("tasks", TASKS),
-        ("attacks", ATTACKS),
-        ("mitigations", MITIGATIONS),
-        ("metrics", METRICS),
-    ]:
-        console.print(f"[bold]{title}[/]")
-        entries = registry.entries()
-        if not entries:
-            console.print("  (none yet)")
-        for entry in entries:
-            console.print(f"  {entry.name:<28} {entry.description}", highlight=False)
+        console = Console()
+        for title, registry in [
+            ("models", MODELS),
+            ("tasks", TASKS),
+            ("attacks", ATTACKS),
+            ("mitigations", MITIGATIONS),
+            ("metrics", METRICS),
+        ]:
+            console.print(f"[bold]{title}[/]")
+            entries = registry.entries()
+            if not entries:
+                console.print("  (none yet)")
+            for entry in entries:
+                console.print(f"  {entry.name:<28} {entry.description}", highlight=False)
 
 
 @app.command()
-@user_errors
 def report(
+    ctx: typer.Context,
     run_dirs: Annotated[list[Path], typer.Argument(help="run directories written by scan")],
     format: Annotated[ReportFormat, typer.Option(help="json or md")] = ReportFormat.md,
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
 ) -> None:
     """Write a report from one or more run directories (reads only their stores)."""
-    from vlmtrust.report.rows import load_runs
-    from vlmtrust.report.text import to_json, to_markdown
+    with user_errors(ctx):
+        from vlmtrust.report.rows import load_runs
+        from vlmtrust.report.text import to_json, to_markdown
 
-    runs = load_runs(run_dirs)
-    text = to_json(runs) if format is ReportFormat.json else to_markdown(runs)
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    from vlmtrust.report.write import write_atomically
+        runs = load_runs(run_dirs)
+        text = to_json(runs) if format is ReportFormat.json else to_markdown(runs)
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        from vlmtrust.report.write import write_atomically
 
-    write_atomically(out, text)
-    typer.echo(f"report written to {out}")
+        write_atomically(out, text)
+        typer.echo(f"report written to {out}")
 
 
 @app.command()
-@user_errors
 def demo(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="run directory")] = Path("runs/demo"),
     limit: Annotated[int | None, typer.Option(min=1, help="fewer samples, quicker")] = None,
 ) -> None:
     """Scan the embedded default model on the world generator and write a report."""
-    from vlmtrust.demo import run_demo
+    with user_errors(ctx):
+        from vlmtrust.demo import run_demo
 
-    report_path = run_demo(out, limit=limit)
-    typer.echo(f"report written to {report_path}")
+        report_path = run_demo(out, limit=limit)
+        typer.echo(f"report written to {report_path}")
 
 
 def main() -> None:
+    # Library progress bars and warnings (weight loading, tokenizer defaults) would bury ours.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     app(prog_name="vlmtrust")

@@ -147,7 +147,7 @@ def _plan(
         for variant in variants:
             for attack in attacks:
                 keys = tuple(
-                    result_key(resolved.spec, attack.spec, variant, s, handle.fingerprint)
+                    result_key(resolved.key_spec(), attack.spec, variant, s, handle.fingerprint)
                     for s in samples
                 )
                 cells.append(Cell(resolved, variant, attack, samples, keys))

@@ -28,12 +28,21 @@ class Task(ABC):
     Params: ClassVar[type[Params]]
     requires: ClassVar[tuple[str, ...]] = ()
     pillar: ClassVar[str]
+    #: Parameters that only choose which samples or conditions run; both are already in the
+    #: cache key (sample hash, attack spec), so leaving these out of the task's part of the key
+    #: means adding a corruption or raising n re-runs only the new results.
+    selection_params: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, spec: Spec) -> None:
         params = validate_params(self.Params, spec)
         # The full parameter set (defaults included) goes into cache keys.
         self.spec = Spec(name=spec.name, params=params.model_dump(mode="json"))
         self.params = params
+
+    def key_spec(self) -> Spec:
+        """The part of the spec that decides how one sample is scored under one condition."""
+        kept = {k: v for k, v in self.spec.params.items() if k not in self.selection_params}
+        return Spec(name=self.spec.name, params=kept)
 
     @abstractmethod
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -31,7 +31,7 @@ def suite_specs(suite: str | None, tasks: Sequence[str] = ()) -> tuple[Spec, ...
         spec = parse_spec(text)
         TASKS.entry(spec.name)
         specs.append(spec)
-    unique = list(dict.fromkeys(specs))
+    unique = list({s.canonical(): s for s in specs}.values())
     if not unique:
         raise ConfigError("no tasks selected", "pass --suite PILLAR_OR_TASK or --task SPEC")
     return tuple(unique)

@@ -39,6 +39,7 @@ class ZeroShot(Task):
     params: ZeroShotParams
     requires = ("Classifier",)
     pillar = "robustness"
+    selection_params = frozenset({"corruptions", "severity", "n", "family"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         if ctx.dataset is not None:

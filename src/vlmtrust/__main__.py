@@ -1,0 +1,5 @@
+"""``python -m vlmtrust`` is the ``vlmtrust`` command."""
+
+from vlmtrust.cli.main import main
+
+main()

@@ -1,0 +1,140 @@
+"""Dataset loaders: a user's own images, labels and groups as :class:`Sample` records.
+
+Two layouts are read (see :func:`load_data`): an image folder with ``labels.csv`` or
+``labels.jsonl`` (:mod:`vlmtrust.data.folder`), and a directory written by HF ``datasets``'
+``save_to_disk`` (:mod:`vlmtrust.data.hf_disk`). Every image is decoded once at load time, so a
+corrupt file is reported before a scan starts, never half-way through it, and a bad item is
+either an error or listed in ``skipped``: it is never dropped silently.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from vlmtrust.core.errors import DataError
+from vlmtrust.core.records import Sample, encode_png
+
+OnBad = Literal["skip", "fail"]
+
+LABEL_FILES = ("labels.csv", "labels.jsonl")
+HF_DISK_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")
+# Formats every Pillow build decodes without plugins: their bytes are kept as they are.
+KEPT_FORMATS = frozenset({"PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"})
+
+_LAYOUTS = (
+    "expected a folder of images with labels.csv or labels.jsonl (a 'file' column/field per "
+    "image), or a directory written by datasets' save_to_disk"
+)
+
+
+@dataclass(frozen=True)
+class BadItem:
+    """An entry that could not become a sample: where it is and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """The samples read, and every entry that was skipped (never dropped silently)."""
+
+    samples: list[Sample]
+    skipped: list[BadItem]
+
+
+class UnreadableImage(ValueError):
+    """Raised by :func:`checked_image`; its message is the reason shown to the user."""
+
+
+def load_data(path: Path | str, on_bad: OnBad = "fail", limit: int | None = None) -> LoadedData:
+    """Load a dataset directory as samples.
+
+    ``limit`` keeps the first N entries in file (or row) order, so the subset is the same on
+    every run whatever is bad in it. With ``on_bad="fail"`` any bad entry raises a DataError
+    naming the first and counting the rest; with ``"skip"`` they are returned in ``skipped``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"dataset path {path} does not exist", "pass an existing directory")
+    samples: list[Sample] = []
+    skipped: list[BadItem] = []
+    sources: dict[str, str | None] = {}
+    for item in _read(path, limit):
+        if isinstance(item, BadItem):
+            skipped.append(item)
+            continue
+        if item.id in sources:
+            raise DataError(
+                f"duplicate sample id {item.id!r} in {path} ({sources[item.id]} and {item.source})",
+                "give each entry a unique id (or file name)",
+            )
+        sources[item.id] = item.source
+        samples.append(item)
+    if skipped and on_bad == "fail":
+        first = skipped[0]
+        more = f", and {len(skipped) - 1} more bad items" if len(skipped) > 1 else ""
+        raise DataError(
+            f"bad item {first.path}: {first.reason}{more}",
+            "fix or remove the bad items, or skip them (on_bad='skip') to load the rest",
+        )
+    return LoadedData(samples=samples, skipped=skipped)
+
+
+def _read(path: Path, limit: int | None) -> Iterable[Sample | BadItem]:
+    """Pick the loader from the layout; imports are lazy because ``datasets`` is slow to import."""
+    if path.is_file() and path.suffix in (".csv", ".jsonl"):
+        from vlmtrust.data.folder import read_folder
+
+        return read_folder(path, limit)
+    if not path.is_dir():
+        raise DataError(f"dataset path {path} is neither a directory nor a labels file", _LAYOUTS)
+    if any((path / marker).is_file() for marker in HF_DISK_MARKERS):
+        from vlmtrust.data.hf_disk import read_hf_disk
+
+        return read_hf_disk(path, limit)
+    label_files = [path / name for name in LABEL_FILES if (path / name).is_file()]
+    if len(label_files) > 1:
+        raise DataError(
+            f"{path} has both labels.csv and labels.jsonl", "keep one of them, or pass it directly"
+        )
+    if label_files:
+        from vlmtrust.data.folder import read_folder
+
+        return read_folder(label_files[0], limit)
+    raise DataError(f"{path} is not a dataset vlmtrust can read", _LAYOUTS)
+
+
+def checked_image(data: bytes) -> bytes:
+    """Decode ``data`` fully and return the bytes a Sample should carry.
+
+    The original bytes are kept when any Pillow decodes them to the same picture; other formats
+    and EXIF-rotated photos are re-encoded as PNG, upright, so every reader sees what the user saw.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image.convert("RGB")  # what Sample.load_image does; some modes fail only here
+            rotated = image.getexif().get(ExifTags.Base.Orientation, 1) != 1
+            if image.format in KEPT_FORMATS and not rotated:
+                return data
+            return encode_png(ImageOps.exif_transpose(image))
+    except UnidentifiedImageError:
+        raise UnreadableImage("not a readable image (unknown or corrupt format)") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise UnreadableImage(f"not a readable image ({err})") from None
+
+
+def make_sample(data: bytes, fields: dict[str, Any], source: str) -> Sample | BadItem:
+    """A Sample from ``fields`` and checked image bytes, or a BadItem saying why not."""
+    try:
+        image = checked_image(data)
+    except UnreadableImage as err:
+        return BadItem(path=source, reason=str(err))
+    return Sample.model_validate({**fields, "image": image, "source": source})

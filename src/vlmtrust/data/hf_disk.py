@@ -1,0 +1,117 @@
+"""A directory written by HF ``datasets``' ``save_to_disk``.
+
+A DatasetDict contributes one split: ``test`` if present (evaluation data), else the first split
+as saved. Columns: ``image`` (an Image feature, raw bytes, a ``{"bytes", "path"}`` dict or a path;
+relative paths are taken from the dataset directory), ``prompt`` or else ``text`` as the prompt,
+``id`` (else ``row<N>``), ``group_*`` as groups, and every other scalar column (strings, numbers,
+booleans, class labels by name) as a label. List and nested columns are not labels and are left
+out. This module is imported only when such a directory is loaded: ``datasets`` is slow to import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from vlmtrust.core.errors import DataError
+from vlmtrust.core.records import LabelValue, Sample
+from vlmtrust.data import BadItem, UnreadableImage, make_sample
+
+GROUP_PREFIX = "group_"
+_SCALAR_DTYPES = frozenset(
+    {"bool", "string", "large_string", "float16", "float32", "float64"}
+    | {f"{sign}int{bits}" for sign in ("", "u") for bits in (8, 16, 32, 64)}
+)
+
+
+def read_hf_disk(path: Path, limit: int | None) -> Iterator[Sample | BadItem]:
+    """Yield one Sample or BadItem per row, in row order."""
+    table = _open(path)
+    features = table.features
+    prompt_column = next((c for c in ("prompt", "text") if c in features), None)
+    has_image = "image" in features
+    if not has_image and prompt_column is None:
+        raise DataError(
+            f"the saved dataset {path} has neither an 'image' nor a 'prompt'/'text' column "
+            f"(it has: {', '.join(features)})",
+            "name the image column 'image' (or the prompt column 'prompt')",
+        )
+    if isinstance(features.get("image"), datasets.Image):
+        # Raw bytes: a corrupt image becomes a bad item instead of failing the iteration.
+        table = table.cast_column("image", datasets.Image(decode=False))
+    label_columns = {
+        name: feature
+        for name, feature in features.items()
+        if name not in ("image", "id", prompt_column)
+        and not name.startswith(GROUP_PREFIX)
+        and _is_scalar(feature)
+    }
+    group_columns = [name for name in features if name.startswith(GROUP_PREFIX)]
+    if limit is not None:
+        table = table.select(range(min(limit, len(table))))
+    for index, row in enumerate(table):
+        source = f"{path}#row{index}"
+        labels = {name: _label(feature, row[name]) for name, feature in label_columns.items()}
+        fields = {
+            "id": f"row{index}" if row.get("id") is None else str(row["id"]),
+            "prompt": row[prompt_column] if prompt_column else None,
+            "labels": {name: value for name, value in labels.items() if value is not None},
+            "groups": {
+                name.removeprefix(GROUP_PREFIX): str(row[name])
+                for name in group_columns
+                if row[name] is not None
+            },
+        }
+        if not has_image:
+            yield Sample.model_validate({**fields, "source": source})
+            continue
+        try:
+            data = _image_bytes(row["image"], path)
+        except UnreadableImage as err:
+            yield BadItem(path=source, reason=str(err))
+            continue
+        yield make_sample(data, fields, source)
+
+
+def _open(path: Path) -> datasets.Dataset:
+    try:
+        loaded = datasets.load_from_disk(str(path))
+    except (OSError, ValueError) as err:
+        raise DataError(
+            f"cannot read the saved dataset {path}: {err}", "re-save it with save_to_disk"
+        ) from err
+    if isinstance(loaded, datasets.Dataset):
+        return loaded
+    if not loaded:
+        raise DataError(f"the saved DatasetDict {path} has no splits", "save a split in it")
+    return loaded["test"] if "test" in loaded else next(iter(loaded.values()))
+
+
+def _image_bytes(cell: Any, root: Path) -> bytes:
+    """The encoded image in a cell, read from its path when the bytes are not stored."""
+    if isinstance(cell, dict):
+        cell = cell.get("bytes") or cell.get("path")
+    if isinstance(cell, bytes):
+        return cell
+    if isinstance(cell, str):
+        file = Path(cell) if Path(cell).is_absolute() else root / cell
+        if not file.is_file():
+            raise UnreadableImage(f"missing file {file}")
+        return file.read_bytes()
+    raise UnreadableImage(f"no image in this row (found {type(cell).__name__})")
+
+
+def _is_scalar(feature: Any) -> bool:
+    if isinstance(feature, datasets.ClassLabel):
+        return True
+    return isinstance(feature, datasets.Value) and feature.dtype in _SCALAR_DTYPES
+
+
+def _label(feature: Any, value: Any) -> LabelValue | None:
+    """Class labels by name, so the label reads 'cat', not 3; -1 marks a missing class label."""
+    if isinstance(feature, datasets.ClassLabel) and isinstance(value, int):
+        return feature.int2str(value) if value >= 0 else None
+    return value  # type: ignore[no-any-return]

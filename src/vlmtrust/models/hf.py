@@ -1,0 +1,331 @@
+"""``hf:/path``: a local transformers checkpoint (CLIP or SigLIP dual encoders).
+
+Preprocessing is done here in PIL and torch rather than by transformers' image processors, which
+need torchvision (absent here), and so that one pixel path serves both inference and gradient
+attacks: ``to_pixels`` gives [0, 1] pixels, normalisation happens inside the differentiable part.
+
+Architectures are data (:data:`DUAL_ENCODERS`, keyed by ``model_type``); a generative family
+(image-text-to-text) adds its own table, capabilities and adapter beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from vlmtrust.core.errors import ModelLoadError
+from vlmtrust.core.spec import sha256_hex
+from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+DUAL_ENCODER_CAPABILITIES = frozenset({"Embedder", "Classifier", "Differentiable"})
+
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+# Files transformers reads from a checkpoint directory besides the weights (*.safetensors,
+# *.bin); all of them change what the model computes, so all go into the fingerprint.
+_CHECKPOINT_FILES = frozenset(
+    {
+        "config.json",
+        "preprocessor_config.json",
+        "processor_config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "added_tokens.json",
+        "vocab.json",
+        "vocab.txt",
+        "merges.txt",
+        "spiece.model",
+        "tokenizer.model",
+    }
+)
+_WEIGHT_SUFFIXES = (".safetensors", ".bin")
+# transformers 5 silently builds an empty tokenizer (every word -> unknown) when none of these
+# exists, so their absence is an error here, not a degraded model later.
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "vocab.txt", "spiece.model", "tokenizer.model")
+
+
+@dataclass(frozen=True)
+class DualEncoderArch:
+    """What differs between dual-encoder families; the adapter code is shared."""
+
+    model_class: str
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    embed_dim: Callable[[Any], int]
+    # SigLIP was trained on max-length padding without an attention mask, pools the last token
+    # and adds a learnt bias to its logits; CLIP pads to the longest text and pools at EOS.
+    pad_to_max_length: bool
+    text_attention_mask: bool
+    logit_bias: bool
+    # Used when preprocessor_config.json does not say: CLIP crops, SigLIP squashes.
+    center_crop: bool
+
+
+DUAL_ENCODERS: dict[str, DualEncoderArch] = {
+    "clip": DualEncoderArch(
+        model_class="CLIPModel",
+        mean=CLIP_MEAN,
+        std=CLIP_STD,
+        embed_dim=lambda config: int(config.projection_dim),
+        pad_to_max_length=False,
+        text_attention_mask=True,
+        logit_bias=False,
+        center_crop=True,
+    ),
+    "siglip": DualEncoderArch(
+        model_class="SiglipModel",
+        mean=(0.5, 0.5, 0.5),
+        std=(0.5, 0.5, 0.5),
+        embed_dim=lambda config: int(config.text_config.projection_size),
+        pad_to_max_length=True,
+        text_attention_mask=False,
+        logit_bias=True,
+        center_crop=False,
+    ),
+}
+
+
+class HFModelKind(ModelKind):
+    """``hf:DIR``: a directory written by ``save_pretrained`` (config, weights, tokenizer)."""
+
+    @classmethod
+    def resolve(cls, target: str) -> ModelHandle:
+        """Read config.json and hash the files; weights are not loaded (this runs at planning)."""
+        path = Path(target).expanduser()
+        if not path.exists():
+            raise ModelLoadError(
+                f"model directory {path} does not exist",
+                "pass hf:/path/to/a/local/checkpoint directory",
+            )
+        if not path.is_dir():
+            raise ModelLoadError(
+                f"model path {path} is a file, not a checkpoint directory",
+                "pass the directory save_pretrained wrote (it holds config.json)",
+            )
+        model_type = _read_model_type(path)
+        if model_type not in DUAL_ENCODERS:
+            supported = ", ".join(sorted(DUAL_ENCODERS))
+            raise ModelLoadError(
+                f"model {path} has model_type {model_type!r}, which hf: does not support",
+                f"supported model types: {supported}",
+            )
+        if not any(file.name.endswith(_WEIGHT_SUFFIXES) for file in path.iterdir()):
+            raise ModelLoadError(
+                f"model directory {path} has no weight files (*.safetensors or *.bin)",
+                "copy the complete checkpoint, weights included",
+            )
+        if not any((path / name).is_file() for name in _TOKENIZER_FILES):
+            raise ModelLoadError(
+                f"model directory {path} has no tokenizer ({', '.join(_TOKENIZER_FILES)})",
+                "save the tokenizer beside the model (tokenizer.save_pretrained(DIR))",
+            )
+        return ModelHandle(
+            spec=f"hf:{target}",
+            kind="hf",
+            name=path.resolve().name,
+            fingerprint=checkpoint_fingerprint(path),
+            capabilities=DUAL_ENCODER_CAPABILITIES,
+            options={"path": str(path.resolve()), "model_type": model_type},
+        )
+
+    @classmethod
+    def load(cls, handle: ModelHandle) -> HFDualEncoder:
+        import transformers
+
+        path = Path(handle.options["path"])
+        arch = DUAL_ENCODERS[handle.options["model_type"]]
+        try:
+            model_class = getattr(transformers, arch.model_class)
+            model = model_class.from_pretrained(path, local_files_only=True, dtype=torch.float32)
+            # Evaluation only: frozen weights, so gradients flow to the pixels alone.
+            model.eval().requires_grad_(False)
+            tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+            preprocess = Preprocess.read(path, arch, model)
+        except Exception as err:  # safetensors, tokenizers and torch each raise their own types
+            raise ModelLoadError(
+                f"cannot load {handle.spec}: {err}",
+                "check the directory holds a complete checkpoint (weights and tokenizer)",
+            ) from err
+        return HFDualEncoder(handle, model, tokenizer, arch, preprocess)
+
+
+def _read_model_type(path: Path) -> str | None:
+    config_path = path / "config.json"
+    if not config_path.is_file():
+        raise ModelLoadError(
+            f"{path} has no config.json, so it is not a transformers checkpoint",
+            "pass the directory save_pretrained wrote",
+        )
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ModelLoadError(
+            f"{config_path} is not valid JSON ({err})", "restore the checkpoint's config.json"
+        ) from err
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    return model_type if isinstance(model_type, str) else None
+
+
+def checkpoint_fingerprint(path: Path) -> str:
+    """sha256 over the name and content hash of every file that shapes the model's outputs."""
+    parts: list[str] = []
+    for file in sorted(path.iterdir()):
+        if file.is_file() and (
+            file.name in _CHECKPOINT_FILES or file.name.endswith(_WEIGHT_SUFFIXES)
+        ):
+            with file.open("rb") as handle:
+                parts += [file.name, hashlib.file_digest(handle, "sha256").hexdigest()]
+    return sha256_hex(*parts)
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """Resize (crop or squash) to the model's input size; mean/std are applied later, in torch."""
+
+    size: int
+    center_crop: bool
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    @classmethod
+    def read(cls, path: Path, arch: DualEncoderArch, model: PreTrainedModel) -> Preprocess:
+        """Follow the checkpoint's preprocessor_config.json, else the family's defaults."""
+        config_path = path / "preprocessor_config.json"
+        config = {}
+        if config_path.is_file():
+            config = json.loads(config_path.read_text(encoding="utf-8"))
+        return cls(
+            size=int(model.config.vision_config.image_size),
+            center_crop=bool(config.get("do_center_crop", arch.center_crop)),
+            mean=tuple(float(v) for v in config.get("image_mean", arch.mean)),
+            std=tuple(float(v) for v in config.get("image_std", arch.std)),
+        )
+
+    def fit(self, image: Image.Image) -> Image.Image:
+        """Bicubic resize of the shorter side plus a centre crop (or a squash), as RGB."""
+        image = image.convert("RGB")
+        size = self.size
+        if not self.center_crop:
+            return image.resize((size, size), Image.Resampling.BICUBIC)
+        width, height = image.size
+        scale = size / min(width, height)
+        new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
+        image = image.resize((new_w, new_h), Image.Resampling.BICUBIC)
+        left, top = (new_w - size) // 2, (new_h - size) // 2
+        return image.crop((left, top, left + size, top + size))
+
+
+class HFDualEncoder(ModelAdapter):
+    """A CLIP-style model as Embedder, Classifier and Differentiable, sharing one pixel path."""
+
+    def __init__(
+        self,
+        handle: ModelHandle,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        arch: DualEncoderArch,
+        preprocess: Preprocess,
+    ) -> None:
+        super().__init__(handle)
+        # Any: transformers' per-architecture methods (get_image_features, logit_bias) are
+        # not visible on PreTrainedModel to a type checker.
+        self._model: Any = model
+        self._tokenizer = tokenizer
+        self._arch = arch
+        self._preprocess = preprocess
+        self._mean = torch.tensor(preprocess.mean).view(1, 3, 1, 1)
+        self._std = torch.tensor(preprocess.std).view(1, 3, 1, 1)
+        self._max_tokens = int(model.config.text_config.max_position_embeddings)
+        self.embed_dim = arch.embed_dim(model.config)
+        # Label prompts repeat across every batch of a task: embed each distinct text once.
+        self._text_cache: dict[str, np.ndarray] = {}
+
+    def encode_image(self, images: Sequence[Image.Image]) -> np.ndarray:
+        self._count()
+        with torch.inference_mode():
+            return self._image_embeddings(self._pixels(images)).numpy()
+
+    def encode_text(self, texts: Sequence[str]) -> np.ndarray:
+        self._count()
+        return self._text_embeddings(texts)
+
+    def classify(self, images: Sequence[Image.Image], labels: Sequence[str]) -> np.ndarray:
+        """Logits (images x labels); ``labels`` are the full texts, prompts already applied."""
+        self._count()
+        with torch.inference_mode():
+            return self._logits(self._image_embeddings(self._pixels(images)), labels).numpy()
+
+    def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        self._count()
+        return self._pixels(images)
+
+    def pixel_logits(self, pixels: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
+        """Logits as a function of [0, 1] pixels, differentiable for gradient attacks."""
+        self._count()
+        return self._logits(self._image_embeddings(pixels), labels)
+
+    def _pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        size = self._preprocess.size
+        if not images:
+            return torch.empty((0, 3, size, size))
+        batch = np.stack([np.asarray(self._preprocess.fit(image)) for image in images])
+        return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255.0).contiguous()
+
+    def _image_embeddings(self, pixels: torch.Tensor) -> torch.Tensor:
+        if pixels.shape[0] == 0:
+            return torch.empty((0, self.embed_dim))
+        normalised = (pixels - self._mean) / self._std
+        return _unit(_pooled(self._model.get_image_features(pixel_values=normalised)))
+
+    def _text_embeddings(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in self._text_cache]
+        if missing:
+            tokens = self._tokenizer(
+                missing,
+                padding="max_length" if self._arch.pad_to_max_length else "longest",
+                truncation=True,
+                max_length=self._max_tokens,
+                return_tensors="pt",
+            )
+            inputs = {"input_ids": tokens["input_ids"]}
+            if self._arch.text_attention_mask:
+                inputs["attention_mask"] = tokens["attention_mask"]
+            with torch.inference_mode():
+                vectors = _unit(_pooled(self._model.get_text_features(**inputs))).numpy()
+            self._text_cache.update(zip(missing, vectors, strict=True))
+        if not texts:
+            return np.empty((0, self.embed_dim), dtype=np.float32)
+        return np.stack([self._text_cache[text] for text in texts])
+
+    def _logits(self, image_embeddings: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
+        text = torch.from_numpy(self._text_embeddings(labels))
+        scale: torch.Tensor = self._model.logit_scale.exp()
+        logits = scale * image_embeddings @ text.T
+        if self._arch.logit_bias:
+            logits = logits + self._model.logit_bias
+        return logits
+
+
+def _pooled(output: Any) -> torch.Tensor:
+    """transformers 5 returns an output object whose ``pooler_output`` holds the projection."""
+    if isinstance(output, torch.Tensor):
+        return output
+    pooled: torch.Tensor = output.pooler_output
+    return pooled
+
+
+def _unit(features: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.normalize(features.float(), dim=-1)

@@ -1,0 +1,167 @@
+"""Tiny random CLIP and SigLIP checkpoints, built offline in well under a second.
+
+They exercise the whole ``hf:`` path (config, tokenizer, preprocessor, safetensors) without a
+download: tests use them, and ``make demo`` falls back to one until the zoo models exist. The
+weights are random, so they say nothing about trust; they only prove the plumbing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+from transformers import CLIPConfig, CLIPModel, PreTrainedTokenizerFast, SiglipConfig, SiglipModel
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+# CLIP pools the text at the first EOS, except for the legacy eos id 2, where it takes the argmax
+# token id instead; this order puts EOS at id 3 so the modern path is used.
+SPECIAL_TOKENS = (PAD, UNK, BOS, EOS)
+
+# Words of world-scene captions and prompts; anything else falls back to single characters.
+CAPTION_WORDS_TEXT = """
+a an the of and or with without in on at to is are there this that it its what which how many
+photo picture image drawing rendering scene showing shown contains of some no not
+one two three four five six seven eight nine ten zero
+red green blue yellow orange purple pink brown black white gray grey cyan
+circle circles square squares triangle triangles star stars hexagon hexagons heart hearts cross
+crosses diamond diamonds ellipse rectangle shape shapes object objects
+small large big tiny left right top bottom middle center near next beside above below
+person people man woman figure figures group groups doctor nurse teacher chef pilot builder
+engineer farmer police officer firefighter scientist artist holding wearing
+background sky grass sand water wall floor indoor outdoor street room
+text word words written sign says reading letters
+yes no i can cannot help sorry request please describe answer question
+"""
+CHARACTERS = list("abcdefghijklmnopqrstuvwxyz0123456789.,!?'\"-:;()")
+
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+M = TypeVar("M", CLIPModel, SiglipModel)
+
+_TOWER: dict[str, Any] = {
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+}
+_MAX_TOKENS = 32
+_PATCH = 8
+
+
+def build_tiny_tokenizer() -> PreTrainedTokenizerFast:
+    """A WordPiece tokenizer over caption words, with single-character fallback for the rest.
+
+    Unknown words split into characters (``##``-continued), so any lowercase text tokenises to
+    something meaningful; BOS/EOS wrap every sequence as CLIP's pooling expects.
+    """
+    vocab: dict[str, int] = {}
+    for token in [
+        *SPECIAL_TOKENS,
+        *CAPTION_WORDS_TEXT.split(),
+        *CHARACTERS,
+        *("##" + c for c in CHARACTERS),
+    ]:
+        vocab.setdefault(token, len(vocab))
+    tok = Tokenizer(models.WordPiece(vocab, unk_token=UNK, continuing_subword_prefix="##"))
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.NFD(), normalizers.StripAccents(), normalizers.Lowercase()]
+    )
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{BOS} $A {EOS}", special_tokens=[(BOS, vocab[BOS]), (EOS, vocab[EOS])]
+    )
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tok,
+        bos_token=BOS,
+        eos_token=EOS,
+        pad_token=PAD,
+        unk_token=UNK,
+        model_max_length=_MAX_TOKENS,
+    )
+
+
+def _text_config(tokenizer: PreTrainedTokenizerFast) -> dict[str, Any]:
+    """The text tower's special ids must match the tokenizer's: CLIP pools at the EOS id."""
+    return {
+        **_TOWER,
+        "vocab_size": len(tokenizer),
+        "max_position_embeddings": _MAX_TOKENS,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+
+
+def _vision_config(image_size: int) -> dict[str, Any]:
+    return {**_TOWER, "image_size": image_size, "patch_size": _PATCH}
+
+
+def _save(
+    path: Path,
+    model: CLIPModel | SiglipModel,
+    tokenizer: PreTrainedTokenizerFast,
+    preprocessor: dict[str, Any],
+) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    (path / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2) + "\n")
+    return path
+
+
+def _seeded(seed: int, build: Callable[[], M]) -> M:
+    """Build under a private RNG state so the caller's torch RNG is left untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def build_tiny_clip(path: Path, seed: int = 0, image_size: int = 32) -> Path:
+    """Save a random tiny CLIP (32-d towers, 2 layers, patch 8), tokenizer and preprocessor."""
+    tokenizer = build_tiny_tokenizer()
+    config = CLIPConfig(
+        text_config=_text_config(tokenizer),
+        vision_config=_vision_config(image_size),
+        projection_dim=32,
+    )
+    model = _seeded(seed, lambda: CLIPModel(config))
+    preprocessor = {
+        "image_processor_type": "CLIPImageProcessor",
+        "do_resize": True,
+        "size": {"shortest_edge": image_size},
+        "resample": 3,
+        "do_center_crop": True,
+        "crop_size": {"height": image_size, "width": image_size},
+        "do_rescale": True,
+        "rescale_factor": 1 / 255,
+        "do_normalize": True,
+        "image_mean": list(CLIP_MEAN),
+        "image_std": list(CLIP_STD),
+    }
+    return _save(path, model, tokenizer, preprocessor)
+
+
+def build_tiny_siglip(path: Path, seed: int = 0, image_size: int = 32) -> Path:
+    """Save a random tiny SigLIP (32-d towers, 2 layers, patch 8), tokenizer and preprocessor."""
+    tokenizer = build_tiny_tokenizer()
+    config = SiglipConfig(
+        text_config=_text_config(tokenizer), vision_config=_vision_config(image_size)
+    )
+    model = _seeded(seed, lambda: SiglipModel(config))
+    preprocessor = {
+        "image_processor_type": "SiglipImageProcessor",
+        "do_resize": True,
+        "size": {"height": image_size, "width": image_size},
+        "resample": 3,
+        "do_rescale": True,
+        "rescale_factor": 1 / 255,
+        "do_normalize": True,
+        "image_mean": [0.5, 0.5, 0.5],
+        "image_std": [0.5, 0.5, 0.5],
+    }
+    return _save(path, model, tokenizer, preprocessor)

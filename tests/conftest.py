@@ -1,0 +1,33 @@
+"""Shared fixtures: tiny real models built from configs, once per test session."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory) -> Path:
+    from vlmtrust.models.tiny import build_tiny_clip
+
+    return build_tiny_clip(tmp_path_factory.mktemp("tiny-clip") / "clip", seed=0)
+
+
+@pytest.fixture
+def world_folder(tmp_path) -> Path:
+    """An image folder with labels.csv, as a user would bring: 12 world scenes as PNG files."""
+    from vlmtrust.zoo import world
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    lines = ["file,shape"]
+    for sample in world.generate(seed=3, n=12):
+        name = f"{sample.id}.png"
+        (folder / name).write_bytes(sample.image or b"")
+        lines.append(f"{name},{sample.labels['shape']}")
+    (folder / "labels.csv").write_text("\n".join(lines) + "\n")
+    return folder

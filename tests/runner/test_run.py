@@ -1,0 +1,84 @@
+"""The runner against a real tiny CLIP checkpoint and a real on-disk SQLite store."""
+
+import sqlite3
+
+import pytest
+
+from vlmtrust.core.config import RunConfig
+from vlmtrust.core.errors import CapabilityError, ConfigError
+from vlmtrust.core.spec import Spec
+from vlmtrust.runner import run
+
+
+def _config(clip_dir, out, **params) -> RunConfig:
+    task = {"n": 12, "corruptions": ["jpeg", "contrast"], **params}
+    return RunConfig(
+        model=f"hf:{clip_dir}",
+        tasks=(Spec(name="robustness.zero_shot", params=task),),
+        out=out,
+        batch_size=5,
+        show_progress=False,
+    )
+
+
+def _results(out) -> list[tuple]:
+    db = sqlite3.connect(out / "results.sqlite")
+    try:
+        return db.execute("SELECT * FROM results ORDER BY key").fetchall()
+    finally:
+        db.close()
+
+
+def test_second_identical_scan_reuses_everything_with_no_model_calls(tiny_clip, tmp_path):
+    config = _config(tiny_clip, tmp_path / "run")
+    first = run(config)
+    assert (first.planned, first.reused, first.executed) == (36, 0, 36)
+    assert first.model_calls > 0
+    before = _results(tmp_path / "run")
+    second = run(config)
+    assert (second.planned, second.reused, second.executed) == (36, 36, 0)
+    assert second.model_calls == 0
+    assert _results(tmp_path / "run") == before
+    assert second.metrics == first.metrics
+
+
+def test_only_the_changed_condition_runs_again(tiny_clip, tmp_path):
+    run(_config(tiny_clip, tmp_path / "run"))
+    more = run(
+        _config(tiny_clip, tmp_path / "run", corruptions=["jpeg", "contrast", "gaussian_blur"])
+    )
+    assert (more.reused, more.executed) == (36, 12)
+
+
+def test_metric_rows_carry_n_and_wilson_intervals(tiny_clip, tmp_path):
+    summary = run(_config(tiny_clip, tmp_path / "run"))
+    rows = {(r.attack, r.metric): r for r in summary.metrics}
+    clean = rows[("none", "accuracy")]
+    assert clean.n == 12 and clean.ci_low <= clean.value <= clean.ci_high
+    assert clean.details["chance"] == pytest.approx(1 / 8)
+    jpeg_label = "corruption.jpeg(seed=0,severity=3)"
+    drop = rows[(jpeg_label, "accuracy_drop")]
+    jpeg = rows[(jpeg_label, "accuracy")]
+    assert drop.value == pytest.approx(clean.value - jpeg.value)
+
+
+def test_bad_inputs_fail_before_anything_is_written(tiny_clip, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match="severity"):
+        run(_config(tiny_clip, out, severity=9))
+    with pytest.raises(CapabilityError, match="not a Generator"):
+        from vlmtrust.tasks.robustness.zero_shot import ZeroShot
+
+        class NeedsGenerator(ZeroShot):
+            requires = ("Generator",)
+
+        from vlmtrust.plugins import TASKS
+
+        if "test.needs_generator" not in TASKS:
+            TASKS.add("test.needs_generator", NeedsGenerator, "test only")
+        run(
+            _config(tiny_clip, out).model_copy(
+                update={"tasks": (Spec(name="test.needs_generator"),)}
+            )
+        )
+    assert not out.exists()
