@@ -10,7 +10,7 @@ class TextOnly:
 
 
 def test_missing_capability_names_it_and_the_task():
-    with pytest.raises(CapabilityError, match="not a Generator, which task safety.figstep needs"):
+    with pytest.raises(CapabilityError, match=r"not a Generator, which task safety\.figstep needs"):
         check_capabilities("hf:clip", {"Embedder", "Classifier"}, ["Generator"], "safety.figstep")
     check_capabilities("hf:clip", {"Embedder", "Classifier"}, ["Classifier"], "t")
 

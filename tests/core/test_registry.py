@@ -25,7 +25,7 @@ def test_lazy_entry_imports_on_first_use():
 def test_unknown_name_suggests_close_matches():
     reg: Registry[object] = Registry("tasks")
     reg.add("robustness.zero_shot", object(), "x")
-    with pytest.raises(RegistryError, match="did you mean robustness.zero_shot"):
+    with pytest.raises(RegistryError, match=r"did you mean robustness\.zero_shot"):
         reg.get("robustness.zero_shoot")
 
 

@@ -34,7 +34,7 @@ def test_many_keys_query_in_chunks(tmp_path):
     keys = [f"k{i}" for i in range(2500)]
     with ResultStore.in_dir(tmp_path) as store:
         store.append([_result(k) for k in keys])
-        assert store.stored_keys(keys + ["missing"]) == set(keys)
+        assert store.stored_keys([*keys, "missing"]) == set(keys)
         assert len(store.fetch(keys)) == 2500
 
 
@@ -42,7 +42,7 @@ def test_a_failing_batch_leaves_nothing_behind(tmp_path):
     with ResultStore.in_dir(tmp_path) as store:
         store.append([_result("a")])
         bad = StoredResult.model_construct(**{**_result("b").__dict__, "scores": (object(),)})
-        with pytest.raises(Exception):
+        with pytest.raises(AttributeError):
             store.append([_result("c"), bad])
         assert store.count_results() == 1
 
@@ -73,8 +73,16 @@ def test_open_existing_never_creates(tmp_path):
 
 def test_metrics_replace_per_identity(tmp_path):
     row = MetricRow(
-        task="t", attack="none", mitigation="none", metric="accuracy", value=0.5,
-        ci_low=0.4, ci_high=0.6, n=10, model="m", details={"a": 1},
+        task="t",
+        attack="none",
+        mitigation="none",
+        metric="accuracy",
+        value=0.5,
+        ci_low=0.4,
+        ci_high=0.6,
+        n=10,
+        model="m",
+        details={"a": 1},
     )
     with ResultStore.in_dir(tmp_path) as store:
         store.replace_metrics([row])

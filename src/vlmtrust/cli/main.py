@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -105,16 +105,18 @@ def scan(
 def list_plugins(ctx: typer.Context) -> None:
     """Every model kind, task, attack, mitigation and metric, one line each."""
     with user_errors(ctx):
+        from vlmtrust.core.registry import Registry
         from vlmtrust.plugins import ATTACKS, METRICS, MITIGATIONS, MODELS, TASKS
 
         console = Console()
-        for title, registry in [
+        registries: list[tuple[str, Registry[Any]]] = [
             ("models", MODELS),
             ("tasks", TASKS),
             ("attacks", ATTACKS),
             ("mitigations", MITIGATIONS),
             ("metrics", METRICS),
-        ]:
+        ]
+        for title, registry in registries:
             console.print(f"[bold]{title}[/]")
             entries = registry.entries()
             if not entries:
