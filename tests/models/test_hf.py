@@ -104,7 +104,7 @@ def test_fingerprint_is_stable_and_tracks_weights(tmp_path: Path) -> None:
     path = build_tiny_clip(tmp_path / "clip", seed=0)
     first = resolve_model(f"hf:{path}")
     assert resolve_model(f"hf:{path}").fingerprint == first.fingerprint
-    assert first.name == "clip" and first.kind == "hf"
+    assert first.name == "hf:clip" and first.kind == "hf"
     build_tiny_clip(path, seed=1)
     assert resolve_model(f"hf:{path}").fingerprint != first.fingerprint
 

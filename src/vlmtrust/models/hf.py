@@ -135,7 +135,7 @@ class HFModelKind(ModelKind):
         return ModelHandle(
             spec=f"hf:{target}",
             kind="hf",
-            name=path.resolve().name,
+            name=f"hf:{path.resolve().name}",
             fingerprint=checkpoint_fingerprint(path),
             capabilities=DUAL_ENCODER_CAPABILITIES,
             options={"path": str(path.resolve()), "model_type": model_type},
