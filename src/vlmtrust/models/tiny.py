@@ -43,12 +43,16 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 M = TypeVar("M", CLIPModel, SiglipModel)
 
-_TOWER: dict[str, Any] = {
-    "hidden_size": 32,
-    "intermediate_size": 64,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 2,
-}
+
+def _tower(width: int, layers: int) -> dict[str, Any]:
+    return {
+        "hidden_size": width,
+        "intermediate_size": 2 * width,
+        "num_hidden_layers": layers,
+        "num_attention_heads": max(2, width // 32),
+    }
+
+
 _MAX_TOKENS = 32
 _PATCH = 8
 
@@ -85,10 +89,10 @@ def build_tiny_tokenizer() -> PreTrainedTokenizerFast:
     )
 
 
-def _text_config(tokenizer: PreTrainedTokenizerFast) -> dict[str, Any]:
+def _text_config(tokenizer: PreTrainedTokenizerFast, tower: dict[str, Any]) -> dict[str, Any]:
     """The text tower's special ids must match the tokenizer's: CLIP pools at the EOS id."""
     return {
-        **_TOWER,
+        **tower,
         "vocab_size": len(tokenizer),
         "max_position_embeddings": _MAX_TOKENS,
         "bos_token_id": tokenizer.bos_token_id,
@@ -97,8 +101,8 @@ def _text_config(tokenizer: PreTrainedTokenizerFast) -> dict[str, Any]:
     }
 
 
-def _vision_config(image_size: int) -> dict[str, Any]:
-    return {**_TOWER, "image_size": image_size, "patch_size": _PATCH}
+def _vision_config(image_size: int, tower: dict[str, Any]) -> dict[str, Any]:
+    return {**tower, "image_size": image_size, "patch_size": _PATCH}
 
 
 def _save(
@@ -121,13 +125,17 @@ def _seeded(seed: int, build: Callable[[], M]) -> M:
         return build()
 
 
-def build_tiny_clip(path: Path, seed: int = 0, image_size: int = 32) -> Path:
-    """Save a random tiny CLIP (32-d towers, 2 layers, patch 8), tokenizer and preprocessor."""
+def build_tiny_clip(
+    path: Path, seed: int = 0, image_size: int = 32, width: int = 32, layers: int = 2
+) -> Path:
+    """Save a random tiny CLIP (by default 32-d towers, 2 layers, patch 8), tokenizer and
+    preprocessor. ``width``/``layers`` scale it up for benchmarks that need real compute."""
     tokenizer = build_tiny_tokenizer()
+    tower = _tower(width, layers)
     config = CLIPConfig(
-        text_config=_text_config(tokenizer),
-        vision_config=_vision_config(image_size),
-        projection_dim=32,
+        text_config=_text_config(tokenizer, tower),
+        vision_config=_vision_config(image_size, tower),
+        projection_dim=width,
     )
     model = _seeded(seed, lambda: CLIPModel(config))
     preprocessor = {
@@ -149,8 +157,9 @@ def build_tiny_clip(path: Path, seed: int = 0, image_size: int = 32) -> Path:
 def build_tiny_siglip(path: Path, seed: int = 0, image_size: int = 32) -> Path:
     """Save a random tiny SigLIP (32-d towers, 2 layers, patch 8), tokenizer and preprocessor."""
     tokenizer = build_tiny_tokenizer()
+    tower = _tower(32, 2)
     config = SiglipConfig(
-        text_config=_text_config(tokenizer), vision_config=_vision_config(image_size)
+        text_config=_text_config(tokenizer, tower), vision_config=_vision_config(image_size, tower)
     )
     model = _seeded(seed, lambda: SiglipModel(config))
     preprocessor = {
