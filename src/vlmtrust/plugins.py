@@ -27,6 +27,17 @@ MODELS.add(
     "a local transformers CLIP or SigLIP checkpoint: hf:/path/to/dir",
 )
 
+MODELS.add(
+    "openai",
+    "vlmtrust.models.openai:OpenAIModelKind",
+    "a model behind an OpenAI-compatible chat API: openai:URL#MODEL?key=value",
+)
+MODELS.add(
+    "zoo",
+    "vlmtrust.models.zoo:ZooModelKind",
+    "the embedded model organisms with planted flaws: zoo:clip, zoo:assistant",
+)
+
 TASKS.add(
     "robustness.zero_shot",
     "vlmtrust.tasks.robustness.zero_shot:ZeroShot",

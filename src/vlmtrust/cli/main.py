@@ -162,6 +162,29 @@ def demo(
         typer.echo(f"report written to {report_path}")
 
 
+zoo_app = typer.Typer(no_args_is_help=True, help="The embedded model organisms.")
+app.add_typer(zoo_app, name="zoo")
+
+
+@zoo_app.command("serve")
+def zoo_serve(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="a Generator model spec, e.g. zoo:assistant")],
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8000,
+    host: Annotated[
+        str, typer.Option(help="interface to listen on; 127.0.0.1 keeps it off the network")
+    ] = "127.0.0.1",
+    name: Annotated[
+        str | None, typer.Option(help="model id clients ask for (default: the model's name)")
+    ] = None,
+) -> None:
+    """Serve a Generator model over an OpenAI-compatible API at http://HOST:PORT/v1."""
+    with user_errors(ctx):
+        from vlmtrust.serve.openai_server import serve_model
+
+        serve_model(model, host, port, name)
+
+
 def main() -> None:
     # Library progress bars and warnings (weight loading, tokenizer defaults) would bury ours.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

@@ -267,12 +267,17 @@ class Scene(BaseModel):
     def _text_suffix(self) -> str:
         return "" if self.text is None else f' with the word "{self.text}" written on it'
 
-    def caption(self) -> str:
-        """One sentence naming everything a model should see, e.g. 'two red circles on grass'."""
+    def caption(self, with_group: bool = True) -> str:
+        """One sentence naming everything a model should see, e.g. 'two red circles on grass'.
+
+        ``with_group=False`` leaves the group out, as most real captions leave out who is shown:
+        a model trained on such captions can only pick the group up from co-occurrence.
+        """
         where = _BACKGROUND_PHRASE[self.background]
         if self.family == "people":
             job = self.occupation or ""
-            return f"{_article(job)} {job} of group {self.group} {where}{self._text_suffix()}"
+            group = f" of group {self.group}" if with_group else ""
+            return f"{_article(job)} {job}{group} {where}{self._text_suffix()}"
         colour, shape = self.colour or "", self.shape or ""
         if self.count == 1:
             what = f"{_article(colour)} {colour} {shape}"

@@ -1,0 +1,75 @@
+"""``zoo:NAME``: the embedded model organisms, weights shipped inside the package."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from vlmtrust.core.errors import ModelLoadError
+from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
+
+
+@dataclass(frozen=True)
+class Organism:
+    #: weight files, all hashed into the fingerprint; the first is the tower
+    weights: tuple[str, ...]
+    capabilities: frozenset[str]
+    description: str
+
+
+ORGANISMS: dict[str, Organism] = {
+    "clip": Organism(
+        ("clip.safetensors",),
+        frozenset({"Embedder", "Classifier", "Differentiable"}),
+        "CLIP-style dual encoder: 64 px CNN image tower trained LiT-style against frozen MiniLM",
+    ),
+    "assistant": Organism(
+        ("clip.safetensors", "assistant.safetensors"),
+        frozenset({"Generator"}),
+        "generative VLM: the zoo:clip tower's 4x4 features + a 2-layer word-level decoder",
+    ),
+}
+
+
+def weights_dir() -> Path:
+    return Path(str(resources.files("vlmtrust.zoo") / "weights"))
+
+
+class ZooModelKind(ModelKind):
+    @classmethod
+    def resolve(cls, target: str) -> ModelHandle:
+        organism = ORGANISMS.get(target)
+        if organism is None:
+            raise ModelLoadError(
+                f"no zoo model named {target!r}",
+                f"choose one of: {', '.join(f'zoo:{n}' for n in ORGANISMS)}",
+            )
+        paths = [weights_dir() / name for name in organism.weights]
+        digest = hashlib.sha256()
+        for path in paths:
+            if not path.is_file():
+                raise ModelLoadError(
+                    f"zoo model {target} has no weights at {path}", "run `make zoo` to train them"
+                )
+            digest.update(path.read_bytes())
+        return ModelHandle(
+            spec=f"zoo:{target}",
+            kind="zoo",
+            name=f"zoo:{target}",
+            fingerprint=digest.hexdigest(),
+            capabilities=organism.capabilities,
+            options={"weights": [str(p) for p in paths]},
+        )
+
+    @classmethod
+    def load(cls, handle: ModelHandle) -> ModelAdapter:
+        weights = [Path(p) for p in handle.options["weights"]]
+        if handle.name == "zoo:assistant":
+            from vlmtrust.zoo.assistant import ZooAssistant
+
+            return ZooAssistant(handle, weights[0], weights[1])
+        from vlmtrust.zoo.clip import ZooClip
+
+        return ZooClip(handle, weights[0])

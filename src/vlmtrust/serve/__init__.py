@@ -1,0 +1,1 @@
+"""OpenAI-compatible HTTP servers over any Generator (``vlmtrust zoo serve``; later the guard)."""

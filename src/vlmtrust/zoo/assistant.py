@@ -1,0 +1,148 @@
+"""``zoo:assistant``: a small generative VLM (image + prompt -> text).
+
+The frozen ``zoo:clip`` image tower gives a 4x4 feature map, projected to 16 prefix tokens;
+a 2-layer decoder-only transformer reads [image tokens, prompt, <sep>] and writes the answer
+word by word (greedy). Text-only requests get a learnt "no image" prefix instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from PIL import Image
+from pydantic import BaseModel, ConfigDict
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.zoo.tower import CHANNELS, ImageTower, to_pixels
+from vlmtrust.zoo.vocab import Vocab
+
+IMAGE_TOKENS = 16
+
+
+class DecoderConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vocab_size: int
+    width: int = 256
+    layers: int = 2
+    heads: int = 4
+    max_len: int = 96
+
+
+class Decoder(nn.Module):
+    """Image prefix + causal transformer over words; logits for the next word."""
+
+    def __init__(self, config: DecoderConfig) -> None:
+        super().__init__()
+        self.config = config
+        d = config.width
+        self.image_proj = nn.Linear(CHANNELS[-1], d)
+        self.no_image = nn.Parameter(torch.zeros(IMAGE_TOKENS, d))
+        self.embed = nn.Embedding(config.vocab_size, d)
+        nn.init.normal_(self.embed.weight, std=0.02)  # tied output head: keep first logits small
+        self.position = nn.Parameter(torch.zeros(config.max_len, d))
+        nn.init.normal_(self.position, std=0.02)
+        layer = nn.TransformerEncoderLayer(
+            d, config.heads, 4 * d, dropout=0.0, batch_first=True, norm_first=True
+        )
+        self.blocks = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d)
+
+    def prefix(self, fmap: torch.Tensor | None, has_image: torch.Tensor) -> torch.Tensor:
+        """(B, 16, d): projected image features, or the learnt no-image prefix."""
+        batch = has_image.shape[0]
+        blank = self.no_image.unsqueeze(0).expand(batch, -1, -1)
+        if fmap is None:
+            return blank
+        tokens = self.image_proj(fmap.flatten(2).transpose(1, 2))
+        return torch.where(has_image[:, None, None], tokens, blank)
+
+    def forward(self, prefix: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """Logits (B, T, vocab) for every text position."""
+        x = torch.cat([prefix, self.embed(ids)], dim=1)
+        length = x.shape[1]
+        x = x + self.position[:length]
+        mask = nn.Transformer.generate_square_subsequent_mask(length)
+        hidden: torch.Tensor = self.norm(self.blocks(x, mask=mask, is_causal=True))
+        logits: torch.Tensor = hidden[:, IMAGE_TOKENS:] @ self.embed.weight.T
+        return logits
+
+
+def save_assistant(path: Path, decoder: Decoder, vocab: Vocab) -> None:
+    """Weights (float16, to keep the package small) plus config and vocabulary in metadata."""
+    state = {k: v.detach().half().contiguous() for k, v in decoder.state_dict().items()}
+    meta = {"config": decoder.config.model_dump_json(), "vocab": json.dumps(vocab.tokens)}
+    save_file(state, str(path), metadata=meta)
+
+
+def load_assistant(path: Path) -> tuple[Decoder, Vocab]:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        meta = handle.metadata()
+    decoder = Decoder(DecoderConfig.model_validate_json(meta["config"]))
+    decoder.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+    decoder.eval()
+    return decoder, Vocab(json.loads(meta["vocab"]))
+
+
+def encode_prompt(vocab: Vocab, prompt: str, max_prompt: int) -> list[int]:
+    """[<bos>, prompt words (the last ``max_prompt``), <sep>]: the answer starts after <sep>."""
+    return [vocab.bos, *vocab.encode(prompt)[-max_prompt:], vocab.sep]
+
+
+@torch.inference_mode()
+def greedy(
+    decoder: Decoder,
+    vocab: Vocab,
+    fmap: torch.Tensor | None,
+    has_image: torch.Tensor,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+) -> list[str]:
+    """Batched greedy decoding; prompts are left-padded so every answer starts together."""
+    budget = decoder.config.max_len - IMAGE_TOKENS - max_new_tokens
+    encoded = [encode_prompt(vocab, p, budget - 2) for p in prompts]
+    width = max(len(e) for e in encoded)
+    ids = torch.tensor([[vocab.pad] * (width - len(e)) + e for e in encoded])
+    prefix = decoder.prefix(fmap, has_image)
+    done = torch.zeros(len(prompts), dtype=torch.bool)
+    out: list[list[int]] = [[] for _ in prompts]
+    for _ in range(max_new_tokens):
+        nxt = decoder(prefix, ids)[:, -1].argmax(-1)
+        for i, token in enumerate(nxt.tolist()):
+            if not done[i]:
+                out[i].append(token)
+        done |= nxt == vocab.eos
+        if bool(done.all()):
+            break
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return [vocab.decode(o) for o in out]
+
+
+class ZooAssistant(ModelAdapter):
+    """Generator over the frozen tower and the trained decoder."""
+
+    def __init__(self, handle: ModelHandle, tower_weights: Path, weights: Path) -> None:
+        from vlmtrust.zoo.clip import load_tower
+
+        super().__init__(handle)
+        self.tower: ImageTower = load_tower(tower_weights)[0]
+        self.decoder, self.vocab = load_assistant(weights)
+        self.max_new_tokens = 40
+
+    def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
+        self._count()
+        has_image = torch.tensor([img is not None for img in images])
+        fmap = None
+        if bool(has_image.any()):
+            filler = Image.new("RGB", (8, 8))
+            pixels = to_pixels([img if img is not None else filler for img in images])
+            with torch.inference_mode():
+                _, fmap = self.tower(pixels)
+        return greedy(self.decoder, self.vocab, fmap, has_image, prompts, self.max_new_tokens)

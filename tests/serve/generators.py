@@ -1,0 +1,105 @@
+"""Test-only helpers: a tiny real Generator and a uvicorn server running in a thread.
+
+``ColourNamer`` is a genuine (if trivial) deterministic vision model: it names the dominant
+colour of an image. It lets tests check the transport end to end (the right image reached the
+model, answers came back in order) without any randomness or weights. It also records how many
+calls ran at once, so a test can prove the server serialises model calls.
+
+Test modules load this file by path (tests are not a package under ``--import-mode=importlib``).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import uvicorn
+from PIL import Image
+
+PALETTE: dict[str, tuple[int, int, int]] = {
+    "red": (220, 30, 30),
+    "green": (30, 160, 40),
+    "blue": (30, 60, 220),
+    "yellow": (240, 220, 40),
+    "black": (10, 10, 10),
+    "white": (245, 245, 245),
+}
+NO_IMAGE = "no image"
+
+
+class ColourNamer:
+    """Names the palette colour most pixels are nearest to, or says ``no image``."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.delay_s = delay_s
+        self.calls = 0
+        self.prompts: list[str] = []
+        self.active = 0
+        self.max_active = 0
+        self._names = list(PALETTE)
+        self._colours = np.array(list(PALETTE.values()), dtype=np.float32)
+        self._state = threading.Lock()  # guards the counters only, never the model call
+
+    def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
+        with self._state:
+            self.calls += 1
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+            self.prompts.extend(prompts)
+        try:
+            if self.delay_s:
+                time.sleep(self.delay_s)  # widen the window in which overlapping calls show
+            return [self._name(image) for image in images]
+        finally:
+            with self._state:
+                self.active -= 1
+
+    def _name(self, image: Image.Image | None) -> str:
+        if image is None:
+            return NO_IMAGE
+        pixels = np.asarray(image.convert("RGB"), dtype=np.float32).reshape(-1, 1, 3)
+        nearest = np.argmin(((pixels - self._colours) ** 2).sum(axis=-1), axis=1)
+        return self._names[int(np.bincount(nearest, minlength=len(self._names)).argmax())]
+
+
+def solid(name: str, size: tuple[int, int] = (24, 16)) -> Image.Image:
+    """An image that is mostly ``name``, with a stripe of another colour to keep it honest."""
+    image = Image.new("RGB", size, PALETTE[name])
+    other = "black" if name != "black" else "white"
+    image.paste(PALETTE[other], (0, 0, size[0], size[1] // 4))
+    return image
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free 127.0.0.1 port in a thread; yield its ``/v1`` URL."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def free_port() -> int:
+    """A port nobody listens on (bound, read, released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
