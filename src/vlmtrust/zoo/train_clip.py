@@ -130,9 +130,11 @@ def train_clip(
         schedule.step()
         loss_value = float(loss.detach())
         if (step + 1) % 100 == 0 or step + 1 == recipe.steps:
+            scale = float(log_scale.detach().exp())
+            elapsed = time.perf_counter() - started
             log(
                 f"step {step + 1}/{recipe.steps} loss {loss_value:.3f} "
-                f"scale {float(log_scale.detach().exp()):.1f} ({time.perf_counter() - started:.0f}s)"
+                f"scale {scale:.1f} ({elapsed:.0f}s)"
             )
     tower.eval()
     stats = {
