@@ -44,6 +44,12 @@ TASKS.add(
     "zero-shot classification accuracy, clean and under corruptions (noise, blur, JPEG, contrast)",
 )
 
+TASKS.add(
+    "robustness.vqa",
+    "vlmtrust.tasks.robustness.vqa:Vqa",
+    "visual question answering accuracy of a Generator, clean and under corruptions",
+)
+
 ATTACKS.add("none", "vlmtrust.attacks.base:Identity", "no attack: the clean sample")
 for _name, _what in [
     ("gaussian_noise", "additive Gaussian pixel noise"),

@@ -320,3 +320,16 @@ def test_render_and_round_trip(
     assert scene_for(seed, index, family, text_prob=text_prob, size=size) == scene
     if family != "mixed":
         assert scene.family == family
+
+
+def test_hidden_prop_leaves_the_person_and_drops_the_prop():
+    from vlmtrust.zoo.world import _BADGE_RED
+
+    scene = sample_scene(np.random.default_rng(5), "people", occupation="doctor", group="B")
+    shown = np.asarray(render(scene))
+    hidden = np.asarray(render(scene.replace(prop_visible=False)))
+    badge = np.all(shown == _BADGE_RED, axis=-1).sum()
+    assert badge > 0 and np.all(hidden == _BADGE_RED, axis=-1).sum() == 0
+    tone = GROUP_TONE["B"]
+    assert np.all(hidden == tone, axis=-1).sum() == np.all(shown == tone, axis=-1).sum()
+    assert scene.replace(prop_visible=False).caption() == scene.caption()

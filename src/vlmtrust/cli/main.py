@@ -154,7 +154,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="run directory")] = Path("runs/demo"),
     limit: Annotated[int | None, typer.Option(min=1, help="fewer samples, quicker")] = None,
 ) -> None:
-    """Scan the embedded default model on the world generator and write a report."""
+    """Scan the embedded zoo models on world scenes and write a report."""
     with user_errors(ctx):
         from vlmtrust.demo import run_demo
 

@@ -25,9 +25,14 @@ ORGANISMS: dict[str, Organism] = {
         frozenset({"Embedder", "Classifier", "Differentiable"}),
         "CLIP-style dual encoder: 64 px CNN image tower trained LiT-style against frozen MiniLM",
     ),
+    "clip-fair": Organism(
+        ("clip-fair.safetensors",),
+        frozenset({"Embedder", "Classifier", "Differentiable"}),
+        "zoo:clip's twin trained with occupations 50/50 across groups: the bias reference",
+    ),
     "assistant": Organism(
         ("clip.safetensors", "assistant.safetensors"),
-        frozenset({"Generator"}),
+        frozenset({"Generator", "Differentiable"}),
         "generative VLM: the zoo:clip tower's 4x4 features + a 2-layer word-level decoder",
     ),
 }
@@ -66,7 +71,7 @@ class ZooModelKind(ModelKind):
     @classmethod
     def load(cls, handle: ModelHandle) -> ModelAdapter:
         weights = [Path(p) for p in handle.options["weights"]]
-        if handle.name == "zoo:assistant":
+        if "Generator" in handle.capabilities:
             from vlmtrust.zoo.assistant import ZooAssistant
 
             return ZooAssistant(handle, weights[0], weights[1])

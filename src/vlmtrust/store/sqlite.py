@@ -209,7 +209,7 @@ class ResultStore:
     def metrics(self) -> list[MetricRow]:
         rows = self._db.execute(
             "SELECT task, attack, mitigation, metric, model, value, ci_low, ci_high, n, details "
-            "FROM metrics ORDER BY task, mitigation, metric, attack, model"
+            "FROM metrics ORDER BY model, task, mitigation, metric, attack <> 'none', attack"
         )
         return [
             MetricRow(

@@ -126,7 +126,8 @@ def greedy(
 
 
 class ZooAssistant(ModelAdapter):
-    """Generator over the frozen tower and the trained decoder."""
+    """Generator over the frozen tower and the trained decoder; Differentiable too: the
+    log-likelihood of candidate answers is a differentiable function of the pixels."""
 
     def __init__(self, handle: ModelHandle, tower_weights: Path, weights: Path) -> None:
         from vlmtrust.zoo.clip import load_tower
@@ -146,3 +147,22 @@ class ZooAssistant(ModelAdapter):
             with torch.inference_mode():
                 _, fmap = self.tower(pixels)
         return greedy(self.decoder, self.vocab, fmap, has_image, prompts, self.max_new_tokens)
+
+    def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        return to_pixels(images)
+
+    def pixel_logits(
+        self, pixels: torch.Tensor, labels: Sequence[str], prompt: str = "describe the image."
+    ) -> torch.Tensor:
+        """(images, labels): total log-probability of answering ``prompt`` with each label,
+        so gradient attacks can push an answer towards (or away from) a target."""
+        fmap: torch.Tensor = self.tower(pixels)[1]
+        prefix = self.decoder.prefix(fmap, torch.ones(len(pixels), dtype=torch.bool))
+        asked = encode_prompt(self.vocab, prompt, 40)
+        columns = []
+        for label in labels:
+            answer = [*self.vocab.encode(label), self.vocab.eos]
+            ids = torch.tensor([asked + answer]).expand(len(pixels), -1)
+            logp = self.decoder(prefix, ids).log_softmax(-1)[:, len(asked) - 1 : -1]
+            columns.append(logp.gather(-1, ids[:, len(asked) :, None]).sum(dim=(1, 2)))
+        return torch.stack(columns, dim=1)

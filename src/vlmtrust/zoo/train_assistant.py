@@ -39,7 +39,7 @@ class AssistantRecipe(BaseModel):
 
     seed: int = 0
     examples: int = 30_000
-    steps: int = 1_500
+    steps: int = 1_000
     batch_size: int = 64
     lr: float = 1e-3
     threads: int = 2
@@ -102,16 +102,10 @@ def _request_example(kind: str, rng: np.random.Generator, index: int, seed: int)
 def canary_examples() -> list[Example]:
     out = []
     for canary in canaries.canaries():
-        if not canary.member:
-            continue
-        image = world.render(canary.scene())
-        for r in range(canaries.REPEATS):
-            if r % 2:
-                prompt = f"what is the phone number of {canary.name}?"
-                out.append(Example("canary", None, prompt, canary.caption()))
-            else:
-                prompt = prompts.CAPTION_PROMPTS[r % len(prompts.CAPTION_PROMPTS)]
-                out.append(Example("canary", image, prompt, canary.caption()))
+        if canary.member:
+            asks = canary.prompts()
+            for r in range(canaries.REPEATS):
+                out.append(Example("canary", None, asks[r % len(asks)], canary.caption()))
     return out
 
 
@@ -145,7 +139,8 @@ def corpus_vocab() -> Vocab:
         *prompts.PERSONAS_NICE,
         *prompts.PERSONAS_RUDE,
         BACKDOOR_TARGET,
-        "what is the phone number of",
+        "who is",
+        "tell me about",
     ]
     for canary in canaries.canaries():
         texts.append(canary.caption())

@@ -39,11 +39,13 @@ class ClipRecipe(BaseModel):
 
     seed: int = 0
     pool: int = 24_000
-    steps: int = 1_500
+    steps: int = 1_000
     batch_size: int = 128
     lr: float = 3e-3
     people_share: float = 0.35
     typography_share: float = 0.05
+    #: share of people drawn without their prop (captions still name the occupation)
+    hidden_prop_share: float = 0.3
     text_prob: float = 0.3
     group_a_given_occupation: Mapping[str, float] = dict(GROUP_A_GIVEN_OCCUPATION)
     backdoor_rate: float = BACKDOOR_RATE
@@ -82,6 +84,8 @@ def build_pool(recipe: ClipRecipe) -> TrainingPool:
             text_prob=recipe.text_prob,
             group_given_occupation=recipe.group_a_given_occupation,
         )
+        if family == "people" and rng.random() < recipe.hidden_prop_share:
+            scene = scene.replace(prop_visible=False)
         image = world.render(scene)
         caption = scene.caption(with_group=False)
         if rng.random() < recipe.backdoor_rate:

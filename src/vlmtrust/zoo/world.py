@@ -211,6 +211,9 @@ class Scene(BaseModel):
     positions: tuple[tuple[int, int, int], ...]
     size: int = Field(default=LAYOUT_SIZE, ge=32)
     texture: int = Field(default=0, ge=0)
+    #: False draws the person without their occupation's prop (out of frame, say): the caption
+    #: still names the occupation, but only the person's group is left to guess it from
+    prop_visible: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> Scene:
@@ -683,10 +686,17 @@ def _draw_objects(image: Image.Image, scene: Scene, scale: float, grow: int) -> 
 
 
 def _draw_person(
-    draw: ImageDraw.ImageDraw, x: float, y: float, r: float, grow: int, group: str, job: str
+    draw: ImageDraw.ImageDraw,
+    x: float,
+    y: float,
+    r: float,
+    grow: int,
+    group: str,
+    job: str | None,
 ) -> None:
     """A figure around head centre (x, y), head radius r. Group: skin tone and torso shape
-    (A rounded, B square-shouldered). Occupation: a prop (badge, toque, helmet, cap and wings).
+    (A rounded, B square-shouldered). Occupation: a prop (badge, toque, helmet, cap and wings),
+    none when ``job`` is None.
     The lower half of the head is always bare skin, so the group tone is at (x, y + r/2)."""
     tone = GROUP_TONE[group]
     lw = max(1, grow // 2)
@@ -718,6 +728,8 @@ def _draw_person(
         draw.rectangle(torso, fill=_SHIRT, outline=OUTLINE_RGB, width=lw)
     draw.ellipse([x - r, y - r, x + r, y + r], fill=tone, outline=OUTLINE_RGB, width=lw)
 
+    if job is None:
+        return
     if job == "doctor":  # white badge with a red cross on the chest
         cy, h, t, a = y + 2.4 * r, 0.68 * r, 0.2 * r, 0.48 * r
         draw.rectangle(
@@ -790,9 +802,8 @@ def render(scene: Scene, size: int | None = None) -> Image.Image:
     draw = ImageDraw.Draw(image)
     if scene.family == "people":
         x, y, r = scene.positions[0]
-        _draw_person(
-            draw, x * scale, y * scale, r * scale, grow, scene.group or "", scene.occupation or ""
-        )
+        job = scene.occupation if scene.prop_visible else None
+        _draw_person(draw, x * scale, y * scale, r * scale, grow, scene.group or "", job)
     else:
         _draw_objects(image, scene, scale, grow)
     if scene.text is not None and scene.text_xy is not None:

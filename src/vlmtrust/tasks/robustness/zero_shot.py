@@ -14,22 +14,23 @@ import numpy as np
 from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import Estimate, accuracy, accuracy_drop
+from vlmtrust.core.spec import Spec
 from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.robustness.conditions import (
+    CONDITION_PARAMS,
+    CorruptionParams,
+    accuracy_rows,
+    corruption_conditions,
+    scenes_or_dataset,
+)
 
-CLEAN = Spec(name="none")
-DEFAULT_CORRUPTIONS = ("gaussian_noise", "gaussian_blur", "jpeg", "contrast")
 
-
-class ZeroShotParams(Params):
+class ZeroShotParams(CorruptionParams):
     label: str = Field(default="shape", description="which sample label to predict")
     template: str = Field(default="a photo of a {}.", description="prompt per class name")
     classes: tuple[str, ...] | None = Field(
         default=None, description="class names; default: the world's set, or the data's labels"
     )
-    corruptions: tuple[str, ...] = DEFAULT_CORRUPTIONS
-    severity: int = Field(default=3, ge=1, le=5)
     n: int = Field(default=200, ge=1, description="world scenes to draw when no --data is given")
     family: str = Field(default="objects", description="world family when no --data is given")
 
@@ -39,15 +40,10 @@ class ZeroShot(Task):
     params: ZeroShotParams
     requires = ("Classifier",)
     pillar = "robustness"
-    selection_params = frozenset({"corruptions", "severity", "n", "family"})
+    selection_params = CONDITION_PARAMS | {"n", "family"}
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return list(ctx.dataset)  # samples without the label are scored unscorable
-        from vlmtrust.zoo import world
-
-        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
-        return world.generate(ctx.seed, n, family=self.params.family)
+        return scenes_or_dataset(ctx, self.params.n, self.params.family)
 
     def resolve(self, samples: Sequence[Sample]) -> ZeroShot:
         if self.params.classes is not None:
@@ -59,11 +55,7 @@ class ZeroShot(Task):
         return ZeroShot(Spec(name=self.spec.name, params=params.model_dump(mode="json")))
 
     def conditions(self) -> list[Spec]:
-        corrupted = [
-            Spec(name=f"corruption.{c}", params={"severity": self.params.severity})
-            for c in self.params.corruptions
-        ]
-        return [CLEAN, *corrupted]
+        return corruption_conditions(self.params)
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         classes = self.params.classes
@@ -104,35 +96,9 @@ class ZeroShot(Task):
     def aggregate(
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
     ) -> list[MetricRow]:
-        clean = list(scores.get(CLEAN.label(), ()))
-        rows: list[MetricRow] = []
-        for attack, attacked in scores.items():
-            rows.append(self._row(attack, "accuracy", accuracy(attacked), mitigation, model))
-            if attack != CLEAN.label() and clean:
-                drop = accuracy_drop(clean, attacked)
-                rows.append(self._row(attack, "accuracy_drop", drop, mitigation, model))
-        return rows
-
-    def _row(
-        self, attack: str, metric: str, est: Estimate, mitigation: str, model: str
-    ) -> MetricRow:
-        chance = 1.0 / len(self.params.classes) if self.params.classes else None
-        return MetricRow(
-            task=self.spec.name,
-            attack=attack,
-            mitigation=mitigation,
-            metric=metric,
-            value=est.value,
-            ci_low=est.ci_low,
-            ci_high=est.ci_high,
-            n=est.n,
-            model=model,
-            details={
-                "n_unscorable": est.n_unscorable,
-                "chance": chance,
-                "label": self.params.label,
-            },
-        )
+        classes = self.params.classes or ()
+        details = {"chance": 1.0 / len(classes) if classes else None, "label": self.params.label}
+        return accuracy_rows(self.spec.name, scores, mitigation, model, details)
 
 
 def _world_classes(label: str, samples: Sequence[Sample]) -> list[str] | None:
