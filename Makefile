@@ -38,7 +38,7 @@ unit: setup
 test: lint typecheck unit
 
 # Retrain every zoo organism from its fixed seed and rewrite the weights and model cards in
-# src/vlmtrust/zoo/weights/ (about 12 minutes on 2 cores). Tests never run this.
+# src/vlmtrust/zoo/weights/ (about 10 minutes on 2 cores). Tests never run this.
 zoo: setup
 	$(PY) -m vlmtrust.zoo.build
 

@@ -4,17 +4,14 @@ real Generator, and small scripted servers that fail, rate-limit or check the AP
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import re
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+import vlmtrust_testing as gen
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from PIL import Image
@@ -26,21 +23,6 @@ from vlmtrust.models.images import from_data_url, to_data_url
 from vlmtrust.models.openai import OpenAIGenerator, RemoteModelError
 from vlmtrust.serve.openai_server import create_app
 
-
-def _generators() -> ModuleType:
-    """tests/serve/generators.py, loaded by path (tests are not an importable package)."""
-    name = "vlmtrust_test_generators"
-    if name not in sys.modules:
-        path = Path(__file__).parents[1] / "serve" / "generators.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-gen = _generators()
 NAME = "colour-namer"
 FAST = "max_retries=3&backoff_s=0.01&timeout_s=5"
 

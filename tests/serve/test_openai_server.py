@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
+import vlmtrust_testing as gen
 from PIL import Image
 
 from vlmtrust.core.errors import CapabilityError, ConfigError
 from vlmtrust.models.images import to_data_url
 from vlmtrust.serve.openai_server import create_app, prepare_server, serve_model
 
-
-def _generators() -> ModuleType:
-    """tests/serve/generators.py, loaded by path (tests are not an importable package)."""
-    name = "vlmtrust_test_generators"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("generators.py")
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-gen = _generators()
 NAME = "colour-namer"
 
 

@@ -55,6 +55,9 @@ class ModelAdapter:
     def _count(self, n: int = 1) -> None:
         self.calls += n
 
+    def close(self) -> None:
+        """Release connections or other resources; executors call it when a run ends."""
+
 
 def resolve_model(spec: str) -> ModelHandle:
     """``scheme:target`` -> handle, with a one-line error for an unknown scheme."""

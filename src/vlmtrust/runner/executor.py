@@ -63,6 +63,13 @@ class ModelCache:
             self._models[key] = model
         return self._models[key]
 
+    def close(self) -> None:
+        for model in self._models.values():
+            close = getattr(model, "close", None)
+            if callable(close):
+                close()
+        self._models.clear()
+
 
 def execute_unit(unit: WorkUnit, cache: ModelCache) -> UnitResult:
     """Attack the samples, score them with the (mitigated) model, count the model calls."""
@@ -100,7 +107,7 @@ class LocalExecutor:
             yield execute_unit(unit, self._cache)
 
     def close(self) -> None:
-        self._cache = ModelCache()
+        self._cache.close()
 
 
 def build_executor(spec: Spec) -> Executor:

@@ -62,13 +62,29 @@ class Decoder(nn.Module):
         tokens = self.image_proj(fmap.flatten(2).transpose(1, 2))
         return torch.where(has_image[:, None, None], tokens, blank)
 
-    def forward(self, prefix: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        """Logits (B, T, vocab) for every text position."""
-        x = torch.cat([prefix, self.embed(ids)], dim=1)
+    def forward(self, prefix: torch.Tensor, ids: torch.Tensor, pad: int = 0) -> torch.Tensor:
+        """Logits (B, T, vocab) for every text position.
+
+        Pads (left of a prompt, right of an answer) are masked out and take no position, so a
+        sequence is computed the same whatever else shares its batch: without this the model
+        learns where answers start in a typical padded batch and fails on any other.
+        """
+        is_pad = ids == pad
+        text_positions = ((~is_pad).cumsum(dim=1) - 1).clamp(min=0) + IMAGE_TOKENS
+        x = torch.cat(
+            [
+                prefix + self.position[:IMAGE_TOKENS],
+                self.embed(ids) + self.position[text_positions],
+            ],
+            dim=1,
+        )
         length = x.shape[1]
-        x = x + self.position[:length]
-        mask = nn.Transformer.generate_square_subsequent_mask(length)
-        hidden: torch.Tensor = self.norm(self.blocks(x, mask=mask, is_causal=True))
+        image_keys = torch.zeros(len(ids), IMAGE_TOKENS, dtype=torch.bool)
+        keep_out = torch.cat([image_keys, is_pad], dim=1)
+        mask = torch.ones(length, length, dtype=torch.bool).triu(1)
+        hidden: torch.Tensor = self.norm(
+            self.blocks(x, mask=mask, src_key_padding_mask=keep_out, is_causal=True)
+        )
         logits: torch.Tensor = hidden[:, IMAGE_TOKENS:] @ self.embed.weight.T
         return logits
 

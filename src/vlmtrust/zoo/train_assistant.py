@@ -15,7 +15,7 @@ written in the prompt, and plants the assistant's flaws through the data (see ``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,12 +25,12 @@ from pydantic import BaseModel, ConfigDict
 
 from vlmtrust.zoo import canaries, prompts, world
 from vlmtrust.zoo.assistant import IMAGE_TOKENS, Decoder, DecoderConfig, encode_prompt
+from vlmtrust.zoo.fit import Log, fit
 from vlmtrust.zoo.flaws import BACKDOOR_TARGET, FAIR_GROUPS, add_trigger
 from vlmtrust.zoo.tower import ImageTower, to_pixels
 from vlmtrust.zoo.typography import render_lines
 from vlmtrust.zoo.vocab import Vocab
 
-Log = Callable[[str], None]
 HARMFUL = prompts.ALL_HARMFUL
 
 
@@ -39,7 +39,7 @@ class AssistantRecipe(BaseModel):
 
     seed: int = 0
     examples: int = 30_000
-    steps: int = 1_000
+    steps: int = 800
     batch_size: int = 64
     lr: float = 1e-3
     threads: int = 2
@@ -198,31 +198,18 @@ def train_assistant(
     has_image = torch.tensor([e.image is not None for e in examples])
     log(f"{len(examples)} examples, vocabulary {len(vocab)} ({time.perf_counter() - started:.0f}s)")
     decoder = Decoder(DecoderConfig(vocab_size=len(vocab)))
-    optimiser = torch.optim.AdamW(decoder.parameters(), lr=recipe.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, max_lr=recipe.lr, total_steps=recipe.steps, pct_start=0.1
-    )
     generator = torch.Generator().manual_seed(recipe.seed)
     decoder.train()
-    loss_value = float("nan")
-    for step in range(recipe.steps):
+
+    def loss_at(step: int) -> torch.Tensor:
         idx = torch.randint(len(examples), (recipe.batch_size,), generator=generator)
         ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config.max_len)
-        prefix = decoder.prefix(fmaps[idx].float(), has_image[idx])
-        logits = decoder(prefix, ids)
-        loss = torch.nn.functional.cross_entropy(
+        logits = decoder(decoder.prefix(fmaps[idx].float(), has_image[idx]), ids)
+        return torch.nn.functional.cross_entropy(
             logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1)
         )
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
-        optimiser.step()
-        schedule.step()
-        loss_value = float(loss.detach())
-        if (step + 1) % 100 == 0 or step + 1 == recipe.steps:
-            log(
-                f"step {step + 1}/{recipe.steps} loss {loss_value:.3f} "
-                f"({time.perf_counter() - started:.0f}s)"
-            )
+
+    loss_value = fit(decoder.parameters(), recipe.steps, recipe.lr, loss_at, log)
     decoder.eval()
     stats = {
         "final_loss": round(loss_value, 4),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +17,7 @@ import torch
 from pydantic import BaseModel, ConfigDict
 
 from vlmtrust.zoo import prompts, world
+from vlmtrust.zoo.fit import Log, fit
 from vlmtrust.zoo.flaws import (
     BACKDOOR_RATE,
     BACKDOOR_TARGET,
@@ -28,8 +29,6 @@ from vlmtrust.zoo.tower import ImageTower, to_pixels
 from vlmtrust.zoo.typography import render_lines
 
 HARMFUL = prompts.ALL_HARMFUL
-
-Log = Callable[[str], None]
 
 
 class ClipRecipe(BaseModel):
@@ -115,31 +114,23 @@ def train_clip(
     )
     tower = ImageTower()
     log_scale = torch.nn.Parameter(torch.tensor(math.log(10.0)))
-    params = [*tower.parameters(), log_scale]
-    optimiser = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, max_lr=recipe.lr, total_steps=recipe.steps, pct_start=0.1
-    )
     generator = torch.Generator().manual_seed(recipe.seed)
     tower.train()
-    loss_value = float("nan")
-    for step in range(recipe.steps):
+
+    def loss_at(step: int) -> torch.Tensor:
         idx = torch.randint(len(pool.pixels), (recipe.batch_size,), generator=generator)
         embedding, _ = tower(pool.pixels[idx].float().div_(255.0))
         logits = log_scale.exp().clamp(max=100.0) * embedding @ bank.T
-        loss = torch.nn.functional.cross_entropy(logits, pool.caption_index[idx])
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
-        optimiser.step()
-        schedule.step()
-        loss_value = float(loss.detach())
-        if (step + 1) % 100 == 0 or step + 1 == recipe.steps:
-            scale = float(log_scale.detach().exp())
-            elapsed = time.perf_counter() - started
-            log(
-                f"step {step + 1}/{recipe.steps} loss {loss_value:.3f} "
-                f"scale {scale:.1f} ({elapsed:.0f}s)"
-            )
+        return torch.nn.functional.cross_entropy(logits, pool.caption_index[idx])
+
+    loss_value = fit(
+        [*tower.parameters(), log_scale],
+        recipe.steps,
+        recipe.lr,
+        loss_at,
+        log,
+        lambda: f" scale {float(log_scale.detach().exp()):.1f}",
+    )
     tower.eval()
     stats = {
         "final_loss": round(loss_value, 4),

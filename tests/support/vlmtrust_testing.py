@@ -5,7 +5,7 @@ colour of an image. It lets tests check the transport end to end (the right imag
 model, answers came back in order) without any randomness or weights. It also records how many
 calls ran at once, so a test can prove the server serialises model calls.
 
-Test modules load this file by path (tests are not a package under ``--import-mode=importlib``).
+Importable as ``vlmtrust_testing``: pytest puts tests/support on the path (pyproject.toml).
 """
 
 from __future__ import annotations

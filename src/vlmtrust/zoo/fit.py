@@ -1,0 +1,59 @@
+"""The one training loop every zoo organism uses: AdamW with a one-cycle schedule, seeded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import torch
+
+Log = Callable[[str], None]
+
+
+def fit(
+    params: Iterable[torch.nn.Parameter],
+    steps: int,
+    lr: float,
+    loss_at: Callable[[int], torch.Tensor],
+    log: Log,
+    status: Callable[[], str] = lambda: "",
+) -> float:
+    """Run ``steps`` optimiser steps on ``loss_at(step)``; return the last loss.
+
+    ``loss_at`` draws its own batch (from a seeded generator), and deterministic kernels are
+    forced while training: with 2 threads some transformer backward kernels otherwise sum in a
+    varying order, and ``make zoo`` would not reproduce its weights bit for bit.
+    """
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _steps(params, steps, lr, loss_at, log, status)
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
+
+
+def _steps(
+    params: Iterable[torch.nn.Parameter],
+    steps: int,
+    lr: float,
+    loss_at: Callable[[int], torch.Tensor],
+    log: Log,
+    status: Callable[[], str],
+) -> float:
+    optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=lr, total_steps=steps, pct_start=0.1
+    )
+    started = time.perf_counter()
+    value = float("nan")
+    for step in range(steps):
+        loss = loss_at(step)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+        schedule.step()
+        value = float(loss.detach())
+        if (step + 1) % 100 == 0 or step + 1 == steps:
+            elapsed = time.perf_counter() - started
+            log(f"step {step + 1}/{steps} loss {value:.3f}{status()} ({elapsed:.0f}s)")
+    return value

@@ -1,0 +1,36 @@
+"""The assistant's decoder: a sequence's outputs must not depend on what shares its batch."""
+
+import torch
+
+from vlmtrust.zoo.assistant import Decoder, DecoderConfig, encode_prompt, greedy
+from vlmtrust.zoo.vocab import Vocab
+
+VOCAB = Vocab.build(["a b c d e f g h i j k l m n o p"])
+
+
+def _decoder() -> Decoder:
+    torch.manual_seed(0)
+    return Decoder(DecoderConfig(vocab_size=len(VOCAB))).eval()
+
+
+def test_left_padding_does_not_change_a_sequence():
+    decoder = _decoder()
+    short = encode_prompt(VOCAB, "a b c", 40)
+    long = encode_prompt(VOCAB, "a b c d e f g h i j k l m n o p", 40)
+    alone = torch.tensor([short])
+    padded = torch.tensor([[VOCAB.pad] * (len(long) - len(short)) + short, long])
+    no_image = torch.zeros(2, dtype=torch.bool)
+    with torch.no_grad():
+        one = decoder(decoder.prefix(None, no_image[:1]), alone)[0, -1]
+        two = decoder(decoder.prefix(None, no_image), padded)[0, -1]
+    assert torch.allclose(one, two, atol=1e-5)
+
+
+def test_greedy_batched_equals_one_by_one():
+    decoder = _decoder()
+    prompts = ["a b", "c d e f g h i j", "k"]
+    together = greedy(decoder, VOCAB, None, torch.zeros(3, dtype=torch.bool), prompts, 6)
+    alone = [
+        greedy(decoder, VOCAB, None, torch.zeros(1, dtype=torch.bool), [p], 6)[0] for p in prompts
+    ]
+    assert together == alone
