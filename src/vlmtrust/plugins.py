@@ -63,6 +63,12 @@ for _name, _what in [
         f"{_what} at severity 1-5 (ImageNet-C style)",
     )
 
+MITIGATIONS.add(
+    "temperature_scaling",
+    "vlmtrust.mitigations.temperature:TemperatureScaling",
+    "wrapper: classifier logits divided by a temperature fitted on held-out world scenes",
+)
+
 METRICS.add(
     "accuracy",
     "vlmtrust.metrics.rates:accuracy",

@@ -98,7 +98,8 @@ def scan(
         )
         from vlmtrust.report.console import metric_table
 
-        console.print(metric_table(summary.metrics))
+        # wide enough to read when piped (a terminal uses its own width)
+        console.print(metric_table(summary.metrics), width=None if console.is_terminal else 160)
 
 
 @app.command("list")

@@ -1,8 +1,13 @@
-"""The mitigation contract. A wrapper changes nothing on disk: it wraps a loaded model."""
+"""The mitigation contract. A wrapper changes nothing on disk: it wraps a loaded model.
+
+A wrapped model must still look like the model it wraps (same capabilities, same call counter),
+so the runner, the capability checks and the reuse accounting treat it like any other model.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from vlmtrust.core.spec import Params, Spec, validate_params
@@ -14,6 +19,8 @@ class NoParams(Params):
 
 class Wrapper(ABC):
     Params: ClassVar[type[Params]] = NoParams
+    #: capabilities the wrapped model must have (checked before a run starts)
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: Spec) -> None:
         params = validate_params(self.Params, spec)
@@ -23,6 +30,33 @@ class Wrapper(ABC):
     @abstractmethod
     def wrap(self, model: Any) -> Any:
         """A model with the same capabilities, mitigated."""
+
+
+class WrappedModel:
+    """Delegates everything it does not override to the inner model, including ``calls``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @property
+    def calls(self) -> int:
+        return int(self.inner.calls)
+
+
+def variant_label(specs: Sequence[Spec]) -> str:
+    """How a variant is named in results: ``none`` for the baseline, else the mitigation names
+    joined by ``+``, each with only the parameters that differ from its defaults."""
+    if not specs:
+        return "none"
+    parts = []
+    for spec in specs:
+        defaults = build_mitigation(Spec(name=spec.name)).spec.params
+        changed = {k: v for k, v in spec.params.items() if defaults.get(k) != v}
+        parts.append(Spec(name=spec.name, params=changed).label())
+    return "+".join(parts)
 
 
 def build_mitigation(spec: Spec) -> Wrapper:

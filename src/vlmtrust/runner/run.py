@@ -19,14 +19,13 @@ from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.keys import result_key
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredResult
 from vlmtrust.tasks.base import DataContext, Task, build_task
-
-BASELINE = "none"
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Cell:
 
     @property
     def variant_label(self) -> str:
-        return "+".join(m.label() for m in self.variant) or BASELINE
+        return variant_label(self.variant)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         raise ConfigError("no tasks to run", "pass --suite with at least one task or pillar")
     for task in tasks:
         check_capabilities(handle.name, handle.capabilities, task.requires, task.spec.name)
-    variants = [(), *(_parse_variant(v) for v in config.mitigations)]
+    variants = [(), *(_parse_variant(v, handle) for v in config.mitigations)]
     dataset, skipped = _load_dataset(config, console)
     ctx = DataContext(dataset=dataset, seed=config.seed, limit=config.limit)
     cells = _plan(tasks, variants, ctx, handle)
@@ -104,11 +103,15 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     )
 
 
-def _parse_variant(text: str) -> tuple[Spec, ...]:
+def _parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
+    """``a+b`` -> validated specs, each checked against the model's capabilities."""
     from vlmtrust.mitigations.base import build_mitigation
 
-    specs = tuple(parse_spec(part) for part in text.split("+"))
-    return tuple(build_mitigation(s).spec for s in specs)
+    wrappers = [build_mitigation(parse_spec(part)) for part in text.split("+")]
+    for wrapper in wrappers:
+        name = f"mitigation {wrapper.spec.name}"
+        check_capabilities(handle.name, handle.capabilities, wrapper.requires, name)
+    return tuple(w.spec for w in wrappers)
 
 
 def _load_dataset(
@@ -196,7 +199,7 @@ def _execute(
 
 def _stored(result: UnitResult, by_key: dict[str, WorkUnit]) -> list[StoredResult]:
     unit = by_key[result.keys[0]]
-    variant = "+".join(m.label() for m in unit.mitigations) or BASELINE
+    variant = variant_label(unit.mitigations)
     return [
         StoredResult(
             key=key,
