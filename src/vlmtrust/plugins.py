@@ -50,6 +50,12 @@ TASKS.add(
     "visual question answering accuracy of a Generator, clean and under corruptions",
 )
 
+TASKS.add(
+    "robustness.typographic",
+    "vlmtrust.tasks.robustness.typographic:TypographicTask",
+    "zero-shot accuracy with a wrong class name written on the image; attack success rate",
+)
+
 ATTACKS.add("none", "vlmtrust.attacks.base:Identity", "no attack: the clean sample")
 for _name, _what in [
     ("gaussian_noise", "additive Gaussian pixel noise"),
@@ -67,6 +73,12 @@ MITIGATIONS.add(
     "temperature_scaling",
     "vlmtrust.mitigations.temperature:TemperatureScaling",
     "wrapper: classifier logits divided by a temperature fitted on held-out world scenes",
+)
+
+ATTACKS.add(
+    "typographic",
+    "vlmtrust.attacks.typographic:Typographic",
+    "a wrong class name written onto the image (contrasting ink, seeded position)",
 )
 
 METRICS.add(

@@ -108,7 +108,7 @@ def test_scan_then_report_json_and_markdown(tiny_clip, tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads(runner.invoke(app, ["report", str(out), "--format", "json"]).stdout)
     rows = doc["rows"]
-    assert {r["attack"] for r in rows} >= {"none", "corruption.jpeg(seed=0,severity=3)"}
+    assert {r["attack"] for r in rows} >= {"none", "corruption.jpeg"}
     assert set(rows[0]) == {
         "task",
         "attack",

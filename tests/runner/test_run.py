@@ -56,7 +56,7 @@ def test_metric_rows_carry_n_and_wilson_intervals(tiny_clip, tmp_path):
     clean = rows[("none", "accuracy")]
     assert clean.n == 12 and clean.ci_low <= clean.value <= clean.ci_high
     assert clean.details["chance"] == pytest.approx(1 / 8)
-    jpeg_label = "corruption.jpeg(seed=0,severity=3)"
+    jpeg_label = "corruption.jpeg"
     drop = rows[(jpeg_label, "accuracy_drop")]
     jpeg = rows[(jpeg_label, "accuracy")]
     assert drop.value == pytest.approx(clean.value - jpeg.value)

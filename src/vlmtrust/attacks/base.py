@@ -21,8 +21,15 @@ class Attack(ABC):
     Params: ClassVar[type[Params]] = NoParams
 
     def __init__(self, spec: Spec) -> None:
-        self.spec = Spec(name=spec.name, params=validate_params(self.Params, spec).model_dump())
+        self.spec = Spec(
+            name=spec.name, params=validate_params(self.Params, spec).model_dump(mode="json")
+        )
         self.params = validate_params(self.Params, self.spec)
+
+    @property
+    def label(self) -> str:
+        """How results name this attack: its name and only its non-default parameters."""
+        return self.spec.label(self.Params().model_dump(mode="json"))
 
     @abstractmethod
     def apply(self, sample: Sample) -> Sample: ...

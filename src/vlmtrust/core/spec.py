@@ -26,11 +26,13 @@ class Spec(BaseModel):
         """Key-stable JSON: sorted keys, no whitespace, so equal specs hash equally."""
         return canonical_json(self.model_dump(mode="json"))
 
-    def label(self) -> str:
-        """A short human-readable form: ``name`` or ``name(k=v,...)``."""
-        if not self.params:
+    def label(self, defaults: dict[str, Any] | None = None) -> str:
+        """A short human-readable form: ``name`` or ``name(k=v,...)``, leaving out parameters
+        equal to ``defaults`` (so reports read ``corruption.jpeg``, not every default)."""
+        shown = {k: v for k, v in self.params.items() if not defaults or defaults.get(k) != v}
+        if not shown:
             return self.name
-        inner = ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(self.params.items()))
+        inner = ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(shown.items()))
         return f"{self.name}({inner})"
 
 

@@ -51,12 +51,7 @@ def variant_label(specs: Sequence[Spec]) -> str:
     joined by ``+``, each with only the parameters that differ from its defaults."""
     if not specs:
         return "none"
-    parts = []
-    for spec in specs:
-        defaults = build_mitigation(Spec(name=spec.name)).spec.params
-        changed = {k: v for k, v in spec.params.items() if defaults.get(k) != v}
-        parts.append(Spec(name=spec.name, params=changed).label())
-    return "+".join(parts)
+    return "+".join(s.label(build_mitigation(Spec(name=s.name)).spec.params) for s in specs)
 
 
 def build_mitigation(spec: Spec) -> Wrapper:

@@ -204,7 +204,7 @@ def _stored(result: UnitResult, by_key: dict[str, WorkUnit]) -> list[StoredResul
         StoredResult(
             key=key,
             task=unit.task.name,
-            attack=unit.attack.label(),
+            attack=build_attack(unit.attack).label,
             mitigation=variant,
             model=unit.model.name,
             sample_id=sample.id,
@@ -220,7 +220,7 @@ def _aggregate(cells: Sequence[Cell], store: ResultStore, handle: ModelHandle) -
     for cell in cells:
         scores = [s for r in store.fetch(cell.keys) for s in r.scores]
         tasks[id(cell.task)] = cell.task
-        grouped[(id(cell.task), cell.variant_label)][cell.attack.spec.label()] = scores
+        grouped[(id(cell.task), cell.variant_label)][cell.attack.label] = scores
     rows: list[MetricRow] = []
     for (task_id, variant), by_attack in grouped.items():
         rows.extend(tasks[task_id].aggregate(by_attack, variant, handle.name))

@@ -8,7 +8,7 @@ condition also reports its drop from clean with an interval.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from pydantic import Field
@@ -45,14 +45,14 @@ class ZeroShot(Task):
     def samples(self, ctx: DataContext) -> list[Sample]:
         return scenes_or_dataset(ctx, self.params.n, self.params.family)
 
-    def resolve(self, samples: Sequence[Sample]) -> ZeroShot:
+    def resolve(self, samples: Sequence[Sample]) -> Self:
         if self.params.classes is not None:
             return self
         classes = _world_classes(self.params.label, samples) or sorted(
             {str(s.labels[self.params.label]) for s in samples if self.params.label in s.labels}
         )
         params = self.params.model_copy(update={"classes": tuple(classes)})
-        return ZeroShot(Spec(name=self.spec.name, params=params.model_dump(mode="json")))
+        return type(self)(Spec(name=self.spec.name, params=params.model_dump(mode="json")))
 
     def conditions(self) -> list[Spec]:
         return corruption_conditions(self.params)
