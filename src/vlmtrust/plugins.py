@@ -56,6 +56,17 @@ TASKS.add(
     "zero-shot accuracy with a wrong class name written on the image; attack success rate",
 )
 
+TASKS.add(
+    "robustness.ood",
+    "vlmtrust.tasks.robustness.ood:OodDetection",
+    "OOD detection (MSP, MaxLogit, Energy, MCM): AUROC and FPR@95%TPR, world OOD scenes or yours",
+)
+TASKS.add(
+    "robustness.calibration",
+    "vlmtrust.tasks.robustness.calibration:Calibration",
+    "calibration in and out of distribution: ECE (15 bins), NLL, top-label Brier, accuracy",
+)
+
 ATTACKS.add("none", "vlmtrust.attacks.base:Identity", "no attack: the clean sample")
 for _name, _what in [
     ("gaussian_noise", "additive Gaussian pixel noise"),
@@ -90,4 +101,29 @@ METRICS.add(
     "accuracy_drop",
     "vlmtrust.metrics.rates:accuracy_drop",
     "clean accuracy minus accuracy under an attack, with a Newcombe 95% interval",
+)
+METRICS.add(
+    "auroc",
+    "vlmtrust.metrics.detection:auroc_estimate",
+    "OOD detection AUROC (in-distribution positive), stratified bootstrap 95% interval",
+)
+METRICS.add(
+    "fpr95",
+    "vlmtrust.metrics.detection:fpr_at_tpr_estimate",
+    "share of OOD samples accepted at the threshold keeping 95% of in-distribution ones",
+)
+METRICS.add(
+    "ece",
+    "vlmtrust.metrics.calibration:ece_estimate",
+    "expected calibration error, 15 equal-width bins, bootstrap 95% interval",
+)
+METRICS.add(
+    "nll",
+    "vlmtrust.metrics.calibration:nll_estimate",
+    "mean negative log-likelihood of the true class, bootstrap 95% interval",
+)
+METRICS.add(
+    "brier",
+    "vlmtrust.metrics.calibration:brier_estimate",
+    "binary top-label Brier score, mean (confidence - correct)^2, bootstrap 95% interval",
 )

@@ -70,3 +70,20 @@ def test_mitigation_needs_its_capability_and_a_real_name(tmp_path):
     with pytest.raises(RegistryError, match="did you mean temperature_scaling"):
         run(config.model_copy(update={"mitigations": ("temperature_scalin",)}))
     assert not (tmp_path / "a").exists()
+
+
+def test_temperature_scaling_at_least_halves_in_distribution_ece(tmp_path):
+    task = Spec(name="robustness.calibration", params={"n_in": 100, "n_out": 40, "resamples": 200})
+    config = RunConfig(
+        model="zoo:clip",
+        tasks=(task,),
+        mitigations=("temperature_scaling",),
+        out=tmp_path,
+        show_progress=False,
+    )
+    rows = {(r.mitigation, r.metric): r for r in run(config).metrics}
+    before, after = rows[("none", "ece_in")], rows[("temperature_scaling", "ece_in")]
+    assert after.value <= before.value / 2
+    assert rows[("none", "accuracy_in")].value == rows[("temperature_scaling", "accuracy_in")].value
+    # fitted on in-distribution data only, it does not fix the over-confidence out of it
+    assert rows[("temperature_scaling", "ece_out")].value >= rows[("none", "ece_out")].value

@@ -1,0 +1,181 @@
+"""Calibration in and out of distribution: is the model's confidence worth trusting?
+
+A model whose 99% means "right 99% of the time" on familiar inputs but still says 99% on inputs
+it never saw gives no warning when used outside its domain. Each sample stores its top-label
+confidence, whether the top label is right and the probability of the true class; per condition
+the task reports, separately for in-distribution (``_in``) and OOD (``_out``) samples, accuracy
+(Wilson interval), ECE over 15 equal-width bins with the reliability diagram, NLL, the binary
+top-label Brier score and mean confidence (bootstrap intervals).
+
+An OOD sample's true class is not among the offered classes, so it is never correct and its
+``p_true`` is 0: ECE out of distribution is then exactly its mean confidence, and every point of
+it is over-confidence. Samples come from the same sources as ``robustness.ood``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+from scipy.special import softmax
+
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.metrics import calibration
+from vlmtrust.metrics.rates import Estimate, wilson
+from vlmtrust.tasks.robustness.ood import (
+    IN_OUT_SELECTION,
+    InOutParams,
+    InOutTask,
+    membership,
+    metric_row,
+)
+
+SPLITS: tuple[tuple[str, bool], ...] = (("in", False), ("out", True))
+
+
+class CalibrationParams(InOutParams):
+    bins: int = Field(default=calibration.BINS, ge=1, le=100, description="ECE bins (equal width)")
+
+
+class Calibration(InOutTask):
+    """Confidence, correctness and p(true class) per sample; calibration metrics per split."""
+
+    Params = CalibrationParams
+    params: CalibrationParams
+    selection_params = IN_OUT_SELECTION | {"bins"}  # bins only shape the aggregate
+
+    def unscorable_reason(self, sample: Sample) -> str | None:
+        """An in-distribution sample needs its true class among the offered ones; an OOD one
+        does not (its class is meant to be missing)."""
+        reason = super().unscorable_reason(sample)
+        if reason is not None or membership(sample):
+            return reason
+        label = self.params.label
+        if label not in sample.labels:
+            return f"no {label!r} label"
+        if str(sample.labels[label]) not in (self.params.classes or ()):
+            return f"true class {sample.labels[label]!r} is not among the offered classes"
+        return None
+
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        prompts = self.prompts()
+        classes = list(self.params.classes or ())
+        kept, reasons = self.usable(samples)
+        probs = (
+            softmax(
+                np.asarray(
+                    model.classify([s.load_image() for s in kept], prompts), dtype=np.float64
+                ),
+                axis=1,
+            )
+            if kept
+            else np.zeros((0, len(classes)))
+        )
+        row = {s.id: i for i, s in enumerate(kept)}
+        out: list[list[Score]] = []
+        for sample in samples:
+            ood = membership(sample)
+            if sample.id in reasons:
+                out.append(
+                    [
+                        Score(
+                            sample_id=sample.id,
+                            metric="confidence",
+                            unscorable=True,
+                            reason=reasons[sample.id],
+                            details={"ood": ood},
+                        )
+                    ]
+                )
+                continue
+            p = probs[row[sample.id]]
+            best = int(p.argmax())
+            truth = sample.labels.get(self.params.label)
+            truth_text = None if truth is None else str(truth)
+            index = classes.index(truth_text) if truth_text in classes else None
+            out.append(
+                [
+                    Score(
+                        sample_id=sample.id,
+                        metric="confidence",
+                        value=float(p[best]),
+                        label=classes[best],
+                        details={
+                            "correct": index == best,
+                            "p_true": 0.0 if index is None else float(p[index]),
+                            "ood": bool(ood),
+                            "truth": truth_text,
+                        },
+                    )
+                ]
+            )
+        return out
+
+    def aggregate(
+        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        rows: list[MetricRow] = []
+        p = self.params
+        for attack, attacked in scores.items():
+            mine = [s for s in attacked if s.metric == "confidence"]
+            for split, is_ood in SPLITS:
+                scored = [
+                    s for s in mine if not s.unscorable and bool(s.details.get("ood")) is is_ood
+                ]
+                # a sample whose side is unknown is counted as unscorable in both splits
+                skipped = sum(
+                    1 for s in mine if s.unscorable and s.details.get("ood") in (is_ood, None)
+                )
+                conf = np.array([s.value for s in scored], dtype=np.float64)
+                hit = np.array([bool(s.details["correct"]) for s in scored], dtype=np.float64)
+                p_true = np.array([s.details["p_true"] for s in scored], dtype=np.float64)
+                base: dict[str, Any] = {
+                    "split": "out-of-distribution" if is_ood else "in-distribution",
+                    "n_unscorable": skipped,
+                }
+                boot = {
+                    **base,
+                    "interval": f"percentile bootstrap, {p.resamples} resamples, "
+                    f"seed {p.bootstrap_seed}",
+                }
+                seed = p.bootstrap_seed
+                ece = calibration.ece_estimate(conf, hit, p.bins, p.resamples, seed)
+                diagram = (
+                    [b.as_dict() for b in calibration.reliability_diagram(conf, hit, p.bins)]
+                    if len(conf)
+                    else []
+                )
+                estimates: list[tuple[str, Estimate, dict[str, Any]]] = [
+                    ("accuracy", _accuracy(hit), {**base, "interval": "Wilson 95%"}),
+                    ("ece", ece, {**boot, "bins": p.bins, "reliability": diagram}),
+                    (
+                        "nll",
+                        calibration.nll_estimate(p_true, p.resamples, seed),
+                        {**boot, "p_floor": calibration.P_FLOOR},
+                    ),
+                    (
+                        "brier",
+                        calibration.brier_estimate(conf, hit, p.resamples, seed),
+                        {**boot, "definition": calibration.BRIER_DEFINITION},
+                    ),
+                    (
+                        "confidence",
+                        calibration.mean_estimate(conf, p.resamples, seed),
+                        {**boot, "definition": "mean max softmax probability"},
+                    ),
+                ]
+                rows.extend(
+                    metric_row(self, attack, f"{name}_{split}", est, mitigation, model, details)
+                    for name, est, details in estimates
+                )
+        return rows
+
+
+def _accuracy(hit: np.ndarray) -> Estimate:
+    if hit.size == 0:
+        return Estimate(None, None, None, 0)
+    hits = int(hit.sum())
+    low, high = wilson(hits, hit.size)
+    return Estimate(hits / hit.size, low, high, hit.size)

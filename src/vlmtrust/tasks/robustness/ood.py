@@ -1,0 +1,327 @@
+"""Out-of-distribution detection: can the model's own scores tell inputs like its training data
+from inputs it never saw?
+
+A model that is as confident on unfamiliar inputs as on familiar ones gives no warning when it
+is used outside its domain. Each sample gets four detector scores (MSP, MaxLogit, Energy, MCM),
+all oriented so that higher means "more in-distribution"; per condition the task reports AUROC
+and FPR at 95% TPR per detector with stratified bootstrap intervals. An AUROC below 0.5 means
+the detector ranks unfamiliar inputs as *more* familiar: over-confidence out of distribution.
+
+In-distribution samples are world ``objects`` scenes (or the user's --data); OOD samples are the
+world's ``ood`` family (shapes and backgrounds no zoo model was trained on) or a user folder
+given as ``ood_data``. Membership travels in the ``ood`` label, so the stored samples say which
+side they are on. This module also holds what ``robustness.calibration`` shares with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
+
+import numpy as np
+from pydantic import Field
+
+from vlmtrust.core.capabilities import Embedder
+from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.records import LabelValue, MetricRow, Sample, Score
+from vlmtrust.core.spec import Spec
+from vlmtrust.metrics import detection
+from vlmtrust.metrics.rates import Estimate
+from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.robustness.conditions import (
+    CONDITION_PARAMS,
+    CorruptionParams,
+    corruption_conditions,
+)
+
+OOD_LABEL = "ood"
+OOD_ID_PREFIX = "ood:"
+DETECTORS: tuple[str, ...] = ("msp", "max_logit", "energy", "mcm")
+_TRUE = frozenset({"true", "1", "yes", "y", "ood", "out"})
+_FALSE = frozenset({"false", "0", "no", "n", "in", "id"})
+
+
+class InOutParams(CorruptionParams):
+    """Where the in- and out-of-distribution samples come from, and the class set."""
+
+    corruptions: tuple[str, ...] = Field(
+        default=(), description="corruptions to run besides the clean condition (default none)"
+    )
+    label: str = Field(default="shape", description="which sample label names the class")
+    template: str = Field(default="a photo of a {}.", description="prompt per class name")
+    classes: tuple[str, ...] | None = Field(
+        default=None,
+        description="class names; default: the world's set, or the in-distribution data's labels",
+    )
+    n_in: int = Field(default=200, ge=1, description="in-distribution world scenes (no --data)")
+    n_out: int = Field(
+        default=200,
+        ge=0,
+        description="OOD world scenes (no ood_data); 0 if --data marks its own with an 'ood' label",
+    )
+    family: str = Field(default="objects", description="in-distribution world family")
+    ood_family: str = Field(default="ood", description="OOD world family")
+    ood_data: str | None = Field(
+        default=None, description="a dataset folder of OOD images, instead of world scenes"
+    )
+    resamples: int = Field(default=1000, ge=100, le=100_000, description="bootstrap resamples")
+    bootstrap_seed: int = Field(default=0, ge=0, description="seed of the bootstrap intervals")
+
+
+#: Parameters that choose samples or conditions, or only shape aggregation: none of them changes
+#: how one sample is scored, so none is in the per-sample cache key.
+IN_OUT_SELECTION = CONDITION_PARAMS | {
+    "n_in",
+    "n_out",
+    "family",
+    "ood_family",
+    "ood_data",
+    "resamples",
+    "bootstrap_seed",
+}
+
+
+def membership(sample: Sample) -> bool | None:
+    """True for OOD, False for in-distribution, None when the sample does not say.
+
+    Read from the ``ood`` label (bool, 0/1, or words like "true"/"false"), else from a
+    ``family`` label (``ood`` is the world's OOD family)."""
+    value: LabelValue | None = sample.labels.get(OOD_LABEL)
+    if value is not None:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float):
+            return bool(value) if value in (0, 1) else None
+        text = value.strip().lower()
+        return True if text in _TRUE else False if text in _FALSE else None
+    family = sample.labels.get("family")
+    return None if family is None else family == "ood"
+
+
+def _marked(sample: Sample, ood: bool) -> Sample:
+    """The sample with its side written in the ``ood`` label, unless it already says."""
+    if OOD_LABEL in sample.labels:
+        return sample
+    return sample.model_copy(update={"labels": {**sample.labels, OOD_LABEL: ood}})
+
+
+def in_and_out_samples(ctx: DataContext, params: InOutParams) -> list[Sample]:
+    """In-distribution samples (--data, else world scenes) followed by OOD ones (``ood_data``,
+    else world scenes), each marked with its side. ``--limit`` caps each side."""
+    from vlmtrust.zoo import world
+
+    def cap(n: int) -> int:
+        return min(n, ctx.limit) if ctx.limit else n
+
+    if ctx.dataset is not None:
+        inside = [_marked(s, False) for s in ctx.dataset]
+    else:
+        inside = [
+            _marked(s, False) for s in world.generate(ctx.seed, cap(params.n_in), params.family)
+        ]
+    if params.ood_data is not None:
+        from vlmtrust.data import load_data
+
+        loaded = load_data(params.ood_data, on_bad="fail", limit=ctx.limit)
+        # a prefix keeps OOD ids apart from in-distribution ones with the same file name
+        outside = [
+            s.model_copy(
+                update={"id": OOD_ID_PREFIX + s.id, "labels": {**s.labels, OOD_LABEL: True}}
+            )
+            for s in loaded.samples
+        ]
+    else:
+        scenes = (
+            world.generate(ctx.seed, cap(params.n_out), params.ood_family) if params.n_out else []
+        )
+        outside = [_marked(s, True) for s in scenes]
+    return inside + outside
+
+
+def resolve_classes(label: str, samples: Sequence[Sample]) -> list[str]:
+    """The class names to offer: the world's full list when every in-distribution sample is a
+    world scene (so a small --limit does not shrink the label set), else the in-distribution
+    samples' distinct label values. OOD samples never add classes: they must not be offered."""
+    inside = [s for s in samples if membership(s) is False and label in s.labels]
+    if inside and all((s.source or "").startswith("world:") for s in inside):
+        from vlmtrust.zoo import world
+
+        sets = {
+            "shape": world.SHAPES,
+            "colour": world.COLOURS,
+            "background": world.BACKGROUNDS,
+            "occupation": world.OCCUPATIONS,
+        }
+        known = sets.get(label)
+        if known is not None and all(str(s.labels[label]) in known for s in inside):
+            return list(known)
+    return sorted({str(s.labels[label]) for s in inside})
+
+
+class InOutTask(Task):
+    """A task scored on in- and out-of-distribution samples with a Classifier over a class set."""
+
+    Params = InOutParams
+    params: InOutParams
+    requires = ("Classifier",)
+    pillar = "robustness"
+    selection_params = IN_OUT_SELECTION
+
+    def samples(self, ctx: DataContext) -> list[Sample]:
+        return in_and_out_samples(ctx, self.params)
+
+    def resolve(self, samples: Sequence[Sample]) -> Self:
+        if self.params.classes is not None:
+            return self
+        classes = resolve_classes(self.params.label, samples)
+        if not classes:
+            raise ConfigError(
+                f"{self.spec.name}: no in-distribution sample has a {self.params.label!r} label "
+                "to take class names from",
+                "pass classes=[...] or label=<a label your data has>",
+            )
+        params = self.params.model_copy(update={"classes": tuple(classes)})
+        return type(self)(Spec(name=self.spec.name, params=params.model_dump(mode="json")))
+
+    def conditions(self) -> list[Spec]:
+        return corruption_conditions(self.params)
+
+    def prompts(self) -> list[str]:
+        if self.params.classes is None:
+            raise RuntimeError("score() needs a resolved task (call resolve first)")
+        return [self.params.template.format(c) for c in self.params.classes]
+
+    def usable(self, samples: Sequence[Sample]) -> tuple[list[Sample], dict[str, str]]:
+        """The samples that can be scored, and why each other one cannot."""
+        kept: list[Sample] = []
+        reasons: dict[str, str] = {}
+        for sample in samples:
+            reason = self.unscorable_reason(sample)
+            if reason is None:
+                kept.append(sample)
+            else:
+                reasons[sample.id] = reason
+        return kept, reasons
+
+    def unscorable_reason(self, sample: Sample) -> str | None:
+        if sample.image is None:
+            return "no image"
+        if membership(sample) is None:
+            return "no 'ood' or 'family' label saying whether the sample is out of distribution"
+        return None
+
+
+class OodParams(InOutParams):
+    mcm_temperature: float = Field(default=1.0, gt=0, description="MCM softmax temperature")
+
+
+class OodDetection(InOutTask):
+    """Four OOD detectors per sample; AUROC and FPR95 per detector and condition. MCM needs an
+    Embedder too: with a Classifier-only model its scores are unscorable, the others are not."""
+
+    Params = OodParams
+    params: OodParams
+
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        prompts = self.prompts()
+        kept, reasons = self.usable(samples)
+        values: dict[str, np.ndarray] = {}
+        mcm_reason = None
+        if kept:
+            images = [s.load_image() for s in kept]
+            logits = np.asarray(model.classify(images, prompts), dtype=np.float64)
+            values = {
+                "msp": detection.msp(logits),
+                "max_logit": detection.max_logit(logits),
+                "energy": detection.energy(logits),
+            }
+            if isinstance(model, Embedder):
+                values["mcm"] = detection.mcm(
+                    model.encode_image(images),
+                    model.encode_text(prompts),
+                    self.params.mcm_temperature,
+                )
+            else:
+                mcm_reason = "the model is not an Embedder (MCM needs image and text embeddings)"
+        row = {s.id: i for i, s in enumerate(kept)}
+        out: list[list[Score]] = []
+        for sample in samples:
+            if sample.id in reasons:
+                out.append(
+                    [Score.cannot_score(sample.id, d, reasons[sample.id]) for d in DETECTORS]
+                )
+                continue
+            i, ood = row[sample.id], membership(sample)
+            scores = []
+            for name in DETECTORS:
+                if name not in values:
+                    scores.append(Score.cannot_score(sample.id, name, mcm_reason or "no score"))
+                    continue
+                scores.append(
+                    Score(
+                        sample_id=sample.id,
+                        metric=name,
+                        value=float(values[name][i]),
+                        details={"ood": ood},
+                    )
+                )
+            out.append(scores)
+        return out
+
+    def aggregate(
+        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        rows: list[MetricRow] = []
+        for attack, attacked in scores.items():
+            for name in DETECTORS:
+                mine = [s for s in attacked if s.metric == name]
+                scored = [s for s in mine if not s.unscorable and s.value is not None]
+                ins = np.array([s.value for s in scored if not s.details.get("ood")], dtype=float)
+                outs = np.array([s.value for s in scored if s.details.get("ood")], dtype=float)
+                details: dict[str, Any] = {
+                    "detector": name,
+                    "n_in": len(ins),
+                    "n_out": len(outs),
+                    "n_unscorable": len(mine) - len(scored),
+                    "mean_in": float(ins.mean()) if len(ins) else None,
+                    "mean_out": float(outs.mean()) if len(outs) else None,
+                    "positive": "in-distribution (higher score = more in-distribution)",
+                    "interval": f"stratified percentile bootstrap, {self.params.resamples} "
+                    f"resamples, seed {self.params.bootstrap_seed}",
+                }
+                reasons = sorted({s.reason for s in mine if s.unscorable and s.reason})
+                if reasons:
+                    details["unscorable_reasons"] = reasons
+                boot = (self.params.resamples, self.params.bootstrap_seed)
+                auroc = detection.auroc_estimate(ins, outs, *boot)
+                fpr = detection.fpr_at_tpr_estimate(ins, outs, detection.DEFAULT_TPR, *boot)
+                fpr_details = {**details, "tpr": detection.DEFAULT_TPR}
+                rows += [
+                    metric_row(self, attack, f"auroc_{name}", auroc, mitigation, model, details),
+                    metric_row(self, attack, f"fpr95_{name}", fpr, mitigation, model, fpr_details),
+                ]
+        return rows
+
+
+def metric_row(
+    task: Task,
+    attack: str,
+    metric: str,
+    est: Estimate,
+    mitigation: str,
+    model: str,
+    details: dict[str, Any],
+) -> MetricRow:
+    """One metric row of ``task`` from an estimate."""
+    return MetricRow(
+        task=task.spec.name,
+        attack=attack,
+        mitigation=mitigation,
+        metric=metric,
+        value=est.value,
+        ci_low=est.ci_low,
+        ci_high=est.ci_high,
+        n=est.n,
+        model=model,
+        details=details,
+    )
