@@ -67,6 +67,12 @@ TASKS.add(
     "calibration in and out of distribution: ECE (15 bins), NLL, top-label Brier, accuracy",
 )
 
+TASKS.add(
+    "robustness.adversarial",
+    "vlmtrust.tasks.robustness.adversarial:Adversarial",
+    "robust zero-shot accuracy under PGD/FGSM (L-inf or L2) at a list of budgets",
+)
+
 ATTACKS.add("none", "vlmtrust.attacks.base:Identity", "no attack: the clean sample")
 for _name, _what in [
     ("gaussian_noise", "additive Gaussian pixel noise"),
@@ -90,6 +96,17 @@ ATTACKS.add(
     "typographic",
     "vlmtrust.attacks.typographic:Typographic",
     "a wrong class name written onto the image (contrasting ink, seeded position)",
+)
+
+ATTACKS.add(
+    "pgd",
+    "vlmtrust.attacks.gradient:Pgd",
+    "projected gradient descent on a Differentiable model's zero-shot classifier",
+)
+ATTACKS.add(
+    "fgsm",
+    "vlmtrust.attacks.gradient:Fgsm",
+    "fast gradient sign method: one step of size eps",
 )
 
 METRICS.add(

@@ -7,7 +7,8 @@ the cache key hashes; deterministic so a resumed run reproduces the exact same i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params, Spec, validate_params
@@ -19,6 +20,8 @@ class NoParams(Params):
 
 class Attack(ABC):
     Params: ClassVar[type[Params]] = NoParams
+    #: capabilities the attacked model must have (gradient attacks need Differentiable)
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: Spec) -> None:
         self.spec = Spec(
@@ -33,6 +36,12 @@ class Attack(ABC):
 
     @abstractmethod
     def apply(self, sample: Sample) -> Sample: ...
+
+    def apply_batch(self, samples: Sequence[Sample], model: Any) -> list[Sample]:
+        """Attack a batch. Model-free attacks ignore ``model``; gradient attacks override this
+        (they are still deterministic functions of the samples and the model's weights, which
+        the cache key covers through the model fingerprint)."""
+        return [self.apply(s) for s in samples]
 
 
 class Identity(Attack):

@@ -78,7 +78,7 @@ def execute_unit(unit: WorkUnit, cache: ModelCache) -> UnitResult:
 
     model = cache.get(unit.model, unit.mitigations)
     attack = build_attack(unit.attack)
-    attacked = [attack.apply(s) for s in unit.samples]
+    attacked = attack.apply_batch(unit.samples, model)
     before = _calls(model)
     scores = build_task(unit.task).score(model, attacked)
     if len(scores) != len(unit.samples):

@@ -147,6 +147,9 @@ def _plan(
             )
         resolved = task.resolve(samples)
         attacks = [build_attack(spec) for spec in resolved.conditions()]
+        for attack in attacks:
+            name = f"attack {attack.spec.name} of task {task.spec.name}"
+            check_capabilities(handle.name, handle.capabilities, attack.requires, name)
         for variant in variants:
             for attack in attacks:
                 keys = tuple(

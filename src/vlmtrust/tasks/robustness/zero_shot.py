@@ -8,7 +8,7 @@ condition also reports its drop from clean with an interval.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 from pydantic import Field
@@ -38,7 +38,7 @@ class ZeroShotParams(CorruptionParams):
 class ZeroShot(Task):
     Params = ZeroShotParams
     params: ZeroShotParams
-    requires = ("Classifier",)
+    requires: ClassVar[tuple[str, ...]] = ("Classifier",)
     pillar = "robustness"
     selection_params = CONDITION_PARAMS | {"n", "family"}
 

@@ -1,0 +1,55 @@
+"""``robustness.adversarial``: robust zero-shot accuracy against PGD (or FGSM) at a list of
+budgets, untargeted or targeted, through the model's ``Differentiable`` pixel path."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from vlmtrust.attacks.gradient import TARGET_LABEL
+from vlmtrust.attacks.typographic import world_classes
+from vlmtrust.core.spec import Spec
+from vlmtrust.tasks.robustness.targeted import TargetedZeroShot
+from vlmtrust.tasks.robustness.zero_shot import ZeroShot, ZeroShotParams
+
+
+class AdversarialParams(ZeroShotParams):
+    corruptions: tuple[str, ...] = ()
+    n: int = Field(default=100, ge=1, description="world scenes to attack when no --data is given")
+    attack: Literal["pgd", "fgsm"] = "pgd"
+    budgets: tuple[float, ...] = Field(default=(1 / 255, 2 / 255, 4 / 255), min_length=1)
+    steps: int = Field(default=10, ge=1, description="PGD steps (FGSM: always 1)")
+    norm: Literal["linf", "l2"] = "linf"
+    targeted: bool = False
+
+
+class Adversarial(TargetedZeroShot):
+    Params = AdversarialParams
+    params: AdversarialParams
+    requires = ("Classifier", "Differentiable")
+    selection_params = ZeroShot.selection_params | {
+        "attack",
+        "budgets",
+        "steps",
+        "norm",
+        "targeted",
+    }
+    target_key = TARGET_LABEL
+
+    def conditions(self) -> list[Spec]:
+        custom = tuple(self.params.classes or ()) != world_classes(self.params.label)
+        shared: dict[str, Any] = {
+            "norm": self.params.norm,
+            "targeted": self.params.targeted,
+            "label": self.params.label,
+            "classes": list(self.params.classes or ()) if custom else [],
+            "template": self.params.template,
+        }
+        if self.params.attack == "pgd":
+            shared["steps"] = self.params.steps
+        attacks = [
+            Spec(name=self.params.attack, params={**shared, "eps": eps})
+            for eps in self.params.budgets
+        ]
+        return [*super().conditions(), *attacks]
