@@ -62,6 +62,11 @@ TASKS.add(
     "OOD detection (MSP, MaxLogit, Energy, MCM): AUROC and FPR@95%TPR, world OOD scenes or yours",
 )
 TASKS.add(
+    "robustness.modality_gap",
+    "vlmtrust.tasks.robustness.modality_gap:ModalityGap",
+    "modality gap: image/caption centroid distance, pair cosine, linear separability (5-fold)",
+)
+TASKS.add(
     "robustness.calibration",
     "vlmtrust.tasks.robustness.calibration:Calibration",
     "calibration in and out of distribution: ECE (15 bins), NLL, top-label Brier, accuracy",
@@ -90,6 +95,12 @@ MITIGATIONS.add(
     "temperature_scaling",
     "vlmtrust.mitigations.temperature:TemperatureScaling",
     "wrapper: classifier logits divided by a temperature fitted on held-out world scenes",
+)
+
+MITIGATIONS.add(
+    "abstain",
+    "vlmtrust.mitigations.abstain:Abstain",
+    "wrapper: answer 'unknown' below an OOD-score threshold keeping 95% of held-out world scenes",
 )
 
 ATTACKS.add(
@@ -143,4 +154,19 @@ METRICS.add(
     "brier",
     "vlmtrust.metrics.calibration:brier_estimate",
     "binary top-label Brier score, mean (confidence - correct)^2, bootstrap 95% interval",
+)
+METRICS.add(
+    "mce",
+    "vlmtrust.tasks.robustness.corruption_error:mean_corruption_error",
+    "unnormalised mean corruption error and its clean-relative form, paired bootstrap 95% interval",
+)
+METRICS.add(
+    "coverage",
+    "vlmtrust.mitigations.abstain:coverage_estimate",
+    "share of samples a model answered rather than abstained on, with a Wilson 95% interval",
+)
+METRICS.add(
+    "centroid_gap",
+    "vlmtrust.tasks.robustness.modality_gap:centroid_gap_estimate",
+    "L2 distance of mean image and mean text embedding, paired bootstrap 95% interval",
 )

@@ -31,6 +31,7 @@ from vlmtrust.tasks.robustness.ood import (
     membership,
     metric_row,
 )
+from vlmtrust.tasks.robustness.selective import abstention, selective_rows
 
 SPLITS: tuple[tuple[str, bool], ...] = (("in", False), ("out", True))
 
@@ -91,6 +92,16 @@ class Calibration(InOutTask):
                 )
                 continue
             p = probs[row[sample.id]]
+            if np.isnan(p).all():  # the model abstained (a mitigation): no confidence to read
+                declined = Score(
+                    sample_id=sample.id,
+                    metric="confidence",
+                    unscorable=True,
+                    reason="abstained",
+                    details={"ood": ood},
+                )
+                out.append([declined, abstention(sample.id, ood=ood)])
+                continue
             best = int(p.argmax())
             truth = sample.labels.get(self.params.label)
             truth_text = None if truth is None else str(truth)
@@ -170,6 +181,17 @@ class Calibration(InOutTask):
                     metric_row(self, attack, f"{name}_{split}", est, mitigation, model, details)
                     for name, est, details in estimates
                 )
+        rows += selective_rows(
+            self.spec.name,
+            scores,
+            mitigation,
+            model,
+            {},
+            answered="confidence",
+            accuracy=False,
+            split="ood",
+            only_if_abstained=True,
+        )
         return rows
 
 

@@ -12,6 +12,7 @@ from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.metrics.rates import Estimate, accuracy, accuracy_drop
 from vlmtrust.tasks.base import DataContext
+from vlmtrust.tasks.robustness.corruption_error import mean_corruption_error
 
 CLEAN = Spec(name="none")
 DEFAULT_CORRUPTIONS = ("gaussian_noise", "gaussian_blur", "jpeg", "contrast")
@@ -62,7 +63,7 @@ def accuracy_rows(
         rows.append(row(attack, "accuracy", accuracy(attacked)))
         if attack != CLEAN.label() and clean:
             rows.append(row(attack, "accuracy_drop", accuracy_drop(clean, attacked)))
-    return rows
+    return rows + mean_corruption_error(task, scores, mitigation, model, details)
 
 
 def scenes_or_dataset(ctx: DataContext, n: int, family: str) -> list[Sample]:

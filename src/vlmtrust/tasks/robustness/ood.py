@@ -33,6 +33,7 @@ from vlmtrust.tasks.robustness.conditions import (
     CorruptionParams,
     corruption_conditions,
 )
+from vlmtrust.tasks.robustness.selective import abstained_rows, abstention, selective_rows
 
 OOD_LABEL = "ood"
 OOD_ID_PREFIX = "ood:"
@@ -227,9 +228,11 @@ class OodDetection(InOutTask):
         kept, reasons = self.usable(samples)
         values: dict[str, np.ndarray] = {}
         mcm_reason = None
+        declined = np.zeros(len(kept), dtype=bool)
         if kept:
             images = [s.load_image() for s in kept]
             logits = np.asarray(model.classify(images, prompts), dtype=np.float64)
+            declined = abstained_rows(logits)
             values = {
                 "msp": detection.msp(logits),
                 "max_logit": detection.max_logit(logits),
@@ -252,6 +255,14 @@ class OodDetection(InOutTask):
                 )
                 continue
             i, ood = row[sample.id], membership(sample)
+            if declined[i]:  # the model abstained (a mitigation): no detector score to read
+                out.append(
+                    [
+                        *(Score.cannot_score(sample.id, d, "abstained") for d in DETECTORS),
+                        abstention(sample.id, ood=ood),
+                    ]
+                )
+                continue
             scores = []
             for name in DETECTORS:
                 if name not in values:
@@ -300,6 +311,17 @@ class OodDetection(InOutTask):
                     metric_row(self, attack, f"auroc_{name}", auroc, mitigation, model, details),
                     metric_row(self, attack, f"fpr95_{name}", fpr, mitigation, model, fpr_details),
                 ]
+        rows += selective_rows(
+            self.spec.name,
+            scores,
+            mitigation,
+            model,
+            {},
+            answered="msp",
+            accuracy=False,
+            split="ood",
+            only_if_abstained=True,
+        )
         return rows
 
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.metrics.rates import rate
 from vlmtrust.tasks.robustness.conditions import CLEAN
+from vlmtrust.tasks.robustness.selective import ABSTAINED
 from vlmtrust.tasks.robustness.zero_shot import ZeroShot
 
 
@@ -32,7 +33,8 @@ class TargetedZeroShot(ZeroShot):
     def aggregate(
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
     ) -> list[MetricRow]:
-        correct = {a: [s for s in ss if s.metric == "correct"] for a, ss in scores.items()}
+        kept = ("correct", ABSTAINED)  # ZeroShot.aggregate reports coverage from abstentions
+        correct = {a: [s for s in ss if s.metric in kept] for a, ss in scores.items()}
         rows = super().aggregate(correct, mitigation, model)
         for attack, attacked in scores.items():
             fooled = [s for s in attacked if s.metric == "fooled"]

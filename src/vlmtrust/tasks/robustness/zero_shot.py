@@ -23,6 +23,7 @@ from vlmtrust.tasks.robustness.conditions import (
     corruption_conditions,
     scenes_or_dataset,
 )
+from vlmtrust.tasks.robustness.selective import abstention, abstentions_as_errors, selective_rows
 
 
 class ZeroShotParams(CorruptionParams):
@@ -77,6 +78,9 @@ class ZeroShot(Task):
                 reason = "no image" if sample.image is None else f"no {self.params.label!r} label"
                 out.append([Score.cannot_score(sample.id, "correct", reason)])
                 continue
+            if np.isnan(row).all():  # the model declined to answer (a mitigation like abstain)
+                out.append([abstention(sample.id, truth=str(sample.labels[self.params.label]))])
+                continue
             probs = _softmax(np.asarray(row, dtype=np.float64))
             best = int(probs.argmax())
             truth = str(sample.labels[self.params.label])
@@ -98,7 +102,9 @@ class ZeroShot(Task):
     ) -> list[MetricRow]:
         classes = self.params.classes or ()
         details = {"chance": 1.0 / len(classes) if classes else None, "label": self.params.label}
-        return accuracy_rows(self.spec.name, scores, mitigation, model, details)
+        answers = abstentions_as_errors(scores)  # an abstention is not a correct answer
+        rows = accuracy_rows(self.spec.name, answers, mitigation, model, details)
+        return rows + selective_rows(self.spec.name, scores, mitigation, model, details)
 
 
 def _world_classes(label: str, samples: Sequence[Sample]) -> list[str] | None:

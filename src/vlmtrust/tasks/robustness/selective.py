@@ -1,0 +1,123 @@
+"""Selective classification in tasks: a model (e.g. behind the ``abstain`` mitigation) may
+decline to answer. An abstention is a model decision, recorded as its own Score (metric
+``abstained``), never as unscorable; ``coverage`` and ``selective_accuracy`` rows report it.
+
+The convention between models and tasks: an abstained row of classifier output is all NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.metrics.rates import Estimate, rate, wilson
+
+ABSTAINED = "abstained"
+
+
+def abstained_rows(logits: Any) -> np.ndarray:
+    """Which rows of a classifier's output are abstentions (all NaN)."""
+    x = np.asarray(logits, dtype=np.float64)
+    return np.asarray(np.isnan(x).all(axis=-1)) if x.size else np.zeros(len(x), dtype=bool)
+
+
+def abstention(sample_id: str, **details: Any) -> Score:
+    """The Score a task records when the model declined to answer a sample."""
+    return Score(sample_id=sample_id, metric=ABSTAINED, value=1.0, details=details)
+
+
+def abstentions_as_errors(
+    scores: Mapping[str, Sequence[Score]], metric: str = "correct"
+) -> dict[str, list[Score]]:
+    """Per condition, the ``metric`` scores plus every abstention as a wrong answer: what
+    ``accuracy`` should count, so a variant that abstains is compared with the baseline on the
+    same samples and abstaining can never raise plain accuracy (``selective_accuracy`` is the
+    accuracy among answered samples)."""
+    return {
+        attack: [
+            s
+            if s.metric == metric
+            else Score(sample_id=s.sample_id, metric=metric, value=0.0, details={ABSTAINED: True})
+            for s in attacked
+            if s.metric == metric or (s.metric == ABSTAINED and s.value == 1.0)
+        ]
+        for attack, attacked in scores.items()
+    }
+
+
+def coverage_estimate(scores: Sequence[Score], answered: str = "correct") -> Estimate:
+    """Share of samples answered: those with a scorable ``answered`` score, out of those plus the
+    abstained ones (samples unscorable for other reasons are in neither)."""
+    declined = {s.sample_id for s in scores if s.metric == ABSTAINED and s.value == 1.0}
+    done = {s.sample_id for s in scores if s.metric == answered and not s.unscorable} - declined
+    total = len(done) + len(declined)
+    if total == 0:
+        return Estimate(None, None, None, 0)
+    low, high = wilson(len(done), total)
+    return Estimate(len(done) / total, low, high, total)
+
+
+def selective_rows(
+    task: str,
+    scores: Mapping[str, Sequence[Score]],
+    mitigation: str,
+    model: str,
+    details: Mapping[str, Any],
+    *,
+    answered: str = "correct",
+    accuracy: bool = True,
+    split: str | None = None,
+    only_if_abstained: bool = False,
+) -> list[MetricRow]:
+    """Per condition, ``coverage`` (share answered) and, with ``accuracy``, ``selective_accuracy``
+    (share of answered samples whose 0/1 ``answered`` score is 1), both with Wilson intervals.
+
+    With ``split`` (a boolean details key such as ``ood``) each metric is reported per side as
+    ``<metric>_in`` / ``<metric>_out``; the abstention and answered scores must carry the key.
+    With ``only_if_abstained`` nothing is emitted unless some sample was abstained on."""
+    if only_if_abstained and not any(
+        s.metric == ABSTAINED and s.value == 1.0 for ss in scores.values() for s in ss
+    ):
+        return []
+    rows: list[MetricRow] = []
+    for attack, attacked in scores.items():
+        parts: list[tuple[str, Sequence[Score]]] = [("", attacked)]
+        if split is not None:
+            parts = [
+                (suffix, [s for s in attacked if s.details.get(split) is side])
+                for suffix, side in (("_in", False), ("_out", True))
+            ]
+        for suffix, part in parts:
+            cover = coverage_estimate(part, answered)
+            kept = [s for s in part if s.metric == answered]
+            estimates = [("coverage", cover, "share of samples answered (not abstained)")]
+            if accuracy:
+                estimates.append(
+                    ("selective_accuracy", rate(kept), "accuracy among answered samples")
+                )
+            for name, est, meaning in estimates:
+                rows.append(
+                    MetricRow(
+                        task=task,
+                        attack=attack,
+                        mitigation=mitigation,
+                        metric=name + suffix,
+                        value=est.value,
+                        ci_low=est.ci_low,
+                        ci_high=est.ci_high,
+                        n=est.n,
+                        model=model,
+                        details={
+                            **details,
+                            "meaning": meaning,
+                            "interval": "Wilson 95%",
+                            "n_abstained": sum(
+                                1 for s in part if s.metric == ABSTAINED and s.value == 1.0
+                            ),
+                        },
+                    )
+                )
+    return rows

@@ -1,0 +1,95 @@
+"""Unnormalised mCE: a hand-computed case, the paired bootstrap, and zoo:clip's real scores."""
+
+import numpy as np
+import pytest
+
+from vlmtrust.attacks.base import build_attack
+from vlmtrust.core.records import Score
+from vlmtrust.core.spec import Spec
+from vlmtrust.models.base import resolve_model
+from vlmtrust.tasks.base import DataContext, build_task
+from vlmtrust.tasks.robustness.conditions import accuracy_rows
+from vlmtrust.tasks.robustness.corruption_error import (
+    ATTACK,
+    DEFINITION,
+    mean_corruption_error,
+)
+
+
+def _scores(values, metric="correct"):
+    return [
+        Score.cannot_score(f"s{i}", metric, "no answer")
+        if v is None
+        else Score(sample_id=f"s{i}", metric=metric, value=float(v))
+        for i, v in enumerate(values)
+    ]
+
+
+def test_hand_computed_errors_and_what_is_left_out():
+    scores = {
+        "none": _scores([1] * 10),
+        "corruption.jpeg": _scores([0] * 5 + [1] * 5),
+        "corruption.contrast": _scores([0, 0] + [1] * 7 + [None]),  # 2 of 9 wrong
+        "typographic": _scores([0] * 10),  # not a corruption: ignored
+    }
+    rows = {r.metric: r for r in mean_corruption_error("t", scores, "none", "m", {"label": "x"})}
+    mce, relative = rows["mce"], rows["relative_mce"]
+    assert mce.attack == relative.attack == ATTACK
+    assert mce.value == pytest.approx((0.5 + 2 / 9) / 2)
+    assert relative.value == pytest.approx(mce.value)  # clean error is 0
+    assert mce.n == 10 and mce.details["n_unscorable"] == 1
+    assert mce.details["corruption_error"] == {
+        "corruption.contrast": pytest.approx(2 / 9),
+        "corruption.jpeg": 0.5,
+    }
+    assert mce.details["clean_error"] == 0.0 and mce.details["label"] == "x"
+    assert mce.details["definition"] == DEFINITION
+    assert mce.ci_low < mce.value < mce.ci_high
+
+    assert mean_corruption_error("t", {"none": scores["none"]}, "none", "m") == []
+    no_clean = {k: v for k, v in scores.items() if k != "none"}
+    rows = {r.metric: r for r in mean_corruption_error("t", no_clean, "none", "m")}
+    assert rows["mce"].value == pytest.approx(mce.value) and rows["relative_mce"].value is None
+    with pytest.raises(ValueError, match="0/1"):
+        mean_corruption_error(
+            "t", {"corruption.jpeg": [Score(sample_id="a", metric="correct", value=0.5)]}, "n", "m"
+        )
+
+
+def test_interval_is_the_paired_bootstrap_over_samples():
+    rng = np.random.default_rng(3)
+    clean = rng.random(60) < 0.9
+    noisy = clean & (rng.random(60) < 0.7)  # a corruption breaks some of the right answers
+    scores = {"none": _scores(clean), "corruption.gaussian_noise": _scores(noisy)}
+    rows = {r.metric: r for r in mean_corruption_error("t", scores, "none", "m", resamples=400)}
+    idx = np.random.default_rng(0).integers(0, 60, size=(400, 60))
+    drops = [clean[i].mean() - noisy[i].mean() for i in idx]
+    expected = tuple(np.percentile(drops, [2.5, 97.5]))
+    relative = rows["relative_mce"]
+    assert (relative.ci_low, relative.ci_high) == pytest.approx(expected)
+    # pairing keeps the correlation: narrower than treating the two conditions as independent
+    assert relative.ci_high - relative.ci_low < 0.9 * (
+        np.subtract(*np.percentile([noisy[i].mean() for i in idx], [97.5, 2.5])) * np.sqrt(2)
+    )
+
+
+def test_zoo_clip_mce_agrees_with_its_accuracy_rows():
+    model = resolve_model("zoo:clip").load()
+    task = build_task(Spec(name="robustness.zero_shot", params={"n": 100}))
+    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    task = task.resolve(samples)
+    scores = {}
+    for spec in task.conditions():
+        attack = build_attack(spec)
+        per_sample = task.score(model, [attack.apply(s) for s in samples])
+        scores[attack.label] = [s for ss in per_sample for s in ss]
+    rows = {(r.attack, r.metric): r for r in accuracy_rows("zs", scores, "none", "zoo:clip", {})}
+    corrupted = [a for a in scores if a != "none"]
+    assert len(corrupted) == 4
+    mce = {r.metric: r for r in mean_corruption_error("zs", scores, "none", "zoo:clip")}
+    expected = np.mean([1 - rows[(a, "accuracy")].value for a in corrupted])
+    assert mce["mce"].value == pytest.approx(expected)
+    drops = np.mean([rows[(a, "accuracy_drop")].value for a in corrupted])
+    assert mce["relative_mce"].value == pytest.approx(drops)
+    assert mce["relative_mce"].ci_low > 0  # the corruptions do cost zoo:clip accuracy
+    assert mce["mce"].n == 100
