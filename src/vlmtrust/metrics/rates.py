@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scipy.stats import binomtest
 
-from vlmtrust.core.records import Score
+from vlmtrust.core.records import MetricRow, Score
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,30 @@ class Estimate:
     ci_high: float | None
     n: int
     n_unscorable: int = 0
+
+    def as_row(
+        self,
+        *,
+        task: str,
+        attack: str,
+        mitigation: str,
+        metric: str,
+        model: str,
+        details: dict[str, Any],
+    ) -> MetricRow:
+        """The stable result row of this estimate."""
+        return MetricRow(
+            task=task,
+            attack=attack,
+            mitigation=mitigation,
+            metric=metric,
+            value=self.value,
+            ci_low=self.ci_low,
+            ci_high=self.ci_high,
+            n=self.n,
+            model=model,
+            details=details,
+        )
 
     def separates_from(self, other: Estimate) -> bool:
         """True when the two 95% intervals do not overlap."""

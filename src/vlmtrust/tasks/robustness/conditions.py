@@ -44,15 +44,11 @@ def accuracy_rows(
     """Accuracy per condition, and for every corrupted one its drop from clean."""
 
     def row(attack: str, metric: str, est: Estimate) -> MetricRow:
-        return MetricRow(
+        return est.as_row(
             task=task,
             attack=attack,
             mitigation=mitigation,
             metric=metric,
-            value=est.value,
-            ci_low=est.ci_low,
-            ci_high=est.ci_high,
-            n=est.n,
             model=model,
             details={**details, "n_unscorable": est.n_unscorable},
         )

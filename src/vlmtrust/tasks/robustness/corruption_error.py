@@ -152,15 +152,6 @@ def _estimate(value: float | None, n: int, statistic: Any, resamples: int, seed:
 def _row(
     task: str, metric: str, est: Estimate, mitigation: str, model: str, details: dict[str, Any]
 ) -> MetricRow:
-    return MetricRow(
-        task=task,
-        attack=ATTACK,
-        mitigation=mitigation,
-        metric=metric,
-        value=est.value,
-        ci_low=est.ci_low,
-        ci_high=est.ci_high,
-        n=est.n,
-        model=model,
-        details=details,
+    return est.as_row(
+        task=task, attack=ATTACK, mitigation=mitigation, metric=metric, model=model, details=details
     )

@@ -335,15 +335,11 @@ def metric_row(
     details: dict[str, Any],
 ) -> MetricRow:
     """One metric row of ``task`` from an estimate."""
-    return MetricRow(
+    return est.as_row(
         task=task.spec.name,
         attack=attack,
         mitigation=mitigation,
         metric=metric,
-        value=est.value,
-        ci_low=est.ci_low,
-        ci_high=est.ci_high,
-        n=est.n,
         model=model,
         details=details,
     )

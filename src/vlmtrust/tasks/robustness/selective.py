@@ -100,15 +100,11 @@ def selective_rows(
                 )
             for name, est, meaning in estimates:
                 rows.append(
-                    MetricRow(
+                    est.as_row(
                         task=task,
                         attack=attack,
                         mitigation=mitigation,
                         metric=name + suffix,
-                        value=est.value,
-                        ci_low=est.ci_low,
-                        ci_high=est.ci_high,
-                        n=est.n,
                         model=model,
                         details={
                             **details,

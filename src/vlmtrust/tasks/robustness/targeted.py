@@ -42,15 +42,11 @@ class TargetedZeroShot(ZeroShot):
                 continue
             est = rate(fooled)
             rows.append(
-                MetricRow(
+                est.as_row(
                     task=self.spec.name,
                     attack=attack,
                     mitigation=mitigation,
                     metric="attack_success",
-                    value=est.value,
-                    ci_low=est.ci_low,
-                    ci_high=est.ci_high,
-                    n=est.n,
                     model=model,
                     details={"meaning": f"share classified as the attack's {self.target_key}"},
                 )
