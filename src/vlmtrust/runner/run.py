@@ -89,7 +89,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             status = "interrupted"
             raise
         finally:
-            summary = {"planned": len(all_keys), "executed": store.count_results()}
+            summary = {"planned": len(all_keys), "stored_in_total": store.count_results()}
             store.finish_run(run_id, status, summary)
     return RunSummary(
         run_id=run_id,
