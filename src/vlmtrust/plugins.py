@@ -98,6 +98,11 @@ MITIGATIONS.add(
 )
 
 MITIGATIONS.add(
+    "ocr_mask",
+    "vlmtrust.mitigations.ocr_mask:OcrMask",
+    "wrapper: blur text regions found by rapidocr's detector before the model sees the image",
+)
+MITIGATIONS.add(
     "abstain",
     "vlmtrust.mitigations.abstain:Abstain",
     "wrapper: answer 'unknown' below an OOD-score threshold keeping 95% of held-out world scenes",
