@@ -75,12 +75,13 @@ def scan(
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     with user_errors(ctx):
         from vlmtrust.core.config import RunConfig
+        from vlmtrust.core.spec import parse_spec
         from vlmtrust.runner import run
-        from vlmtrust.tasks.suite import suite_specs
 
         config = RunConfig(
             model=model,
-            tasks=suite_specs(suite, task or ()),
+            suite=tuple((suite or "").split(",")),
+            tasks=tuple(parse_spec(t) for t in task or ()),
             mitigations=tuple(m for m in (mitigate or "").split(",") if m),
             out=out,
             data=data,

@@ -14,7 +14,10 @@ class RunConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model: str = Field(description="model spec, e.g. hf:/path/to/clip or zoo:clip")
-    tasks: tuple[Spec, ...]
+    suite: tuple[str, ...] = Field(
+        default=(), description="pillar or task names; pillars expand to what the model can run"
+    )
+    tasks: tuple[Spec, ...] = Field(default=(), description="tasks with explicit parameters")
     mitigations: tuple[str, ...] = Field(
         default=(), description="variants to scan besides the baseline; 'a+b' composes"
     )

@@ -26,6 +26,7 @@ from vlmtrust.runner.keys import result_key
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredResult
 from vlmtrust.tasks.base import DataContext, Task, build_task
+from vlmtrust.tasks.suite import suite_specs, unique
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,14 @@ class RunSummary:
 def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     console = console or Console(stderr=True, quiet=not config.show_progress)
     handle = resolve_model(config.model)
-    tasks = [build_task(spec) for spec in config.tasks]
+    from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
+    for skipped_task in skipped_tasks:
+        console.print(f"[yellow]skipping[/] {skipped_task}: {handle.name} cannot run it")
+    tasks = [build_task(spec) for spec in unique([*from_suite, *config.tasks])]
     if not tasks:
-        raise ConfigError("no tasks to run", "pass --suite with at least one task or pillar")
+        raise ConfigError(
+            f"no task to run on {handle.name}", "pass --suite or --task with tasks it can run"
+        )
     for task in tasks:
         check_capabilities(handle.name, handle.capabilities, task.requires, task.spec.name)
     variants = [(), *(_parse_variant(v, handle) for v in config.mitigations)]

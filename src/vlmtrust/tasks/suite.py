@@ -1,37 +1,45 @@
-"""Turn ``--suite robustness,safety.figstep`` and ``--task name:k=v`` into task specs."""
+"""Turn ``--suite robustness,safety.figstep`` into task specs for one model.
+
+A pillar name expands to the pillar's tasks that the model can run (the rest are reported as
+skipped: ``--suite robustness`` on a CLIP model must not fail on the generator-only tasks); a
+task named explicitly must be runnable, or the capability check fails with a clear message.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from vlmtrust.core.errors import ConfigError
-from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.core.spec import Spec
 
 PILLARS = ("privacy", "fairness", "robustness", "safety")
 
 
-def suite_specs(suite: str | None, tasks: Sequence[str] = ()) -> tuple[Spec, ...]:
-    """Pillar names expand to every registered task of that pillar; task names pass through.
-    ``tasks`` are full specs with parameters. Order is kept; duplicates are dropped."""
+def suite_specs(names: Iterable[str], capabilities: frozenset[str]) -> tuple[list[Spec], list[str]]:
+    """(specs to run, pillar tasks skipped for lack of a capability)."""
     from vlmtrust.plugins import TASKS
 
     specs: list[Spec] = []
-    for name in filter(None, (n.strip() for n in (suite or "").split(","))):
-        if name in PILLARS:
-            members = [e.name for e in TASKS.entries() if e.name.startswith(f"{name}.")]
-            if not members:
-                raise ConfigError(
-                    f"pillar {name!r} has no tasks yet", "run `vlmtrust list` to see what exists"
-                )
-            specs.extend(Spec(name=m) for m in members)
-        else:
+    skipped: list[str] = []
+    for name in filter(None, (n.strip() for n in names)):
+        if name not in PILLARS:
             TASKS.entry(name)  # unknown names fail here, with suggestions
             specs.append(Spec(name=name))
-    for text in tasks:
-        spec = parse_spec(text)
-        TASKS.entry(spec.name)
-        specs.append(spec)
-    unique = list({s.canonical(): s for s in specs}.values())
-    if not unique:
-        raise ConfigError("no tasks selected", "pass --suite PILLAR_OR_TASK or --task SPEC")
-    return tuple(unique)
+            continue
+        members = [e.name for e in TASKS.entries() if e.name.startswith(f"{name}.")]
+        if not members:
+            raise ConfigError(
+                f"pillar {name!r} has no tasks yet", "run `vlmtrust list` to see what exists"
+            )
+        for member in members:
+            needs = set(TASKS.get(member).requires)
+            if needs <= capabilities:
+                specs.append(Spec(name=member))
+            else:
+                skipped.append(f"{member} (needs {', '.join(sorted(needs - capabilities))})")
+    return specs, skipped
+
+
+def unique(specs: Sequence[Spec]) -> tuple[Spec, ...]:
+    """Specs in order, each once."""
+    return tuple({s.canonical(): s for s in specs}.values())

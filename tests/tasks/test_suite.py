@@ -1,0 +1,45 @@
+"""A pillar expands to the tasks the model can run; explicit task names must be runnable."""
+
+import pytest
+
+from vlmtrust.core.config import RunConfig
+from vlmtrust.core.errors import CapabilityError, RegistryError
+from vlmtrust.core.spec import Spec
+from vlmtrust.runner import run
+from vlmtrust.tasks.suite import suite_specs
+
+CLIP = frozenset({"Embedder", "Classifier", "Differentiable"})
+
+
+def test_pillar_keeps_what_the_model_can_run_and_says_what_it_skipped():
+    specs, skipped = suite_specs(["robustness"], CLIP)
+    names = {s.name for s in specs}
+    assert {"robustness.zero_shot", "robustness.adversarial", "robustness.ood"} <= names
+    assert "robustness.vqa" not in names
+    assert any(s.startswith("robustness.vqa (needs Generator)") for s in skipped)
+    generator_only, _ = suite_specs(["robustness"], frozenset({"Generator"}))
+    assert [s.name for s in generator_only] == ["robustness.vqa"]
+
+
+def test_unknown_names_fail_with_a_suggestion():
+    with pytest.raises(RegistryError, match=r"did you mean robustness\.zero_shot"):
+        suite_specs(["robustness.zero_shoot"], CLIP)
+
+
+def test_suite_scan_on_a_generator_and_an_explicit_task_it_cannot_run(tmp_path):
+    config = RunConfig(
+        model="zoo:assistant",
+        suite=("robustness",),
+        tasks=(Spec(name="robustness.vqa", params={"n": 2, "corruptions": []}),),
+        out=tmp_path / "ok",
+        limit=2,
+        show_progress=False,
+    )
+    summary = run(config)
+    assert {r.task for r in summary.metrics} == {"robustness.vqa"}
+    explicit = config.model_copy(
+        update={"suite": ("robustness.zero_shot",), "out": tmp_path / "refused"}
+    )
+    with pytest.raises(CapabilityError, match="not a Classifier"):
+        run(explicit)
+    assert not (tmp_path / "refused").exists()
