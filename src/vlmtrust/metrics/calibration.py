@@ -24,12 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vlmtrust.metrics.rates import Estimate
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 
 BINS = 15
 P_FLOOR = 1e-12
-DEFAULT_RESAMPLES = 1000
-CONFIDENCE = 0.95
 BRIER_DEFINITION = "binary top-label Brier: mean (confidence - correct)^2"
 
 
@@ -156,9 +154,7 @@ def bootstrap_interval(
     if n < 1 or resamples < 1:
         raise ValueError("need at least one sample and one resample")
     idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    tail = 100 * (1 - CONFIDENCE) / 2
-    low, high = np.percentile(statistic(idx), [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(statistic(idx))
 
 
 def ece_estimate(

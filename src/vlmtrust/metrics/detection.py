@@ -22,11 +22,9 @@ from scipy.special import logsumexp, softmax
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
-from vlmtrust.metrics.rates import Estimate
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 
 DEFAULT_TPR = 0.95
-DEFAULT_RESAMPLES = 1000
-CONFIDENCE = 0.95
 
 # --------------------------------------------------------------------------- detector scores
 
@@ -139,9 +137,7 @@ def stratified_bootstrap(
     boot_in = ins[rng.integers(0, len(ins), size=(resamples, len(ins)))]
     boot_out = outs[rng.integers(0, len(outs), size=(resamples, len(outs)))]
     values = statistic(boot_in, boot_out)
-    tail = 100 * (1 - CONFIDENCE) / 2
-    low, high = np.percentile(values, [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(values)
 
 
 def auroc_estimate(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from scipy.stats import binomtest
 
 from vlmtrust.core.records import MetricRow, Score
@@ -57,6 +58,18 @@ class Estimate:
         assert self.ci_low is not None and self.ci_high is not None
         assert other.ci_low is not None and other.ci_high is not None
         return self.ci_low > other.ci_high or other.ci_low > self.ci_high
+
+
+#: every interval vlmtrust reports is a 95% interval; bootstraps draw this many resamples
+CONFIDENCE = 0.95
+DEFAULT_RESAMPLES = 1000
+
+
+def percentile_interval(values: np.ndarray) -> tuple[float, float]:
+    """The central 95% of bootstrap replicates (the percentile method)."""
+    tail = 100 * (1 - CONFIDENCE) / 2
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def wilson(successes: int, n: int) -> tuple[float, float]:

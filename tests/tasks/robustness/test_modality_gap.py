@@ -7,7 +7,7 @@ import pytest
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec
-from vlmtrust.metrics.calibration import DEFAULT_RESAMPLES
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES
 from vlmtrust.models.base import resolve_model
 from vlmtrust.plugins import TASKS
 from vlmtrust.runner import run

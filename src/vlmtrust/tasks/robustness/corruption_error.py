@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from vlmtrust.core.records import MetricRow, Score
-from vlmtrust.metrics.calibration import DEFAULT_RESAMPLES, bootstrap_interval
-from vlmtrust.metrics.rates import Estimate
+from vlmtrust.metrics.calibration import bootstrap_interval
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate
 
 #: the label of the clean condition (``conditions.CLEAN.label()``, not imported: conditions
 #: imports this module)
