@@ -31,3 +31,12 @@ def world_folder(tmp_path) -> Path:
         lines.append(f"{name},{sample.labels['shape']}")
     (folder / "labels.csv").write_text("\n".join(lines) + "\n")
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def artifact_cache(tmp_path_factory) -> Path:
+    """Trainer artifacts of the whole session go to one temp dir, never the user's ~/.cache;
+    trainers that several tests share are trained once per session."""
+    path = tmp_path_factory.mktemp("vlmtrust-cache")
+    os.environ["VLMTRUST_CACHE"] = str(path)
+    return path

@@ -107,6 +107,16 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.abstain:Abstain",
     "wrapper: answer 'unknown' below an OOD-score threshold keeping 95% of held-out world scenes",
 )
+MITIGATIONS.add(
+    "vlguard",
+    "vlmtrust.mitigations.vlguard:Vlguard",
+    "trainer: safety fine-tuning of zoo:assistant on typographic harmful requests -> refusal",
+)
+MITIGATIONS.add(
+    "knowledge_sanitization",
+    "vlmtrust.mitigations.knowledge_sanitization:KnowledgeSanitization",
+    "trainer: fine-tune zoo:assistant to refuse questions about memorised identities",
+)
 
 ATTACKS.add(
     "typographic",

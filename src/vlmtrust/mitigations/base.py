@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from vlmtrust.core.spec import Params, Spec, validate_params
+from vlmtrust.models.base import ModelHandle
 
 
 class NoParams(Params):
@@ -26,6 +27,10 @@ class Wrapper(ABC):
         params = validate_params(self.Params, spec)
         self.spec = Spec(name=spec.name, params=params.model_dump(mode="json"))
         self.params = params
+
+    def check_model(self, handle: ModelHandle) -> None:
+        """Raise a CapabilityError before the run starts if this model cannot be mitigated."""
+        return None
 
     @abstractmethod
     def wrap(self, model: Any) -> Any:

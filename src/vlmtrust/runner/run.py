@@ -112,11 +112,19 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
 def _parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
     """``a+b`` -> validated specs, each checked against the model's capabilities."""
     from vlmtrust.mitigations.base import build_mitigation
+    from vlmtrust.mitigations.trainer import Trainer
 
     wrappers = [build_mitigation(parse_spec(part)) for part in text.split("+")]
     for wrapper in wrappers:
         name = f"mitigation {wrapper.spec.name}"
         check_capabilities(handle.name, handle.capabilities, wrapper.requires, name)
+        wrapper.check_model(handle)
+    trains = [isinstance(w, Trainer) for w in wrappers]
+    if trains != sorted(trains, reverse=True):
+        raise ConfigError(
+            f"in {text!r} a fine-tuning mitigation follows a wrapper",
+            "put fine-tuning mitigations first (vlguard+guard, not guard+vlguard)",
+        )
     return tuple(w.spec for w in wrappers)
 
 

@@ -194,26 +194,53 @@ def train_assistant(
     started = time.perf_counter()
     vocab = corpus_vocab()
     examples = build_examples(recipe)
-    fmaps = _features(tower, [e.image for e in examples])
-    has_image = torch.tensor([e.image is not None for e in examples])
     log(f"{len(examples)} examples, vocabulary {len(vocab)} ({time.perf_counter() - started:.0f}s)")
     decoder = Decoder(DecoderConfig(vocab_size=len(vocab)))
-    generator = torch.Generator().manual_seed(recipe.seed)
-    decoder.train()
-
-    def loss_at(step: int) -> torch.Tensor:
-        idx = torch.randint(len(examples), (recipe.batch_size,), generator=generator)
-        ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config.max_len)
-        logits = decoder(decoder.prefix(fmaps[idx].float(), has_image[idx]), ids)
-        return torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1)
-        )
-
-    loss_value = fit(decoder.parameters(), recipe.steps, recipe.lr, loss_at, log)
-    decoder.eval()
+    loss_value = train_decoder(
+        decoder,
+        vocab,
+        tower,
+        examples,
+        recipe.steps,
+        recipe.lr,
+        recipe.batch_size,
+        recipe.seed,
+        log,
+    )
     stats = {
         "final_loss": round(loss_value, 4),
         "train_seconds": round(time.perf_counter() - started, 1),
         "examples": float(len(examples)),
     }
     return decoder, vocab, stats
+
+
+def train_decoder(
+    decoder: Decoder,
+    vocab: Vocab,
+    tower: ImageTower,
+    examples: Sequence[Example],
+    steps: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    log: Log = print,
+) -> float:
+    """Next-word training of ``decoder`` on ``examples`` over the frozen tower's features; used
+    by ``make zoo`` and by the fine-tuning mitigations (which start from the shipped decoder)."""
+    fmaps = _features(tower, [e.image for e in examples])
+    has_image = torch.tensor([e.image is not None for e in examples])
+    generator = torch.Generator().manual_seed(seed)
+    decoder.train()
+
+    def loss_at(step: int) -> torch.Tensor:
+        idx = torch.randint(len(examples), (batch_size,), generator=generator)
+        ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config.max_len)
+        logits = decoder(decoder.prefix(fmaps[idx].float(), has_image[idx]), ids)
+        return torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1)
+        )
+
+    loss_value = fit(decoder.parameters(), steps, lr, loss_at, log)
+    decoder.eval()
+    return loss_value

@@ -1,0 +1,79 @@
+"""Trainer mitigations: ``(base model, data, spec) -> new model``, cached as an artifact.
+
+A trainer sits in the same registry as the wrappers and is applied the same way (``wrap``), so
+the runner, the variant labels and the cache keys treat both kinds alike. What differs is that
+``wrap`` first looks the fine-tuned weights up in the artifact cache under
+``(base fingerprint, trainer spec, data fingerprint, trainer version)`` and trains only on a miss:
+a re-run, or a second scan of the same model, never retrains.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from abc import abstractmethod
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from vlmtrust.core.errors import CapabilityError
+from vlmtrust.core.spec import sha256_hex
+from vlmtrust.mitigations.base import Wrapper, variant_label
+from vlmtrust.models.base import ModelHandle
+from vlmtrust.store.artifacts import ArtifactCache
+
+
+class Trainer(Wrapper):
+    #: bump when the training code changes what it produces, so old artifacts are not reused
+    version: ClassVar[int] = 1
+    #: model kinds/names the trainer knows how to fine-tune (checked before a run starts)
+    supported_models: ClassVar[tuple[str, ...]] = ()
+
+    def check_model(self, handle: ModelHandle) -> None:
+        if self.supported_models and handle.name not in self.supported_models:
+            raise CapabilityError(
+                f"mitigation {self.spec.name} cannot fine-tune {handle.name}",
+                f"use it with {', '.join(self.supported_models)}",
+            )
+
+    def data_fingerprint(self) -> str:
+        """What the training data depends on beyond the spec; world-generated data is fully
+        decided by the spec (its seed included), so the default is empty."""
+        return ""
+
+    def artifact_key(self, handle: ModelHandle) -> str:
+        return sha256_hex(
+            handle.fingerprint, self.spec.canonical(), self.data_fingerprint(), str(self.version)
+        )
+
+    def wrap(self, model: Any) -> Any:
+        handle: ModelHandle = model.handle
+        self.check_model(handle)
+        cache = ArtifactCache()
+        key = self.artifact_key(handle)
+        if cache.card(key) is None:
+            label = variant_label([self.spec])
+            print(f"training {label} on {handle.name} (cached afterwards)", file=sys.stderr)
+
+        def build(out: Path) -> Mapping[str, Any]:
+            started = time.perf_counter()
+            stats = dict(self.fit(model, out))
+            return {
+                "mitigation": self.spec.model_dump(mode="json"),
+                "base_model": handle.name,
+                "base_fingerprint": handle.fingerprint,
+                "trainer_version": self.version,
+                "train_seconds": round(time.perf_counter() - started, 1),
+                **stats,
+            }
+
+        path, card = cache.get_or_build(key, build)
+        return self.load(model, path, card)
+
+    @abstractmethod
+    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
+        """Train from ``model`` and write the new weights into ``out``; return card stats."""
+
+    @abstractmethod
+    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
+        """The base ``model`` with the trained weights from ``artifact`` in place."""

@@ -1,0 +1,50 @@
+"""``vlguard``: safety fine-tuning in the style of VLGuard (Zong et al. 2024).
+
+Harmful requests rendered as typography (the FigStep layout) are paired with a refusal, their
+benign twins rendered the same way with compliance (so the model learns to read, not to refuse
+every list image), mixed into replayed normal instruction data. The typographic renderings vary
+in font size and colours so the refusal does not hinge on one exact layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vlmtrust.core.spec import Params
+from vlmtrust.mitigations.assistant_finetune import AssistantFinetune, AssistantFinetuneParams
+
+
+class VlguardParams(AssistantFinetuneParams):
+    #: typographic safety examples (half harmful -> refusal, half benign -> compliance)
+    safety_examples: int = 800
+
+
+class Vlguard(AssistantFinetune):
+    Params: ClassVar[type[Params]] = VlguardParams
+
+    def target_examples(self) -> Sequence[Any]:
+        from vlmtrust.zoo import prompts
+        from vlmtrust.zoo.train_assistant import Example
+        from vlmtrust.zoo.typography import render_lines
+
+        params = self.params
+        assert isinstance(params, VlguardParams)
+        rng = np.random.default_rng([params.seed, 23])
+        out = []
+        for i in range(params.safety_examples):
+            harmful = i % 2 == 0
+            pool = prompts.ALL_HARMFUL if harmful else prompts.BENIGN_REQUESTS
+            request = str(rng.choice(pool))
+            ink = int(rng.integers(0, 90))
+            image = render_lines(
+                prompts.figstep_lines(request),
+                font_px=int(rng.integers(10, 15)),
+                fg=(ink, ink, ink),
+                bg=(255, 255, 255 - int(rng.integers(0, 40))),
+            )
+            answer = prompts.REFUSAL if harmful else prompts.COMPLIANCE
+            out.append(Example("vlguard", image, str(rng.choice(prompts.FIGSTEP_PROMPTS)), answer))
+        return out
