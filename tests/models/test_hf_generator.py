@@ -22,6 +22,7 @@ from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.errors import ConfigError, ModelLoadError
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf_generator import HFGenerator
+from vlmtrust.models.openai import OpenAIGenerator
 from vlmtrust.models.tiny import build_tiny_chat_tokenizer, build_tiny_llava
 from vlmtrust.serve.openai_server import create_app
 
@@ -139,6 +140,23 @@ def test_pgd_moves_the_answer_towards_a_target_caption(model: HFGenerator) -> No
     assert bool((after[rows, goal] > before[rows, goal]).all())
 
 
+def test_older_layout_with_preprocessor_config_loads_the_same(
+    llava: Path, model: HFGenerator, tmp_path: Path
+) -> None:
+    """Hub checkpoints saved before transformers 5 keep the image processor in its own file."""
+    path = shutil.copytree(llava, tmp_path / "legacy")
+    processor_config = json.loads((path / "processor_config.json").read_text())
+    image_processor = processor_config.pop("image_processor")
+    (path / "preprocessor_config.json").write_text(json.dumps(image_processor))
+    (path / "processor_config.json").write_text(json.dumps(processor_config))
+    legacy = resolve_model(f"hf:{path}?max_new_tokens=6")
+    assert legacy.capabilities == {"Generator", "Differentiable"}
+    image = Image.new("RGB", (32, 32), (30, 160, 40))
+    loaded = legacy.load()
+    assert isinstance(loaded, HFGenerator)
+    assert loaded.generate([image], [PROMPTS[0]]) == model.generate([image], [PROMPTS[0]])
+
+
 def test_text_only_checkpoint_cannot_take_images(tmp_path: Path) -> None:
     path = _text_only_llama(tmp_path / "llama")
     with pytest.raises(ModelLoadError, match="cannot take images") as err:
@@ -201,8 +219,9 @@ def test_served_over_the_openai_api_it_answers_as_in_process(
     local = model.generate(images, PROMPTS)
     with gen.serving(create_app(model, "llava")) as url:
         remote = resolve_model(f"openai:{url}#llava?max_retries=0").load()
+        assert isinstance(remote, OpenAIGenerator)
         try:
-            assert remote.generate(images, PROMPTS) == local  # type: ignore[attr-defined]
+            assert remote.generate(images, PROMPTS) == local
         finally:
             remote.close()
 
