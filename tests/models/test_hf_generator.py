@@ -19,11 +19,15 @@ from typer.testing import CliRunner
 from vlmtrust.attacks.gradient import perturb
 from vlmtrust.cli.main import app
 from vlmtrust.core.capabilities import capabilities_of
-from vlmtrust.core.errors import ConfigError, ModelLoadError
+from vlmtrust.core.errors import CapabilityError, ConfigError, ModelLoadError
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf_generator import HFGenerator
 from vlmtrust.models.openai import OpenAIGenerator
-from vlmtrust.models.tiny import build_tiny_chat_tokenizer, build_tiny_llava
+from vlmtrust.models.tiny import (
+    build_tiny_chat_tokenizer,
+    build_tiny_llava,
+    build_tiny_llava_next,
+)
 from vlmtrust.serve.openai_server import create_app
 
 PROMPTS = ["what colour is the object?", "what shape is it?", "describe the image."]
@@ -155,6 +159,38 @@ def test_older_layout_with_preprocessor_config_loads_the_same(
     loaded = legacy.load()
     assert isinstance(loaded, HFGenerator)
     assert loaded.generate([image], [PROMPTS[0]]) == model.generate([image], [PROMPTS[0]])
+
+
+def test_a_tiling_processor_gives_a_generator_without_gradients(tmp_path: Path) -> None:
+    """LLaVA-NeXT tiles images by their aspect ratio: images of different shapes expand to
+    different numbers of tokens in one left-padded batch, and there is no pixel path."""
+    path = build_tiny_llava_next(tmp_path / "llava-next")
+    handle = resolve_model(f"hf:{path}?max_new_tokens=5")
+    assert handle.capabilities == {"Generator"}
+    loaded = handle.load()
+    assert isinstance(loaded, HFGenerator)
+    tall, wide = Image.new("RGB", (30, 64), (220, 30, 30)), Image.new("RGB", (64, 30), (0, 0, 200))
+    images: list[Image.Image | None] = [tall, wide, None]
+    answers = loaded.generate(images, PROMPTS)
+    alone = [loaded.generate([i], [p])[0] for i, p in zip(images, PROMPTS, strict=True)]
+    assert alone == answers and all(answers)
+    with pytest.raises(CapabilityError, match="not Differentiable"):
+        loaded.to_pixels([tall])
+
+
+def test_a_processor_with_a_video_part_is_refused_in_planning(llava: Path, tmp_path: Path) -> None:
+    """transformers 5 builds Qwen2-VL's processor (it has a video processor) only with
+    torchvision, which is never installed here: the error names the reason up front."""
+    from transformers.utils.import_utils import is_torchvision_available
+
+    if is_torchvision_available():
+        pytest.skip("torchvision is installed: Qwen2-VL's processor can be built")
+    path = shutil.copytree(llava, tmp_path / "qwen-like")
+    processor_config = json.loads((path / "processor_config.json").read_text())
+    processor_config["processor_class"] = "Qwen2VLProcessor"
+    (path / "processor_config.json").write_text(json.dumps(processor_config))
+    with pytest.raises(ModelLoadError, match=r"Qwen2VLProcessor.*torchvision"):
+        resolve_model(f"hf:{path}")
 
 
 def test_text_only_checkpoint_cannot_take_images(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""``hf:DIR`` for image-text-to-text checkpoints (LLaVA, Qwen2-VL, SmolVLM/Idefics3, PaliGemma,
-...): a Generator loaded with ``AutoModelForImageTextToText`` + ``AutoProcessor``.
+"""``hf:DIR`` for image-text-to-text checkpoints (LLaVA, LLaVA-NeXT, Idefics3, PaliGemma, ...):
+a Generator loaded with ``AutoModelForImageTextToText`` + ``AutoProcessor``.
 
 Which checkpoints qualify is transformers' own table (``MODEL_FOR_IMAGE_TEXT_TO_TEXT``), so a
 family transformers adds needs no change here. Prompts go through the checkpoint's chat template;
@@ -10,8 +10,9 @@ prompts are left-padded so a batch decodes together. Image processors run on the
 Differentiable only where the processor's preprocessing is a resize, crop and normalise we can
 reproduce in torch (LLaVA with a CLIP or SigLIP image processor): then ``to_pixels`` gives [0, 1]
 pixels at the tower's size and ``pixel_logits`` scores answers as a differentiable function of
-them, like ``zoo:assistant``. Tiling processors (LLaVA-NeXT, Idefics3/SmolVLM) and patch-packing
-ones (Qwen2-VL) are Generator only.
+them, like ``zoo:assistant``. Tiling processors (LLaVA-NeXT, Idefics3) are Generator only.
+Processors with a video part (Qwen2-VL, SmolVLM, LLaVA-OneVision) need torchvision in
+transformers 5, which is never installed here: such checkpoints are refused at planning.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ PIXEL_PROCESSORS = frozenset(
     }
 )
 _CHAT_TEMPLATE_FILES = ("chat_template.jinja", "chat_template.json")
-EXAMPLES = "LLaVA, Qwen2-VL, SmolVLM/Idefics3, PaliGemma"
+EXAMPLES = "LLaVA, LLaVA-NeXT, Idefics3, PaliGemma"
 
 
 class GeneratorOptions(Params):
@@ -127,6 +128,7 @@ def resolve_generator(
             "save one beside the model (processor.chat_template = ...; "
             "processor.save_pretrained(DIR)) or use a chat/instruct checkpoint",
         )
+    _require_loadable_processor(path)
     differentiable = (
         model_type in PIXEL_MODEL_TYPES
         and processor_config.get("image_processor_type") in PIXEL_PROCESSORS
@@ -173,6 +175,41 @@ def _image_processor_config(path: Path) -> dict[str, Any]:
         f"model {path} has no image processor (preprocessor_config.json or processor_config.json)",
         "save the processor beside the model (AutoProcessor...save_pretrained(DIR))",
     )
+
+
+def _require_loadable_processor(path: Path) -> None:
+    """transformers 5 builds a processor that has a video part (Qwen2-VL, SmolVLM,
+    LLaVA-OneVision) only with torchvision, which this project never installs: say so now, in
+    planning, rather than fail with an internal AttributeError at load."""
+    import transformers
+    from transformers.utils.import_utils import is_torchvision_available
+
+    name = _processor_class(path)
+    processor_type = getattr(transformers, name, None) if name else None
+    if processor_type is None or is_torchvision_available():
+        return
+    if "video_processor" in processor_type.get_attributes():
+        raise ModelLoadError(
+            f"model {path} uses {name}, whose video processor transformers builds only with "
+            "torchvision (not installed)",
+            "use a checkpoint with an image-only processor (LLaVA, LLaVA-NeXT, Idefics3, "
+            "PaliGemma) or serve this one elsewhere and scan it as openai:URL#MODEL",
+        )
+
+
+def _processor_class(path: Path) -> str | None:
+    for name in ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json"):
+        file = path / name
+        if not file.is_file():
+            continue
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        found = data.get("processor_class") if isinstance(data, dict) else None
+        if isinstance(found, str):
+            return found
+    return None
 
 
 def _has_chat_template(path: Path) -> bool:

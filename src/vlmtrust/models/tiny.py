@@ -221,17 +221,71 @@ def build_tiny_llava(
 ) -> Path:
     """Save a random tiny LLaVA (CLIP vision tower + Llama decoder, ``width``-d, ``layers``
     layers, patch 8), its processor (PIL CLIP image processor, chat tokenizer) and template."""
-    from transformers import (
-        CLIPImageProcessorPil,
-        LlavaConfig,
-        LlavaForConditionalGeneration,
-        LlavaProcessor,
+    import transformers
+
+    return _build_llava_family(
+        path,
+        seed,
+        image_size,
+        width,
+        layers,
+        config_type=transformers.LlavaConfig,
+        model_type=transformers.LlavaForConditionalGeneration,
+        processor_type=transformers.LlavaProcessor,
+        image_processor=transformers.CLIPImageProcessorPil(**_clip_processing(image_size)),
+        extra_config={},
     )
 
+
+def build_tiny_llava_next(path: Path, seed: int = 0, image_size: int = 32) -> Path:
+    """A random tiny LLaVA-NeXT: like :func:`build_tiny_llava`, but its processor tiles each
+    image (a global view plus tiles on a grid of 1x1, 1x2 or 2x1 tiles), so a batch's images
+    expand to different numbers of tokens and its pixels cannot be reproduced as one tensor."""
+    import transformers
+
+    grid = [[image_size, image_size], [image_size, 2 * image_size], [2 * image_size, image_size]]
+    return _build_llava_family(
+        path,
+        seed,
+        image_size,
+        32,
+        1,
+        config_type=transformers.LlavaNextConfig,
+        model_type=transformers.LlavaNextForConditionalGeneration,
+        processor_type=transformers.LlavaNextProcessor,
+        image_processor=transformers.LlavaNextImageProcessorPil(
+            **_clip_processing(image_size), image_grid_pinpoints=grid
+        ),
+        extra_config={"image_grid_pinpoints": grid},
+    )
+
+
+def _clip_processing(image_size: int) -> dict[str, Any]:
+    return {
+        "size": {"shortest_edge": image_size},
+        "crop_size": {"height": image_size, "width": image_size},
+        "image_mean": list(CLIP_MEAN),
+        "image_std": list(CLIP_STD),
+    }
+
+
+def _build_llava_family(
+    path: Path,
+    seed: int,
+    image_size: int,
+    width: int,
+    layers: int,
+    *,
+    config_type: Any,
+    model_type: Any,
+    processor_type: Any,
+    image_processor: Any,
+    extra_config: dict[str, Any],
+) -> Path:
     tokenizer = build_tiny_chat_tokenizer()
     image_token_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
     assert isinstance(image_token_id, int)
-    config = LlavaConfig(
+    config = config_type(
         vision_config={
             "model_type": "clip_vision_model",
             **_vision_config(image_size, _tower(width, layers)),
@@ -239,17 +293,12 @@ def build_tiny_llava(
         text_config=_llama_config(tokenizer, width, layers),
         image_token_index=image_token_id,
         vision_feature_layer=-1,
+        **extra_config,
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = LlavaForConditionalGeneration(config)
-    image_processor = CLIPImageProcessorPil(
-        size={"shortest_edge": image_size},
-        crop_size={"height": image_size, "width": image_size},
-        image_mean=list(CLIP_MEAN),
-        image_std=list(CLIP_STD),
-    )
-    processor = LlavaProcessor(  # type: ignore[no-untyped-call]
+        model = model_type(config)
+    processor = processor_type(
         image_processor=image_processor,
         tokenizer=tokenizer,
         patch_size=_PATCH,
