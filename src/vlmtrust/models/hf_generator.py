@@ -23,11 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from PIL import Image
 from pydantic import Field
 
-from vlmtrust.core.errors import ConfigError, ModelLoadError
+from vlmtrust.core.errors import CapabilityError, ConfigError, ModelLoadError
 from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
 from vlmtrust.models.base import ModelAdapter, ModelHandle
 from vlmtrust.models.hf import Preprocess, checkpoint_fingerprint, require_weights_and_tokenizer
@@ -286,6 +287,8 @@ class HFGenerator(ModelAdapter):
         return answers
 
     def _generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
+        """Control tokens written in a prompt (``<image>``, ``<eos>``, role markers) are encoded
+        as plain text: a prompt is data, and a stray placeholder would break the batch."""
         conversations = [_conversation(i, p) for i, p in zip(images, prompts, strict=True)]
         inputs = self._processor.apply_chat_template(
             conversations,
@@ -294,6 +297,7 @@ class HFGenerator(ModelAdapter):
             return_dict=True,
             return_tensors="pt",
             processor_kwargs={"padding": True},
+            sanitize_control_tokens=True,
         )
         with torch.inference_mode():
             out = self._model.generate(**inputs, generation_config=self._generation)
@@ -308,8 +312,6 @@ class HFGenerator(ModelAdapter):
         size = preprocess.size
         if not images:
             return torch.empty((0, 3, size, size))
-        import numpy as np
-
         batch = np.stack([np.asarray(preprocess.fit(image)) for image in images])
         return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255.0).contiguous()
 
@@ -352,14 +354,13 @@ class HFGenerator(ModelAdapter):
                 tokenize=True,
                 return_dict=True,
                 return_tensors="pt",
+                sanitize_control_tokens=True,
             )
             self._prompt_ids[prompt] = inputs["input_ids"]
         return self._prompt_ids[prompt]
 
     def _require_pixels(self) -> Preprocess:
         if self._preprocess is None:
-            from vlmtrust.core.errors import CapabilityError
-
             raise CapabilityError(
                 f"model {self.handle.name} is not Differentiable: its image processor cannot be "
                 "reproduced in torch",
