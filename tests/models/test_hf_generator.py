@@ -72,6 +72,11 @@ def test_max_new_tokens_is_an_option_in_the_fingerprint(llava: Path) -> None:
         resolve_model(f"hf:{llava}?temperature=1")
 
 
+def test_options_on_a_dual_encoder_are_refused(tiny_clip: Path) -> None:
+    with pytest.raises(ConfigError, match="dual encoder"):
+        resolve_model(f"hf:{tiny_clip}?max_new_tokens=6")
+
+
 def test_generation_is_greedy_batched_and_bounded(
     model: HFGenerator, images: list[Image.Image | None]
 ) -> None:
