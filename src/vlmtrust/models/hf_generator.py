@@ -28,9 +28,9 @@ import torch
 from PIL import Image
 from pydantic import Field
 
-from vlmtrust.core.errors import CapabilityError, ConfigError, ModelLoadError
+from vlmtrust.core.errors import CapabilityError, ModelLoadError
 from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
-from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.base import ModelAdapter, ModelHandle, parse_query_options
 from vlmtrust.models.hf import Preprocess, checkpoint_fingerprint, require_weights_and_tokenizer
 
 GENERATOR = frozenset({"Generator"})
@@ -101,19 +101,7 @@ def _text_only_architectures(config: dict[str, Any]) -> bool:
 
 def parse_options(target: str, query: str) -> GeneratorOptions:
     """``key=value&...`` after ``?`` -> validated options; one-line errors."""
-    from urllib.parse import parse_qsl
-
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-    except ValueError as err:
-        raise ConfigError(
-            f"cannot parse options {query!r} in hf:{target}", "write hf:DIR?max_new_tokens=64"
-        ) from err
-    params: dict[str, str] = {}
-    for key, value in pairs:
-        if key in params:
-            raise ConfigError(f"option {key!r} given twice in hf:{target}", "give it once")
-        params[key] = value
+    params = parse_query_options(query, f"hf:{target}", "hf:DIR?max_new_tokens=64")
     return validate_params(GeneratorOptions, Spec(name="hf", params=params))
 
 
