@@ -24,7 +24,8 @@ METRICS: Registry[Any] = Registry("metrics")
 MODELS.add(
     "hf",
     "vlmtrust.models.hf:HFModelKind",
-    "a local transformers CLIP or SigLIP checkpoint: hf:/path/to/dir",
+    "a local transformers checkpoint: CLIP/SigLIP, or image-text-to-text (LLaVA, LLaVA-NeXT, ...)"
+    ": hf:/path/to/dir[?max_new_tokens=N]",
 )
 
 MODELS.add(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict
 
@@ -70,3 +71,18 @@ def resolve_model(spec: str) -> ModelHandle:
             "write hf:/path/to/checkpoint, zoo:NAME or openai:URL#MODEL",
         )
     return MODELS.get(scheme).resolve(target)
+
+
+def parse_query_options(query: str, spec: str, example: str) -> dict[str, str]:
+    """``key=value&...`` (the part of a model spec after ``?``) -> a dict; malformed text or a
+    repeated key is a one-line error naming ``spec`` and showing ``example``."""
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError as err:
+        raise ConfigError(f"cannot parse options {query!r} in {spec}", f"write {example}") from err
+    params: dict[str, str] = {}
+    for key, value in pairs:
+        if key in params:
+            raise ConfigError(f"option {key!r} given twice in {spec}", "give it once")
+        params[key] = value
+    return params

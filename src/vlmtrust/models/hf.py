@@ -1,11 +1,12 @@
-"""``hf:/path``: a local transformers checkpoint (CLIP or SigLIP dual encoders).
+"""``hf:/path``: a local transformers checkpoint: CLIP or SigLIP dual encoders here,
+image-text-to-text generators in :mod:`vlmtrust.models.hf_generator` (chosen by config.json).
 
 Preprocessing is done here in PIL and torch rather than by transformers' image processors, which
 need torchvision (absent here), and so that one pixel path serves both inference and gradient
 attacks: ``to_pixels`` gives [0, 1] pixels, normalisation happens inside the differentiable part.
 
-Architectures are data (:data:`DUAL_ENCODERS`, keyed by ``model_type``); a generative family
-(image-text-to-text) adds its own table, capabilities and adapter beside it.
+Architectures are data (:data:`DUAL_ENCODERS`, keyed by ``model_type``); generative families
+come from transformers' own image-text-to-text table.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from vlmtrust.core.errors import ModelLoadError
+from vlmtrust.core.errors import ConfigError, ModelLoadError
 from vlmtrust.core.spec import sha256_hex
 from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
 
@@ -49,6 +50,10 @@ _CHECKPOINT_FILES = frozenset(
         "merges.txt",
         "spiece.model",
         "tokenizer.model",
+        # generative checkpoints: prompt format and decoding defaults
+        "chat_template.jinja",
+        "chat_template.json",
+        "generation_config.json",
     }
 )
 _WEIGHT_SUFFIXES = (".safetensors", ".bin")
@@ -103,8 +108,13 @@ class HFModelKind(ModelKind):
 
     @classmethod
     def resolve(cls, target: str) -> ModelHandle:
-        """Read config.json and hash the files; weights are not loaded (this runs at planning)."""
-        path = Path(target).expanduser()
+        """Read config.json and hash the files; weights are not loaded (this runs at planning).
+
+        ``DIR?key=value`` passes options to a generative checkpoint (see ``hf_generator``)."""
+        from vlmtrust.models import hf_generator
+
+        directory, _, query = target.partition("?")
+        path = Path(directory).expanduser()
         if not path.exists():
             raise ModelLoadError(
                 f"model directory {path} does not exist",
@@ -115,23 +125,32 @@ class HFModelKind(ModelKind):
                 f"model path {path} is a file, not a checkpoint directory",
                 "pass the directory save_pretrained wrote (it holds config.json)",
             )
-        model_type = _read_model_type(path)
+        config = _read_config(path)
+        model_type = config.get("model_type")
+        model_type = model_type if isinstance(model_type, str) else None
+        if model_type not in DUAL_ENCODERS and hf_generator.is_generative(model_type, config):
+            options = hf_generator.parse_options(target, query)
+            return hf_generator.resolve_generator(target, path, model_type or "", config, options)
         if model_type not in DUAL_ENCODERS:
+            text_only = hf_generator.text_only_problem(path, model_type, config)
+            if text_only:
+                raise ModelLoadError(
+                    text_only,
+                    f"point hf: at an image-text-to-text checkpoint ({hf_generator.EXAMPLES}, ...) "
+                    f"or a dual encoder ({', '.join(sorted(DUAL_ENCODERS))})",
+                )
             supported = ", ".join(sorted(DUAL_ENCODERS))
             raise ModelLoadError(
                 f"model {path} has model_type {model_type!r}, which hf: does not support",
-                f"supported model types: {supported}",
+                f"supported model types: {supported}, or an image-text-to-text checkpoint "
+                f"({hf_generator.EXAMPLES}, ...)",
             )
-        if not any(file.name.endswith(_WEIGHT_SUFFIXES) for file in path.iterdir()):
-            raise ModelLoadError(
-                f"model directory {path} has no weight files (*.safetensors or *.bin)",
-                "copy the complete checkpoint, weights included",
+        if query:
+            raise ConfigError(
+                f"hf:{target} passes options to a dual encoder, which takes none",
+                "drop the ?... part (options apply to generative checkpoints)",
             )
-        if not any((path / name).is_file() for name in _TOKENIZER_FILES):
-            raise ModelLoadError(
-                f"model directory {path} has no tokenizer ({', '.join(_TOKENIZER_FILES)})",
-                "save the tokenizer beside the model (tokenizer.save_pretrained(DIR))",
-            )
+        require_weights_and_tokenizer(path)
         return ModelHandle(
             spec=f"hf:{target}",
             kind="hf",
@@ -142,8 +161,13 @@ class HFModelKind(ModelKind):
         )
 
     @classmethod
-    def load(cls, handle: ModelHandle) -> HFDualEncoder:
+    def load(cls, handle: ModelHandle) -> ModelAdapter:
         import transformers
+
+        if handle.options.get("generative"):
+            from vlmtrust.models.hf_generator import load_generator
+
+            return load_generator(handle)
 
         path = Path(handle.options["path"])
         arch = DUAL_ENCODERS[handle.options["model_type"]]
@@ -162,7 +186,7 @@ class HFModelKind(ModelKind):
         return HFDualEncoder(handle, model, tokenizer, arch, preprocess)
 
 
-def _read_model_type(path: Path) -> str | None:
+def _read_config(path: Path) -> dict[str, Any]:
     config_path = path / "config.json"
     if not config_path.is_file():
         raise ModelLoadError(
@@ -175,8 +199,21 @@ def _read_model_type(path: Path) -> str | None:
         raise ModelLoadError(
             f"{config_path} is not valid JSON ({err})", "restore the checkpoint's config.json"
         ) from err
-    model_type = config.get("model_type") if isinstance(config, dict) else None
-    return model_type if isinstance(model_type, str) else None
+    return config if isinstance(config, dict) else {}
+
+
+def require_weights_and_tokenizer(path: Path) -> None:
+    """A checkpoint without weights or tokenizer fails now, in planning, not at load."""
+    if not any(file.name.endswith(_WEIGHT_SUFFIXES) for file in path.iterdir()):
+        raise ModelLoadError(
+            f"model directory {path} has no weight files (*.safetensors or *.bin)",
+            "copy the complete checkpoint, weights included",
+        )
+    if not any((path / name).is_file() for name in _TOKENIZER_FILES):
+        raise ModelLoadError(
+            f"model directory {path} has no tokenizer ({', '.join(_TOKENIZER_FILES)})",
+            "save the tokenizer beside the model (tokenizer.save_pretrained(DIR))",
+        )
 
 
 def checkpoint_fingerprint(path: Path) -> str:
@@ -221,8 +258,9 @@ class Preprocess:
         if not self.center_crop:
             return image.resize((size, size), Image.Resampling.BICUBIC)
         width, height = image.size
-        scale = size / min(width, height)
-        new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
+        # transformers' arithmetic (the long side truncated), so pixels match its processor's
+        longer = int(size * max(width, height) / min(width, height))
+        new_w, new_h = (size, longer) if width <= height else (longer, size)
         image = image.resize((new_w, new_h), Image.Resampling.BICUBIC)
         left, top = (new_w - size) // 2, (new_h - size) // 2
         return image.crop((left, top, left + size, top + size))

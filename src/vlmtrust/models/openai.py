@@ -28,7 +28,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from PIL import Image
@@ -36,7 +36,7 @@ from pydantic import Field
 
 from vlmtrust.core.errors import ConfigError, ModelLoadError
 from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
-from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
+from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind, parse_query_options
 from vlmtrust.models.images import to_data_url
 
 GENERATOR_CAPABILITIES = frozenset({"Generator"})
@@ -120,18 +120,7 @@ def parse_target(target: str) -> tuple[str, str, OpenAIOptions]:
         rest, _, query = rest.partition("?")
     model = model.strip()
     base_url = normalise_url(rest.strip())
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
-    except ValueError as err:
-        raise ConfigError(
-            f"cannot parse options {query!r} in openai:{target}",
-            "write openai:URL#MODEL?key=value&key=value",
-        ) from err
-    params: dict[str, str] = {}
-    for key, value in pairs:
-        if key in params:
-            raise ConfigError(f"option {key!r} given twice in openai:{target}", "give it once")
-        params[key] = value
+    params = parse_query_options(query, f"openai:{target}", "openai:URL#MODEL?key=value&key=value")
     options = validate_params(OpenAIOptions, Spec(name="openai", params=params))
     return base_url, model, options
 

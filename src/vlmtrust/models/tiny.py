@@ -1,4 +1,4 @@
-"""Tiny random CLIP and SigLIP checkpoints, built offline in well under a second.
+"""Tiny random CLIP, SigLIP and LLaVA checkpoints, built offline in well under a second.
 
 They exercise the whole ``hf:`` path (config, tokenizer, preprocessor, safetensors) without a
 download: tests use them, and ``make demo`` falls back to one until the zoo models exist. The
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import CLIPConfig, CLIPModel, PreTrainedTokenizerFast, SiglipConfig, SiglipModel
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
@@ -174,3 +174,139 @@ def build_tiny_siglip(path: Path, seed: int = 0, image_size: int = 32) -> Path:
         "image_std": [0.5, 0.5, 0.5],
     }
     return _save(path, model, tokenizer, preprocessor)
+
+
+IMAGE_TOKEN = "<image>"
+# A plain "role: text" chat format; it starts with the BOS token, which tells the processor the
+# template already holds the special tokens (so none are added around the prompt).
+TINY_CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}{{ message['role'] }}: "
+    "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
+    "{% for part in message['content'] %}{% if part['type'] == 'image' %}"
+    + IMAGE_TOKEN
+    + " {% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}\n"
+    "{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"
+)
+
+
+def build_tiny_chat_tokenizer() -> PreTrainedTokenizerFast:
+    """The caption tokenizer plus the ``<image>`` placeholder and a chat template."""
+    tokenizer = build_tiny_tokenizer()
+    tokenizer.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
+    tokenizer.model_max_length = 512  # an image alone expands to (image / patch)^2 tokens
+    tokenizer.chat_template = TINY_CHAT_TEMPLATE
+    # Generated text is decoded: join "##" pieces back into words.
+    tokenizer.backend_tokenizer.decoder = decoders.WordPiece()
+    return tokenizer
+
+
+def _llama_config(tokenizer: PreTrainedTokenizerFast, width: int, layers: int) -> dict[str, Any]:
+    return {
+        "model_type": "llama",
+        "hidden_size": width,
+        "intermediate_size": 2 * width,
+        "num_hidden_layers": layers,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 2,
+        "vocab_size": len(tokenizer),
+        "max_position_embeddings": 256,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+
+
+def build_tiny_llava(
+    path: Path, seed: int = 0, image_size: int = 32, width: int = 32, layers: int = 1
+) -> Path:
+    """Save a random tiny LLaVA (CLIP vision tower + Llama decoder, ``width``-d, ``layers``
+    layers, patch 8), its processor (PIL CLIP image processor, chat tokenizer) and template."""
+    import transformers
+
+    return _build_llava_family(
+        path,
+        seed,
+        image_size,
+        width,
+        layers,
+        config_type=transformers.LlavaConfig,
+        model_type=transformers.LlavaForConditionalGeneration,
+        processor_type=transformers.LlavaProcessor,
+        image_processor=transformers.CLIPImageProcessorPil(**_clip_processing(image_size)),
+        extra_config={},
+    )
+
+
+def build_tiny_llava_next(path: Path, seed: int = 0, image_size: int = 32) -> Path:
+    """A random tiny LLaVA-NeXT: like :func:`build_tiny_llava`, but its processor tiles each
+    image (a global view plus tiles on a grid of 1x1, 1x2 or 2x1 tiles), so a batch's images
+    expand to different numbers of tokens and its pixels cannot be reproduced as one tensor."""
+    import transformers
+
+    grid = [[image_size, image_size], [image_size, 2 * image_size], [2 * image_size, image_size]]
+    return _build_llava_family(
+        path,
+        seed,
+        image_size,
+        32,
+        1,
+        config_type=transformers.LlavaNextConfig,
+        model_type=transformers.LlavaNextForConditionalGeneration,
+        processor_type=transformers.LlavaNextProcessor,
+        image_processor=transformers.LlavaNextImageProcessorPil(
+            **_clip_processing(image_size), image_grid_pinpoints=grid
+        ),
+        extra_config={"image_grid_pinpoints": grid},
+    )
+
+
+def _clip_processing(image_size: int) -> dict[str, Any]:
+    return {
+        "size": {"shortest_edge": image_size},
+        "crop_size": {"height": image_size, "width": image_size},
+        "image_mean": list(CLIP_MEAN),
+        "image_std": list(CLIP_STD),
+    }
+
+
+def _build_llava_family(
+    path: Path,
+    seed: int,
+    image_size: int,
+    width: int,
+    layers: int,
+    *,
+    config_type: Any,
+    model_type: Any,
+    processor_type: Any,
+    image_processor: Any,
+    extra_config: dict[str, Any],
+) -> Path:
+    tokenizer = build_tiny_chat_tokenizer()
+    image_token_id = tokenizer.convert_tokens_to_ids(IMAGE_TOKEN)
+    assert isinstance(image_token_id, int)
+    config = config_type(
+        vision_config={
+            "model_type": "clip_vision_model",
+            **_vision_config(image_size, _tower(width, layers)),
+        },
+        text_config=_llama_config(tokenizer, width, layers),
+        image_token_index=image_token_id,
+        vision_feature_layer=-1,
+        **extra_config,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = model_type(config)
+    processor = processor_type(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        patch_size=_PATCH,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # the CLS token the "default" strategy drops
+        chat_template=TINY_CHAT_TEMPLATE,
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    processor.save_pretrained(path)
+    return path

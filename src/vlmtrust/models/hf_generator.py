@@ -1,0 +1,389 @@
+"""``hf:DIR`` for image-text-to-text checkpoints (LLaVA, LLaVA-NeXT, Idefics3, PaliGemma, ...):
+a Generator loaded with ``AutoModelForImageTextToText`` + ``AutoProcessor``.
+
+Which checkpoints qualify is transformers' own table (``MODEL_FOR_IMAGE_TEXT_TO_TEXT``), so a
+family transformers adds needs no change here. Prompts go through the checkpoint's chat template;
+decoding is greedy (reproducible: no sampling, whatever ``generation_config.json`` says);
+prompts are left-padded so a batch decodes together. Image processors run on their PIL variant
+(transformers picks it when torchvision is absent).
+
+Differentiable only where the processor's preprocessing is a resize, crop and normalise we can
+reproduce in torch (LLaVA with a CLIP or SigLIP image processor): then ``to_pixels`` gives [0, 1]
+pixels at the tower's size and ``pixel_logits`` scores answers as a differentiable function of
+them, like ``zoo:assistant``. Tiling processors (LLaVA-NeXT, Idefics3) are Generator only.
+Processors with a video part (Qwen2-VL, SmolVLM, LLaVA-OneVision) need torchvision in
+transformers 5, which is never installed here: such checkpoints are refused at planning.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from pydantic import Field
+
+from vlmtrust.core.errors import CapabilityError, ModelLoadError
+from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
+from vlmtrust.models.base import ModelAdapter, ModelHandle, parse_query_options
+from vlmtrust.models.hf import Preprocess, checkpoint_fingerprint, require_weights_and_tokenizer
+
+GENERATOR = frozenset({"Generator"})
+DIFFERENTIABLE_GENERATOR = frozenset({"Generator", "Differentiable"})
+
+#: model types whose vision input is one (batch, 3, H, W) tensor at the tower's image size
+PIXEL_MODEL_TYPES = frozenset({"llava"})
+#: image processors that only resize (shorter side + centre crop, or squash) and normalise
+PIXEL_PROCESSORS = frozenset(
+    {
+        "CLIPImageProcessor",
+        "CLIPImageProcessorPil",
+        "SiglipImageProcessor",
+        "SiglipImageProcessorPil",
+    }
+)
+_CHAT_TEMPLATE_FILES = ("chat_template.jinja", "chat_template.json")
+EXAMPLES = "LLaVA, LLaVA-NeXT, Idefics3, PaliGemma"
+
+
+class GeneratorOptions(Params):
+    """``hf:DIR?max_new_tokens=N``: options that change what a generative checkpoint answers."""
+
+    max_new_tokens: int = Field(default=64, ge=1, le=4096)
+
+
+def image_text_to_text_types() -> frozenset[str]:
+    from transformers.models.auto.modeling_auto import MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES
+
+    return frozenset(MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES)
+
+
+def causal_lm_types() -> frozenset[str]:
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    return frozenset(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES)
+
+
+def is_generative(model_type: str | None, config: dict[str, Any]) -> bool:
+    """An image-text-to-text checkpoint: its model type is in transformers' table and it is not
+    saved as a text-only ``*ForCausalLM`` (Gemma 3 shares one type between both)."""
+    if model_type is None or model_type not in image_text_to_text_types():
+        return False
+    return not _text_only_architectures(config)
+
+
+def text_only_problem(path: Path, model_type: str | None, config: dict[str, Any]) -> str | None:
+    """Why a checkpoint is a text-only language model, or None when it is not one: saved as a
+    ``*ForCausalLM``/``*LMHeadModel``, or (no architectures recorded) of a causal-LM type."""
+    architectures = config.get("architectures") or []
+    causal = _text_only_architectures(config)
+    if not architectures and "vision_config" not in config:
+        causal = model_type in causal_lm_types()
+    if causal:
+        return (
+            f"model {path} is a text-only language model (model_type {model_type!r}) and cannot "
+            "take images"
+        )
+    return None
+
+
+def _text_only_architectures(config: dict[str, Any]) -> bool:
+    architectures = config.get("architectures") or []
+    return bool(architectures) and all(
+        str(a).endswith(("ForCausalLM", "LMHeadModel")) for a in architectures
+    )
+
+
+def parse_options(target: str, query: str) -> GeneratorOptions:
+    """``key=value&...`` after ``?`` -> validated options; one-line errors."""
+    params = parse_query_options(query, f"hf:{target}", "hf:DIR?max_new_tokens=64")
+    return validate_params(GeneratorOptions, Spec(name="hf", params=params))
+
+
+def resolve_generator(
+    target: str, path: Path, model_type: str, config: dict[str, Any], options: GeneratorOptions
+) -> ModelHandle:
+    """Check the files a generative checkpoint needs, cheaply; weights are not loaded."""
+    require_weights_and_tokenizer(path)
+    processor_config = _image_processor_config(path)
+    if not _has_chat_template(path):
+        raise ModelLoadError(
+            f"model {path} has no chat template, so prompts cannot be formatted for it",
+            "save one beside the model (processor.chat_template = ...; "
+            "processor.save_pretrained(DIR)) or use a chat/instruct checkpoint",
+        )
+    _require_loadable_processor(path)
+    differentiable = (
+        model_type in PIXEL_MODEL_TYPES
+        and processor_config.get("image_processor_type") in PIXEL_PROCESSORS
+        and "vision_config" in config
+    )
+    fingerprint = sha256_hex(
+        checkpoint_fingerprint(path), canonical_json(options.model_dump(mode="json"))
+    )
+    return ModelHandle(
+        spec=f"hf:{target}",
+        kind="hf",
+        name=f"hf:{path.resolve().name}",
+        fingerprint=fingerprint,
+        capabilities=DIFFERENTIABLE_GENERATOR if differentiable else GENERATOR,
+        options={
+            "path": str(path.resolve()),
+            "model_type": model_type,
+            "generative": True,
+            **options.model_dump(),
+        },
+    )
+
+
+def _image_processor_config(path: Path) -> dict[str, Any]:
+    """The image processor's settings: preprocessor_config.json (older checkpoints) or the
+    ``image_processor`` entry of processor_config.json (what transformers 5 writes)."""
+    for name, key in (
+        ("preprocessor_config.json", None),
+        ("processor_config.json", "image_processor"),
+    ):
+        file = path / name
+        if not file.is_file():
+            continue
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ModelLoadError(
+                f"{file} is not valid JSON ({err})", "restore the checkpoint's processor files"
+            ) from err
+        found = data.get(key) if key and isinstance(data, dict) else data
+        if isinstance(found, dict):
+            return found
+    raise ModelLoadError(
+        f"model {path} has no image processor (preprocessor_config.json or processor_config.json)",
+        "save the processor beside the model (AutoProcessor...save_pretrained(DIR))",
+    )
+
+
+def _require_loadable_processor(path: Path) -> None:
+    """transformers 5 builds a processor that has a video part (Qwen2-VL, SmolVLM,
+    LLaVA-OneVision) only with torchvision, which this project never installs: say so now, in
+    planning, rather than fail with an internal AttributeError at load."""
+    import transformers
+    from transformers.utils.import_utils import is_torchvision_available
+
+    name = _processor_class(path)
+    processor_type = getattr(transformers, name, None) if name else None
+    if processor_type is None or is_torchvision_available():
+        return
+    if "video_processor" in processor_type.get_attributes():
+        raise ModelLoadError(
+            f"model {path} uses {name}, whose video processor transformers builds only with "
+            "torchvision (not installed)",
+            "use a checkpoint with an image-only processor (LLaVA, LLaVA-NeXT, Idefics3, "
+            "PaliGemma) or serve this one elsewhere and scan it as openai:URL#MODEL",
+        )
+
+
+def _processor_class(path: Path) -> str | None:
+    for name in ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json"):
+        file = path / name
+        if not file.is_file():
+            continue
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        found = data.get("processor_class") if isinstance(data, dict) else None
+        if isinstance(found, str):
+            return found
+    return None
+
+
+def _has_chat_template(path: Path) -> bool:
+    if any((path / name).is_file() for name in _CHAT_TEMPLATE_FILES):
+        return True
+    for name in ("processor_config.json", "tokenizer_config.json"):
+        file = path / name
+        if file.is_file():
+            try:
+                data = json.loads(file.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if isinstance(data, dict) and data.get("chat_template"):
+                return True
+    return False
+
+
+def load_generator(handle: ModelHandle) -> HFGenerator:
+    import transformers
+
+    path = Path(handle.options["path"])
+    try:
+        processor = transformers.AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+            path, local_files_only=True
+        )
+        model = transformers.AutoModelForImageTextToText.from_pretrained(
+            path, local_files_only=True, dtype=torch.float32
+        )
+    except Exception as err:  # safetensors, tokenizers, jinja and torch each raise their own
+        raise ModelLoadError(
+            f"cannot load {handle.spec}: {err}",
+            "check the directory holds a complete checkpoint (weights, processor, tokenizer)",
+        ) from err
+    if getattr(processor, "image_processor", None) is None:
+        raise ModelLoadError(
+            f"{handle.spec} loaded a processor without an image processor",
+            "save the model's full processor (AutoProcessor) beside it",
+        )
+    model.eval().requires_grad_(False)  # type: ignore[no-untyped-call]  # evaluation only: gradients flow to the pixels alone
+    return HFGenerator(handle, model, processor)
+
+
+class HFGenerator(ModelAdapter):
+    """A local image-text-to-text model as Generator (and Differentiable when declared)."""
+
+    def __init__(self, handle: ModelHandle, model: Any, processor: Any) -> None:
+        super().__init__(handle)
+        self._model = model
+        self._processor = processor
+        self._tokenizer = processor.tokenizer
+        self._tokenizer.padding_side = "left"  # answers then start together at the right edge
+        if self._tokenizer.pad_token_id is None:
+            self._tokenizer.pad_token = self._tokenizer.eos_token
+        self.max_new_tokens = int(handle.options["max_new_tokens"])
+        self._generation = _greedy_config(model, self._tokenizer, self.max_new_tokens)
+        self._preprocess: Preprocess | None = None
+        if "Differentiable" in handle.capabilities:
+            self._preprocess = _pixel_preprocess(processor.image_processor, model.config)
+        self._prompt_ids: dict[str, torch.Tensor] = {}
+
+    def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
+        """Greedy answers in input order; image and text-only prompts run as separate batches
+        (a processor expects the same number of images in every conversation)."""
+        self._count()
+        if len(images) != len(prompts):
+            raise ValueError(f"{len(images)} images for {len(prompts)} prompts")
+        answers = [""] * len(prompts)
+        for with_image in (True, False):
+            rows = [i for i, image in enumerate(images) if (image is not None) == with_image]
+            if rows:
+                texts = self._generate([images[i] for i in rows], [prompts[i] for i in rows])
+                for i, text in zip(rows, texts, strict=True):
+                    answers[i] = text
+        return answers
+
+    def _generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
+        """Control tokens written in a prompt (``<image>``, ``<eos>``, role markers) are encoded
+        as plain text: a prompt is data, and a stray placeholder would break the batch."""
+        conversations = [_conversation(i, p) for i, p in zip(images, prompts, strict=True)]
+        inputs = self._processor.apply_chat_template(
+            conversations,
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            processor_kwargs={"padding": True},
+            sanitize_control_tokens=True,
+        )
+        with torch.inference_mode():
+            out = self._model.generate(**inputs, generation_config=self._generation)
+        new_tokens = out[:, inputs["input_ids"].shape[1] :]
+        decoded = self._tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        return [str(text).strip() for text in decoded]
+
+    def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """[0, 1] pixels at the vision tower's size (resized and cropped as the processor does)."""
+        self._count()
+        preprocess = self._require_pixels()
+        size = preprocess.size
+        if not images:
+            return torch.empty((0, 3, size, size))
+        batch = np.stack([np.asarray(preprocess.fit(image)) for image in images])
+        return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255.0).contiguous()
+
+    def pixel_logits(
+        self, pixels: torch.Tensor, labels: Sequence[str], prompt: str = "describe the image."
+    ) -> torch.Tensor:
+        """(images, labels): total log-probability of answering ``prompt`` about each image
+        with each label (then EOS), differentiable in ``pixels`` for targeted gradient attacks."""
+        self._count()
+        preprocess = self._require_pixels()
+        mean = torch.tensor(preprocess.mean).view(1, 3, 1, 1)
+        std = torch.tensor(preprocess.std).view(1, 3, 1, 1)
+        normalised = (pixels - mean) / std
+        asked = self._prompt_tokens(prompt)
+        eos = self._tokenizer.eos_token_id
+        columns = []
+        for label in labels:
+            answer = list(self._tokenizer(label, add_special_tokens=False)["input_ids"])
+            answer_ids = torch.tensor([answer + ([eos] if eos is not None else [])])
+            ids = torch.cat([asked, answer_ids], dim=1).expand(len(pixels), -1)
+            logits = self._model(
+                input_ids=ids, pixel_values=normalised, attention_mask=torch.ones_like(ids)
+            ).logits
+            start = asked.shape[1]
+            logp = logits[:, start - 1 : -1].float().log_softmax(-1)
+            columns.append(logp.gather(-1, ids[:, start:, None]).sum(dim=(1, 2)))
+        if not columns:
+            return torch.empty((len(pixels), 0))
+        return torch.stack(columns, dim=1)
+
+    def _prompt_tokens(self, prompt: str) -> torch.Tensor:
+        """(1, T) ids of the templated prompt, image placeholders expanded as the processor does
+        (the expansion depends on the tower's input size only, so a blank image stands in)."""
+        if prompt not in self._prompt_ids:
+            size = self._require_pixels().size
+            blank = Image.new("RGB", (size, size))
+            inputs = self._processor.apply_chat_template(
+                [_conversation(blank, prompt)],
+                add_generation_prompt=True,
+                tokenize=True,
+                return_dict=True,
+                return_tensors="pt",
+                sanitize_control_tokens=True,
+            )
+            self._prompt_ids[prompt] = inputs["input_ids"]
+        return self._prompt_ids[prompt]
+
+    def _require_pixels(self) -> Preprocess:
+        if self._preprocess is None:
+            raise CapabilityError(
+                f"model {self.handle.name} is not Differentiable: its image processor cannot be "
+                "reproduced in torch",
+                "use a LLaVA-style checkpoint with a CLIP/SigLIP image processor for gradients",
+            )
+        return self._preprocess
+
+
+def _conversation(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
+    content: list[dict[str, Any]] = []
+    if image is not None:
+        content.append({"type": "image", "image": image.convert("RGB")})
+    content.append({"type": "text", "text": prompt})
+    return [{"role": "user", "content": content}]
+
+
+def _greedy_config(model: Any, tokenizer: Any, max_new_tokens: int) -> Any:
+    """The checkpoint's generation config with sampling switched off: a scan must reproduce."""
+    config = copy.deepcopy(model.generation_config)
+    config.do_sample = False
+    config.num_beams = 1
+    config.temperature = None
+    config.top_p = None
+    config.top_k = None
+    config.max_new_tokens = max_new_tokens
+    config.max_length = None
+    config.pad_token_id = tokenizer.pad_token_id
+    return config
+
+
+def _pixel_preprocess(image_processor: Any, config: Any) -> Preprocess:
+    """The processor's resize/crop/normalise as a :class:`Preprocess` at the tower's size."""
+    return Preprocess(
+        size=int(config.vision_config.image_size),
+        center_crop=bool(getattr(image_processor, "do_center_crop", False)),
+        mean=tuple(float(v) for v in image_processor.image_mean),
+        std=tuple(float(v) for v in image_processor.image_std),
+    )
