@@ -175,3 +175,19 @@ METRICS.add(
     "vlmtrust.tasks.robustness.modality_gap:centroid_gap_estimate",
     "L2 distance of mean image and mean text embedding, paired bootstrap 95% interval",
 )
+
+TASKS.add(
+    "fairness.retrieval_skew",
+    "vlmtrust.tasks.fairness.retrieval_skew:RetrievalSkew",
+    "neutral text queries over a group-balanced pool: MaxSkew@k and NDKL@k, bootstrap intervals",
+)
+MITIGATIONS.add(
+    "pbm",
+    "vlmtrust.mitigations.pbm:Pbm",
+    "wrapper: predict each retrieval candidate's group and re-rank to balance the top k",
+)
+MITIGATIONS.add(
+    "debias_projection",
+    "vlmtrust.mitigations.debias_projection:DebiasProjection",
+    "wrapper: text embeddings projected off group directions, calibrated (Chuang et al. 2023)",
+)

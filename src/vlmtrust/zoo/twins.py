@@ -16,27 +16,30 @@ from vlmtrust.zoo import world
 PAIR = "pair"
 
 
-def twin_samples(seed: int, pairs: int, start: int = 0) -> list[Sample]:
+def twin_samples(
+    seed: int, pairs: int, start: int = 0, *, prop_visible: bool = True
+) -> list[Sample]:
     """``2 * pairs`` samples: scene ``i`` of the seed's people set as group A, then as group B.
 
-    Ids are ``world-twin-<seed>-<i>-<group>``; ``labels["pair"]`` names the pair and
-    ``groups["group"]`` the group drawn.
+    Ids are ``world-twin-<seed>-<i>-<group>`` (``-noprop`` appended when the occupation's prop
+    is out of frame: then the group is the only cue left to the occupation, the strongest
+    counterfactual test); ``labels["pair"]`` names the pair and ``groups["group"]`` the group.
     """
     if pairs < 0:
         raise ValueError("pairs must be non-negative")
     out: list[Sample] = []
     for index in range(start, start + pairs):
         scene = world.scene_for(seed, index, "people")
-        pair = f"world-twin-{seed}-{index}"
+        pair = f"world-twin-{seed}-{index}" + ("" if prop_visible else "-noprop")
         for group in world.GROUPS:
-            twin = scene.replace(group=group)
+            twin = scene.replace(group=group, prop_visible=prop_visible)
             out.append(
                 Sample(
                     id=f"{pair}-{group}",
                     image=encode_png(world.render(twin)),
                     labels={**twin.labels(), PAIR: pair},
                     groups={"group": group},
-                    source=f"world:twins:{seed}:{index}:{group}",
+                    source=f"world:twins:{seed}:{index}:{group}:{int(prop_visible)}",
                 )
             )
     return out
