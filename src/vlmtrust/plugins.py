@@ -191,3 +191,8 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.debias_projection:DebiasProjection",
     "wrapper: text embeddings projected off group directions, calibrated (Chuang et al. 2023)",
 )
+TASKS.add(
+    "fairness.counterfactual",
+    "vlmtrust.tasks.fairness.counterfactual:Counterfactual",
+    "group-swapped twins: zero-shot flip rate and similarity change, or caption differences",
+)
