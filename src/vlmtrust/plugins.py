@@ -196,3 +196,8 @@ TASKS.add(
     "vlmtrust.tasks.fairness.counterfactual:Counterfactual",
     "group-swapped twins: zero-shot flip rate and similarity change, or caption differences",
 )
+TASKS.add(
+    "fairness.group_performance",
+    "vlmtrust.tasks.fairness.group_performance:GroupPerformance",
+    "zero-shot accuracy per group, worst group, demographic parity and equalized odds (fairlearn)",
+)
