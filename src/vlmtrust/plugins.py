@@ -201,3 +201,8 @@ TASKS.add(
     "vlmtrust.tasks.fairness.group_performance:GroupPerformance",
     "zero-shot accuracy per group, worst group, demographic parity and equalized odds (fairlearn)",
 )
+TASKS.add(
+    "fairness.embedding_association",
+    "vlmtrust.tasks.fairness.embedding_association:EmbeddingAssociation",
+    "WEAT effect size (permutation p-value) of group images vs attribute texts; bias distance",
+)

@@ -101,7 +101,16 @@ def weat(
     sum_X s - sum_Y s under random equal-size re-partitions of X and Y."""
     if len(x) < 2 or len(y) < 2:
         raise ValueError("weat needs at least two targets in each set")
-    s_x, s_y = association(x, a, b), association(y, a, b)
+    return weat_from_associations(association(x, a, b), association(y, a, b), permutations, seed)
+
+
+def weat_from_associations(
+    s_x: np.ndarray, s_y: np.ndarray, permutations: int = 10_000, seed: int = 0
+) -> WeatResult:
+    """``weat`` from each target's association s(w, A, B), already computed (e.g. from stored
+    cosine similarities)."""
+    if len(s_x) < 2 or len(s_y) < 2:
+        raise ValueError("weat needs at least two targets in each set")
     pooled = np.concatenate([s_x, s_y])
     effect = float((s_x.mean() - s_y.mean()) / pooled.std(ddof=1))
     observed = s_x.sum() - s_y.sum()
@@ -114,10 +123,8 @@ def weat(
         p = float(np.mean(stats >= observed - 1e-12))
         return WeatResult(effect, p, len(stats), True)
     rng = np.random.default_rng(seed)
-    hits = 0
-    for _ in range(permutations):
-        chosen = rng.permutation(n)[:k]
-        hits += int(2 * pooled[chosen].sum() - total >= observed - 1e-12)
+    chosen = np.argsort(rng.random((permutations, n)), axis=1)[:, :k]
+    hits = int(np.sum(2 * pooled[chosen].sum(axis=1) - total >= observed - 1e-12))
     return WeatResult(effect, (hits + 1) / (permutations + 1), permutations, False)
 
 
