@@ -206,3 +206,8 @@ TASKS.add(
     "vlmtrust.tasks.fairness.embedding_association:EmbeddingAssociation",
     "WEAT effect size (permutation p-value) of group images vs attribute texts; bias distance",
 )
+TASKS.add(
+    "fairness.prompt_bias",
+    "vlmtrust.tasks.fairness.prompt_bias:PromptBias",
+    "biased-prompt detection: projection of each prompt on the group direction, over a threshold",
+)
