@@ -211,3 +211,8 @@ TASKS.add(
     "vlmtrust.tasks.fairness.prompt_bias:PromptBias",
     "biased-prompt detection: projection of each prompt on the group direction, over a threshold",
 )
+TASKS.add(
+    "fairness.dataset_audit",
+    "vlmtrust.tasks.fairness.dataset_audit:DatasetAudit",
+    "data bias: group shares, group x occupation vs balanced, outdated group vocabulary (lexicon)",
+)
