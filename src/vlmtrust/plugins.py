@@ -216,3 +216,13 @@ TASKS.add(
     "vlmtrust.tasks.fairness.dataset_audit:DatasetAudit",
     "data bias: group shares, group x occupation vs balanced, outdated group vocabulary (lexicon)",
 )
+TASKS.add(
+    "fairness.generation_bias",
+    "vlmtrust.tasks.fairness.generation_bias:GenerationBias",
+    "occupation/attribute words in a Generator's captions by group: Cramér's V, chi-square test",
+)
+MITIGATIONS.add(
+    "debias_instruction",
+    "vlmtrust.mitigations.debias_instruction:DebiasInstruction",
+    "wrapper: a debiasing instruction prepended to every Generator prompt (self-debiasing)",
+)
