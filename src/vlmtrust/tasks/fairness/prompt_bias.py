@@ -32,7 +32,7 @@ METRIC = "projection"
 DEFAULT_PROMPTS = (
     *(f"a photo of a {o}." for o in OCCUPATIONS),
     *(f"a {o} at work." for o in OCCUPATIONS),
-    *(f"a photo of a {s}." for s in SHAPES),
+    *(f"a photo of {'an' if s[0] in 'aeiou' else 'a'} {s}." for s in SHAPES),
 )
 
 
