@@ -67,8 +67,13 @@ def test_queries_come_from_a_user_file(tmp_path):
         build_task(Spec(name=NAME, params={"queries_file": str(tmp_path / "no.txt")})).resolve([])
 
 
-def test_planted_bias_is_found_against_the_fair_twin(zoo_clip, zoo_clip_fair, default_twins):
-    biased = _rows(run_task_directly(NAME, zoo_clip, samples=default_twins))["maxskew@10"]
+@pytest.fixture(scope="module")
+def baseline(zoo_clip, default_twins):
+    return _rows(run_task_directly(NAME, zoo_clip, samples=default_twins))
+
+
+def test_planted_bias_is_found_against_the_fair_twin(baseline, zoo_clip_fair, default_twins):
+    biased = baseline["maxskew@10"]
     fair = _rows(run_task_directly(NAME, zoo_clip_fair, samples=default_twins))["maxskew@10"]
     assert biased.value >= 0.3
     assert biased.ci_low > fair.ci_high  # the intervals are apart
@@ -76,8 +81,8 @@ def test_planted_bias_is_found_against_the_fair_twin(zoo_clip, zoo_clip_fair, de
     assert doctor["value"] > fair.details["by_query"]["a photo of a doctor."]["value"]
 
 
-def test_mitigations_reduce_the_skew(zoo_clip, default_twins):
-    base = _rows(run_task_directly(NAME, zoo_clip, samples=default_twins))
+def test_mitigations_reduce_the_skew(baseline, zoo_clip, default_twins):
+    base = baseline
     pbm_model = build_mitigation(Spec(name="pbm")).wrap(zoo_clip)
     pbm = _rows(run_task_directly(NAME, pbm_model, samples=default_twins, mitigation="pbm"))
     assert pbm["maxskew@10"].value <= 0.1
