@@ -186,3 +186,54 @@ METRICS.add(
     "vlmtrust.tasks.robustness.modality_gap:centroid_gap_estimate",
     "L2 distance of mean image and mean text embedding, paired bootstrap 95% interval",
 )
+
+TASKS.add(
+    "fairness.retrieval_skew",
+    "vlmtrust.tasks.fairness.retrieval_skew:RetrievalSkew",
+    "neutral text queries over a group-balanced pool: MaxSkew@k and NDKL@k, bootstrap intervals",
+)
+MITIGATIONS.add(
+    "pbm",
+    "vlmtrust.mitigations.pbm:Pbm",
+    "wrapper: predict each retrieval candidate's group and re-rank to balance the top k",
+)
+MITIGATIONS.add(
+    "debias_projection",
+    "vlmtrust.mitigations.debias_projection:DebiasProjection",
+    "wrapper: text embeddings projected off group directions, calibrated (Chuang et al. 2023)",
+)
+TASKS.add(
+    "fairness.counterfactual",
+    "vlmtrust.tasks.fairness.counterfactual:Counterfactual",
+    "group-swapped twins: zero-shot flip rate and similarity change, or caption differences",
+)
+TASKS.add(
+    "fairness.group_performance",
+    "vlmtrust.tasks.fairness.group_performance:GroupPerformance",
+    "zero-shot accuracy per group, worst group, demographic parity and equalized odds (fairlearn)",
+)
+TASKS.add(
+    "fairness.embedding_association",
+    "vlmtrust.tasks.fairness.embedding_association:EmbeddingAssociation",
+    "WEAT effect size (permutation p-value) of group images vs attribute texts; bias distance",
+)
+TASKS.add(
+    "fairness.prompt_bias",
+    "vlmtrust.tasks.fairness.prompt_bias:PromptBias",
+    "biased-prompt detection: projection of each prompt on the group direction, over a threshold",
+)
+TASKS.add(
+    "fairness.dataset_audit",
+    "vlmtrust.tasks.fairness.dataset_audit:DatasetAudit",
+    "data bias: group shares, group x occupation vs balanced, outdated group vocabulary (lexicon)",
+)
+TASKS.add(
+    "fairness.generation_bias",
+    "vlmtrust.tasks.fairness.generation_bias:GenerationBias",
+    "occupation/attribute words in a Generator's captions by group: Cramér's V, chi-square test",
+)
+MITIGATIONS.add(
+    "debias_instruction",
+    "vlmtrust.mitigations.debias_instruction:DebiasInstruction",
+    "wrapper: a debiasing instruction prepended to every Generator prompt (self-debiasing)",
+)

@@ -103,3 +103,28 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def run_task_directly(
+    task_name: str,
+    model: Any,
+    params: dict[str, Any] | None = None,
+    samples: Any = None,
+    mitigation: str = "none",
+) -> list[Any]:
+    """Samples -> resolve -> score (one batch) -> aggregate, without a store: the rows a scan
+    would produce for the clean condition, for tests that need several models quickly."""
+    from vlmtrust.core.spec import Spec
+    from vlmtrust.tasks.base import DataContext, build_task
+
+    task = build_task(Spec(name=task_name, params=params or {}))
+    chosen = list(samples) if samples is not None else task.samples(DataContext(None, 0, None))
+    resolved = task.resolve(chosen)
+    by_attack = {}
+    for condition in resolved.conditions():
+        from vlmtrust.attacks.base import build_attack
+
+        attack = build_attack(condition)
+        attacked = attack.apply_batch(chosen, model)
+        by_attack[attack.label] = [s for per in resolved.score(model, attacked) for s in per]
+    return list(resolved.aggregate(by_attack, mitigation, "test-model"))

@@ -192,3 +192,40 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     app(prog_name="vlmtrust")
+
+
+review_app = typer.Typer(no_args_is_help=True, help="Human review of judged items.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+def review_export(
+    ctx: typer.Context,
+    run_dir: Annotated[Path, typer.Argument(help="run directory written by scan")],
+    out: Annotated[Path, typer.Option(help="the CSV to write")],
+    task: Annotated[str | None, typer.Option(help="only this task's items")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="at most N items, most affected first")] = 200,
+) -> None:
+    """Write the judged items (model output, judge label) for people to label."""
+    with user_errors(ctx):
+        from vlmtrust.review import export_review
+
+        count = export_review(run_dir, out, task=task, limit=limit)
+        typer.echo(f"{count} items written to {out}; fill human_label/human_value, then import")
+
+
+@review_app.command("import")
+def review_import(
+    ctx: typer.Context,
+    review_csv: Annotated[Path, typer.Argument(help="the exported CSV, filled in")],
+    run_dir: Annotated[Path, typer.Argument(help="the run it was exported from")],
+    reviewer: Annotated[str, typer.Option(help="who labelled (stored with each label)")] = "human",
+) -> None:
+    """Store human labels as their own source and recompute the run's metrics from them."""
+    with user_errors(ctx):
+        from vlmtrust.report.console import metric_table
+        from vlmtrust.review import import_review
+
+        rows = import_review(review_csv, run_dir, reviewer=reviewer)
+        console = Console()
+        console.print(metric_table(rows), width=None if console.is_terminal else 160)

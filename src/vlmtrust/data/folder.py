@@ -2,7 +2,10 @@
 
 Each row names an image by ``file`` (relative to the labels file). ``id`` defaults to that path
 without its extension; ``prompt`` is optional; ``group_*`` columns are group attributes (prefix
-stripped, values as strings); every other column is a label. CSV cells that look like numbers
+stripped, values as strings); well-known demographic columns (``gender``, ``race``, ``age``, ...,
+see ``DEMOGRAPHIC_COLUMNS``) are group attributes too *and* stay labels, so a FairFace-style
+``file,age,gender,race`` CSV is group-annotated without renaming (and zero-shot tasks can still
+predict ``gender``); every other column is a label. CSV cells that look like numbers
 become numbers, so ``count=3`` compares equal to a model's integer answer. JSONL rows may also
 nest ``{"file": ..., "labels": {...}, "groups": {...}}``. Empty cells and JSON nulls are absent.
 """
@@ -24,6 +27,10 @@ from vlmtrust.core.records import LabelValue, Sample
 from vlmtrust.data import BadItem, make_sample
 
 GROUP_PREFIX = "group_"
+#: columns that name who is shown (FairFace, UTKFace, CelebA-style): groups as well as labels
+DEMOGRAPHIC_COLUMNS = frozenset(
+    {"gender", "sex", "race", "ethnicity", "age", "age_group", "skin_tone", "religion"}
+)
 _FIELDS = frozenset({"file", "id", "prompt"})
 # Leading zeros stay text: "007" is an identifier, not the number 7.
 _INT = re.compile(r"[+-]?(0|[1-9][0-9]*)")
@@ -45,6 +52,8 @@ class _Row:
             self.groups[key.removeprefix(GROUP_PREFIX)] = value
         else:
             self.labels[key] = value
+            if key.lower() in DEMOGRAPHIC_COLUMNS and key not in self.groups:
+                self.groups[key] = value
 
 
 def read_folder(labels_file: Path, limit: int | None) -> Iterator[Sample | BadItem]:

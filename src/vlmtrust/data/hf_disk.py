@@ -3,9 +3,11 @@
 A DatasetDict contributes one split: ``test`` if present (evaluation data), else the first split
 as saved. Columns: ``image`` (an Image feature, raw bytes, a ``{"bytes", "path"}`` dict or a path;
 relative paths are taken from the dataset directory), ``prompt`` or else ``text`` as the prompt,
-``id`` (else ``row<N>``), ``group_*`` as groups, and every other scalar column (strings, numbers,
-booleans, class labels by name) as a label. List and nested columns are not labels and are left
-out. This module is imported only when such a directory is loaded: ``datasets`` is slow to import.
+``id`` (else ``row<N>``), ``group_*`` as groups (demographic columns such as ``gender`` or
+``race`` too, kept also as labels: see ``folder.DEMOGRAPHIC_COLUMNS``), and every other scalar
+column (strings, numbers, booleans, class labels by name) as a label. List and nested columns
+are not labels and are left out. This module is imported only when such a directory is loaded:
+``datasets`` is slow to import.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import datasets
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import LabelValue, Sample
 from vlmtrust.data import BadItem, UnreadableImage, make_sample
+from vlmtrust.data.folder import DEMOGRAPHIC_COLUMNS
 
 GROUP_PREFIX = "group_"
 _SCALAR_DTYPES = frozenset(
@@ -50,6 +53,7 @@ def read_hf_disk(path: Path, limit: int | None) -> Iterator[Sample | BadItem]:
         and _is_scalar(feature)
     }
     group_columns = [name for name in features if name.startswith(GROUP_PREFIX)]
+    demographic = [name for name in label_columns if name.lower() in DEMOGRAPHIC_COLUMNS]
     if limit is not None:
         table = table.select(range(min(limit, len(table))))
     for index, row in enumerate(table):
@@ -60,9 +64,12 @@ def read_hf_disk(path: Path, limit: int | None) -> Iterator[Sample | BadItem]:
             "prompt": row[prompt_column] if prompt_column else None,
             "labels": {name: value for name, value in labels.items() if value is not None},
             "groups": {
-                name.removeprefix(GROUP_PREFIX): str(row[name])
-                for name in group_columns
-                if row[name] is not None
+                **{name: str(labels[name]) for name in demographic if labels[name] is not None},
+                **{
+                    name.removeprefix(GROUP_PREFIX): str(row[name])
+                    for name in group_columns
+                    if row[name] is not None
+                },
             },
         }
         if not has_image:

@@ -1,5 +1,5 @@
 """Append-only SQLite results store."""
 
-from vlmtrust.store.sqlite import SCHEMA_VERSION, ResultStore, StoredResult
+from vlmtrust.store.sqlite import SCHEMA_VERSION, HumanLabel, ResultStore, StoredResult
 
-__all__ = ["SCHEMA_VERSION", "ResultStore", "StoredResult"]
+__all__ = ["SCHEMA_VERSION", "HumanLabel", "ResultStore", "StoredResult"]

@@ -47,6 +47,15 @@ CREATE TABLE IF NOT EXISTS metrics (
     details TEXT NOT NULL,
     PRIMARY KEY (task, attack, mitigation, metric, model)
 );
+CREATE TABLE IF NOT EXISTS human_labels (
+    key TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    label TEXT,
+    value REAL,
+    reviewer TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (key, metric)
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     started REAL NOT NULL,
@@ -70,6 +79,19 @@ class StoredResult(BaseModel):
     model: str
     sample_id: str
     scores: tuple[Score, ...]
+
+
+class HumanLabel(BaseModel):
+    """A reviewer's label for one Score of one stored result: its own source, kept beside the
+    judge's. ``value`` (when given) replaces the judge's value in recomputed metrics."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    metric: str
+    label: str | None = None
+    value: float | None = None
+    reviewer: str = "human"
 
 
 class ResultStore:
@@ -226,6 +248,32 @@ class ResultStore:
             )
             for r in rows
         ]
+
+    def add_human_labels(self, labels: Sequence[HumanLabel]) -> None:
+        """Store reviewers' labels beside (never over) the judges' scores; a newer label for the
+        same result and metric replaces the older one."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO human_labels VALUES (?, ?, ?, ?, ?, ?)",
+                [(h.key, h.metric, h.label, h.value, h.reviewer, time.time()) for h in labels],
+            )
+
+    def human_labels(self) -> dict[tuple[str, str], HumanLabel]:
+        """Every human label, by (result key, metric)."""
+        rows = self._db.execute("SELECT key, metric, label, value, reviewer FROM human_labels")
+        return {
+            (r[0], r[1]): HumanLabel(key=r[0], metric=r[1], label=r[2], value=r[3], reviewer=r[4])
+            for r in rows
+        }
+
+    def results_of(self, task: str) -> list[StoredResult]:
+        """Every stored result of one task (all variants, conditions and models)."""
+        rows = self._db.execute(
+            "SELECT key, task, attack, mitigation, model, sample_id, scores "
+            "FROM results WHERE task = ? ORDER BY rowid",
+            (task,),
+        )
+        return [_result_from_row(row) for row in rows]
 
     def start_run(self, run_id: str, header: dict[str, Any]) -> None:
         with self._transaction() as db:

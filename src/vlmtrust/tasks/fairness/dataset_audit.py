@@ -1,0 +1,226 @@
+"""Bias in the data itself, before any model: the review traces much model bias to this.
+
+On a user's dataset (--data) or, without one, on data drawn like zoo:clip's training people
+scenes (``world=planted``: the planted occupation/group correlation; ``world=fair``: 50/50):
+
+- ``group_share``: the largest group's share of the images (Wilson); every group's share in
+  ``details["by_group"]``, and the share of captions naming each group (``caption_mentions``).
+- ``cooccurrence_gap``: per occupation (``label``), the first group's share among its images
+  against the balanced reference 1/(number of groups); the row is the occupation furthest from
+  it (signed gap, Newcombe interval), all of them in ``details["by_label"]``, with a chi-square
+  test of independence of group and label (``details["chi2"]``, ``details["p_value"]``).
+- ``flagged_vocabulary_rate``: share of captions/prompts using a term of the shipped, versioned
+  lexicon of outdated group vocabulary (``data/lexicons/group_terms.json``; mild, documented
+  terms with their recommended replacement), the terms found in ``details["terms"]``.
+
+The model is not called: the audit reads labels, groups and captions only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+from scipy.stats import chi2_contingency
+
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.spec import Params, Spec
+from vlmtrust.metrics.rates import Estimate, difference, wilson
+from vlmtrust.tasks.base import DataContext, Task
+
+METRIC = "audit"
+
+
+@cache
+def lexicon() -> dict[str, Any]:
+    """The shipped lexicon: name, version, and terms with their recommended replacement."""
+    text = (resources.files("vlmtrust.data") / "lexicons" / "group_terms.json").read_text()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def terms_in(text: str) -> list[str]:
+    lowered = text.lower()
+    return [
+        t["term"] for t in lexicon()["terms"] if re.search(rf"\b{re.escape(t['term'])}\b", lowered)
+    ]
+
+
+class DatasetAuditParams(Params):
+    group: str = Field(default="group", description="the group attribute (Sample.groups key)")
+    label: str = Field(default="occupation", description="label crossed with the group")
+    caption: str = Field(default="caption", description="label holding the caption")
+    group_words: dict[str, tuple[str, ...]] = Field(
+        default={"A": ("group a",), "B": ("group b",)},
+        description="words naming each group in captions",
+    )
+    world: Literal["planted", "fair"] = Field(
+        default="planted", description="world data without --data: zoo:clip's recipe or 50/50"
+    )
+    n: int = Field(default=1000, ge=10, description="world scenes without --data")
+
+
+class DatasetAudit(Task):
+    Params = DatasetAuditParams
+    params: DatasetAuditParams
+    pillar = "fairness"
+    selection_params = frozenset({"n", "world"})
+
+    def samples(self, ctx: DataContext) -> list[Sample]:
+        if ctx.dataset is not None:
+            return list(ctx.dataset)
+        from vlmtrust.zoo import flaws, world
+
+        bias = (
+            flaws.GROUP_A_GIVEN_OCCUPATION if self.params.world == "planted" else flaws.FAIR_GROUPS
+        )
+        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
+        return world.generate(ctx.seed, n, "people", group_given_occupation=bias)
+
+    def conditions(self) -> list[Spec]:
+        return [Spec(name="none")]
+
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        p = self.params
+        out: list[list[Score]] = []
+        for sample in samples:
+            caption = sample.labels.get(p.caption, sample.prompt)
+            text = "" if caption is None else str(caption)
+            found = terms_in(text)
+            mentions = [
+                g
+                for g, words in p.group_words.items()
+                if any(re.search(rf"\b{re.escape(w.lower())}\b", text.lower()) for w in words)
+            ]
+            label = sample.labels.get(p.label)
+            out.append(
+                [
+                    Score(
+                        sample_id=sample.id,
+                        metric=METRIC,
+                        value=float(bool(found)),
+                        label=",".join(found) or None,
+                        details={
+                            "group": sample.groups.get(p.group),
+                            "label": None if label is None else str(label),
+                            "has_text": bool(text),
+                            "terms": found,
+                            "mentions": mentions,
+                        },
+                    )
+                ]
+            )
+        return out
+
+    def aggregate(
+        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        rows: list[MetricRow] = []
+        for attack, attack_scores in scores.items():
+            rows += self._rows(attack, attack_scores, mitigation, model)
+        return rows
+
+    def _rows(
+        self, attack: str, scores: Sequence[Score], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        def row(metric: str, est: Estimate, details: dict[str, Any]) -> MetricRow:
+            return est.as_row(
+                task=self.spec.name,
+                attack=attack,
+                mitigation=mitigation,
+                metric=metric,
+                model=model,
+                details=details,
+            )
+
+        def share(hits: int, n: int) -> Estimate:
+            if n == 0:
+                return Estimate(None, None, None, 0)
+            return Estimate(hits / n, *wilson(hits, n), n)
+
+        rows: list[MetricRow] = []
+        grouped = [s for s in scores if s.details.get("group") is not None]
+        counts = Counter(str(s.details["group"]) for s in grouped)
+        groups = sorted(counts)
+        texts = [s for s in scores if s.details.get("has_text")]
+        mentions = Counter(g for s in texts for g in s.details["mentions"])
+        by_group = {g: _as_dict(share(counts[g], len(grouped))) for g in groups}
+        caption_mentions = {
+            g: _as_dict(share(mentions[g], len(texts))) for g in self.params.group_words
+        }
+        top = max(groups, key=lambda g: counts[g]) if groups else None
+        top_share = share(counts[top], len(grouped)) if top else Estimate(None, None, None, 0)
+        rows.append(
+            row(
+                "group_share",
+                top_share,
+                {
+                    "group": top,
+                    "by_group": by_group,
+                    "caption_mentions": caption_mentions,
+                    "n_without_group": len(scores) - len(grouped),
+                },
+            )
+        )
+        labelled = [s for s in grouped if s.details.get("label") is not None]
+        labels = sorted({str(s.details["label"]) for s in labelled})
+        if len(groups) >= 2 and labels:
+            first = groups[0]
+            reference = 1.0 / len(groups)
+            by_label: dict[str, Any] = {}
+            table = np.zeros((len(labels), len(groups)))
+            gaps: dict[str, Estimate] = {}
+            for i, lab in enumerate(labels):
+                members = [s for s in labelled if s.details["label"] == lab]
+                for j, g in enumerate(groups):
+                    table[i, j] = sum(s.details["group"] == g for s in members)
+                observed = share(int(table[i, 0]), len(members))
+                gaps[lab] = difference(
+                    observed, Estimate(reference, reference, reference, len(members))
+                )
+                by_label[lab] = {**_as_dict(observed), "gap": gaps[lab].value}
+            worst = max(labels, key=lambda lab: abs(gaps[lab].value or 0.0))
+            chi = chi2_contingency(table) if table.shape[0] > 1 else None
+            rows.append(
+                row(
+                    "cooccurrence_gap",
+                    gaps[worst],
+                    {
+                        "label": worst,
+                        "group": first,
+                        "reference": reference,
+                        "by_label": by_label,
+                        "chi2": None if chi is None else float(chi.statistic),
+                        "p_value": None if chi is None else float(chi.pvalue),
+                    },
+                )
+            )
+        flagged = sum(int(s.value or 0) for s in texts)
+        found = Counter(t for s in texts for t in s.details["terms"])
+        replacements = {
+            t["term"]: t["use_instead"] for t in lexicon()["terms"] if t["term"] in found
+        }
+        rows.append(
+            row(
+                "flagged_vocabulary_rate",
+                share(flagged, len(texts)),
+                {
+                    "terms": dict(found),
+                    "use_instead": replacements,
+                    "lexicon_version": lexicon()["version"],
+                    "n_without_text": len(scores) - len(texts),
+                },
+            )
+        )
+        return rows
+
+
+def _as_dict(est: Estimate) -> dict[str, Any]:
+    return {"value": est.value, "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n}
