@@ -175,3 +175,35 @@ METRICS.add(
     "vlmtrust.tasks.robustness.modality_gap:centroid_gap_estimate",
     "L2 distance of mean image and mean text embedding, paired bootstrap 95% interval",
 )
+
+ATTACKS.add(
+    "text_only",
+    "vlmtrust.attacks.jailbreak:TextOnly",
+    "a probe's request asked in the text prompt, no image: the jailbreak baseline",
+)
+ATTACKS.add(
+    "figstep",
+    "vlmtrust.attacks.jailbreak:Figstep",
+    "FigStep: the request as a numbered-list heading rendered as an image, benign prompt",
+)
+ATTACKS.add(
+    "figstep_pro",
+    "vlmtrust.attacks.jailbreak:FigstepPro",
+    "FigStep image cut into shuffled, spaced tiles in one canvas (evades OCR filters)",
+)
+ATTACKS.add(
+    "caption_replace",
+    "vlmtrust.attacks.jailbreak:CaptionReplace",
+    "a benign scene whose caption (prompt or text in the image) is a malicious instruction",
+)
+
+TASKS.add(
+    "safety.jailbreak",
+    "vlmtrust.tasks.safety.jailbreak:Jailbreak",
+    "attack success rate of harmful probes per attack and category (text, FigStep, caption)",
+)
+TASKS.add(
+    "safety.over_refusal",
+    "vlmtrust.tasks.safety.over_refusal:OverRefusal",
+    "refusal rate on benign twins (text and typographic) and per identity/dialect group",
+)
