@@ -207,3 +207,9 @@ TASKS.add(
     "vlmtrust.tasks.safety.over_refusal:OverRefusal",
     "refusal rate on benign twins (text and typographic) and per identity/dialect group",
 )
+
+MITIGATIONS.add(
+    "safety_prompt",
+    "vlmtrust.mitigations.safety_prompt:SafetyPrompt",
+    "wrapper: a safety instruction, a read-the-image-first prompt, or a refused visual example",
+)
