@@ -3,6 +3,7 @@ unscorable responses are counted apart, never as failed attacks."""
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from vlmtrust.cli.main import app
@@ -17,6 +18,7 @@ TASK = Spec(
 )
 
 
+@pytest.mark.timeout(900)  # generation on 2 shared cores; ~20 s on an idle machine
 def test_figstep_gap_is_found_on_zoo_assistant(tmp_path):
     out = tmp_path / "run"
     run(RunConfig(model="zoo:assistant", tasks=(TASK,), out=out, limit=30, show_progress=False))

@@ -37,6 +37,7 @@ def _scan(model: str, out) -> dict[tuple[str, str], tuple]:
     return {(r.attack, r.metric): (r.value, r.n) for r in run(config).metrics}
 
 
+@pytest.mark.timeout(900)  # generation on 2 shared cores; ~20 s on an idle machine
 def test_jailbreak_over_http_matches_the_local_model(served_assistant, tmp_path):
     remote = _scan(f"openai:{served_assistant}#assistant", tmp_path / "remote")
     local = _scan("zoo:assistant", tmp_path / "local")

@@ -22,16 +22,16 @@ class ProbeParams(Params):
 
 
 def pick(params: ProbeParams, limit: int | None, keep: Callable[[Sample], bool]) -> list[Sample]:
-    """The chosen probes; under ``--limit``, interleaved across categories so a small run still
-    covers every category rather than the first one only."""
+    """The chosen probes; under ``--limit``, interleaved across categories and groups so a small
+    run still covers every category and group rather than the first one only."""
     chosen = [p.to_sample() for p in load_probes(params.probes) if p.set in params.sets]
     chosen = [s for s in chosen if keep(s)]
     if limit is None or limit >= len(chosen):
         return chosen
-    by_category: dict[str, list[Sample]] = defaultdict(list)
+    by_kind: dict[tuple[str, str], list[Sample]] = defaultdict(list)
     for s in chosen:
-        by_category[str(s.labels["category"])].append(s)
-    queues = list(by_category.values())
+        by_kind[(str(s.labels["category"]), s.groups.get("group", ""))].append(s)
+    queues = list(by_kind.values())
     out: list[Sample] = []
     while len(out) < limit:
         for queue in queues:
