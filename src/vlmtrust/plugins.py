@@ -213,3 +213,8 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.safety_prompt:SafetyPrompt",
     "wrapper: a safety instruction, a read-the-image-first prompt, or a refused visual example",
 )
+TASKS.add(
+    "safety.red_team",
+    "vlmtrust.tasks.safety.red_team:RedTeam",
+    "automated red teaming: a seeded bandit over attack configurations with a query budget",
+)
