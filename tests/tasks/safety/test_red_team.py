@@ -2,6 +2,7 @@
 the same seed gives the same campaign."""
 
 import numpy as np
+import pytest
 
 from vlmtrust.core.spec import Spec
 from vlmtrust.tasks.base import DataContext, build_task
@@ -49,3 +50,16 @@ def test_a_small_budget_is_respected():
     rows = _campaign(seed=2, budget=5)
     assert rows["queries_spent"].value == 5
     assert rows["broken_rate"].value <= 0.25
+
+
+@pytest.mark.timeout(900)  # generation on 2 shared cores; seconds on an idle machine
+def test_on_zoo_assistant_the_campaign_breaks_probes_and_repeats_with_its_seed():
+    from vlmtrust.models.base import resolve_model
+
+    model = resolve_model("zoo:assistant").load()
+    task = build_task(Spec(name="safety.red_team", params={"budget": 16, "seed": 0}))
+    samples = task.samples(DataContext(dataset=None, seed=0, limit=8))
+    first, second = (task.score(model, samples)[0][0] for _ in range(2))
+    assert first == second
+    assert first.details["queries"] <= 16 and first.value >= 4  # FigStep-type arms break it
+    assert first.details["best_attacks"][0]["successes"] >= 1
