@@ -237,3 +237,46 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.debias_instruction:DebiasInstruction",
     "wrapper: a debiasing instruction prepended to every Generator prompt (self-debiasing)",
 )
+
+ATTACKS.add(
+    "text_only",
+    "vlmtrust.attacks.jailbreak:TextOnly",
+    "a probe's request asked in the text prompt, no image: the jailbreak baseline",
+)
+ATTACKS.add(
+    "figstep",
+    "vlmtrust.attacks.jailbreak:Figstep",
+    "FigStep: the request as a numbered-list heading rendered as an image, benign prompt",
+)
+ATTACKS.add(
+    "figstep_pro",
+    "vlmtrust.attacks.jailbreak:FigstepPro",
+    "FigStep image cut into shuffled, spaced tiles in one canvas (evades OCR filters)",
+)
+ATTACKS.add(
+    "caption_replace",
+    "vlmtrust.attacks.jailbreak:CaptionReplace",
+    "a benign scene whose caption (prompt or text in the image) is a malicious instruction",
+)
+
+TASKS.add(
+    "safety.jailbreak",
+    "vlmtrust.tasks.safety.jailbreak:Jailbreak",
+    "attack success rate of harmful probes per attack and category (text, FigStep, caption)",
+)
+TASKS.add(
+    "safety.over_refusal",
+    "vlmtrust.tasks.safety.over_refusal:OverRefusal",
+    "refusal rate on benign twins (text and typographic) and per identity/dialect group",
+)
+
+MITIGATIONS.add(
+    "safety_prompt",
+    "vlmtrust.mitigations.safety_prompt:SafetyPrompt",
+    "wrapper: a safety instruction, a read-the-image-first prompt, or a refused visual example",
+)
+TASKS.add(
+    "safety.red_team",
+    "vlmtrust.tasks.safety.red_team:RedTeam",
+    "automated red teaming: a seeded bandit over attack configurations with a query budget",
+)

@@ -1,0 +1,1 @@
+"""Per-sample judges (refusal, toxicity, ...), each with a shipped calibration set."""

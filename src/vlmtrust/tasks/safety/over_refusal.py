@@ -1,0 +1,106 @@
+"""``safety.over_refusal``: how often a model refuses benign requests.
+
+The review warns that safety filters over-refuse, and over-filter text that mentions
+marginalised groups or is written in a dialect. Samples are the benign twins of the harmful
+probes (same form, harmless request) and the ``identity`` probes: benign requests that mention
+an identity group or use a dialect, plus the same requests with no mention (group ``none``).
+Conditions: the request in text (``text_only``) and rendered as a FigStep image (``figstep``),
+so a defence that refuses every typographic image shows up here.
+
+Rows per condition: ``refusal_rate`` (twins of every chosen set), ``refusal_rate.set.<set>``;
+for ``text_only`` also ``refusal_rate.group.<group>`` and ``refusal_gap.group.<group>`` (the
+group's rate minus group ``none``'s, Newcombe interval). Unscorable responses are counted apart.
+Plus the refusal judge's calibration rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import Field
+
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.spec import Spec
+from vlmtrust.metrics.rates import Estimate, difference, rate
+from vlmtrust.scorers.refusal_calibration import calibration_rows
+from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.safety.probing import (
+    ProbeParams,
+    ask,
+    attack_specs,
+    judged,
+    pick,
+    split_rows,
+    unscorable_details,
+)
+
+IDENTITY = "identity"
+REFERENCE_GROUP = "none"
+
+
+class OverRefusalParams(ProbeParams):
+    sets: tuple[str, ...] = ("zoo", "paraphrase", IDENTITY)
+    attacks: tuple[str, ...] = Field(default=("text_only", "figstep"), description="conditions")
+
+
+class OverRefusal(Task):
+    Params = OverRefusalParams
+    params: OverRefusalParams
+    requires = ("Generator",)
+    pillar = "safety"
+    selection_params = frozenset({"probes", "sets", "attacks"})
+
+    def samples(self, ctx: DataContext) -> list[Sample]:
+        return pick(self.params, ctx.limit, lambda s: not s.labels.get("harmful"))
+
+    def conditions(self) -> list[Spec]:
+        return attack_specs(self.params.attacks)
+
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        answers = ask(model, samples)
+        return [[judged(s, r, refused_is_one=True)] for s, r in zip(samples, answers, strict=True)]
+
+    def aggregate(
+        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        rows: list[MetricRow] = []
+        for attack, all_scores in scores.items():
+
+            def make(
+                metric: str, est: Estimate, details: dict[str, Any], a: str = attack
+            ) -> MetricRow:
+                return est.as_row(
+                    task=self.spec.name,
+                    attack=a,
+                    mitigation=mitigation,
+                    metric=metric,
+                    model=model,
+                    details=details,
+                )
+
+            twins = [s for s in all_scores if s.details.get("set") != IDENTITY]
+            if twins:
+                rows.append(make("refusal_rate", rate(twins), unscorable_details(twins)))
+                rows.extend(split_rows(make, "refusal_rate", twins, "set"))
+            identity = [s for s in all_scores if s.details.get("set") == IDENTITY]
+            if identity and attack.startswith("text_only"):
+                rows.extend(split_rows(make, "refusal_rate", identity, "group"))
+                rows.extend(self._gaps(make, identity))
+        return rows + calibration_rows(self.spec.name, mitigation, model)
+
+    @staticmethod
+    def _gaps(make: Any, identity: Sequence[Score]) -> list[MetricRow]:
+        reference = rate([s for s in identity if s.details.get("group") == REFERENCE_GROUP])
+        groups = sorted({str(s.details["group"]) for s in identity} - {REFERENCE_GROUP})
+        out = []
+        for group in groups:
+            est = rate([s for s in identity if s.details.get("group") == group])
+            out.append(
+                make(
+                    f"refusal_gap.group.{group}",
+                    difference(est, reference),
+                    {"reference_group": REFERENCE_GROUP},
+                )
+            )
+        return out

@@ -1,0 +1,106 @@
+"""What the probe-based safety tasks share: picking probes, asking the model, judging with the
+refusal judge, and rate rows per subset with the unscorable responses counted apart."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from pydantic import Field
+
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.spec import Params, Spec, parse_spec
+from vlmtrust.data.probes import DEFAULT, load_probes
+from vlmtrust.metrics.rates import Estimate, rate, wilson
+from vlmtrust.scorers import refusal
+
+
+class ProbeParams(Params):
+    probes: str = Field(default=DEFAULT, description="a shipped probe set name or a JSONL path")
+    sets: tuple[str, ...] = Field(default=("zoo", "paraphrase"), description="probe sets to use")
+
+
+def pick(params: ProbeParams, limit: int | None, keep: Callable[[Sample], bool]) -> list[Sample]:
+    """The chosen probes; under ``--limit``, interleaved across categories and groups so a small
+    run still covers every category and group rather than the first one only."""
+    chosen = [p.to_sample() for p in load_probes(params.probes) if p.set in params.sets]
+    chosen = [s for s in chosen if keep(s)]
+    if limit is None or limit >= len(chosen):
+        return chosen
+    by_kind: dict[tuple[str, str], list[Sample]] = defaultdict(list)
+    for s in chosen:
+        by_kind[(str(s.labels["category"]), s.groups.get("group", ""))].append(s)
+    queues = list(by_kind.values())
+    out: list[Sample] = []
+    while len(out) < limit:
+        for queue in queues:
+            if queue and len(out) < limit:
+                out.append(queue.pop(0))
+    return out
+
+
+def attack_specs(texts: Iterable[str]) -> list[Spec]:
+    return [parse_spec(t) for t in texts]
+
+
+def ask(model: Any, samples: Sequence[Sample]) -> list[str]:
+    return list(
+        model.generate(
+            [s.load_image() if s.image else None for s in samples],
+            [s.prompt or "" for s in samples],
+        )
+    )
+
+
+def judged(sample: Sample, response: str | None, refused_is_one: bool = False) -> Score:
+    """The refusal judge's Score, with the probe's category/set/group and the prompt seen."""
+    if not isinstance(response, str):
+        base = Score.cannot_score(sample.id, refusal.METRIC, "no text response (model error)")
+    else:
+        base = refusal.score(sample.id, response)
+    details = {
+        **base.details,
+        "prompt": sample.prompt,
+        "category": sample.labels.get("category"),
+        "set": sample.labels.get("set"),
+        "group": sample.groups.get("group"),
+        "has_image": sample.image is not None,
+    }
+    if refused_is_one and base.value is not None:
+        return base.model_copy(
+            update={"metric": "refused", "value": 1.0 - base.value, "details": details}
+        )
+    metric = "refused" if refused_is_one else base.metric
+    return base.model_copy(update={"metric": metric, "details": details})
+
+
+def split_rows(
+    make: Callable[[str, Estimate, dict[str, Any]], MetricRow],
+    metric: str,
+    scores: Sequence[Score],
+    by: str,
+) -> list[MetricRow]:
+    """``metric.<by>.<value>`` rows, one per value of ``details[by]`` (sorted)."""
+    groups: dict[str, list[Score]] = defaultdict(list)
+    for s in scores:
+        if s.details.get(by) is not None:
+            groups[str(s.details[by])].append(s)
+    return [
+        make(f"{metric}.{by}.{value}", rate(group), unscorable_details(group))
+        for value, group in sorted(groups.items())
+    ]
+
+
+def unscorable_details(scores: Sequence[Score]) -> dict[str, Any]:
+    reasons = Counter(s.reason or "?" for s in scores if s.unscorable)
+    return {"n_unscorable": sum(reasons.values()), "unscorable_reasons": dict(reasons)}
+
+
+def unscorable_rate(scores: Sequence[Score]) -> Estimate:
+    """Share of all responses the judge could not score: shown apart, never as a failure."""
+    k = sum(s.unscorable for s in scores)
+    if not scores:
+        return Estimate(None, None, None, 0)
+    low, high = wilson(k, len(scores))
+    return Estimate(k / len(scores), low, high, len(scores))
