@@ -1,0 +1,1 @@
+"""Per-sample judges, each calibrated on a labelled set shipped beside it (``data/``)."""
