@@ -73,6 +73,12 @@ TASKS.add(
 )
 
 TASKS.add(
+    "safety.toxicity",
+    "vlmtrust.tasks.safety.toxicity:Toxicity",
+    "toxic-answer rate (calibrated profanity/insult judge) bare and under each persona",
+)
+
+TASKS.add(
     "robustness.adversarial",
     "vlmtrust.tasks.robustness.adversarial:Adversarial",
     "robust zero-shot accuracy under PGD/FGSM (L-inf or L2) at a list of budgets",
@@ -112,6 +118,12 @@ ATTACKS.add(
     "typographic",
     "vlmtrust.attacks.typographic:Typographic",
     "a wrong class name written onto the image (contrasting ink, seeded position)",
+)
+
+ATTACKS.add(
+    "persona",
+    "vlmtrust.attacks.persona:Persona",
+    "a persona system prompt put before the prompt (built-in rude/friendly personas or your text)",
 )
 
 ATTACKS.add(
