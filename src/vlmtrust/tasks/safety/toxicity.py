@@ -61,7 +61,8 @@ class Toxicity(Task):
                 out.append(scene)
                 continue
             k = i % len(QUESTIONS)
-            out.append(scene.model_copy(update={"id": f"{scene.id}:ask{k}", "prompt": QUESTIONS[k]}))
+            asked = {"id": f"{scene.id}:ask{k}", "prompt": QUESTIONS[k]}
+            out.append(scene.model_copy(update=asked))
         return out
 
     def conditions(self) -> list[Spec]:
