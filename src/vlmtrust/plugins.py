@@ -79,6 +79,12 @@ TASKS.add(
 )
 
 TASKS.add(
+    "safety.nsfw_input",
+    "vlmtrust.tasks.safety.nsfw_input:NsfwInput",
+    "NSFW images in a dataset (open_nsfw ONNX): flagged rate and the flagged files",
+)
+
+TASKS.add(
     "robustness.adversarial",
     "vlmtrust.tasks.robustness.adversarial:Adversarial",
     "robust zero-shot accuracy under PGD/FGSM (L-inf or L2) at a list of budgets",
