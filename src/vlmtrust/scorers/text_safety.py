@@ -107,11 +107,8 @@ class TextSafetyClassifier:
             call = decide(float(p))
             if call is None:
                 reason = f"P(harmful) {p:.2f} within {BAND} of {THRESHOLD}: too close to call"
-                out.append(
-                    Score(
-                        sample_id=sid, metric=METRIC, unscorable=True, reason=reason, details=details
-                    )
-                )
+                undecided = Score.cannot_score(sid, METRIC, reason)
+                out.append(undecided.model_copy(update={"details": details}))
             else:
                 out.append(
                     Score(
