@@ -115,6 +115,16 @@ MITIGATIONS.add(
     "wrapper: blur text regions found by rapidocr's detector before the model sees the image",
 )
 MITIGATIONS.add(
+    "guard",
+    "vlmtrust.mitigations.guard:Guard",
+    "wrapper: OCR the image (after a text-presence gate), block harmful prompt/image text or NSFW",
+)
+MITIGATIONS.add(
+    "output_guard",
+    "vlmtrust.mitigations.output_guard:OutputGuard",
+    "wrapper: cut toxic clauses from answers, replace harmful answers with a refusal",
+)
+MITIGATIONS.add(
     "abstain",
     "vlmtrust.mitigations.abstain:Abstain",
     "wrapper: answer 'unknown' below an OOD-score threshold keeping 95% of held-out world scenes",
