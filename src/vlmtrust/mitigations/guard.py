@@ -35,7 +35,7 @@ from pydantic import Field
 
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
-from vlmtrust.mitigations.ocr_mask import OcrMaskParams, OcrMasked
+from vlmtrust.mitigations.ocr_mask import OcrMasked, OcrMaskParams
 from vlmtrust.zoo import prompts
 
 #: what a blocked request gets: the zoo's refusal wording, which refusal judges recognise
@@ -131,10 +131,11 @@ class Guarded(WrappedModel):
         read = [self._read(image) for image in images]
         p_prompt = harmful_probability(list(prompts))
         p_ocr = harmful_probability([text for text, _, _ in read])
-        present = [i for i, image in enumerate(images) if image is not None]
+        present = [(i, image) for i, image in enumerate(images) if image is not None]
         p_nsfw = [0.0] * len(images)
         if present:
-            for i, p in zip(present, nsfw_probability([images[i] for i in present]), strict=True):
+            scored = nsfw_probability([image for _, image in present])
+            for (i, _), p in zip(present, scored, strict=True):
                 p_nsfw[i] = p
         out = []
         for i, (text, ran, found) in enumerate(read):
