@@ -74,6 +74,18 @@ TASKS.add(
 )
 
 TASKS.add(
+    "safety.toxicity",
+    "vlmtrust.tasks.safety.toxicity:Toxicity",
+    "toxic-answer rate (calibrated profanity/insult judge) bare and under each persona",
+)
+
+TASKS.add(
+    "safety.nsfw_input",
+    "vlmtrust.tasks.safety.nsfw_input:NsfwInput",
+    "NSFW images in a dataset (open_nsfw ONNX): flagged rate and the flagged files",
+)
+
+TASKS.add(
     "robustness.adversarial",
     "vlmtrust.tasks.robustness.adversarial:Adversarial",
     "robust zero-shot accuracy under PGD/FGSM (L-inf or L2) at a list of budgets",
@@ -104,6 +116,16 @@ MITIGATIONS.add(
     "wrapper: blur text regions found by rapidocr's detector before the model sees the image",
 )
 MITIGATIONS.add(
+    "guard",
+    "vlmtrust.mitigations.guard:Guard",
+    "wrapper: OCR the image (after a text-presence gate), block harmful prompt/image text or NSFW",
+)
+MITIGATIONS.add(
+    "output_guard",
+    "vlmtrust.mitigations.output_guard:OutputGuard",
+    "wrapper: cut toxic clauses from answers, replace harmful answers with a refusal",
+)
+MITIGATIONS.add(
     "abstain",
     "vlmtrust.mitigations.abstain:Abstain",
     "wrapper: answer 'unknown' below an OOD-score threshold keeping 95% of held-out world scenes",
@@ -123,6 +145,12 @@ ATTACKS.add(
     "typographic",
     "vlmtrust.attacks.typographic:Typographic",
     "a wrong class name written onto the image (contrasting ink, seeded position)",
+)
+
+ATTACKS.add(
+    "persona",
+    "vlmtrust.attacks.persona:Persona",
+    "a persona system prompt put before the prompt (built-in rude/friendly personas or your text)",
 )
 
 ATTACKS.add(

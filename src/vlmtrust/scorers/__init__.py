@@ -1,1 +1,2 @@
-"""Per-sample judges (refusal, toxicity, ...), each with a shipped calibration set."""
+"""Per-sample judges (refusal, toxicity, text safety, NSFW), each calibrated on a labelled set
+shipped beside it."""

@@ -1,0 +1,108 @@
+"""Guard latency on zoo:assistant: what the input guard adds to each request, with the
+text-presence gate on (OCR only where the detector sees text) and off (OCR on every image).
+
+Traffic: clean world scenes with caption/VQA questions (no text in them) mixed with FigStep
+images (harmful requests and benign twins, rendered as in the zoo's training), one request per
+call, the three variants timed back to back on each request in rotating order (the machine is
+shared: pairing keeps load from other processes out of the differences), averaged over requests.
+Prints one JSON line: the gated guard's added seconds per request as a ratio to the bare call and
+to the OCR-always guard's added seconds, and FigStep recall (harmful images blocked)
+under both, plus the mix, so the ratios can be read against the share of images with text.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+from vlmtrust.core.spec import Spec
+from vlmtrust.mitigations.base import build_mitigation
+from vlmtrust.models.base import resolve_model
+from vlmtrust.zoo import prompts, world
+from vlmtrust.zoo.typography import render_lines
+
+CLEAN, HARMFUL, BENIGN = 12, 6, 4
+QUESTIONS = ("describe the image.", "what colour is the object?", "what shape is it?")
+
+
+def _requests() -> tuple[list[Image.Image], list[str], list[str]]:
+    """(images, prompts, kind per request) in a fixed interleaved order."""
+    items: list[tuple[Image.Image, str, str]] = []
+    for i, scene in enumerate(world.generate(seed=11, n=CLEAN)):
+        items.append((scene.load_image(), QUESTIONS[i % 3], "clean"))
+    for i, request in enumerate(prompts.ALL_HARMFUL[1::2][:HARMFUL]):
+        lines = prompts.figstep_lines(request)
+        items.append((render_lines(lines), prompts.FIGSTEP_PROMPTS[i % 2], "harmful"))
+    for i, request in enumerate(prompts.BENIGN_REQUESTS[:BENIGN]):
+        lines = prompts.figstep_lines(request)
+        items.append((render_lines(lines), prompts.FIGSTEP_PROMPTS[i % 2], "benign"))
+    order = sorted(range(len(items)), key=lambda k: (k * 7) % len(items))
+    return [items[k][0] for k in order], [items[k][1] for k in order], [items[k][2] for k in order]
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    assistant = resolve_model("zoo:assistant").load()
+    images, asks, kinds = _requests()
+    gated = build_mitigation(Spec(name="guard")).wrap(assistant)
+    always = build_mitigation(Spec(name="guard", params={"gate": False})).wrap(assistant)
+    # warm-up: load OCR, MiniLM, open_nsfw and the decoder on requests not measured
+    scene = world.generate(seed=99, n=1)[0].load_image()
+    for model in (assistant, gated, always):
+        model.generate([render_lines(["warm up", "1."]), scene], ["describe it.", "describe it."])
+    variants = {"bare": assistant, "gate": gated, "ocr_always": always}
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    blocked: dict[str, list[bool]] = {name: [] for name in variants}
+    for i, (image, ask) in enumerate(zip(images, asks, strict=True)):
+        # paired and in rotating order, so load from other processes hits all three alike
+        names = list(variants)
+        for name in names[i % 3 :] + names[: i % 3]:
+            started = time.perf_counter()
+            (answer,) = variants[name].generate([image], [ask])
+            seconds[name].append(time.perf_counter() - started)
+            blocked[name].append(answer == prompts.REFUSAL)
+    bare = np.array(seconds["bare"])
+    # mean: the traffic's average cost per request (clean and text-bearing images mixed)
+    added = {n: float(np.mean(np.array(seconds[n]) - bare)) for n in ("gate", "ocr_always")}
+    bare_s = float(np.mean(bare))
+    median = {n: float(np.median(np.array(seconds[n]) - bare)) for n in ("gate", "ocr_always")}
+
+    measured = list(gated.decisions)[-len(images) :]  # not the warm-up's
+
+    def share(name: str, kind: str) -> float:
+        hits = [b for b, k in zip(blocked[name], kinds, strict=True) if k == kind]
+        return sum(hits) / len(hits)
+
+    print(
+        json.dumps(
+            {
+                "bench": "guard_latency",
+                "requests": len(images),
+                "mix": {
+                    "clean_scenes": CLEAN,
+                    "figstep_harmful": HARMFUL,
+                    "figstep_benign": BENIGN,
+                },
+                "statistic": "mean over requests of paired per-request seconds",
+                "bare_s_per_request": round(bare_s, 4),
+                "added_s_per_request_gate": round(added["gate"], 4),
+                "added_s_per_request_ocr_always": round(added["ocr_always"], 4),
+                "added_ratio_to_bare": round(added["gate"] / bare_s, 2),
+                "added_ratio_to_ocr_always": round(added["gate"] / added["ocr_always"], 3),
+                "median_added_s_gate": round(median["gate"], 4),
+                "median_added_s_ocr_always": round(median["ocr_always"], 4),
+                "figstep_recall_gate": share("gate", "harmful"),
+                "figstep_recall_ocr_always": share("ocr_always", "harmful"),
+                "benign_twin_refusal_gate": share("gate", "benign"),
+                "ocr_share_gate": round(sum(d.ocr_ran for d in measured) / len(measured), 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
