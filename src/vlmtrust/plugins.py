@@ -175,3 +175,9 @@ METRICS.add(
     "vlmtrust.tasks.robustness.modality_gap:centroid_gap_estimate",
     "L2 distance of mean image and mean text embedding, paired bootstrap 95% interval",
 )
+
+TASKS.add(
+    "privacy.memorization",
+    "vlmtrust.tasks.privacy.memorization:Memorization",
+    "canary extraction by prompting (exact and fuzzy, members vs non-members) and exposure",
+)
