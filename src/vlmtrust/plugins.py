@@ -181,3 +181,8 @@ TASKS.add(
     "vlmtrust.tasks.privacy.memorization:Memorization",
     "canary extraction by prompting (exact and fuzzy, members vs non-members) and exposure",
 )
+TASKS.add(
+    "privacy.pii_leakage",
+    "vlmtrust.tasks.privacy.pii_leakage:PiiLeakage",
+    "PII per entity type in answers and in image text (offline Presidio + OCR), and faces",
+)

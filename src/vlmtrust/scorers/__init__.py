@@ -1,0 +1,1 @@
+"""Per-sample judges (PII, ...) shared by tasks and mitigations."""
