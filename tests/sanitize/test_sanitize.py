@@ -2,6 +2,11 @@
 blurred, input untouched, every change audited, a corrupt image reported by path."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from sanitize_data import checksums, make_dataset
@@ -105,3 +110,39 @@ def test_corrupt_image_is_named_and_nothing_written(tmp_path):
     assert summary.bad_images == 1 and "images/001.png" in messages[0]
     audit = [json.loads(x) for x in (tmp_path / "out/audit.jsonl").read_text().splitlines()]
     assert [a["action"] for a in audit if a["id"] == "r001"] == ["skip_bad_image"]
+
+
+def _cli(data, out):
+    return [sys.executable, "-m", "vlmtrust", "sanitize", str(data), "--out", str(out), "--quiet"]
+
+
+def test_killed_halfway_then_rerun_gives_the_uninterrupted_output(sanitized, tmp_path):
+    _, reference, _, _, _ = sanitized
+    data = tmp_path / "data"
+    make_dataset(data)  # the same generated dataset as the fixture's
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(_cli(data, out), env=env, stderr=subprocess.PIPE)
+    journal = out / ".sanitize" / "journal.jsonl"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.is_file() and journal.read_bytes().count(b"\n") >= 4:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (out / "labels.jsonl").exists()  # killed before the end
+    done = subprocess.run(_cli(data, out), env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert checksums(out) == checksums(reference)
+
+
+def test_cli_reports_a_corrupt_image_by_path_and_exits_2(tmp_path):
+    data = tmp_path / "data"
+    make_dataset(data, base=3, dups=0, twins=0)
+    (data / "images/002.png").write_bytes(b"\x89PNG broken")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(_cli(data, tmp_path / "out"), env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "images/002.png" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -53,7 +53,7 @@ def _written(lines: list[str]) -> Image.Image:
 
 
 def make_dataset(
-    root: Path, base: int = 18, dups: int = 6, twins: int = 3, seed: int = 0
+    root: Path, base: int = 12, dups: int = 5, twins: int = 3, seed: int = 0
 ) -> Planted:
     rng = np.random.default_rng(seed)
     planted = Planted()
@@ -83,7 +83,7 @@ def make_dataset(
             (f"r{i:03d}", e, values[e]) for e in ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS")
         ]
     for k in range(dups):  # near-duplicates: re-encoded, slightly brighter, caption re-worded
-        src = rows[1 + 3 * k]
+        src = rows[1 + 2 * k]
         image = Image.open(root / src["file"]).convert("RGB")
         image = ImageEnhance.Brightness(image).enhance(1.04)
         buf = io.BytesIO()

@@ -104,11 +104,11 @@ def sanitize(
         for i in todo:
             if i in done:
                 continue
-            entry = _process(data, out, rows[i], i, options)
-            handle.write(json.dumps(entry, sort_keys=True) + "\n")
+            line = json.dumps(_process(data, out, rows[i], i, options))
+            handle.write(line + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-            done[i] = entry
+            done[i] = json.loads(line)  # the same form a resumed run reads back
             advance(1)
     out_rows = [done[i]["row"] for i in todo]
     for i in todo:
