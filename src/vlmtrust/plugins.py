@@ -186,3 +186,8 @@ TASKS.add(
     "vlmtrust.tasks.privacy.pii_leakage:PiiLeakage",
     "PII per entity type in answers and in image text (offline Presidio + OCR), and faces",
 )
+TASKS.add(
+    "privacy.attribute_inference",
+    "vlmtrust.tasks.privacy.attribute_inference:AttributeInference",
+    "linear probe predicting a group attribute from image embeddings: accuracy vs chance",
+)
