@@ -191,3 +191,8 @@ TASKS.add(
     "vlmtrust.tasks.privacy.attribute_inference:AttributeInference",
     "linear probe predicting a group attribute from image embeddings: accuracy vs chance",
 )
+TASKS.add(
+    "privacy.membership",
+    "vlmtrust.tasks.privacy.membership:Membership",
+    "membership inference (image-caption cosine threshold): AUC, TPR at 1% and 0.1% FPR, ROC",
+)
