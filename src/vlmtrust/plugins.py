@@ -196,3 +196,8 @@ TASKS.add(
     "vlmtrust.tasks.privacy.membership:Membership",
     "membership inference (image-caption cosine threshold): AUC, TPR at 1% and 0.1% FPR, ROC",
 )
+TASKS.add(
+    "privacy.gradient_inversion",
+    "vlmtrust.tasks.privacy.gradient_inversion:GradientInversion",
+    "rebuild an image from one batch's image-tower gradient: PSNR and SSIM vs a flat baseline",
+)

@@ -53,7 +53,7 @@ class Replacement:
 def _anonymizer() -> Any:
     from presidio_anonymizer import AnonymizerEngine
 
-    return AnonymizerEngine()
+    return AnonymizerEngine()  # type: ignore[no-untyped-call]
 
 
 def pseudonymize(text: str, key: str = "vlmtrust") -> tuple[str, list[Replacement]]:

@@ -75,7 +75,7 @@ def analyzer() -> Any:
 
     offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-    class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+    class OfflineEmailRecognizer(EmailRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
             return bool(offline(pattern_text).fqdn)
 
@@ -174,7 +174,7 @@ def find_pii_in_image(image: Image.Image) -> list[tuple[PiiFinding, Box]]:
 def _faces() -> Any:
     import cv2
 
-    path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+    path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
     cascade = cv2.CascadeClassifier(str(path))
     if cascade.empty():
         raise FileNotFoundError(f"OpenCV's bundled face cascade is missing: {path}")
