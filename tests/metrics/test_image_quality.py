@@ -9,7 +9,7 @@ from vlmtrust.metrics.image_quality import psnr, ssim
 
 def test_psnr_hand_case():
     a = torch.zeros(3, 8, 8)
-    assert psnr(a, a + 0.1) == 20.0 * 1  # mse 0.01 -> 10 log10(100) = 20 dB
+    assert abs(psnr(a, a + 0.1) - 20.0) < 1e-4  # mse 0.01 -> 10 log10(100) = 20 dB
     assert math.isinf(psnr(a, a))
 
 

@@ -94,11 +94,11 @@ def invert(
         optimiser.zero_grad()
         x = torch.sigmoid(latent)
         dummy = grads(x, True)
-        dot = sum((a * b).sum() for a, b in zip(dummy, shared, strict=True))
-        norm_a = torch.sqrt(sum((a * a).sum() for a in dummy))
-        norm_b = torch.sqrt(sum((b * b).sum() for b in shared))
+        dot = torch.stack([(a * b).sum() for a, b in zip(dummy, shared, strict=True)]).sum()
+        norm_a = torch.stack([(a * a).sum() for a in dummy]).sum().sqrt()
+        norm_b = torch.stack([(b * b).sum() for b in shared]).sum().sqrt()
         loss = 1 - dot / (norm_a * norm_b + 1e-12) + p.tv * total_variation(x)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
         history.append(float(loss))
     return torch.sigmoid(latent).detach(), history
