@@ -34,13 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import (
-    DEFAULT_RESAMPLES,
-    Estimate,
-    difference,
-    percentile_interval,
-    rate,
-)
+from vlmtrust.metrics.rates import Estimate, difference, rate
 from vlmtrust.tasks.base import DataContext, Task
 
 
@@ -362,14 +356,13 @@ def _member_ids(items: Sequence[Score]) -> set[str]:
 
 
 def _mean_estimate(scores: Sequence[Score]) -> Estimate:
-    values = np.array([s.value for s in scores if not s.unscorable], dtype=float)
-    skipped = len(scores) - len(values)
-    if len(values) == 0:
-        return Estimate(None, None, None, 0, skipped)
-    rng = np.random.default_rng(0)
-    boots = rng.choice(values, size=(DEFAULT_RESAMPLES, len(values))).mean(axis=1)
-    low, high = percentile_interval(boots)
-    return Estimate(float(values.mean()), low, high, len(values), skipped)
+    """Mean exposure with the project's bootstrap interval; unscorable ones counted apart."""
+    from dataclasses import replace
+
+    from vlmtrust.metrics.calibration import mean_estimate
+
+    values = [float(s.value) for s in scores if not s.unscorable and s.value is not None]
+    return replace(mean_estimate(values), n_unscorable=len(scores) - len(values))
 
 
 def _exposure_details(scores: Sequence[Score]) -> dict[str, Any]:
