@@ -17,9 +17,9 @@ def test_ssim_identity_and_flat_images():
     x = torch.rand(3, 32, 32, generator=torch.Generator().manual_seed(0))
     assert abs(ssim(x, x) - 1.0) < 1e-12
     # flat images: zero variance, so SSIM is the luminance term alone
-    a, b = torch.full((1, 16, 16), 0.2), torch.full((1, 16, 16), 0.6)
+    a, b = torch.full((1, 16, 16), 0.25), torch.full((1, 16, 16), 0.75)  # exact in float32
     c1 = 0.01**2
-    expected = (2 * 0.2 * 0.6 + c1) / (0.2**2 + 0.6**2 + c1)
+    expected = (2 * 0.25 * 0.75 + c1) / (0.25**2 + 0.75**2 + c1)
     assert abs(ssim(a, b) - expected) < 1e-9
 
 

@@ -100,7 +100,7 @@ def invert(
         loss = 1 - dot / (norm_a * norm_b + 1e-12) + p.tv * total_variation(x)
         loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
-        history.append(float(loss))
+        history.append(float(loss.detach()))
     return torch.sigmoid(latent).detach(), history
 
 
