@@ -308,3 +308,28 @@ TASKS.add(
     "vlmtrust.tasks.safety.red_team:RedTeam",
     "automated red teaming: a seeded bandit over attack configurations with a query budget",
 )
+TASKS.add(
+    "privacy.memorization",
+    "vlmtrust.tasks.privacy.memorization:Memorization",
+    "canary extraction by prompting (exact and fuzzy, members vs non-members) and exposure",
+)
+TASKS.add(
+    "privacy.pii_leakage",
+    "vlmtrust.tasks.privacy.pii_leakage:PiiLeakage",
+    "PII per entity type in answers and in image text (offline Presidio + OCR), and faces",
+)
+TASKS.add(
+    "privacy.attribute_inference",
+    "vlmtrust.tasks.privacy.attribute_inference:AttributeInference",
+    "linear probe predicting a group attribute from image embeddings: accuracy vs chance",
+)
+TASKS.add(
+    "privacy.membership",
+    "vlmtrust.tasks.privacy.membership:Membership",
+    "membership inference (image-caption cosine threshold): AUC, TPR at 1% and 0.1% FPR, ROC",
+)
+TASKS.add(
+    "privacy.gradient_inversion",
+    "vlmtrust.tasks.privacy.gradient_inversion:GradientInversion",
+    "rebuild an image from one batch's image-tower gradient: PSNR and SSIM vs a flat baseline",
+)

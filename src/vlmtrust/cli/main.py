@@ -103,6 +103,35 @@ def scan(
         console.print(metric_table(summary.metrics), width=None if console.is_terminal else 160)
 
 
+class DedupMode(StrEnum):
+    both = "both"
+    caption = "caption"
+    image = "image"
+
+
+@app.command()
+def sanitize(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Argument(help="image folder with labels.jsonl or labels.csv")],
+    out: Annotated[Path, typer.Option(help="new directory for the sanitized copy")],
+    dedup: Annotated[
+        DedupMode, typer.Option(help="near-duplicate signal: caption AND image, or one")
+    ] = DedupMode.both,
+    ocr: Annotated[bool, typer.Option(help="cover PII text found in images by OCR")] = True,
+    faces: Annotated[bool, typer.Option(help="blur faces")] = True,
+    on_bad_data: Annotated[
+        OnBadData, typer.Option(help="skip unreadable images (listing them) or fail")
+    ] = OnBadData.fail,
+    quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
+) -> None:
+    """Dedup, pseudonymise captions, cover PII in images, blur faces; audit every change.
+    The input is never modified; re-running after a crash resumes."""
+    with user_errors(ctx):
+        from vlmtrust.sanitize.cli import run_sanitize
+
+        run_sanitize(data, out, dedup.value, ocr, faces, on_bad_data.value, quiet)
+
+
 @app.command("list")
 def list_plugins(ctx: typer.Context) -> None:
     """Every model kind, task, attack, mitigation and metric, one line each."""

@@ -1,2 +1,2 @@
-"""Per-sample judges (refusal, toxicity, text safety, NSFW), each calibrated on a labelled set
-shipped beside it."""
+"""Per-sample judges (refusal, toxicity, text safety, NSFW, PII), each calibrated on a labelled
+set shipped beside it."""

@@ -182,3 +182,43 @@ class ZooAssistant(ModelAdapter):
             logp = self.decoder(prefix, ids).log_softmax(-1)[:, len(asked) - 1 : -1]
             columns.append(logp.gather(-1, ids[:, len(asked) :, None]).sum(dim=(1, 2)))
         return torch.stack(columns, dim=1)
+
+    def answer_logprob(
+        self, images: Sequence[Image.Image | None], prompts: Sequence[str], answers: Sequence[str]
+    ) -> list[float]:
+        """Total log-probability (nats) of each answer given its image and prompt: the
+        likelihood that canary exposure ranks secrets by. Batched: prompts left-padded,
+        answers right-padded; pads are masked out, so a row scores the same in any batch."""
+        out: list[float] = []
+        for start in range(0, len(prompts), 256):
+            end = start + 256
+            out.extend(
+                self._logprob_batch(images[start:end], prompts[start:end], answers[start:end])
+            )
+        return out
+
+    @torch.inference_mode()
+    def _logprob_batch(
+        self, images: Sequence[Image.Image | None], prompts: Sequence[str], answers: Sequence[str]
+    ) -> list[float]:
+        has_image = torch.tensor([img is not None for img in images])
+        fmap = None
+        if bool(has_image.any()):
+            filler = Image.new("RGB", (8, 8))
+            _, fmap = self.tower(to_pixels([i if i is not None else filler for i in images]))
+        budget = self.decoder.config.max_len - IMAGE_TOKENS
+        asked = [encode_prompt(self.vocab, p, 40) for p in prompts]
+        said = [[*self.vocab.encode(a), self.vocab.eos] for a in answers]
+        left = max(len(a) for a in asked)
+        right = max(len(s) for s in said)
+        pad = self.vocab.pad
+        rows = [
+            [pad] * (left - len(a)) + a + s + [pad] * (right - len(s))
+            for a, s in zip(asked, said, strict=True)
+        ]
+        ids = torch.tensor(rows)[:, :budget]
+        logp = self.decoder(self.decoder.prefix(fmap, has_image), ids).log_softmax(-1)
+        targets = ids[:, left:]
+        picked = logp[:, left - 1 : -1].gather(-1, targets[..., None])[..., 0]
+        totals: list[float] = (picked * (targets != pad)).sum(dim=1).tolist()
+        return totals

@@ -1,0 +1,48 @@
+"""The thin glue between ``vlmtrust sanitize`` and the pipeline: options, progress, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from vlmtrust.sanitize.pipeline import SanitizeOptions, sanitize
+
+
+def run_sanitize(
+    data: Path, out: Path, dedup: str, ocr: bool, faces: bool, on_bad_data: str, quiet: bool
+) -> None:
+    console = Console(stderr=True, quiet=quiet)
+    options = SanitizeOptions.model_validate(
+        {"dedup": dedup, "ocr": ocr, "faces": faces, "on_bad_data": on_bad_data}
+    )
+    with _bar(console) as start:
+        summary = sanitize(data, out, options, progress=start, report_bad=console.print)
+    console.print(
+        f"{summary.rows_in} rows in, {summary.rows_out} out ({summary.duplicates} near-duplicates"
+        f" dropped, {summary.bad_images} unreadable skipped); {summary.audit_rows} audit rows in "
+        f"{summary.out / 'audit.jsonl'}"
+    )
+
+
+@contextmanager
+def _bar(console: Console) -> Iterator[Callable[[int], Callable[[int], None]]]:
+    progress = Progress(
+        TextColumn("[bold]sanitizing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=console.quiet,
+    )
+    with progress:
+
+        def start(total: int) -> Callable[[int], None]:
+            bar: Any = progress.add_task("sanitize", total=total)
+            return lambda n: progress.advance(bar, n)
+
+        yield start
