@@ -25,11 +25,11 @@ REPLAY_MIX = {"caption": 0.3, "vqa": 0.5, "harmful_text": 0.1, "benign_text": 0.
 
 
 class AssistantFinetuneParams(Params):
-    steps: int = 200
-    lr: float = 3e-4
+    steps: int = 300
+    lr: float = 1e-3
     batch_size: int = 32
     #: replayed normal examples mixed with the mitigation's own
-    replay: int = 3000
+    replay: int = 1500
     seed: int = 0
 
 

@@ -19,7 +19,7 @@ from vlmtrust.mitigations.assistant_finetune import AssistantFinetune, Assistant
 
 class VlguardParams(AssistantFinetuneParams):
     #: typographic safety examples (half harmful -> refusal, half benign -> compliance)
-    safety_examples: int = 800
+    safety_examples: int = 1500
 
 
 class Vlguard(AssistantFinetune):
