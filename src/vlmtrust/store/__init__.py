@@ -1,5 +1,11 @@
 """Append-only SQLite results store."""
 
-from vlmtrust.store.sqlite import SCHEMA_VERSION, ResultStore, StoredResult
+from vlmtrust.store.sqlite import (
+    SCHEMA_VERSION,
+    ResultStore,
+    StoredExample,
+    StoredResult,
+    UnscorableCount,
+)
 
-__all__ = ["SCHEMA_VERSION", "ResultStore", "StoredResult"]
+__all__ = ["SCHEMA_VERSION", "ResultStore", "StoredExample", "StoredResult", "UnscorableCount"]

@@ -1,0 +1,82 @@
+"""Several runs side by side: rows aligned by (task, attack, mitigation, metric), each later
+run's value as a delta from the first run (the reference), and whether the 95% intervals
+separate. A row missing from a run stays in the table with an empty cell: nothing is dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vlmtrust.core.records import MetricRow
+from vlmtrust.metrics.rates import Estimate
+from vlmtrust.report.rows import RunRows
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class Aligned:
+    key: Key
+    cells: tuple[MetricRow | None, ...]
+
+    def delta(self, index: int) -> float | None:
+        """Run ``index`` minus the reference run (the first), when both have a value."""
+        ref, other = self.cells[0], self.cells[index]
+        if ref is None or other is None or ref.value is None or other.value is None:
+            return None
+        return other.value - ref.value
+
+    def separates(self, index: int) -> bool | None:
+        ref, other = self.cells[0], self.cells[index]
+        if ref is None or other is None:
+            return None
+        return _estimate(ref).separates_from(_estimate(other))
+
+
+def run_label(run: RunRows) -> str:
+    return f"{run.model_name} ({run.run_dir})"
+
+
+def align(runs: list[RunRows]) -> list[Aligned]:
+    keys: dict[Key, None] = {}
+    by_run: list[dict[Key, MetricRow]] = []
+    for run in runs:
+        mine = {(r.task, r.attack, r.mitigation, r.metric): r for r in run.rows}
+        by_run.append(mine)
+        keys.update(dict.fromkeys(mine))
+    return [Aligned(key, tuple(m.get(key) for m in by_run)) for key in keys]
+
+
+def comparison_json(runs: list[RunRows]) -> list[dict[str, Any]]:
+    """The comparison as plain rows for ``--format json`` (documented in the schema)."""
+    labels = [run_label(r) for r in runs]
+    out = []
+    for item in align(runs):
+        task, attack, mitigation, metric = item.key
+        out.append(
+            {
+                "task": task,
+                "attack": attack,
+                "mitigation": mitigation,
+                "metric": metric,
+                "runs": [
+                    None
+                    if cell is None
+                    else {
+                        "run": labels[i],
+                        "value": cell.value,
+                        "ci_low": cell.ci_low,
+                        "ci_high": cell.ci_high,
+                        "n": cell.n,
+                        "delta": item.delta(i) if i else None,
+                        "separates": item.separates(i) if i else None,
+                    }
+                    for i, cell in enumerate(item.cells)
+                ],
+            }
+        )
+    return out
+
+
+def _estimate(row: MetricRow) -> Estimate:
+    return Estimate(row.value, row.ci_low, row.ci_high, row.n)
