@@ -8,6 +8,7 @@ which is more honest than scraping ``--enable-logging`` output.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -73,10 +74,8 @@ class Chromium:
         self.events: list[dict[str, Any]] = []
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, TimeoutError):
             self.send("Browser.close")
-        except (OSError, TimeoutError):
-            pass
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -148,8 +147,13 @@ class Chromium:
             {
                 "format": "png",
                 "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": 1280, "height": min(metrics["height"], 4000),
-                         "scale": 1},
+                "clip": {
+                    "x": 0,
+                    "y": 0,
+                    "width": 1280,
+                    "height": min(metrics["height"], 4000),
+                    "scale": 1,
+                },
             },
             session=session,
         )

@@ -41,6 +41,8 @@ MAX_PLOTS_PER_TASK = 12
 BREAKDOWN_KEYS = {"by_group": "per group", "by_query": "by query", "by_category": "by category"}
 _GROUP_METRIC = re.compile(r"^(?P<base>.+)\[group=(?P<group>[^\]]+)\]$")
 _EPS = re.compile(r"eps=([0-9.]+(?:/[0-9.]+)?)")
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",  # text stays text: a tenth of the size of glyph paths
     "svg.hashsalt": "vlmtrust",  # deterministic element ids
@@ -78,7 +80,10 @@ def _svg(fig: Any) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    text = _METADATA.sub("", text[text.index("<svg") :])
+    # Inline SVG in HTML needs no namespace declarations; dropping them (and the metadata's
+    # RDF namespaces) leaves the report without a single external URL.
+    return _XMLNS.sub("", text)
 
 
 def _figure(width: float = 4.0, height: float = 2.8) -> tuple[Any, Any]:

@@ -106,3 +106,12 @@ def _row(row: MetricRow) -> str:
         f"| {row.task} | {row.mitigation} | {row.attack} | {row.metric} | {_value(row)} "
         f"| {_ci(row)} | {row.n} |"
     )
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of ``to_json``'s output, shipped in the package."""
+    from importlib.resources import files
+
+    text = files("vlmtrust.report").joinpath("schema/report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

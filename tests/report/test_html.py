@@ -1,0 +1,61 @@
+"""The HTML report of a real zoo scan: self-contained, complete, honest about what is missing."""
+
+import re
+
+from vlmtrust.report.build import ReportFormat, build_report
+from vlmtrust.report.rows import load_runs
+from vlmtrust.store import ResultStore
+
+
+def test_one_self_contained_file_with_every_pillar_and_every_row(zoo_scan):
+    html, gates = build_report([zoo_scan], ReportFormat.html)
+    assert gates == []
+    # nothing outside the file: no URL at all, images inline, a CSP that forbids requests
+    assert "http://" not in html and "https://" not in html
+    assert "default-src 'none'" in html
+    assert not re.search(r"""(?:src|href)=["'](?!data:|#)""", html)
+    assert "<script" not in html
+    for pillar in ("privacy", "fairness", "robustness", "safety"):
+        assert f'id="pillar-{pillar}"' in html and f'id="card-{pillar}"' in html
+    assert html.count("No tasks run for this pillar.") == 3  # only robustness was scanned
+    assert html.count("no gates") >= 1  # the scanned pillar has no gate: neutral colour
+    # every metric row appears, including 0% and 100% rows
+    run = load_runs([zoo_scan])[0]
+    for task in {r.task for r in run.rows}:
+        section = html.split(f'id="task-{task}"', 1)[1].split('<section class="task"', 1)[0]
+        count = int(re.search(r"All rows \((\d+)\)", section).group(1))
+        assert count == sum(1 for r in run.rows if r.task == task)
+    assert any(r.value == 1.0 for r in run.rows) and any(r.value == 0.0 for r in run.rows)
+
+
+def test_plots_provenance_mitigations_and_gallery(zoo_scan):
+    html, _ = build_report([zoo_scan], ReportFormat.html)
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", html)
+    for kind in ("reliability diagram", "ROC", "robust accuracy vs budget"):
+        assert any(c.startswith(kind) for c in captions), kind
+    assert html.count('<figure class="plot"><svg') == len(captions)
+    with ResultStore.open_existing(zoo_scan) as store:
+        fingerprint = store.latest_header()["model"]["fingerprint"]
+        examples = store.examples()
+    assert fingerprint in html and "temperature_scaling(n=64)" in html
+    # before -> after with the change and whether the intervals separate
+    assert "Mitigations: before -&gt; after" in html
+    assert "no (intervals overlap)" in html or ">yes<" in html
+    # the gallery: model-free attacks carry their attacked image, PGD examples do not
+    assert examples and html.count('src="data:image/png;base64,') == sum(
+        1 for e in examples if e.image
+    )
+    assert any(e.image is None and e.attack.startswith("pgd") for e in examples)
+    assert all(len(e.image or b"") < 40_000 for e in examples)
+    assert "Unscorable:" in html
+
+
+def test_gates_colour_the_pillar_card(zoo_scan):
+    html, gates = build_report(
+        [zoo_scan],
+        ReportFormat.html,
+        ["robustness.ood.auroc_msp<0.5", "robustness.zero_shot.accuracy<0"],
+    )
+    assert [g.status for g in gates] == ["fail", "pass"]
+    assert 'class="card fail" id="card-robustness"' in html
+    assert "robustness.ood.auroc_msp&lt;0.5" in html
