@@ -59,3 +59,20 @@ def test_gates_colour_the_pillar_card(zoo_scan):
     assert [g.status for g in gates] == ["fail", "pass"]
     assert 'class="card fail" id="card-robustness"' in html
     assert "robustness.ood.auroc_msp&lt;0.5" in html
+
+
+def test_comparison_aligns_runs_with_deltas(zoo_scan, tmp_path):
+    from typer.testing import CliRunner
+
+    from vlmtrust.cli.main import app
+
+    out = tmp_path / "cmp.html"
+    result = CliRunner().invoke(app, ["report", str(zoo_scan), str(zoo_scan), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    section = html.split('id="comparison"', 1)[1].split("</section>", 1)[0]
+    rows = load_runs([zoo_scan])[0].rows
+    assert f"{len(rows)} row(s) shared by at least two runs; 0 row(s)" in section
+    assert section.count("+0.000") == sum(1 for r in rows if r.value is not None)
+    md = CliRunner().invoke(app, ["report", str(zoo_scan), str(zoo_scan), "--format", "md"])
+    assert "## Comparison" in md.stdout

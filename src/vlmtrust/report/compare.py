@@ -1,6 +1,8 @@
 """Several runs side by side: rows aligned by (task, attack, mitigation, metric), each later
 run's value as a delta from the first run (the reference), and whether the 95% intervals
-separate. A row missing from a run stays in the table with an empty cell: nothing is dropped."""
+separate. The comparison lists the rows at least two runs share (a row missing from one of them
+shows an empty cell); rows only one run has stay in that run's task sections, so nothing is
+dropped from the report, and the comparison says how many there are."""
 
 from __future__ import annotations
 
@@ -47,11 +49,18 @@ def align(runs: list[RunRows]) -> list[Aligned]:
     return [Aligned(key, tuple(m.get(key) for m in by_run)) for key in keys]
 
 
+def shared(runs: list[RunRows]) -> tuple[list[Aligned], int]:
+    """Aligned rows present in at least two runs, and how many rows only one run has."""
+    items = align(runs)
+    common = [i for i in items if sum(c is not None for c in i.cells) >= 2]
+    return common, len(items) - len(common)
+
+
 def comparison_json(runs: list[RunRows]) -> list[dict[str, Any]]:
     """The comparison as plain rows for ``--format json`` (documented in the schema)."""
     labels = [run_label(r) for r in runs]
     out = []
-    for item in align(runs):
+    for item in shared(runs)[0]:
         task, attack, mitigation, metric = item.key
         out.append(
             {

@@ -18,7 +18,7 @@ from importlib.metadata import version
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.metrics.rates import Estimate
-from vlmtrust.report.compare import align, run_label
+from vlmtrust.report.compare import run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import PILLARS, RunRows, pillar_of
@@ -202,7 +202,8 @@ def _comparison(runs: Sequence[RunRows]) -> str:
     for label in labels[1:]:
         head += [label, "delta", "intervals separate"]
     body = []
-    for item in align(list(runs)):
+    common, single = shared(list(runs))
+    for item in common:
         cells = [escape(k) for k in item.key]
         for i, cell in enumerate(item.cells):
             shown = "-" if cell is None else f"{_num(cell.value)} {_ci(cell)} n={cell.n}"
@@ -214,8 +215,10 @@ def _comparison(runs: Sequence[RunRows]) -> str:
         body.append(cells)
     return (
         '<section id="comparison"><h2>Comparison</h2><p>Rows aligned by task, attack, '
-        "mitigation and metric; deltas are each run minus the reference (first) run.</p>"
-        f"{_table(head, body)}</section>"
+        "mitigation and metric; deltas are each run minus the reference (first) run. "
+        f"{len(common)} row(s) shared by at least two runs; {single} row(s) only one run has "
+        "are in the task sections below.</p>"
+        f"{_table(head, body) if common else ''}</section>"
     )
 
 

@@ -11,7 +11,7 @@ from importlib.metadata import version
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
-from vlmtrust.report.compare import align, comparison_json, run_label
+from vlmtrust.report.compare import comparison_json, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.rows import RunRows
 
@@ -80,8 +80,16 @@ def _comparison(runs: list[RunRows]) -> list[str]:
     head = ["task", "attack", "mitigation", "metric", f"{labels[0]} (reference)"]
     for label in labels[1:]:
         head += [label, "delta"]
-    lines = ["## Comparison", "", "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    for item in align(runs):
+    common, single = shared(runs)
+    lines = [
+        "## Comparison",
+        "",
+        f"{len(common)} row(s) shared by at least two runs ({single} in one run only, above).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + " --- |" * len(head),
+    ]
+    for item in common:
         cells = list(item.key)
         for i, cell in enumerate(item.cells):
             cells.append("-" if cell is None else f"{_value(cell)} {_ci(cell)}")
