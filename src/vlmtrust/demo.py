@@ -30,7 +30,11 @@ DEMO_SCANS: tuple[tuple[str, tuple[Spec, ...]], ...] = (
 )
 
 
-def run_demo(out: Path, limit: int | None = None) -> Path:
+#: samples per task: enough for intervals a few points wide, small enough for a quick demo
+DEMO_LIMIT = 100
+
+
+def run_demo(out: Path, limit: int | None = DEMO_LIMIT) -> Path:
     console = Console(stderr=True)
     run_dirs = []
     for model, tasks in DEMO_SCANS:

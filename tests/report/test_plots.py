@@ -50,4 +50,4 @@ def test_rows_without_plot_data_draw_nothing_and_the_cap_is_reported():
     assert task_plots([_row()]) == ([], 0)
     many = [_row(f"m{i}", details={"by_group": BREAKDOWN}) for i in range(15)]
     plots, left_out = task_plots(many)
-    assert len(plots) == 12 and left_out == 3
+    assert len(plots) == 8 and left_out == 7

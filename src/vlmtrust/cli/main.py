@@ -191,9 +191,9 @@ def report(
 def demo(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="run directory")] = Path("runs/demo"),
-    limit: Annotated[int | None, typer.Option(min=1, help="fewer samples, quicker")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="samples per task (fewer: quicker)")] = 100,
 ) -> None:
-    """Scan the embedded zoo models on world scenes and write a report."""
+    """Scan the embedded zoo models on world scenes and write an HTML report."""
     with user_errors(ctx):
         from vlmtrust.demo import run_demo
 

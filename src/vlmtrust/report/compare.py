@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
-from vlmtrust.metrics.rates import Estimate
 from vlmtrust.report.rows import RunRows
 
 Key = tuple[str, str, str, str]
@@ -32,7 +31,7 @@ class Aligned:
         ref, other = self.cells[0], self.cells[index]
         if ref is None or other is None:
             return None
-        return _estimate(ref).separates_from(_estimate(other))
+        return intervals_separate(ref, other)
 
 
 def run_label(run: RunRows) -> str:
@@ -87,5 +86,9 @@ def comparison_json(runs: list[RunRows]) -> list[dict[str, Any]]:
     return out
 
 
-def _estimate(row: MetricRow) -> Estimate:
-    return Estimate(row.value, row.ci_low, row.ci_high, row.n)
+def intervals_separate(a: MetricRow, b: MetricRow) -> bool:
+    """True when the two 95% intervals do not overlap (``Estimate.separates_from`` on rows;
+    not imported from metrics.rates, which would pull scipy into every report)."""
+    if a.ci_low is None or a.ci_high is None or b.ci_low is None or b.ci_high is None:
+        return False
+    return a.ci_low > b.ci_high or b.ci_low > a.ci_high

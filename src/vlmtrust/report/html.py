@@ -17,8 +17,7 @@ from html import escape
 from importlib.metadata import version
 
 from vlmtrust.core.records import MetricRow
-from vlmtrust.metrics.rates import Estimate
-from vlmtrust.report.compare import run_label, shared
+from vlmtrust.report.compare import intervals_separate, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import PILLARS, RunRows, pillar_of
@@ -117,10 +116,6 @@ def _table(
 
 def _badge(status: str) -> str:
     return f'<span class="badge {status}">{escape(STATUS_TEXT.get(status, status))}</span>'
-
-
-def _estimate(row: MetricRow) -> Estimate:
-    return Estimate(row.value, row.ci_low, row.ci_high, row.n)
 
 
 # --------------------------------------------------------------------------- summary
@@ -351,7 +346,7 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
         change = (
             "-" if r.value is None or before.value is None else f"{r.value - before.value:+.3f}"
         )
-        separate = _estimate(r).separates_from(_estimate(before))
+        separate = intervals_separate(r, before)
         body.append(
             [
                 escape(r.mitigation),

@@ -25,9 +25,10 @@ from __future__ import annotations
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import matplotlib
@@ -37,7 +38,7 @@ import matplotlib.pyplot as plt
 
 from vlmtrust.core.records import MetricRow
 
-MAX_PLOTS_PER_TASK = 12
+MAX_PLOTS_PER_TASK = 8
 BREAKDOWN_KEYS = {"by_group": "per group", "by_query": "by query", "by_category": "by category"}
 _GROUP_METRIC = re.compile(r"^(?P<base>.+)\[group=(?P<group>[^\]]+)\]$")
 _EPS = re.compile(r"eps=([0-9.]+(?:/[0-9.]+)?)")
@@ -58,17 +59,29 @@ class Plot:
     svg: str
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A plot found in the rows but not drawn yet: drawing is the slow part, so only the plots
+    under the cap are drawn."""
+
+    title: str
+    draw: Callable[[], str]
+
+
 def task_plots(rows: Sequence[MetricRow]) -> tuple[list[Plot], int]:
-    """Every plot the rows of one task support, and how many were left out over the cap."""
-    plots = [
-        *_reliability(rows),
-        *_roc(rows),
-        *_budget(rows),
-        *_breakdowns(rows),
-        *_group_metrics(rows),
-        *_curves(rows),
+    """The first plots (up to the cap) the rows of one task support, and how many more there
+    were. Baseline rows (mitigation ``none``) come first within each kind."""
+    ordered = sorted(rows, key=lambda r: r.mitigation != "none")
+    pending = [
+        *_reliability(ordered),
+        *_roc(ordered),
+        *_budget(ordered),
+        *_breakdowns(ordered),
+        *_group_metrics(ordered),
+        *_curves(ordered),
     ]
-    return plots[:MAX_PLOTS_PER_TASK], max(0, len(plots) - MAX_PLOTS_PER_TASK)
+    drawn = [Plot(p.title, p.draw()) for p in pending[:MAX_PLOTS_PER_TASK]]
+    return drawn, max(0, len(pending) - MAX_PLOTS_PER_TASK)
 
 
 def _where(row: MetricRow) -> str:
@@ -77,7 +90,8 @@ def _where(row: MetricRow) -> str:
 
 def _svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # fixed margins (set in _figure) instead of bbox_inches="tight", which draws twice
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
     text = _METADATA.sub("", text[text.index("<svg") :])
@@ -86,20 +100,17 @@ def _svg(fig: Any) -> str:
     return _XMLNS.sub("", text)
 
 
-def _figure(width: float = 4.0, height: float = 2.8) -> tuple[Any, Any]:
-    with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(width, height))
+def _figure(width: float = 4.0, height: float = 2.8, left: float = 0.15) -> tuple[Any, Any]:
+    fig, ax = plt.subplots(figsize=(width, height))
+    bottom = min(0.45, 0.5 / height)
+    fig.subplots_adjust(left=left, right=0.97, bottom=bottom, top=1 - min(0.2, 0.15 / height))
     return fig, ax
 
 
-def _reliability(rows: Iterable[MetricRow]) -> list[Plot]:
-    plots = []
-    for row in rows:
-        bins = row.details.get("reliability")
-        if not isinstance(bins, list) or not bins:
-            continue
+def _reliability(rows: Iterable[MetricRow]) -> list[Pending]:
+    def draw(bins: list[dict[str, Any]]) -> str:
         with plt.rc_context(_STYLE):
-            fig, ax = _figure(3.2, 3.0)
+            fig, ax = _figure(3.2, 3.0, left=0.17)
             filled = [b for b in bins if b.get("count")]
             ax.bar(
                 [(b["low"] + b["high"]) / 2 for b in filled],
@@ -120,20 +131,28 @@ def _reliability(rows: Iterable[MetricRow]) -> list[Plot]:
             )
             ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", ylabel="accuracy")
             ax.legend(loc="upper left", fontsize=6, frameon=False)
-            plots.append(Plot(f"reliability diagram: {row.metric} ({_where(row)})", _svg(fig)))
-    return plots
+            return _svg(fig)
+
+    return [
+        Pending(
+            f"reliability diagram: {row.metric} ({_where(row)})",
+            partial(draw, row.details["reliability"]),
+        )
+        for row in rows
+        if isinstance(row.details.get("reliability"), list) and row.details["reliability"]
+    ]
 
 
-def _roc(rows: Iterable[MetricRow]) -> list[Plot]:
+def _roc(rows: Iterable[MetricRow]) -> list[Pending]:
     groups: dict[tuple[str, str, str], list[MetricRow]] = defaultdict(list)
     for row in rows:
         roc = row.details.get("roc")
         if isinstance(roc, dict) and roc.get("fpr") and roc.get("tpr"):
             groups[(row.model, row.mitigation, row.attack)].append(row)
-    plots = []
-    for (model, mitigation, attack), members in groups.items():
+
+    def draw(members: list[MetricRow]) -> str:
         with plt.rc_context(_STYLE):
-            fig, ax = _figure(3.4, 3.0)
+            fig, ax = _figure(3.4, 3.0, left=0.17)
             for row in members:
                 label = str(row.details.get("detector", row.metric))
                 auc = "" if row.value is None else f" (AUC {row.value:.2f})"
@@ -141,8 +160,12 @@ def _roc(rows: Iterable[MetricRow]) -> list[Plot]:
             ax.plot([0, 1], [0, 1], ":", color="#888")
             ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate", ylabel="TPR")
             ax.legend(loc="lower right", fontsize=6, frameon=False)
-            plots.append(Plot(f"ROC: {model} · {attack} · mitigation {mitigation}", _svg(fig)))
-    return plots
+            return _svg(fig)
+
+    return [
+        Pending(f"ROC: {model} · {attack} · mitigation {mitigation}", partial(draw, members))
+        for (model, mitigation, attack), members in groups.items()
+    ]
 
 
 def _budget_of(row: MetricRow) -> float | None:
@@ -153,7 +176,10 @@ def _budget_of(row: MetricRow) -> float | None:
     return float(Fraction(match.group(1))) if match else None
 
 
-def _budget(rows: Sequence[MetricRow]) -> list[Plot]:
+Line = tuple[str, list[tuple[float, MetricRow]]]
+
+
+def _budget(rows: Sequence[MetricRow]) -> list[Pending]:
     lines: dict[tuple[str, str, str], list[tuple[float, MetricRow]]] = defaultdict(list)
     clean: dict[tuple[str, str], MetricRow] = {}
     for row in rows:
@@ -166,14 +192,16 @@ def _budget(rows: Sequence[MetricRow]) -> list[Plot]:
         if budget is not None:
             family = _EPS.sub("", row.attack).replace("(,", "(").replace(",)", ")")
             lines[(row.model, row.mitigation, family)].append((budget, row))
-    by_panel: dict[tuple[str, str], list[tuple[str, list[tuple[float, MetricRow]]]]] = {}
+    by_panel: dict[tuple[str, str], list[Line]] = {}
     for (model, mitigation, family), points in lines.items():
         base = clean.get((model, mitigation))
         if base is not None:
             points = [(0.0, base), *points]
-        by_panel.setdefault((model, mitigation), []).append((family, sorted(points)))
-    plots = []
-    for (model, mitigation), families in by_panel.items():
+        by_panel.setdefault((model, mitigation), []).append(
+            (family, sorted(points, key=lambda p: p[0]))
+        )
+
+    def draw(families: list[Line]) -> str:
         with plt.rc_context(_STYLE):
             fig, ax = _figure()
             for family, points in families:
@@ -186,8 +214,12 @@ def _budget(rows: Sequence[MetricRow]) -> list[Plot]:
                 )
             ax.set(ylim=(-0.02, 1.02), xlabel="budget ε (in 1/255)", ylabel="accuracy")
             ax.legend(fontsize=6, frameon=False)
-            plots.append(Plot(f"robust accuracy vs budget: {model} · {mitigation}", _svg(fig)))
-    return plots
+            return _svg(fig)
+
+    return [
+        Pending(f"robust accuracy vs budget: {model} · {mitigation}", partial(draw, families))
+        for (model, mitigation), families in by_panel.items()
+    ]
 
 
 def _gap(row: MetricRow, low: bool) -> float:
@@ -197,7 +229,7 @@ def _gap(row: MetricRow, low: bool) -> float:
     return 0.0 if end is None else abs(row.value - end)
 
 
-def _bars(title: str, entries: dict[str, dict[str, Any]], horizontal: bool) -> Plot:
+def _bars(entries: dict[str, dict[str, Any]], horizontal: bool) -> str:
     names = list(entries)[:40]
     values = [_num(entries[k].get("value")) for k in names]
     err = [
@@ -207,32 +239,37 @@ def _bars(title: str, entries: dict[str, dict[str, Any]], horizontal: bool) -> P
     labels = [f"{k} (n={entries[k].get('n', '?')})" for k in names]
     with plt.rc_context(_STYLE):
         if horizontal:
-            fig, ax = _figure(4.2, 0.6 + 0.25 * len(names))
-            ax.barh(labels, values, xerr=err, color="#72b7b2", capsize=2)
+            left = min(0.6, 0.05 + 0.016 * max(len(label) for label in labels))
+            fig, ax = _figure(4.2, 0.8 + 0.25 * len(names), left=left)
+            ax.barh(labels, values, xerr=err, color="#72b7b2")  # no caps: markers are slow
             ax.invert_yaxis()
         else:
-            fig, ax = _figure(max(3.0, 0.7 * len(names) + 1), 2.8)
-            ax.bar(labels, values, yerr=err, color="#72b7b2", capsize=3)
+            fig, ax = _figure(max(3.0, 0.7 * len(names) + 1), 3.0)
+            ax.bar(labels, values, yerr=err, color="#72b7b2")
             ax.tick_params(axis="x", labelrotation=30)
-        return Plot(title, _svg(fig))
+        return _svg(fig)
 
 
 def _num(value: Any, default: float = 0.0) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
-def _breakdowns(rows: Iterable[MetricRow]) -> list[Plot]:
-    plots = []
+def _breakdowns(rows: Iterable[MetricRow]) -> list[Pending]:
+    pending = []
     for row in rows:
         for key, what in BREAKDOWN_KEYS.items():
             entries = row.details.get(key)
             if isinstance(entries, dict) and entries:
-                title = f"{row.metric} {what}: {_where(row)}"
-                plots.append(_bars(title, entries, horizontal=key != "by_group"))
-    return plots
+                pending.append(
+                    Pending(
+                        f"{row.metric} {what}: {_where(row)}",
+                        partial(_bars, entries, key != "by_group"),
+                    )
+                )
+    return pending
 
 
-def _group_metrics(rows: Iterable[MetricRow]) -> list[Plot]:
+def _group_metrics(rows: Iterable[MetricRow]) -> list[Pending]:
     panels: dict[tuple[str, str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in rows:
         match = _GROUP_METRIC.match(row.metric)
@@ -241,22 +278,28 @@ def _group_metrics(rows: Iterable[MetricRow]) -> list[Plot]:
             fields = {"value", "ci_low", "ci_high", "n"}
             panels[key][match["group"]] = row.model_dump(include=fields)
     return [
-        _bars(f"{base} per group: {model} · {attack} · mitigation {mitigation}", groups, False)
+        Pending(
+            f"{base} per group: {model} · {attack} · mitigation {mitigation}",
+            partial(_bars, groups, False),
+        )
         for (model, mitigation, attack, base), groups in panels.items()
     ]
 
 
-def _curves(rows: Iterable[MetricRow]) -> list[Plot]:
-    plots = []
-    for row in rows:
-        curve = row.details.get("curve")
-        if not isinstance(curve, dict) or not curve.get("x") or not curve.get("y"):
-            continue
+def _curves(rows: Iterable[MetricRow]) -> list[Pending]:
+    def draw(curve: dict[str, Any]) -> str:
         with plt.rc_context(_STYLE):
             fig, ax = _figure()
             ax.plot(curve["x"], curve["y"], marker="o", markersize=3)
             if curve.get("ci_low") and curve.get("ci_high"):
                 ax.fill_between(curve["x"], curve["ci_low"], curve["ci_high"], alpha=0.25)
             ax.set(xlabel=str(curve.get("x_label", "x")), ylabel=str(curve.get("y_label", "y")))
-            plots.append(Plot(f"{row.metric}: {_where(row)}", _svg(fig)))
-    return plots
+            return _svg(fig)
+
+    return [
+        Pending(f"{row.metric}: {_where(row)}", partial(draw, row.details["curve"]))
+        for row in rows
+        if isinstance(row.details.get("curve"), dict)
+        and row.details["curve"].get("x")
+        and row.details["curve"].get("y")
+    ]
