@@ -1,6 +1,7 @@
 """The HTML report of a real zoo scan: self-contained, complete, honest about what is missing."""
 
 import re
+from pathlib import Path
 
 from vlmtrust.report.build import ReportFormat, build_report
 from vlmtrust.report.rows import load_runs
@@ -76,3 +77,33 @@ def test_comparison_aligns_runs_with_deltas(zoo_scan, tmp_path):
     assert section.count("+0.000") == sum(1 for r in rows if r.value is not None)
     md = CliRunner().invoke(app, ["report", str(zoo_scan), str(zoo_scan), "--format", "md"])
     assert "## Comparison" in md.stdout
+
+
+def test_evidence_images_in_row_details_are_shown_and_junk_is_not():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, format="PNG")
+    png = base64.b64encode(buf.getvalue()).decode()
+    row = MetricRow(
+        task="safety.backdoor",
+        attack="none",
+        mitigation="none",
+        metric="trigger_found",
+        value=1.0,
+        ci_low=0.8,
+        ci_high=1.0,
+        n=20,
+        model="zoo:clip",
+        details={"images": {"recovered trigger": png, "bad": '"><script>x</script>'}},
+    )
+    html = render_html([RunRows(Path("run"), {}, [row])])
+    assert f"data:image/png;base64,{png}" in html and "recovered trigger" in html
+    assert "<script>" not in html and html.count("data:image/png") == 1

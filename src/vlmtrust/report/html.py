@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import PILLARS, RunRows, pillar_of
 from vlmtrust.store import StoredExample, UnscorableCount
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STATUS_TEXT = {"pass": "pass", "warn": "warn", "fail": "fail", "none": "no gates", "empty": "-"}
 
@@ -318,6 +320,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
         out.append(f'<h4>Plots</h4><div class="plots">{figures}</div>')
     if left_out:
         out.append(f'<p class="muted">{left_out} more plot(s) not drawn (cap per task).</p>')
+    out.append(_row_images(rows))
     out.append(_gallery([e for run in runs for e in run.examples if e.task == task]))
     out.append("</section>")
     return "".join(out)
@@ -404,6 +407,26 @@ def _unscorable(task: str, runs: Sequence[RunRows]) -> str:
     return f"<h4>Unscorable: {total} score(s) over {stored} stored sample results</h4>" + _table(
         ["model", "mitigation", "attack", "reason", "scores"], body, numeric=frozenset({4})
     )
+
+
+def _row_images(rows: Sequence[MetricRow]) -> str:
+    """Images a task stored as evidence (a recovered trigger, a reconstruction):
+    ``details["images"] = {name: base64 PNG}``. Anything that is not base64 is skipped."""
+    figures = []
+    for r in rows:
+        images = r.details.get("images")
+        if not isinstance(images, dict):
+            continue
+        for name, data in images.items():
+            if isinstance(data, str) and _BASE64.fullmatch(data):
+                figures.append(
+                    f'<div class="example"><img alt="{escape(str(name))}" '
+                    f'src="data:image/png;base64,{data}"><b>{escape(str(name))}</b> · '
+                    f"{escape(r.metric)} · {escape(r.attack)} · {escape(r.mitigation)}</div>"
+                )
+    if not figures:
+        return ""
+    return f'<h4>Evidence images</h4><div class="gallery">{"".join(figures)}</div>'
 
 
 def _gallery(examples: Sequence[StoredExample]) -> str:
