@@ -44,7 +44,8 @@ def build_examples(
                 sample_id=sample_id,
                 image=_image(attack, sample),
                 prompt=_text(score.details.get("prompt") or _attacked_prompt(attack, sample)),
-                response=_text(score.details.get("response")),
+                # "response" is the convention; robustness.vqa predates it and says "answer"
+                response=_text(score.details.get("response", score.details.get("answer"))),
                 metric=score.metric,
                 value=score.value,
                 label=score.label,
