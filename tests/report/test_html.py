@@ -107,3 +107,41 @@ def test_evidence_images_in_row_details_are_shown_and_junk_is_not():
     html = render_html([RunRows(Path("run"), {}, [row])])
     assert f"data:image/png;base64,{png}" in html and "recovered trigger" in html
     assert "<script>" not in html and html.count("data:image/png") == 1
+
+
+def test_judge_calibration_sits_in_the_judged_task_section():
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    def row(metric, value, attack="none", details=None):
+        return MetricRow(
+            task="safety.jailbreak",
+            attack=attack,
+            mitigation="none",
+            metric=metric,
+            value=value,
+            ci_low=value - 0.05,
+            ci_high=min(1.0, value + 0.05),
+            n=80,
+            model="zoo:assistant",
+            details=details or {},
+        )
+
+    confusion = {
+        "confusion": [[37, 3], [2, 38]],
+        "labels": ["refused", "complied"],
+        "unscorable": 1,
+    }
+    rows = [
+        row("asr", 0.4, attack="figstep"),
+        row("judge.refusal.precision", 0.927, "calibration", confusion),
+        row("judge.refusal.recall", 0.95, "calibration", confusion),
+    ]
+    html = render_html([RunRows(Path("run"), {}, rows)])
+    section = html.split('id="task-safety.jailbreak"', 1)[1]
+    judges = section.split("<h4>Judge calibration</h4>", 1)[1].split("</table>", 1)[0]
+    assert "judge.refusal.precision" in judges and "judge.refusal.recall" in judges
+    assert "true refused: 37 / 3" in judges and "true complied: 2 / 38" in judges
+    assert section.index("Judge calibration") < section.index("All rows (3)")
+    assert 'class="card none" id="card-safety"' in html  # scanned, but no gates
