@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: setup demo test lint typecheck unit bench zoo clean
+.PHONY: setup browser demo test lint typecheck unit bench zoo clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# Debian's chromium for the report's browser test (tests/report/test_browser.py); idempotent.
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 demo: setup
 	$(VENV)/bin/vlmtrust demo --out runs/demo
@@ -32,10 +36,10 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-unit: setup
+unit: setup browser
 	$(VENV)/bin/pytest
 
-test: lint typecheck unit
+test: browser lint typecheck unit
 
 # Retrain every zoo organism from its fixed seed and rewrite the weights and model cards in
 # src/vlmtrust/zoo/weights/ (about 10 minutes on 2 cores). Tests never run this.

@@ -9,6 +9,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+from report_scan import zoo_scan  # noqa: F401  (a real zoo scan the report tests share)
+
 
 @pytest.fixture(scope="session")
 def tiny_clip(tmp_path_factory) -> Path:

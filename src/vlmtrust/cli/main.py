@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from vlmtrust.cli.errors import user_errors
+from vlmtrust.report.build import ReportFormat
 
 app = typer.Typer(
     add_completion=False,
@@ -44,9 +45,30 @@ class OnBadData(StrEnum):
     fail = "fail"
 
 
-class ReportFormat(StrEnum):
-    json = "json"
-    md = "md"
+class GateBound(StrEnum):
+    conservative = "conservative"
+    upper_end = "upper"  # not `upper`: str.upper would be shadowed
+    lower_end = "lower"
+    point = "point"
+
+
+FAIL_ON_HELP = (
+    'CI gate, repeatable: "TASK[attack=..,mitigation=..].METRIC>0.1" (ops > >= < <=); '
+    "exit 1 when violated"
+)
+BOUND_HELP = "which number a gate compares: conservative (upper for >, lower for <), or one"
+EXIT_GATE_VIOLATED = 1
+
+
+def _report_gates(results: list[Any], quiet: bool = False) -> None:
+    """Print each gate on stderr; exit 1 when one is violated (after the report is written)."""
+    console = Console(stderr=True, quiet=quiet)
+    for result in results:
+        colour = {"pass": "green", "warn": "yellow", "fail": "red"}[result.status]
+        line = f"[{colour}]gate {result.status}[/] {result.message()}"
+        console.print(line, highlight=False, soft_wrap=True)
+    if any(r.violated for r in results):
+        raise typer.Exit(EXIT_GATE_VIOLATED)
 
 
 @app.command()
@@ -71,12 +93,18 @@ def scan(
         str | None, typer.Option(help="comma-separated mitigation variants; a+b composes")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
+    fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
+    gate_bound: Annotated[GateBound, typer.Option(help=BOUND_HELP)] = GateBound.conservative,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
+    results: list[Any] = []
     with user_errors(ctx):
         from vlmtrust.core.config import RunConfig
         from vlmtrust.core.spec import parse_spec
+        from vlmtrust.report.gates import evaluate, parse_gate
         from vlmtrust.runner import run
+
+        gates = [parse_gate(text) for text in fail_on or ()]
 
         config = RunConfig(
             model=model,
@@ -101,6 +129,8 @@ def scan(
 
         # wide enough to read when piped (a terminal uses its own width)
         console.print(metric_table(summary.metrics), width=None if console.is_terminal else 160)
+        results = evaluate(gates, summary.metrics, gate_bound.value)
+    _report_gates(results)
 
 
 class DedupMode(StrEnum):
@@ -160,32 +190,39 @@ def list_plugins(ctx: typer.Context) -> None:
 def report(
     ctx: typer.Context,
     run_dirs: Annotated[list[Path], typer.Argument(help="run directories written by scan")],
-    format: Annotated[ReportFormat, typer.Option(help="json or md")] = ReportFormat.md,
+    format: Annotated[
+        ReportFormat | None,
+        typer.Option(help="json, md, html or junit (default: from --out's suffix, else md)"),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+    fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
+    gate_bound: Annotated[GateBound, typer.Option(help=BOUND_HELP)] = GateBound.conservative,
 ) -> None:
-    """Write a report from one or more run directories (reads only their stores)."""
+    """Write a report from one or more run directories (reads only their stores); several
+    directories are compared side by side."""
+    results: list[Any] = []
     with user_errors(ctx):
-        from vlmtrust.report.rows import load_runs
-        from vlmtrust.report.text import to_json, to_markdown
+        from vlmtrust.report.build import build_report, infer_format
 
-        runs = load_runs(run_dirs)
-        text = to_json(runs) if format is ReportFormat.json else to_markdown(runs)
+        fmt = infer_format(format, out)
+        text, results = build_report(run_dirs, fmt, fail_on or (), gate_bound.value)
         if out is None:
             typer.echo(text, nl=False)
-            return
-        from vlmtrust.report.write import write_atomically
+        else:
+            from vlmtrust.report.write import write_atomically
 
-        write_atomically(out, text)
-        typer.echo(f"report written to {out}")
+            write_atomically(out, text)
+            typer.echo(f"report written to {out}", err=True)
+    _report_gates(results)
 
 
 @app.command()
 def demo(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="run directory")] = Path("runs/demo"),
-    limit: Annotated[int | None, typer.Option(min=1, help="fewer samples, quicker")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="samples per task (fewer: quicker)")] = 100,
 ) -> None:
-    """Scan the embedded zoo models on world scenes and write a report."""
+    """Scan the embedded zoo models on world scenes and write an HTML report."""
     with user_errors(ctx):
         from vlmtrust.demo import run_demo
 

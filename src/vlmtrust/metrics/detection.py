@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import logsumexp, softmax
 from scipy.stats import rankdata
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 
@@ -71,6 +71,20 @@ def auroc(in_scores: npt.ArrayLike, out_scores: npt.ArrayLike) -> float:
     ins, outs = _pair(in_scores, out_scores)
     labels = np.r_[np.ones(len(ins)), np.zeros(len(outs))]
     return float(roc_auc_score(labels, np.r_[ins, outs]))
+
+
+def roc_points(
+    in_scores: npt.ArrayLike, out_scores: npt.ArrayLike, max_points: int = 50
+) -> dict[str, list[float]]:
+    """The ROC curve (in-distribution positive) thinned to at most ``max_points`` points,
+    keeping both ends, so a report can draw it without storing every threshold."""
+    ins, outs = _pair(in_scores, out_scores)
+    labels = np.r_[np.ones(len(ins)), np.zeros(len(outs))]
+    fpr, tpr, _ = roc_curve(labels, np.r_[ins, outs])
+    if len(fpr) > max_points:
+        keep = np.unique(np.linspace(0, len(fpr) - 1, max_points).round().astype(int))
+        fpr, tpr = fpr[keep], tpr[keep]
+    return {"fpr": [round(float(x), 4) for x in fpr], "tpr": [round(float(x), 4) for x in tpr]}
 
 
 def fpr_at_tpr(

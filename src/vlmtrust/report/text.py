@@ -1,26 +1,61 @@
-"""JSON (for tools and CI gates) and Markdown (for humans and PR comments) reports."""
+"""JSON (for tools and CI gates) and Markdown (for humans and PR comments) reports.
+
+The JSON document follows ``report/schema/report.schema.json`` (shipped in the package).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from importlib.metadata import version
+from typing import Any
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.compare import comparison_json, run_label, shared
+from vlmtrust.report.gates import GateResult
 from vlmtrust.report.rows import RunRows
 
 
-def to_json(runs: list[RunRows]) -> str:
-    """A small header, then the stable metric rows of every run."""
-    doc = {
+def to_json(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
+    """A small header, then the stable metric rows of every run (and gates, comparison)."""
+    doc: dict[str, Any] = {
         "vlmtrust_version": version("vlmtrust"),
         "runs": [{"run_dir": str(r.run_dir), "header": r.header} for r in runs],
         "rows": [row.model_dump(mode="json") for r in runs for row in r.rows],
+        "gates": [_gate_json(g) for g in gates],
     }
+    if len(runs) > 1:
+        doc["comparison"] = comparison_json(runs)
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
-def to_markdown(runs: list[RunRows]) -> str:
+def _gate_json(result: GateResult) -> dict[str, Any]:
+    return {
+        "gate": result.gate.text,
+        "status": result.status,
+        "violated": result.violated,
+        "bound": result.bound,
+        "rows": [
+            {
+                "task": v.row.task,
+                "attack": v.row.attack,
+                "mitigation": v.row.mitigation,
+                "metric": v.row.metric,
+                "model": v.row.model,
+                "compared": v.compared,
+                "violated": v.violated,
+            }
+            for v in result.verdicts
+        ],
+    }
+
+
+def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
     lines = ["# vlmtrust report", ""]
+    if gates:
+        lines += ["## Gates", ""]
+        lines += [f"- **{g.status}** {g.message()}" for g in gates]
+        lines.append("")
     for run in runs:
         model = run.header.get("model", {})
         lines += [
@@ -35,13 +70,56 @@ def to_markdown(runs: list[RunRows]) -> str:
         ]
         lines += [_row(row) for row in run.rows]
         lines.append("")
+    if len(runs) > 1:
+        lines += _comparison(runs)
     return "\n".join(lines)
 
 
+def _comparison(runs: list[RunRows]) -> list[str]:
+    labels = [run_label(r) for r in runs]
+    head = ["task", "attack", "mitigation", "metric", f"{labels[0]} (reference)"]
+    for label in labels[1:]:
+        head += [label, "delta"]
+    common, single = shared(runs)
+    lines = [
+        "## Comparison",
+        "",
+        f"{len(common)} row(s) shared by at least two runs ({single} in one run only, above).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + " --- |" * len(head),
+    ]
+    for item in common:
+        cells = list(item.key)
+        for i, cell in enumerate(item.cells):
+            cells.append("-" if cell is None else f"{_value(cell)} {_ci(cell)}")
+            if i:
+                delta = item.delta(i)
+                cells.append("-" if delta is None else f"{delta:+.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
+def _value(row: MetricRow) -> str:
+    return "n/a" if row.value is None else f"{row.value:.3f}"
+
+
+def _ci(row: MetricRow) -> str:
+    return "-" if row.ci_low is None else f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
+
+
 def _row(row: MetricRow) -> str:
-    ci = "-" if row.ci_low is None else f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
-    value = "n/a" if row.value is None else f"{row.value:.3f}"
     return (
-        f"| {row.task} | {row.mitigation} | {row.attack} | {row.metric} | {value} | {ci} "
-        f"| {row.n} |"
+        f"| {row.task} | {row.mitigation} | {row.attack} | {row.metric} | {_value(row)} "
+        f"| {_ci(row)} | {row.n} |"
     )
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of ``to_json``'s output, shipped in the package."""
+    from importlib.resources import files
+
+    text = files("vlmtrust.report").joinpath("schema/report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

@@ -21,10 +21,11 @@ from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
+from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.keys import result_key
 from vlmtrust.runner.progress import scan_progress
-from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredResult
+from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredExample, StoredResult
 from vlmtrust.tasks.base import DataContext, Task, build_task
 from vlmtrust.tasks.suite import suite_specs, unique
 
@@ -42,6 +43,10 @@ class Cell:
     @property
     def variant_label(self) -> str:
         return variant_label(self.variant)
+
+
+#: what the gallery needs of one condition: the attack, clean samples and results by sample id
+ExampleSource = tuple[Attack, dict[str, Sample], dict[str, StoredResult]]
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,9 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     with ResultStore.in_dir(config.out) as store:
         store.start_run(run_id, _header(config, handle, cells))
         status = "failed"
+        all_keys = [k for cell in cells for k in cell.keys]
+        todo, calls = len(all_keys), 0
         try:
-            all_keys = [k for cell in cells for k in cell.keys]
             stored = store.stored_keys(all_keys)
             units = _units(cells, stored, handle, config.batch_size)
             todo = sum(len(u.keys) for u in units)
@@ -88,14 +94,23 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                 f"running {todo}"
             )
             calls = _execute(units, store, config, todo, console)
-            metrics = _aggregate(cells, store, handle)
+            metrics, examples = _aggregate(cells, store, handle)
             store.replace_metrics(metrics)
+            store.replace_examples(examples)
             status = "complete"
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
-            summary = {"planned": len(all_keys), "stored_in_total": store.count_results()}
+            summary = {
+                "planned": len(all_keys),
+                "reused": len(all_keys) - todo,
+                "executed": todo if status == "complete" else None,
+                "model_calls": calls,
+                "stored_in_total": store.count_results(),
+                "skipped_tasks": list(skipped_tasks),
+                "skipped_data": skipped,
+            }
             store.finish_run(run_id, status, summary)
     return RunSummary(
         run_id=run_id,
@@ -231,17 +246,33 @@ def _stored(result: UnitResult, by_key: dict[str, WorkUnit]) -> list[StoredResul
     ]
 
 
-def _aggregate(cells: Sequence[Cell], store: ResultStore, handle: ModelHandle) -> list[MetricRow]:
+def _aggregate(
+    cells: Sequence[Cell], store: ResultStore, handle: ModelHandle
+) -> tuple[list[MetricRow], list[StoredExample]]:
+    """Metric rows per task x variant, and the gallery examples the task picks from them."""
     grouped: dict[tuple[int, str], dict[str, list[Score]]] = defaultdict(dict)
+    conditions: dict[tuple[int, str], dict[str, ExampleSource]] = defaultdict(dict)
     tasks: dict[int, Task] = {}
     for cell in cells:
-        scores = [s for r in store.fetch(cell.keys) for s in r.scores]
+        results = store.fetch(cell.keys)
         tasks[id(cell.task)] = cell.task
-        grouped[(id(cell.task), cell.variant_label)][cell.attack.label] = scores
+        key = (id(cell.task), cell.variant_label)
+        grouped[key][cell.attack.label] = [s for r in results for s in r.scores]
+        conditions[key][cell.attack.label] = (
+            cell.attack,
+            {s.id: s for s in cell.samples},
+            {r.sample_id: r for r in results},
+        )
     rows: list[MetricRow] = []
+    examples: list[StoredExample] = []
     for (task_id, variant), by_attack in grouped.items():
-        rows.extend(tasks[task_id].aggregate(by_attack, variant, handle.name))
-    return rows
+        task = tasks[task_id]
+        rows.extend(task.aggregate(by_attack, variant, handle.name))
+        picks = task.examples(by_attack)
+        examples += build_examples(
+            picks, conditions[(task_id, variant)], task.spec.name, variant, handle.name
+        )
+    return rows, examples
 
 
 def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> dict[str, Any]:
@@ -251,6 +282,12 @@ def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> di
         "schema_version": SCHEMA_VERSION,
         "model": {"spec": handle.spec, "name": handle.name, "fingerprint": handle.fingerprint},
         "tasks": [s.model_dump(mode="json") for s in task_specs.values()],
+        "conditions": {
+            name: sorted({c.attack.label for c in cells if c.task.spec.name == name})
+            for name in {c.task.spec.name for c in cells}
+        },
+        "attacks": sorted({c.attack.spec.canonical() for c in cells}),
+        "samples": {c.task.spec.name: len(c.samples) for c in cells},
         "mitigations": list(config.mitigations),
         "seed": config.seed,
         "limit": config.limit,

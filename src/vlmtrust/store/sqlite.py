@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from vlmtrust.core.errors import StoreError
 from vlmtrust.core.records import MetricRow, Score
 
-SCHEMA_VERSION = 1
+#: 2: the ``examples`` table (the report's evidence gallery) and ``human_labels`` (review import)
+SCHEMA_VERSION = 2
 STORE_FILE = "results.sqlite"
 
 _SCHEMA = """
@@ -64,6 +65,16 @@ CREATE TABLE IF NOT EXISTS runs (
     header TEXT NOT NULL,
     summary TEXT
 );
+CREATE TABLE IF NOT EXISTS examples (
+    task TEXT NOT NULL,
+    attack TEXT NOT NULL,
+    mitigation TEXT NOT NULL,
+    model TEXT NOT NULL,
+    sample_id TEXT NOT NULL,
+    example TEXT NOT NULL,
+    image BLOB,
+    PRIMARY KEY (task, attack, mitigation, model, sample_id)
+);
 """
 
 
@@ -94,6 +105,37 @@ class HumanLabel(BaseModel):
     reviewer: str = "human"
 
 
+class StoredExample(BaseModel):
+    """One sample shown as evidence in the report: what the model saw, said, and the verdict."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task: str
+    attack: str
+    mitigation: str
+    model: str
+    sample_id: str
+    image: bytes | None = None
+    prompt: str | None = None
+    response: str | None = None
+    metric: str | None = None
+    value: float | None = None
+    label: str | None = None
+    reason: str | None = None
+    unscorable: bool = False
+
+
+class UnscorableCount(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task: str
+    attack: str
+    mitigation: str
+    model: str
+    reason: str
+    count: int
+
+
 class ResultStore:
     """A handle on ``<run dir>/results.sqlite``. Use as a context manager."""
 
@@ -103,8 +145,10 @@ class ResultStore:
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            # check the version before creating anything, so an old store is left untouched
+            self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             self._check_version()
+            self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as err:
             raise StoreError(
                 f"results store {path} is unreadable ({err})",
@@ -288,6 +332,66 @@ class ResultStore:
                 "UPDATE runs SET finished = ?, status = ?, summary = ? WHERE run_id = ?",
                 (time.time(), status, json.dumps(summary, sort_keys=True), run_id),
             )
+
+    def replace_examples(self, examples: Sequence[StoredExample]) -> None:
+        """Store gallery examples; one per task/attack/mitigation/model/sample, newest wins."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO examples VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        e.task,
+                        e.attack,
+                        e.mitigation,
+                        e.model,
+                        e.sample_id,
+                        e.model_dump_json(exclude={"image"}),
+                        e.image,
+                    )
+                    for e in examples
+                ],
+            )
+
+    def examples(self) -> list[StoredExample]:
+        rows = self._db.execute(
+            "SELECT example, image FROM examples "
+            "ORDER BY model, task, mitigation, attack <> 'none', attack, sample_id"
+        )
+        return [StoredExample.model_validate({**json.loads(r[0]), "image": r[1]}) for r in rows]
+
+    def unscorable_counts(self) -> list[UnscorableCount]:
+        """How many stored scores could not be judged, per condition and reason."""
+        rows = self._db.execute(
+            "SELECT task, attack, mitigation, model, "
+            "COALESCE(json_extract(s.value, '$.reason'), 'no reason given'), COUNT(*) "
+            "FROM results, json_each(results.scores) AS s "
+            "WHERE json_extract(s.value, '$.unscorable') "
+            "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 6 DESC"
+        )
+        keys = ("task", "attack", "mitigation", "model", "reason", "count")
+        return [UnscorableCount.model_validate(dict(zip(keys, r, strict=True))) for r in rows]
+
+    def result_counts(self) -> dict[str, int]:
+        """Stored sample results per task (what the report's sample counts read)."""
+        rows = self._db.execute("SELECT task, COUNT(*) FROM results GROUP BY task")
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run of this directory, oldest first: header, summary, status and timing."""
+        rows = self._db.execute(
+            "SELECT run_id, started, finished, status, header, summary FROM runs ORDER BY started"
+        )
+        return [
+            {
+                "run_id": r[0],
+                "started": r[1],
+                "finished": r[2],
+                "status": r[3],
+                "header": json.loads(r[4]),
+                "summary": json.loads(r[5]) if r[5] else {},
+            }
+            for r in rows
+        ]
 
     def latest_header(self) -> dict[str, Any] | None:
         """The header of the newest finished run (what the report describes)."""

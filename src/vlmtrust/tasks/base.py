@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Params, Spec, validate_params
+from vlmtrust.core.spec import Params, Spec, sha256_hex, validate_params
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class Task(ABC):
     #: cache key (sample hash, attack spec), so leaving these out of the task's part of the key
     #: means adding a corruption or raising n re-runs only the new results.
     selection_params: ClassVar[frozenset[str]] = frozenset()
+
+    #: the per-sample score value that marks a failure worth showing in the report's gallery
+    #: (0.0: a wrong answer; a task whose scores are 1.0 for harm, e.g. attack success, sets 1.0)
+    failure_value: ClassVar[float] = 0.0
+    examples_per_condition: ClassVar[int] = 3
 
     def __init__(self, spec: Spec) -> None:
         params = validate_params(self.Params, spec)
@@ -66,6 +71,20 @@ class Task(ABC):
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
     ) -> list[MetricRow]:
         """Metric rows from all scores, keyed by attack label."""
+
+    def examples(self, scores: Mapping[str, Sequence[Score]]) -> list[tuple[str, str]]:
+        """(attack label, sample id) pairs for the report's evidence gallery: a few per attack,
+        unscorable samples first, then failures, then the rest, each tier ordered by a hash of
+        the sample id so the pick is deterministic yet not always the first samples."""
+        picked: list[tuple[str, str]] = []
+        for attack, attacked in scores.items():
+            tier: dict[str, int] = {}
+            for score in attacked:
+                rank = 0 if score.unscorable else 1 if score.value == self.failure_value else 2
+                tier[score.sample_id] = min(rank, tier.get(score.sample_id, 2))
+            ordered = sorted(tier, key=lambda sid: (tier[sid], sha256_hex(sid.encode())))
+            picked += [(attack, sid) for sid in ordered[: self.examples_per_condition]]
+        return picked
 
 
 def build_task(spec: Spec) -> Task:

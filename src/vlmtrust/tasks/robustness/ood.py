@@ -300,13 +300,16 @@ class OodDetection(InOutTask):
                     "interval": f"stratified percentile bootstrap, {self.params.resamples} "
                     f"resamples, seed {self.params.bootstrap_seed}",
                 }
+                if len(ins) and len(outs):
+                    details["roc"] = detection.roc_points(ins, outs)
                 reasons = sorted({s.reason for s in mine if s.unscorable and s.reason})
                 if reasons:
                     details["unscorable_reasons"] = reasons
                 boot = (self.params.resamples, self.params.bootstrap_seed)
                 auroc = detection.auroc_estimate(ins, outs, *boot)
                 fpr = detection.fpr_at_tpr_estimate(ins, outs, detection.DEFAULT_TPR, *boot)
-                fpr_details = {**details, "tpr": detection.DEFAULT_TPR}
+                fpr_details = {k: v for k, v in details.items() if k != "roc"}
+                fpr_details["tpr"] = detection.DEFAULT_TPR
                 rows += [
                     metric_row(self, attack, f"auroc_{name}", auroc, mitigation, model, details),
                     metric_row(self, attack, f"fpr95_{name}", fpr, mitigation, model, fpr_details),

@@ -1,0 +1,57 @@
+"""One entry point for ``vlmtrust report`` (and the demo): load runs, judge gates, render."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+from vlmtrust.report.gates import Bound, GateResult, evaluate, parse_gate
+from vlmtrust.report.rows import load_runs
+
+
+class ReportFormat(StrEnum):
+    json = "json"
+    md = "md"
+    html = "html"
+    junit = "junit"
+
+
+SUFFIX_FORMAT = {
+    ".json": ReportFormat.json,
+    ".md": ReportFormat.md,
+    ".html": ReportFormat.html,
+    ".htm": ReportFormat.html,
+    ".xml": ReportFormat.junit,
+}
+
+
+def infer_format(chosen: ReportFormat | None, out: Path | None) -> ReportFormat:
+    """An explicit --format wins; else the --out suffix decides; else Markdown."""
+    if chosen is not None:
+        return chosen
+    return SUFFIX_FORMAT.get(out.suffix.lower(), ReportFormat.md) if out else ReportFormat.md
+
+
+def build_report(
+    run_dirs: Sequence[Path],
+    fmt: ReportFormat,
+    gate_texts: Sequence[str] = (),
+    bound: Bound = "conservative",
+) -> tuple[str, list[GateResult]]:
+    """The report text and the judged gates. Bad gates raise before anything is rendered."""
+    gates = [parse_gate(text) for text in gate_texts]
+    runs = load_runs(list(run_dirs), with_evidence=fmt is ReportFormat.html)
+    results = evaluate(gates, [row for run in runs for row in run.rows], bound)
+    if fmt is ReportFormat.html:
+        from vlmtrust.report.html import render_html
+
+        return render_html(runs, results), results
+    if fmt is ReportFormat.junit:
+        from vlmtrust.report.junit import to_junit
+
+        return to_junit(results), results
+    from vlmtrust.report.text import to_json, to_markdown
+
+    text = to_json(runs, results) if fmt is ReportFormat.json else to_markdown(runs, results)
+    return text, results

@@ -1,0 +1,466 @@
+"""The HTML report: one self-contained file that opens from disk with no server and no network.
+
+Styles are inline, plots are inline SVG, images are ``data:`` URLs, and there is no script at
+all. A Content-Security-Policy meta tag (``default-src 'none'``) makes the browser refuse any
+request the page might try, so "works offline" is enforced, not just intended. Every value
+from a store is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from html import escape
+from importlib.metadata import version
+
+from vlmtrust.core.records import MetricRow
+from vlmtrust.report.compare import intervals_separate, run_label, shared
+from vlmtrust.report.gates import GateResult
+from vlmtrust.report.plots import task_plots
+from vlmtrust.report.rows import PILLARS, RunRows, pillar_of
+from vlmtrust.store import StoredExample, UnscorableCount
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+STATUS_TEXT = {"pass": "pass", "warn": "warn", "fail": "fail", "none": "no gates", "empty": "-"}
+
+_CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;
+color:#222}
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:12.5px}
+th,td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}
+.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
+.card{border-radius:8px;padding:10px 12px;border:2px solid #bbb;background:#f7f7f7}
+.card h3{margin:0 0 .3em}.card ul{margin:0;padding-left:1.1em;font-size:12.5px}
+.pass{border-color:#2e7d32;background:#edf7ee}.fail{border-color:#c62828;background:#fdecec}
+.warn{border-color:#ef8f00;background:#fff6e5}.none,.empty{border-color:#999;background:#f4f4f4}
+.badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;font-weight:600;
+border:1px solid}
+.plots{display:flex;flex-wrap:wrap;gap:12px}.plot{margin:0;max-width:420px}
+.plot figcaption{font-size:11.5px;color:#555}.plot svg{max-width:100%;height:auto}
+.gallery{display:flex;flex-wrap:wrap;gap:10px}
+.example{border:1px solid #ddd;border-radius:6px;padding:6px;width:270px;font-size:12px}
+.example img{width:128px;image-rendering:pixelated;display:block;margin-bottom:4px}
+.example pre{white-space:pre-wrap;margin:2px 0;background:#f6f6f6;padding:3px}
+.muted{color:#666}details{margin:.4em 0}
+"""
+
+
+def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> str:
+    rows = [row for run in runs for row in run.rows]
+    tasks_by_pillar: dict[str, list[str]] = {p: [] for p in PILLARS}
+    for row in rows:
+        names = tasks_by_pillar.setdefault(pillar_of(row.task), [])
+        if row.task not in names:
+            names.append(row.task)
+    title = "vlmtrust report: " + ", ".join(dict.fromkeys(r.model_name for r in runs))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width,initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="muted">vlmtrust {escape(version("vlmtrust"))}, written '
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Every rate shows its 95% "
+        "interval and the n it rests on; unscorable judgements are never counted.</p>",
+        _cards(tasks_by_pillar, rows, gates),
+        _gates(gates),
+        _comparison(runs) if len(runs) > 1 else "",
+        _provenance(runs),
+    ]
+    for pillar, tasks in tasks_by_pillar.items():
+        parts.append(f'<section id="pillar-{escape(pillar)}"><h2>{escape(pillar)}</h2>')
+        if not tasks:
+            parts.append("<p>No tasks run for this pillar.</p>")
+        for task in tasks:
+            parts.append(_task_section(task, runs, gates))
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.4g}"
+
+
+def _ci(row: MetricRow) -> str:
+    if row.ci_low is None or row.ci_high is None:
+        return "-"
+    return f"[{_num(row.ci_low)}, {_num(row.ci_high)}]"
+
+
+def _table(
+    head: Iterable[str], body: Iterable[Iterable[str]], numeric: frozenset[int] = frozenset()
+) -> str:
+    """A table from already-escaped cells; ``numeric`` columns are right-aligned."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    trs = []
+    for cells in body:
+        tds = "".join(
+            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(cells)
+        )
+        trs.append(f"<tr>{tds}</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(trs)}</tbody></table>"
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge {status}">{escape(STATUS_TEXT.get(status, status))}</span>'
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _pillar_status(pillar: str, tasks: list[str], gates: Sequence[GateResult]) -> str:
+    if not tasks:
+        return "empty"
+    mine = [g.status for g in gates if g.pillar == pillar]
+    if not mine:
+        return "none"
+    return "fail" if "fail" in mine else "warn" if "warn" in mine else "pass"
+
+
+def _headline(task: str, rows: Sequence[MetricRow]) -> str:
+    """The task's first metric at the baseline, as a range over its attacks and models."""
+    mine = [r for r in rows if r.task == task and r.mitigation == "none" and r.value is not None]
+    if not mine:
+        return f"{escape(task)}: no scorable value"
+    metric = mine[0].metric
+    values = [r.value for r in mine if r.metric == metric and r.value is not None]
+    span = (
+        _num(min(values))
+        if min(values) == max(values)
+        else (f"{_num(min(values))} to {_num(max(values))}")
+    )
+    return (
+        f'<a href="#task-{escape(task)}">{escape(task)}</a>: {escape(metric)} {span} '
+        f'<span class="muted">over {len(values)} condition(s)</span>'
+    )
+
+
+def _cards(
+    tasks_by_pillar: dict[str, list[str]], rows: Sequence[MetricRow], gates: Sequence[GateResult]
+) -> str:
+    out = ['<section id="summary"><h2>Summary</h2><div class="cards">']
+    for pillar, tasks in tasks_by_pillar.items():
+        status = _pillar_status(pillar, tasks, gates)
+        items = [f"<li>{_headline(t, rows)}</li>" for t in tasks] or ["<li>no tasks run</li>"]
+        items += [
+            f"<li>{_badge(g.status)} {escape(g.gate.text)}</li>"
+            for g in gates
+            if g.pillar == pillar
+        ]
+        out.append(
+            f'<div class="card {status}" id="card-{escape(pillar)}"><h3>'
+            f'<a href="#pillar-{escape(pillar)}">{escape(pillar)}</a> {_badge(status)}</h3>'
+            f"<ul>{''.join(items)}</ul></div>"
+        )
+    out.append("</div></section>")
+    return "".join(out)
+
+
+def _gates(gates: Sequence[GateResult]) -> str:
+    if not gates:
+        return (
+            '<section id="gates"><h2>Gates</h2><p>No gates were given (pass --fail-on '
+            "TASK.METRIC&gt;X to make CI fail on a finding).</p></section>"
+        )
+    body = [
+        [
+            _badge(g.status),
+            escape(g.gate.text),
+            escape(g.bound),
+            escape(g.message()),
+        ]
+        for g in gates
+    ]
+    table = _table(["status", "gate", "bound compared", "rows judged"], body)
+    return f'<section id="gates"><h2>Gates</h2>{table}</section>'
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def _comparison(runs: Sequence[RunRows]) -> str:
+    labels = [escape(run_label(r)) for r in runs]
+    head = ["task", "attack", "mitigation", "metric", f"{labels[0]} (reference)"]
+    for label in labels[1:]:
+        head += [label, "delta", "intervals separate"]
+    body = []
+    common, single = shared(list(runs))
+    for item in common:
+        cells = [escape(k) for k in item.key]
+        for i, cell in enumerate(item.cells):
+            shown = "-" if cell is None else f"{_num(cell.value)} {_ci(cell)} n={cell.n}"
+            cells.append(shown)
+            if i:
+                delta, sep = item.delta(i), item.separates(i)
+                cells.append("-" if delta is None else f"{delta:+.3f}")
+                cells.append("-" if sep is None else ("yes" if sep else "no"))
+        body.append(cells)
+    return (
+        '<section id="comparison"><h2>Comparison</h2><p>Rows aligned by task, attack, '
+        "mitigation and metric; deltas are each run minus the reference (first) run. "
+        f"{len(common)} row(s) shared by at least two runs; {single} row(s) only one run has "
+        "are in the task sections below.</p>"
+        f"{_table(head, body) if common else ''}</section>"
+    )
+
+
+def _when(stamp: float | None) -> str:
+    return "-" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(stamp))
+
+
+def _provenance(runs: Sequence[RunRows]) -> str:
+    out = ['<section id="provenance"><h2>Provenance</h2>']
+    for run in runs:
+        h = run.header
+        model = h.get("model", {})
+        facts = [
+            ("run directory", str(run.run_dir)),
+            ("model", f"{model.get('name', '?')} ({model.get('spec', '?')})"),
+            ("model fingerprint", str(model.get("fingerprint", "?"))),
+            ("vlmtrust version", str(h.get("vlmtrust_version", "?"))),
+            ("store schema", str(h.get("schema_version", "?"))),
+            ("seed", str(h.get("seed"))),
+            ("limit", str(h.get("limit"))),
+            ("data", str(h.get("data") or "world generator")),
+            ("mitigations", ", ".join(h.get("mitigations", [])) or "none (baseline only)"),
+            ("samples per task", json.dumps(h.get("samples", {}), sort_keys=True)),
+            ("stored results per task", json.dumps(run.result_counts, sort_keys=True)),
+        ]
+        out.append(f"<h3>{escape(run_label(run))}</h3>")
+        out.append(_table(["", ""], [[escape(k), escape(v)] for k, v in facts]))
+        specs = {"tasks": h.get("tasks", []), "attacks": h.get("attacks", [])}
+        out.append(
+            "<details><summary>task and attack specs</summary><pre>"
+            f"{escape(json.dumps(specs, indent=1, sort_keys=True))}</pre></details>"
+        )
+        history = []
+        for entry in run.history:
+            summary = entry.get("summary") or {}
+            took = (
+                "-"
+                if entry.get("finished") is None
+                else f"{entry['finished'] - entry['started']:.1f} s"
+            )
+            history.append(
+                [
+                    escape(str(entry["run_id"])),
+                    escape(str(entry["status"])),
+                    _when(entry.get("started")),
+                    took,
+                    *(
+                        escape(str(summary.get(k, "-")))
+                        for k in ("planned", "reused", "executed", "model_calls")
+                    ),
+                ]
+            )
+        if history:
+            head = ["run", "status", "started (UTC)", "time taken", "planned", "reused", "new"]
+            out.append(_table([*head, "model calls"], history, numeric=frozenset({3, 4, 5, 6, 7})))
+    out.append("</section>")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult]) -> str:
+    rows = [r for run in runs for r in run.rows if r.task == task]
+    multi_model = len({r.model for r in rows}) > 1
+    out = [f'<section class="task" id="task-{escape(task)}"><h3>{escape(task)}</h3>']
+    gated = [g for g in gates if g.gate.task == task]
+    if gated:
+        out.append(
+            "<p>" + " ".join(f"{_badge(g.status)} {escape(g.gate.text)}" for g in gated) + "</p>"
+        )
+    judges = [r for r in rows if r.attack == "calibration" and r.metric.startswith("judge.")]
+    if judges:
+        out.append(_judges(judges))
+    out.append(_before_after(rows))
+    head = ["model"] if multi_model else []
+    head += ["mitigation", "attack", "metric", "value", "95% interval", "n", "unscorable"]
+    body = []
+    for r in rows:
+        cells = [escape(r.model)] if multi_model else []
+        unscorable = r.details.get("n_unscorable", r.details.get("unscorable", ""))
+        cells += [
+            escape(r.mitigation),
+            escape(r.attack),
+            escape(r.metric),
+            _num(r.value),
+            _ci(r),
+            str(r.n),
+            escape(str(unscorable)),
+        ]
+        body.append(cells)
+    offset = len(head) - 7
+    out.append(f"<h4>All rows ({len(rows)})</h4>")
+    out.append(_table(head, body, numeric=frozenset({offset + 3, offset + 5, offset + 6})))
+    out.append(_unscorable(task, runs))
+    plots, left_out = task_plots(rows)
+    if plots:
+        figures = "".join(
+            f'<figure class="plot">{p.svg}<figcaption>{escape(p.title)}</figcaption></figure>'
+            for p in plots
+        )
+        out.append(f'<h4>Plots</h4><div class="plots">{figures}</div>')
+    if left_out:
+        out.append(f'<p class="muted">{left_out} more plot(s) not drawn (cap per task).</p>')
+    out.append(_row_images(rows))
+    out.append(_gallery([e for run in runs for e in run.examples if e.task == task]))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _before_after(rows: Sequence[MetricRow]) -> str:
+    baseline = {(r.model, r.attack, r.metric): r for r in rows if r.mitigation == "none"}
+    body = []
+    for r in rows:
+        if r.mitigation == "none":
+            continue
+        before = baseline.get((r.model, r.attack, r.metric))
+        if before is None:
+            body.append(
+                [
+                    escape(r.mitigation),
+                    escape(r.attack),
+                    escape(r.metric),
+                    "-",
+                    f"{_num(r.value)} {_ci(r)}",
+                    "-",
+                    "no baseline row",
+                ]
+            )
+            continue
+        change = (
+            "-" if r.value is None or before.value is None else f"{r.value - before.value:+.3f}"
+        )
+        separate = intervals_separate(r, before)
+        body.append(
+            [
+                escape(r.mitigation),
+                escape(r.attack),
+                escape(r.metric),
+                f"{_num(before.value)} {_ci(before)} n={before.n}",
+                f"{_num(r.value)} {_ci(r)} n={r.n}",
+                change,
+                "yes" if separate else "no (intervals overlap)",
+            ]
+        )
+    if not body:
+        return '<p class="muted">No mitigation was scanned for this task (baseline only).</p>'
+    head = ["mitigation", "attack", "metric", "before (none)", "after", "change", "separate"]
+    return "<h4>Mitigations: before -&gt; after</h4>" + _table(head, body, numeric=frozenset({5}))
+
+
+def _judges(rows: Sequence[MetricRow]) -> str:
+    body = []
+    for r in rows:
+        confusion = r.details.get("confusion")
+        labels = r.details.get("labels", ["negative", "positive"])
+        matrix = "-"
+        if isinstance(confusion, list) and len(confusion) == 2:
+            (tn, fp), (fn, tp) = confusion
+            matrix = (
+                f"true {escape(str(labels[0]))}: {tn} / {fp} · "
+                f"true {escape(str(labels[1]))}: {fn} / {tp} (predicted neg / pos)"
+            )
+        body.append(
+            [
+                escape(r.metric),
+                f"{_num(r.value)} {_ci(r)}",
+                str(r.n),
+                matrix,
+                escape(str(r.details.get("unscorable", 0))),
+            ]
+        )
+    head = ["judge metric", "value [95%]", "n", "confusion", "unscorable"]
+    return "<h4>Judge calibration</h4>" + _table(head, body, numeric=frozenset({2}))
+
+
+def _unscorable(task: str, runs: Sequence[RunRows]) -> str:
+    counts: list[tuple[RunRows, UnscorableCount]] = [
+        (run, c) for run in runs for c in run.unscorable if c.task == task
+    ]
+    stored = sum(run.result_counts.get(task, 0) for run in runs)
+    if not counts:
+        return f'<p class="muted">Unscorable: none of {stored} stored sample results.</p>'
+    total = sum(c.count for _, c in counts)
+    body = [
+        [escape(c.model), escape(c.mitigation), escape(c.attack), escape(c.reason), str(c.count)]
+        for _, c in counts
+    ]
+    return f"<h4>Unscorable: {total} score(s) over {stored} stored sample results</h4>" + _table(
+        ["model", "mitigation", "attack", "reason", "scores"], body, numeric=frozenset({4})
+    )
+
+
+def _row_images(rows: Sequence[MetricRow]) -> str:
+    """Images a task stored as evidence (a recovered trigger, a reconstruction):
+    ``details["images"] = {name: base64 PNG}``. Anything that is not base64 is skipped."""
+    figures = []
+    for r in rows:
+        images = r.details.get("images")
+        if not isinstance(images, dict):
+            continue
+        for name, data in images.items():
+            if isinstance(data, str) and _BASE64.fullmatch(data):
+                figures.append(
+                    f'<div class="example"><img alt="{escape(str(name))}" '
+                    f'src="data:image/png;base64,{data}"><b>{escape(str(name))}</b> · '
+                    f"{escape(r.metric)} · {escape(r.attack)} · {escape(r.mitigation)}</div>"
+                )
+    if not figures:
+        return ""
+    return f'<h4>Evidence images</h4><div class="gallery">{"".join(figures)}</div>'
+
+
+def _gallery(examples: Sequence[StoredExample]) -> str:
+    if not examples:
+        return ""
+    by_condition: dict[tuple[str, str, str], list[StoredExample]] = defaultdict(list)
+    for e in examples:
+        by_condition[(e.model, e.mitigation, e.attack)].append(e)
+    cards = []
+    for (model, mitigation, attack), members in by_condition.items():
+        for e in members:
+            image = (
+                f'<img alt="sample {escape(e.sample_id)}" '
+                f'src="data:image/png;base64,{base64.b64encode(e.image).decode()}">'
+                if e.image
+                else '<p class="muted">(no image: the attack needs the model)</p>'
+            )
+            verdict = "unscorable" if e.unscorable else f"{e.metric} = {_num(e.value)}"
+            lines = [
+                image,
+                f"<b>{escape(e.sample_id)}</b> · {escape(attack)} · {escape(mitigation)}"
+                f' <span class="muted">{escape(model)}</span>',
+                f"<div>verdict: {escape(verdict)}"
+                + (f" · label <b>{escape(e.label)}</b>" if e.label else "")
+                + "</div>",
+            ]
+            if e.reason:
+                lines.append(f"<div>why: {escape(e.reason)}</div>")
+            if e.prompt:
+                lines.append(f"<div>prompt:</div><pre>{escape(e.prompt)}</pre>")
+            if e.response:
+                lines.append(f"<div>answer:</div><pre>{escape(e.response)}</pre>")
+            cards.append(f'<div class="example">{"".join(lines)}</div>')
+    return (
+        f"<details open><summary>Evidence gallery ({len(cards)} examples)</summary>"
+        f'<div class="gallery">{"".join(cards)}</div></details>'
+    )

@@ -1,0 +1,83 @@
+"""The report's evidence gallery: after aggregation, store a few samples per condition with the
+image the model saw, the prompt, the answer and the judge's verdict.
+
+The image is rebuilt by re-applying the (pure) attack to the clean sample rather than stored
+during scoring, so scoring stays lean; attacks that need the model (gradient attacks) are
+not re-run here, and their examples carry no image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PIL import Image
+
+from vlmtrust.attacks.base import Attack
+from vlmtrust.core.records import Sample, Score, encode_png
+from vlmtrust.store import StoredExample, StoredResult
+
+THUMBNAIL_PX = 128
+MAX_TEXT = 1500
+
+
+def build_examples(
+    picks: Sequence[tuple[str, str]],
+    conditions: dict[str, tuple[Attack, dict[str, Sample], dict[str, StoredResult]]],
+    task: str,
+    mitigation: str,
+    model: str,
+) -> list[StoredExample]:
+    """One example per picked (attack label, sample id) that the condition still holds."""
+    out: list[StoredExample] = []
+    for attack_label, sample_id in picks:
+        attack, samples, results = conditions[attack_label]
+        sample, result = samples.get(sample_id), results.get(sample_id)
+        if sample is None or result is None or not result.scores:
+            continue
+        score = _decisive(result.scores)
+        out.append(
+            StoredExample(
+                task=task,
+                attack=attack_label,
+                mitigation=mitigation,
+                model=model,
+                sample_id=sample_id,
+                image=_image(attack, sample),
+                prompt=_text(score.details.get("prompt") or _attacked_prompt(attack, sample)),
+                # "response" is the convention; robustness.vqa predates it and says "answer"
+                response=_text(score.details.get("response", score.details.get("answer"))),
+                metric=score.metric,
+                value=score.value,
+                label=score.label,
+                reason=_text(score.reason),
+                unscorable=score.unscorable,
+            )
+        )
+    return out
+
+
+def _decisive(scores: Sequence[Score]) -> Score:
+    """The score a reader should see first: an unscorable one, else the first."""
+    return next((s for s in scores if s.unscorable), scores[0])
+
+
+def _attacked_prompt(attack: Attack, sample: Sample) -> str | None:
+    if attack.requires:
+        return sample.prompt
+    return attack.apply(sample).prompt
+
+
+def _image(attack: Attack, sample: Sample) -> bytes | None:
+    if sample.image is None or attack.requires:
+        return None
+    image = attack.apply(sample).load_image()
+    if max(image.size) > THUMBNAIL_PX:
+        image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX), Image.Resampling.LANCZOS)
+    return encode_png(image)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"

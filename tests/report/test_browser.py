@@ -1,0 +1,77 @@
+"""The report of a real zoo scan in headless Chromium: no console errors, no network requests,
+every pillar's section, plots that actually render; a screenshot is kept.
+
+Chromium is driven over the DevTools protocol on a pipe (see tests/support/chromium.py), so console
+messages, exceptions and every request the page starts are observed directly. Two control
+pages prove the watchers can fail: the report plus an external image (the request attempt is
+seen and the report's CSP refuses it, which the console reports), and the same without the CSP.
+The report itself must not even attempt a request.
+"""
+
+import json
+import shutil
+
+import pytest
+from chromium import Chromium, chromium_path
+
+from vlmtrust.report.build import ReportFormat, build_report
+from vlmtrust.report.html import CSP
+
+pytestmark = pytest.mark.skipif(
+    chromium_path() is None, reason="chromium missing: `make browser` installs it"
+)
+
+PAGE_FACTS = """JSON.stringify({
+  sections: [...document.querySelectorAll('section[id^="pillar-"]')].map(s => s.id),
+  plots: [...document.querySelectorAll('figure.plot svg')].filter(svg => {
+    const box = svg.getBoundingClientRect();
+    return box.width > 50 && box.height > 50 && svg.querySelectorAll('path').length > 0;
+  }).length,
+  images: [...document.images].filter(img => img.complete && img.naturalWidth > 0).length,
+})"""
+PROBE = '<img alt="probe" src="http://127.0.0.1:9/probe.png">'
+
+
+def _visit(browser, path):
+    visit = browser.visit(path.as_uri(), PAGE_FACTS)
+    requests = [u for u in visit.requests if not u.startswith("data:") and u != path.as_uri()]
+    return visit, requests
+
+
+def test_report_renders_offline_without_errors(zoo_scan, tmp_path):
+    html, _ = build_report([zoo_scan], ReportFormat.html, ["robustness.ood.auroc_msp<0.5"])
+    page = tmp_path / "report.html"
+    page.write_text(html)
+    with_probe = tmp_path / "probe.html"
+    with_probe.write_text(html.replace("</body>", PROBE + "</body>"))
+    no_csp = tmp_path / "no_csp.html"
+    no_csp.write_text(html.replace(CSP, "default-src * data: 'unsafe-inline'") + PROBE)
+
+    browser = Chromium(tmp_path / "profile")
+    try:
+        visit, requests = _visit(browser, page)
+        browser.events.clear()
+        probe, probe_requests = _visit(browser, with_probe)
+        browser.events.clear()
+        _, open_requests = _visit(browser, no_csp)
+    finally:
+        browser.close()
+
+    shot = zoo_scan / "report-screenshot.png"
+    shot.write_bytes(visit.screenshot)
+    assert visit.screenshot.startswith(b"\x89PNG") and len(visit.screenshot) > 10_000
+    assert visit.console_errors == [], json.dumps(visit.console_errors)[:500]
+    assert requests == []
+    assert visit.result["sections"] == [
+        "pillar-privacy",
+        "pillar-fairness",
+        "pillar-robustness",
+        "pillar-safety",
+    ]
+    assert visit.result["plots"] >= 1
+    assert visit.result["images"] >= 1  # gallery thumbnails decode from data: URLs
+    # the controls: the watchers see an attempted request, and the CSP refusing it
+    assert probe_requests == ["http://127.0.0.1:9/probe.png"]
+    assert any("Content Security Policy" in e for e in probe.console_errors)
+    assert open_requests == ["http://127.0.0.1:9/probe.png"]
+    shutil.copy(shot, tmp_path / "kept.png")

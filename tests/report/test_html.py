@@ -1,0 +1,147 @@
+"""The HTML report of a real zoo scan: self-contained, complete, honest about what is missing."""
+
+import re
+from pathlib import Path
+
+from vlmtrust.report.build import ReportFormat, build_report
+from vlmtrust.report.rows import load_runs
+from vlmtrust.store import ResultStore
+
+
+def test_one_self_contained_file_with_every_pillar_and_every_row(zoo_scan):
+    html, gates = build_report([zoo_scan], ReportFormat.html)
+    assert gates == []
+    # nothing outside the file: no URL at all, images inline, a CSP that forbids requests
+    assert "http://" not in html and "https://" not in html
+    assert "default-src 'none'" in html
+    assert not re.search(r"""(?:src|href)=["'](?!data:|#)""", html)
+    assert "<script" not in html
+    for pillar in ("privacy", "fairness", "robustness", "safety"):
+        assert f'id="pillar-{pillar}"' in html and f'id="card-{pillar}"' in html
+    assert html.count("No tasks run for this pillar.") == 3  # only robustness was scanned
+    assert html.count("no gates") >= 1  # the scanned pillar has no gate: neutral colour
+    # every metric row appears, including 0% and 100% rows
+    run = load_runs([zoo_scan])[0]
+    for task in {r.task for r in run.rows}:
+        section = html.split(f'id="task-{task}"', 1)[1].split('<section class="task"', 1)[0]
+        count = int(re.search(r"All rows \((\d+)\)", section).group(1))
+        assert count == sum(1 for r in run.rows if r.task == task)
+    assert any(r.value == 1.0 for r in run.rows) and any(r.value == 0.0 for r in run.rows)
+
+
+def test_plots_provenance_mitigations_and_gallery(zoo_scan):
+    html, _ = build_report([zoo_scan], ReportFormat.html)
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", html)
+    for kind in ("reliability diagram", "ROC", "robust accuracy vs budget"):
+        assert any(c.startswith(kind) for c in captions), kind
+    assert html.count('<figure class="plot"><svg') == len(captions)
+    with ResultStore.open_existing(zoo_scan) as store:
+        fingerprint = store.latest_header()["model"]["fingerprint"]
+        examples = store.examples()
+    assert fingerprint in html and "temperature_scaling(n=64)" in html
+    # before -> after with the change and whether the intervals separate
+    assert "Mitigations: before -&gt; after" in html
+    assert "no (intervals overlap)" in html or ">yes<" in html
+    # the gallery: model-free attacks carry their attacked image, PGD examples do not
+    assert examples and html.count('src="data:image/png;base64,') == sum(
+        1 for e in examples if e.image
+    )
+    assert any(e.image is None and e.attack.startswith("pgd") for e in examples)
+    assert all(len(e.image or b"") < 40_000 for e in examples)
+    assert "Unscorable:" in html
+
+
+def test_gates_colour_the_pillar_card(zoo_scan):
+    html, gates = build_report(
+        [zoo_scan],
+        ReportFormat.html,
+        ["robustness.ood.auroc_msp<0.5", "robustness.zero_shot.accuracy<0"],
+    )
+    assert [g.status for g in gates] == ["fail", "pass"]
+    assert 'class="card fail" id="card-robustness"' in html
+    assert "robustness.ood.auroc_msp&lt;0.5" in html
+
+
+def test_comparison_aligns_runs_with_deltas(zoo_scan, tmp_path):
+    from typer.testing import CliRunner
+
+    from vlmtrust.cli.main import app
+
+    out = tmp_path / "cmp.html"
+    result = CliRunner().invoke(app, ["report", str(zoo_scan), str(zoo_scan), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    section = html.split('id="comparison"', 1)[1].split("</section>", 1)[0]
+    rows = load_runs([zoo_scan])[0].rows
+    assert f"{len(rows)} row(s) shared by at least two runs; 0 row(s)" in section
+    assert section.count("+0.000") == sum(1 for r in rows if r.value is not None)
+    md = CliRunner().invoke(app, ["report", str(zoo_scan), str(zoo_scan), "--format", "md"])
+    assert "## Comparison" in md.stdout
+
+
+def test_evidence_images_in_row_details_are_shown_and_junk_is_not():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, format="PNG")
+    png = base64.b64encode(buf.getvalue()).decode()
+    row = MetricRow(
+        task="safety.backdoor",
+        attack="none",
+        mitigation="none",
+        metric="trigger_found",
+        value=1.0,
+        ci_low=0.8,
+        ci_high=1.0,
+        n=20,
+        model="zoo:clip",
+        details={"images": {"recovered trigger": png, "bad": '"><script>x</script>'}},
+    )
+    html = render_html([RunRows(Path("run"), {}, [row])])
+    assert f"data:image/png;base64,{png}" in html and "recovered trigger" in html
+    assert "<script>" not in html and html.count("data:image/png") == 1
+
+
+def test_judge_calibration_sits_in_the_judged_task_section():
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    def row(metric, value, attack="none", details=None):
+        return MetricRow(
+            task="safety.jailbreak",
+            attack=attack,
+            mitigation="none",
+            metric=metric,
+            value=value,
+            ci_low=value - 0.05,
+            ci_high=min(1.0, value + 0.05),
+            n=80,
+            model="zoo:assistant",
+            details=details or {},
+        )
+
+    confusion = {
+        "confusion": [[37, 3], [2, 38]],
+        "labels": ["refused", "complied"],
+        "unscorable": 1,
+    }
+    rows = [
+        row("asr", 0.4, attack="figstep"),
+        row("judge.refusal.precision", 0.927, "calibration", confusion),
+        row("judge.refusal.recall", 0.95, "calibration", confusion),
+    ]
+    html = render_html([RunRows(Path("run"), {}, rows)])
+    section = html.split('id="task-safety.jailbreak"', 1)[1]
+    judges = section.split("<h4>Judge calibration</h4>", 1)[1].split("</table>", 1)[0]
+    assert "judge.refusal.precision" in judges and "judge.refusal.recall" in judges
+    assert "true refused: 37 / 3" in judges and "true complied: 2 / 38" in judges
+    assert section.index("Judge calibration") < section.index("All rows (3)")
+    assert 'class="card none" id="card-safety"' in html  # scanned, but no gates

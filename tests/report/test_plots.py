@@ -1,0 +1,53 @@
+"""The details conventions pillar engineers follow each produce a plot."""
+
+from vlmtrust.core.records import MetricRow
+from vlmtrust.report.plots import task_plots
+
+
+def _row(metric="m", details=None, value=0.5, attack="none"):
+    return MetricRow(
+        task="fairness.t",
+        attack=attack,
+        mitigation="none",
+        metric=metric,
+        value=value,
+        ci_low=value - 0.1,
+        ci_high=value + 0.1,
+        n=30,
+        model="zoo:clip",
+        details=details or {},
+    )
+
+
+BREAKDOWN = {"A": {"value": 0.7, "ci_low": 0.5, "ci_high": 0.8, "n": 40}, "B": {"value": 0.3}}
+
+
+def test_each_documented_key_draws_one_plot():
+    cases = {
+        "per group": _row(details={"by_group": BREAKDOWN}),
+        "by query": _row(details={"by_query": BREAKDOWN}),
+        "by category": _row(details={"by_category": BREAKDOWN}),
+        "red-team": _row(details={"curve": {"x": [1, 2, 4], "y": [0.1, 0.3, 0.6]}}),
+        "ROC": _row(details={"roc": {"fpr": [0, 0.5, 1], "tpr": [0, 0.9, 1]}}),
+    }
+    for expected, row in cases.items():
+        plots, left_out = task_plots([row])
+        assert len(plots) == 1 and left_out == 0, expected
+        assert plots[0].svg.startswith("<svg") and "http" not in plots[0].svg
+    assert "per group" in task_plots([cases["per group"]])[0][0].title
+
+
+def test_group_metric_rows_become_one_bar_chart_and_budgets_one_line():
+    groups = [_row("accuracy[group=A]", value=0.9), _row("accuracy[group=B]", value=0.4)]
+    plots, _ = task_plots(groups)
+    assert len(plots) == 1 and "accuracy per group" in plots[0].title
+    budget = [_row("accuracy", value=1.0), _row("accuracy", value=0.2, attack="pgd(eps=4/255)")]
+    plots, _ = task_plots(budget)
+    assert len(plots) == 1 and "budget" in plots[0].title
+
+
+def test_rows_without_plot_data_draw_nothing_and_the_cap_is_reported():
+    assert task_plots([_row()]) == ([], 0)
+    many = [_row(f"m{i}", details={"by_group": BREAKDOWN}) for i in range(15)]
+    plots, left_out = task_plots(many)
+    assert len(plots) == 8 and left_out == 7
