@@ -91,6 +91,18 @@ TASKS.add(
     "robust zero-shot accuracy under PGD/FGSM (L-inf or L2) at a list of budgets",
 )
 
+TASKS.add(
+    "robustness.backdoor_scan",
+    "vlmtrust.tasks.robustness.backdoor_scan:BackdoorScan",
+    "Neural Cleanse trigger inversion per candidate label; MAD anomaly index flags the target",
+)
+
+TASKS.add(
+    "robustness.embedding_attack",
+    "vlmtrust.tasks.robustness.embedding_attack:EmbeddingAttack",
+    "zero-shot accuracy under worst-case L2 perturbation of image or text embeddings (VILLA)",
+)
+
 ATTACKS.add("none", "vlmtrust.attacks.base:Identity", "no attack: the clean sample")
 for _name, _what in [
     ("gaussian_noise", "additive Gaussian pixel noise"),
