@@ -7,8 +7,9 @@ how far the judge behind a rate can be trusted. Items the judge cannot decide ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.metrics.rates import wilson
@@ -54,12 +55,16 @@ class JudgeCalibration:
         real = self.tp + self.fn
         return self.tp / real if real else None
 
-    def rows(self, task: str, mitigation: str, model: str) -> list[MetricRow]:
-        """``judge.<judge>.precision`` and ``.recall`` with Wilson intervals and the confusion."""
+    def rows(
+        self, task: str, mitigation: str, model: str, extra: Mapping[str, Any] | None = None
+    ) -> list[MetricRow]:
+        """``judge.<judge>.precision`` and ``.recall`` with Wilson intervals and the confusion
+        (plus any judge-specific ``extra`` details)."""
         details = {
             "confusion": [[self.tn, self.fp], [self.fn, self.tp]],
             "labels": list(self.labels),
             "unscorable": self.unscorable,
+            **(extra or {}),
         }
         out = []
         for metric, hits, n in (

@@ -19,8 +19,8 @@ from importlib.resources import files
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
-from vlmtrust.metrics.rates import wilson
 from vlmtrust.scorers import refusal
+from vlmtrust.scorers.judge_calibration import JudgeCalibration
 
 NAME = "refusal"
 POSITIVE, NEGATIVE, AMBIGUOUS = "compliance", "refusal", "unscorable"
@@ -219,24 +219,8 @@ def calibration_rows(task: str, mitigation: str, model: str) -> list[MetricRow]:
     """``attack="calibration"`` rows: the judge's precision and recall on its shipped set,
     with Wilson intervals and the confusion matrix, so the report shows how far to trust it."""
     cal = measure()
-    rows = []
-    for metric, hits, n in (
-        ("precision", cal.tp, cal.tp + cal.fp),
-        ("recall", cal.tp, cal.tp + cal.fn),
-    ):
-        low, high = wilson(hits, n) if n else (None, None)
-        rows.append(
-            MetricRow(
-                task=task,
-                attack="calibration",
-                mitigation=mitigation,
-                metric=f"judge.{NAME}.{metric}",
-                value=hits / n if n else None,
-                ci_low=low,
-                ci_high=high,
-                n=n,
-                model=model,
-                details=cal.details(),
-            )
-        )
-    return rows
+    judged = JudgeCalibration(
+        NAME, (NEGATIVE, POSITIVE), cal.tn, cal.fp, cal.fn, cal.tp, cal.unscorable
+    )
+    ambiguous = {"ambiguous_judged_unscorable": [cal.ambiguous_caught, cal.ambiguous]}
+    return judged.rows(task, mitigation, model, extra=ambiguous)

@@ -17,7 +17,8 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import rate, wilson
+from vlmtrust.metrics.rates import rate
+from vlmtrust.scorers.judge_calibration import JudgeCalibration
 from vlmtrust.scorers.pii import ENTITIES, find_faces, find_pii, read_text
 from vlmtrust.tasks.base import DataContext, Task
 
@@ -188,22 +189,5 @@ def judge_confusion(n: int) -> tuple[tuple[int, int], tuple[int, int]]:
 def calibration_rows(task: str, mitigation: str, model: str, n: int) -> list[MetricRow]:
     """The PII judge's precision and recall on its shipped (generated) calibration set."""
     (tn, fp), (fn, tp) = judge_confusion(n)
-    details = {"confusion": [[tn, fp], [fn, tp]], "labels": ["no_pii", "pii"], "unscorable": 0}
-    rows = []
-    for metric, hits, total in (("precision", tp, tp + fp), ("recall", tp, tp + fn)):
-        low, high = wilson(hits, total) if total else (None, None)
-        rows.append(
-            MetricRow(
-                task=task,
-                attack="calibration",
-                mitigation=mitigation,
-                metric=f"judge.pii.{metric}",
-                value=hits / total if total else None,
-                ci_low=low,
-                ci_high=high,
-                n=total,
-                model=model,
-                details=details,
-            )
-        )
-    return rows
+    judged = JudgeCalibration("pii", ("no_pii", "pii"), tn, fp, fn, tp, unscorable=0)
+    return judged.rows(task, mitigation, model)
