@@ -143,6 +143,16 @@ MITIGATIONS.add(
     "wrapper: answer 'unknown' below an OOD-score threshold keeping 95% of held-out world scenes",
 )
 MITIGATIONS.add(
+    "dear",
+    "vlmtrust.mitigations.dear:Dear",
+    "trainer: additive residual on zoo:clip image embeddings trained against a group adversary",
+)
+MITIGATIONS.add(
+    "resample",
+    "vlmtrust.mitigations.resample:Resample",
+    "trainer: fine-tunes zoo:clip's tower re-sampling weak group x occupation cells + group twins",
+)
+MITIGATIONS.add(
     "vlguard",
     "vlmtrust.mitigations.vlguard:Vlguard",
     "trainer: safety fine-tuning of zoo:assistant on typographic harmful requests -> refusal",
