@@ -46,7 +46,7 @@ def cell_weights(correct: torch.Tensor, cells: torch.Tensor, floor: float) -> to
     """Per-sample draw weights: each cell (an integer id per sample) gets total mass
     proportional to (error rate + floor), shared evenly among its samples."""
     weights = torch.zeros(len(cells), dtype=torch.float64)
-    ids = cells.unique()
+    ids = torch.unique(cells)
     for cell in ids:
         members = cells == cell
         error = 1.0 - correct[members].double().mean()
@@ -130,7 +130,7 @@ class Resample(Trainer):
             f"{world.OCCUPATIONS[int(c) % len(world.OCCUPATIONS)]}": round(
                 float(correct[cells == c].double().mean()), 4
             )
-            for c in cells.unique()
+            for c in torch.unique(cells)
         }
         return cell_weights(correct, cells, floor), by_cell
 
