@@ -71,3 +71,14 @@ def test_calibration_scan_reports_ece_in_and_out_for_dear(tmp_path, debiased):
             assert rows[(variant, metric)].value is not None
             assert rows[(variant, metric)].n > 0
     assert rows[("dear", "accuracy_in")].value >= rows[("none", "accuracy_in")].value - 0.05
+
+
+def test_an_untrained_residual_is_the_base_model(clip):
+    from vlmtrust.mitigations.dear import ResidualClip, residual_mlp
+
+    same = ResidualClip(clip, residual_mlp(384, 8), card={})
+    images = [s.load_image() for s in world.generate(6, 3)]
+    assert np.allclose(same.encode_image(images), clip.encode_image(images), atol=1e-6)
+    before = clip.calls
+    same.classify(images, ["a photo of a circle."])
+    assert same.calls == clip.calls == before + 1  # counted once, on the inner model
