@@ -79,7 +79,9 @@ class BackdoorScan(Task):
 
     Params = BackdoorScanParams
     params: BackdoorScanParams
-    requires = ("Differentiable",)
+    #: zero-shot labels of a Classifier; a Generator's target captions are not scanned yet, and
+    #: without Classifier here a robustness suite on a generator would start a slow, wrong scan
+    requires = ("Classifier", "Differentiable")
     pillar = "robustness"
     selection_params = frozenset({"labels", "labels_file", "threshold", "scale"})
 
