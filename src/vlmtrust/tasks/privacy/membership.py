@@ -15,7 +15,6 @@ seed. With ``--data``, a boolean ``member`` label marks members and ``caption`` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,18 +41,9 @@ class MembershipParams(Params):
 
 
 def _pool_samples(organism: str, seed: int | None, n: int, tag: str) -> list[Sample]:
-    from importlib import resources
+    from vlmtrust.zoo.train_clip import organism_pool
 
-    from vlmtrust.zoo.train_clip import ClipRecipe, build_pool
-
-    card = resources.files("vlmtrust.zoo") / "weights" / f"{organism}.card.json"
-    if not card.is_file():
-        raise DataError(f"zoo organism {organism!r} has no model card", "use clip or clip-fair")
-    recipe = ClipRecipe.model_validate(json.loads(card.read_text())["recipe"])
-    update: dict[str, Any] = {"pool": n}
-    if seed is not None:
-        update["seed"] = seed
-    pool = build_pool(recipe.model_copy(update=update))
+    pool = organism_pool(organism, n, seed)
     out = []
     for i in range(n):
         image = Image.fromarray(pool.pixels[i].permute(1, 2, 0).numpy())
