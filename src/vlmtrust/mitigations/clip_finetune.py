@@ -44,7 +44,7 @@ class FinetuneParams(Params):
 
 class DpParams(FinetuneParams):
     epochs: int = Field(default=30, ge=1, description="passes over the member set")
-    lr: float = Field(default=3e-2, gt=0, description="Adam learning rate")
+    lr: float = Field(default=1e-3, gt=0, description="Adam learning rate")
     epsilon: float = Field(default=8.0, gt=0, description="target privacy budget")
     delta: float = Field(default=1e-5, gt=0, lt=1, description="target delta (< 1/members)")
     max_grad_norm: float = Field(default=1.0, gt=0, description="per-sample clipping bound")
@@ -161,12 +161,12 @@ class DpFinetune(ClipFinetune):
             batch_size=params.batch_size,
             generator=torch.Generator().manual_seed(params.seed),
         )
-        engine = PrivacyEngine(accountant="rdp")
         optimiser = torch.optim.Adam(head.parameters(), lr=params.lr)
         with warnings.catch_warnings():
             # Opacus warns that secure_mode is off (its noise is not cryptographically secure):
             # fine for a measurement, said in the card
             warnings.simplefilter("ignore")
+            engine = PrivacyEngine(accountant="rdp")
             module, optimiser, loader = engine.make_private_with_epsilon(
                 module=head,
                 optimizer=optimiser,
