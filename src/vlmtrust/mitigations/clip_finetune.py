@@ -120,8 +120,9 @@ class ClipFinetune(Trainer):
     def train_head(self, head: torch.nn.Linear, data: MemberData) -> Mapping[str, Any]:
         """Full-batch Adam until the member set is memorised."""
         params = self.params
-        optimiser = torch.optim.Adam(head.parameters(), lr=params.lr)  # type: ignore[attr-defined]
-        for _ in range(params.epochs):  # type: ignore[attr-defined]
+        assert isinstance(params, FinetuneParams)
+        optimiser = torch.optim.Adam(head.parameters(), lr=params.lr)
+        for _ in range(params.epochs):
             loss = cosine_loss(head, data.features, data.targets)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
