@@ -216,8 +216,11 @@ class Membership(Task):
 
 
 def _index(sample: Sample) -> int:
-    """Position of a zoo-pool sample in its pool (from ``zoo-pool:ORGANISM:TAG:I``)."""
-    return int((sample.source or "").rpartition(":")[2] or 0)
+    """Position of a zoo-pool sample in its pool (from ``zoo-pool:ORGANISM:TAG:I``); -1 for a
+    sample from elsewhere."""
+    source = sample.source or ""
+    tail = source.rpartition(":")[2]
+    return int(tail) if source.startswith("zoo-pool:") and tail.isdigit() else -1
 
 
 def caption_retrieval(model: Any, images: np.ndarray, captions: list[str]) -> np.ndarray:
