@@ -164,10 +164,11 @@ class Membership(Task):
             s for s in kept if s.labels.get("member") is True and _index(s) >= card["members"]
         ]
         if self.params.member_seed != card["member_seed"] or beyond:
+            seed = self.params.member_seed
+            scanned = "the training pool" if seed is None else f"scenes of seed {seed}"
             raise DataError(
                 f"the model was fine-tuned on {card['members']} scenes of seed "
-                f"{card['member_seed']}, the scan's members are scenes of seed "
-                f"{self.params.member_seed}",
+                f"{card['member_seed']}, the scan's members are {scanned}",
                 f"scan with privacy.membership:member_seed={card['member_seed']},"
                 f"n={card['members']}",
             )
