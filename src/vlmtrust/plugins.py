@@ -163,6 +163,17 @@ MITIGATIONS.add(
     "trainer: fine-tune zoo:assistant to refuse questions about memorised identities",
 )
 
+MITIGATIONS.add(
+    "overfit",
+    "vlmtrust.mitigations.membership_finetune:Overfit",
+    "trainer: fine-tune zoo:clip's projection until it memorises a small member set (MIA target)",
+)
+MITIGATIONS.add(
+    "dp_finetune",
+    "vlmtrust.mitigations.membership_finetune:DpFinetune",
+    "trainer: the overfit fine-tune with DP-SGD (Opacus); epsilon and delta in the card",
+)
+
 ATTACKS.add(
     "typographic",
     "vlmtrust.attacks.typographic:Typographic",

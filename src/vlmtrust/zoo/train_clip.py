@@ -138,3 +138,22 @@ def train_clip(
         "distinct_captions": float(len(pool.captions)),
     }
     return tower, log_scale.detach().exp().clamp(max=100.0), stats
+
+
+def organism_pool(organism: str, n: int, seed: int | None = None) -> TrainingPool:
+    """``n`` scenes drawn like ``zoo:ORGANISM``'s training pool (its model card's recipe); with
+    ``seed`` the scenes are fresh ones from the same distribution. ``build_pool`` is sequential
+    in its seed, so without ``seed`` this is exactly the first ``n`` training scenes."""
+    import json
+    from importlib import resources
+
+    from vlmtrust.core.errors import DataError
+
+    card = resources.files("vlmtrust.zoo") / "weights" / f"{organism}.card.json"
+    if not card.is_file():
+        raise DataError(f"zoo organism {organism!r} has no model card", "use clip or clip-fair")
+    recipe = ClipRecipe.model_validate(json.loads(card.read_text())["recipe"])
+    update: dict[str, object] = {"pool": n}
+    if seed is not None:
+        update["seed"] = seed
+    return build_pool(recipe.model_copy(update=update))

@@ -57,3 +57,11 @@ def test_attack_separates_confident_from_unconfident_pairs(tmp_path):
     auc = {r.metric: r for r in summary.metrics}["auc"]
     assert auc.n == 40 and auc.ci_low > 0.8
     assert len(auc.details["curve"]["x"]) == 101
+
+
+def test_pool_index_is_read_only_from_zoo_pool_sources():
+    from vlmtrust.core.records import Sample
+    from vlmtrust.tasks.privacy.membership import _index
+
+    assert _index(Sample(id="a", source="zoo-pool:clip:member:17")) == 17
+    assert _index(Sample(id="b", source="data/0.png")) == -1
