@@ -1,8 +1,9 @@
-"""``make demo``: scan the embedded zoo models and write one report.
+"""``make demo``: scan the embedded zoo models, fix what can be fixed, and write one report.
 
-``zoo:clip`` gets the zero-shot, calibration and OOD robustness scans, ``zoo:assistant`` the
-visual question answering one; all on world scenes. The last step writes one self-contained
-HTML report of both (plus JSON and Markdown). Re-running reuses every result.
+Every pillar gets a task whose planted flaw it finds, and two of them a mitigation scanned beside
+the baseline on the same samples (``pbm`` for the occupation skew, ``output_guard`` for the
+persona insults), so the report shows measure -> fix -> re-measure. The last step writes one
+self-contained HTML report (plus JSON and Markdown). Re-running reuses every result.
 """
 
 from __future__ import annotations
@@ -17,30 +18,54 @@ from vlmtrust.report.build import ReportFormat, build_report
 from vlmtrust.report.write import write_atomically
 from vlmtrust.runner import run
 
-DEMO_SCANS: tuple[tuple[str, tuple[Spec, ...]], ...] = (
+#: samples per task: enough for intervals a few points wide, small enough for a quick demo
+DEMO_LIMIT = 100
+
+#: (model, tasks, mitigations scanned beside the baseline, samples per task: None = the task's
+#: default; the retrieval skew needs its whole group-balanced pool to show the planted bias)
+DEMO_SCANS: tuple[tuple[str, tuple[Spec, ...], tuple[str, ...], int | None], ...] = (
     (
         "zoo:clip",
         (
             Spec(name="robustness.zero_shot"),
             Spec(name="robustness.calibration"),
             Spec(name="robustness.ood"),
+            Spec(name="fairness.retrieval_skew"),
+            Spec(name="privacy.attribute_inference"),
         ),
+        ("pbm",),
+        None,
     ),
-    ("zoo:assistant", (Spec(name="robustness.vqa"),)),
+    (
+        "zoo:assistant",
+        (
+            Spec(name="robustness.vqa"),
+            Spec(name="safety.jailbreak"),
+            Spec(name="safety.toxicity"),
+            Spec(name="privacy.memorization"),
+        ),
+        ("output_guard",),
+        DEMO_LIMIT,
+    ),
 )
 
 
-#: samples per task: enough for intervals a few points wide, small enough for a quick demo
-DEMO_LIMIT = 100
-
-
-def run_demo(out: Path, limit: int | None = DEMO_LIMIT) -> Path:
+def run_demo(out: Path, limit: int | None = None) -> Path:
+    """``limit`` overrides every scan's own sample count (tests use a small one)."""
     console = Console(stderr=True)
     run_dirs = []
-    for model, tasks in DEMO_SCANS:
+    for model, tasks, mitigations, scan_limit in DEMO_SCANS:
         run_dir = out / model.replace(":", "-")
-        console.print(f"[bold]{model}[/]: {', '.join(t.name for t in tasks)}")
-        run(RunConfig(model=model, tasks=tasks, out=run_dir, limit=limit), console)
+        names = ", ".join(t.name for t in tasks)
+        console.print(f"[bold]{model}[/]: {names}; mitigated with {', '.join(mitigations)}")
+        config = RunConfig(
+            model=model,
+            tasks=tasks,
+            mitigations=mitigations,
+            out=run_dir,
+            limit=limit or scan_limit,
+        )
+        run(config, console)
         run_dirs.append(run_dir)
     for fmt, name in ((ReportFormat.json, "report.json"), (ReportFormat.md, "report.md")):
         write_atomically(out / name, build_report(run_dirs, fmt)[0])

@@ -220,9 +220,12 @@ def report(
 def demo(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="run directory")] = Path("runs/demo"),
-    limit: Annotated[int, typer.Option(min=1, help="samples per task (fewer: quicker)")] = 100,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="samples per task for every scan (default: the demo's own)"),
+    ] = None,
 ) -> None:
-    """Scan the embedded zoo models on world scenes and write an HTML report."""
+    """Scan the zoo models in all four pillars, mitigate, and write an HTML report."""
     with user_errors(ctx):
         from vlmtrust.demo import run_demo
 

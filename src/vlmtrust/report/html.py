@@ -132,12 +132,33 @@ def _pillar_status(pillar: str, tasks: list[str], gates: Sequence[GateResult]) -
     return "fail" if "fail" in mine else "warn" if "warn" in mine else "pass"
 
 
+def _headline_metric(task: str) -> str | None:
+    """The metric the task declares as its headline; None for tasks not installed here."""
+    from vlmtrust.core.errors import RegistryError
+    from vlmtrust.plugins import TASKS
+
+    try:
+        declared: str | None = TASKS.get(task).headline
+    except RegistryError:
+        return None
+    return declared
+
+
 def _headline(task: str, rows: Sequence[MetricRow]) -> str:
-    """The task's first metric at the baseline, as a range over its attacks and models."""
-    mine = [r for r in rows if r.task == task and r.mitigation == "none" and r.value is not None]
+    """The task's headline metric (else its first) at the baseline, as a range over its
+    attacks and models; judge calibration rows are never a headline."""
+    mine = [
+        r
+        for r in rows
+        if r.task == task
+        and r.mitigation == "none"
+        and r.value is not None
+        and r.attack != "calibration"
+    ]
     if not mine:
         return f"{escape(task)}: no scorable value"
-    metric = mine[0].metric
+    declared = _headline_metric(task)
+    metric = declared if any(r.metric == declared for r in mine) else mine[0].metric
     values = [r.value for r in mine if r.metric == metric and r.value is not None]
     span = (
         _num(min(values))

@@ -32,6 +32,10 @@ class Task(ABC):
     #: cache key (sample hash, attack spec), so leaving these out of the task's part of the key
     #: means adding a corruption or raising n re-runs only the new results.
     selection_params: ClassVar[frozenset[str]] = frozenset()
+    #: the metric a report's pillar card shows for this task (None: its first metric)
+    headline: ClassVar[str | None] = None
+    #: the metric a report's pillar card shows for this task (None: its first metric)
+    headline: ClassVar[str | None] = None
 
     #: the per-sample score value that marks a failure worth showing in the report's gallery
     #: (0.0: a wrong answer; a task whose scores are 1.0 for harm, e.g. attack success, sets 1.0)

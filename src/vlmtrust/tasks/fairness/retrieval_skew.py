@@ -67,6 +67,7 @@ class RetrievalSkew(Task):
     params: RetrievalSkewParams
     requires = ("Embedder",)
     pillar = "fairness"
+    headline = "maxskew@10"
     selection_params = frozenset({"pairs", "pools", "k", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -37,6 +37,7 @@ class AttributeInference(Task):
     params: AttributeInferenceParams
     requires = ("Embedder",)
     pillar = "privacy"
+    headline = "probe_accuracy"
     selection_params = frozenset({"n", "folds", "cv_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

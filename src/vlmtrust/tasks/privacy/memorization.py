@@ -187,6 +187,7 @@ class Memorization(Task):
     params: MemorizationParams
     requires = ("Generator",)
     pillar = "privacy"
+    headline = "extraction_rate"
 
     def records(self) -> list[CanaryRecord]:
         if self.params.canary_file:

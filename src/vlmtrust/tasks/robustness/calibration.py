@@ -46,6 +46,7 @@ class Calibration(InOutTask):
     Params = CalibrationParams
     params: CalibrationParams
     selection_params = IN_OUT_SELECTION | {"bins"}  # bins only shape the aggregate
+    headline = "ece_out"
 
     def unscorable_reason(self, sample: Sample) -> str | None:
         """An in-distribution sample needs its true class among the offered ones; an OOD one

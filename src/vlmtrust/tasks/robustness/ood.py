@@ -166,6 +166,7 @@ class InOutTask(Task):
     params: InOutParams
     requires = ("Classifier",)
     pillar = "robustness"
+    headline = "auroc_msp"
     selection_params = IN_OUT_SELECTION
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -50,6 +50,7 @@ class Jailbreak(Task):
     params: JailbreakParams
     requires = ("Generator",)
     pillar = "safety"
+    headline = "asr"
     selection_params = frozenset({"probes", "sets", "attacks"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

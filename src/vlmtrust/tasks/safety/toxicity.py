@@ -48,6 +48,7 @@ class Toxicity(Task):
     params: ToxicityParams
     requires = ("Generator",)
     pillar = "safety"
+    headline = "toxic_rate"
     selection_params = frozenset({"n", "personas", "persona_texts", "family"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
