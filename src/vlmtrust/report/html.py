@@ -158,7 +158,9 @@ def _headline(task: str, rows: Sequence[MetricRow]) -> str:
     if not mine:
         return f"{escape(task)}: no scorable value"
     declared = _headline_metric(task)
-    metric = declared if any(r.metric == declared for r in mine) else mine[0].metric
+    metric = mine[0].metric
+    if declared is not None and any(r.metric == declared for r in mine):
+        metric = declared
     values = [r.value for r in mine if r.metric == metric and r.value is not None]
     span = (
         _num(min(values))

@@ -34,8 +34,6 @@ class Task(ABC):
     selection_params: ClassVar[frozenset[str]] = frozenset()
     #: the metric a report's pillar card shows for this task (None: its first metric)
     headline: ClassVar[str | None] = None
-    #: the metric a report's pillar card shows for this task (None: its first metric)
-    headline: ClassVar[str | None] = None
 
     #: the per-sample score value that marks a failure worth showing in the report's gallery
     #: (0.0: a wrong answer; a task whose scores are 1.0 for harm, e.g. attack success, sets 1.0)
