@@ -48,7 +48,7 @@ def test_mask_finds_and_blurs_the_written_word(attacked):
         if boxed.any():  # the word's pixels are no longer the ink that was written
             masked = np.asarray(wrapper.mask(image), int)
             assert (masked[word] != np.asarray(image, int)[word]).any()
-    assert found / len(attacked) >= 0.8  # measured: 0.96 on 100 scenes
+    assert found / len(attacked) >= 0.8  # measured: 0.91 on 100 scenes (both copies)
     # clean scenes hold no text: the mask leaves nearly all of them untouched
     untouched = sum(wrapper.mask(clean) is clean for clean, _ in attacked)
     assert untouched / len(attacked) >= 0.9
