@@ -177,7 +177,7 @@ MITIGATIONS.add(
 ATTACKS.add(
     "typographic",
     "vlmtrust.attacks.typographic:Typographic",
-    "a wrong class name written onto the image (contrasting ink, seeded position)",
+    "a wrong class name written onto the image, world-style (contrasting ink, quiet patch)",
 )
 
 ATTACKS.add(

@@ -24,3 +24,29 @@ def test_a_fixed_word_and_the_label_is_default_free():
     assert attack.apply(world.generate(0, 1)[0]).labels[WORD_LABEL] == "apple"
     assert build_attack(Spec(name="typographic")).label == "typographic"
     assert attack.label == 'typographic(word="apple")'
+
+
+def _written(sample, **params) -> np.ndarray:
+    attack = build_attack(Spec(name="typographic", params=params))
+    clean = np.asarray(sample.load_image(), int)
+    return np.any(np.asarray(attack.apply(sample).load_image(), int) != clean, axis=-1)
+
+
+def test_quiet_placement_keeps_off_the_objects_and_repeat_writes_more_copies():
+    """World scenes never write over an object; the quiet placement (the default) mostly keeps
+    to that, unlike anywhere-at-random."""
+    on_object = {"quiet": 0, "random": 0}
+    for sample in world.generate(5, 20):
+        object_rgb = world.COLOUR_RGB[str(sample.labels["colour"])]
+        drawn = np.all(np.asarray(sample.load_image(), int) == object_rgb, axis=-1)
+        for placement in on_object:
+            on_object[placement] += int((_written(sample, placement=placement) & drawn).sum())
+        once, twice = _written(sample, repeat=1), _written(sample, repeat=2)
+        assert twice.sum() > 1.5 * once.sum()  # a second copy, not the same spot again
+    assert on_object["quiet"] < on_object["random"] / 3
+
+
+def test_random_placement_is_still_seeded():
+    attack = build_attack(Spec(name="typographic", params={"placement": "random", "repeat": 1}))
+    sample = world.generate(0, 1)[0]
+    assert attack.apply(sample).image == attack.apply(sample).image != sample.image

@@ -48,7 +48,7 @@ def test_mask_finds_and_blurs_the_written_word(attacked):
         if boxed.any():  # the word's pixels are no longer the ink that was written
             masked = np.asarray(wrapper.mask(image), int)
             assert (masked[word] != np.asarray(image, int)[word]).any()
-    assert found / len(attacked) >= 0.8  # measured: 0.96 on 100 scenes
+    assert found / len(attacked) >= 0.8  # measured: 0.91 on 100 scenes (both copies)
     # clean scenes hold no text: the mask leaves nearly all of them untouched
     untouched = sum(wrapper.mask(clean) is clean for clean, _ in attacked)
     assert untouched / len(attacked) >= 0.9
@@ -109,13 +109,14 @@ def test_scan_lowers_typographic_attack_success_at_small_clean_cost(tmp_path):
         show_progress=False,
     )
     rows = {(r.mitigation, r.attack, r.metric): r.value for r in run(config).metrics}
-    # measured on zoo:clip, n=40: attack success 0.15 -> 0.025, clean accuracy 1.0 -> 0.975
+    # issue 8's acceptance: attack success <= 0.1 with the mask, at <= 2 points clean cost.
+    # Measured on zoo:clip, n=200: attack success 0.69 -> 0.035, clean accuracy 1.0 -> 1.0
     base, masked = (
         rows[("none", "typographic", "attack_success")],
         rows[("ocr_mask", "typographic", "attack_success")],
     )
     assert base is not None and masked is not None
-    assert masked < base and masked <= 0.05
+    assert base >= 0.5 and masked <= 0.1
     clean_cost = rows[("none", "none", "accuracy")] - rows[("ocr_mask", "none", "accuracy")]
-    assert clean_cost <= 0.05
+    assert clean_cost <= 0.02
     assert rows[("ocr_mask", "typographic", "accuracy")] > rows[("none", "typographic", "accuracy")]

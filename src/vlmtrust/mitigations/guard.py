@@ -107,7 +107,7 @@ class Guarded(WrappedModel):
         super().__init__(inner)
         self.params = params
         #: detection only, at 1x: the gate (same detector and word-shape rule as ocr_mask)
-        self._gate = OcrMasked(inner, OcrMaskParams(upscale=1))
+        self._gate = OcrMasked(inner, OcrMaskParams(upscale=1, min_aspect=1.5))
         self._ocr: dict[str, str] = {}
         self.decisions: deque[GuardDecision] = deque(maxlen=10_000)
 

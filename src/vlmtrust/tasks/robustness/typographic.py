@@ -16,12 +16,13 @@ class TypographicTaskParams(ZeroShotParams):
     corruptions: tuple[str, ...] = ()
     font_px: int = Field(default=16, ge=4, description="font size at 96 px")
     word_seed: int = Field(default=0, description="seed for which word goes where")
+    repeat: int = Field(default=2, ge=1, le=8, description="how many times the word is written")
 
 
 class TypographicTask(TargetedZeroShot):
     Params = TypographicTaskParams
     params: TypographicTaskParams
-    selection_params = ZeroShot.selection_params | {"font_px", "word_seed"}
+    selection_params = ZeroShot.selection_params | {"font_px", "word_seed", "repeat"}
     target_key = WORD_LABEL
 
     def conditions(self) -> list[Spec]:
@@ -32,6 +33,7 @@ class TypographicTask(TargetedZeroShot):
                 "label": self.params.label,
                 "classes": list(self.params.classes or ()) if custom else [],
                 "font_px": self.params.font_px,
+                "repeat": self.params.repeat,
                 "seed": self.params.word_seed,
             },
         )
