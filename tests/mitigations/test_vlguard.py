@@ -3,12 +3,9 @@ success <= 0.10 with clean VQA accuracy within 5 points of the baseline, and ben
 twins still answered. One real fine-tune with the default spec (~45 s on 2 idle cores), cached
 for the session like any trainer artifact."""
 
-import json
-
 import pytest
-from typer.testing import CliRunner
+from vlmtrust_testing import report_rows
 
-from vlmtrust.cli.main import app
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.runner import run
@@ -32,12 +29,7 @@ def test_vlguard_closes_the_figstep_gap_at_a_small_vqa_cost(tmp_path):
         show_progress=False,
     )
     run(config)
-    result = CliRunner().invoke(app, ["report", str(out), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    rows = {
-        (r["task"], r["attack"], r["mitigation"], r["metric"]): r
-        for r in json.loads(result.stdout)["rows"]
-    }
+    rows = {(r["task"], r["attack"], r["mitigation"], r["metric"]): r for r in report_rows(out)}
 
     def value(task, attack, mitigation, metric):
         return rows[(task, attack, mitigation, metric)]["value"]

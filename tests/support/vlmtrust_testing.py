@@ -128,3 +128,17 @@ def run_task_directly(
         attacked = attack.apply_batch(chosen, model)
         by_attack[attack.label] = [s for per in resolved.score(model, attacked) for s in per]
     return list(resolved.aggregate(by_attack, mitigation, "test-model"))
+
+
+def report_rows(run_dir: Any) -> list[dict[str, Any]]:
+    """The metric rows of ``vlmtrust report RUN --format json``: what users and CI gates read."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from vlmtrust.cli.main import app
+
+    result = CliRunner().invoke(app, ["report", str(run_dir), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows: list[dict[str, Any]] = json.loads(result.stdout)["rows"]
+    return rows
