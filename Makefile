@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: setup browser demo test lint typecheck unit bench zoo clean
+.PHONY: setup browser demo test lint typecheck unit slow bench zoo clean
 
 setup: $(STAMP)
 
@@ -36,10 +36,15 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
+# The default suite (under 10 minutes on 2 cores) and the slow tail (tests marked `slow`: real
+# fine-tunes of a trainer's full default spec); `make test` runs both, the tail last.
 unit: setup browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -m "not slow"
 
-test: browser lint typecheck unit
+slow: setup
+	$(VENV)/bin/pytest -m slow
+
+test: browser lint typecheck unit slow
 
 # Retrain every zoo organism from its fixed seed and rewrite the weights and model cards in
 # src/vlmtrust/zoo/weights/ (about 10 minutes on 2 cores). Tests never run this.

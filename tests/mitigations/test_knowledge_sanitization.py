@@ -12,6 +12,7 @@ from vlmtrust.runner import run
 TASKS = (Spec(name="privacy.memorization"), Spec(name="robustness.vqa", params={"corruptions": []}))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_sanitized_assistant_stops_leaking_canaries_and_keeps_vqa(tmp_path):
     out = tmp_path / "run"

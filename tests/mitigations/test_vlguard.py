@@ -17,6 +17,7 @@ TASKS = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_vlguard_closes_the_figstep_gap_at_a_small_vqa_cost(tmp_path):
     out = tmp_path / "run"
