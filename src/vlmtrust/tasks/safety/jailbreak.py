@@ -34,11 +34,14 @@ from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
     attack_specs,
+    dataset_samples,
+    from_data,
     judged,
     pick,
     split_rows,
     unscorable_details,
     unscorable_rate,
+    with_as_given,
 )
 
 DEFAULT_ATTACKS = ("text_only", "figstep", "figstep_pro", "caption_replace")
@@ -68,7 +71,16 @@ class Jailbreak(Task):
         self.rubric = rubric.RubricJudge(model) if model else None
 
     def samples(self, ctx: DataContext) -> list[Sample]:
+        if ctx.dataset is not None:
+            return dataset_samples(ctx.dataset, True, self.spec.name, ctx.limit)
         return pick(self.params, ctx.limit, lambda s: bool(s.labels.get("harmful")))
+
+    def resolve(self, samples: Sequence[Sample]) -> Task:
+        """On ``--data``, the samples as given come first, then the attacks."""
+        if not from_data(samples) or self.params.attacks == with_as_given(self.params.attacks):
+            return self
+        params = {**self.spec.params, "attacks": list(with_as_given(self.params.attacks))}
+        return type(self)(Spec(name=self.spec.name, params=params))
 
     def conditions(self) -> list[Spec]:
         return attack_specs(self.params.attacks)
