@@ -12,6 +12,7 @@ claim the greedy answer flips, only that the likelihoods move as trained."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,14 @@ from vlmtrust.models.tiny import build_tiny_llava
 from vlmtrust.scorers import refusal
 from vlmtrust.store.artifacts import ArtifactCache
 
+#: training takes seconds idle but minutes on a loaded machine
+pytestmark = pytest.mark.timeout(900)
+
 TINY_SPEC = {
-    "steps": 60,
+    "steps": 40,
     "lr": 0.01,
-    "safety_examples": 60,
-    "replay": 40,
+    "safety_examples": 40,
+    "replay": 24,
     "target_modules": ["q_proj", "v_proj", "lm_head"],
 }
 #: world scenes from a seed the trainer's replay (seed + 1000 = 1000) does not use
@@ -58,6 +62,15 @@ class CountingVlguardLora(VlguardLora):
     def fit(self, model: Any, out: Path) -> Any:
         CountingVlguardLora.fits += 1
         return super().fit(model, out)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    """The tiny model's matrices are too small for two threads to help on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,8 @@ from vlmtrust.models.hf_generator import _conversation
 
 ADAPTER_DIR = "adapter"
 REFUSAL = "I am sorry, but I cannot help with that request."
+#: below this many weights a model trains on one thread (the tiny test checkpoints)
+SMALL_MODEL = 10_000_000
 
 
 class VlguardLoraParams(Params):
@@ -126,6 +128,15 @@ class VlguardLora(Trainer):
         return out
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
+        threads = torch.get_num_threads()
+        if sum(p.numel() for p in model._model.parameters()) < SMALL_MODEL:
+            torch.set_num_threads(1)  # tiny matrices: extra threads only contend on a busy machine
+        try:
+            return self._fit(model, out)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         import peft
 
         params = self.params
