@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 import vlmtrust_testing as gen
 from rule_grader import RuleGrader
 from vlmtrust_testing import report_rows
@@ -16,6 +17,15 @@ from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.runner import run
 from vlmtrust.serve.openai_server import create_app
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    """zoo:assistant's matrices are too small for two threads to help on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
