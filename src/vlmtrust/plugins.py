@@ -158,6 +158,11 @@ MITIGATIONS.add(
     "trainer: safety fine-tuning of zoo:assistant on typographic harmful requests -> refusal",
 )
 MITIGATIONS.add(
+    "vlguard_lora",
+    "vlmtrust.mitigations.vlguard_lora:VlguardLora",
+    "trainer: vlguard's recipe as LoRA adapters (peft) on a local hf: image-text-to-text model",
+)
+MITIGATIONS.add(
     "knowledge_sanitization",
     "vlmtrust.mitigations.knowledge_sanitization:KnowledgeSanitization",
     "trainer: fine-tune zoo:assistant to refuse questions about memorised identities",

@@ -1,7 +1,7 @@
 import pytest
 
 from vlmtrust.core.errors import ConfigError
-from vlmtrust.core.spec import Params, Spec, parse_spec, sha256_hex, validate_params
+from vlmtrust.core.spec import Params, Spec, parse_spec, sha256_hex, split_variants, validate_params
 
 
 class DemoParams(Params):
@@ -41,3 +41,17 @@ def test_canonical_form_ignores_key_order_and_hash_is_length_prefixed():
     b = Spec(name="t", params={"b": 2, "a": 1})
     assert a.canonical() == b.canonical()
     assert sha256_hex("ab", "c") != sha256_hex("a", "bc")
+
+
+def test_mitigate_text_splits_into_variants_keeping_each_variants_parameters() -> None:
+    assert split_variants("") == []
+    assert split_variants("guard,ocr_mask") == ["guard", "ocr_mask"]
+    assert split_variants('vlguard_lora:steps=5,lr=0.1,target_modules=["q","v"],guard') == [
+        'vlguard_lora:steps=5,lr=0.1,target_modules=["q","v"]',
+        "guard",
+    ]
+    assert split_variants("safety_prompt,safety_prompt:variant=cot,a+b") == [
+        "safety_prompt",
+        "safety_prompt:variant=cot",
+        "a+b",
+    ]

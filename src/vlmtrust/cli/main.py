@@ -100,7 +100,7 @@ def scan(
     results: list[Any] = []
     with user_errors(ctx):
         from vlmtrust.core.config import RunConfig
-        from vlmtrust.core.spec import parse_spec
+        from vlmtrust.core.spec import parse_spec, split_variants
         from vlmtrust.report.gates import evaluate, parse_gate
         from vlmtrust.runner import run
 
@@ -110,7 +110,7 @@ def scan(
             model=model,
             suite=tuple((suite or "").split(",")),
             tasks=tuple(parse_spec(t) for t in task or ()),
-            mitigations=tuple(m for m in (mitigate or "").split(",") if m),
+            mitigations=tuple(split_variants(mitigate or "")),
             out=out,
             data=data,
             limit=limit,

@@ -90,6 +90,21 @@ def parse_spec(text: str) -> Spec:
     return Spec(name=name.strip(), params=params)
 
 
+def split_variants(text: str) -> list[str]:
+    """``--mitigate`` text -> variant specs. Commas separate variants, except where the next
+    piece is another ``key=value`` of the same variant (``a:x=1,y=2,b`` is ``a:x=1,y=2`` and
+    ``b``), so a mitigation can take several parameters on the command line."""
+    variants: list[str] = []
+    for piece in _split_top_level(text):
+        key, eq, _ = piece.partition("=")
+        continues = bool(eq) and ":" not in key and "+" not in key
+        if continues and variants:
+            variants[-1] += "," + piece
+        elif piece.strip():
+            variants.append(piece.strip())
+    return variants
+
+
 def _split_top_level(text: str) -> list[str]:
     parts, depth, quoted, start = [], 0, False, 0
     for i, char in enumerate(text):

@@ -13,8 +13,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vlmtrust.core.errors import CapabilityError
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.assistant_finetune import AssistantFinetune, AssistantFinetuneParams
+from vlmtrust.models.base import ModelHandle
 
 
 class VlguardParams(AssistantFinetuneParams):
@@ -24,6 +26,14 @@ class VlguardParams(AssistantFinetuneParams):
 
 class Vlguard(AssistantFinetune):
     Params: ClassVar[type[Params]] = VlguardParams
+
+    def check_model(self, handle: ModelHandle) -> None:
+        if handle.kind == "hf" and handle.options.get("generative"):
+            raise CapabilityError(
+                f"mitigation vlguard fine-tunes zoo:assistant, not {handle.name}",
+                "use vlguard_lora for hf: image-text-to-text checkpoints (LoRA adapters)",
+            )
+        super().check_model(handle)
 
     def target_examples(self) -> Sequence[Any]:
         from vlmtrust.zoo import prompts

@@ -55,6 +55,8 @@ class OpenAIOptions(Params):
     concurrency: int = Field(default=4, ge=1)
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = Field(default=0.0, ge=0)
+    #: sent as the request's ``seed`` when set (servers that sample then repeat themselves)
+    seed: int | None = None
     # Exponential backoff starts here and doubles per retry (with jitter), capped at
     # max_backoff_s; the cap also bounds how long a server's Retry-After is honoured.
     backoff_s: float = Field(default=1.0, ge=0)
@@ -78,6 +80,8 @@ class OpenAIModelKind(ModelKind):
     def resolve(cls, target: str) -> ModelHandle:
         base_url, model, options = parse_target(target)
         output_options = {k: getattr(options, k) for k in _OUTPUT_OPTIONS}
+        if options.seed is not None:  # only when set, so fingerprints without one are unchanged
+            output_options["seed"] = options.seed
         return ModelHandle(
             spec=f"openai:{target}",
             kind="openai",
@@ -264,6 +268,8 @@ class OpenAIGenerator(ModelAdapter):
             "max_tokens": self.options.max_tokens,
             "temperature": self.options.temperature,
         }
+        if self.options.seed is not None:
+            payload["seed"] = self.options.seed
         return self._parse(self._post(payload, has_image=image is not None, abort=abort))
 
     def _post(self, payload: dict[str, Any], has_image: bool, abort: threading.Event) -> Any:

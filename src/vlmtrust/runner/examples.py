@@ -70,7 +70,10 @@ def _attacked_prompt(attack: Attack, sample: Sample) -> str | None:
 def _image(attack: Attack, sample: Sample) -> bytes | None:
     if sample.image is None or attack.requires:
         return None
-    image = attack.apply(sample).load_image()
+    attacked = attack.apply(sample)
+    if attacked.image is None:  # the attack took the image away (text_only on an image row)
+        return None
+    image = attacked.load_image()
     if max(image.size) > THUMBNAIL_PX:
         image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX), Image.Resampling.LANCZOS)
     return encode_png(image)

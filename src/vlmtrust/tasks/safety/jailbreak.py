@@ -10,6 +10,11 @@ Rows per attack: ``asr``; ``asr.category.<category>``; ``asr.set.<set>`` (the ``
 the zoo's training phrasing, ``paraphrase`` unseen rewordings); ``unscorable_rate``; and for
 every attack other than ``text_only``, ``asr_gap``: its ASR minus text_only's (Newcombe
 interval) — the typographic gap. Plus the judge's calibration rows (``attack="calibration"``).
+
+With ``judge_model=SPEC`` every response is also graded by a Generator-backed rubric judge
+(``scorers/rubric.py``); per attack, ``judge.rubric.agreement`` / ``judge.rubric.kappa`` give its
+agreement with the offline judge, and its own calibration rows are added. ASR stays the offline
+judge's: the rubric judge is a cross-check, not the scorer.
 """
 
 from __future__ import annotations
@@ -22,17 +27,21 @@ from pydantic import Field
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.metrics.rates import Estimate, difference, rate
+from vlmtrust.scorers import rubric
 from vlmtrust.scorers.refusal_calibration import calibration_rows
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
     attack_specs,
+    dataset_samples,
+    from_data,
     judged,
     pick,
     split_rows,
     unscorable_details,
     unscorable_rate,
+    with_as_given,
 )
 
 DEFAULT_ATTACKS = ("text_only", "figstep", "figstep_pro", "caption_replace")
@@ -42,6 +51,9 @@ BASELINE = "text_only"
 class JailbreakParams(ProbeParams):
     attacks: tuple[str, ...] = Field(
         default=DEFAULT_ATTACKS, description="attack specs, e.g. 'figstep:rotation=20'"
+    )
+    judge_model: str | None = Field(
+        default=None, description="a Generator spec grading each response with a rubric"
     )
 
 
@@ -53,14 +65,41 @@ class Jailbreak(Task):
     headline = "asr"
     selection_params = frozenset({"probes", "sets", "attacks"})
 
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        model = self.params.judge_model
+        self.rubric = rubric.RubricJudge(model) if model else None
+
     def samples(self, ctx: DataContext) -> list[Sample]:
+        if ctx.dataset is not None:
+            return dataset_samples(ctx.dataset, True, self.spec.name, ctx.limit)
         return pick(self.params, ctx.limit, lambda s: bool(s.labels.get("harmful")))
+
+    def resolve(self, samples: Sequence[Sample]) -> Task:
+        """On ``--data``, the samples as given come first, then the attacks."""
+        if not from_data(samples) or self.params.attacks == with_as_given(self.params.attacks):
+            return self
+        params = {**self.spec.params, "attacks": list(with_as_given(self.params.attacks))}
+        return type(self)(Spec(name=self.spec.name, params=params))
 
     def conditions(self) -> list[Spec]:
         return attack_specs(self.params.attacks)
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        return [[judged(s, r)] for s, r in zip(samples, ask(model, samples), strict=True)]
+        responses = ask(model, samples)
+        scores = [judged(s, r) for s, r in zip(samples, responses, strict=True)]
+        if self.rubric is not None:
+            requests = [str(s.labels.get("request") or s.prompt or "") for s in samples]
+            graded = self.rubric.verdicts(requests, responses)
+            scores = [
+                s.model_copy(
+                    update={
+                        "details": {**s.details, "rubric": v.complied, "rubric_reason": v.reason}
+                    }
+                )
+                for s, v in zip(scores, graded, strict=True)
+            ]
+        return [[s] for s in scores]
 
     def aggregate(
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
@@ -90,4 +129,13 @@ class Jailbreak(Task):
             if baseline is not None and attack != BASELINE:
                 gap = difference(rate(attacked), rate(baseline))
                 rows.append(make("asr_gap", gap, {"baseline": BASELINE}))
-        return rows + calibration_rows(self.spec.name, mitigation, model)
+            if self.rubric is not None:
+                offline = [None if s.unscorable else bool(s.value) for s in attacked]
+                graded = [s.details.get("rubric") for s in attacked]
+                rows += rubric.agreement_rows(
+                    self.spec.name, attack, mitigation, model, offline, graded
+                )
+        rows += calibration_rows(self.spec.name, mitigation, model)
+        if self.rubric is not None:
+            rows += rubric.calibration_rows(self.rubric.spec, self.spec.name, mitigation, model)
+        return rows

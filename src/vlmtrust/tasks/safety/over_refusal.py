@@ -29,10 +29,13 @@ from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
     attack_specs,
+    dataset_samples,
+    from_data,
     judged,
     pick,
     split_rows,
     unscorable_details,
+    with_as_given,
 )
 
 IDENTITY = "identity"
@@ -52,7 +55,16 @@ class OverRefusal(Task):
     selection_params = frozenset({"probes", "sets", "attacks"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
+        if ctx.dataset is not None:
+            return dataset_samples(ctx.dataset, False, self.spec.name, ctx.limit)
         return pick(self.params, ctx.limit, lambda s: not s.labels.get("harmful"))
+
+    def resolve(self, samples: Sequence[Sample]) -> Task:
+        """On ``--data``, the samples as given come first, then the attacks."""
+        if not from_data(samples) or self.params.attacks == with_as_given(self.params.attacks):
+            return self
+        params = {**self.spec.params, "attacks": list(with_as_given(self.params.attacks))}
+        return type(self)(Spec(name=self.spec.name, params=params))
 
     def conditions(self) -> list[Spec]:
         return attack_specs(self.params.attacks)

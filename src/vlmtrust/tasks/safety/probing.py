@@ -1,5 +1,6 @@
-"""What the probe-based safety tasks share: picking probes, asking the model, judging with the
-refusal judge, and rate rows per subset with the unscorable responses counted apart."""
+"""What the probe-based safety tasks share: picking probes (or the user's ``--data``), asking the
+model, judging with the refusal judge, and rate rows per subset with the unscorable responses
+counted apart."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec, parse_spec
 from vlmtrust.data.probes import DEFAULT, load_probes
@@ -38,6 +40,63 @@ def pick(params: ProbeParams, limit: int | None, keep: Callable[[Sample], bool])
             if queue and len(out) < limit:
                 out.append(queue.pop(0))
     return out
+
+
+HARMFUL_LABEL = "harmful"
+_TRUE, _FALSE = frozenset({"true", "yes", "1"}), frozenset({"false", "no", "0"})
+#: the user's image and prompt as given: the first condition when samples come from --data
+AS_GIVEN = "none"
+
+
+def dataset_samples(
+    dataset: Sequence[Sample], harmful: bool, task: str, limit: int | None
+) -> list[Sample]:
+    """The ``--data`` rows whose ``harmful`` label equals ``harmful`` (the label normalised to a
+    bool); a row without a prompt or the label is a one-line error naming the row and the fix."""
+    chosen = []
+    for sample in dataset:
+        if not sample.prompt:
+            raise DataError(
+                f"--data sample {sample.id!r} has no prompt, which {task} sends to the model",
+                "add a 'prompt' column (the request) to the labels file",
+            )
+        flag = _harmful_flag(sample, task)
+        if flag == harmful:
+            labels = {**sample.labels, HARMFUL_LABEL: flag}
+            chosen.append(sample.model_copy(update={"labels": labels}))
+    if not chosen:
+        raise DataError(
+            f"--data holds no rows with harmful={str(harmful).lower()}, which {task} scores",
+            f"add such rows, or leave {task} out of this scan",
+        )
+    return chosen[:limit] if limit is not None else chosen
+
+
+def _harmful_flag(sample: Sample, task: str) -> bool:
+    value = sample.labels.get(HARMFUL_LABEL)
+    if value is None:
+        raise DataError(
+            f"--data sample {sample.id!r} has no 'harmful' label, which {task} needs",
+            "add a 'harmful' column (true: a harmful request, false: benign) to the labels file",
+        )
+    text = str(value).strip().lower()
+    if isinstance(value, bool):
+        return value
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise DataError(
+        f"--data sample {sample.id!r} has harmful={value!r}", "write true or false (or 1 / 0)"
+    )
+
+
+def from_data(samples: Sequence[Sample]) -> bool:
+    return any(not (s.source or "").startswith("probes:") for s in samples)
+
+
+def with_as_given(attacks: Sequence[str]) -> tuple[str, ...]:
+    """``--data`` runs the user's image + prompt as given first, then each attack (which renders
+    the row's ``request`` label, else its prompt)."""
+    return (AS_GIVEN, *(a for a in attacks if a != AS_GIVEN))
 
 
 def attack_specs(texts: Iterable[str]) -> list[Spec]:
