@@ -68,6 +68,11 @@ TASKS.add(
     "modality gap: image/caption centroid distance, pair cosine, linear separability (5-fold)",
 )
 TASKS.add(
+    "robustness.attribute_binding",
+    "vlmtrust.tasks.robustness.attribute_binding:AttributeBinding",
+    "attribute binding: own scene description vs the same with its shape or colour swapped",
+)
+TASKS.add(
     "robustness.calibration",
     "vlmtrust.tasks.robustness.calibration:Calibration",
     "calibration in and out of distribution: ECE (15 bins), NLL, top-label Brier, accuracy",
@@ -151,6 +156,21 @@ MITIGATIONS.add(
     "resample",
     "vlmtrust.mitigations.resample:Resample",
     "trainer: fine-tunes zoo:clip's tower re-sampling weak group x occupation cells + group twins",
+)
+MITIGATIONS.add(
+    "mixgen",
+    "vlmtrust.mitigations.mixgen:Mixgen",
+    "trainer: MixGen fine-tune of zoo:clip's tower (images interpolated, captions concatenated)",
+)
+MITIGATIONS.add(
+    "biaug",
+    "vlmtrust.mitigations.biaug:Biaug",
+    "trainer: zoo:clip fine-tune on hard negatives made by swapping a scene's shape or colour",
+)
+MITIGATIONS.add(
+    "align",
+    "vlmtrust.mitigations.align:Align",
+    "trainer: fine-tunes zoo:clip's image projection to close the modality gap",
 )
 MITIGATIONS.add(
     "vlguard",

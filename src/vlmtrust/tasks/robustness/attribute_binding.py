@@ -1,0 +1,134 @@
+"""``robustness.attribute_binding``: does the model tell a scene's own description from the same
+description with one attribute swapped (ARO-style, Yuksekgonul et al. 2023, built from the world)?
+
+For each world object scene the task builds its *object caption* (what is drawn, leaving out any
+written word, as a zero-shot prompt describes it) and two hard negatives through the scene
+description: the same scene with another shape and with another colour (``biaug.swap``; when a
+shape name is written on the image, the shape swap is that shape). A sample is right on a swap
+when its image embedding is closer to its own caption than to the swapped one. Rows (Wilson 95%):
+
+- ``binding_accuracy``: own caption above both swaps;
+- ``shape_swap_accuracy`` and ``colour_swap_accuracy``: each swap alone;
+- ``written_shape_accuracy``: the shape swap on scenes whose written word names another shape,
+  i.e. drawn shape versus written shape (the typographic confusion, without an attack).
+
+Only world scenes can be swapped (the scene is regenerated from the sample's ``world:`` source);
+any other sample is unscorable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.spec import Params, Spec
+from vlmtrust.metrics.rates import accuracy
+from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.robustness.ood import metric_row
+
+METRICS: tuple[str, ...] = ("binding", "shape_swap", "colour_swap", "written_shape")
+
+
+class AttributeBindingParams(Params):
+    n: int = Field(default=300, ge=1, description="world object scenes")
+    text_prob: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="share of scenes with a written shape name"
+    )
+    swap_seed: int = Field(default=0, ge=0, description="seed of which shape/colour is swapped in")
+
+
+class AttributeBinding(Task):
+    Params = AttributeBindingParams
+    params: AttributeBindingParams
+    requires = ("Embedder",)
+    pillar = "robustness"
+    selection_params = frozenset({"n"})
+
+    def samples(self, ctx: DataContext) -> list[Sample]:
+        from vlmtrust.zoo import world
+
+        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
+        return world.generate(ctx.seed, n, "objects", text_prob=self.params.text_prob)
+
+    def conditions(self) -> list[Spec]:
+        return [Spec(name="none")]
+
+    def _scene(self, sample: Sample) -> Any:
+        from vlmtrust.zoo import world
+
+        parts = (sample.source or "").split(":")
+        if len(parts) != 4 or parts[:2] != ["world", "objects"]:
+            return None
+        seed, index = int(parts[2]), int(parts[3])
+        return world.scene_for(seed, index, "objects", text_prob=self.params.text_prob)
+
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        from vlmtrust.mitigations.biaug import object_caption, swap
+
+        scenes = {s.id: self._scene(s) for s in samples}
+        kept = [s for s in samples if scenes[s.id] is not None and s.image is not None]
+        swapped = {}
+        for sample in kept:
+            scene = scenes[sample.id]
+            index = int((sample.source or "").rsplit(":", 1)[-1])
+            rng = np.random.default_rng([self.params.swap_seed, index, 29])
+            swapped[sample.id] = (scene, swap(scene, "shape", rng), swap(scene, "colour", rng))
+        captions = [object_caption(x) for s in kept for x in swapped[s.id]]
+        if kept:
+            images = _unit(model.encode_image([s.load_image() for s in kept]))
+            texts = _unit(model.encode_text(captions)).reshape(len(kept), 3, -1)
+        out: list[list[Score]] = []
+        row = {s.id: i for i, s in enumerate(kept)}
+        for sample in samples:
+            if sample.id not in row:
+                reason = "not a world object scene" if scenes[sample.id] is None else "no image"
+                out.append([Score.cannot_score(sample.id, m, reason) for m in METRICS])
+                continue
+            i = row[sample.id]
+            scene, shape, _ = swapped[sample.id]
+            sims = texts[i] @ images[i]
+            wins = {"shape_swap": bool(sims[0] > sims[1]), "colour_swap": bool(sims[0] > sims[2])}
+            scores = [
+                Score(
+                    sample_id=sample.id,
+                    metric="binding",
+                    value=float(wins["shape_swap"] and wins["colour_swap"]),
+                    details={
+                        "captions": captions[3 * i : 3 * i + 3],
+                        "cosines": [round(float(v), 5) for v in sims],
+                    },
+                ),
+                *(Score(sample_id=sample.id, metric=m, value=float(w)) for m, w in wins.items()),
+            ]
+            if scene.text is not None and scene.text == shape.shape:
+                scores.append(
+                    Score(
+                        sample_id=sample.id,
+                        metric="written_shape",
+                        value=float(wins["shape_swap"]),
+                    )
+                )
+            out.append(scores)
+        return out
+
+    def aggregate(
+        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        rows: list[MetricRow] = []
+        for attack, attacked in scores.items():
+            for metric in METRICS:
+                est = accuracy([s for s in attacked if s.metric == metric])
+                details = {"interval": "Wilson 95%", "n_unscorable": est.n_unscorable}
+                rows.append(
+                    metric_row(self, attack, f"{metric}_accuracy", est, mitigation, model, details)
+                )
+        return rows
+
+
+def _unit(x: Any) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64)
+    return np.asarray(a / np.linalg.norm(a, axis=-1, keepdims=True).clip(min=1e-12))
