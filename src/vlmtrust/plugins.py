@@ -153,6 +153,16 @@ MITIGATIONS.add(
     "trainer: fine-tunes zoo:clip's tower re-sampling weak group x occupation cells + group twins",
 )
 MITIGATIONS.add(
+    "pgd_at",
+    "vlmtrust.mitigations.pgd_at:PgdAt",
+    "trainer: TeCoA-style pixel adversarial fine-tuning of zoo:clip (PGD, frozen text classifier)",
+)
+MITIGATIONS.add(
+    "villa",
+    "vlmtrust.mitigations.villa:Villa",
+    "trainer: VILLA-style fine-tuning of zoo:clip against worst-case embedding perturbations",
+)
+MITIGATIONS.add(
     "vlguard",
     "vlmtrust.mitigations.vlguard:Vlguard",
     "trainer: safety fine-tuning of zoo:assistant on typographic harmful requests -> refusal",
