@@ -31,11 +31,14 @@ def clip():
     return resolve_model("zoo:clip").load()
 
 
-def test_a_tiny_spec_trains_the_head_only_and_is_reused(clip):
+def test_a_tiny_spec_trains_the_head_only_and_is_reused(clip, capsys):
     spec = Spec(name="pgd_at", params={"objects": 8, "steps": 2, "batch_size": 4})
     tuned = build_mitigation(spec).wrap(clip)
+    assert "training pgd_at" in capsys.readouterr().err
     again = build_mitigation(spec).wrap(clip)
-    assert again.card == tuned.card  # loaded from the artifact, not retrained
+    assert "training" not in capsys.readouterr().err  # a cache hit: loaded, not retrained
+    assert again.card == tuned.card
+    assert torch.equal(again.tower.project.weight, tuned.tower.project.weight)
     base, new = clip.tower.state_dict(), tuned.tower.state_dict()
     changed = {k for k in base if not torch.equal(base[k], new[k])}
     assert changed and all(k.startswith(("features.5.", "project.")) for k in changed)
