@@ -8,7 +8,10 @@ import pytest
 import torch
 from adversarial_finetune_scan import ROBUST, adversarial_rows, calibration_rows
 
+from vlmtrust.core.spec import Spec
+from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.mitigations.villa import worst_image_shift, worst_text_logits
+from vlmtrust.models.base import resolve_model
 from vlmtrust.tasks.robustness.embedding_attack import breaking_radii
 
 
@@ -58,6 +61,16 @@ def test_the_text_worst_case_breaks_a_sample_exactly_at_its_breaking_radius(embe
     by_hand = worst_text_logits(torch.tensor([[0.5, 0.2]]), torch.tensor([0]), 0.1, 10.0)
     assert torch.allclose(by_hand, torch.tensor([[4.0, 3.0]]))
     assert np.isfinite(text_r).all()
+
+
+def test_a_tiny_spec_with_both_sides_trains_the_head_only():
+    clip = resolve_model("zoo:clip").load()
+    params = {"objects": 8, "steps": 3, "batch_size": 4, "text_radius": 0.1, "lr": 1e-2}
+    tuned = build_mitigation(Spec(name="villa", params=params)).wrap(clip)
+    base, new = clip.tower.state_dict(), tuned.tower.state_dict()
+    changed = {k for k in base if not torch.equal(base[k], new[k])}
+    assert changed and all(k.startswith(("features.5.", "project.")) for k in changed)
+    assert np.isfinite(tuned.card["final_kl_loss"])
 
 
 @pytest.mark.slow
