@@ -173,6 +173,16 @@ MITIGATIONS.add(
     "trainer: fine-tunes zoo:clip's image projection to close the modality gap",
 )
 MITIGATIONS.add(
+    "pgd_at",
+    "vlmtrust.mitigations.pgd_at:PgdAt",
+    "trainer: TeCoA-style pixel adversarial fine-tuning of zoo:clip (PGD, frozen text classifier)",
+)
+MITIGATIONS.add(
+    "villa",
+    "vlmtrust.mitigations.villa:Villa",
+    "trainer: VILLA-style fine-tuning of zoo:clip against worst-case embedding perturbations",
+)
+MITIGATIONS.add(
     "vlguard",
     "vlmtrust.mitigations.vlguard:Vlguard",
     "trainer: safety fine-tuning of zoo:assistant on typographic harmful requests -> refusal",
