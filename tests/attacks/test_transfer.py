@@ -22,6 +22,7 @@ def test_transfer_images_are_the_source_models_pgd_images() -> None:
     transfer = build_attack(Spec(name="pgd_transfer", params={**params, "source": "zoo:clip"}))
     crafted = transfer.apply_batch(samples, fair)  # the victim's gradients are never used
     assert [s.image for s in crafted] == [s.image for s in white_box]
+    assert transfer.apply(samples[1]).image == white_box[1].image  # one at a time, no victim
     assert transfer.label == 'pgd_transfer(eps=4/255,source="zoo:clip",steps=3)'
     with pytest.raises(ConfigError):
         build_attack(Spec(name="pgd_transfer")).apply_batch(samples, fair)

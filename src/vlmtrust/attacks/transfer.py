@@ -29,6 +29,10 @@ class TransferPgd(Pgd):
     params: TransferPgdParams
     requires = ()  # type: ignore[assignment]  # the victim's gradients are never used
 
+    def apply(self, sample: Sample) -> Sample:
+        """Needs no victim, so it also works one sample at a time (the report's gallery)."""
+        return self.apply_batch([sample], None)[0]
+
     def apply_batch(self, samples: Sequence[Sample], model: Any) -> list[Sample]:
         if not self.params.source:
             raise ConfigError(
