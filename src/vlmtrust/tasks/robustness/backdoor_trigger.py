@@ -36,7 +36,8 @@ class BackdoorTriggerParams(ZeroShotParams):
 class BackdoorTrigger(TargetedZeroShot):
     Params = BackdoorTriggerParams
     params: BackdoorTriggerParams
-    selection_params = ZeroShot.selection_params | {"target", "patch"}
+    #: ``target`` is not a selection parameter: it is one of the options every scene is scored on
+    selection_params = ZeroShot.selection_params | {"patch"}
     target_key = TARGET_LABEL
 
     def conditions(self) -> list[Spec]:

@@ -40,7 +40,8 @@ class CaptionTarget(Task):
     params: CaptionTargetParams
     requires = ("Generator", "Differentiable")
     pillar = "robustness"
-    selection_params = frozenset({"n", "budgets", "steps", "norm", "target", "prompt"})
+    #: not ``target``: clean answers are judged against it too, so it stays in the key
+    selection_params = frozenset({"n", "budgets", "steps", "norm"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         scenes = scenes_or_dataset(ctx, self.params.n, "objects")
