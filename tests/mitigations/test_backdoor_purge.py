@@ -32,6 +32,13 @@ def test_stamp_grows_the_mask_by_the_dilation() -> None:
     assert float(grown[0, 0, 2:5, 2:5].sum()) == 9
 
 
+def test_even_dilation_is_refused() -> None:
+    from vlmtrust.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="dilate"):
+        build_mitigation(Spec(name="backdoor_purge", params={"dilate": 4}))
+
+
 def test_invert_finds_a_one_pixel_trigger_of_a_hand_made_backdoor() -> None:
     def logits_of(x: torch.Tensor) -> torch.Tensor:
         # class 1 wins exactly when pixel (0, 0) of the red channel is bright

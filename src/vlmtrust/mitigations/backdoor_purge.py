@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from pydantic import Field
+from pydantic import Field, field_validator
 from torch import nn
 
 from vlmtrust.core.errors import ConfigError
@@ -62,6 +62,13 @@ class BackdoorPurgeParams(ClipDataParams):
     steps: int = Field(default=80, ge=1)
     lr: float = Field(default=1e-3, gt=0)
     batch_size: int = Field(default=64, ge=2)
+
+    @field_validator("dilate")
+    @classmethod
+    def _odd(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError("dilate must be odd (a window centred on each pixel)")
+        return value
 
 
 @dataclass
