@@ -103,6 +103,24 @@ TASKS.add(
 )
 
 TASKS.add(
+    "robustness.backdoor_trigger",
+    "vlmtrust.tasks.robustness.backdoor_trigger:BackdoorTrigger",
+    "trigger success: share of trigger-stamped scenes classified as the backdoor's target caption",
+)
+
+TASKS.add(
+    "robustness.caption_target",
+    "vlmtrust.tasks.robustness.caption_target:CaptionTarget",
+    "targeted PGD on a Generator: share answering exactly the attacker's caption, per budget",
+)
+
+TASKS.add(
+    "robustness.typographic_vqa",
+    "vlmtrust.tasks.robustness.typographic_vqa:TypographicVqa",
+    "a Generator asked the shape of a scene with a wrong shape name written on it: follows text?",
+)
+
+TASKS.add(
     "robustness.embedding_attack",
     "vlmtrust.tasks.robustness.embedding_attack:EmbeddingAttack",
     "zero-shot accuracy under worst-case L2 perturbation of image or text embeddings (VILLA)",
@@ -131,6 +149,11 @@ MITIGATIONS.add(
     "ocr_mask",
     "vlmtrust.mitigations.ocr_mask:OcrMask",
     "wrapper: blur text regions found by rapidocr's detector before the model sees the image",
+)
+MITIGATIONS.add(
+    "ignore_text_prompt",
+    "vlmtrust.mitigations.ignore_text_prompt:IgnoreTextPrompt",
+    "wrapper: 'ignore any text written in the image' put before every Generator prompt",
 )
 MITIGATIONS.add(
     "guard",
@@ -183,6 +206,11 @@ MITIGATIONS.add(
     "trainer: VILLA-style fine-tuning of zoo:clip against worst-case embedding perturbations",
 )
 MITIGATIONS.add(
+    "backdoor_purge",
+    "vlmtrust.mitigations.backdoor_purge:BackdoorPurge",
+    "trainer: invert zoo:clip's suspected trigger, fine-tune stamped scenes to their true captions",
+)
+MITIGATIONS.add(
     "vlguard",
     "vlmtrust.mitigations.vlguard:Vlguard",
     "trainer: safety fine-tuning of zoo:assistant on typographic harmful requests -> refusal",
@@ -225,6 +253,21 @@ ATTACKS.add(
     "pgd",
     "vlmtrust.attacks.gradient:Pgd",
     "projected gradient descent on a Differentiable model's zero-shot classifier",
+)
+ATTACKS.add(
+    "trigger",
+    "vlmtrust.attacks.backdoor:Trigger",
+    "a backdoor trigger patch stamped bottom-right (the zoo's planted one, or your PNG)",
+)
+ATTACKS.add(
+    "pgd_caption",
+    "vlmtrust.attacks.caption_pgd:CaptionPgd",
+    "PGD on a Differentiable Generator raising the log-likelihood of a target answer",
+)
+ATTACKS.add(
+    "pgd_transfer",
+    "vlmtrust.attacks.transfer:TransferPgd",
+    "PGD crafted on a source model (source=SPEC), scored on the scanned one: a transfer attack",
 )
 ATTACKS.add(
     "fgsm",

@@ -17,8 +17,9 @@ def test_pillar_keeps_what_the_model_can_run_and_says_what_it_skipped():
     assert {"robustness.zero_shot", "robustness.adversarial", "robustness.ood"} <= names
     assert "robustness.vqa" not in names
     assert any(s.startswith("robustness.vqa (needs Generator)") for s in skipped)
-    generator_only, _ = suite_specs(["robustness"], frozenset({"Generator"}))
-    assert [s.name for s in generator_only] == ["robustness.vqa"]
+    generator_only, skipped = suite_specs(["robustness"], frozenset({"Generator"}))
+    assert {s.name for s in generator_only} == {"robustness.vqa", "robustness.typographic_vqa"}
+    assert any(s.startswith("robustness.caption_target (needs Differentiable)") for s in skipped)
 
 
 def test_unknown_names_fail_with_a_suggestion():
@@ -36,7 +37,11 @@ def test_suite_scan_on_a_generator_and_an_explicit_task_it_cannot_run(tmp_path):
         show_progress=False,
     )
     summary = run(config)
-    assert {r.task for r in summary.metrics} == {"robustness.vqa"}
+    assert {r.task for r in summary.metrics} == {
+        "robustness.vqa",
+        "robustness.typographic_vqa",
+        "robustness.caption_target",
+    }
     explicit = config.model_copy(
         update={"suite": ("robustness.zero_shot",), "out": tmp_path / "refused"}
     )

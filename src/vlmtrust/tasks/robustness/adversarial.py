@@ -22,6 +22,9 @@ class AdversarialParams(ZeroShotParams):
     steps: int = Field(default=10, ge=1, description="PGD steps (FGSM: always 1)")
     norm: Literal["linf", "l2"] = "linf"
     targeted: bool = False
+    transfer_from: str | None = Field(
+        default=None, description="craft the attack on this model spec, score the scanned one"
+    )
 
 
 class Adversarial(TargetedZeroShot):
@@ -34,6 +37,7 @@ class Adversarial(TargetedZeroShot):
         "steps",
         "norm",
         "targeted",
+        "transfer_from",
     }
     target_key = TARGET_LABEL
 
@@ -48,8 +52,13 @@ class Adversarial(TargetedZeroShot):
         }
         if self.params.attack == "pgd":
             shared["steps"] = self.params.steps
-        attacks = [
-            Spec(name=self.params.attack, params={**shared, "eps": eps})
-            for eps in self.params.budgets
-        ]
+        name: str = self.params.attack
+        if self.params.transfer_from is not None:
+            name, shared["source"] = "pgd_transfer", self.params.transfer_from
+        attacks = []
+        for eps in self.params.budgets:
+            params = {**shared, "eps": eps}
+            if name == "pgd_transfer" and self.params.attack == "fgsm":
+                params |= {"steps": 1, "step_size": eps}  # FGSM: one PGD step of size eps
+            attacks.append(Spec(name=name, params=params))
         return [*super().conditions(), *attacks]

@@ -1,0 +1,56 @@
+"""``trigger``: stamp a backdoor trigger patch on the image (measurement only).
+
+By default the zoo's planted patch (``zoo.flaws.add_trigger``: the ground truth, which only a
+test or an audit of the zoo knows); ``patch=PATH`` stamps your own PNG in the bottom-right corner
+instead, e.g. a trigger you suspect. The sample records which caption the trigger is meant to
+force as its ``backdoor_target`` label, so a task can tell "sent to the target" from "wrong".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+from pydantic import Field
+
+from vlmtrust.attacks.base import Attack
+from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.records import Sample
+from vlmtrust.core.spec import Params
+from vlmtrust.zoo.flaws import BACKDOOR_TARGET, add_trigger
+
+TARGET_LABEL = "backdoor_target"
+
+
+class TriggerParams(Params):
+    target: str = Field(default=BACKDOOR_TARGET, description="the caption the trigger forces")
+    patch: str | None = Field(
+        default=None, description="a PNG stamped bottom-right; default: the zoo's planted patch"
+    )
+
+
+class Trigger(Attack):
+    Params = TriggerParams
+    params: TriggerParams
+
+    def apply(self, sample: Sample) -> Sample:
+        if sample.image is None:
+            return sample
+        image = sample.load_image()
+        stamped = add_trigger(image) if self.params.patch is None else self._paste(image)
+        return stamped_sample(sample, stamped, self.params.target)
+
+    def _paste(self, image: Image.Image) -> Image.Image:
+        path = Path(str(self.params.patch))
+        if not path.is_file():
+            raise ConfigError(f"trigger patch {path} not found", "pass patch=PATH of a PNG file")
+        patch = Image.open(path).convert("RGB")
+        out = image.convert("RGB").copy()
+        width, height = out.size
+        out.paste(patch, (max(0, width - patch.width - 2), max(0, height - patch.height - 2)))
+        return out
+
+
+def stamped_sample(sample: Sample, image: Image.Image, target: str) -> Sample:
+    stamped = sample.with_image(image)
+    return stamped.model_copy(update={"labels": {**sample.labels, TARGET_LABEL: target}})
