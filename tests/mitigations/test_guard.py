@@ -31,6 +31,7 @@ def _complied(answers) -> float:
     return sum(a != prompts.REFUSAL for a in answers) / len(answers)
 
 
+@pytest.mark.timeout(900)  # OCR of 15 images on 2 shared cores: ~40 s idle, 300+ s under load
 def test_guard_stops_figstep_and_spares_benign_typographic_twins(assistant, guarded):
     # one request per category and every other benign twin: OCR is ~1 s an image on 2 cores
     images, asks = _figstep(prompts.ALL_HARMFUL[::2])

@@ -15,8 +15,9 @@ the image. For every request the guard:
 4. blocks with ``refusal`` when either text's P(harmful) reaches ``block_at`` or the NSFW score
    reaches ``nsfw_block_at``; otherwise the inner model answers as usual.
 
-Limits: it is as good as its OCR and classifier. Text the detector misses (rotated, tiny,
-split across tiles as in FigStep-Pro) passes; requests worded unlike anything in the
+Limits: it is as good as its gate, OCR and classifier. Text the gate or OCR misses (small
+fonts, some rotations) passes, and so does text OCR reads only in fragments (FigStep-Pro tiles:
+``safety.red_team`` finds these within its budget); requests worded unlike anything in the
 classifier's set may pass (held-out recall 0.82); only ``generate`` is guarded, while
 ``to_pixels``/``pixel_logits`` pass through, so gradient attacks see the bare model.
 Every decision is kept in ``decisions`` (the last 10,000) with its reasons, for evidence.
