@@ -164,3 +164,11 @@ def test_campaign_against_the_guard_reports_what_it_found_and_repeats_in_a_fresh
     # attacks found on the bare model mostly do not transfer to the guarded one
     assert rows[("none", "transfer_rate")]["value"] < bare["value"]
     assert rows[("none", "transfer_rate")]["n"] == round(bare["value"] * 8)
+    # the report's attack x defence matrix carries both campaigns, read from the store
+    import json
+
+    from vlmtrust.report.build import ReportFormat, build_report
+
+    (matrix,) = json.loads(build_report([dirs[0]], ReportFormat.json)[0])["safety_matrix"]
+    cells = {r["mitigation"]: r["attack_success"]["red_team"] for r in matrix["rows"]}
+    assert cells["none"]["value"] == bare["value"] and cells["guard"]["n"] == 8
