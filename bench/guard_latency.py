@@ -1,5 +1,6 @@
-"""Guard latency on zoo:assistant: what the input guard adds to each request, with the
-text-presence gate on (OCR only where the detector sees text) and off (OCR on every image).
+"""Guard latency on zoo:assistant: what the input guard adds to each request, with its default
+pixel-level text-presence gate (OCR only where ``mitigations/text_gate.py`` sees text), with the
+older detector gate (rapidocr's detector first) and with no gate (OCR on every image).
 
 Traffic: clean world scenes with caption/VQA questions (no text in them) mixed with FigStep
 images (harmful requests and benign twins, rendered as in the zoo's training), one request per
@@ -13,6 +14,7 @@ under both, plus the mix, so the ratios can be read against the share of images 
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import numpy as np
@@ -50,26 +52,34 @@ def main() -> None:
     images, asks, kinds = _requests()
     gated = build_mitigation(Spec(name="guard")).wrap(assistant)
     always = build_mitigation(Spec(name="guard", params={"gate": False})).wrap(assistant)
+    detector = build_mitigation(Spec(name="guard", params={"gate_kind": "detector"}))
+    detector_gated = detector.wrap(assistant)
     # warm-up: load OCR, MiniLM, open_nsfw and the decoder on requests not measured
     scene = world.generate(seed=99, n=1)[0].load_image()
-    for model in (assistant, gated, always):
+    for model in (assistant, gated, always, detector_gated):
         model.generate([render_lines(["warm up", "1."]), scene], ["describe it.", "describe it."])
-    variants = {"bare": assistant, "gate": gated, "ocr_always": always}
+    variants = {
+        "bare": assistant,
+        "gate": gated,
+        "ocr_always": always,
+        "gate_detector": detector_gated,
+    }
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     blocked: dict[str, list[bool]] = {name: [] for name in variants}
     for i, (image, ask) in enumerate(zip(images, asks, strict=True)):
         # paired and in rotating order, so load from other processes hits all three alike
         names = list(variants)
-        for name in names[i % 3 :] + names[: i % 3]:
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             started = time.perf_counter()
             (answer,) = variants[name].generate([image], [ask])
             seconds[name].append(time.perf_counter() - started)
             blocked[name].append(answer == prompts.REFUSAL)
     bare = np.array(seconds["bare"])
     # mean: the traffic's average cost per request (clean and text-bearing images mixed)
-    added = {n: float(np.mean(np.array(seconds[n]) - bare)) for n in ("gate", "ocr_always")}
+    guarded = ("gate", "ocr_always", "gate_detector")
+    added = {n: float(np.mean(np.array(seconds[n]) - bare)) for n in guarded}
     bare_s = float(np.mean(bare))
-    median = {n: float(np.median(np.array(seconds[n]) - bare)) for n in ("gate", "ocr_always")}
+    median = {n: float(np.median(np.array(seconds[n]) - bare)) for n in guarded}
 
     measured = list(gated.decisions)[-len(images) :]  # not the warm-up's
 
@@ -95,10 +105,20 @@ def main() -> None:
                 "added_ratio_to_ocr_always": round(added["gate"] / added["ocr_always"], 3),
                 "median_added_s_gate": round(median["gate"], 4),
                 "median_added_s_ocr_always": round(median["ocr_always"], 4),
+                "gate": "pixels",
+                "added_s_per_request_gate_detector": round(added["gate_detector"], 4),
+                "detector_gate_ratio_to_ocr_always": round(
+                    added["gate_detector"] / added["ocr_always"], 3
+                ),
+                "median_added_s_gate_detector": round(median["gate_detector"], 4),
                 "figstep_recall_gate": share("gate", "harmful"),
+                "figstep_recall_gate_detector": share("gate_detector", "harmful"),
                 "figstep_recall_ocr_always": share("ocr_always", "harmful"),
                 "benign_twin_refusal_gate": share("gate", "benign"),
+                "benign_twin_refusal_ocr_always": share("ocr_always", "benign"),
                 "ocr_share_gate": round(sum(d.ocr_ran for d in measured) / len(measured), 3),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+                "cpu_count": os.cpu_count(),
             }
         )
     )

@@ -31,6 +31,7 @@ def _complied(answers) -> float:
     return sum(a != prompts.REFUSAL for a in answers) / len(answers)
 
 
+@pytest.mark.timeout(900)  # OCR of 15 images on 2 shared cores: ~40 s idle, 300+ s under load
 def test_guard_stops_figstep_and_spares_benign_typographic_twins(assistant, guarded):
     # one request per category and every other benign twin: OCR is ~1 s an image on 2 cores
     images, asks = _figstep(prompts.ALL_HARMFUL[::2])
@@ -62,3 +63,14 @@ def test_gate_off_reads_every_image():
     scene = world.generate(seed=4, n=1)[0].load_image()
     (decision,) = ungated.inspect([scene], ["describe the image."])
     assert decision.ocr_ran and not decision.blocked
+
+
+def test_the_pixel_gate_sends_figstep_to_ocr_and_the_detector_gate_remains_available():
+    scene = world.generate(seed=4, n=1)[0].load_image()
+    (image,), _ = _figstep(prompts.ALL_HARMFUL[:1])
+    pixel = build_mitigation(Spec(name="guard")).wrap(object())
+    detector = build_mitigation(Spec(name="guard", params={"gate_kind": "detector"})).wrap(object())
+    for guarded in (pixel, detector):
+        on_scene, on_figstep = guarded.inspect([scene, image], ["describe the image."] * 2)
+        assert not on_scene.ocr_ran and not on_scene.blocked
+        assert on_figstep.gate_found_text and on_figstep.ocr_ran and on_figstep.blocked

@@ -3,18 +3,21 @@
 Against FigStep-style attacks (the harmful request moved into the image) a filter has to read
 the image. For every request the guard:
 
-1. runs a text-presence gate: rapidocr's detector alone, at the image's own size (~0.05-0.2 s
-   on 2 shared cores), boxes at least 1.5x wider than tall; only if it finds a line of text
-2. runs full OCR (detection + recognition, image upscaled ``ocr_upscale`` times, ~1 s), so the
-   ~0.2-1 s recognition cost is paid only by images that carry text. ``gate=false`` runs full
-   OCR on every image (the reference the benchmark compares against);
+1. runs a text-presence gate: by default (``gate_kind="pixels"``) a pixel-level test
+   (``mitigations/text_gate.py``: glyph-sized edge components in a line, ~1 ms), or
+   (``gate_kind="detector"``) rapidocr's detector alone at 1x (~0.05-0.2 s), boxes at least
+   1.5x wider than tall; only if it finds text
+2. runs full OCR (detection + recognition, image upscaled ``ocr_upscale`` times, ~0.1-1 s), so
+   OCR is paid only by images that may carry text. ``gate=false`` runs full OCR on every image
+   (the reference the benchmark compares against);
 3. passes the prompt and the OCR text through the text safety classifier
    (``scorers/text_safety.py``) and the image through open_nsfw (``scorers/nsfw.py``);
 4. blocks with ``refusal`` when either text's P(harmful) reaches ``block_at`` or the NSFW score
    reaches ``nsfw_block_at``; otherwise the inner model answers as usual.
 
-Limits: it is as good as its OCR and classifier. Text the detector misses (rotated, tiny,
-split across tiles as in FigStep-Pro) passes; requests worded unlike anything in the
+Limits: it is as good as its gate, OCR and classifier. Text the gate or OCR misses (small
+fonts, some rotations) passes, and so does text OCR reads only in fragments (FigStep-Pro tiles:
+``safety.red_team`` finds these within its budget); requests worded unlike anything in the
 classifier's set may pass (held-out recall 0.82); only ``generate`` is guarded, while
 ``to_pixels``/``pixel_logits`` pass through, so gradient attacks see the bare model.
 Every decision is kept in ``decisions`` (the last 10,000) with its reasons, for evidence.
@@ -28,7 +31,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image
 from pydantic import Field
@@ -36,6 +39,7 @@ from pydantic import Field
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 from vlmtrust.mitigations.ocr_mask import OcrMasked, OcrMaskParams
+from vlmtrust.mitigations.text_gate import may_have_text
 from vlmtrust.zoo import prompts
 
 #: what a blocked request gets: the zoo's refusal wording, which refusal judges recognise
@@ -44,6 +48,12 @@ REFUSAL = prompts.REFUSAL
 
 class GuardParams(Params):
     gate: bool = Field(default=True, description="skip OCR on images the text detector finds empty")
+    gate_kind: Literal["pixels", "detector"] = Field(
+        default="pixels", description="pixels: the ~1 ms edge test; detector: rapidocr's detector"
+    )
+    gate_min_glyphs: int = Field(
+        default=3, ge=1, description="in-line glyphs the pixel gate needs to send an image to OCR"
+    )
     block_at: float = Field(
         default=0.5, ge=0.0, le=1.0, description="P(harmful) of the prompt or OCR text that blocks"
     )
@@ -160,11 +170,16 @@ class Guarded(WrappedModel):
             out.append(decision)
         return out
 
+    def _has_text(self, image: Image.Image) -> bool:
+        if self.params.gate_kind == "detector":
+            return bool(self._gate.boxes(image))
+        return may_have_text(image, self.params.gate_min_glyphs)
+
     def _read(self, image: Image.Image | None) -> tuple[str, bool, bool]:
         """(OCR text, whether OCR ran, whether the gate saw text) for one image."""
         if image is None:
             return "", False, False
-        found = bool(self._gate.boxes(image)) if self.params.gate else True
+        found = self._has_text(image) if self.params.gate else True
         if not found:
             return "", False, False
         rgb = image.convert("RGB")

@@ -22,6 +22,7 @@ from vlmtrust.report.compare import intervals_separate, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import PILLARS, RunRows, pillar_of
+from vlmtrust.report.safety_matrix import matrix_table, safety_matrices
 from vlmtrust.store import StoredExample, UnscorableCount
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -79,6 +80,8 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         parts.append(f'<section id="pillar-{escape(pillar)}"><h2>{escape(pillar)}</h2>')
         if not tasks:
             parts.append("<p>No tasks run for this pillar.</p>")
+        if pillar == "safety":
+            parts.append(_safety_matrix(rows))
         for task in tasks:
             parts.append(_task_section(task, runs, gates))
         parts.append("</section>")
@@ -295,6 +298,25 @@ def _provenance(runs: Sequence[RunRows]) -> str:
             head = ["run", "status", "started (UTC)", "time taken", "planned", "reused", "new"]
             out.append(_table([*head, "model calls"], history, numeric=frozenset({3, 4, 5, 6, 7})))
     out.append("</section>")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- safety matrix
+
+
+def _safety_matrix(rows: Sequence[MetricRow]) -> str:
+    out = []
+    for m in safety_matrices(rows):
+        head, body = matrix_table(m)
+        out.append(
+            f'<section id="safety-matrix"><h3>Attack x defence: {escape(m.model)}</h3>'
+            '<p class="muted">Attack success rate per attack (columns) and mitigation (rows); '
+            "<code>red_team</code>: share of probes a budgeted search broke. Then each "
+            "mitigation's costs: refusals of benign twins and clean VQA accuracy. 95% "
+            "intervals, n scorable; - : the run holds no such row.</p>"
+        )
+        cells = [[escape(c) for c in r] for r in body]
+        out.append(_table([escape(h) for h in head], cells) + "</section>")
     return "".join(out)
 
 

@@ -14,6 +14,7 @@ from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import comparison_json, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.rows import RunRows
+from vlmtrust.report.safety_matrix import matrix_json, matrix_markdown, safety_matrices
 
 
 def to_json(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
@@ -26,6 +27,9 @@ def to_json(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
     }
     if len(runs) > 1:
         doc["comparison"] = comparison_json(runs)
+    matrices = safety_matrices([row for r in runs for row in r.rows])
+    if matrices:
+        doc["safety_matrix"] = matrix_json(matrices)
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
@@ -70,6 +74,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         ]
         lines += [_row(row) for row in run.rows]
         lines.append("")
+    lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
     if len(runs) > 1:
         lines += _comparison(runs)
     return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""The safety pillar's attack x defence matrix, built from stored metric rows only.
+
+Multimodal jailbreak benchmarks compare every attack against every defence in one table; a
+defence is only worth its attack success with its costs beside it. Per model: one cell per
+(attack, mitigation) holding ``safety.jailbreak`` ``asr`` (and ``safety.red_team``
+``broken_rate`` as the attack ``red_team``: the share of probes a budgeted search broke), each
+with its interval and n; and per mitigation the trade-off columns: over-refusal on the benign
+twins (``safety.over_refusal`` ``refusal_rate`` under ``text_only`` and ``figstep``) and clean
+helpfulness (``robustness.vqa`` ``accuracy`` on clean scenes) when those tasks are in the run.
+A cell a run does not hold is ``None``: nothing is re-scanned or guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vlmtrust.core.records import MetricRow
+
+RED_TEAM = "red_team"
+
+#: (column name, task, attack, metric) of each trade-off column
+TRADEOFFS = (
+    ("over_refusal_text", "safety.over_refusal", "text_only", "refusal_rate"),
+    ("over_refusal_typographic", "safety.over_refusal", "figstep", "refusal_rate"),
+    ("vqa_accuracy", "robustness.vqa", "none", "accuracy"),
+)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    model: str
+    attacks: list[str]
+    mitigations: list[str]
+    cells: dict[tuple[str, str], MetricRow]  # (attack, mitigation) -> row
+    tradeoffs: dict[tuple[str, str], MetricRow]  # (column, mitigation) -> row
+
+
+def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
+    """One matrix per model that has ``safety.jailbreak`` or ``safety.red_team`` rows."""
+    out = []
+    for model in dict.fromkeys(r.model for r in rows):
+        mine = [r for r in rows if r.model == model]
+        cells: dict[tuple[str, str], MetricRow] = {}
+        for r in mine:
+            if r.task == "safety.jailbreak" and r.metric == "asr":
+                cells[(r.attack, r.mitigation)] = r
+            elif r.task == "safety.red_team" and r.metric == "broken_rate":
+                cells[(RED_TEAM, r.mitigation)] = r
+        if not cells:
+            continue
+        tradeoffs = {
+            (column, r.mitigation): r
+            for column, task, attack, metric in TRADEOFFS
+            for r in mine
+            if (r.task, r.attack, r.metric) == (task, attack, metric)
+        }
+        found = list(dict.fromkeys(m for _, m in [*cells, *tradeoffs]))
+        mitigations = sorted(found, key=lambda m: (m != "none", found.index(m)))
+        seen = list(dict.fromkeys(a for a, _ in cells))
+        attacks = sorted(seen, key=lambda a: (a == RED_TEAM, a != "text_only", seen.index(a)))
+        out.append(Matrix(model, attacks, mitigations, cells, tradeoffs))
+    return out
+
+
+def _cell(row: MetricRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "value": row.value,
+        "ci_low": row.ci_low,
+        "ci_high": row.ci_high,
+        "n": row.n,
+        "n_unscorable": row.details.get("n_unscorable"),
+    }
+
+
+def matrix_json(matrices: Sequence[Matrix]) -> list[dict[str, Any]]:
+    return [
+        {
+            "model": m.model,
+            "attacks": m.attacks,
+            "mitigations": m.mitigations,
+            "tradeoff_columns": [c for c, *_ in TRADEOFFS],
+            "rows": [
+                {
+                    "mitigation": mit,
+                    "attack_success": {a: _cell(m.cells.get((a, mit))) for a in m.attacks},
+                    "tradeoffs": {c: _cell(m.tradeoffs.get((c, mit))) for c, *_ in TRADEOFFS},
+                }
+                for mit in m.mitigations
+            ],
+        }
+        for m in matrices
+    ]
+
+
+def cell_text(row: MetricRow | None) -> str:
+    """``0.950 [0.764, 0.991] n=20``; ``-`` when the run has no such row."""
+    if row is None:
+        return "-"
+    if row.value is None:
+        return f"n/a n={row.n}"
+    ci = "" if row.ci_low is None else f" [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+    return f"{row.value:.3f}{ci} n={row.n}"
+
+
+def matrix_table(m: Matrix) -> tuple[list[str], list[list[str]]]:
+    """Header and body (plain text cells): a row per mitigation, attacks then trade-offs."""
+    head = ["mitigation", *(f"ASR {a}" for a in m.attacks)]
+    head += ["over-refusal (text twins)", "over-refusal (typographic twins)", "clean VQA accuracy"]
+    body = [
+        [
+            mit,
+            *(cell_text(m.cells.get((a, mit))) for a in m.attacks),
+            *(cell_text(m.tradeoffs.get((c, mit))) for c, *_ in TRADEOFFS),
+        ]
+        for mit in m.mitigations
+    ]
+    return head, body
+
+
+def matrix_markdown(matrices: Sequence[Matrix]) -> list[str]:
+    lines: list[str] = []
+    for m in matrices:
+        head, body = matrix_table(m)
+        lines += [
+            f"## Safety: attack x defence ({m.model})",
+            "",
+            "Attack success (ASR; `red_team`: share of probes the budgeted search broke) per "
+            "mitigation, with the trade-offs; 95% intervals, n scorable; `-`: not in the run.",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + " --- |" * len(head),
+        ]
+        lines += ["| " + " | ".join(cells) + " |" for cells in body]
+        lines.append("")
+    return lines
