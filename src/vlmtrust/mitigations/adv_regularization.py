@@ -70,7 +70,7 @@ class AdvRegularization(ClipFinetune):
                 adversary_optimiser.zero_grad(set_to_none=True)
                 loss.backward()  # type: ignore[no-untyped-call]
                 adversary_optimiser.step()
-                adversary_loss = float(loss)
+                adversary_loss = float(loss.detach())
             gain = torch.nn.functional.logsigmoid(adversary(member_statistic(head, data))).mean()
             total = cosine_loss(head, data.features, data.targets) + params.lam * gain
             head_optimiser.zero_grad(set_to_none=True)
