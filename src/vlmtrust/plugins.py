@@ -236,6 +236,11 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.membership_finetune:DpFinetune",
     "trainer: the overfit fine-tune with DP-SGD (Opacus); epsilon and delta in the card",
 )
+MITIGATIONS.add(
+    "adv_regularization",
+    "vlmtrust.mitigations.adv_regularization:AdvRegularization",
+    "trainer: the overfit fine-tune against a membership adversary in the loop (Nasr et al. 2018)",
+)
 
 ATTACKS.add(
     "typographic",

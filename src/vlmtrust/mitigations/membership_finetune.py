@@ -18,13 +18,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import torch
 from pydantic import Field
 
+from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainer import Trainer
+from vlmtrust.models.base import ModelHandle
 
 CLIP_FILE = "clip.safetensors"
 #: the member set's default seed: distinct from the organisms' training seeds and from
@@ -49,6 +51,19 @@ class DpParams(FinetuneParams):
     delta: float = Field(default=1e-5, gt=0, lt=1, description="target delta (< 1/members)")
     max_grad_norm: float = Field(default=1.0, gt=0, description="per-sample clipping bound")
     batch_size: int = Field(default=32, ge=1, description="expected (Poisson) batch size")
+    member_data: str | None = Field(
+        default=None,
+        description="hf: CLIPs only: the member set, an image folder with a caption column",
+    )
+
+
+class HeadData(Protocol):
+    """What a head fine-tune reads: frozen features, caption targets, the caption bank."""
+
+    features: torch.Tensor
+    targets: torch.Tensor
+    bank: torch.Tensor
+    caption_index: torch.Tensor
 
 
 class MemberData:
@@ -59,6 +74,7 @@ class MemberData:
         from vlmtrust.zoo.train_clip import organism_pool
 
         pool = organism_pool(organism, n, seed)
+        self.captions = [pool.captions[int(i)] for i in pool.caption_index]
         with torch.no_grad():
             pixels = pool.pixels.float().div(255.0)
             self.features = model.tower.features((pixels - MEAN) / STD).mean(dim=(2, 3))
@@ -66,13 +82,21 @@ class MemberData:
         self.caption_index = pool.caption_index
         self.targets = self.bank[pool.caption_index]
 
+    def subset(self, rows: torch.Tensor) -> MemberData:
+        """The scenes at ``rows`` (a shadow model's random half of its pool)."""
+        part = copy.copy(self)
+        part.features, part.targets = self.features[rows], self.targets[rows]
+        part.caption_index = self.caption_index[rows]
+        part.captions = [self.captions[int(i)] for i in rows]
+        return part
+
 
 def cosine_loss(head: torch.nn.Module, features: torch.Tensor, targets: torch.Tensor) -> Any:
     embedding = torch.nn.functional.normalize(head(features), dim=-1)
     return (1 - (embedding * targets).sum(dim=-1)).mean()
 
 
-def retrieval_accuracy(head: torch.nn.Module, data: MemberData) -> float:
+def retrieval_accuracy(head: torch.nn.Module, data: HeadData) -> float:
     """Zero-shot accuracy: share of scenes whose own caption is the nearest of the set's
     distinct captions (the utility the fine-tune may cost)."""
     with torch.no_grad():
@@ -93,6 +117,9 @@ class ClipFinetune(Trainer):
         assert isinstance(params, FinetuneParams)
         torch.manual_seed(params.seed)
         organism = model.handle.name.removeprefix("zoo:")
+        # what a subclass's train_head may need to draw more data (adv_regularization's
+        # reference set)
+        self.base, self.organism = model, organism
         members = MemberData(model, organism, params.members, params.member_seed)
         held_out = MemberData(model, organism, HELD_OUT, HELD_OUT_SEED)
         head = copy.deepcopy(model.tower.project)
@@ -117,7 +144,7 @@ class ClipFinetune(Trainer):
             **stats,
         }
 
-    def train_head(self, head: torch.nn.Linear, data: MemberData) -> Mapping[str, Any]:
+    def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, Any]:
         """Full-batch Adam until the member set is memorised."""
         params = self.params
         assert isinstance(params, FinetuneParams)
@@ -134,6 +161,9 @@ class ClipFinetune(Trainer):
 
         tuned = copy.copy(model)
         tuned.tower, tuned.scale = load_tower(artifact / CLIP_FILE)
+        # the public pre-trained tower the fine-tune started from: LiRA's shadow models start
+        # there too (privacy.membership)
+        tuned.base_tower = getattr(model, "base_tower", model.tower)
         tuned.card = dict(card)
         return tuned
 
@@ -149,7 +179,62 @@ class DpFinetune(ClipFinetune):
 
     Params: ClassVar[type[Params]] = DpParams
 
-    def train_head(self, head: torch.nn.Linear, data: MemberData) -> Mapping[str, Any]:
+    def check_model(self, handle: ModelHandle) -> None:
+        from vlmtrust.mitigations import hf_projection
+
+        params = self.params
+        assert isinstance(params, DpParams)
+        if hf_projection.is_hf_clip(handle):
+            hf_projection.member_samples(params.member_data)  # fail before the run starts
+            return
+        super().check_model(handle)
+        if params.member_data is not None:
+            raise ConfigError(
+                f"member_data is for hf: CLIPs; {handle.name}'s members are world scenes",
+                "drop member_data and choose the scenes with members= and member_seed=",
+            )
+
+    def data_fingerprint(self) -> str:
+        from vlmtrust.mitigations import hf_projection
+
+        params = self.params
+        assert isinstance(params, DpParams)
+        return hf_projection.data_fingerprint(params.member_data) if params.member_data else ""
+
+    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
+        from vlmtrust.mitigations import hf_projection
+
+        if not hf_projection.is_hf_clip(model.handle):
+            return super().fit(model, out)
+        params = self.params
+        assert isinstance(params, DpParams)
+        torch.manual_seed(params.seed)
+        members = hf_projection.member_samples(params.member_data)
+        data = hf_projection.HfMemberData(model, members)
+        head = copy.deepcopy(hf_projection.projection(model))
+        head.train()
+        for p in head.parameters():
+            p.requires_grad_(True)
+        before = retrieval_accuracy(head, data)
+        stats = dict(self.train_head(head, data))
+        hf_projection.save_projection(out / hf_projection.PROJECTION_FILE, head)
+        return {
+            "members": len(members),
+            "member_data": params.member_data,
+            # a user model has no held-out generator: utility is retrieval on the member set
+            "member_accuracy_before": round(before, 4),
+            "member_accuracy": round(retrieval_accuracy(head, data), 4),
+            **stats,
+        }
+
+    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
+        from vlmtrust.mitigations import hf_projection
+
+        if hf_projection.is_hf_clip(model.handle):
+            return hf_projection.load_projection(model, artifact, card)
+        return super().load(model, artifact, card)
+
+    def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, Any]:
         import warnings
 
         from opacus import PrivacyEngine
@@ -192,7 +277,7 @@ class DpFinetune(ClipFinetune):
             "target_epsilon": params.epsilon,
             "noise_multiplier": round(float(optimiser.noise_multiplier), 4),
             "max_grad_norm": params.max_grad_norm,
-            "sample_rate": round(params.batch_size / params.members, 4),
+            "sample_rate": round(min(1.0, params.batch_size / len(data.features)), 4),
             "accountant": "rdp",
             "secure_mode": False,
         }

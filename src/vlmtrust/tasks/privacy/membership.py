@@ -23,7 +23,7 @@ A fine-tuned target's card fields (epsilon, delta, noise, held-out accuracy befo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
@@ -35,8 +35,11 @@ from vlmtrust.core.spec import Params, Spec
 from vlmtrust.metrics.detection import auroc_estimate, stratified_bootstrap
 from vlmtrust.metrics.rates import Estimate, rate
 from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.privacy import lira
+from vlmtrust.tasks.privacy.lira import SHADOW_SEED
 
 METRIC = "membership_score"
+LIRA = "lira_score"
 ACCURACY = "caption_correct"
 #: fine-tune card fields reported with the rows (privacy budget and utility)
 TRAINING_FIELDS = (
@@ -48,8 +51,14 @@ TRAINING_FIELDS = (
     "delta",
     "noise_multiplier",
     "max_grad_norm",
+    "lam",
+    "adversary_steps",
+    "adversary_final_loss",
     "held_out_accuracy_before",
     "held_out_accuracy_after",
+    "member_data",
+    "member_accuracy_before",
+    "member_accuracy",
 )
 FPRS = (0.01, 0.001)
 
@@ -64,6 +73,13 @@ class MembershipParams(Params):
         "--mitigate overfit) instead of the organism's training pool",
     )
     resamples: int = Field(default=1000, ge=100, description="bootstrap resamples")
+    shadows: int = Field(
+        default=8, ge=0, description="LiRA (offline) shadow fine-tunes; 0 skips LiRA"
+    )
+    shadow_seed: int = Field(default=SHADOW_SEED, description="seed of the shadows' scene pool")
+    lira_statistic: Literal["cosine", "softmax"] = Field(
+        default="cosine", description="LiRA's confidence: image-caption match or caption softmax"
+    )
 
 
 def _pool_samples(organism: str, seed: int | None, n: int, tag: str) -> list[Sample]:
@@ -121,6 +137,7 @@ class Membership(Task):
             texts /= np.linalg.norm(texts, axis=1, keepdims=True)
             cosines = (images * texts).sum(axis=1)
             correct = caption_retrieval(model, images, [str(s.labels["caption"]) for s in kept])
+        likelihood = self.lira_scores(model, kept)
         out = []
         for s in samples:
             if s.id not in row:
@@ -149,16 +166,45 @@ class Membership(Task):
                         value=float(correct[row[s.id]]),
                         label=label,
                     ),
+                    *likelihood(s.id, row[s.id], label),
                 ]
             )
         return out
+
+    def lira_scores(self, model: Any, kept: Sequence[Sample]) -> Any:
+        """LiRA's per-sample scores as a function (sample id, row, label) -> [Score]."""
+        if not self.params.shadows:
+            return lambda sid, i, label: []
+        if not lira.supports(model):
+            reason = "LiRA's shadow fine-tunes need a zoo CLIP organism"
+            return lambda sid, i, label: [Score.cannot_score(sid, LIRA, reason)]
+        name = model.handle.name
+        organism = name.removeprefix("zoo:") if name.startswith("zoo:") else "clip"
+        attack = lira.shadows_for(
+            model,
+            organism,
+            self.params.shadows,
+            self.params.shadow_seed,
+            self.params.lira_statistic,
+        )
+        z, phi = attack.scores(kept) if kept else (np.zeros(0), np.zeros(0))
+
+        def scores(sid: str, i: int, label: str) -> list[Score]:
+            details = {"phi": round(float(phi[i]), 4), "lira": attack.details}
+            return [
+                Score(sample_id=sid, metric=LIRA, value=float(z[i]), label=label, details=details)
+            ]
+
+        return scores
 
     def check_member_set(self, model: Any, kept: Sequence[Sample]) -> dict[str, Any]:
         """A fine-tuned target's card names its member set; scanning it against another set
         would measure nothing, so that is refused. Returns the card fields to report."""
         card = getattr(model, "card", None)
-        if not isinstance(card, Mapping) or "member_seed" not in card:
+        if not isinstance(card, Mapping) or "mitigation" not in card:
             return {}
+        if "member_seed" not in card:  # a user model's fine-tune: its members are user data
+            return {k: card[k] for k in TRAINING_FIELDS if k in card}
         # members are a prefix of the seed's scenes, so a smaller n is still all members
         beyond = [
             s for s in kept if s.labels.get("member") is True and _index(s) >= card["members"]
@@ -213,7 +259,43 @@ class Membership(Task):
                         details=details,
                     )
                 )
+            rows += self.lira_rows(items, mitigation, model, training)
         return rows
+
+    def lira_rows(
+        self, items: Sequence[Score], mitigation: str, model: str, training: Any
+    ) -> list[MetricRow]:
+        """The same AUC / TPR rows for LiRA's scores, under ``attack=lira``."""
+        scored = [s for s in items if s.metric == LIRA and not s.unscorable]
+        if not scored:
+            return []
+        members = np.array([s.value for s in scored if s.label == "member"], dtype=float)
+        others = np.array([s.value for s in scored if s.label == "nonmember"], dtype=float)
+        details: dict[str, Any] = {
+            "members": len(members),
+            "nonmembers": len(others),
+            "curve": roc_points(members, others),
+            "min_resolvable_fpr": 1 / len(others) if len(others) else None,
+            **scored[0].details["lira"],
+        }
+        if training:
+            details["training"] = training
+        estimates = {"auc": auroc_estimate(members, others, self.params.resamples)}
+        for fpr in FPRS:
+            estimates[f"tpr@{fpr * 100:g}%fpr"] = tpr_at_fpr_estimate(
+                members, others, fpr, self.params.resamples
+            )
+        return [
+            est.as_row(
+                task=self.spec.name,
+                attack="lira",
+                mitigation=mitigation,
+                metric=metric,
+                model=model,
+                details=details,
+            )
+            for metric, est in estimates.items()
+        ]
 
 
 def _index(sample: Sample) -> int:

@@ -1,0 +1,156 @@
+"""LiRA, offline variant (Carlini et al. 2022, "Membership Inference Attacks From First
+Principles"): a per-example likelihood-ratio test against shadow models that never saw it.
+
+A threshold attack compares every image with one global cut-off, so an image that is easy for
+any model looks like a member. LiRA asks instead how the target's confidence on *this* image
+compares with what models trained the same way *without* it give. The offline variant trains only
+OUT shadows, so the shadows do not depend on the scanned images and are trained once per scan.
+
+For the zoo organisms a shadow is what the attacker can afford: the public pre-trained tower with
+its projection head fine-tuned by the target's own recipe (the trainer named in its card, e.g.
+``overfit``; ``overfit`` defaults for an organism with no card) on a random half of a pool of
+fresh world scenes (``shadow_seed``), never the scanned ones. The statistic is a logit-scaled
+confidence phi = log p - log(1 - p): by default (``cosine``) p = (1 + cos) / 2, the image-caption
+match read as a probability; with ``softmax``, p is the softmax (at the model's logit scale) of the
+image's own caption against the shadow pool's distinct captions (weaker here: the world's
+templated captions are near each other, so p saturates for members and non-members alike).
+Each image's OUT phi over the shadows gives
+its mean; with few shadows the variance is pooled over images (the paper's fixed-variance
+variant); the score is the one-sided z = (phi_target - mean_out) / sd_out: large when the target
+is more confident than models that never saw the image.
+"""
+
+from __future__ import annotations
+
+import copy
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from vlmtrust.core.records import Sample
+from vlmtrust.core.spec import Spec
+
+#: seed of the shadow models' data pool: distinct from every member, reference and scan seed
+SHADOW_SEED = 2_000_003
+#: variance floor, so identical shadows (a recipe that barely moves the head) do not divide by 0
+MIN_SD = 1e-3
+#: fresh scenes the pooled OUT variance is measured on
+CALIBRATION = 64
+
+
+def supports(model: Any) -> bool:
+    """Shadow fine-tunes need a zoo CLIP organism (a tower with a projection head)."""
+    return hasattr(getattr(model, "tower", None), "project") and hasattr(model, "text")
+
+
+def shadow_recipe(model: Any) -> Spec:
+    """The target's own training recipe from its card, or ``overfit`` defaults."""
+    card = getattr(model, "card", None)
+    if isinstance(card, Mapping) and isinstance(card.get("mitigation"), Mapping):
+        spec = card["mitigation"]
+        return Spec(name=str(spec["name"]), params=dict(spec.get("params") or {}))
+    return Spec(name="overfit")
+
+
+#: shadows per loaded model: the runner builds a task per batch, the model lives for the scan
+_TRAINED: weakref.WeakKeyDictionary[Any, dict[tuple[str, int, int, str], OfflineLira]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shadows_for(model: Any, organism: str, shadows: int, seed: int, statistic: str) -> OfflineLira:
+    """The model's shadows, trained on first use and reused by every later batch."""
+    trained = _TRAINED.setdefault(model, {})
+    key = (organism, shadows, seed, statistic)
+    if key not in trained:
+        trained[key] = OfflineLira(model, organism, shadows, seed, statistic)
+    return trained[key]
+
+
+class OfflineLira:
+    """Shadow heads trained once; ``scores(samples)`` gives each sample's z and its phi."""
+
+    def __init__(
+        self, model: Any, organism: str, shadows: int, seed: int, statistic: str = "cosine"
+    ) -> None:
+        from vlmtrust.mitigations.base import build_mitigation
+        from vlmtrust.mitigations.membership_finetune import ClipFinetune, MemberData
+
+        self.model, self.recipe, self.statistic = model, shadow_recipe(model), statistic
+        trainer = build_mitigation(self.recipe)
+        if not isinstance(trainer, ClipFinetune):
+            raise TypeError(f"{self.recipe.name} does not fine-tune a projection head")
+        members = int(trainer.params.members)  # type: ignore[attr-defined]
+        base = copy.copy(model)
+        base.tower = getattr(model, "base_tower", model.tower)
+        trainer.base, trainer.organism = base, organism
+        pool = MemberData(base, organism, 2 * members, seed)
+        self.bank_captions = sorted(set(pool.captions))
+        self.bank = torch.from_numpy(model.text.encode(self.bank_captions))
+        self.heads = []
+        for i in range(shadows):
+            torch.manual_seed(i)
+            chosen = torch.from_numpy(
+                np.random.default_rng([seed, i]).permutation(2 * members)[:members]
+            )
+            head = copy.deepcopy(base.tower.project)
+            head.train()
+            for p in head.parameters():
+                p.requires_grad_(True)
+            trainer.train_head(head, pool.subset(chosen))
+            head.eval()
+            self.heads.append(head)
+        self.base_tower = base.tower
+        # the pooled OUT spread, measured once on fresh scenes no shadow saw, so a sample's
+        # score does not depend on the batch it arrives in
+        calibration = MemberData(base, organism, CALIBRATION, seed + 1)
+        out = self.shadow_phi(calibration.features, calibration.captions)
+        self.sd = max(float(np.sqrt(((out - out.mean(axis=0)) ** 2).mean())), MIN_SD)
+        self.details = {
+            "shadows": shadows,
+            "shadow_recipe": self.recipe.model_dump(mode="json"),
+            "shadow_members": members,
+            "shadow_seed": seed,
+            "variance": f"pooled over {CALIBRATION} fresh scenes (fixed-variance offline LiRA)",
+            "sd_out": round(self.sd, 4),
+            "statistic": statistic,
+            "score": "z = (phi_target - mean_out) / sd_out, phi = log p - log(1 - p)",
+        }
+
+    def phi(self, head: torch.nn.Module, features: torch.Tensor, captions: Sequence[str]) -> Any:
+        """Logit-scaled confidence of each image in its own caption (see ``statistic``)."""
+        own_text = torch.from_numpy(self.model.text.encode(list(captions)))
+        with torch.no_grad():
+            embedding = torch.nn.functional.normalize(head(features), dim=-1)
+            cosine = (embedding * own_text).sum(dim=-1)
+            if self.statistic == "cosine":
+                # p = (1 + cos) / 2, the match read as a probability: phi = log((1+c)/(1-c))
+                c = cosine.clamp(-1 + 1e-6, 1 - 1e-6)
+                return (torch.log1p(c) - torch.log1p(-c)).numpy()
+            scale = float(self.model.scale)
+            others = scale * embedding @ self.bank.T
+            same = torch.tensor(
+                [[c == b for b in self.bank_captions] for c in captions], dtype=torch.bool
+            )
+            rest = torch.logsumexp(others.masked_fill(same, -torch.inf), dim=-1)
+        return (scale * cosine - rest).numpy()
+
+    def scores(self, samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
+        """Each sample's z (its membership score) and the target's phi."""
+        from vlmtrust.zoo.tower import MEAN, STD, to_pixels
+
+        captions = [str(s.labels["caption"]) for s in samples]
+        pixels = (to_pixels([s.load_image() for s in samples]) - MEAN) / STD
+        with torch.no_grad():
+            target_features = self.model.tower.features(pixels).mean(dim=(2, 3))
+            base_features = self.base_tower.features(pixels).mean(dim=(2, 3))
+        target = self.phi(self.model.tower.project, target_features, captions)
+        mean = self.shadow_phi(base_features, captions).mean(axis=0)
+        return (target - mean) / self.sd, target
+
+    def shadow_phi(self, features: torch.Tensor, captions: Sequence[str]) -> np.ndarray:
+        """phi of every image under every shadow, shape (shadows, images)."""
+        return np.stack([self.phi(h, features, captions) for h in self.heads])

@@ -1,0 +1,77 @@
+"""dp_finetune on a local Hugging Face CLIP (a tiny random one built with transformers): DP-SGD on
+its visual projection over a user member folder, epsilon and delta on the card and the rows,
+a cached artifact, and one-line errors for a missing member set."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from vlmtrust.core.config import RunConfig
+from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.mitigations.base import build_mitigation
+from vlmtrust.models.base import resolve_model
+from vlmtrust.runner import run
+from vlmtrust.zoo import world
+
+
+def _folder(path, scenes, member=None):
+    path.mkdir()
+    rows = []
+    for i, scene in enumerate(scenes):
+        scene.load_image().save(path / f"{i}.png")
+        row = {"file": f"{i}.png", "caption": scene.labels["caption"]}
+        if member is not None:
+            row["member"] = member(i)
+        rows.append(row)
+    (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_dp_finetune_trains_an_hf_clip_projection_with_a_budget(tmp_path, tiny_clip):
+    scenes = world.generate(11, 32, family="objects")
+    members = _folder(tmp_path / "members", scenes[:16])
+    scan = _folder(tmp_path / "scan", scenes, member=lambda i: i < 16)
+    mitigation = f'dp_finetune:member_data="{members}",epochs=5,batch_size=8'
+    config = RunConfig(
+        model=f"hf:{tiny_clip}",
+        tasks=(Spec(name="privacy.membership", params={"resamples": 200}),),
+        data=scan,
+        mitigations=(mitigation,),
+        out=tmp_path / "run",
+        show_progress=False,
+    )
+    rows = {(r.mitigation.split("(")[0], r.metric): r for r in run(config).metrics}
+    auc = rows["dp_finetune", "auc"]
+    assert auc.n == 32 and 0 <= auc.ci_low <= auc.value <= auc.ci_high <= 1
+    training = auc.details["training"]
+    assert training["private"] is True and 0 < training["epsilon"] <= 8
+    assert training["delta"] == 1e-5 and training["noise_multiplier"] > 0
+    assert training["members"] == 16 and 0 <= training["member_accuracy"] <= 1
+    # the artifact holds a changed projection; the base checkpoint is left as it was
+    handle = resolve_model(f"hf:{tiny_clip}")
+    base = handle.load()
+    artifacts = Path(os.environ["VLMTRUST_CACHE"]) / "artifacts"
+    cached = sorted(artifacts.iterdir())
+    tuned = build_mitigation(parse_spec(mitigation)).wrap(base)
+    assert sorted(artifacts.iterdir()) == cached  # found in the cache, not trained again
+    before = base._model.visual_projection.weight
+    after = tuned._model.visual_projection.weight
+    assert not torch.equal(before, after)
+    assert torch.equal(before, handle.load()._model.visual_projection.weight)
+    assert tuned.card["epsilon"] == training["epsilon"]
+
+
+def test_dp_finetune_on_an_hf_clip_needs_its_member_folder(tmp_path, tiny_clip):
+    handle = resolve_model(f"hf:{tiny_clip}")
+    with pytest.raises(ConfigError, match="member_data=PATH"):
+        build_mitigation(Spec(name="dp_finetune")).check_model(handle)
+    missing = Spec(name="dp_finetune", params={"member_data": str(tmp_path / "nowhere")})
+    with pytest.raises(DataError, match="does not exist"):
+        build_mitigation(missing).check_model(handle)
+    zoo = Spec(name="dp_finetune", params={"member_data": str(tmp_path)})
+    with pytest.raises(ConfigError, match="member_data is for hf"):
+        build_mitigation(zoo).check_model(resolve_model("zoo:clip"))
