@@ -43,7 +43,7 @@ test: browser lint typecheck unit
 
 # Retrain every zoo organism from its fixed seed and rewrite the weights and model cards in
 # src/vlmtrust/zoo/weights/ (about 10 minutes on 2 cores). Tests never run this.
-# `make zoo ONLY=assistant` (or ONLY="clip assistant") trains only those.
+# `make zoo ONLY=clip-clean` (or ONLY="clip clip-clean") trains only those.
 ONLY ?=
 zoo: setup
 	$(PY) -m vlmtrust.zoo.build $(foreach o,$(ONLY),--only $(o))
