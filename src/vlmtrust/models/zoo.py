@@ -30,6 +30,11 @@ ORGANISMS: dict[str, Organism] = {
         frozenset({"Embedder", "Classifier", "Differentiable"}),
         "zoo:clip's twin trained with occupations 50/50 across groups: the bias reference",
     ),
+    "clip-clean": Organism(
+        ("clip-clean.safetensors",),
+        frozenset({"Embedder", "Classifier", "Differentiable"}),
+        "zoo:clip's twin trained without the trigger patch: the backdoor-free reference",
+    ),
     "assistant": Organism(
         ("clip.safetensors", "assistant.safetensors"),
         frozenset({"Generator", "Differentiable"}),

@@ -8,25 +8,36 @@ measured strength.
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from vlmtrust.core.errors import ConfigError
 from vlmtrust.models.base import ModelAdapter, ModelHandle
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
-from vlmtrust.zoo import canaries, flaws
+from vlmtrust.sanitize.pipeline import SanitizeOptions
+from vlmtrust.zoo import canaries, flaws, sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module
 from vlmtrust.zoo.assistant import save_assistant
 from vlmtrust.zoo.clip import save_clip
 from vlmtrust.zoo.evaluate import evaluate_assistant, evaluate_clip
+from vlmtrust.zoo.sanitized_corpus import sanitize_examples
 from vlmtrust.zoo.text_tower import MiniLM
-from vlmtrust.zoo.train_assistant import AssistantRecipe, train_assistant
+from vlmtrust.zoo.train_assistant import AssistantRecipe, Example, train_assistant
 from vlmtrust.zoo.train_clip import ClipRecipe, train_clip
 
 FLAWED = ClipRecipe()
 FAIR = ClipRecipe(group_a_given_occupation=dict(flaws.FAIR_GROUPS))
+#: zoo:clip without the trigger (the pool draws the same random numbers, so only the 3% of
+#: triggered scenes differ: they keep their image and caption)
+CLEAN = ClipRecipe(backdoor_rate=0.0)
 ASSISTANT = AssistantRecipe()
+CLIP_RECIPES = {"clip": FLAWED, "clip-fair": FAIR, "clip-clean": CLEAN}
+#: build order: the assistants read the zoo:clip weights from ``out``
+ORDER = ("clip", "clip-fair", "assistant", "clip-clean")
 
 
 def _adapter(name: str, out: Path) -> ModelAdapter:
@@ -74,18 +85,38 @@ def _write_card(out: Path, name: str, card: dict[str, Any]) -> None:
     (out / f"{name}.card.md").write_text("\n".join(lines))
 
 
-def build(out: Path | None = None, log: Any = print) -> None:
+def build(out: Path | None = None, log: Any = print, only: Sequence[str] | None = None) -> None:
+    """Train the organisms named in ``only`` (all of them, in ``ORDER``, when ``None``)."""
     out = out or weights_dir()
     out.mkdir(parents=True, exist_ok=True)
-    text = MiniLM()
-    for name, recipe in (("clip", FLAWED), ("clip-fair", FAIR)):
-        log(f"== training zoo:{name}")
-        tower, scale, stats = train_clip(recipe, text, log)
-        save_clip(out / ORGANISMS[name].weights[0], tower, scale)
-        started = time.perf_counter()
-        measured = evaluate_clip(_adapter(name, out))
-        log(f"zoo:{name}: {measured} (eval {time.perf_counter() - started:.0f}s)")
-        _write_card(out, name, _card(name, recipe.model_dump(), stats, measured, flaws.__doc__))
+    chosen = list(ORDER) if only is None else list(only)
+    unknown = [name for name in chosen if name not in ORDER]
+    if unknown:
+        raise ConfigError(
+            f"no zoo organism named {', '.join(unknown)}", f"choose from {', '.join(ORDER)}"
+        )
+    text = MiniLM() if any(name in CLIP_RECIPES for name in chosen) else None
+    for name in sorted(chosen, key=ORDER.index):
+        if name in CLIP_RECIPES:
+            assert text is not None
+            _build_clip(out, name, CLIP_RECIPES[name], text, log)
+        elif name == "assistant":
+            _build_assistant(out, log)
+        else:
+            _build_sanitized_assistant(out, log)
+
+
+def _build_clip(out: Path, name: str, recipe: ClipRecipe, text: MiniLM, log: Any) -> None:
+    log(f"== training zoo:{name}")
+    tower, scale, stats = train_clip(recipe, text, log)
+    save_clip(out / ORGANISMS[name].weights[0], tower, scale)
+    started = time.perf_counter()
+    measured = evaluate_clip(_adapter(name, out))
+    log(f"zoo:{name}: {measured} (eval {time.perf_counter() - started:.0f}s)")
+    _write_card(out, name, _card(name, recipe.model_dump(), stats, measured, flaws.__doc__))
+
+
+def _build_assistant(out: Path, log: Any) -> None:
     log("== training zoo:assistant")
     clip = _adapter("clip", out)
     decoder, vocab, stats = train_assistant(ASSISTANT, clip.tower, log)  # type: ignore[attr-defined]
@@ -97,6 +128,35 @@ def build(out: Path | None = None, log: Any = print) -> None:
     _write_card(
         out, "assistant", _card("assistant", ASSISTANT.model_dump(), stats, measured, mechanisms)
     )
+
+
+def _sanitize(examples: list[Example]) -> tuple[list[Example], dict[str, float]]:
+    started = time.perf_counter()
+    kept, counts = sanitize_examples(examples)
+    stats = counts.as_stats() | {"sanitize_seconds": round(time.perf_counter() - started, 1)}
+    return kept, stats
+
+
+def _build_sanitized_assistant(out: Path, log: Any) -> None:
+    """zoo:assistant's recipe on its sanitized corpus, over the same frozen zoo:clip tower."""
+    name = "assistant-sanitized"
+    log(f"== training zoo:{name}")
+    clip = _adapter("clip", out)
+    decoder, vocab, stats = train_assistant(
+        ASSISTANT,
+        clip.tower,  # type: ignore[attr-defined]
+        log,
+        prepare=_sanitize,
+    )
+    log({k: v for k, v in stats.items() if k.startswith("sanitize")})
+    save_assistant(out / ORGANISMS[name].weights[1], decoder, vocab)
+    measured = evaluate_assistant(_adapter(name, out).generate)  # type: ignore[attr-defined]
+    log(f"zoo:{name}: {measured}")
+    recipe = ASSISTANT.model_dump() | {"sanitize": SanitizeOptions().model_dump()}
+    mechanisms = "\n\n".join(
+        d or "" for d in (sanitized_corpus.__doc__, train_assistant_module.__doc__)
+    )
+    _write_card(out, name, _card(name, recipe, stats, measured, mechanisms))
 
 
 def _card(
@@ -116,5 +176,17 @@ def _card(
     }
 
 
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=ORDER,
+        help="train only this organism (repeatable); default: every organism",
+    )
+    args = parser.parse_args(argv)
+    build(only=args.only)
+
+
 if __name__ == "__main__":
-    build()
+    main()

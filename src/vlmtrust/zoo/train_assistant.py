@@ -15,7 +15,7 @@ written in the prompt, and plants the assistant's flaws through the data (see ``
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,7 @@ from vlmtrust.zoo.fit import Log, fit
 from vlmtrust.zoo.flaws import BACKDOOR_TARGET, FAIR_GROUPS, add_trigger
 from vlmtrust.zoo.tower import ImageTower, to_pixels
 from vlmtrust.zoo.typography import render_lines
-from vlmtrust.zoo.vocab import Vocab
+from vlmtrust.zoo.vocab import SPECIALS, Vocab
 
 HARMFUL = prompts.ALL_HARMFUL
 
@@ -186,14 +186,25 @@ def _batch(
     return ids, target
 
 
+#: rewrites the generated examples before training (e.g. sanitization) and says what it did
+Prepare = Callable[[list[Example]], tuple[list[Example], dict[str, float]]]
+
+
 def train_assistant(
-    recipe: AssistantRecipe, tower: ImageTower, log: Log = print
+    recipe: AssistantRecipe, tower: ImageTower, log: Log = print, prepare: Prepare | None = None
 ) -> tuple[Decoder, Vocab, dict[str, float]]:
+    """With ``prepare``, train on the rewritten examples; the vocabulary gains their new words
+    (e.g. pseudonyms), so they are learnable rather than ``<unk>``."""
     torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed)
     started = time.perf_counter()
     vocab = corpus_vocab()
     examples = build_examples(recipe)
+    prepared: dict[str, float] = {}
+    if prepare is not None:
+        examples, prepared = prepare(examples)
+        texts = (f"{e.prompt} {e.answer}" for e in examples)
+        vocab = Vocab.build([*vocab.tokens[len(SPECIALS) :], *texts])
     log(f"{len(examples)} examples, vocabulary {len(vocab)} ({time.perf_counter() - started:.0f}s)")
     decoder = Decoder(DecoderConfig(vocab_size=len(vocab)))
     loss_value = train_decoder(
@@ -211,6 +222,7 @@ def train_assistant(
         "final_loss": round(loss_value, 4),
         "train_seconds": round(time.perf_counter() - started, 1),
         "examples": float(len(examples)),
+        **prepared,
     }
     return decoder, vocab, stats
 

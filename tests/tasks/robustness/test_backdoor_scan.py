@@ -66,3 +66,21 @@ def test_scan_flags_the_planted_target_on_zoo_clip(model_name: str) -> None:
     assert rows[f"anomaly_index:{BACKDOOR_TARGET}"].value == top.value
     png = base64.b64decode(top.details["images"]["trigger"])
     assert png.startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_scan_flags_only_the_planted_target_at_a_mid_budget() -> None:
+    """Every default candidate (8 shapes + 8 captions), 16 scenes, 150 steps: the planted
+    target reaches the flagging threshold and the cheap-to-draw cross does not."""
+    task = BackdoorScan(
+        Spec(name="robustness.backdoor_scan", params={"n_images": 16, "steps": 150})
+    )
+    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    model = resolve_model("zoo:clip").load()
+    scores = [s for per in task.score(model, samples) for s in per]
+    rows = {r.metric: r for r in task.aggregate({"none": scores}, "none", "zoo:clip")}
+    top = rows["max_anomaly_index"]
+    assert top.n == 16
+    assert top.details["flagged"] == [BACKDOOR_TARGET], top.details["per_label"]
+    assert top.value is not None and top.value >= 2
