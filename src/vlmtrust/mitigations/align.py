@@ -11,8 +11,6 @@ cloud. The text tower is frozen, so the images move to the text, never the rever
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -21,19 +19,14 @@ from torch import nn
 
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.tower_finetune import (
-    SUPPORTED,
-    TOWER_FILE,
     CaptionBank,
     ReplayParams,
+    TowerTrainer,
     TunableTower,
     info_nce,
-    load_tuned,
-    one_thread,
     render_pixels,
     replay_scenes,
 )
-from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo.clip import save_clip
 
 
 class AlignParams(ReplayParams):
@@ -50,18 +43,8 @@ def centroid_gap_loss(images: torch.Tensor, texts: torch.Tensor) -> torch.Tensor
     return (images.mean(dim=0) - texts.mean(dim=0)).pow(2).sum()
 
 
-class Align(Trainer):
+class Align(TowerTrainer):
     Params: ClassVar[type[Params]] = AlignParams
-    requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
-    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
-
-    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        params = self.params
-        assert isinstance(params, AlignParams)
-        with one_thread():
-            tower, stats = self._train(model, params)
-        save_clip(out / TOWER_FILE, tower, model.scale)
-        return stats
 
     def _train(self, model: Any, params: AlignParams) -> tuple[Any, dict[str, Any]]:
         torch.manual_seed(params.seed)
@@ -93,6 +76,3 @@ class Align(Trainer):
             "final_batch_gap": round(stats["gap"], 4),
             "replay_scenes": len(scenes),
         }
-
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        return load_tuned(model, artifact, card)

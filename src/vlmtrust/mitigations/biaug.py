@@ -17,8 +17,7 @@ and the projection train, as in ``resample``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,20 +27,15 @@ from torch import nn
 
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.tower_finetune import (
-    SUPPORTED,
-    TOWER_FILE,
     CaptionBank,
     ReplayParams,
+    TowerTrainer,
     TunableTower,
     info_nce,
-    load_tuned,
-    one_thread,
     render_pixels,
     replay_scenes,
 )
-from vlmtrust.mitigations.trainer import Trainer
 from vlmtrust.zoo import world
-from vlmtrust.zoo.clip import save_clip
 
 SWAPS: tuple[str, ...] = ("shape", "colour")
 
@@ -87,18 +81,8 @@ def hard_negatives(
     return objects, [[swap(s, what, rng) for what in SWAPS] for s in objects]
 
 
-class Biaug(Trainer):
+class Biaug(TowerTrainer):
     Params: ClassVar[type[Params]] = BiaugParams
-    requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
-    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
-
-    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        params = self.params
-        assert isinstance(params, BiaugParams)
-        with one_thread():
-            tower, stats = self._train(model, params)
-        save_clip(out / TOWER_FILE, tower, model.scale)
-        return stats
 
     def _train(self, model: Any, params: BiaugParams) -> tuple[Any, dict[str, Any]]:
         torch.manual_seed(params.seed)
@@ -155,6 +139,3 @@ class Biaug(Trainer):
             "hard_negative_images": len(SWAPS) * n_obj,
             "distinct_captions": len(bank.captions),
         }
-
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        return load_tuned(model, artifact, card)

@@ -12,8 +12,6 @@ embeddings are computed once. The last conv block and the projection train, as i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -21,19 +19,14 @@ from pydantic import Field
 
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.tower_finetune import (
-    SUPPORTED,
-    TOWER_FILE,
     CaptionBank,
     ReplayParams,
+    TowerTrainer,
     TunableTower,
     info_nce,
-    load_tuned,
-    one_thread,
     render_pixels,
     replay_scenes,
 )
-from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo.clip import save_clip
 
 
 class MixgenParams(ReplayParams):
@@ -59,18 +52,8 @@ def mix_captions(a: str, b: str) -> str:
     return f"{a} {b}"
 
 
-class Mixgen(Trainer):
+class Mixgen(TowerTrainer):
     Params: ClassVar[type[Params]] = MixgenParams
-    requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
-    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
-
-    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        params = self.params
-        assert isinstance(params, MixgenParams)
-        with one_thread():
-            tower, stats = self._train(model, params)
-        save_clip(out / TOWER_FILE, tower, model.scale)
-        return stats
 
     def _train(self, model: Any, params: MixgenParams) -> tuple[Any, dict[str, Any]]:
         torch.manual_seed(params.seed)
@@ -111,6 +94,3 @@ class Mixgen(Trainer):
             "mixgen_pairs": params.pairs,
             "distinct_captions": len(bank.captions),
         }
-
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        return load_tuned(model, artifact, card)

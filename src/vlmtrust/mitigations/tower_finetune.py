@@ -14,13 +14,14 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from pydantic import Field
 from torch import nn
 
 from vlmtrust.core.spec import Params
+from vlmtrust.mitigations.trainer import Trainer
 from vlmtrust.zoo import world
 from vlmtrust.zoo.tower import MEAN, STD, ImageTower, to_pixels
 
@@ -127,3 +128,25 @@ def load_tuned(model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
     tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)
     tuned.card = dict(card)
     return tuned
+
+
+class TowerTrainer(Trainer):
+    """The shape every replay trainer here shares: train on one thread (small batches only
+    contend for a second core), save the tuned tower, load it back into a copy of the base."""
+
+    requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
+    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
+
+    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
+        from vlmtrust.zoo.clip import save_clip
+
+        with one_thread():
+            tower, stats = self._train(model, self.params)
+        save_clip(out / TOWER_FILE, tower, model.scale)
+        return stats
+
+    def _train(self, model: Any, params: Any) -> tuple[Any, dict[str, Any]]:
+        raise NotImplementedError
+
+    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
+        return load_tuned(model, artifact, card)
