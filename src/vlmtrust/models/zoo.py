@@ -40,6 +40,11 @@ ORGANISMS: dict[str, Organism] = {
         frozenset({"Generator", "Differentiable"}),
         "generative VLM: the zoo:clip tower's 4x4 features + a 2-layer word-level decoder",
     ),
+    "assistant-sanitized": Organism(
+        ("clip.safetensors", "assistant-sanitized.safetensors"),
+        frozenset({"Generator", "Differentiable"}),
+        "zoo:assistant retrained on its training data after `vlmtrust sanitize`: no canary",
+    ),
 }
 
 

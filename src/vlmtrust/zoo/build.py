@@ -37,7 +37,7 @@ CLEAN = ClipRecipe(backdoor_rate=0.0)
 ASSISTANT = AssistantRecipe()
 CLIP_RECIPES = {"clip": FLAWED, "clip-fair": FAIR, "clip-clean": CLEAN}
 #: build order: the assistants read the zoo:clip weights from ``out``
-ORDER = ("clip", "clip-fair", "assistant", "clip-clean")
+ORDER = ("clip", "clip-fair", "assistant", "clip-clean", "assistant-sanitized")
 
 
 def _adapter(name: str, out: Path) -> ModelAdapter:
