@@ -23,6 +23,7 @@ from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
+from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import result_key
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredExample, StoredResult
@@ -219,11 +220,12 @@ def _execute(
     executor = build_executor(config.executor)
     calls = 0
     try:
-        with scan_progress(console, todo) as advance:
+        with interrupt_flag() as interrupted, scan_progress(console, todo) as advance:
             for result in executor.run(units):
                 store.append(_stored(result, by_key))
                 calls += result.model_calls
                 advance(len(result.keys))
+                interrupted.check()
     finally:
         executor.close()
     return calls
