@@ -58,7 +58,14 @@ def _content(out: Path) -> tuple[list, list]:
 
 
 def _interrupt_halfway(model_dir: Path, out: Path, sig: int) -> subprocess.CompletedProcess:
-    proc = subprocess.Popen(_scan(model_dir, out), stderr=subprocess.PIPE, text=True)
+    # the scan gets the default Ctrl-C disposition even when the suite itself was started with
+    # SIGINT ignored (a background job of a shell without job control)
+    proc = subprocess.Popen(
+        _scan(model_dir, out),
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while _count(out) < TOTAL // 4:
         assert proc.poll() is None, "scan finished before it could be interrupted"
