@@ -13,7 +13,9 @@ from vlmtrust.runner import run
 MEMBERS = 64
 
 
-def test_overfit_leaks_membership_and_dp_finetune_closes_the_leak(tmp_path):
+def _membership_rows(tmp_path, defence: str) -> dict:
+    """Threshold-attack rows of one scan of the member set: baseline, overfit and ``defence``,
+    keyed by (mitigation name, metric)."""
     summary = run(
         RunConfig(
             model="zoo:clip",
@@ -28,12 +30,16 @@ def test_overfit_leaks_membership_and_dp_finetune_closes_the_leak(tmp_path):
                     },
                 ),
             ),
-            mitigations=(f"overfit:members={MEMBERS}", f"dp_finetune:members={MEMBERS}"),
+            mitigations=(f"overfit:members={MEMBERS}", f"{defence}:members={MEMBERS}"),
             out=tmp_path / "run",
             show_progress=False,
         )
     )
-    rows = {(r.mitigation.split("(")[0], r.metric): r for r in summary.metrics}
+    return {(r.mitigation.split("(")[0], r.metric): r for r in summary.metrics}
+
+
+def test_overfit_leaks_membership_and_dp_finetune_closes_the_leak(tmp_path):
+    rows = _membership_rows(tmp_path, "dp_finetune")
     # the shipped organism never saw these scenes: no signal
     assert rows["none", "auc"].ci_low < 0.5 < rows["none", "auc"].ci_high
     # the plain fine-tune memorised them
@@ -70,26 +76,7 @@ def test_a_fine_tune_scanned_against_another_member_set_is_refused(tmp_path):
 def test_adv_regularization_brings_the_overfit_leak_down(tmp_path):
     """The same 64-member fine-tune with a membership adversary in the loop: AUC at least 0.2
     below overfit's, the intervals apart (measured: 1.000 -> 0.61)."""
-    summary = run(
-        RunConfig(
-            model="zoo:clip",
-            tasks=(
-                Spec(
-                    name="privacy.membership",
-                    params={
-                        "member_seed": MEMBER_SEED,
-                        "n": MEMBERS,
-                        "resamples": 300,
-                        "shadows": 0,
-                    },
-                ),
-            ),
-            mitigations=(f"overfit:members={MEMBERS}", f"adv_regularization:members={MEMBERS}"),
-            out=tmp_path / "run",
-            show_progress=False,
-        )
-    )
-    rows = {(r.mitigation.split("(")[0], r.metric): r for r in summary.metrics}
+    rows = _membership_rows(tmp_path, "adv_regularization")
     leak, regularised = rows["overfit", "auc"], rows["adv_regularization", "auc"]
     assert leak.ci_low > 0.8
     assert regularised.n == 2 * MEMBERS
