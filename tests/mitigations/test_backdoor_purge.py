@@ -10,12 +10,11 @@ from vlmtrust_testing import run_task_directly
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
-from vlmtrust.mitigations.backdoor_purge import InvertedTrigger, invert
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import DataContext
-from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan
+from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan, InvertedTrigger, invert_trigger
 from vlmtrust.zoo.flaws import BACKDOOR_TARGET
 
 TRIGGER = "robustness.backdoor_trigger"
@@ -46,7 +45,7 @@ def test_invert_finds_a_one_pixel_trigger_of_a_hand_made_backdoor() -> None:
         return torch.stack([torch.zeros_like(hot), hot], dim=1)
 
     pixels = torch.zeros(4, 3, 8, 8)
-    found = invert(logits_of, pixels, 1, steps=150, success=1.0)
+    found = invert_trigger(logits_of, pixels, 1, steps=150, success=1.0)
     assert found is not None and found.success == 1.0
     assert found.mask_l1 < 8  # far smaller than the 64-pixel image
     assert float(found.mask[0, 0, 0, 0]) == float(found.mask.max())

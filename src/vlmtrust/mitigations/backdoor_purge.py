@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,7 +33,12 @@ from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan, anomaly_indices
+from vlmtrust.tasks.robustness.backdoor_scan import (
+    BackdoorScan,
+    InvertedTrigger,
+    anomaly_indices,
+    invert_trigger,
+)
 from vlmtrust.zoo import world
 from vlmtrust.zoo.clip import save_clip
 from vlmtrust.zoo.tower import ImageTower
@@ -71,58 +75,6 @@ class BackdoorPurgeParams(ClipDataParams):
         return value
 
 
-@dataclass
-class InvertedTrigger:
-    """A trigger as the model sees it: ``(1 - mask) * x + mask * pattern`` at 64 px."""
-
-    mask: torch.Tensor  # (1, 1, H, W) in [0, 1]
-    pattern: torch.Tensor  # (1, C, H, W) in [0, 1]
-    success: float
-
-    @property
-    def mask_l1(self) -> float:
-        return float(self.mask.sum())
-
-    def stamp(self, pixels: torch.Tensor, dilate: int = 1) -> torch.Tensor:
-        mask = (
-            nn.functional.max_pool2d(self.mask, dilate, 1, dilate // 2) if dilate > 1 else self.mask
-        )
-        return (1 - mask) * pixels + mask * self.pattern
-
-
-def invert(
-    logits_of: Any,
-    pixels: torch.Tensor,
-    target: int,
-    *,
-    steps: int,
-    success: float,
-    lr: float = 0.2,
-    mask_cost: float = 0.01,
-) -> InvertedTrigger | None:
-    """``backdoor_scan.invert_trigger``'s optimisation (same start, cost schedule and keep-the-
-    smallest rule), returning the mask and pattern themselves, which the scan's result does not
-    expose (it keeps only their product as a picture); None when no trigger reached ``success``."""
-    _, channels, height, width = pixels.shape
-    mask_raw = torch.full((1, 1, height, width), -3.0, requires_grad=True)
-    pattern_raw = torch.zeros((1, channels, height, width), requires_grad=True)
-    optimiser = torch.optim.Adam([mask_raw, pattern_raw], lr=lr)
-    goal = torch.full((len(pixels),), target, dtype=torch.long)
-    cost, best = mask_cost, None
-    with torch.enable_grad():
-        for _ in range(steps):
-            mask, pattern = torch.sigmoid(mask_raw), torch.sigmoid(pattern_raw)
-            logits = logits_of((1 - mask) * pixels + mask * pattern)
-            hit = float((logits.argmax(dim=1) == target).float().mean())
-            if hit >= success and (best is None or float(mask.detach().sum()) < best.mask_l1):
-                best = InvertedTrigger(mask.detach().clone(), pattern.detach().clone(), hit)
-            cost = cost * 1.5 if hit >= success else cost / 1.5
-            loss = nn.functional.cross_entropy(logits, goal) + cost * mask.sum()
-            mask_raw.grad, pattern_raw.grad = torch.autograd.grad(loss, [mask_raw, pattern_raw])
-            optimiser.step()
-    return best
-
-
 class BackdoorPurge(Trainer):
     Params: ClassVar[type[Params]] = BackdoorPurgeParams
     requires: ClassVar[tuple[str, ...]] = ("Classifier", "Differentiable")
@@ -137,7 +89,7 @@ class BackdoorPurge(Trainer):
             labels = self._candidates(params)
             target, screen = self._suspect(model, labels, params)
             pixels = _scenes(params.invert_images, offset=1000)
-            trigger = invert(
+            trigger = invert_trigger(
                 lambda x: model.pixel_logits(x, labels),
                 pixels,
                 labels.index(target),
@@ -181,7 +133,7 @@ class BackdoorPurge(Trainer):
         pixels = _scenes(params.screen_images, offset=0)
         norms = []
         for candidate in range(len(labels)):
-            found = invert(
+            found = invert_trigger(
                 lambda x: model.pixel_logits(x, labels),
                 pixels,
                 candidate,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -141,16 +142,20 @@ class BackdoorScan(Task):
                 mask_cost=self.params.mask_cost,
                 success=self.params.success,
             )
+            # a label never reached reports the whole image as its mask
+            whole = float(pixels.shape[-1] * pixels.shape[-2])
             out.append(
                 [
                     Score(
                         sample_id=sample.id,
                         metric=METRIC,
-                        value=inverted.mask_l1,
+                        value=inverted.mask_l1 if inverted else whole,
                         label=sample.prompt,
                         details={
-                            "attack_success": inverted.success,
-                            "trigger": png_base64(inverted.trigger),
+                            "attack_success": inverted.success if inverted else 0.0,
+                            "trigger": png_base64(
+                                inverted.picture if inverted else np.zeros((*pixels.shape[-2:], 3))
+                            ),
                         },
                     )
                 ]
@@ -234,13 +239,30 @@ class BackdoorScan(Task):
         return rows
 
 
-class Inverted:
-    """One label's inverted trigger: mask L1 norm, success on the clean scenes, mask*pattern."""
+@dataclass
+class InvertedTrigger:
+    """A trigger as the model sees it: ``(1 - mask) * x + mask * pattern`` at the model's
+    pixel size, with the share of the clean scenes it sent to its label."""
 
-    def __init__(self, mask_l1: float, success: float, trigger: np.ndarray) -> None:
-        self.mask_l1 = mask_l1
-        self.success = success
-        self.trigger = trigger
+    mask: torch.Tensor  # (1, 1, H, W) in [0, 1]
+    pattern: torch.Tensor  # (1, C, H, W) in [0, 1]
+    success: float
+
+    @property
+    def mask_l1(self) -> float:
+        return float(self.mask.sum())
+
+    @property
+    def picture(self) -> np.ndarray:
+        """mask * pattern as (H, W, C) in [0, 1]: what the report shows."""
+        return (self.mask * self.pattern)[0].permute(1, 2, 0).numpy()
+
+    def stamp(self, pixels: torch.Tensor, dilate: int = 1) -> torch.Tensor:
+        """``pixels`` with the trigger pasted; ``dilate`` (odd) grows the mask first."""
+        mask = self.mask
+        if dilate > 1:
+            mask = torch.nn.functional.max_pool2d(mask, dilate, 1, dilate // 2)
+        return (1 - mask) * pixels + mask * self.pattern
 
 
 def invert_trigger(
@@ -249,37 +271,33 @@ def invert_trigger(
     target: int,
     *,
     steps: int,
-    lr: float,
-    mask_cost: float,
+    lr: float = 0.2,
+    mask_cost: float = 0.01,
     success: float = 0.9,
-) -> Inverted:
+) -> InvertedTrigger | None:
     """Smallest (mask, pattern) sending at least ``success`` of ``pixels`` to ``target``: Adam
     on ``CE + cost * |m|_1`` with Neural Cleanse's cost schedule (cost x1.5 while the trigger
-    works, /1.5 while it does not), keeping the smallest working mask seen. A label never
-    reached reports the whole image as its mask (no small trigger exists for it). Fixed start
-    (mask ~ 0.05 everywhere, grey pattern): the same model and scenes give the same trigger."""
+    works, /1.5 while it does not), keeping the smallest working mask seen; None when no
+    trigger reached ``success`` (no small trigger exists for that label). Fixed start (mask ~
+    0.05 everywhere, grey pattern): the same model and scenes give the same trigger."""
     _, channels, height, width = pixels.shape
     mask_raw = torch.full((1, 1, height, width), -3.0, requires_grad=True)
     pattern_raw = torch.zeros((1, channels, height, width), requires_grad=True)
     optimiser = torch.optim.Adam([mask_raw, pattern_raw], lr=lr)
     goal = torch.full((len(pixels),), target, dtype=torch.long)
-    cost = mask_cost
-    best_norm, best_success = float(height * width), 0.0
-    best_trigger = np.zeros((height, width, channels))
+    cost, best = mask_cost, None
     with torch.enable_grad():
         for _ in range(steps):
             mask, pattern = torch.sigmoid(mask_raw), torch.sigmoid(pattern_raw)
             logits = logits_of((1 - mask) * pixels + mask * pattern)
             hit = float((logits.argmax(dim=1) == target).float().mean())
-            norm = float(mask.detach().sum())
-            if hit >= success and norm < best_norm:
-                best_norm, best_success = norm, hit
-                best_trigger = (mask * pattern)[0].detach().permute(1, 2, 0).numpy()
+            if hit >= success and (best is None or float(mask.detach().sum()) < best.mask_l1):
+                best = InvertedTrigger(mask.detach().clone(), pattern.detach().clone(), hit)
             cost = cost * 1.5 if hit >= success else cost / 1.5
             loss = torch.nn.functional.cross_entropy(logits, goal) + cost * mask.sum()
             mask_raw.grad, pattern_raw.grad = torch.autograd.grad(loss, [mask_raw, pattern_raw])
             optimiser.step()
-    return Inverted(best_norm, best_success, best_trigger)
+    return best
 
 
 def anomaly_indices(norms: np.ndarray) -> np.ndarray:
