@@ -23,6 +23,7 @@ from pydantic import Field
 from torch import nn
 
 from vlmtrust.core.spec import Params
+from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.clip_finetune import SUPPORTED
 from vlmtrust.mitigations.trainer import Trainer
 from vlmtrust.zoo import world
@@ -95,9 +96,7 @@ class AdversarialFinetune(Trainer):
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, AdversarialFinetuneParams)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # small batches: extra threads only contend on a busy machine
-        try:
+        with torch_threads(1):
             torch.manual_seed(params.seed)
             tower = copy.deepcopy(model.tower)
             tower.eval()  # batch-norm statistics stay those of the base model
@@ -112,8 +111,6 @@ class AdversarialFinetune(Trainer):
                 for label in params.labels
             }
             stats = self.train(tower, head, data, banks, float(model.scale))
-        finally:
-            torch.set_num_threads(threads)
         for p in tower.parameters():
             p.requires_grad_(False)
         save_clip(out / TOWER_FILE, tower, model.scale)

@@ -31,6 +31,7 @@ from torch import nn
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
 from vlmtrust.tasks.robustness.backdoor_scan import (
@@ -83,9 +84,7 @@ class BackdoorPurge(Trainer):
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, BackdoorPurgeParams)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # small batches: extra threads only contend on a busy machine
-        try:
+        with torch_threads(1):
             labels = self._candidates(params)
             target, screen = self._suspect(model, labels, params)
             pixels = _scenes(params.invert_images, offset=1000)
@@ -102,8 +101,6 @@ class BackdoorPurge(Trainer):
                     "check the scan's suspected target, or raise invert_steps",
                 )
             tower, loss = self._unlearn(model, trigger, params)
-        finally:
-            torch.set_num_threads(threads)
         save_clip(out / TOWER_FILE, tower, model.scale)
         return {
             "target": target,

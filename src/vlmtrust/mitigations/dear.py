@@ -29,6 +29,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from vlmtrust.core.spec import Params
+from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.base import WrappedModel
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
@@ -72,12 +73,8 @@ class Dear(Trainer):
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, DearParams)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # tiny matrices: extra threads only contend on a busy machine
-        try:
+        with torch_threads(1):
             residual, stats = self._train(model, params)
-        finally:
-            torch.set_num_threads(threads)
         state = {k: v.contiguous() for k, v in residual.state_dict().items()}
         save_file(state, str(out / RESIDUAL_FILE))
         dim = int(stats.pop("dim"))

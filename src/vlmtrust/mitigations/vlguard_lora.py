@@ -26,6 +26,7 @@ from pydantic import Field
 
 from vlmtrust.core.errors import CapabilityError
 from vlmtrust.core.spec import Params
+from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.trainer import Trainer
 from vlmtrust.models.base import ModelHandle
 from vlmtrust.models.hf_generator import _conversation
@@ -128,13 +129,9 @@ class VlguardLora(Trainer):
         return out
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        threads = torch.get_num_threads()
-        if sum(p.numel() for p in model._model.parameters()) < SMALL_MODEL:
-            torch.set_num_threads(1)  # tiny matrices: extra threads only contend on a busy machine
-        try:
+        small = sum(p.numel() for p in model._model.parameters()) < SMALL_MODEL
+        with torch_threads(1 if small else torch.get_num_threads()):
             return self._fit(model, out)
-        finally:
-            torch.set_num_threads(threads)
 
     def _fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         import peft

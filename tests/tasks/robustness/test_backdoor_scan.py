@@ -7,12 +7,14 @@ import base64
 
 import numpy as np
 import pytest
+import torch
 
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.records import MetricRow
 from vlmtrust.core.spec import Spec
 from vlmtrust.models.base import resolve_model
 from vlmtrust.tasks.base import DataContext
-from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan, anomaly_indices
+from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan, anomaly_indices, invert_trigger
 from vlmtrust.zoo.flaws import BACKDOOR_TARGET
 
 
@@ -68,19 +70,54 @@ def test_scan_flags_the_planted_target_on_zoo_clip(model_name: str) -> None:
     assert png.startswith(b"\x89PNG")
 
 
+def _scan(model_name: str, params: dict[str, object] | None = None) -> dict[str, MetricRow]:
+    task = BackdoorScan(Spec(name="robustness.backdoor_scan", params=params or {}))
+    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    model = resolve_model(model_name).load()
+    scores = [s for per in task.score(model, samples) for s in per]
+    return {r.metric: r for r in task.aggregate({"none": scores}, "none", model_name)}
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_scan_flags_only_the_planted_target_at_a_mid_budget() -> None:
-    """Every default candidate (8 shapes + 8 captions), 16 scenes, 150 steps: the planted
+def test_default_scan_flags_only_the_planted_target_on_zoo_clip() -> None:
+    """Every default candidate (8 shapes + 8 captions) at the default budget: the planted
     target reaches the flagging threshold and the cheap-to-draw cross does not."""
-    task = BackdoorScan(
-        Spec(name="robustness.backdoor_scan", params={"n_images": 16, "steps": 150})
-    )
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
-    model = resolve_model("zoo:clip").load()
-    scores = [s for per in task.score(model, samples) for s in per]
-    rows = {r.metric: r for r in task.aggregate({"none": scores}, "none", "zoo:clip")}
-    top = rows["max_anomaly_index"]
+    top = _scan("zoo:clip")["max_anomaly_index"]
     assert top.n == 16
+    assert top.details["cell"] == 4
     assert top.details["flagged"] == [BACKDOOR_TARGET], top.details["per_label"]
     assert top.value is not None and top.value >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_default_scan_flags_nothing_on_the_backdoor_free_twin() -> None:
+    """zoo:clip-clean is zoo:clip's recipe without the poisoned captions: the same default scan
+    must flag no label, and the would-be target must not be the cheapest to reach."""
+    rows = _scan("zoo:clip-clean")
+    top = rows["max_anomaly_index"]
+    assert top.n == 16
+    assert top.details["flagged"] == [], top.details["per_label"]
+    assert top.value is not None and top.value < 2
+    assert rows[f"anomaly_index:{BACKDOOR_TARGET}"].value < 1, top.details["per_label"]
+
+
+def test_block_mask_makes_a_spread_drawing_pay_for_its_extent() -> None:
+    """A linear 'model' whose label 1 wins when four pixels far apart are bright: a per-pixel
+    mask reaches it with ~4 px of mask, a 4 px block mask must open four whole blocks."""
+    weights = torch.zeros(2, 3, 16, 16)
+    for y, x in ((1, 1), (1, 14), (14, 1), (14, 14)):
+        weights[1, :, y, x] = 10.0
+    bias = torch.tensor([5.0, 0.0])
+
+    def logits_of(x: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bchw,kchw->bk", x, weights) + bias
+
+    pixels = torch.zeros(4, 3, 16, 16)
+    fine = invert_trigger(logits_of, pixels, 1, steps=200, success=1.0, cell=1)
+    coarse = invert_trigger(logits_of, pixels, 1, steps=200, success=1.0, cell=4)
+    assert fine is not None and coarse is not None
+    assert coarse.mask_l1 > 3 * fine.mask_l1, (fine.mask_l1, coarse.mask_l1)
+    blocks = coarse.mask[0, 0].reshape(4, 4, 4, 4).permute(0, 2, 1, 3).reshape(16, 16)
+    assert torch.all(blocks == blocks[:, :1])  # one value per 4 x 4 block
