@@ -161,6 +161,14 @@ class CaptionBackdoorScan(BackdoorScan):
             mask_cost=p.mask_cost,
             success=p.success,
         )
+        reached = inverted.success >= p.success
+        if reached != (best["stamp"] is not None) or (
+            reached and abs(best["norm"] - inverted.mask_l1) > 1e-3 * max(1.0, inverted.mask_l1)
+        ):
+            raise RuntimeError(
+                "the probe channel no longer recovers invert_trigger's mask "
+                f"({best['norm']} vs {inverted.mask_l1}): did its start or parametrisation change?"
+            )
         return inverted, best["stamp"]
 
     def _verify(
