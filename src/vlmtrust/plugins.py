@@ -103,6 +103,12 @@ TASKS.add(
 )
 
 TASKS.add(
+    "robustness.caption_backdoor_scan",
+    "vlmtrust.tasks.robustness.caption_backdoor_scan:CaptionBackdoorScan",
+    "Neural Cleanse for a Generator's captions: MAD anomaly index + greedy check of the suspect",
+)
+
+TASKS.add(
     "robustness.backdoor_trigger",
     "vlmtrust.tasks.robustness.backdoor_trigger:BackdoorTrigger",
     "trigger success: share of trigger-stamped scenes classified as the backdoor's target caption",

@@ -67,7 +67,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     handle = resolve_model(config.model)
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
-        console.print(f"[yellow]skipping[/] {skipped_task}: {handle.name} cannot run it")
+        console.print(f"[yellow]skipping[/] {skipped_task} on {handle.name}")
     tasks = [build_task(spec) for spec in unique([*from_suite, *config.tasks])]
     if not tasks:
         raise ConfigError(

@@ -32,6 +32,9 @@ class Task(ABC):
     #: cache key (sample hash, attack spec), so leaving these out of the task's part of the key
     #: means adding a corruption or raising n re-runs only the new results.
     selection_params: ClassVar[frozenset[str]] = frozenset()
+    #: False keeps a task out of ``--suite PILLAR`` (it still runs when named): for scans
+    #: whose default budget takes minutes, which a pillar suite should not start unasked
+    in_pillar_suite: ClassVar[bool] = True
     #: the metric a report's pillar card shows for this task (None: its first metric)
     headline: ClassVar[str | None] = None
 

@@ -1,8 +1,9 @@
 """Turn ``--suite robustness,safety.figstep`` into task specs for one model.
 
 A pillar name expands to the pillar's tasks that the model can run (the rest are reported as
-skipped: ``--suite robustness`` on a CLIP model must not fail on the generator-only tasks); a
-task named explicitly must be runnable, or the capability check fails with a clear message.
+skipped: ``--suite robustness`` on a CLIP model must not fail on the generator-only tasks), less
+the tasks too slow to start unasked (``Task.in_pillar_suite``); a task named explicitly must be
+runnable, or the capability check fails with a clear message.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ def suite_specs(names: Iterable[str], capabilities: frozenset[str]) -> tuple[lis
                 f"pillar {name!r} has no tasks yet", "run `vlmtrust list` to see what exists"
             )
         for member in members:
-            needs = set(TASKS.get(member).requires)
-            if needs <= capabilities:
-                specs.append(Spec(name=member))
-            else:
+            task = TASKS.get(member)
+            needs = set(task.requires)
+            if not needs <= capabilities:
                 skipped.append(f"{member} (needs {', '.join(sorted(needs - capabilities))})")
+            elif not task.in_pillar_suite:
+                skipped.append(f"{member} (slow: run it by name, --suite {member})")
+            else:
+                specs.append(Spec(name=member))
     return specs, skipped
 
 
