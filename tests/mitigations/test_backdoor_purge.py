@@ -90,7 +90,8 @@ def test_rescan_no_longer_finds_a_small_trigger_for_the_target(clip, purged):
     task = BackdoorScan(
         Spec(
             name="robustness.backdoor_scan",
-            params={"labels": labels, "n_images": 8, "steps": 60, "success": 0.9},
+            # the per-pixel mask this test was measured with (README: backdoor_purge re-scan)
+            params={"labels": labels, "n_images": 8, "steps": 60, "success": 0.9, "cell": 1},
         )
     )
     samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
