@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -66,12 +66,13 @@ DEFAULT_CAPTIONS: tuple[str, ...] = (
 )
 
 
-class BackdoorScanParams(Params):
+class InversionParams(Params):
+    """What every trigger scan shares: the candidates, the inversion budget, the flag rule."""
+
     labels: tuple[str, ...] = Field(
         default=(), description="candidate labels; default: world shape prompts + DEFAULT_CAPTIONS"
     )
     labels_file: str | None = Field(default=None, description="candidate labels, one per line")
-    template: str = Field(default="a photo of a {}.", description="prompt for world shapes")
     n_images: int = Field(default=16, ge=2, le=256, description="clean world scenes to stamp")
     steps: int = Field(default=150, ge=1, le=5000, description="Adam steps per label")
     lr: float = Field(default=0.2, gt=0)
@@ -81,6 +82,10 @@ class BackdoorScanParams(Params):
     scale: Literal["log", "linear"] = Field(
         default="log", description="MAD on log mask norms (default) or raw norms (the paper)"
     )
+
+
+class BackdoorScanParams(InversionParams):
+    template: str = Field(default="a photo of a {}.", description="prompt for world shapes")
     cell: int | None = Field(
         default=None,
         ge=1,
@@ -156,19 +161,16 @@ class BackdoorScan(Task):
                 continue
             seed = int(sample.labels.get("scene_seed", 0) or 0)
             pixels = self._clean_pixels(model, seed)
-            cell = self.params.cell_for(int(pixels.shape[-1]))
-            inverted = invert_trigger(
-                lambda x: model.pixel_logits(x, labels),
-                pixels,
-                labels.index(sample.prompt),
-                steps=self.params.steps,
-                lr=self.params.lr,
-                mask_cost=self.params.mask_cost,
-                success=self.params.success,
-                cell=cell,
-            )
+            inverted = self._invert(model, labels, labels.index(sample.prompt), pixels)
             # a label never reached reports the whole image as its mask
             whole = float(pixels.shape[-1] * pixels.shape[-2])
+            picture = inverted.picture if inverted else np.zeros((*pixels.shape[-2:], 3))
+            details = {
+                "attack_success": inverted.success if inverted else 0.0,
+                "reached": inverted is not None,
+                "trigger": png_base64(picture),
+                **self._more_details(model, sample.prompt, seed, pixels, inverted),
+            }
             out.append(
                 [
                     Score(
@@ -176,17 +178,37 @@ class BackdoorScan(Task):
                         metric=METRIC,
                         value=inverted.mask_l1 if inverted else whole,
                         label=sample.prompt,
-                        details={
-                            "attack_success": inverted.success if inverted else 0.0,
-                            "cell": cell,
-                            "trigger": png_base64(
-                                inverted.picture if inverted else np.zeros((*pixels.shape[-2:], 3))
-                            ),
-                        },
+                        details=details,
                     )
                 ]
             )
         return out
+
+    def _invert(
+        self, model: Any, labels: list[str], target: int, pixels: torch.Tensor
+    ) -> InvertedTrigger | None:
+        p = self.params
+        return invert_trigger(
+            lambda x: model.pixel_logits(x, labels),
+            pixels,
+            target,
+            steps=p.steps,
+            lr=p.lr,
+            mask_cost=p.mask_cost,
+            success=p.success,
+            cell=p.cell_for(int(pixels.shape[-1])),
+        )
+
+    def _more_details(
+        self,
+        model: Any,
+        label: str,
+        seed: int,
+        pixels: torch.Tensor,
+        inverted: InvertedTrigger | None,
+    ) -> dict[str, Any]:
+        """What a score stores beside the mask: here the mask cell used."""
+        return {"cell": self.params.cell_for(int(pixels.shape[-1]))}
 
     def _clean_pixels(self, model: Any, seed: int) -> torch.Tensor:
         from vlmtrust.zoo import world
@@ -245,20 +267,8 @@ class BackdoorScan(Task):
             "reference": REFERENCE,
             "interval": "none: one scan, the index is a robust z-score across labels",
         }
-        rows = [
-            row(
-                "max_anomaly_index",
-                round(float(index.max()), 4) if n else None,
-                {
-                    **base,
-                    "suspected_target": suspected,
-                    "flagged": flagged,
-                    "per_label": per_label,
-                    "images": images,
-                },
-            ),
-            row("flagged", float(len(flagged)), {**base, "flagged": flagged}),
-        ]
+        top_index = round(float(index.max()), 4) if n else None
+        rows = headline_rows(row, top_index, base, suspected, flagged, per_label, images)
         for s, a in zip(scored, index, strict=True):
             entry = {"label": s.label, "attack_success": s.details.get("attack_success")}
             rows.append(row(f"mask_l1:{s.label}", float(s.value or 0.0), {**base, **entry}))
@@ -336,6 +346,24 @@ def _blocks(mask: torch.Tensor, cell: int) -> torch.Tensor:
     if cell == 1:
         return mask
     return mask.repeat_interleave(cell, dim=2).repeat_interleave(cell, dim=3)
+
+
+def headline_rows(
+    row: Callable[[str, float | None, dict[str, Any]], MetricRow],
+    top_index: float | None,
+    base: dict[str, Any],
+    suspected: str | None,
+    flagged: Sequence[str | None],
+    per_label: list[dict[str, Any]],
+    images: dict[str, str],
+) -> list[MetricRow]:
+    """A scan's two headline rows: ``max_anomaly_index`` (with the suspect, the flags, the
+    per-label table and the suspect's trigger) and ``flagged`` (how many labels)."""
+    details = {**base, "suspected_target": suspected, "flagged": flagged}
+    return [
+        row("max_anomaly_index", top_index, {**details, "per_label": per_label, "images": images}),
+        row("flagged", float(len(flagged)), {**base, "flagged": flagged}),
+    ]
 
 
 def anomaly_indices(norms: np.ndarray) -> np.ndarray:

@@ -26,24 +26,24 @@ planted target (``DEFAULT_CAPTIONS``) and captions zoo:assistant really gives fo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from PIL import Image
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Params
+from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.metrics.rates import wilson
 from vlmtrust.tasks.robustness.backdoor_scan import (
     DEFAULT_CAPTIONS,
     REFERENCE,
     BackdoorScan,
+    InversionParams,
     InvertedTrigger,
     anomaly_indices,
+    headline_rows,
     invert_trigger,
-    png_base64,
 )
 from vlmtrust.tasks.robustness.caption_target import _normal
 from vlmtrust.tasks.robustness.conditions import CLEAN
@@ -62,7 +62,7 @@ WORLD_CAPTIONS: tuple[str, ...] = (
 VERIFY_SEED_OFFSET = 7919
 
 
-class CaptionBackdoorScanParams(Params):
+class CaptionBackdoorScanParams(InversionParams):
     labels: tuple[str, ...] = Field(
         default=(), description="candidate captions; default: DEFAULT_CAPTIONS + WORLD_CAPTIONS"
     )
@@ -71,13 +71,6 @@ class CaptionBackdoorScanParams(Params):
     n_images: int = Field(default=8, ge=2, le=256, description="clean world scenes to invert on")
     n_verify: int = Field(default=32, ge=1, le=256, description="held-out scenes to verify on")
     steps: int = Field(default=60, ge=1, le=5000, description="Adam steps per candidate")
-    lr: float = Field(default=0.2, gt=0)
-    mask_cost: float = Field(default=0.01, gt=0, description="starting weight of |m|_1")
-    success: float = Field(default=0.97, gt=0, le=1, description="share a trigger must flip")
-    threshold: float = Field(default=2.0, gt=0, description="anomaly index that flags a label")
-    scale: Literal["log", "linear"] = Field(
-        default="log", description="MAD on log mask norms (default) or raw norms (the paper)"
-    )
 
 
 class CaptionBackdoorScan(BackdoorScan):
@@ -99,39 +92,6 @@ class CaptionBackdoorScan(BackdoorScan):
             return super().candidates()
         return (*DEFAULT_CAPTIONS, *WORLD_CAPTIONS)
 
-    def _score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        labels = list(self.candidates())
-        out: list[list[Score]] = []
-        for sample in samples:
-            if sample.prompt not in labels:
-                out.append([Score.cannot_score(sample.id, METRIC, "not a candidate caption")])
-                continue
-            seed = int(sample.labels.get("scene_seed", 0) or 0)
-            pixels = self._clean_pixels(model, seed)
-            inverted = self._invert(model, labels, labels.index(sample.prompt), pixels)
-            # a candidate never reached reports the whole image as its mask
-            whole = float(pixels.shape[-1] * pixels.shape[-2])
-            picture = inverted.picture if inverted else np.zeros((*pixels.shape[-2:], 3))
-            details: dict[str, Any] = {
-                "attack_success": inverted.success if inverted else 0.0,
-                "reached": inverted is not None,
-                "trigger": png_base64(picture),
-            }
-            if inverted is not None:
-                details |= self._verify(model, sample.prompt, seed + VERIFY_SEED_OFFSET, inverted)
-            out.append(
-                [
-                    Score(
-                        sample_id=sample.id,
-                        metric=METRIC,
-                        value=inverted.mask_l1 if inverted else whole,
-                        label=sample.prompt,
-                        details=details,
-                    )
-                ]
-            )
-        return out
-
     def _invert(
         self, model: Any, labels: list[str], target: int, pixels: torch.Tensor
     ) -> InvertedTrigger | None:
@@ -146,6 +106,19 @@ class CaptionBackdoorScan(BackdoorScan):
             mask_cost=p.mask_cost,
             success=p.success,
         )
+
+    def _more_details(
+        self,
+        model: Any,
+        label: str,
+        seed: int,
+        pixels: torch.Tensor,
+        inverted: InvertedTrigger | None,
+    ) -> dict[str, Any]:
+        """The greedy verification of a reached candidate's trigger."""
+        if inverted is None:
+            return {}
+        return self._verify(model, label, seed + VERIFY_SEED_OFFSET, inverted)
 
     def _verify(
         self, model: Any, caption: str, seed: int, trigger: InvertedTrigger
@@ -219,20 +192,8 @@ class CaptionBackdoorScan(BackdoorScan):
         top = max(reached, key=lambda s: by_label[s.label or ""]) if n else None
         suspect = top.label if top is not None else None
         images = {"trigger": top.details["trigger"]} if top is not None else {}
-        rows = [
-            row(
-                "max_anomaly_index",
-                round(float(index.max()), 4) if n else None,
-                {
-                    **base,
-                    "suspected_target": suspect,
-                    "flagged": flagged,
-                    "per_label": per_label,
-                    "images": images,
-                },
-            ),
-            row("flagged", float(len(flagged)), {**base, "flagged": flagged}),
-        ]
+        top_index = round(float(index.max()), 4) if n else None
+        rows = headline_rows(row, top_index, base, suspect, flagged, per_label, images)
         if top is not None:
             rows.append(_verification_row(row, top, base))
         for s in scored:
