@@ -64,6 +64,7 @@ def test_scan_reports_images_gains_restarts_and_the_exact_feature_leak(tmp_path)
 @pytest.mark.timeout(900)
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,  # a timeout or crash still fails
     reason="unmet (README): at the default budget the reconstruction is still below the flat "
     "mean-colour baseline on PSNR and SSIM; strict, so meeting it turns this red to un-mark",
 )

@@ -46,7 +46,7 @@ class GradientInversionParams(Params):
     lr_decay: bool = Field(
         default=True, description="cut the learning rate 10x at 3/8, 5/8 and 7/8 of the steps"
     )
-    tv: float = Field(default=2.0, ge=0, description="total-variation prior weight")
+    tv: float = Field(default=30.0, ge=0, description="total-variation prior weight")
     resolution: int = Field(
         default=16,
         ge=2,
@@ -282,6 +282,8 @@ class GradientInversion(Task):
         target = model.to_pixels([sample.load_image()])
         params = _parameters(model)
         frozen = [p.requires_grad for p in params]
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a batch of one: extra threads only contend on a busy machine
         try:
             for p in params:
                 p.requires_grad_(True)
@@ -295,6 +297,7 @@ class GradientInversion(Task):
                     _last_linear(model),
                 )
         finally:
+            torch.set_num_threads(threads)
             for p, was in zip(params, frozen, strict=True):
                 p.requires_grad_(was)
                 p.grad = None
