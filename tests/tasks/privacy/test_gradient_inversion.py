@@ -10,6 +10,7 @@ from vlmtrust.runner import run
 from vlmtrust.tasks.privacy.gradient_inversion import (
     GradientInversionParams,
     gradient_cosine_loss,
+    leaked_mean_colour,
     linear_input_from_gradient,
     total_variation,
 )
@@ -22,6 +23,22 @@ def test_a_linear_layers_input_is_its_weight_gradient_over_its_bias_gradient() -
     loss = (layer(h) ** 2).sum()
     weight_grad, bias_grad = torch.autograd.grad(loss, [layer.weight, layer.bias])
     assert torch.allclose(linear_input_from_gradient(weight_grad, bias_grad), h[0], atol=1e-6)
+
+
+def test_a_flat_images_colour_leaks_from_a_conv_then_batchnorm_gradient() -> None:
+    """No padding, so every input patch is the colour: each channel's weighted average is it."""
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 4, 3, bias=False)
+    bn = torch.nn.BatchNorm2d(4).eval()
+    bn.running_mean.uniform_(-0.5, 0.5)
+    bn.running_var.uniform_(0.5, 2.0)
+    colour = torch.tensor([0.2, 0.6, 0.9])
+    x = (colour.view(1, 3, 1, 1).expand(1, 3, 6, 6) - 0.5) / 0.5
+    loss = (torch.relu(bn(conv(x))) * torch.randn(1, 4, 4, 4)).sum()
+    conv_grad, bias_grad = torch.autograd.grad(loss, [conv.weight, bn.bias])
+    found = leaked_mean_colour(conv_grad, bn, bias_grad, mean=0.5, std=0.5)
+    assert found is not None and torch.allclose(found, colour, atol=1e-5)
+    assert leaked_mean_colour(conv_grad, bn, torch.zeros(4), 0.5, 0.5) is None
 
 
 def test_gradient_cosine_loss_and_total_variation_on_hand_cases() -> None:
@@ -58,6 +75,10 @@ def test_scan_reports_images_gains_restarts_and_the_exact_feature_leak(tmp_path)
     # the pooled feature leaks exactly from the projection's weight and bias gradients
     (error,) = details["feature_recovery_error"]
     assert error is not None and error < 1e-4
+    # the start is the mean colour the first conv + BatchNorm gradients leak (0.05 measured)
+    assert details["init"] == "leaked_colour"
+    (colour_error,) = details["start_colour_error"]
+    assert colour_error is not None and colour_error < 0.1
 
 
 @pytest.mark.slow

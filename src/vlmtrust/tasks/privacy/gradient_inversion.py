@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -42,7 +43,7 @@ from vlmtrust.tasks.base import DataContext, Task
 class GradientInversionParams(Params):
     n: int = Field(default=4, ge=1, le=16, description="images attacked, one batch of 1 each")
     steps: int = Field(default=200, ge=2, description="optimisation steps per restart")
-    lr: float = Field(default=0.1, gt=0, description="Adam learning rate on the sigmoid logits")
+    lr: float = Field(default=0.02, gt=0, description="Adam learning rate on the sigmoid logits")
     lr_decay: bool = Field(
         default=True, description="cut the learning rate 10x at 3/8, 5/8 and 7/8 of the steps"
     )
@@ -58,6 +59,11 @@ class GradientInversionParams(Params):
         ge=0,
         description="weight of matching the pooled feature the last linear layer's gradient "
         "reveals exactly (0 turns it off; ignored when the model has no such layer)",
+    )
+    init: Literal["leaked_colour", "noise"] = Field(
+        default="leaked_colour",
+        description="start from seeded noise around the mean colour the first conv + BatchNorm "
+        "gradients give away, or around grey ('noise'; also the fallback without such a layer)",
     )
     restarts: int = Field(
         default=1, ge=1, le=16, description="seeded starts; the lowest matching loss is kept"
@@ -96,6 +102,52 @@ def _last_linear(model: Any) -> torch.nn.Linear | None:
     return linears[-1] if linears else None
 
 
+def _first_conv_bn(model: Any) -> tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d] | None:
+    """The first convolution when it has no bias and a BatchNorm comes next (the zoo tower)."""
+    for root in _modules(model):
+        for block in root.modules():
+            children = list(block.children())
+            for conv, bn in itertools.pairwise(children):
+                if isinstance(conv, torch.nn.Conv2d) and conv.bias is None:
+                    return (conv, bn) if isinstance(bn, torch.nn.BatchNorm2d) else None
+    return None
+
+
+def leaked_mean_colour(
+    conv_grad: torch.Tensor,
+    bn: torch.nn.BatchNorm2d,
+    bn_bias_grad: torch.Tensor,
+    mean: float,
+    std: float,
+) -> torch.Tensor | None:
+    """An estimate of the input's mean colour ((C,) in [0, 1]) from a conv-then-BatchNorm
+    layer's gradients, the input normalised as (x - mean) / std before the conv. Per output
+    channel c, dL/dW_c / (gamma_c / sigma_c x dL/dbeta_c) is an average of the input patches
+    with weights summing to 1; the channels whose average is a valid colour are combined,
+    weighted by |dL/dbeta_c|. None when no channel gives one."""
+    assert bn.running_var is not None
+    scale = bn.weight.detach() / (bn.running_var + bn.eps).sqrt()
+    denominator = scale * bn_bias_grad
+    safe = torch.where(denominator.abs() > 1e-12, denominator, torch.ones_like(denominator))
+    colours = (conv_grad / safe[:, None, None, None]).mean(dim=(2, 3)) * std + mean
+    valid = (denominator.abs() > 1e-12) & ((colours >= 0) & (colours <= 1)).all(dim=1)
+    if not bool(valid.any()):
+        return None
+    weights = bn_bias_grad.abs()[valid]
+    return (colours[valid] * weights[:, None]).sum(0) / weights.sum()
+
+
+def _first_layer(model: Any) -> tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None:
+    """The zoo tower's first conv + BatchNorm and its input normalisation (other models: None,
+    their normalisation is not known here)."""
+    from vlmtrust.zoo import tower as tower_module
+
+    found = _first_conv_bn(model)
+    if found is None or not isinstance(getattr(model, "tower", None), tower_module.ImageTower):
+        return None
+    return found[0], found[1], tower_module.MEAN, tower_module.STD
+
+
 def _logits_fn(model: Any, labels: Sequence[str]) -> Callable[[torch.Tensor], torch.Tensor]:
     """The zoo tower with the label embeddings computed once; else the generic pixel path."""
     tower, scale = getattr(model, "tower", None), getattr(model, "scale", None)
@@ -132,6 +184,7 @@ class Inversion:
     restart: int  # which seeded start was kept
     restart_losses: list[float]  # final matching loss of every restart
     feature_error: float | None  # relative error of the leaked pooled feature (None: unused)
+    start_colour: list[float] | None  # the leaked mean colour started from (None: grey)
 
 
 class _Attack:
@@ -201,11 +254,20 @@ def _render(latent: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def _one_start(
-    attack: _Attack, shape: tuple[int, ...], seed: int, p: GradientInversionParams
+    attack: _Attack,
+    shape: tuple[int, ...],
+    seed: int,
+    p: GradientInversionParams,
+    colour: torch.Tensor | None,
 ) -> tuple[torch.Tensor, list[float]]:
     generator = torch.Generator().manual_seed(seed)
     grid = (shape[0], shape[1], p.resolution, p.resolution)
-    latent = (0.1 * torch.randn(grid, generator=generator)).requires_grad_(True)
+    centre = (
+        torch.logit(colour.clamp(0.02, 0.98)).view(1, -1, 1, 1)
+        if colour is not None
+        else torch.zeros(())
+    )
+    latent = (centre + 0.1 * torch.randn(grid, generator=generator)).requires_grad_(True)
     optimiser = torch.optim.Adam([latent], lr=p.lr)
     milestones = [int(p.steps * f) for f in (3 / 8, 5 / 8, 7 / 8)] if p.lr_decay else []
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimiser, milestones, 0.1)
@@ -232,18 +294,35 @@ def invert(
     label: int,
     p: GradientInversionParams,
     linear: torch.nn.Linear | None = None,
+    first: tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None = None,
 ) -> Inversion:
-    """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient."""
+    """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient; ``linear``
+    the layer whose input leaks exactly, ``first`` the conv + BatchNorm (and the input's
+    normalisation mean, std) whose gradients leak the mean colour."""
     attack = _Attack(logits, params, linear if p.feature_weight > 0 else None, target, label)
+    colour = None
+    index = {id(q): i for i, q in enumerate(params)}
+    if p.init == "leaked_colour" and first is not None:
+        conv, bn, mean, std = first
+        if id(conv.weight) in index and id(bn.bias) in index:
+            colour = leaked_mean_colour(
+                attack.shared[index[id(conv.weight)]],
+                bn,
+                attack.shared[index[id(bn.bias)]],
+                mean,
+                std,
+            )
     try:
         runs = [
-            _one_start(attack, tuple(target.shape), p.seed * 1000 + r, p) for r in range(p.restarts)
+            _one_start(attack, tuple(target.shape), p.seed * 1000 + r, p, colour)
+            for r in range(p.restarts)
         ]
     finally:
         attack.close()
     finals = [history[-1] for _, history in runs]
     best = int(np.argmin(finals))
-    return Inversion(runs[best][0], runs[best][1], best, finals, attack.feature_error)
+    start = [float(v) for v in colour] if colour is not None else None
+    return Inversion(runs[best][0], runs[best][1], best, finals, attack.feature_error, start)
 
 
 class GradientInversion(Task):
@@ -295,6 +374,7 @@ class GradientInversion(Task):
                     label,
                     self.params,
                     _last_linear(model),
+                    _first_layer(model),
                 )
         finally:
             torch.set_num_threads(threads)
@@ -311,6 +391,12 @@ class GradientInversion(Task):
             "restart": result.restart,
             "restart_match_losses": result.restart_losses,
             "feature_recovery_error": result.feature_error,
+            "start_colour": result.start_colour,
+            "start_colour_error": (
+                float((torch.tensor(result.start_colour) - original.mean(dim=(1, 2))).abs().max())
+                if result.start_colour is not None
+                else None
+            ),
             "images": {"original": _png64(original), "reconstruction": _png64(rebuilt)},
         }
         return [
@@ -354,6 +440,8 @@ class GradientInversion(Task):
                 ],
                 "restart_kept": [a.details["restart"] for a, _ in paired],
                 "feature_recovery_error": [a.details["feature_recovery_error"] for a, _ in paired],
+                "init": self.params.init,
+                "start_colour_error": [a.details["start_colour_error"] for a, _ in paired],
             }
             for metric, vals in values.items():
                 rows.append(
