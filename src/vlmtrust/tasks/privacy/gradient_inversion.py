@@ -10,12 +10,14 @@ matches: loss = 1 - cosine(gradients) + ``tv`` x total variation (Geiping et al.
 one the gradient gives away exactly (the input of a final linear layer with bias is its weight
 gradient divided by its bias gradient: Phong et al. 2017, R-GAP). The image is a coarse
 ``resolution`` x ``resolution`` sigmoid grid upsampled to the input size (a smoothness prior),
-optimised by Adam with the learning rate cut 10x at 3/8, 5/8 and 7/8 of ``steps``; ``restarts``
-seeded starts, the one with the lowest gradient-matching loss kept (the attacker can compute
-that, not the error). Reported: ``psnr`` (dB) and ``ssim`` of reconstruction vs original, each
-against ``psnr_baseline`` / ``ssim_baseline`` (a flat image of the original's mean colour: what
-knowing nothing but the average gives) and the paired gain over it, and the images (PNG,
-base64) in ``details["images"]``.
+optimised by Adam with the learning rate cut 10x at 3/8, 5/8 and 7/8 of ``steps``, starting from
+seeded noise around the mean colour the first conv + BatchNorm gradients give away
+(``leaked_mean_colour``; grey with ``init="noise"``); ``restarts`` seeded starts, the one with
+the lowest gradient-matching loss kept (the attacker can compute that, not the error).
+Reported: ``psnr`` (dB) and ``ssim`` of reconstruction vs original, each against
+``psnr_baseline`` / ``ssim_baseline`` (a flat image of the original's mean colour: what knowing
+nothing but the average gives) and the paired gain over it, and the images (PNG, base64) in
+``details["images"]``.
 """
 
 from __future__ import annotations
