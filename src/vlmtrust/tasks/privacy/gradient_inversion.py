@@ -16,7 +16,9 @@ seeded noise around the mean colour the first conv + BatchNorm gradients give aw
 the lowest gradient-matching loss kept (the attacker can compute that, not the error).
 Reported: ``psnr`` (dB) and ``ssim`` of reconstruction vs original, each against
 ``psnr_baseline`` / ``ssim_baseline`` (a flat image of the original's mean colour: what knowing
-nothing but the average gives) and the paired gain over it, and the images (PNG, base64) in
+nothing but the average gives: an oracle, since the gradient leaks that colour) and the paired
+gain over it; ``psnr_prior`` / ``ssim_prior`` (the mean image of other world scenes: what the
+attacker knows without the gradient) and the gain over that; the images (PNG, base64) in
 ``details["images"]``.
 """
 
@@ -37,6 +39,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.threads import torch_threads
 from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.image_quality import psnr, ssim
 from vlmtrust.tasks.base import DataContext, Task
@@ -71,7 +74,17 @@ class GradientInversionParams(Params):
         default=1, ge=1, le=16, description="seeded starts; the lowest matching loss is kept"
     )
     label: str = Field(default="shape", description="label whose classes the loss uses")
+    prior_images: int = Field(
+        default=64,
+        ge=1,
+        le=1024,
+        description="world scenes whose per-pixel mean is the no-gradient (prior) baseline",
+    )
     seed: int = 0
+
+
+#: the prior baseline's world scenes: a seed of their own, apart from the attacked scenes
+PRIOR_SEED = 7_300_950
 
 
 def _png64(pixels: torch.Tensor) -> str:
@@ -348,27 +361,56 @@ class GradientInversion(Task):
         from vlmtrust.zoo import world
 
         classes = {"shape": world.SHAPES, "colour": world.COLOURS}.get(self.params.label)
+        priors = self._priors(model, samples)
         out = []
-        for sample in samples:
+        for sample, prior in zip(samples, priors, strict=True):
             truth = sample.labels.get(self.params.label)
             if sample.image is None or classes is None or truth not in classes:
                 reason = f"needs an image and a {self.params.label!r} label among world classes"
                 out.append([Score.cannot_score(sample.id, "psnr", reason)])
                 continue
-            out.append(self._attack(model, sample, list(classes), list(classes).index(truth)))
+            out.append(
+                self._attack(model, sample, list(classes), list(classes).index(truth), prior)
+            )
         return out
 
-    def _attack(self, model: Any, sample: Sample, classes: list[str], label: int) -> list[Score]:
+    def _priors(self, model: Any, samples: Sequence[Sample]) -> list[torch.Tensor | None]:
+        """Per sample, the per-pixel mean image an attacker knows without any gradient: over
+        ``prior_images`` world scenes of a seed of their own when the samples are world scenes,
+        else over the other attacked images (leave one out; None for a single image)."""
+        from vlmtrust.zoo import world
+
+        if all((s.source or "").startswith("world:") for s in samples):
+            scenes = world.generate(PRIOR_SEED, self.params.prior_images, family="objects")
+            mean: torch.Tensor = model.to_pixels([s.load_image() for s in scenes]).mean(0)
+            return [mean] * len(samples)
+        images = [s for s in samples if s.image is not None]
+        if len(images) < 2:
+            return [None] * len(samples)
+        pixels = model.to_pixels([s.load_image() for s in images])
+        total, by_id = pixels.sum(0), {s.id: i for i, s in enumerate(images)}
+        return [
+            (total - pixels[by_id[s.id]]) / (len(images) - 1) if s.id in by_id else None
+            for s in samples
+        ]
+
+    def _attack(
+        self,
+        model: Any,
+        sample: Sample,
+        classes: list[str],
+        label: int,
+        prior: torch.Tensor | None,
+    ) -> list[Score]:
         torch.manual_seed(self.params.seed)
         target = model.to_pixels([sample.load_image()])
         params = _parameters(model)
         frozen = [p.requires_grad for p in params]
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # a batch of one: extra threads only contend on a busy machine
         try:
             for p in params:
                 p.requires_grad_(True)
-            with torch.enable_grad():
+            # a batch of one: extra threads only contend on a busy machine
+            with torch.enable_grad(), torch_threads(1):
                 result = invert(
                     _logits_fn(model, classes),
                     params,
@@ -379,7 +421,6 @@ class GradientInversion(Task):
                     _first_layer(model),
                 )
         finally:
-            torch.set_num_threads(threads)
             for p, was in zip(params, frozen, strict=True):
                 p.requires_grad_(was)
                 p.grad = None
@@ -388,6 +429,8 @@ class GradientInversion(Task):
         details = {
             "psnr_baseline": psnr(flat, original),
             "ssim_baseline": ssim(flat, original),
+            "psnr_prior": psnr(prior, original) if prior is not None else None,
+            "ssim_prior": ssim(prior, original) if prior is not None else None,
             "match_loss_first": result.history[0],
             "match_loss_last": result.history[-1],
             "restart": result.restart,
@@ -431,6 +474,19 @@ class GradientInversion(Task):
                 "ssim_baseline": ssim_b,
                 "psnr_gain": [v - b for v, b in zip(psnr_v, psnr_b, strict=True)],
                 "ssim_gain": [v - b for v, b in zip(ssim_v, ssim_b, strict=True)],
+            }
+            with_prior = [(a, b) for a, b in paired if a.details.get("psnr_prior") is not None]
+            psnr_p = [float(a.details["psnr_prior"]) for a, _ in with_prior]
+            ssim_p = [float(a.details["ssim_prior"]) for a, _ in with_prior]
+            values |= {
+                "psnr_prior": psnr_p,
+                "ssim_prior": ssim_p,
+                "psnr_gain_prior": [
+                    float(a.value or 0) - p for (a, _), p in zip(with_prior, psnr_p, strict=True)
+                ],
+                "ssim_gain_prior": [
+                    float(b.value or 0) - p for (_, b), p in zip(with_prior, ssim_p, strict=True)
+                ],
             }
             summary = {
                 "images": images,
