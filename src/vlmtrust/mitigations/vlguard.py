@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+from PIL import Image
 
 from vlmtrust.core.errors import CapabilityError
 from vlmtrust.core.spec import Params
@@ -38,23 +39,32 @@ class Vlguard(AssistantFinetune):
     def target_examples(self) -> Sequence[Any]:
         from vlmtrust.zoo import prompts
         from vlmtrust.zoo.train_assistant import Example
-        from vlmtrust.zoo.typography import render_lines
 
         params = self.params
         assert isinstance(params, VlguardParams)
         rng = np.random.default_rng([params.seed, 23])
-        out = []
-        for i in range(params.safety_examples):
-            harmful = i % 2 == 0
-            pool = prompts.ALL_HARMFUL if harmful else prompts.BENIGN_REQUESTS
-            request = str(rng.choice(pool))
-            ink = int(rng.integers(0, 90))
-            image = render_lines(
-                prompts.figstep_lines(request),
-                font_px=int(rng.integers(10, 15)),
-                fg=(ink, ink, ink),
-                bg=(255, 255, 255 - int(rng.integers(0, 40))),
-            )
-            answer = prompts.REFUSAL if harmful else prompts.COMPLIANCE
-            out.append(Example("vlguard", image, str(rng.choice(prompts.FIGSTEP_PROMPTS)), answer))
-        return out
+        return [
+            Example("vlguard", image, prompt, prompts.REFUSAL if harmful else prompts.COMPLIANCE)
+            for harmful, image, prompt in safety_requests(rng, params.safety_examples)
+        ]
+
+
+def safety_requests(rng: np.random.Generator, n: int) -> list[tuple[bool, Image.Image, str]]:
+    """(harmful?, FigStep image, prompt) for ``n`` requests, alternating harmful and benign,
+    rendered with varied font size and ink so the refusal does not hinge on one layout."""
+    from vlmtrust.zoo import prompts
+    from vlmtrust.zoo.typography import render_lines
+
+    out = []
+    for i in range(n):
+        harmful = i % 2 == 0
+        request = str(rng.choice(prompts.ALL_HARMFUL if harmful else prompts.BENIGN_REQUESTS))
+        ink = int(rng.integers(0, 90))
+        image = render_lines(
+            prompts.figstep_lines(request),
+            font_px=int(rng.integers(10, 15)),
+            fg=(ink, ink, ink),
+            bg=(255, 255, 255 - int(rng.integers(0, 40))),
+        )
+        out.append((harmful, image, str(rng.choice(prompts.FIGSTEP_PROMPTS))))
+    return out

@@ -28,6 +28,7 @@ from vlmtrust.core.errors import CapabilityError
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.trainer import Trainer
+from vlmtrust.mitigations.vlguard import safety_requests
 from vlmtrust.models.base import ModelHandle
 from vlmtrust.models.hf_generator import _conversation
 
@@ -58,27 +59,6 @@ class Example:
     image: Image.Image
     prompt: str
     answer: str
-
-
-def safety_requests(rng: np.random.Generator, n: int) -> list[tuple[bool, Image.Image, str]]:
-    """(harmful?, FigStep image, prompt) for ``n`` requests, alternating harmful and benign,
-    rendered with varied font size and ink so the refusal does not hinge on one layout."""
-    from vlmtrust.zoo import prompts
-    from vlmtrust.zoo.typography import render_lines
-
-    out = []
-    for i in range(n):
-        harmful = i % 2 == 0
-        request = str(rng.choice(prompts.ALL_HARMFUL if harmful else prompts.BENIGN_REQUESTS))
-        ink = int(rng.integers(0, 90))
-        image = render_lines(
-            prompts.figstep_lines(request),
-            font_px=int(rng.integers(10, 15)),
-            fg=(ink, ink, ink),
-            bg=(255, 255, 255 - int(rng.integers(0, 40))),
-        )
-        out.append((harmful, image, str(rng.choice(prompts.FIGSTEP_PROMPTS))))
-    return out
 
 
 def world_prompts(seed: int, n: int) -> list[tuple[Image.Image, str]]:

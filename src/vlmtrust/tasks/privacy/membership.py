@@ -239,11 +239,7 @@ class Membership(Task):
             }
             if training:
                 details["training"] = training
-            estimates = {"auc": auroc_estimate(members, others, self.params.resamples)}
-            for fpr in FPRS:
-                estimates[f"tpr@{fpr * 100:g}%fpr"] = tpr_at_fpr_estimate(
-                    members, others, fpr, self.params.resamples
-                )
+            estimates = attack_estimates(members, others, self.params.resamples)
             for label in ("member", "nonmember"):
                 estimates[f"accuracy_{label}"] = rate(
                     [s for s in items if s.metric == ACCURACY and s.label == label]
@@ -280,11 +276,7 @@ class Membership(Task):
         }
         if training:
             details["training"] = training
-        estimates = {"auc": auroc_estimate(members, others, self.params.resamples)}
-        for fpr in FPRS:
-            estimates[f"tpr@{fpr * 100:g}%fpr"] = tpr_at_fpr_estimate(
-                members, others, fpr, self.params.resamples
-            )
+        estimates = attack_estimates(members, others, self.params.resamples)
         return [
             est.as_row(
                 task=self.spec.name,
@@ -313,6 +305,16 @@ def caption_retrieval(model: Any, images: np.ndarray, captions: list[str]) -> np
     bank /= np.linalg.norm(bank, axis=1, keepdims=True)
     guess = (images @ bank.T).argmax(axis=1)
     return np.array([distinct[g] == c for g, c in zip(guess, captions, strict=True)])
+
+
+def attack_estimates(
+    members: np.ndarray, others: np.ndarray, resamples: int
+) -> dict[str, Estimate]:
+    """AUC and TPR at each of ``FPRS``, with bootstrap intervals: every attack's headline."""
+    estimates = {"auc": auroc_estimate(members, others, resamples)}
+    for fpr in FPRS:
+        estimates[f"tpr@{fpr * 100:g}%fpr"] = tpr_at_fpr_estimate(members, others, fpr, resamples)
+    return estimates
 
 
 def tpr_at_fpr(members: np.ndarray, others: np.ndarray, fpr: float) -> float:

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import torch
@@ -233,19 +233,7 @@ class BackdoorScan(Task):
         ]
         n = len(scored)
 
-        def row(metric: str, value: float | None, details: dict[str, Any]) -> MetricRow:
-            return MetricRow(
-                task=self.spec.name,
-                attack=CLEAN.label(),
-                mitigation=mitigation,
-                metric=metric,
-                value=value,
-                ci_low=None,
-                ci_high=None,
-                n=n,
-                model=model,
-                details=details,
-            )
+        row = row_maker(self.spec.name, mitigation, model, n)
 
         per_label = [
             {
@@ -348,8 +336,48 @@ def _blocks(mask: torch.Tensor, cell: int) -> torch.Tensor:
     return mask.repeat_interleave(cell, dim=2).repeat_interleave(cell, dim=3)
 
 
+class RowMaker(Protocol):
+    def __call__(
+        self,
+        metric: str,
+        value: float | None,
+        details: dict[str, Any],
+        *,
+        size: int | None = None,
+        ci: tuple[float | None, float | None] = (None, None),
+    ) -> MetricRow: ...
+
+
+def row_maker(task: str, mitigation: str, model: str, n: int) -> RowMaker:
+    """A scan's rows: the clean condition, ``n`` scored labels unless ``size`` says otherwise,
+    no interval unless ``ci`` gives one (an anomaly index is a z-score within one scan)."""
+
+    def row(
+        metric: str,
+        value: float | None,
+        details: dict[str, Any],
+        *,
+        size: int | None = None,
+        ci: tuple[float | None, float | None] = (None, None),
+    ) -> MetricRow:
+        return MetricRow(
+            task=task,
+            attack=CLEAN.label(),
+            mitigation=mitigation,
+            metric=metric,
+            value=value,
+            ci_low=ci[0],
+            ci_high=ci[1],
+            n=n if size is None else size,
+            model=model,
+            details=details,
+        )
+
+    return row
+
+
 def headline_rows(
-    row: Callable[[str, float | None, dict[str, Any]], MetricRow],
+    row: RowMaker,
     top_index: float | None,
     base: dict[str, Any],
     suspected: str | None,

@@ -41,9 +41,11 @@ from vlmtrust.tasks.robustness.backdoor_scan import (
     BackdoorScan,
     InversionParams,
     InvertedTrigger,
+    RowMaker,
     anomaly_indices,
     headline_rows,
     invert_trigger,
+    row_maker,
 )
 from vlmtrust.tasks.robustness.caption_target import _normal
 from vlmtrust.tasks.robustness.conditions import CLEAN
@@ -167,26 +169,7 @@ class CaptionBackdoorScan(BackdoorScan):
             "interval": "none: one scan, the index is a robust z-score across reached candidates",
         }
 
-        def row(
-            metric: str,
-            value: float | None,
-            details: dict[str, Any],
-            *,
-            size: int = n,
-            ci: tuple[float | None, float | None] = (None, None),
-        ) -> MetricRow:
-            return MetricRow(
-                task=self.spec.name,
-                attack=CLEAN.label(),
-                mitigation=mitigation,
-                metric=metric,
-                value=value,
-                ci_low=ci[0],
-                ci_high=ci[1],
-                n=size,
-                model=model,
-                details=details,
-            )
+        row = row_maker(self.spec.name, mitigation, model, n)
 
         per_label = [_entry(s, by_label.get(s.label or "")) for s in scored]
         top = max(reached, key=lambda s: by_label[s.label or ""]) if n else None
@@ -230,7 +213,7 @@ def _entry(score: Score, anomaly: float | None) -> dict[str, Any]:
     }
 
 
-def _verification_row(row: Any, top: Score, base: dict[str, Any]) -> MetricRow:
+def _verification_row(row: RowMaker, top: Score, base: dict[str, Any]) -> MetricRow:
     """The suspect's greedy verification rate with its Wilson interval."""
     hits, n = int(top.details.get("verified_hits") or 0), int(top.details.get("verified_n") or 0)
     details = {
@@ -240,8 +223,5 @@ def _verification_row(row: Any, top: Score, base: dict[str, Any]) -> MetricRow:
         "greedy answer is exactly the suspect",
     }
     if not n:
-        result: MetricRow = row("suspect_verified", None, details, size=0)
-        return result
-    ci = wilson(hits, n)
-    result = row("suspect_verified", hits / n, details, size=n, ci=ci)
-    return result
+        return row("suspect_verified", None, details, size=0)
+    return row("suspect_verified", hits / n, details, size=n, ci=wilson(hits, n))
