@@ -8,6 +8,7 @@ from typing import Any, Literal
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from vlmtrust.core.images import open_image, to_rgb
 from vlmtrust.core.spec import canonical_json, sha256_hex
 
 LabelValue = str | int | float | bool
@@ -39,11 +40,12 @@ class Sample(Record):
         return sha256_hex(meta, self.image or b"")
 
     def load_image(self) -> Image.Image:
-        """Decode the image as RGB; callers that need one check ``image`` first."""
+        """Decode the image as RGB (16-bit, alpha and CMYK as a person sees them, see
+        :func:`vlmtrust.core.images.to_rgb`); callers that need one check ``image`` first.
+        No pixel cap here: loaders check user bytes once, when they become a Sample."""
         if self.image is None:
             raise ValueError(f"sample {self.id} has no image")
-        with Image.open(io.BytesIO(self.image)) as img:
-            return img.convert("RGB")
+        return to_rgb(open_image(self.image, max_pixels=None))
 
     def with_image(self, image: Image.Image) -> Sample:
         """A copy carrying a new image, PNG-encoded (lossless, deterministic bytes)."""

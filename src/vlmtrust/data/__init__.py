@@ -9,16 +9,18 @@ either an error or listed in ``skipped``: it is never dropped silently.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, open_image, upright_rgb
 from vlmtrust.core.records import Sample, encode_png
+
+__all__ = ["BadItem", "LoadedData", "UnreadableImage", "load_data", "make_sample"]
 
 OnBad = Literal["skip", "fail"]
 
@@ -47,10 +49,6 @@ class LoadedData:
 
     samples: list[Sample]
     skipped: list[BadItem]
-
-
-class UnreadableImage(ValueError):
-    """Raised by :func:`checked_image`; its message is the reason shown to the user."""
 
 
 def load_data(path: Path | str, on_bad: OnBad = "fail", limit: int | None = None) -> LoadedData:
@@ -111,30 +109,29 @@ def _read(path: Path, limit: int | None) -> Iterable[Sample | BadItem]:
     raise DataError(f"{path} is not a dataset vlmtrust can read", _LAYOUTS)
 
 
-def checked_image(data: bytes) -> bytes:
-    """Decode ``data`` fully and return the bytes a Sample should carry.
+def checked_image(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> bytes:
+    """Decode ``data`` fully (refusing more than ``max_pixels``) and return the bytes a Sample
+    should carry.
 
-    The original bytes are kept when any Pillow decodes them to the same picture; other formats
-    and EXIF-rotated photos are re-encoded as PNG, upright, so every reader sees what the user saw.
+    The original bytes are kept when every Pillow decodes them to the same picture; other
+    formats, animations and EXIF-rotated photos are re-encoded as PNG (first frame, upright), so
+    every reader sees what the user saw.
     """
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image.convert("RGB")  # what Sample.load_image does; some modes fail only here
-            rotated = image.getexif().get(ExifTags.Base.Orientation, 1) != 1
-            if image.format in KEPT_FORMATS and not rotated:
-                return data
-            return encode_png(ImageOps.exif_transpose(image))
-    except UnidentifiedImageError:
-        raise UnreadableImage("not a readable image (unknown or corrupt format)") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
-        raise UnreadableImage(f"not a readable image ({err})") from None
+    image = open_image(data, max_pixels)
+    rgb = upright_rgb(image)  # what Sample.load_image does; some modes fail only here
+    rotated = image.getexif().get(ExifTags.Base.Orientation, 1) != 1
+    animated = getattr(image, "n_frames", 1) > 1
+    if image.format in KEPT_FORMATS and not rotated and not animated:
+        return data
+    return encode_png(rgb)
 
 
-def make_sample(data: bytes, fields: dict[str, Any], source: str) -> Sample | BadItem:
+def make_sample(
+    data: bytes, fields: dict[str, Any], source: str, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> Sample | BadItem:
     """A Sample from ``fields`` and checked image bytes, or a BadItem saying why not."""
     try:
-        image = checked_image(data)
+        image = checked_image(data, max_pixels)
     except UnreadableImage as err:
         return BadItem(path=source, reason=str(err))
     return Sample.model_validate({**fields, "image": image, "source": source})

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import re
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, decode_image
 from vlmtrust.core.records import encode_png
 
 # data:[<media type>][;<parameter>]*;base64,<payload>
@@ -25,12 +25,13 @@ def to_data_url(image: Image.Image) -> str:
     return "data:image/png;base64," + base64.b64encode(encode_png(image)).decode("ascii")
 
 
-def from_data_url(url: str) -> Image.Image:
+def from_data_url(url: str, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Decode a base64 ``data:image/...`` URL into an RGB image.
 
     Raises ValueError with a one-line reason for anything else: another URL scheme, a non-image
     media type, non-base64 or corrupt payload, or bytes PIL cannot read as an image. RGB because
-    that is what every model here consumes (as :meth:`Sample.load_image` also returns).
+    that is what every model here consumes (as :meth:`Sample.load_image` also returns); the
+    pixel cap is checked from the image header before anything is decoded.
     """
     match = _DATA_URL.match(url)
     if match is None:
@@ -48,7 +49,6 @@ def from_data_url(url: str) -> Image.Image:
     if not data:
         raise ValueError("data URL holds no image bytes")
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            return img.convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as err:
-        raise ValueError(f"data URL does not hold a readable {media} image ({err})") from err
+        return decode_image(data, max_pixels)
+    except UnreadableImage as err:
+        raise ValueError(f"data URL does not hold a readable {media} image: {err}") from err
