@@ -19,6 +19,7 @@ store, shown in ``details["judge_label"]``/``label``) without changing any value
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -27,8 +28,11 @@ from typing import Any
 from vlmtrust.core.errors import DataError, StoreError
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.table import csv_rows, spreadsheet_safe, unspreadsheet
 from vlmtrust.store import HumanLabel, ResultStore, StoredResult
 
+#: the columns import reads; the others are there for the reviewer
+IMPORTED = ("key", "metric", "human_label", "human_value")
 COLUMNS = (
     "key",
     "metric",
@@ -71,23 +75,22 @@ def export_review(run_dir: Path, out: Path, task: str | None = None, limit: int 
         writer.writerow(COLUMNS)
         for result, score in items[:limit]:
             output = score.details.get("response", score.label)
-            writer.writerow(
-                [
-                    result.key,
-                    score.metric,
-                    result.task,
-                    result.attack,
-                    result.mitigation,
-                    result.model,
-                    result.sample_id,
-                    "" if output is None else output,
-                    score.label
-                    or ("(unscorable) " + (score.reason or "") if score.unscorable else ""),
-                    "" if score.value is None else score.value,
-                    "",
-                    "",
-                ]
-            )
+            # model output and labels are untrusted text: a spreadsheet must not run them
+            row = [
+                result.key,
+                score.metric,
+                result.task,
+                result.attack,
+                result.mitigation,
+                result.model,
+                result.sample_id,
+                "" if output is None else output,
+                score.label or ("(unscorable) " + (score.reason or "") if score.unscorable else ""),
+                "" if score.value is None else score.value,
+                "",
+                "",
+            ]
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
     tmp.replace(out)  # nothing half-written under the final name
     return min(limit, len(items))
 
@@ -170,42 +173,40 @@ def _read_labels(review_csv: Path, reviewer: str) -> list[HumanLabel]:
     if not review_csv.is_file():
         raise DataError(f"review file {review_csv} does not exist", "pass the CSV you exported")
     labels: list[HumanLabel] = []
-    with review_csv.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"key", "metric", "human_label", "human_value"} - set(reader.fieldnames or ())
-        if missing:
-            raise DataError(
-                f"{review_csv} lacks columns {sorted(missing)}",
-                "export with `vlmtrust review export` and fill human_label/human_value",
-            )
-        for row in reader:
-            text, number = (
-                (row.get("human_label") or "").strip(),
-                (row.get("human_value") or "").strip(),
-            )
-            if not text and not number:
-                continue
-            value = None
-            if number:
-                try:
-                    value = float(number)
-                except ValueError:
-                    value = math.nan
-                if not math.isfinite(value):
-                    raise DataError(
-                        f"{review_csv} line {reader.line_num}: human_value {number!r} is not "
-                        "a number",
-                        "write a number (0 or 1 for a yes/no judgement) or leave it empty",
-                    )
-            labels.append(
-                HumanLabel(
-                    key=row["key"],
-                    metric=row["metric"],
-                    label=text or None,
-                    value=value,
-                    reviewer=reviewer,
+    fix = "export with `vlmtrust review export` and fill human_label/human_value"
+    try:
+        text = review_csv.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{review_csv} is not UTF-8 text ({err.reason})", "save it as UTF-8"
+        ) from None
+    for line, row in csv_rows(io.StringIO(text, newline=""), review_csv, fix, required=IMPORTED):
+        text, number = (
+            (row.get("human_label") or "").strip(),
+            (row.get("human_value") or "").strip(),
+        )
+        if not text and not number:
+            continue
+        value = None
+        if number:
+            try:
+                value = float(number)
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise DataError(
+                    f"{review_csv} line {line}: human_value {number!r} is not a number",
+                    "write a number (0 or 1 for a yes/no judgement) or leave it empty",
                 )
+        labels.append(
+            HumanLabel(
+                key=unspreadsheet(row["key"] or ""),
+                metric=unspreadsheet(row["metric"] or ""),
+                label=text or None,
+                value=value,
+                reviewer=reviewer,
             )
+        )
     if not labels:
         raise DataError(f"{review_csv} has no filled human_label or human_value", "fill some rows")
     return labels

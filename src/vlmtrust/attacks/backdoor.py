@@ -8,15 +8,15 @@ force as its ``backdoor_target`` label, so a task can tell "sent to the target" 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PIL import Image
 from pydantic import Field
 
 from vlmtrust.attacks.base import Attack
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.images import UnreadableImage, decode_image
+from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample
-from vlmtrust.core.spec import Params
+from vlmtrust.core.spec import Params, Spec
 from vlmtrust.zoo.flaws import BACKDOOR_TARGET, add_trigger
 
 TARGET_LABEL = "backdoor_target"
@@ -33,22 +33,34 @@ class Trigger(Attack):
     Params = TriggerParams
     params: TriggerParams
 
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        # read once, when the scan is planned: a bad patch stops it before anything is stored
+        self.patch = None if self.params.patch is None else _read_patch(self.params.patch)
+
     def apply(self, sample: Sample) -> Sample:
         if sample.image is None:
             return sample
         image = sample.load_image()
-        stamped = add_trigger(image) if self.params.patch is None else self._paste(image)
+        stamped = add_trigger(image) if self.patch is None else _paste(image, self.patch)
         return stamped_sample(sample, stamped, self.params.target)
 
-    def _paste(self, image: Image.Image) -> Image.Image:
-        path = Path(str(self.params.patch))
-        if not path.is_file():
-            raise ConfigError(f"trigger patch {path} not found", "pass patch=PATH of a PNG file")
-        patch = Image.open(path).convert("RGB")
-        out = image.convert("RGB").copy()
-        width, height = out.size
-        out.paste(patch, (max(0, width - patch.width - 2), max(0, height - patch.height - 2)))
-        return out
+
+def _read_patch(name: str) -> Image.Image:
+    path = user_file(name, "trigger patch")
+    if not path.is_file():
+        raise ConfigError(f"trigger patch {name} not found", "pass patch=PATH of a PNG file")
+    try:
+        return decode_image(path.read_bytes())
+    except UnreadableImage as err:
+        raise ConfigError(f"trigger patch {name}: {err}", "pass patch=PATH of a PNG file") from None
+
+
+def _paste(image: Image.Image, patch: Image.Image) -> Image.Image:
+    out = image.convert("RGB").copy()
+    width, height = out.size
+    out.paste(patch, (max(0, width - patch.width - 2), max(0, height - patch.height - 2)))
+    return out
 
 
 def stamped_sample(sample: Sample, image: Image.Image, target: str) -> Sample:

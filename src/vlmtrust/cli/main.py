@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from vlmtrust.cli.errors import user_errors
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.report.build import ReportFormat
 
 app = typer.Typer(
@@ -56,6 +57,7 @@ FAIL_ON_HELP = (
     'CI gate, repeatable: "TASK[attack=..,mitigation=..].METRIC>0.1" (ops > >= < <=); '
     "exit 1 when violated"
 )
+MAX_PIXELS_HELP = "refuse images with more pixels (checked from the header: decompression bombs)"
 BOUND_HELP = "which number a gate compares: conservative (upper for >, lower for <), or one"
 EXIT_GATE_VIOLATED = 1
 
@@ -95,6 +97,9 @@ def scan(
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
     fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
     gate_bound: Annotated[GateBound, typer.Option(help=BOUND_HELP)] = GateBound.conservative,
+    max_image_pixels: Annotated[
+        int, typer.Option(min=1, help=MAX_PIXELS_HELP)
+    ] = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -117,6 +122,7 @@ def scan(
             seed=seed,
             batch_size=batch_size,
             on_bad_data=on_bad_data.value,
+            max_image_pixels=max_image_pixels,
             show_progress=not quiet,
         )
         summary = run(config)
@@ -153,13 +159,17 @@ def sanitize(
         OnBadData, typer.Option(help="skip unreadable images (listing them) or fail")
     ] = OnBadData.fail,
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
+    max_image_pixels: Annotated[
+        int, typer.Option(min=1, help=MAX_PIXELS_HELP)
+    ] = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Dedup, pseudonymise captions, cover PII in images, blur faces; audit every change.
-    The input is never modified; re-running after a crash resumes."""
+    The input is never modified, and nothing is read outside DATA or written outside OUT;
+    re-running after a crash resumes."""
     with user_errors(ctx):
         from vlmtrust.sanitize.cli import run_sanitize
 
-        run_sanitize(data, out, dedup.value, ocr, faces, on_bad_data.value, quiet)
+        run_sanitize(data, out, dedup.value, ocr, faces, on_bad_data.value, quiet, max_image_pixels)
 
 
 @app.command("list")

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.spec import Spec
 
 
@@ -27,5 +28,8 @@ class RunConfig(BaseModel):
     seed: int = 0
     batch_size: int = Field(default=32, ge=1)
     on_bad_data: Literal["skip", "fail"] = "fail"
+    max_image_pixels: int = Field(
+        default=DEFAULT_MAX_PIXELS, ge=1, description="refuse bigger images (decompression bombs)"
+    )
     executor: Spec = Spec(name="local")
     show_progress: bool = True

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import numpy as np
-import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 #: Default pixel cap: 40 Mpx (an 8000 x 5000 photo; 120 MB as RGB). Pillow only warns at
 #: 89 Mpx and refuses at 179 Mpx, which is gigabytes per image on a server.
@@ -34,8 +36,6 @@ ALLOWED_FORMATS: Final = (  # JPEG covers MPO, the multi-picture JPEG of phones
     "ICO",
     "TGA",
 )
-Image.init()  # register every plugin, so ``formats=`` can name any of the allowed ones
-
 _SIXTEEN_BIT = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
 _WITH_ALPHA = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 
@@ -60,12 +60,13 @@ def open_image(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Imag
         with warnings.catch_warnings():
             # We check the size ourselves below; a raised cap must not print Pillow's warning.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            Image.init()  # every plugin registered, so ``formats=`` can name each (idempotent)
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
             width, height = image.size
             if max_pixels is not None and width * height > max_pixels:
                 raise UnreadableImage(
                     f"{width}x{height} pixels is over the limit of {_mpx(max_pixels)} "
-                    f"({_mpx(width * height)}); resize it, or raise the limit"
+                    f"({_mpx(width * height)}); resize it, or raise --max-image-pixels"
                 )
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)
@@ -104,6 +105,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 
 def _to_eight_bit(image: Image.Image) -> npt.NDArray[np.uint8]:
+    import numpy as np  # only these rare modes need it; the CLI starts faster without
+
     values = np.asarray(image, dtype=np.float64)
     if image.mode == "F":
         # float images are either 0..1 or 0..255; anything else is clipped

@@ -29,6 +29,9 @@ HF_DISK_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")
 # Formats every Pillow build decodes without plugins: their bytes are kept as they are.
 KEPT_FORMATS = frozenset({"PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP"})
 
+#: why an entry naming a file outside the dataset folder is a bad item (never read)
+OUTSIDE = "outside the dataset folder (no '..', absolute paths or symlinks out of it)"
+
 _LAYOUTS = (
     "expected a folder of images with labels.csv or labels.jsonl (a 'file' column/field per "
     "image), or a directory written by datasets' save_to_disk"
@@ -51,12 +54,19 @@ class LoadedData:
     skipped: list[BadItem]
 
 
-def load_data(path: Path | str, on_bad: OnBad = "fail", limit: int | None = None) -> LoadedData:
+def load_data(
+    path: Path | str,
+    on_bad: OnBad = "fail",
+    limit: int | None = None,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+) -> LoadedData:
     """Load a dataset directory as samples.
 
     ``limit`` keeps the first N entries in file (or row) order, so the subset is the same on
     every run whatever is bad in it. With ``on_bad="fail"`` any bad entry raises a DataError
     naming the first and counting the rest; with ``"skip"`` they are returned in ``skipped``.
+    Images are read only from inside the dataset's folder and refused above ``max_pixels``
+    (from their header, before decoding).
     """
     path = Path(path)
     if not path.exists():
@@ -64,7 +74,7 @@ def load_data(path: Path | str, on_bad: OnBad = "fail", limit: int | None = None
     samples: list[Sample] = []
     skipped: list[BadItem] = []
     sources: dict[str, str | None] = {}
-    for item in _read(path, limit):
+    for item in _read(path, limit, max_pixels):
         if isinstance(item, BadItem):
             skipped.append(item)
             continue
@@ -85,18 +95,18 @@ def load_data(path: Path | str, on_bad: OnBad = "fail", limit: int | None = None
     return LoadedData(samples=samples, skipped=skipped)
 
 
-def _read(path: Path, limit: int | None) -> Iterable[Sample | BadItem]:
+def _read(path: Path, limit: int | None, max_pixels: int | None) -> Iterable[Sample | BadItem]:
     """Pick the loader from the layout; imports are lazy because ``datasets`` is slow to import."""
     if path.is_file() and path.suffix in (".csv", ".jsonl"):
         from vlmtrust.data.folder import read_folder
 
-        return read_folder(path, limit)
+        return read_folder(path, limit, max_pixels)
     if not path.is_dir():
         raise DataError(f"dataset path {path} is neither a directory nor a labels file", _LAYOUTS)
     if any((path / marker).is_file() for marker in HF_DISK_MARKERS):
         from vlmtrust.data.hf_disk import read_hf_disk
 
-        return read_hf_disk(path, limit)
+        return read_hf_disk(path, limit, max_pixels)
     label_files = [path / name for name in LABEL_FILES if (path / name).is_file()]
     if len(label_files) > 1:
         raise DataError(
@@ -105,7 +115,7 @@ def _read(path: Path, limit: int | None) -> Iterable[Sample | BadItem]:
     if label_files:
         from vlmtrust.data.folder import read_folder
 
-        return read_folder(label_files[0], limit)
+        return read_folder(label_files[0], limit, max_pixels)
     raise DataError(f"{path} is not a dataset vlmtrust can read", _LAYOUTS)
 
 

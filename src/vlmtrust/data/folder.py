@@ -12,7 +12,6 @@ nest ``{"file": ..., "labels": {...}, "groups": {...}}``. Empty cells and JSON n
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -23,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS
+from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.core.records import LabelValue, Sample
-from vlmtrust.data import BadItem, make_sample
+from vlmtrust.data import OUTSIDE, BadItem, make_sample
+from vlmtrust.data.table import csv_rows
 
 GROUP_PREFIX = "group_"
 #: columns that name who is shown (FairFace, UTKFace, CelebA-style): groups as well as labels
@@ -32,6 +34,7 @@ DEMOGRAPHIC_COLUMNS = frozenset(
     {"gender", "sex", "race", "ethnicity", "age", "age_group", "skin_tone", "religion"}
 )
 _FIELDS = frozenset({"file", "id", "prompt"})
+_FIX = "fix that line (each row needs a 'file' naming an image relative to the labels file)"
 # Leading zeros stay text: "007" is an identifier, not the number 7.
 _INT = re.compile(r"[+-]?(0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[+-]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -56,12 +59,16 @@ class _Row:
                 self.groups[key] = value
 
 
-def read_folder(labels_file: Path, limit: int | None) -> Iterator[Sample | BadItem]:
-    """Yield one Sample or BadItem per row; a malformed row raises DataError naming its line."""
+def read_folder(
+    labels_file: Path, limit: int | None, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> Iterator[Sample | BadItem]:
+    """Yield one Sample or BadItem per row; a malformed row raises DataError naming its line.
+    An image named outside the labels file's folder (``..``, absolute, a symlink out) is a
+    bad item, never read."""
     rows = _csv_rows(labels_file) if labels_file.suffix == ".csv" else _jsonl_rows(labels_file)
     try:
         for row in islice(rows, limit):
-            yield _entry(labels_file, row)
+            yield _entry(labels_file, row, max_pixels)
     except UnicodeDecodeError as err:
         raise DataError(
             f"{labels_file} is not UTF-8 text ({err.reason} at byte {err.start})",
@@ -69,7 +76,7 @@ def read_folder(labels_file: Path, limit: int | None) -> Iterator[Sample | BadIt
         ) from None
 
 
-def _entry(labels_file: Path, row: _Row) -> Sample | BadItem:
+def _entry(labels_file: Path, row: _Row, max_pixels: int | None) -> Sample | BadItem:
     file, sample_id, prompt = (row.fields.get(k) for k in ("file", "id", "prompt"))
     if not isinstance(file, str) or not file:
         raise _malformed(labels_file, row.line, "has no 'file'")
@@ -85,33 +92,29 @@ def _entry(labels_file: Path, row: _Row) -> Sample | BadItem:
         "labels": labels,
         "groups": {k: str(v) for k, v in row.groups.items() if v is not None},
     }
-    image_path = labels_file.parent / file
+    shown = str(labels_file.parent / file)
+    try:
+        image_path = inside(labels_file.parent, file)
+    except OutsideRoot:
+        return BadItem(path=shown, reason=OUTSIDE)
     if not image_path.is_file():
-        return BadItem(path=str(image_path), reason="missing file")
+        return BadItem(path=shown, reason="missing file")
     try:
         data = image_path.read_bytes()
     except OSError as err:
-        return BadItem(path=str(image_path), reason=f"unreadable file ({err.strerror})")
-    return make_sample(data, fields, str(image_path))
+        return BadItem(path=shown, reason=f"unreadable file ({err.strerror})")
+    return make_sample(data, fields, shown, max_pixels)
 
 
 def _csv_rows(labels_file: Path) -> Iterator[_Row]:
     with labels_file.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        try:
-            if "file" not in (reader.fieldnames or []):
-                raise _malformed(labels_file, 1, "(the header) has no 'file' column")
-            for cells in reader:
-                if None in cells:
-                    raise _malformed(labels_file, reader.line_num, "has more cells than the header")
-                row = _Row(reader.line_num)
-                for key, text in cells.items():
-                    if text:
-                        row.add(key, text)
-                row.labels = {k: _number_or_text(v) for k, v in row.labels.items()}
-                yield row
-        except csv.Error as err:
-            raise _malformed(labels_file, reader.line_num, f"is not valid CSV ({err})") from None
+        for line, cells in csv_rows(handle, labels_file, _FIX, required=("file",)):
+            row = _Row(line)
+            for key, text in cells.items():
+                if text:
+                    row.add(key, text)
+            row.labels = {k: _number_or_text(v) for k, v in row.labels.items()}
+            yield row
 
 
 def _number_or_text(text: str) -> LabelValue:
@@ -145,7 +148,4 @@ def _jsonl_rows(labels_file: Path) -> Iterator[_Row]:
 
 
 def _malformed(labels_file: Path, line: int, problem: str) -> DataError:
-    return DataError(
-        f"{labels_file} line {line} {problem}",
-        "fix that line (each row needs a 'file' naming an image relative to the labels file)",
-    )
+    return DataError(f"{labels_file} line {line} {problem}", _FIX)

@@ -2,11 +2,12 @@
 
 A DatasetDict contributes one split: ``test`` if present (evaluation data), else the first split
 as saved. Columns: ``image`` (an Image feature, raw bytes, a ``{"bytes", "path"}`` dict or a path;
-relative paths are taken from the dataset directory), ``prompt`` or else ``text`` as the prompt,
-``id`` (else ``row<N>``), ``group_*`` as groups (demographic columns such as ``gender`` or
-``race`` too, kept also as labels: see ``folder.DEMOGRAPHIC_COLUMNS``), and every other scalar
-column (strings, numbers, booleans, class labels by name) as a label. List and nested columns
-are not labels and are left out. This module is imported only when such a directory is loaded:
+relative paths are taken from the dataset directory; a path out of it is a bad item, never
+read), ``prompt`` or else ``text`` as the prompt, ``id`` (else ``row<N>``), ``group_*`` as
+groups (demographic columns such as ``gender`` or ``race`` too, kept also as labels: see
+``folder.DEMOGRAPHIC_COLUMNS``), and every other scalar column (strings, numbers, booleans,
+class labels by name) as a label. List and nested columns are not labels and are left out.
+This module is imported only when such a directory is loaded:
 ``datasets`` is slow to import.
 """
 
@@ -19,8 +20,10 @@ from typing import Any
 import datasets
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS
+from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.core.records import LabelValue, Sample
-from vlmtrust.data import BadItem, UnreadableImage, make_sample
+from vlmtrust.data import OUTSIDE, BadItem, UnreadableImage, make_sample
 from vlmtrust.data.folder import DEMOGRAPHIC_COLUMNS
 
 GROUP_PREFIX = "group_"
@@ -30,7 +33,9 @@ _SCALAR_DTYPES = frozenset(
 )
 
 
-def read_hf_disk(path: Path, limit: int | None) -> Iterator[Sample | BadItem]:
+def read_hf_disk(
+    path: Path, limit: int | None, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> Iterator[Sample | BadItem]:
     """Yield one Sample or BadItem per row, in row order."""
     table = _open(path)
     features = table.features
@@ -80,7 +85,7 @@ def read_hf_disk(path: Path, limit: int | None) -> Iterator[Sample | BadItem]:
         except UnreadableImage as err:
             yield BadItem(path=source, reason=str(err))
             continue
-        yield make_sample(data, fields, source)
+        yield make_sample(data, fields, source, max_pixels)
 
 
 def _open(path: Path) -> datasets.Dataset:
@@ -104,9 +109,12 @@ def _image_bytes(cell: Any, root: Path) -> bytes:
     if isinstance(cell, bytes):
         return cell
     if isinstance(cell, str):
-        file = Path(cell) if Path(cell).is_absolute() else root / cell
+        try:
+            file = inside(root, cell)
+        except OutsideRoot:
+            raise UnreadableImage(f"{cell}: {OUTSIDE}") from None
         if not file.is_file():
-            raise UnreadableImage(f"missing file {file}")
+            raise UnreadableImage(f"missing file {root / cell}")
         return file.read_bytes()
     raise UnreadableImage(f"no image in this row (found {type(cell).__name__})")
 

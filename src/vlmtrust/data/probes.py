@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Record, Sample
 
 DEFAULT = "harmful_v1"
@@ -80,7 +81,7 @@ def _read(source: str | Path) -> tuple[str, str]:
         if not shipped.is_file():
             raise DataError(f"no shipped probe set {source!r}", f"use {DEFAULT!r} or a JSONL path")
         return shipped.read_text(encoding="utf-8"), source
-    path = Path(source)
+    path = user_file(source, "probe file")
     if not path.is_file():
         raise DataError(f"probe file {path} does not exist", "pass probes=PATH to a JSONL file")
     return path.read_text(encoding="utf-8"), str(path)

@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import sha256_hex
 
@@ -37,7 +38,7 @@ def member_samples(member_data: str | None) -> list[Sample]:
             "dp_finetune on an hf: CLIP needs its member set",
             "pass dp_finetune:member_data=PATH (an image folder with a caption column)",
         )
-    if not Path(member_data).exists():
+    if not user_file(member_data, "member_data").exists():
         raise DataError(
             f"member_data folder {member_data} does not exist",
             "pass dp_finetune:member_data=PATH (an image folder with a caption column)",

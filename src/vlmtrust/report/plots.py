@@ -47,6 +47,7 @@ _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",  # text stays text: a tenth of the size of glyph paths
     "svg.hashsalt": "vlmtrust",  # deterministic element ids
+    "text.parse_math": False,  # group names and labels are user text: `$...$` stays literal
     "font.size": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,

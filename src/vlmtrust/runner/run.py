@@ -151,7 +151,12 @@ def _load_dataset(
         return None, []
     from vlmtrust.data import load_data
 
-    loaded = load_data(config.data, on_bad=config.on_bad_data, limit=config.limit)
+    loaded = load_data(
+        config.data,
+        on_bad=config.on_bad_data,
+        limit=config.limit,
+        max_pixels=config.max_image_pixels,
+    )
     for bad in loaded.skipped:
         console.print(f"[yellow]skipped[/] {bad.path}: {bad.reason}")
     if not loaded.samples:

@@ -10,15 +10,29 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.sanitize.pipeline import SanitizeOptions, sanitize
 
 
 def run_sanitize(
-    data: Path, out: Path, dedup: str, ocr: bool, faces: bool, on_bad_data: str, quiet: bool
+    data: Path,
+    out: Path,
+    dedup: str,
+    ocr: bool,
+    faces: bool,
+    on_bad_data: str,
+    quiet: bool,
+    max_image_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> None:
     console = Console(stderr=True, quiet=quiet)
     options = SanitizeOptions.model_validate(
-        {"dedup": dedup, "ocr": ocr, "faces": faces, "on_bad_data": on_bad_data}
+        {
+            "dedup": dedup,
+            "ocr": ocr,
+            "faces": faces,
+            "on_bad_data": on_bad_data,
+            "max_image_pixels": max_image_pixels,
+        }
     )
     with _bar(console) as start:
         summary = sanitize(data, out, options, progress=start, report_bad=console.print)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.data.table import csv_rows
 
 LABEL_FILES = ("labels.jsonl", "labels.csv")
 
@@ -40,10 +41,16 @@ def find_labels(data: Path) -> Path:
 
 def read_rows(labels: Path) -> list[Row]:
     """Every row, with a DataError naming the line of a malformed one."""
-    text = labels.read_text(encoding="utf-8")
+    try:
+        text = labels.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{labels} is not UTF-8 text ({err.reason} at byte {err.start})", "save it as UTF-8"
+        ) from None
     rows: list[Row] = []
     if labels.suffix == ".csv":
-        for number, fields in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        lines = io.StringIO(text, newline="")
+        for number, fields in csv_rows(lines, labels, "fix that line", required=("file",)):
             rows.append(Row(number, {k: v for k, v in fields.items() if v not in (None, "")}))
     else:
         for number, line in enumerate(text.splitlines(), start=1):

@@ -10,6 +10,7 @@ The journal lives in OUT/.sanitize/ and is removed when the run completes.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -18,10 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, decode_image
+from vlmtrust.core.paths import OutsideRoot, inside
+from vlmtrust.data import OUTSIDE
 from vlmtrust.sanitize.dataset import Row, find_labels, read_rows, write_rows
 from vlmtrust.sanitize.dedup import Mode, find_duplicates, image_hash
 from vlmtrust.sanitize.pseudonymize import pseudonymize
@@ -40,6 +44,7 @@ class SanitizeOptions(BaseModel):
     ocr: bool = True
     faces: bool = True
     on_bad_data: Literal["fail", "skip"] = "fail"
+    max_image_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1)
     key: str = "vlmtrust"
 
 
@@ -66,8 +71,11 @@ def sanitize(
 ) -> SanitizeSummary:
     """Write a sanitized copy of the image-folder dataset ``data`` to ``out``."""
     labels = find_labels(data)
-    if out.resolve() == data.resolve() or data.resolve() in out.resolve().parents:
-        raise ConfigError(f"--out {out} is inside the input {data}", "write somewhere else")
+    source, target = data.resolve(), out.resolve()
+    if target == source or source in target.parents or target in source.parents:
+        raise ConfigError(
+            f"--out {out} and the input {data} overlap", "write to a folder outside the input"
+        )
     rows = read_rows(labels)
     hashes, bad = _index(data, rows, options, report_bad)
     audit: dict[int, list[dict[str, Any]]] = {}
@@ -138,21 +146,40 @@ def _index(
     hashes: dict[int, Any] = {}
     bad: dict[int, str] = {}
     for i, row in enumerate(rows):
-        path = data / row.file
+        shown = data / row.file
         try:
-            with Image.open(path) as image:
-                image.load()
-                hashes[i] = image_hash(image)
-        except (OSError, UnidentifiedImageError, ValueError) as err:
-            reason = "missing" if not path.exists() else f"unreadable ({type(err).__name__})"
+            hashes[i] = image_hash(_read_image(data, row, options))
+        except _BadImage as err:
             if options.on_bad_data == "fail":
                 raise DataError(
-                    f"image {path} is {reason}",
+                    f"image {shown} is {err}",
                     "fix or remove it, or pass --on-bad-data skip to leave it out",
                 ) from None
-            bad[i] = reason
-            report_bad(f"skipped {path}: {reason}")
+            bad[i] = str(err)
+            report_bad(f"skipped {shown}: {err}")
     return hashes, bad
+
+
+class _BadImage(Exception):
+    """Why one row's image cannot be sanitized (its message completes "image X is ...")."""
+
+
+def _read_image(data: Path, row: Row, options: SanitizeOptions) -> Image.Image:
+    """The row's image as RGB, read only from inside ``data`` and under the pixel cap."""
+    try:
+        path = inside(data, row.file)
+    except OutsideRoot:
+        raise _BadImage(OUTSIDE) from None
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise _BadImage("missing") from None
+    except OSError as err:
+        raise _BadImage(f"unreadable ({err.strerror or type(err).__name__})") from None
+    try:
+        return decode_image(raw, options.max_image_pixels)
+    except UnreadableImage as err:
+        raise _BadImage(f"unreadable: {err}") from None
 
 
 def _open_work(out: Path, labels: Path, options: SanitizeOptions) -> Path:
@@ -220,15 +247,20 @@ def _process(
             )
             for r in replaced
         )
-    source, target = data / row.file, out / row.file
+    source = inside(data, row.file)
+    target = inside(out, row.file, "output image")  # never outside --out, never the input
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    with Image.open(source) as image:
-        redacted, changes = redact(image, ocr=options.ocr, faces=options.faces)
-        if changes:
-            redacted.save(tmp, format=image.format or "PNG")
-    if not changes:
-        shutil.copyfile(source, tmp)
+    raw = source.read_bytes()
+    with Image.open(io.BytesIO(raw)) as original:
+        kept_format = original.format or "PNG"
+    redacted, changes = redact(
+        decode_image(raw, options.max_image_pixels), ocr=options.ocr, faces=options.faces
+    )
+    if changes:
+        redacted.save(tmp, format=kept_format)
+    else:
+        tmp.write_bytes(raw)
     tmp.replace(target)
     audit.extend(
         _audit(

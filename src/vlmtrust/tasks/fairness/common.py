@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext
@@ -33,7 +33,7 @@ def twins_or_dataset(
 
 def read_lines(path: str, what: str) -> tuple[str, ...]:
     """Non-empty, non-comment lines of a user's text file (queries, prompts, attribute words)."""
-    file = Path(path)
+    file = user_file(path, f"{what} file")
     if not file.is_file():
         raise DataError(f"{what} file {file} does not exist", "pass a text file, one per line")
     try:

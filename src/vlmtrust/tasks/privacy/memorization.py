@@ -32,6 +32,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.metrics.rates import Estimate, difference, rate
@@ -191,7 +192,7 @@ class Memorization(Task):
 
     def records(self) -> list[CanaryRecord]:
         if self.params.canary_file:
-            return load_canary_file(Path(self.params.canary_file))
+            return load_canary_file(user_file(self.params.canary_file, "canary file"))
         return zoo_canaries()
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -34,7 +34,6 @@ import base64
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -43,6 +42,7 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.core.threads import torch_threads
@@ -113,7 +113,7 @@ class BackdoorScan(Task):
     def candidates(self) -> tuple[str, ...]:
         p = self.params
         if p.labels_file:
-            path = Path(p.labels_file)
+            path = user_file(p.labels_file, "labels_file")
             if not path.is_file():
                 raise ConfigError(
                     f"labels_file {path} not found", "pass a text file with one label per line"

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from vlmtrust.core.capabilities import Embedder
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import LabelValue, MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.metrics import detection
@@ -123,7 +124,8 @@ def in_and_out_samples(ctx: DataContext, params: InOutParams) -> list[Sample]:
     if params.ood_data is not None:
         from vlmtrust.data import load_data
 
-        loaded = load_data(params.ood_data, on_bad="fail", limit=ctx.limit)
+        folder = user_file(params.ood_data, "ood_data")
+        loaded = load_data(folder, on_bad="fail", limit=ctx.limit)
         # a prefix keeps OOD ids apart from in-distribution ones with the same file name
         outside = [
             s.model_copy(
