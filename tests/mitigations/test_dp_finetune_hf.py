@@ -31,7 +31,8 @@ def _folder(path, scenes, member=None):
     return path
 
 
-def test_dp_finetune_trains_an_hf_clip_projection_with_a_budget(tmp_path, tiny_clip):
+def test_dp_finetune_trains_an_hf_clip_projection_with_a_budget(tmp_path, tiny_clip, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     scenes = world.generate(11, 32, family="objects")
     members = _folder(tmp_path / "members", scenes[:16])
     scan = _folder(tmp_path / "scan", scenes, member=lambda i: i < 16)
@@ -65,7 +66,8 @@ def test_dp_finetune_trains_an_hf_clip_projection_with_a_budget(tmp_path, tiny_c
     assert tuned.card["epsilon"] == training["epsilon"]
 
 
-def test_dp_finetune_on_an_hf_clip_needs_its_member_folder(tmp_path, tiny_clip):
+def test_dp_finetune_on_an_hf_clip_needs_its_member_folder(tmp_path, tiny_clip, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     handle = resolve_model(f"hf:{tiny_clip}")
     with pytest.raises(ConfigError, match="member_data=PATH"):
         build_mitigation(Spec(name="dp_finetune")).check_model(handle)

@@ -21,7 +21,9 @@ class OutsideRoot(DataError):
     """A named path resolves outside the folder it must stay in."""
 
 
-def inside(root: Path, name: str | os.PathLike[str], what: str = "path") -> Path:
+def inside(
+    root: Path, name: str | os.PathLike[str], what: str = "path", fix: str | None = None
+) -> Path:
     """``root / name``, resolved, or :class:`OutsideRoot` when that leaves ``root``.
 
     ``name`` may be relative (to ``root``) or absolute; either way the resolved path (every
@@ -37,7 +39,8 @@ def inside(root: Path, name: str | os.PathLike[str], what: str = "path") -> Path
     if target != base and base not in target.parents:
         raise OutsideRoot(
             f"{what} {text!r} points outside {root}",
-            f"keep the files it names inside {root} (no '..', absolute paths or symlinks out)",
+            fix
+            or f"keep the files it names inside {root} (no '..', absolute paths or symlinks out)",
         )
     return target
 
@@ -45,4 +48,6 @@ def inside(root: Path, name: str | os.PathLike[str], what: str = "path") -> Path
 def user_file(name: str | os.PathLike[str], what: str) -> Path:
     """A file named in a plugin's parameters (``patch=``, ``canary_file=``...): resolved from the
     working directory and kept inside it, so a shared scan plan cannot read files elsewhere."""
-    return inside(Path.cwd(), name, what)
+    cwd = Path.cwd()
+    fix = "run vlmtrust from a folder that holds the file (or copy the file under this folder)"
+    return inside(cwd, name, what, fix)

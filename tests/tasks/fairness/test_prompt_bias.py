@@ -10,7 +10,10 @@ from vlmtrust.tasks.base import DataContext, build_task
 NAME = "fairness.prompt_bias"
 
 
-def test_zoo_clip_doctor_and_builder_prompts_are_flagged(zoo_clip, zoo_clip_fair, tmp_path):
+def test_zoo_clip_doctor_and_builder_prompts_are_flagged(
+    zoo_clip, zoo_clip_fair, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     file = tmp_path / "prompts.txt"
     file.write_text("a photo of a doctor.\na photo of a builder.\na photo of a circle.\n")
     rows = {

@@ -58,7 +58,8 @@ def test_too_small_pools_are_reported_not_guessed():
     assert rows["maxskew@10"].value is None and "k=10" in rows["maxskew@10"].details["reason"]
 
 
-def test_queries_come_from_a_user_file(tmp_path):
+def test_queries_come_from_a_user_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     file = tmp_path / "queries.txt"
     file.write_text("# neutral queries\na photo of a nurse.\n\na photo of a ceo.\n")
     task = build_task(Spec(name=NAME, params={"queries_file": str(file)})).resolve([])

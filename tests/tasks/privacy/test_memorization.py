@@ -53,7 +53,8 @@ def test_exposure_is_the_log_rank_among_candidates():
     assert all(len(d) == 7 and d.startswith("555-") and d[4:].isdigit() for d in drawn)
 
 
-def test_user_canary_file_and_a_model_without_likelihood(tmp_path):
+def test_user_canary_file_and_a_model_without_likelihood(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     path = tmp_path / "canaries.jsonl"
     rows = [
         {
@@ -80,7 +81,8 @@ def test_user_canary_file_and_a_model_without_likelihood(tmp_path):
     assert out["extraction_rate"].value == 1.0 and out["exposure"].value is None
 
 
-def test_bad_canary_file_names_the_line(tmp_path):
+def test_bad_canary_file_names_the_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "a", "member": true, "prompts": [], "secrets": ["x"]}\n')
     task = Memorization(Spec(name="privacy.memorization", params={"canary_file": str(path)}))

@@ -19,7 +19,8 @@ def test_planted_trigger_succeeds_on_zoo_clip_and_clean_scenes_stay_right() -> N
     assert ("none", "attack_success") not in by  # no trigger, no trigger success
 
 
-def test_a_patch_that_is_not_the_trigger_does_not_succeed(tmp_path) -> None:
+def test_a_patch_that_is_not_the_trigger_does_not_succeed(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     from PIL import Image
 
     patch = tmp_path / "grey.png"

@@ -42,7 +42,8 @@ def _task(**params: object) -> CaptionBackdoorScan:
     return CaptionBackdoorScan(Spec(name=NAME, params=params))
 
 
-def test_bad_candidates_are_config_errors(tmp_path: Path) -> None:
+def test_bad_candidates_are_config_errors(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     ctx = DataContext(dataset=None, seed=0, limit=None)
     with pytest.raises(ConfigError, match="at least 3 candidate labels"):
         _task(labels=["a cat", "a cat", "a dog"]).samples(ctx)  # duplicates count once

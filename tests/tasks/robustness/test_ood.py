@@ -104,7 +104,10 @@ def test_mcm_is_unscorable_without_an_embedder(tiny_model):
     assert rows["auroc_msp"].value is not None and rows["auroc_msp"].n == 6
 
 
-def test_user_data_and_ood_folder_on_a_tiny_hf_clip(tiny_clip, world_folder, ood_folder, tmp_path):
+def test_user_data_and_ood_folder_on_a_tiny_hf_clip(
+    tiny_clip, world_folder, ood_folder, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(ood_folder.parent)  # files named in specs must be under the working dir
     params = {"ood_data": str(ood_folder), "corruptions": ["jpeg"], "resamples": 200}
     task = build_task(Spec(name="robustness.ood", params=params))
     from vlmtrust.data import load_data
