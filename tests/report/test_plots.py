@@ -51,3 +51,13 @@ def test_rows_without_plot_data_draw_nothing_and_the_cap_is_reported():
     many = [_row(f"m{i}", details={"by_group": BREAKDOWN}) for i in range(15)]
     plots, left_out = task_plots(many)
     assert len(plots) == 8 and left_out == 7
+
+
+def test_user_text_with_dollar_signs_is_drawn_literally():
+    """Group and label values come from user data; matplotlib would parse ``$...$`` as maths
+    and fail on an unknown macro, taking the whole report down."""
+    hostile = r"$\undefinedmacro{x}$"
+    breakdown = {hostile: {"value": 0.7, "n": 10}, "B": {"value": 0.3, "n": 10}}
+    for row in (_row(details={"by_group": breakdown}), _row(f"accuracy[group={hostile}]")):
+        plots, _ = task_plots([row, _row("accuracy[group=B]")])
+        assert plots and "undefinedmacro" in plots[0].svg

@@ -76,8 +76,11 @@ def open_image(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Imag
         raise
     except UnidentifiedImageError:
         raise UnreadableImage("not a readable image (unknown or corrupt format)") from None
-    except Image.DecompressionBombError:
-        raise UnreadableImage("a decompression bomb (far too many pixels for its size)") from None
+    except Image.DecompressionBombError:  # Pillow's own cap, 179 Mpx, checked in open()
+        limit = _mpx(max_pixels) if max_pixels is not None else "179 Mpx"
+        raise UnreadableImage(
+            f"far too many pixels: over the limit of {limit} (a decompression bomb?)"
+        ) from None
     except MemoryError:
         raise UnreadableImage("too large to decode in memory") from None
     except Exception as err:  # hostile bytes make Pillow's parsers fail in many ways
