@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from PIL import ExifTags
@@ -20,7 +20,7 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, open_image, upright_rgb
 from vlmtrust.core.records import Sample, encode_png
 
-__all__ = ["BadItem", "LoadedData", "UnreadableImage", "load_data", "make_sample"]
+__all__ = ["BadItem", "LoadedData", "UnreadableImage", "default_id", "load_data", "make_sample"]
 
 OnBad = Literal["skip", "fail"]
 
@@ -117,6 +117,13 @@ def _read(path: Path, limit: int | None, max_pixels: int | None) -> Iterable[Sam
 
         return read_folder(label_files[0], limit, max_pixels)
     raise DataError(f"{path} is not a dataset vlmtrust can read", _LAYOUTS)
+
+
+def default_id(file: str) -> str:
+    """A row's id when it names none: its file without the extension (``sub/a.png`` ->
+    ``sub/a``); a name with nothing to strip (``.``, ``sub/``) stays as it is."""
+    path = PurePosixPath(file)
+    return path.with_suffix("").as_posix() if path.name else file
 
 
 def checked_image(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> bytes:

@@ -25,7 +25,7 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.core.records import LabelValue, Sample
-from vlmtrust.data import OUTSIDE, BadItem, make_sample
+from vlmtrust.data import OUTSIDE, BadItem, default_id, make_sample
 from vlmtrust.data.table import csv_rows
 
 GROUP_PREFIX = "group_"
@@ -87,7 +87,7 @@ def _entry(labels_file: Path, row: _Row, max_pixels: int | None) -> Sample | Bad
     if bad is not None:
         raise _malformed(labels_file, row.line, f"has label {bad!r} that is not a scalar")
     fields = {
-        "id": Path(file).with_suffix("").as_posix() if sample_id is None else str(sample_id),
+        "id": default_id(file) if sample_id is None else str(sample_id),
         "prompt": prompt,
         "labels": labels,
         "groups": {k: str(v) for k, v in row.groups.items() if v is not None},

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.data import default_id
 from vlmtrust.data.table import csv_rows
 
 LABEL_FILES = ("labels.jsonl", "labels.csv")
@@ -27,7 +28,7 @@ class Row:
 
     @property
     def id(self) -> str:
-        return str(self.fields.get("id") or Path(self.file).with_suffix("").as_posix())
+        return str(self.fields.get("id") or default_id(self.file))
 
 
 def find_labels(data: Path) -> Path:
