@@ -39,7 +39,8 @@ def test_ten_categories_paraphrases_and_benign_twins_of_the_same_form():
     assert {"none", "aave", "muslim"} <= groups
 
 
-def test_user_file_is_validated_with_the_line(tmp_path):
+def test_user_file_is_validated_with_the_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     good = tmp_path / "mine.jsonl"
     good.write_text(
         '{"id": "a", "set": "mine", "category": "fraud", "harmful": true, '
