@@ -76,7 +76,10 @@ def open_image(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Imag
     except UnidentifiedImageError:
         raise UnreadableImage("not a readable image (unknown or corrupt format)") from None
     except Image.DecompressionBombError:
-        raise UnreadableImage("a decompression bomb (far too many pixels for its size)") from None
+        # Pillow's own ceiling (179 Mpx) fires inside Image.open, before our check can name ours.
+        raise UnreadableImage(
+            f"a decompression bomb (far too many pixels for its size; {_limit(max_pixels)})"
+        ) from None
     except MemoryError:
         raise UnreadableImage("too large to decode in memory") from None
     except Exception as err:  # hostile bytes make Pillow's parsers fail in many ways
@@ -116,3 +119,10 @@ def _to_eight_bit(image: Image.Image) -> npt.NDArray[np.uint8]:
 
 def _mpx(pixels: int) -> str:
     return f"{pixels / 1e6:.0f} Mpx" if pixels >= 10**6 else f"{pixels} px"
+
+
+def _limit(max_pixels: int | None) -> str:
+    """The pixel limit in force, in words: ours, or Pillow's refusal ceiling when it is lower."""
+    ceiling = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
+    limits = [n for n in (max_pixels, ceiling) if n is not None]
+    return f"the limit is {_mpx(min(limits))}" if limits else "no pixel limit is set"
