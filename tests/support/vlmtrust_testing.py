@@ -10,6 +10,8 @@ Importable as ``vlmtrust_testing``: pytest puts tests/support on the path (pypro
 
 from __future__ import annotations
 
+import functools
+import io
 import socket
 import threading
 import time
@@ -73,6 +75,23 @@ def solid(name: str, size: tuple[int, int] = (24, 16)) -> Image.Image:
     other = "black" if name != "black" else "white"
     image.paste(PALETTE[other], (0, 0, size[0], size[1] // 4))
     return image
+
+
+BOMB_SIDE = 13400  # 13400 x 13400 = 179.6 Mpx, just over Pillow's own refusal ceiling
+
+
+@functools.cache
+def png_bomb(side: int = BOMB_SIDE) -> bytes:
+    """A decompression bomb: a one-colour PNG of ``side`` x ``side`` pixels in a few KB.
+
+    1-bit, because deflate compresses at most ~1000:1, so the 179 Mpx of an 8-bit ("L") image
+    need 174 KB, while 1 bit per pixel packs them into ~22 KB. Built once per session (it costs
+    ~180 MB for a second here); decoded it would be 539 MB as RGB.
+    """
+    image = Image.new("1", (side, side))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
 
 
 @contextmanager

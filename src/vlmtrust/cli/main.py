@@ -258,12 +258,38 @@ def zoo_serve(
     name: Annotated[
         str | None, typer.Option(help="model id clients ask for (default: the model's name)")
     ] = None,
+    max_body_mb: Annotated[
+        float, typer.Option(min=0.001, help="largest request body in MB; more is a 413")
+    ] = 20.0,
+    max_image_pixels: Annotated[
+        int, typer.Option(min=1, help="largest image in pixels, read from its header; more: 400")
+    ] = DEFAULT_MAX_PIXELS,
+    max_concurrency: Annotated[
+        int, typer.Option(min=1, help="requests handled or queued at once; more get a 429")
+    ] = 8,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="require Authorization: Bearer KEY, KEY read from this environment variable "
+            "(default: VLMTRUST_SERVE_API_KEY when set)"
+        ),
+    ] = None,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="allow a --host other than loopback")
+    ] = False,
 ) -> None:
     """Serve a Generator model over an OpenAI-compatible API at http://HOST:PORT/v1."""
     with user_errors(ctx):
         from vlmtrust.serve.openai_server import serve_model
+        from vlmtrust.serve.options import MB, ServeOptions, read_api_key
 
-        serve_model(model, host, port, name)
+        options = ServeOptions(
+            max_body_bytes=round(max_body_mb * MB),
+            max_image_pixels=max_image_pixels,
+            max_concurrency=max_concurrency,
+            api_key=read_api_key(api_key_env),
+        )
+        serve_model(model, host, port, name, options=options, allow_remote=allow_remote)
 
 
 def main() -> None:

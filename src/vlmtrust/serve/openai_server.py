@@ -19,12 +19,16 @@ sampling parameters, so the model decodes with its own settings. ``n`` must be 1
 be false, and any other standard field (``top_p``, ``seed``, ``user``...) is accepted and ignored.
 
 Model calls run in a worker thread (they are blocking CPU torch code) one at a time under a lock
-(models are not thread-safe), so the event loop keeps answering while a request computes.
+(models are not thread-safe), so the event loop keeps answering while a request computes. The
+image is decoded under the same lock, so at most one decoded image is held however many requests
+wait. What gets in at all (body size, image pixels, requests at once, API key) is set by
+:class:`~vlmtrust.serve.options.ServeOptions` and enforced by the guards in serve/limits.py.
 """
 
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -42,32 +46,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vlmtrust.core.capabilities import Generator, check_capabilities
 from vlmtrust.core.errors import CapabilityError, ConfigError
 from vlmtrust.models.images import from_data_url
+from vlmtrust.serve.errors import OpenAIError
+from vlmtrust.serve.limits import guard
+from vlmtrust.serve.options import ServeOptions, check_exposure, exposure_warning
 
 OWNER = "vlmtrust"
 SERVE_FIX = "serve a Generator model (image + prompt -> text), e.g. zoo:assistant"
-
-
-class OpenAIError(Exception):
-    """An error answered in OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        type: str = "invalid_request_error",
-        param: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.type = type
-        self.param = param
-        self.code = code
-
-    def response(self) -> JSONResponse:
-        body = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
-        return JSONResponse({"error": body}, status_code=self.status)
 
 
 class _Body(BaseModel):
@@ -162,8 +146,9 @@ def chat_to_call(messages: list[ChatMessage]) -> tuple[str, str | None]:
     return prompt, images[0] if images else None
 
 
-def decode_image(url: str) -> Image.Image:
-    """Decode an inline image; anything but a ``data:`` URL is refused, never fetched."""
+def decode_image(url: str, max_pixels: int) -> Image.Image:
+    """Decode an inline image of at most ``max_pixels`` (checked from its header, before any
+    decoding); anything but a ``data:`` URL is refused, never fetched."""
     if not url.startswith("data:"):
         scheme = url.split(":", 1)[0] if ":" in url else "a non-URL"
         raise OpenAIError(
@@ -174,7 +159,7 @@ def decode_image(url: str) -> Image.Image:
             code="invalid_image_url",
         )
     try:
-        return from_data_url(url)
+        return from_data_url(url, max_pixels=max_pixels)
     except ValueError as err:
         raise OpenAIError(400, f"invalid image: {err}", param="messages") from err
 
@@ -184,17 +169,22 @@ def _approx_tokens(text: str) -> int:
     return len(text.split())
 
 
-def create_app(model: Generator, model_name: str) -> FastAPI:
-    """An app serving ``model`` under the id ``model_name``; calls to it are serialised."""
+def create_app(model: Generator, model_name: str, options: ServeOptions | None = None) -> FastAPI:
+    """An app serving ``model`` under the id ``model_name``, within the limits of ``options``
+    (defaults: :class:`ServeOptions`, no API key); calls to it are serialised."""
     if not isinstance(model, Generator):
         raise TypeError(f"{type(model).__name__} has no generate(images, prompts) method")
+    options = options or ServeOptions()
     app = FastAPI(title=f"vlmtrust: {model_name}", docs_url=None, redoc_url=None)
+    guard(app, options)
     lock = threading.Lock()
     created = int(time.time())
 
     def run_model(prompt: str, image_url: str | None) -> str:
-        image = decode_image(image_url) if image_url is not None else None
-        with lock:
+        with lock:  # decoding too: waiting requests hold their bytes, never a decoded image
+            image = None
+            if image_url is not None:
+                image = decode_image(image_url, options.max_image_pixels)
             outputs = model.generate([image], [prompt])
         if len(outputs) != 1 or not isinstance(outputs[0], str):
             raise OpenAIError(500, "model returned no text", type="server_error")
@@ -302,13 +292,22 @@ class ServedModel:
             self.sock.close()
 
 
-def prepare_server(spec: str, host: str, port: int, name: str | None = None) -> ServedModel:
-    """Resolve, check, bind and load, in that order, so a wrong model or a busy port fails in
-    a second with a one-line error before any weights load."""
+def prepare_server(
+    spec: str,
+    host: str,
+    port: int,
+    name: str | None = None,
+    *,
+    options: ServeOptions | None = None,
+    allow_remote: bool = False,
+) -> ServedModel:
+    """Check the host, resolve, check, bind and load, in that order, so an exposed host, a
+    wrong model or a busy port fails in a second with a one-line error before weights load."""
     import uvicorn
 
     from vlmtrust.models.base import resolve_model
 
+    check_exposure(host, allow_remote)
     handle = resolve_model(spec)
     try:
         check_capabilities(handle.name, handle.capabilities, ["Generator"], "zoo serve")
@@ -323,7 +322,7 @@ def prepare_server(spec: str, host: str, port: int, name: str | None = None) -> 
                 SERVE_FIX,
             )
         served_name = name or handle.name.partition(":")[2] or handle.name
-        app = create_app(model, served_name)
+        app = create_app(model, served_name, options)
         config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
         bound_port = sock.getsockname()[1]
         shown_host = f"[{host}]" if ":" in host else host
@@ -334,9 +333,22 @@ def prepare_server(spec: str, host: str, port: int, name: str | None = None) -> 
         raise
 
 
-def serve_model(spec: str, host: str, port: int, name: str | None = None) -> None:
+def serve_model(
+    spec: str,
+    host: str,
+    port: int,
+    name: str | None = None,
+    *,
+    options: ServeOptions | None = None,
+    allow_remote: bool = False,
+) -> None:
     """The body of ``vlmtrust zoo serve``: serve a Generator model until interrupted."""
-    served = prepare_server(spec, host, port, name)
+    options = options or ServeOptions()
+    check_exposure(host, allow_remote)
+    warning = exposure_warning(host, options)
+    if warning is not None:  # before loading, so it is seen even if loading fails
+        print(warning, file=sys.stderr, flush=True)
+    served = prepare_server(spec, host, port, name, options=options, allow_remote=allow_remote)
     print(f"serving {served.name} at {served.url}", flush=True)
     served.run()
 
