@@ -107,3 +107,28 @@ def test_sixteen_bit_images_load_as_their_shades(layout: Path) -> None:
     (layout / "labels.csv").write_text("file\ndeep.png\n")
     pixels = np.asarray(load_data(layout).samples[0].load_image())
     assert len(np.unique(pixels)) == 16
+
+
+def test_a_labels_file_linked_from_outside_is_refused(layout: Path) -> None:
+    (layout.parent / "elsewhere.csv").write_text("file\nok.png\n")
+    (layout / "labels.csv").symlink_to(layout.parent / "elsewhere.csv")
+    with pytest.raises(DataError, match=r"labels file 'labels\.csv' points outside"):
+        load_data(layout)
+
+
+@pytest.mark.parametrize("dict_layout", [False, True])
+def test_saved_dataset_metadata_naming_outside_files_is_refused(
+    layout: Path, dict_layout: bool
+) -> None:
+    saved = layout / "saved"
+    table = datasets.Dataset.from_dict({"prompt": ["hi"], "label": ["x"]})
+    if dict_layout:
+        datasets.DatasetDict({"test": table}).save_to_disk(str(saved))
+        (saved / "dataset_dict.json").write_text('{"splits": ["../../elsewhere"]}')
+    else:
+        table.save_to_disk(str(saved))
+        (saved / "state.json").write_text(
+            (saved / "state.json").read_text().replace("data-00000", "../../secret-00000")
+        )
+    with pytest.raises(DataError, match="names files outside its folder"):
+        load_data(saved)

@@ -18,6 +18,7 @@ from PIL import ExifTags
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, open_image, upright_rgb
+from vlmtrust.core.paths import inside
 from vlmtrust.core.records import Sample, encode_png
 
 __all__ = ["BadItem", "LoadedData", "UnreadableImage", "default_id", "load_data", "make_sample"]
@@ -107,7 +108,8 @@ def _read(path: Path, limit: int | None, max_pixels: int | None) -> Iterable[Sam
         from vlmtrust.data.hf_disk import read_hf_disk
 
         return read_hf_disk(path, limit, max_pixels)
-    label_files = [path / name for name in LABEL_FILES if (path / name).is_file()]
+    label_files = [inside(path, name, "labels file") for name in LABEL_FILES]
+    label_files = [file for file in label_files if file.is_file()]
     if len(label_files) > 1:
         raise DataError(
             f"{path} has both labels.csv and labels.jsonl", "keep one of them, or pass it directly"

@@ -13,6 +13,7 @@ This module is imported only when such a directory is loaded:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,7 @@ def read_hf_disk(
 
 
 def _open(path: Path) -> datasets.Dataset:
+    _check_contained(path)
     try:
         loaded = datasets.load_from_disk(str(path))
     except (OSError, ValueError) as err:
@@ -100,6 +102,34 @@ def _open(path: Path) -> datasets.Dataset:
     if not loaded:
         raise DataError(f"the saved DatasetDict {path} has no splits", "save a split in it")
     return loaded["test"] if "test" in loaded else next(iter(loaded.values()))
+
+
+def _check_contained(path: Path) -> None:
+    """Refuse a saved dataset whose own metadata names files outside it: ``datasets`` joins
+    ``state.json``'s shard names and ``dataset_dict.json``'s split names to the folder as given,
+    so ``../`` there would make it read (and us report) arbitrary files."""
+    fix = "re-save the dataset with save_to_disk; its files must stay inside its folder"
+    splits: list[Any] = [None]
+    if (path / "dataset_dict.json").is_file():
+        try:
+            splits = list(json.loads((path / "dataset_dict.json").read_text())["splits"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # malformed: load_from_disk says what is wrong
+    try:
+        for split in splits:
+            folder = path if split is None else inside(path, str(split))
+            for name in _shard_names(folder / "state.json"):
+                inside(path, folder / name)
+    except OutsideRoot:
+        problem = f"the saved dataset {path} names files outside its folder"
+        raise DataError(problem, fix) from None
+
+
+def _shard_names(state: Path) -> list[str]:
+    try:
+        return [str(f["filename"]) for f in json.loads(state.read_text())["_data_files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []  # missing or odd metadata: load_from_disk says what is wrong
 
 
 def _image_bytes(cell: Any, root: Path) -> bytes:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.core.paths import inside
 from vlmtrust.data import default_id
 from vlmtrust.data.table import csv_rows
 
@@ -35,7 +36,7 @@ def find_labels(data: Path) -> Path:
     if not data.is_dir():
         raise DataError(f"{data} is not a directory", "pass an image folder with labels.jsonl")
     for name in LABEL_FILES:
-        if (data / name).is_file():
+        if inside(data, name, "labels file").is_file():
             return data / name
     raise DataError(f"{data} has no labels.jsonl or labels.csv", "add one with a 'file' column")
 
