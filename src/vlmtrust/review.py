@@ -28,7 +28,7 @@ from typing import Any
 from vlmtrust.core.errors import DataError, StoreError
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.core.spec import Spec
-from vlmtrust.data.table import csv_rows, spreadsheet_safe, unspreadsheet
+from vlmtrust.data.table import csv_rows, read_utf8, spreadsheet_safe, unspreadsheet
 from vlmtrust.store import HumanLabel, ResultStore, StoredResult
 
 #: the columns import reads; the others are there for the reviewer
@@ -174,13 +174,8 @@ def _read_labels(review_csv: Path, reviewer: str) -> list[HumanLabel]:
         raise DataError(f"review file {review_csv} does not exist", "pass the CSV you exported")
     labels: list[HumanLabel] = []
     fix = "export with `vlmtrust review export` and fill human_label/human_value"
-    try:
-        text = review_csv.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(
-            f"{review_csv} is not UTF-8 text ({err.reason})", "save it as UTF-8"
-        ) from None
-    for line, row in csv_rows(io.StringIO(text, newline=""), review_csv, fix, required=IMPORTED):
+    lines = io.StringIO(read_utf8(review_csv), newline="")
+    for line, row in csv_rows(lines, review_csv, fix, required=IMPORTED):
         text, number = (
             (row.get("human_label") or "").strip(),
             (row.get("human_value") or "").strip(),

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from vlmtrust.core.errors import DataError
-from vlmtrust.data.table import csv_rows, spreadsheet_safe, unspreadsheet
+from vlmtrust.data.table import csv_rows, read_utf8, spreadsheet_safe, unspreadsheet
 
 
 def _rows(text: str) -> list[tuple[int, dict[str, str | None]]]:
@@ -51,3 +51,12 @@ def test_formula_cells_are_neutralised_and_read_back(cell: object, written: obje
     assert spreadsheet_safe(cell) == written
     if isinstance(written, str):
         assert unspreadsheet(written) == cell
+
+
+def test_text_that_is_not_utf8_is_a_data_error(tmp_path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_bytes(b"file\n\xff\xfe.png\n")
+    with pytest.raises(DataError, match="is not UTF-8 text"):
+        read_utf8(path)
+    path.write_bytes("\ufefffile\n".encode())
+    assert read_utf8(path) == "file\n"  # a spreadsheet's BOM is dropped

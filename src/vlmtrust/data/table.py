@@ -50,6 +50,15 @@ def csv_rows(
         raise DataError(f"{source} line {start + 1} is not valid CSV ({reason})", fix) from None
 
 
+def read_utf8(path: Path) -> str:
+    """A user's text file (a BOM is dropped), or a DataError saying where it is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        problem = f"{path} is not UTF-8 text ({err.reason} at byte {err.start})"
+        raise DataError(problem, "save it as UTF-8") from None
+
+
 def spreadsheet_safe(value: Any) -> Any:
     """``value`` with a leading ``'`` when a spreadsheet would run it as a formula; numbers,
     including negative ones, stay numbers."""

@@ -13,7 +13,7 @@ from typing import Any
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.paths import inside
 from vlmtrust.data import default_id
-from vlmtrust.data.table import csv_rows
+from vlmtrust.data.table import csv_rows, read_utf8
 
 LABEL_FILES = ("labels.jsonl", "labels.csv")
 
@@ -43,12 +43,7 @@ def find_labels(data: Path) -> Path:
 
 def read_rows(labels: Path) -> list[Row]:
     """Every row, with a DataError naming the line of a malformed one."""
-    try:
-        text = labels.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(
-            f"{labels} is not UTF-8 text ({err.reason} at byte {err.start})", "save it as UTF-8"
-        ) from None
+    text = read_utf8(labels)
     rows: list[Row] = []
     if labels.suffix == ".csv":
         lines = io.StringIO(text, newline="")
