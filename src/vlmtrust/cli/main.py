@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from vlmtrust.cli.errors import user_errors
+from vlmtrust.cli.errors import OneLineErrors, user_errors
 from vlmtrust.report.build import ReportFormat
 
 app = typer.Typer(
+    cls=OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     help="Scan vision-language models for trustworthiness problems, mitigate, and re-measure.",
