@@ -25,7 +25,13 @@ EXIT_ABORTED = 1
 # click's exception classes, wherever this typer takes them from (recent typer vendors click as
 # ``typer._click``, older ones use click itself); found through typer's public BadParameter.
 _CLICK: Any = sys.modules[typer.BadParameter.__module__]
-_NO_ARGS_IS_HELP: type[Exception] = getattr(_CLICK, "NoArgsIsHelpError", type(None))
+
+
+class _NeverRaised(Exception):
+    """Stands in for NoArgsIsHelpError where click has none (it then exits 0 after help)."""
+
+
+_NO_ARGS_IS_HELP: type[Exception] = getattr(_CLICK, "NoArgsIsHelpError", _NeverRaised)
 
 
 @contextmanager
