@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import DataError, StoreError
+from vlmtrust.core.outputs import check_output_file
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.store import HumanLabel, ResultStore, StoredResult
@@ -54,6 +55,7 @@ def _task_names(store: ResultStore) -> list[str]:
 
 def export_review(run_dir: Path, out: Path, task: str | None = None, limit: int = 200) -> int:
     """Write the review CSV; returns how many items it holds."""
+    check_output_file(out, make_parents=False)
     with ResultStore.open_existing(run_dir) as store:
         names = [task] if task else _task_names(store)
         items: list[tuple[StoredResult, Score]] = [

@@ -203,8 +203,11 @@ def report(
     directories are compared side by side."""
     results: list[Any] = []
     with user_errors(ctx):
+        from vlmtrust.core.outputs import check_output_file
         from vlmtrust.report.build import build_report, infer_format
 
+        if out is not None:
+            check_output_file(out)
         fmt = infer_format(format, out)
         text, results = build_report(run_dirs, fmt, fail_on or (), gate_bound.value)
         if out is None:

@@ -17,6 +17,7 @@ from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.mitigations.base import variant_label
@@ -64,6 +65,7 @@ class RunSummary:
 
 def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     console = console or Console(stderr=True, quiet=not config.show_progress)
+    check_output_dir(config.out)
     handle = resolve_model(config.model)
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:

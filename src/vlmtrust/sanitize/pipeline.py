@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
 from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.sanitize.dataset import Row, find_labels, read_rows, write_rows
 from vlmtrust.sanitize.dedup import Mode, find_duplicates, image_hash
 from vlmtrust.sanitize.pseudonymize import pseudonymize
@@ -68,6 +69,7 @@ def sanitize(
     labels = find_labels(data)
     if out.resolve() == data.resolve() or data.resolve() in out.resolve().parents:
         raise ConfigError(f"--out {out} is inside the input {data}", "write somewhere else")
+    check_output_dir(out)
     rows = read_rows(labels)
     hashes, bad = _index(data, rows, options, report_bad)
     audit: dict[int, list[dict[str, Any]]] = {}
