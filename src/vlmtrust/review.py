@@ -97,7 +97,7 @@ def export_review(run_dir: Path, out: Path, task: str | None = None, limit: int 
 def import_review(review_csv: Path, run_dir: Path, reviewer: str = "human") -> list[MetricRow]:
     """Store the filled rows as human labels and return the recomputed metric rows."""
     labels = _read_labels(review_csv, reviewer)
-    with ResultStore.open_existing(run_dir) as store:
+    with ResultStore.open_existing(run_dir, mode="update") as store:
         names = _task_names(store)
         known = {
             (r.key, s.metric) for name in names for r in store.results_of(name) for s in r.scores
