@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from vlmtrust.core.config import RunConfig
+from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.spec import Spec
 from vlmtrust.report.build import ReportFormat, build_report
 from vlmtrust.report.write import write_atomically
@@ -52,6 +53,7 @@ DEMO_SCANS: tuple[tuple[str, tuple[Spec, ...], tuple[str, ...], int | None], ...
 
 def run_demo(out: Path, limit: int | None = None) -> Path:
     """``limit`` overrides every scan's own sample count (tests use a small one)."""
+    check_output_dir(out)
     console = Console(stderr=True)
     run_dirs = []
     for model, tasks, mitigations, scan_limit in DEMO_SCANS:

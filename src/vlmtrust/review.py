@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import DataError, StoreError
+from vlmtrust.core.outputs import check_output_file
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.table import csv_rows, read_utf8, spreadsheet_safe, unspreadsheet
@@ -58,6 +59,7 @@ def _task_names(store: ResultStore) -> list[str]:
 
 def export_review(run_dir: Path, out: Path, task: str | None = None, limit: int = 200) -> int:
     """Write the review CSV; returns how many items it holds."""
+    check_output_file(out, make_parents=False)
     with ResultStore.open_existing(run_dir) as store:
         names = [task] if task else _task_names(store)
         items: list[tuple[StoredResult, Score]] = [
@@ -98,7 +100,7 @@ def export_review(run_dir: Path, out: Path, task: str | None = None, limit: int 
 def import_review(review_csv: Path, run_dir: Path, reviewer: str = "human") -> list[MetricRow]:
     """Store the filled rows as human labels and return the recomputed metric rows."""
     labels = _read_labels(review_csv, reviewer)
-    with ResultStore.open_existing(run_dir) as store:
+    with ResultStore.open_existing(run_dir, mode="update") as store:
         names = _task_names(store)
         known = {
             (r.key, s.metric) for name in names for r in store.results_of(name) for s in r.scores

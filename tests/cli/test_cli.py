@@ -55,6 +55,15 @@ def test_bad_parameter_type(tiny_clip, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("template", ["a {1}", "a {", "a photo"])
+def test_bad_prompt_template_fails_before_the_store_opens(tmp_path, template):
+    out = tmp_path / "run"
+    task = f"robustness.zero_shot:template={template}"
+    result = _scan("--model", "zoo:clip", "--task", task, "--limit", "3", "--out", str(out))
+    _assert_user_error(result, "bad parameter 'template'", repr(template))
+    assert not out.exists()
+
+
 def test_corrupt_image_fails_or_is_skipped_by_flag(tiny_clip, tmp_path, world_folder):
     bad = world_folder / "broken.png"
     bad.write_bytes(b"\x89PNG not really an image")

@@ -85,3 +85,17 @@ def test_scan_takes_gates_too(zoo_scan, tmp_path):
     assert violated.exit_code == 1, violated.output
     met = runner.invoke(app, [*args, "--fail-on", "robustness.ood.auroc_msp>0.9"])
     assert met.exit_code == 0, met.output
+
+
+def test_a_gate_with_a_bad_threshold_is_one_line_before_anything_runs(zoo_scan, tmp_path):
+    gate = "robustness.zero_shot.accuracy<0.1.2"
+    out = tmp_path / "scan"
+    args = ["--model", "zoo:clip", "--task", "robustness.zero_shot", "--limit", "3", "--quiet"]
+    scan = runner.invoke(app, ["scan", *args, "--out", str(out), "--fail-on", gate])
+    assert scan.exit_code == 2, scan.output
+    assert scan.stderr.count("\n") == 1 and "'0.1.2' that is not a number" in scan.stderr
+    assert not out.exists()
+    report = tmp_path / "report.md"
+    result = runner.invoke(app, ["report", str(zoo_scan), "--out", str(report), "--fail-on", gate])
+    assert result.exit_code == 2 and result.stderr.startswith("error: gate ")
+    assert not report.exists()

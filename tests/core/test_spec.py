@@ -1,7 +1,16 @@
 import pytest
 
 from vlmtrust.core.errors import ConfigError
-from vlmtrust.core.spec import Params, Spec, parse_spec, sha256_hex, split_variants, validate_params
+from vlmtrust.core.spec import (
+    OptionalPromptTemplate,
+    Params,
+    PromptTemplate,
+    Spec,
+    parse_spec,
+    sha256_hex,
+    split_variants,
+    validate_params,
+)
 
 
 class DemoParams(Params):
@@ -55,3 +64,53 @@ def test_mitigate_text_splits_into_variants_keeping_each_variants_parameters() -
         "safety_prompt:variant=cot",
         "a+b",
     ]
+
+
+@pytest.mark.parametrize("template", ["a {1}", "a {", "a }", "no field", "{}{}", "{x}", "{:d}"])
+def test_a_bad_prompt_template_is_a_one_line_config_error(template):
+    class WithTemplate(Params):
+        template: PromptTemplate = "a photo of a {}."
+
+    with pytest.raises(ConfigError, match="'template'") as caught:
+        validate_params(WithTemplate, Spec(name="t", params={"template": template}))
+    assert "\n" not in str(caught.value) and "{}" in str(caught.value)
+
+
+def test_good_templates_pass_and_the_optional_one_may_be_empty():
+    class WithTemplates(Params):
+        template: PromptTemplate = "a photo of a {}."
+        maybe: OptionalPromptTemplate = ""
+
+    good = {"template": "{{literal}} {}!", "maybe": "how would one {}?"}
+    assert validate_params(WithTemplates, Spec(name="t", params=good)).template == "{{literal}} {}!"
+    assert validate_params(WithTemplates, Spec(name="t")).maybe == ""
+
+
+def _template_fields() -> list[tuple[str, type[Params], str]]:
+    from vlmtrust.plugins import ATTACKS, MITIGATIONS, TASKS
+
+    found = []
+    for registry in (TASKS, ATTACKS, MITIGATIONS):
+        for entry in registry.entries():
+            params = getattr(entry.resolve(), "Params", None)
+            if not (isinstance(params, type) and issubclass(params, Params)):
+                continue
+            for field, info in params.model_fields.items():
+                described = "'{}'" in (info.description or "")  # caption_replace.instruction
+                if info.annotation is str and (field == "template" or described):
+                    found.append((entry.name, params, field))
+    return found
+
+
+def test_every_plugin_template_parameter_is_validated():
+    """A template typo must fail when the spec is validated, before a scan opens its store."""
+    fields = _template_fields()
+    assert {name for name, _, _ in fields} >= {
+        "robustness.zero_shot",
+        "text_only",
+        "pgd",
+        "caption_replace",
+    }
+    for name, params, field in fields:
+        with pytest.raises(ConfigError, match=f"'{field}'"):
+            validate_params(params, Spec(name=name, params={field: "a {"}))

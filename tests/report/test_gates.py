@@ -41,6 +41,32 @@ def test_malformed_gates_are_user_errors(text):
         parse_gate(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("robustness.zero_shot.accuracy<0.1.2", "'0.1.2' that is not a number"),
+        ("safety.jb.asr>nan", "not finite"),
+        ("safety.jb.asr<-inf", "not finite"),
+        ("safety.jb.>0.1", "names no metric"),
+        ("safety.jb>0.1", "names no metric"),
+        ("safety.jb.asr==0.1", "unknown operator '=='"),
+        ("safety.jb.asr=>0.1", "unknown operator '=>'"),
+        ("safety.jb.asr 0.1", "has no comparison"),
+        ("safety.jb.asr>", "has no threshold"),
+    ],
+)
+def test_each_malformed_part_is_named_in_one_line(text, needle):
+    with pytest.raises(ConfigError, match=needle) as caught:
+        parse_gate(text)
+    assert "\n" not in str(caught.value)
+
+
+def test_metric_names_may_hold_equals_signs_and_thresholds_may_be_negative():
+    gate = parse_gate("fairness.group_performance.accuracy[group=A]>=-0.5")
+    assert (gate.metric, gate.op, gate.threshold) == ("accuracy[group=A]", ">=", -0.5)
+    assert parse_gate("safety.jb.asr > 1e-3").threshold == 0.001
+
+
 def test_default_bound_is_the_conservative_end():
     rows = [_row(0.05, 0.01, 0.15)]
     upper = evaluate([parse_gate("safety.jb.asr>0.10")], rows)[0]

@@ -25,7 +25,7 @@ from vlmtrust.attacks.base import Attack
 from vlmtrust.attacks.typographic import world_classes
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Params, PromptTemplate, Spec
 
 TARGET_LABEL = "adversarial_target"
 
@@ -38,7 +38,7 @@ class PgdParams(Params):
     targeted: bool = False
     label: str = Field(default="shape", description="the label the classifier predicts")
     classes: tuple[str, ...] = Field(default=(), description="class names; default: the world's")
-    template: str = "a photo of a {}."
+    template: PromptTemplate = "a photo of a {}."
 
 
 class Pgd(Attack):

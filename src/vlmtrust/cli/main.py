@@ -10,11 +10,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from vlmtrust.cli.errors import user_errors
+from vlmtrust.cli.errors import OneLineErrors, user_errors
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.report.build import ReportFormat
 
 app = typer.Typer(
+    cls=OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     help="Scan vision-language models for trustworthiness problems, mitigate, and re-measure.",
@@ -212,8 +213,11 @@ def report(
     directories are compared side by side."""
     results: list[Any] = []
     with user_errors(ctx):
+        from vlmtrust.core.outputs import check_output_file
         from vlmtrust.report.build import build_report, infer_format
 
+        if out is not None:
+            check_output_file(out)
         fmt = infer_format(format, out)
         text, results = build_report(run_dirs, fmt, fail_on or (), gate_bound.value)
         if out is None:

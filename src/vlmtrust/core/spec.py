@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, TypeVar
+import string
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from vlmtrust.core.errors import ConfigError
 
@@ -45,6 +46,36 @@ class Params(BaseModel):
 P = TypeVar("P", bound=Params)
 
 
+def check_template(template: str) -> str:
+    """A prompt template must format one text (a class name, a request) and nothing else, so
+    a typo fails when the spec is validated, before a scan opens its store, not mid-scan."""
+    braces = "write {} where the text goes and {{ or }} for a literal brace"
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as err:
+        raise ValueError(f"template {template!r} is not a format string ({err}); {braces}") from err
+    if fields != [""]:
+        found = ", ".join("{" + f + "}" for f in fields) or "none"
+        raise ValueError(
+            f"template {template!r} must hold exactly one {{}} (found: {found}); {braces}"
+        )
+    try:
+        template.format("x")
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError) as err:
+        raise ValueError(f"template {template!r} does not format ({err}); {braces}") from err
+    return template
+
+
+def _check_optional_template(template: str) -> str:
+    return check_template(template) if template else template
+
+
+#: a ``str.format`` template with exactly one ``{}``, checked when parameters are validated
+PromptTemplate = Annotated[str, AfterValidator(check_template)]
+#: the same, or empty (the plugin then uses a prompt of its own)
+OptionalPromptTemplate = Annotated[str, AfterValidator(_check_optional_template)]
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -66,8 +97,9 @@ def validate_params(params_type: type[P], spec: Spec) -> P:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "params"
+        message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(
-            f"bad parameter {where!r} for {spec.name}: {first['msg']}",
+            f"bad parameter {where!r} for {spec.name}: {message}",
             f"see `vlmtrust list` for {spec.name}'s parameters",
         ) from err
 

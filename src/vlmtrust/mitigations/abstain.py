@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 from pydantic import Field, field_validator
 
-from vlmtrust.core.spec import Params
+from vlmtrust.core.spec import Params, PromptTemplate
 from vlmtrust.metrics import detection
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 
@@ -57,7 +57,7 @@ class AbstainParams(Params):
         default=0.95, gt=0.0, le=1.0, description="share of held-out in-distribution data answered"
     )
     label: str = Field(default="shape", description="world label naming the default class set")
-    template: str = "a photo of a {}."
+    template: PromptTemplate = "a photo of a {}."
     #: 500, not 200: the 5% tail of 200 scores rests on 10 of them, and on zoo:clip a threshold
     #: fitted on 200 scenes gave anything from 95% to 100% coverage on fresh ones
     n: int = Field(default=500, ge=10, description="held-out world scenes to fit the threshold on")

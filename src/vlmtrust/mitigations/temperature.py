@@ -20,13 +20,13 @@ from pydantic import Field
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
-from vlmtrust.core.spec import Params
+from vlmtrust.core.spec import Params, PromptTemplate
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 
 
 class TemperatureParams(Params):
     label: str = Field(default="shape", description="world label the held-out split is scored on")
-    template: str = "a photo of a {}."
+    template: PromptTemplate = "a photo of a {}."
     n: int = Field(default=200, ge=10, description="held-out world scenes to fit T on")
     seed: int = Field(default=7_000_001, description="seed of the held-out split")
 

@@ -27,6 +27,7 @@ bound); ``pass`` otherwise.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -45,10 +46,16 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
 }
-_GATE = re.compile(
+# the comparison is the last run of operator characters: the left side ends before it (metric
+# names may hold "=" inside [group=...]) and the threshold after it holds none
+_COMPARISON = re.compile(
+    r"^(?P<subject>.*[^<>=!\s])\s*(?P<op>[<>=!]+)\s*(?P<threshold>[^<>=!]*?)\s*$", re.DOTALL
+)
+_SUBJECT = re.compile(
     r"^\s*(?P<task>[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)"
     r"(?:\[(?P<selector>[^\]]*)\])?"
-    r"\.(?P<metric>\S.*?)\s*(?P<op>>=|<=|>|<)\s*(?P<threshold>[-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*$"
+    r"(?:\.(?P<metric>.*))?$",
+    re.DOTALL,
 )
 SELECTOR_KEYS = ("attack", "mitigation", "model")
 GATE_HELP = 'TASK[attack=..,mitigation=..].METRIC OP THRESHOLD, e.g. "safety.jailbreak.asr>0.10"'
@@ -123,11 +130,54 @@ class GateResult:
 
 
 def parse_gate(text: str) -> Gate:
-    match = _GATE.match(text)
-    if match is None:
+    """Read one ``--fail-on`` text; anything malformed is a one-line ConfigError naming the part
+    that is wrong (a gate that cannot be read must never pass CI)."""
+    comparison = _COMPARISON.match(text)
+    if comparison is None:
+        raise ConfigError(f"gate {text!r} has no comparison", f"write it as {GATE_HELP}")
+    op = comparison["op"]
+    if op not in _OPS:
+        raise ConfigError(
+            f"gate {text!r} has an unknown operator {op!r}",
+            "use one of > >= < <= (the gate fails when the comparison holds)",
+        )
+    threshold = _threshold(text, comparison["threshold"])
+    subject = _SUBJECT.match(comparison["subject"])
+    if subject is None:
         raise ConfigError(f"cannot read gate {text!r}", f"write it as {GATE_HELP}")
+    metric = (subject["metric"] or "").strip()
+    if not metric:
+        raise ConfigError(f"gate {text!r} names no metric", f"write it as {GATE_HELP}")
+    return Gate(
+        text=text.strip(),
+        task=subject["task"],
+        metric=metric,
+        op=op,
+        threshold=threshold,
+        selector=_selector(text, subject["selector"] or ""),
+    )
+
+
+def _threshold(text: str, raw: str) -> float:
+    if not raw:
+        raise ConfigError(f"gate {text!r} has no threshold", f"write it as {GATE_HELP}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"gate {text!r} has a threshold {raw!r} that is not a number", "write e.g. 0.1 or 1e-3"
+        ) from None
+    if not math.isfinite(value):
+        raise ConfigError(
+            f"gate {text!r} has a threshold {raw!r} that is not finite",
+            "compare with a finite number, e.g. 0.1",
+        )
+    return value
+
+
+def _selector(text: str, raw: str) -> tuple[tuple[str, str], ...]:
     selector: list[tuple[str, str]] = []
-    for part in filter(None, (p.strip() for p in (match["selector"] or "").split(","))):
+    for part in filter(None, (p.strip() for p in raw.split(","))):
         key, sep, value = part.partition("=")
         if not sep or key.strip() not in SELECTOR_KEYS or not value.strip():
             raise ConfigError(
@@ -135,14 +185,7 @@ def parse_gate(text: str) -> Gate:
                 f"use key=value with keys {', '.join(SELECTOR_KEYS)}",
             )
         selector.append((key.strip(), value.strip()))
-    return Gate(
-        text=text.strip(),
-        task=match["task"],
-        metric=match["metric"].strip(),
-        op=match["op"],
-        threshold=float(match["threshold"]),
-        selector=tuple(selector),
-    )
+    return tuple(selector)
 
 
 def evaluate(

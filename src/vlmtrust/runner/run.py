@@ -1,5 +1,7 @@
 """``run(config)``: the whole scan. Everything that can be wrong with the input is checked before
-the results store is opened, so a bad input never leaves a half-written run directory."""
+the results store is opened, so a bad input never leaves a half-written run directory; a scan
+that fails later (an unreachable or broken model) before storing anything removes the store and
+directory it made, and one that stored results keeps them, its run marked failed."""
 
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
+from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
@@ -64,6 +68,7 @@ class RunSummary:
 
 def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     console = console or Console(stderr=True, quiet=not config.show_progress)
+    check_output_dir(config.out)
     handle = resolve_model(config.model)
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
@@ -81,38 +86,48 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     cells = _plan(tasks, variants, ctx, handle)
 
     run_id = uuid.uuid4().hex[:12]
-    with ResultStore.in_dir(config.out) as store:
-        store.start_run(run_id, _header(config, handle, cells))
-        status = "failed"
-        all_keys = [k for cell in cells for k in cell.keys]
-        todo, calls = len(all_keys), 0
-        try:
-            stored = store.stored_keys(all_keys)
-            units = _units(cells, stored, handle, config.batch_size)
-            todo = sum(len(u.keys) for u in units)
-            console.print(
-                f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
-                f"running {todo}"
-            )
-            calls = _execute(units, store, config, todo, console)
-            metrics, examples = _aggregate(cells, store, handle)
-            store.replace_metrics(metrics)
-            store.replace_examples(examples)
-            status = "complete"
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise
-        finally:
-            summary = {
-                "planned": len(all_keys),
-                "reused": len(all_keys) - todo,
-                "executed": todo if status == "complete" else None,
-                "model_calls": calls,
-                "stored_in_total": store.count_results(),
-                "skipped_tasks": list(skipped_tasks),
-                "skipped_data": skipped,
-            }
-            store.finish_run(run_id, status, summary)
+    created = CreatedPaths.before_scan(config.out)
+    removable = created.store_is_new  # until something is stored
+    try:
+        with ResultStore.in_dir(config.out) as store:
+            store.start_run(run_id, _header(config, handle, cells))
+            removable = False  # decided below, from what the store holds
+            status = "failed"
+            all_keys = [k for cell in cells for k in cell.keys]
+            todo, calls = len(all_keys), 0
+            try:
+                stored = store.stored_keys(all_keys)
+                units = _units(cells, stored, handle, config.batch_size)
+                todo = sum(len(u.keys) for u in units)
+                console.print(
+                    f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
+                    f"running {todo}"
+                )
+                calls = _execute(units, store, config, todo, console)
+                metrics, examples = _aggregate(cells, store, handle)
+                store.replace_metrics(metrics)
+                store.replace_examples(examples)
+                status = "complete"
+            except KeyboardInterrupt:
+                status = "interrupted"
+                raise
+            finally:
+                removable = created.store_is_new and store.holds_nothing_but(run_id)
+                summary = {
+                    "planned": len(all_keys),
+                    "reused": len(all_keys) - todo,
+                    "executed": todo if status == "complete" else None,
+                    "model_calls": calls,
+                    "stored_in_total": store.count_results(),
+                    "skipped_tasks": list(skipped_tasks),
+                    "skipped_data": skipped,
+                }
+                store.finish_run(run_id, status, summary)
+    except BaseException:
+        # a failed scan that stored nothing leaves no run directory (results stored stay)
+        if removable:
+            created.remove()
+        raise
     return RunSummary(
         run_id=run_id,
         out=config.out,

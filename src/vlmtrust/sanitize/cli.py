@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ def run_sanitize(
 
 @contextmanager
 def _bar(console: Console) -> Iterator[Callable[[int], Callable[[int], None]]]:
+    """The bar appears when the pipeline starts counting, so an error before that (a bad --out,
+    no labels) is the only line printed, not an empty progress display before it."""
     progress = Progress(
         TextColumn("[bold]sanitizing"),
         BarColumn(),
@@ -53,9 +55,10 @@ def _bar(console: Console) -> Iterator[Callable[[int], Callable[[int], None]]]:
         console=console,
         disable=console.quiet,
     )
-    with progress:
+    with ExitStack() as shown:
 
         def start(total: int) -> Callable[[int], None]:
+            shown.enter_context(progress)
             bar: Any = progress.add_task("sanitize", total=total)
             return lambda n: progress.advance(bar, n)
 

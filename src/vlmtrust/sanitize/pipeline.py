@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, decode_image
+from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.data import OUTSIDE
 from vlmtrust.sanitize.dataset import Row, find_labels, read_rows, write_rows
@@ -76,6 +77,7 @@ def sanitize(
         raise ConfigError(
             f"--out {out} and the input {data} overlap", "write to a folder outside the input"
         )
+    check_output_dir(out)
     rows = read_rows(labels)
     hashes, bad = _index(data, rows, options, report_bad)
     audit: dict[int, list[dict[str, Any]]] = {}

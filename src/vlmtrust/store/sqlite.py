@@ -13,16 +13,23 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from vlmtrust.core.errors import StoreError
 from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.store.liveness import Owner, is_gone, this_process
 
-#: 2: the ``examples`` table (the report's evidence gallery) and ``human_labels`` (review import)
+#: 2: the ``examples`` table (the report's evidence gallery) and ``human_labels`` (review import).
+#: ``run_processes`` (who runs each scan, so a killed one reads "interrupted") joined version 2
+#: without a bump: a new table only, which older vlmtrust versions ignore and newer ones do
+#: without when reading a store written before it.
 SCHEMA_VERSION = 2
 STORE_FILE = "results.sqlite"
+#: ``create``: a scan's store, made if missing; ``update``: an existing store to add to (review
+#: import); ``read``: an existing store opened read-only (reports), never written
+Mode = Literal["create", "update", "read"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -64,6 +71,12 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     header TEXT NOT NULL,
     summary TEXT
+);
+CREATE TABLE IF NOT EXISTS run_processes (
+    run_id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started TEXT
 );
 CREATE TABLE IF NOT EXISTS examples (
     task TEXT NOT NULL,
@@ -139,37 +152,76 @@ class UnscorableCount(BaseModel):
 class ResultStore:
     """A handle on ``<run dir>/results.sqlite``. Use as a context manager."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mode: Mode = "create") -> None:
         self.path = path
+        self.mode = mode
+        fix = (
+            "point --out at a fresh directory or delete the damaged file"
+            if mode == "create"
+            else "pass a directory written by `vlmtrust scan --out DIR`"
+        )
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            self._db = _connect(path, readonly=mode == "read")
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"results store {path} is unreadable ({err})", fix) from err
+        try:
+            self._open(fix)
+        except sqlite3.DatabaseError as err:
+            self._db.close()
+            raise StoreError(f"results store {path} is unreadable ({err})", fix) from err
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _open(self, fix: str) -> None:
+        tables = self._tables()
+        # a file another program made (or an empty one) is never turned into a store, and a
+        # report never writes: only a scan creates the schema, and only in a file with no tables
+        if "schema_version" not in tables and (tables or self.mode != "create"):
+            other = "point --out at a fresh directory" if self.mode == "create" else fix
+            raise StoreError(f"{self.path} is not a vlmtrust results store", other)
+        if self.mode != "read":
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             # check the version before creating anything, so an old store is left untouched
             self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            self._check_version()
+        self._check_version(fix)
+        if self.mode != "read":
             self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as err:
-            raise StoreError(
-                f"results store {path} is unreadable ({err})",
-                "point --out at a fresh directory or delete the damaged file",
-            ) from err
+            self._mark_interrupted()
+        self._has_processes = "run_processes" in self._tables()
 
     @classmethod
     def in_dir(cls, run_dir: Path) -> ResultStore:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        """The store of a scan into ``run_dir``, made (with the directory) if missing."""
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(
+                f"cannot create run directory {run_dir} ({err.strerror or err})",
+                "choose an --out you can write to",
+            ) from err
         return cls(run_dir / STORE_FILE)
 
     @classmethod
-    def open_existing(cls, run_dir: Path) -> ResultStore:
-        """Open a store that must already exist (for reports), without creating anything."""
+    def open_existing(cls, run_dir: Path, mode: Mode = "read") -> ResultStore:
+        """Open the store a scan wrote in ``run_dir``: read-only (reports, review export) unless
+        ``mode="update"`` (review import). A directory without a store, a file that is not one,
+        or a store no scan has started in is a StoreError, and nothing is created or written."""
         path = run_dir / STORE_FILE
         if not path.is_file():
             raise StoreError(
                 f"no results store in {run_dir}",
                 "pass a directory written by `vlmtrust scan --out DIR`",
             )
-        return cls(path)
+        store = cls(path, mode=mode)
+        if not store.runs():
+            store.close()
+            raise StoreError(
+                f"results store {path} holds no scan",
+                "pass a directory written by `vlmtrust scan --out DIR`",
+            )
+        return store
 
     def __enter__(self) -> ResultStore:
         return self
@@ -180,8 +232,14 @@ class ResultStore:
     def close(self) -> None:
         self._db.close()
 
-    def _check_version(self) -> None:
+    def _tables(self) -> set[str]:
+        rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {str(r[0]) for r in rows}
+
+    def _check_version(self, fix: str) -> None:
         row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        if row is None and self.mode == "read":
+            raise StoreError(f"{self.path} is not a vlmtrust results store", fix)
         if row is None:
             self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
@@ -320,11 +378,39 @@ class ResultStore:
         return [_result_from_row(row) for row in rows]
 
     def start_run(self, run_id: str, header: dict[str, Any]) -> None:
+        """Record a scan as running, with the process that runs it (see ``liveness``)."""
+        owner = this_process()
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, NULL, 'running', ?, NULL)",
                 (run_id, time.time(), json.dumps(header, sort_keys=True)),
             )
+            db.execute(
+                "INSERT OR REPLACE INTO run_processes VALUES (?, ?, ?, ?)",
+                (run_id, owner.pid, owner.host, owner.started),
+            )
+
+    def _mark_interrupted(self) -> None:
+        """Runs still "running" whose process has exited (killed, crashed) become "interrupted";
+        a run whose process is alive, or runs on another host, is left alone."""
+        rows = self._db.execute(
+            "SELECT r.run_id, p.pid, p.host, p.started FROM runs AS r "
+            "JOIN run_processes AS p ON p.run_id = r.run_id WHERE r.status = 'running'"
+        ).fetchall()
+        gone = [(r[0],) for r in rows if is_gone(Owner(pid=r[1], host=r[2], started=r[3]))]
+        if gone:
+            with self._transaction() as db:
+                db.executemany(
+                    "UPDATE runs SET status = 'interrupted' "
+                    "WHERE run_id = ? AND status = 'running'",
+                    gone,
+                )
+
+    def holds_nothing_but(self, run_id: str) -> bool:
+        """No stored result and no run but ``run_id``: what a scan that failed before storing
+        anything may delete, since no other scan has used this store."""
+        others = self._db.execute("SELECT COUNT(*) FROM runs WHERE run_id <> ?", (run_id,))
+        return self.count_results() == 0 and int(others.fetchone()[0]) == 0
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
         with self._transaction() as db:
@@ -377,16 +463,21 @@ class ResultStore:
         return {str(r[0]): int(r[1]) for r in rows}
 
     def runs(self) -> list[dict[str, Any]]:
-        """Every run of this directory, oldest first: header, summary, status and timing."""
+        """Every run of this directory, oldest first: header, summary, status and timing. A run
+        still marked "running" whose process has exited reads "interrupted" (a read-only
+        store cannot be corrected, but must not claim a dead scan runs)."""
+        process = "p.pid, p.host, p.started" if self._has_processes else "NULL, NULL, NULL"
+        join = "LEFT JOIN run_processes AS p ON p.run_id = r.run_id" if self._has_processes else ""
         rows = self._db.execute(
-            "SELECT run_id, started, finished, status, header, summary FROM runs ORDER BY started"
+            "SELECT r.run_id, r.started, r.finished, r.status, r.header, r.summary, "
+            f"{process} FROM runs AS r {join} ORDER BY r.started"
         )
         return [
             {
                 "run_id": r[0],
                 "started": r[1],
                 "finished": r[2],
-                "status": r[3],
+                "status": _shown_status(r[3], r[6], r[7], r[8]),
                 "header": json.loads(r[4]),
                 "summary": json.loads(r[5]) if r[5] else {},
             }
@@ -399,6 +490,19 @@ class ResultStore:
             "SELECT header FROM runs WHERE status = 'complete' ORDER BY started DESC LIMIT 1"
         ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
+    return sqlite3.connect(path, isolation_level=None, timeout=30.0)
+
+
+def _shown_status(status: str, pid: int | None, host: str | None, started: str | None) -> str:
+    if status != "running" or pid is None or host is None:
+        return status
+    return "interrupted" if is_gone(Owner(pid=pid, host=host, started=started)) else status
 
 
 def _result_from_row(row: tuple[Any, ...]) -> StoredResult:

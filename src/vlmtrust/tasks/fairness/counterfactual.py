@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval, wilson
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import rounded, twins_or_dataset
@@ -42,7 +42,9 @@ METRIC = "twin"
 
 class CounterfactualParams(Params):
     classes: tuple[str, ...] = Field(default=OCCUPATIONS, description="occupation classes")
-    template: str = Field(default="a photo of a {}.", description="zero-shot text per class")
+    template: PromptTemplate = Field(
+        default="a photo of a {}.", description="zero-shot text per class"
+    )
     group: str = Field(default="group", description="the group attribute (Sample.groups key)")
     groups: tuple[str, str] = Field(default=("A", "B"), description="the two groups, in order")
     pairs: int = Field(default=200, ge=1, description="world twin pairs when no --data is given")

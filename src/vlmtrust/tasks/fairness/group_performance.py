@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.metrics.fairness import disparity
 from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
@@ -46,7 +46,7 @@ class GroupPerformanceParams(Params):
     classes: tuple[str, ...] | None = Field(
         default=None, description="class names; default: the world's occupations or the labels"
     )
-    template: str = Field(default="a photo of a {}.", description="prompt per class")
+    template: PromptTemplate = Field(default="a photo of a {}.", description="prompt per class")
     group: str = Field(default="group", description="the group attribute (Sample.groups key)")
     pairs: int = Field(default=200, ge=2, description="world twin pairs when no --data is given")
     resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100, le=100_000)

@@ -30,7 +30,7 @@ from pydantic import Field
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, rate
 from vlmtrust.tasks.base import DataContext, Task
@@ -48,7 +48,7 @@ METRIC = "retrieval"
 
 class RetrievalSkewParams(Params):
     classes: tuple[str, ...] = Field(default=OCCUPATIONS, description="neutral query subjects")
-    template: str = Field(default="a photo of a {}.", description="query per class")
+    template: PromptTemplate = Field(default="a photo of a {}.", description="query per class")
     queries: tuple[str, ...] | None = Field(
         default=None, description="explicit queries (replace classes x template)"
     )

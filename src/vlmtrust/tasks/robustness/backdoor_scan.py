@@ -44,7 +44,7 @@ from pydantic import Field
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import CLEAN
@@ -85,7 +85,9 @@ class InversionParams(Params):
 
 
 class BackdoorScanParams(InversionParams):
-    template: str = Field(default="a photo of a {}.", description="prompt for world shapes")
+    template: PromptTemplate = Field(
+        default="a photo of a {}.", description="prompt for world shapes"
+    )
     cell: int | None = Field(
         default=None,
         ge=1,

@@ -25,7 +25,7 @@ from vlmtrust.core.capabilities import Embedder
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import LabelValue, MetricRow, Sample, Score
-from vlmtrust.core.spec import Spec
+from vlmtrust.core.spec import PromptTemplate, Spec
 from vlmtrust.metrics import detection
 from vlmtrust.metrics.rates import Estimate
 from vlmtrust.tasks.base import DataContext, Task
@@ -50,7 +50,9 @@ class InOutParams(CorruptionParams):
         default=(), description="corruptions to run besides the clean condition (default none)"
     )
     label: str = Field(default="shape", description="which sample label names the class")
-    template: str = Field(default="a photo of a {}.", description="prompt per class name")
+    template: PromptTemplate = Field(
+        default="a photo of a {}.", description="prompt per class name"
+    )
     classes: tuple[str, ...] | None = Field(
         default=None,
         description="class names; default: the world's set, or the in-distribution data's labels",

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.core.spec import Spec
+from vlmtrust.core.spec import PromptTemplate, Spec
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
     CONDITION_PARAMS,
@@ -28,7 +28,9 @@ from vlmtrust.tasks.robustness.selective import abstention, abstentions_as_error
 
 class ZeroShotParams(CorruptionParams):
     label: str = Field(default="shape", description="which sample label to predict")
-    template: str = Field(default="a photo of a {}.", description="prompt per class name")
+    template: PromptTemplate = Field(
+        default="a photo of a {}.", description="prompt per class name"
+    )
     classes: tuple[str, ...] | None = Field(
         default=None, description="class names; default: the world's set, or the data's labels"
     )
