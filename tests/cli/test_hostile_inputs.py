@@ -81,7 +81,7 @@ CELLS = st.one_of(
 )
 ROWS = st.lists(st.tuples(FILE_NAMES, IMAGES, CELLS, CELLS), min_size=0, max_size=5)
 DAMAGE = st.sampled_from(
-    [None, None, "unterminated_quote", "stray_quote", "extra_cells", "bad_utf8", "no_header"]
+    [None] * 6 + ["unterminated_quote", "stray_quote", "extra_cells", "bad_utf8", "no_header"]
 )
 
 
@@ -191,8 +191,14 @@ SPEC_TEXT = st.text(alphabet="abz019.:=,[]{}\"' -+$\\/", max_size=16)
         st.builds(lambda v: f"robustness.zero_shot:n={v}", SPEC_TEXT),
         st.builds(lambda v: f"robustness.zero_shot:corruptions={v}", SPEC_TEXT),
     ),
-    option=st.sampled_from(["--limit", "--batch-size", "--fail-on", "--mitigate", "--seed"]),
-    value=SPEC_TEXT,
+    option=st.sampled_from(
+        ["--limit", "--batch-size", "--fail-on", "--mitigate", "--seed", "--max-image-pixels"]
+    ),
+    value=st.one_of(
+        st.integers(-3, 40).map(str),
+        st.sampled_from(["robustness.zero_shot.accuracy<0.5", "a.b>1e999", "pbm", "guard+x"]),
+        SPEC_TEXT,
+    ),
 )
 def test_hostile_specs_and_options_are_one_line_errors(task, option, value):
     with tempfile.TemporaryDirectory() as tmp:
