@@ -377,3 +377,18 @@ def test_data_urls_round_trip_pixels_exactly() -> None:
 def test_malformed_data_urls_are_clear_value_errors(url: str, needle: str) -> None:
     with pytest.raises(ValueError, match=re.escape(needle)):
         from_data_url(url)
+
+
+def test_data_urls_decode_sixteen_bit_images_as_their_shades() -> None:
+    """A 16-bit greyscale PNG sent to a server used to arrive as flat white."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    ramp = (np.arange(16, dtype=np.uint16).reshape(4, 4) * 4000).astype(np.uint16)
+    buf = io.BytesIO()
+    Image.fromarray(ramp).save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    assert len(np.unique(np.asarray(from_data_url(url)))) == 16
