@@ -68,7 +68,7 @@ def open_image(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Imag
                     f"{width}x{height} pixels is over the limit of {_mpx(max_pixels)} "
                     f"({_mpx(width * height)}); resize it, or raise --max-image-pixels"
                 )
-            if getattr(image, "n_frames", 1) > 1:
+            if getattr(image, "is_animated", False):  # not n_frames: it walks every frame
                 image.seek(0)
             image.load()
             return image

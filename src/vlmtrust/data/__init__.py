@@ -139,7 +139,7 @@ def checked_image(data: bytes, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> b
     image = open_image(data, max_pixels)
     rgb = upright_rgb(image)  # what Sample.load_image does; some modes fail only here
     rotated = image.getexif().get(ExifTags.Base.Orientation, 1) != 1
-    animated = getattr(image, "n_frames", 1) > 1
+    animated = getattr(image, "is_animated", False)
     if image.format in KEPT_FORMATS and not rotated and not animated:
         return data
     return encode_png(rgb)
