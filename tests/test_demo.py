@@ -1,6 +1,10 @@
 """`make demo` end to end at a small sample count: every pillar scanned, a mitigation beside
-each baseline, one HTML report whose path is printed."""
+each baseline, one HTML report whose path is printed, and every metric row as it was before the
+architecture refactor (tests/golden)."""
 
+import json
+
+from golden_rows import assert_rows_match_golden
 from typer.testing import CliRunner
 
 from vlmtrust.cli.main import app
@@ -17,3 +21,5 @@ def test_demo_scans_every_pillar_and_writes_the_html_report(tmp_path):
         assert f'id="task-{task}"' in html
     assert "no tasks run" not in html
     assert "output_guard" in html and "pbm" in html
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert_rows_match_golden(rows, "demo_limit12")

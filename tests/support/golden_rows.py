@@ -1,0 +1,42 @@
+"""Golden metric rows: what the demo and one scan per pillar gave before the architecture
+refactor (issue 17). A refactor may move code and change result keys; it may not change one
+number. The files were written by ``vlmtrust report RUN --format json`` (its ``rows``) from
+``vlmtrust demo --limit 12`` and ``vlmtrust scan --model M --suite PILLAR --limit 6``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+GOLDEN = Path(__file__).parent.parent / "golden"
+#: (golden file stem, model, pillar, limit): the per-pillar scans
+PILLAR_SCANS = (
+    ("robustness_limit6", "zoo:clip", "robustness", 6),
+    ("fairness_limit6", "zoo:clip", "fairness", 6),
+    ("privacy_limit6", "zoo:clip", "privacy", 6),
+    ("safety_limit6", "zoo:assistant", "safety", 6),
+)
+
+
+def golden_rows(stem: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads((GOLDEN / f"{stem}.json").read_text())
+    return rows
+
+
+def assert_rows_match_golden(rows: list[dict[str, Any]], stem: str) -> None:
+    """Every golden row back, with the same value, interval, n and details; nothing more."""
+    expected = golden_rows(stem)
+    key = ("model", "task", "attack", "mitigation", "metric")
+
+    def by_key(items: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return {tuple(r[k] for k in key): r for r in items}
+
+    got, want = by_key(rows), by_key(expected)
+    assert sorted(got) == sorted(want), (
+        f"rows differ: missing {sorted(set(want) - set(got))[:5]}, "
+        f"extra {sorted(set(got) - set(want))[:5]}"
+    )
+    changed = [k for k in want if got[k] != want[k]]
+    assert not changed, f"{len(changed)} rows changed, first {changed[0]}: {got[changed[0]]}"

@@ -1,0 +1,22 @@
+"""One scan per pillar at a small limit gives exactly the metric rows it gave before the
+architecture refactor (tests/golden; the demo's rows are checked in test_demo)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from golden_rows import PILLAR_SCANS, assert_rows_match_golden
+
+from vlmtrust.core.config import RunConfig
+from vlmtrust.report.build import ReportFormat, build_report
+from vlmtrust.runner import run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("stem", "model", "pillar", "limit"), PILLAR_SCANS)
+def test_pillar_scan_matches_its_golden_rows(tmp_path, stem, model, pillar, limit):
+    out = tmp_path / "run"
+    run(RunConfig(model=model, suite=(pillar,), out=out, limit=limit, show_progress=False))
+    rows = json.loads(build_report([out], ReportFormat.json)[0])["rows"]
+    assert_rows_match_golden(rows, stem)
