@@ -145,3 +145,29 @@ def test_judge_calibration_sits_in_the_judged_task_section():
     assert "true refused: 37 / 3" in judges and "true complied: 2 / 38" in judges
     assert section.index("Judge calibration") < section.index("All rows (3)")
     assert 'class="card none" id="card-safety"' in html  # scanned, but no gates
+
+
+def test_cards_show_the_headline_the_scan_wrote_without_importing_tasks(zoo_scan):
+    """The headline metric comes from the run header (the report imports no task): OOD's card
+    shows auroc_msp, its declared headline, though it is not the task's first metric."""
+    import subprocess
+    import sys
+
+    with ResultStore.open_existing(zoo_scan) as store:
+        assert store.latest_header()["headlines"]["robustness.ood"] == "auroc_msp"
+        first = next(r.metric for r in store.metrics() if r.task == "robustness.ood")
+    assert first != "auroc_msp"
+    html, _ = build_report([zoo_scan], ReportFormat.html)
+    card = html.split('id="card-robustness"', 1)[1].split("</div>", 1)[0]
+    assert "robustness.ood</a>: auroc_msp" in card
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from vlmtrust.report.build import ReportFormat, build_report\n"
+        f"build_report([Path({str(zoo_scan)!r})], ReportFormat.html)\n"
+        "loaded = [m for m in sys.modules if m.startswith(('vlmtrust.tasks', 'vlmtrust.plugins',"
+        " 'vlmtrust.models', 'vlmtrust.attacks', 'torch'))]\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

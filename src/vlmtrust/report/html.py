@@ -71,7 +71,7 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         f'<p class="muted">vlmtrust {escape(version("vlmtrust"))}, written '
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Every rate shows its 95% "
         "interval and the n it rests on; unscorable judgements are never counted.</p>",
-        _cards(tasks_by_pillar, rows, gates),
+        _cards(tasks_by_pillar, rows, gates, _headlines(runs)),
         _gates(gates),
         _comparison(runs) if len(runs) > 1 else "",
         _provenance(runs),
@@ -135,19 +135,17 @@ def _pillar_status(pillar: str, tasks: list[str], gates: Sequence[GateResult]) -
     return "fail" if "fail" in mine else "warn" if "warn" in mine else "pass"
 
 
-def _headline_metric(task: str) -> str | None:
-    """The metric the task declares as its headline; None for tasks not installed here."""
-    from vlmtrust.core.errors import RegistryError
-    from vlmtrust.plugins import TASKS
-
-    try:
-        declared: str | None = TASKS.get(task).headline
-    except RegistryError:
-        return None
+def _headlines(runs: Sequence[RunRows]) -> dict[str, str | None]:
+    """The headline metric each task declared, as the scans wrote it into their run headers
+    (stores older than this field have none: their cards show the first metric)."""
+    declared: dict[str, str | None] = {}
+    for run in runs:
+        for task, metric in (run.header.get("headlines") or {}).items():
+            declared.setdefault(str(task), None if metric is None else str(metric))
     return declared
 
 
-def _headline(task: str, rows: Sequence[MetricRow]) -> str:
+def _headline(task: str, rows: Sequence[MetricRow], declared: str | None) -> str:
     """The task's headline metric (else its first) at the baseline, as a range over its
     attacks and models; judge calibration rows are never a headline."""
     mine = [
@@ -160,7 +158,6 @@ def _headline(task: str, rows: Sequence[MetricRow]) -> str:
     ]
     if not mine:
         return f"{escape(task)}: no scorable value"
-    declared = _headline_metric(task)
     metric = mine[0].metric
     if declared is not None and any(r.metric == declared for r in mine):
         metric = declared
@@ -177,12 +174,17 @@ def _headline(task: str, rows: Sequence[MetricRow]) -> str:
 
 
 def _cards(
-    tasks_by_pillar: dict[str, list[str]], rows: Sequence[MetricRow], gates: Sequence[GateResult]
+    tasks_by_pillar: dict[str, list[str]],
+    rows: Sequence[MetricRow],
+    gates: Sequence[GateResult],
+    headlines: dict[str, str | None],
 ) -> str:
     out = ['<section id="summary"><h2>Summary</h2><div class="cards">']
     for pillar, tasks in tasks_by_pillar.items():
         status = _pillar_status(pillar, tasks, gates)
-        items = [f"<li>{_headline(t, rows)}</li>" for t in tasks] or ["<li>no tasks run</li>"]
+        items = [f"<li>{_headline(t, rows, headlines.get(t))}</li>" for t in tasks] or [
+            "<li>no tasks run</li>"
+        ]
         items += [
             f"<li>{_badge(g.status)} {escape(g.gate.text)}</li>"
             for g in gates

@@ -310,6 +310,8 @@ def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> di
         },
         "attacks": sorted({c.attack.spec.canonical() for c in cells}),
         "samples": {c.task.spec.name: len(c.samples) for c in cells},
+        # what the report needs of each task, so it reads the store and never imports tasks
+        "headlines": {c.task.spec.name: c.task.headline for c in cells},
         "mitigations": list(config.mitigations),
         "seed": config.seed,
         "limit": config.limit,
