@@ -25,12 +25,10 @@ Every decision is kept in ``decisions`` (the last 10,000) with its reasons, for 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from PIL import Image
@@ -40,6 +38,7 @@ from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 from vlmtrust.mitigations.ocr_mask import OcrMasked, OcrMaskParams
 from vlmtrust.mitigations.text_gate import may_have_text
+from vlmtrust.scorers.ocr import ocr_engine
 from vlmtrust.zoo import prompts
 
 #: what a blocked request gets: the zoo's refusal wording, which refusal judges recognise
@@ -85,30 +84,11 @@ class Guard(Wrapper):
         return Guarded(model, self.params)
 
 
-@functools.cache
-def _reader() -> Any:
-    """rapidocr with detection and recognition, from the models in the wheel (no download)."""
-    import rapidocr
-    from rapidocr import RapidOCR
-
-    models = Path(rapidocr.__file__).parent / "models"
-    return RapidOCR(
-        params={
-            "Global.use_cls": False,
-            "Global.log_level": "error",
-            "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
-            "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
-            "Det.limit_type": "max",
-            "Det.limit_side_len": 4096,
-        }
-    )
-
-
 def read_text(image: Image.Image, upscale: int = 2) -> str:
     """The text rapidocr reads in ``image``, lines joined by spaces, lower-cased."""
     rgb = image.convert("RGB")
     big = rgb.resize((rgb.width * upscale, rgb.height * upscale), Image.Resampling.BICUBIC)
-    out = _reader()(big, use_cls=False)
+    out = ocr_engine(as_given=True)(big, use_cls=False)
     return " ".join(str(t) for t in (out.txts or ())).lower()
 
 

@@ -27,10 +27,8 @@ so a gradient attack (PGD) sees, and is measured against, the unmasked model.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,6 +37,7 @@ from pydantic import Field
 
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
+from vlmtrust.scorers.ocr import ocr_engine
 
 #: axis-aligned text box in the original image's pixels: left, top, right, bottom (exclusive)
 Box = tuple[int, int, int, int]
@@ -70,30 +69,6 @@ class OcrMask(Wrapper):
 
     def wrap(self, model: Any) -> OcrMasked:
         return OcrMasked(model, self.params)
-
-
-@functools.cache
-def _detector() -> Any:
-    """One rapidocr engine per process (loading the ONNX session costs ~0.3 s), detection only,
-    pointed at the bundled model so it never looks for a download."""
-    import rapidocr
-    from rapidocr import RapidOCR
-
-    model = Path(rapidocr.__file__).parent / "models" / "PP-OCRv6_det_small.onnx"
-    if not model.is_file():
-        raise FileNotFoundError(f"rapidocr's bundled detector is missing: {model}")
-    return RapidOCR(
-        params={
-            "Global.use_cls": False,
-            "Global.use_rec": False,
-            "Global.log_level": "error",
-            "Det.model_path": str(model),
-            # feed the network our (upscaled) image as is; rapidocr's default enlarges every
-            # image to 736 px on the short side, which costs ~1 s an image for no recall gain
-            "Det.limit_type": "max",
-            "Det.limit_side_len": 4096,
-        }
-    )
 
 
 def _scale(image: Image.Image) -> float:
@@ -163,7 +138,7 @@ class OcrMasked(WrappedModel):
     def _detect(self, rgb: Image.Image) -> tuple[Box, ...]:
         up = self.params.upscale
         big = rgb.resize((rgb.width * up, rgb.height * up), Image.Resampling.BICUBIC)
-        out = _detector()(
+        out = ocr_engine(recognise=False, as_given=True)(
             big, use_det=True, use_cls=False, use_rec=False, box_thresh=self.params.min_score
         )
         if out.boxes is None:

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from vlmtrust.scorers.ocr import ocr_engine
+
 ENTITIES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "STREET_ADDRESS")
 #: pixel box: left, top, right, bottom
 Box = tuple[int, int, int, int]
@@ -135,26 +137,9 @@ def find_pii(
     return sorted(kept, key=lambda f: f.start)
 
 
-@functools.cache
-def _reader() -> Any:
-    """rapidocr with its bundled detector and recogniser (no angle classifier, no download)."""
-    import rapidocr
-    from rapidocr import RapidOCR
-
-    models = Path(rapidocr.__file__).parent / "models"
-    return RapidOCR(
-        params={
-            "Global.use_cls": False,
-            "Global.log_level": "error",
-            "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
-            "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
-        }
-    )
-
-
 def read_text(image: Image.Image) -> list[tuple[str, Box]]:
     """Text lines OCR finds in the image, each with its axis-aligned box."""
-    result = _reader()(np.asarray(image.convert("RGB")))
+    result = ocr_engine()(np.asarray(image.convert("RGB")))
     if result.boxes is None or result.txts is None:
         return []
     out = []
