@@ -77,7 +77,7 @@ def _report_gates(results: list[Any], quiet: bool = False) -> None:
 @app.command()
 def scan(
     ctx: typer.Context,
-    model: Annotated[str, typer.Option(help="hf:/path/to/checkpoint (zoo: and openai: to come)")],
+    model: Annotated[str, typer.Option(help="zoo:NAME, hf:/path/to/model or openai:URL#MODEL")],
     out: Annotated[Path, typer.Option(help="run directory; re-using it resumes the scan")],
     suite: Annotated[str | None, typer.Option(help="comma-separated pillars or task names")] = None,
     task: Annotated[

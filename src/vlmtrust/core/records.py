@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Literal
+from typing import Any
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -58,15 +58,6 @@ def encode_png(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-class Response(Record):
-    """What a model returned for one sample: generated text and/or class scores."""
-
-    sample_id: str
-    text: str | None = None
-    prediction: str | None = None
-    probabilities: dict[str, float] = {}
-
-
 class Score(Record):
     """One judgement of one sample. ``unscorable`` is never counted as a pass or a fail."""
 
@@ -108,13 +99,3 @@ class MetricRow(Record):
     n: int
     model: str
     details: dict[str, Any] = {}
-
-
-class Finding(Record):
-    """A human-level conclusion drawn from metric rows, e.g. 'accuracy drops 40% under blur'."""
-
-    pillar: Literal["privacy", "fairness", "robustness", "safety"]
-    task: str
-    severity: Literal["info", "low", "medium", "high"]
-    summary: str
-    evidence: tuple[MetricRow, ...] = ()

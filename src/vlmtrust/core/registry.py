@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Generic, TypeVar, cast
@@ -55,15 +54,6 @@ class Registry(Generic[T]):
                 "rename one of the plugins",
             )
         self._entries[name] = Entry(name, description, target, origin)
-
-    def register(self, name: str, description: str) -> Callable[[T], T]:
-        """Decorator form of :meth:`add`."""
-
-        def wrap(obj: T) -> T:
-            self.add(name, obj, description)
-            return obj
-
-        return wrap
 
     def get(self, name: str) -> T:
         return self.entry(name).resolve()

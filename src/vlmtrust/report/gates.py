@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.pillars import pillar_of
 from vlmtrust.core.records import MetricRow
 
 Bound = Literal["upper", "lower", "point", "conservative"]
@@ -114,7 +115,7 @@ class GateResult:
 
     @property
     def pillar(self) -> str:
-        return self.gate.task.split(".", 1)[0]
+        return pillar_of(self.gate.task)
 
     def message(self) -> str:
         """One line per gate for the console, JUnit and the HTML."""

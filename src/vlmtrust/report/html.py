@@ -17,11 +17,12 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from importlib.metadata import version
 
+from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import intervals_separate, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.plots import task_plots
-from vlmtrust.report.rows import PILLARS, RunRows, pillar_of
+from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_table, safety_matrices
 from vlmtrust.store import StoredExample, UnscorableCount
 

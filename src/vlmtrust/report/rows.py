@@ -10,8 +10,6 @@ from typing import Any
 from vlmtrust.core.records import MetricRow
 from vlmtrust.store import ResultStore, StoredExample, UnscorableCount
 
-PILLARS = ("privacy", "fairness", "robustness", "safety")
-
 
 @dataclass(frozen=True)
 class RunRows:
@@ -49,7 +47,3 @@ def load_runs(run_dirs: list[Path], with_evidence: bool = False) -> list[RunRows
                 )
             )
     return runs
-
-
-def pillar_of(task: str) -> str:
-    return task.split(".", 1)[0]

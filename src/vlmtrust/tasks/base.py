@@ -23,11 +23,11 @@ class DataContext:
 
 
 class Task(ABC):
-    """Subclasses set ``Params``, ``requires`` (capability names) and ``pillar``."""
+    """Subclasses set ``Params`` and ``requires`` (capability names); the name's prefix is the
+    pillar (:func:`vlmtrust.core.pillars.pillar_of`)."""
 
     Params: ClassVar[type[Params]]
     requires: ClassVar[tuple[str, ...]] = ()
-    pillar: ClassVar[str]
     #: Parameters that only choose which samples or conditions run; both are already in the
     #: cache key (sample hash, attack spec), so leaving these out of the task's part of the key
     #: means adding a corruption or raising n re-runs only the new results.

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.pillars import PILLARS
 from vlmtrust.core.spec import Spec
-
-PILLARS = ("privacy", "fairness", "robustness", "safety")
 
 
 def suite_specs(names: Iterable[str], capabilities: frozenset[str]) -> tuple[list[Spec], list[str]]:

@@ -63,7 +63,6 @@ class Counterfactual(Task):
 
     Params = CounterfactualParams
     params: CounterfactualParams
-    pillar = "fairness"
     selection_params = frozenset({"pairs", "prop_visible", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

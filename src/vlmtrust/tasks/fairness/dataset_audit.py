@@ -70,7 +70,6 @@ class DatasetAuditParams(Params):
 class DatasetAudit(Task):
     Params = DatasetAuditParams
     params: DatasetAuditParams
-    pillar = "fairness"
     selection_params = frozenset({"n", "world"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

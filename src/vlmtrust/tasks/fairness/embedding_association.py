@@ -65,7 +65,6 @@ class EmbeddingAssociation(Task):
     Params = EmbeddingAssociationParams
     params: EmbeddingAssociationParams
     requires = ("Embedder",)
-    pillar = "fairness"
     selection_params = frozenset(
         {"pairs", "prop_visible", "permutations", "resamples", "bootstrap_seed"}
     )

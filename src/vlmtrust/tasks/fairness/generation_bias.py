@@ -56,7 +56,6 @@ class GenerationBias(Task):
     Params = GenerationBiasParams
     params: GenerationBiasParams
     requires = ("Generator",)
-    pillar = "fairness"
     selection_params = frozenset({"pairs", "prop_visible", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

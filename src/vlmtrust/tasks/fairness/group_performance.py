@@ -57,7 +57,6 @@ class GroupPerformance(Task):
     Params = GroupPerformanceParams
     params: GroupPerformanceParams
     requires = ("Classifier",)
-    pillar = "fairness"
     selection_params = frozenset({"pairs", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -53,7 +53,6 @@ class PromptBias(Task):
     Params = PromptBiasParams
     params: PromptBiasParams
     requires = ("Embedder",)
-    pillar = "fairness"
     selection_params = frozenset({"prompts_file", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

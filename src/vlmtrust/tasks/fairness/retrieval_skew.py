@@ -66,7 +66,6 @@ class RetrievalSkew(Task):
     Params = RetrievalSkewParams
     params: RetrievalSkewParams
     requires = ("Embedder",)
-    pillar = "fairness"
     headline = "maxskew@10"
     selection_params = frozenset({"pairs", "pools", "k", "resamples", "bootstrap_seed"})
 

@@ -36,7 +36,6 @@ class AttributeInference(Task):
     Params = AttributeInferenceParams
     params: AttributeInferenceParams
     requires = ("Embedder",)
-    pillar = "privacy"
     headline = "probe_accuracy"
     selection_params = frozenset({"n", "folds", "cv_seed"})
 

@@ -344,7 +344,6 @@ class GradientInversion(Task):
     Params = GradientInversionParams
     params: GradientInversionParams
     requires = ("Differentiable",)
-    pillar = "privacy"
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -105,7 +105,6 @@ class Membership(Task):
     Params = MembershipParams
     params: MembershipParams
     requires = ("Embedder",)
-    pillar = "privacy"
     selection_params = frozenset({"n", "nonmember_seed", "resamples", "organism", "member_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

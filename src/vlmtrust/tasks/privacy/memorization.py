@@ -187,7 +187,6 @@ class Memorization(Task):
     Params = MemorizationParams
     params: MemorizationParams
     requires = ("Generator",)
-    pillar = "privacy"
     headline = "extraction_rate"
 
     def records(self) -> list[CanaryRecord]:

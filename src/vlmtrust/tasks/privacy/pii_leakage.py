@@ -44,7 +44,6 @@ class PiiLeakage(Task):
     Params = PiiLeakageParams
     params: PiiLeakageParams
     requires = ("Generator",)
-    pillar = "privacy"
     selection_params = frozenset({"n", "canary_prompts", "calibration_n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

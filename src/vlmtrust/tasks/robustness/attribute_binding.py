@@ -45,7 +45,6 @@ class AttributeBinding(Task):
     Params = AttributeBindingParams
     params: AttributeBindingParams
     requires = ("Embedder",)
-    pillar = "robustness"
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -108,7 +108,6 @@ class BackdoorScan(Task):
     #: zero-shot labels of a Classifier; a Generator's target captions are not scanned yet, and
     #: without Classifier here a robustness suite on a generator would start a slow, wrong scan
     requires = ("Classifier", "Differentiable")
-    pillar = "robustness"
     #: labels change every score (each inversion competes against all of them): not here
     selection_params = frozenset({"threshold", "scale"})
 

@@ -81,7 +81,6 @@ class CaptionBackdoorScan(BackdoorScan):
     Params = CaptionBackdoorScanParams  # type: ignore[assignment]
     params: CaptionBackdoorScanParams  # type: ignore[assignment]
     requires = ("Generator", "Differentiable")
-    pillar = "robustness"
     #: the whole candidate set shapes every candidate's scores (the softmax over it), so the
     #: labels stay in the cache key; only aggregate-time choices are left out
     selection_params: ClassVar[frozenset[str]] = frozenset({"threshold", "scale"})

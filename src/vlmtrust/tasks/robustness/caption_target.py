@@ -39,7 +39,6 @@ class CaptionTarget(Task):
     Params = CaptionTargetParams
     params: CaptionTargetParams
     requires = ("Generator", "Differentiable")
-    pillar = "robustness"
     #: not ``target``: clean answers are judged against it too, so it stays in the key
     selection_params = frozenset({"n", "budgets", "steps", "norm"})
 

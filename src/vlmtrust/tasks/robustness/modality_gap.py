@@ -64,7 +64,6 @@ class ModalityGap(Task):
     Params = ModalityGapParams
     params: ModalityGapParams
     requires = ("Embedder",)
-    pillar = "robustness"
     # only the caption label decides what one sample's score is; the rest picks samples or
     # shapes the aggregate
     selection_params = CONDITION_PARAMS | {

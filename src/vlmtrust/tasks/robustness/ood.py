@@ -169,7 +169,6 @@ class InOutTask(Task):
     Params = InOutParams
     params: InOutParams
     requires = ("Classifier",)
-    pillar = "robustness"
     headline = "auroc_msp"
     selection_params = IN_OUT_SELECTION
 

@@ -41,7 +41,6 @@ class Vqa(Task):
     Params = VqaParams
     params: VqaParams
     requires = ("Generator",)
-    pillar = "robustness"
     selection_params = CONDITION_PARAMS | {"n", "family"}
 
     def samples(self, ctx: DataContext) -> list[Sample]:

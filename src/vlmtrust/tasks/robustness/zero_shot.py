@@ -42,7 +42,6 @@ class ZeroShot(Task):
     Params = ZeroShotParams
     params: ZeroShotParams
     requires: ClassVar[tuple[str, ...]] = ("Classifier",)
-    pillar = "robustness"
     selection_params = CONDITION_PARAMS | {"n", "family"}
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -61,7 +61,6 @@ class Jailbreak(Task):
     Params = JailbreakParams
     params: JailbreakParams
     requires = ("Generator",)
-    pillar = "safety"
     headline = "asr"
     selection_params = frozenset({"probes", "sets", "attacks"})
 

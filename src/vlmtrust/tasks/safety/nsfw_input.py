@@ -35,7 +35,6 @@ class NsfwInput(Task):
     Params = NsfwInputParams
     params: NsfwInputParams
     requires = ()
-    pillar = "safety"
     selection_params = frozenset({"n", "family"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -51,7 +51,6 @@ class OverRefusal(Task):
     Params = OverRefusalParams
     params: OverRefusalParams
     requires = ("Generator",)
-    pillar = "safety"
     selection_params = frozenset({"probes", "sets", "attacks"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -88,7 +88,6 @@ class RedTeam(Task):
     Params = RedTeamParams
     params: RedTeamParams
     requires = ("Generator",)
-    pillar = "safety"
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         probes = pick(self.params, ctx.limit, lambda s: bool(s.labels.get("harmful")))

@@ -47,7 +47,6 @@ class Toxicity(Task):
     Params = ToxicityParams
     params: ToxicityParams
     requires = ("Generator",)
-    pillar = "safety"
     headline = "toxic_rate"
     selection_params = frozenset({"n", "personas", "persona_texts", "family"})
 
