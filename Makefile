@@ -54,7 +54,7 @@ zoo: setup
 	$(PY) -m vlmtrust.zoo.build $(foreach o,$(ONLY),--only $(o))
 
 bench: setup
-	@for b in bench/*.py; do $(PY) $$b; done
+	@for b in bench/*.py; do PYTHONPATH=tests/support $(PY) $$b; done
 
 clean:
 	rm -rf $(VENV) runs build src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,6 +1,7 @@
 """Runner overhead: a scan through the runner (planning, cache keys, SQLite store on disk,
 aggregation) vs a bare loop calling the same model on the same attacked samples in the same
-batches. Prints one JSON line; the ratio is what to watch (target: overhead under 10%)."""
+batches. Prints one JSON line; the ratio is what to watch (target: overhead under 10%).
+Run with `make bench` (it puts tests/support, home of tiny_models, on the path)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
+from tiny_models import build_tiny_clip
+
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.models.base import resolve_model
-from vlmtrust.models.tiny import build_tiny_clip
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import build_task
 from vlmtrust.zoo import world

@@ -4,7 +4,8 @@ refusal's log-likelihood per token on held-out harmful and benign FigStep probes
 the base model's own answers' log-likelihood on held-out world scenes before/after, and how many
 greedy answers the refusal judge calls refusals. A random model cannot read: expect harmful and
 benign FigStep probes to move alike. Usage: python bench/vlguard_lora_tiny.py
-"""
+
+Run with `make bench` (it puts tests/support, home of tiny_models, on the path)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from tiny_models import build_tiny_llava
 
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.spec import Spec
@@ -28,7 +30,6 @@ from vlmtrust.mitigations.vlguard_lora import (
     world_prompts,
 )
 from vlmtrust.models.base import resolve_model
-from vlmtrust.models.tiny import build_tiny_llava
 from vlmtrust.scorers import refusal
 
 #: the spec tests/mitigations/test_vlguard_lora.py trains

@@ -14,7 +14,7 @@ from report_scan import zoo_scan  # noqa: F401  (a real zoo scan the report test
 
 @pytest.fixture(scope="session")
 def tiny_clip(tmp_path_factory) -> Path:
-    from vlmtrust.models.tiny import build_tiny_clip
+    from tiny_models import build_tiny_clip
 
     return build_tiny_clip(tmp_path_factory.mktemp("tiny-clip") / "clip", seed=0)
 

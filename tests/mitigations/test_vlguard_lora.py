@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import torch
+from tiny_models import build_tiny_llava
 from typer.testing import CliRunner
 from vlmtrust_testing import report_rows
 
@@ -36,7 +37,6 @@ from vlmtrust.mitigations.vlguard_lora import (
 )
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf_generator import HFGenerator
-from vlmtrust.models.tiny import build_tiny_llava
 from vlmtrust.scorers import refusal
 from vlmtrust.store.artifacts import ArtifactCache
 

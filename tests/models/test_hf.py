@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from tiny_models import build_tiny_clip, build_tiny_siglip
 from transformers import BertConfig, BertModel
 
 from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.errors import ModelLoadError
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf import HFDualEncoder
-from vlmtrust.models.tiny import build_tiny_clip, build_tiny_siglip
 
 LABELS = ["a photo of a red circle", "a photo of a blue square", "a green star on grass"]
 BUILDERS = {"clip": build_tiny_clip, "siglip": build_tiny_siglip}

@@ -13,6 +13,11 @@ import pytest
 import torch
 import vlmtrust_testing as gen
 from PIL import Image
+from tiny_models import (
+    build_tiny_chat_tokenizer,
+    build_tiny_llava,
+    build_tiny_llava_next,
+)
 from transformers import LlamaConfig, LlamaForCausalLM
 from typer.testing import CliRunner
 
@@ -23,11 +28,6 @@ from vlmtrust.core.errors import CapabilityError, ConfigError, ModelLoadError
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf_generator import HFGenerator
 from vlmtrust.models.openai import OpenAIGenerator
-from vlmtrust.models.tiny import (
-    build_tiny_chat_tokenizer,
-    build_tiny_llava,
-    build_tiny_llava_next,
-)
 from vlmtrust.serve.openai_server import create_app
 
 PROMPTS = ["what colour is the object?", "what shape is it?", "describe the image."]

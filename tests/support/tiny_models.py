@@ -1,7 +1,7 @@
 """Tiny random CLIP, SigLIP and LLaVA checkpoints, built offline in well under a second.
 
 They exercise the whole ``hf:`` path (config, tokenizer, preprocessor, safetensors) without a
-download: tests use them, and ``make demo`` falls back to one until the zoo models exist. The
+download: tests and benchmarks use them (benchmarks put tests/support on ``sys.path``). The
 weights are random, so they say nothing about trust; they only prove the plumbing.
 """
 
