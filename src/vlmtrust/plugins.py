@@ -328,7 +328,7 @@ METRICS.add(
 )
 METRICS.add(
     "coverage",
-    "vlmtrust.mitigations.abstain:coverage_estimate",
+    "vlmtrust.tasks.robustness.selective:coverage_estimate",
     "share of samples a model answered rather than abstained on, with a Wilson 95% interval",
 )
 METRICS.add(
