@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec, sha256_hex, validate_params
+from vlmtrust.metrics.declared import Declared, metric_rows
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Task(ABC):
     #: False keeps a task out of ``--suite PILLAR`` (it still runs when named): for scans
     #: whose default budget takes minutes, which a pillar suite should not start unasked
     in_pillar_suite: ClassVar[bool] = True
+    #: what to compute from the scores (see :mod:`vlmtrust.metrics.declared`)
+    metrics: ClassVar[tuple[Declared, ...]] = ()
     #: the metric a report's pillar card shows for this task (None: its first metric)
     headline: ClassVar[str | None] = None
 
@@ -71,11 +74,26 @@ class Task(ABC):
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         """One list of Scores per sample, in order. Batches arrive already attacked."""
 
-    @abstractmethod
     def aggregate(
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
     ) -> list[MetricRow]:
-        """Metric rows from all scores, keyed by attack label."""
+        """Metric rows from all scores, keyed by attack label: by default the declared
+        ``metrics``, computed and stamped by the framework; override only where the science
+        needs a metric the framework does not offer."""
+        if not self.metrics:
+            raise NotImplementedError(f"{type(self).__name__} declares no metrics")
+        return metric_rows(
+            self.metrics,
+            scores,
+            task=self.spec.name,
+            mitigation=mitigation,
+            model=model,
+            details=self.row_details(),
+        )
+
+    def row_details(self) -> dict[str, Any]:
+        """What every row of this task carries in ``details`` (e.g. the label predicted)."""
+        return {}
 
     def examples(self, scores: Mapping[str, Sequence[Score]]) -> list[tuple[str, str]]:
         """(attack label, sample id) pairs for the report's evidence gallery: a few per attack,
