@@ -17,11 +17,11 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.tiny import build_tiny_clip
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import build_task
-from vlmtrust.zoo import world
 
 N_SAMPLES = 200
 BATCH = 32

@@ -37,10 +37,10 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.spec import Params
+from vlmtrust.data.world import prompts
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 from vlmtrust.mitigations.ocr_mask import OcrMasked, OcrMaskParams
 from vlmtrust.mitigations.text_gate import may_have_text
-from vlmtrust.zoo import prompts
 
 #: what a blocked request gets: the zoo's refusal wording, which refusal judges recognise
 REFUSAL = prompts.REFUSAL
