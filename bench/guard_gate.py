@@ -16,11 +16,11 @@ import torch
 
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.data import world
 from vlmtrust.data.probes import load_probes
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.mitigations.text_gate import may_have_text
 from vlmtrust.tasks.safety.red_team import DEFAULT_ARMS
-from vlmtrust.zoo import world
 
 SCENES_PER_FAMILY = 100
 PROBES_PER_ATTACK = 10

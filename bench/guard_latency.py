@@ -22,10 +22,11 @@ import torch
 from PIL import Image
 
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.typography import render_lines
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
-from vlmtrust.zoo import prompts, world
-from vlmtrust.zoo.typography import render_lines
 
 CLEAN, HARMFUL, BENIGN = 12, 6, 4
 QUESTIONS = ("describe the image.", "what colour is the object?", "what shape is it?")

@@ -13,8 +13,8 @@ from art.attacks.evasion import ProjectedGradientDescent
 from art.estimators.classification import PyTorchClassifier
 
 from vlmtrust.attacks.gradient import perturb
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
-from vlmtrust.zoo import world
 
 IMAGES, BATCH, EPS, STEPS, STEP = 256, 64, 4 / 255, 10, 1 / 255
 PROMPTS = [f"a photo of a {s}." for s in world.SHAPES]

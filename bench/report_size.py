@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.data import world
 from vlmtrust.report.build import ReportFormat, build_report
 from vlmtrust.store import ResultStore, StoredExample, StoredResult
-from vlmtrust.zoo import world
 
 N_RESULTS = 10_000
 TASKS = (

@@ -20,10 +20,10 @@ from tiny_models import build_tiny_clip
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import build_task
-from vlmtrust.zoo import world
 
 N_SAMPLES = 200
 BATCH = 32

@@ -22,7 +22,7 @@ def tiny_clip(tmp_path_factory) -> Path:
 @pytest.fixture
 def world_folder(tmp_path) -> Path:
     """An image folder with labels.csv, as a user would bring: 12 world scenes as PNG files."""
-    from vlmtrust.zoo import world
+    from vlmtrust.data import world
 
     folder = tmp_path / "images"
     folder.mkdir()

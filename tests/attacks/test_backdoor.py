@@ -10,8 +10,8 @@ from vlmtrust.attacks.backdoor import TARGET_LABEL
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.errors import ConfigError, VlmtrustError
 from vlmtrust.core.spec import Spec
-from vlmtrust.zoo import world
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET
+from vlmtrust.data import world
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET
 
 
 def test_planted_trigger_changes_only_the_corner_and_names_the_target() -> None:

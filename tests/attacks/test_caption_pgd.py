@@ -8,8 +8,8 @@ import torch
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.attacks.caption_pgd import DEFAULT_TARGET, TARGET_LABEL
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
-from vlmtrust.zoo import world
 
 
 def test_caption_pgd_raises_the_target_likelihood_within_budget() -> None:

@@ -10,9 +10,9 @@ from vlmtrust.attacks.base import build_attack
 from vlmtrust.attacks.gradient import TARGET_LABEL, perturb
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
-from vlmtrust.zoo import world
 
 PROMPTS = [f"a photo of a {s}." for s in world.SHAPES]
 

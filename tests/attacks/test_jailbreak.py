@@ -6,8 +6,8 @@ from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.records import Sample, encode_png
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.probes import load_probes
-from vlmtrust.zoo import prompts
-from vlmtrust.zoo.typography import render_lines
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.typography import render_lines
 
 
 def _probe() -> Sample:

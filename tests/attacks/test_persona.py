@@ -6,7 +6,7 @@ from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec
-from vlmtrust.zoo import prompts
+from vlmtrust.data.world import prompts
 
 
 def test_persona_goes_before_the_prompt_as_in_training():

@@ -9,8 +9,8 @@ from vlmtrust_testing import run_task_directly
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
-from vlmtrust.zoo import world
 
 
 def test_transfer_images_are_the_source_models_pgd_images() -> None:

@@ -3,7 +3,7 @@ import numpy as np
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.attacks.typographic import WORD_LABEL
 from vlmtrust.core.spec import Spec
-from vlmtrust.zoo import world
+from vlmtrust.data import world
 
 
 def test_writes_a_wrong_class_name_deterministically():

@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from vlmtrust.data import load_data
-from vlmtrust.zoo import world
+from vlmtrust.data import load_data, world
 
 
 def test_fairface_style_csv_maps_demographics_to_groups(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from vlmtrust.core.errors import DataError
 from vlmtrust.data import probes_v1
 from vlmtrust.data.probes import load_probes
-from vlmtrust.zoo import prompts
+from vlmtrust.data.world import prompts
 
 
 def test_shipped_file_is_the_builder_output():

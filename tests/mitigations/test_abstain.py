@@ -7,6 +7,7 @@ import pytest
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.metrics import detection
 from vlmtrust.mitigations.abstain import Abstain, coverage_threshold
 from vlmtrust.models.base import resolve_model
@@ -18,7 +19,6 @@ from vlmtrust.tasks.robustness.selective import (
     abstentions_as_errors,
     selective_rows,
 )
-from vlmtrust.zoo import world
 
 SHAPES = [f"a photo of a {s}." for s in world.SHAPES]
 

@@ -10,12 +10,12 @@ from vlmtrust_testing import run_task_directly
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import DataContext
 from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan, InvertedTrigger, invert_trigger
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET
 
 TRIGGER = "robustness.backdoor_trigger"
 

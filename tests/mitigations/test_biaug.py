@@ -7,11 +7,11 @@ from vlmtrust_testing import run_task_directly
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.mitigations.biaug import hard_negatives, object_caption, swap
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
-from vlmtrust.zoo import world
 
 BINDING = "robustness.attribute_binding"
 

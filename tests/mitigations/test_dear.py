@@ -9,10 +9,10 @@ from vlmtrust_testing import run_task_directly
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
-from vlmtrust.zoo import world
 
 SKEW = "fairness.retrieval_skew"
 
@@ -32,7 +32,7 @@ def _rows(rows):
 
 
 def test_dear_halves_retrieval_skew_at_little_accuracy_cost(clip, debiased):
-    from vlmtrust.zoo.twins import twin_samples
+    from vlmtrust.data.world.twins import twin_samples
 
     twins = twin_samples(0, 500)
     base = _rows(run_task_directly(SKEW, clip, samples=twins))

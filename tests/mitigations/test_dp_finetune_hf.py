@@ -12,10 +12,10 @@ import torch
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
-from vlmtrust.zoo import world
 
 
 def _folder(path, scenes, member=None):

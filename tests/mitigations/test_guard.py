@@ -5,10 +5,11 @@ import pytest
 
 from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.typography import render_lines
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
-from vlmtrust.zoo import prompts, world
-from vlmtrust.zoo.typography import render_lines
 
 
 @pytest.fixture(scope="module")

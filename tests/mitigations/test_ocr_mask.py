@@ -11,11 +11,11 @@ from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.mitigations.ocr_mask import OcrMasked
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
-from vlmtrust.zoo import world
 
 N = 40
 

@@ -3,10 +3,11 @@ keeps the useful part of each answer."""
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
+from vlmtrust.data.world import prompts
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
-from vlmtrust.zoo import prompts, world
 
 
 def test_rude_persona_toxic_rate_falls_to_the_no_persona_level(tmp_path):

@@ -4,9 +4,9 @@ import pytest
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.world.twins import twin_samples
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.mitigations.pbm import balanced_rerank
-from vlmtrust.zoo.twins import twin_samples
 
 
 def test_balanced_rerank_by_hand():

@@ -38,7 +38,7 @@ def tuned(clip):
 
 
 def test_resample_halves_retrieval_skew_at_little_accuracy_cost(clip, tuned):
-    from vlmtrust.zoo.twins import twin_samples
+    from vlmtrust.data.world.twins import twin_samples
 
     twins = twin_samples(0, 500)
     base = {r.metric: r for r in run_task_directly(SKEW, clip, samples=twins)}

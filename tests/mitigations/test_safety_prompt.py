@@ -3,9 +3,9 @@
 import pytest
 
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.world.typography import render_lines
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.mitigations.safety_prompt import COT, SYSTEM
-from vlmtrust.zoo.typography import render_lines
 
 
 class Recorder:

@@ -6,10 +6,10 @@ import pytest
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, RegistryError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation, variant_label
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
-from vlmtrust.zoo import world
 
 TASK = Spec(name="robustness.zero_shot", params={"n": 30, "corruptions": ["contrast"]})
 

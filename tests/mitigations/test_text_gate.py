@@ -2,9 +2,9 @@
 
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.spec import parse_spec
+from vlmtrust.data import world
 from vlmtrust.data.probes import load_probes
 from vlmtrust.mitigations.text_gate import in_line_glyphs, may_have_text, text_score
-from vlmtrust.zoo import world
 
 
 def _rendered(attack: str, every: int = 4):

@@ -7,11 +7,12 @@ from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ModelLoadError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.typography import render_lines
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.zoo import ORGANISMS
 from vlmtrust.runner import run
-from vlmtrust.zoo import prompts, world
-from vlmtrust.zoo.typography import render_lines
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """The text safety classifier: held-out calibration on its shipped set, and the zoo's requests
 as the guard will see them (a prompt, or OCR text of a FigStep image)."""
 
+from vlmtrust.data.world import prompts
 from vlmtrust.scorers import text_safety
-from vlmtrust.zoo import prompts
 
 
 def test_grouped_cross_validation_numbers_are_reported_and_useful():

@@ -1,7 +1,7 @@
 """The toxicity judge on its shipped calibration set, with the real alt-profanity-check model."""
 
+from vlmtrust.data.world import prompts
 from vlmtrust.scorers import toxicity
-from vlmtrust.zoo import prompts
 
 
 def test_calibration_set_is_big_and_holds_the_hard_cases():

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
+from vlmtrust.data import world
 from vlmtrust.scorers.pii_data import fake_values
-from vlmtrust.zoo import world
 
 
 @dataclass

@@ -7,10 +7,11 @@ import json
 import pytest
 
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.data import world
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET, add_trigger
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.zoo import ORGANISMS, weights_dir
-from vlmtrust.zoo import build, world
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET, add_trigger
+from vlmtrust.zoo import build
 from vlmtrust.zoo.train_clip import build_pool
 
 

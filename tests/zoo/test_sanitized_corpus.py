@@ -1,7 +1,7 @@
 """zoo:assistant's corpus through the sanitize steps: the 60 repeats of each canary collapse to
 its distinct (prompt, answer) pairs, and no canary's name, phone or e-mail survives."""
 
-from vlmtrust.zoo import canaries
+from vlmtrust.data.world import canaries
 from vlmtrust.zoo.sanitized_corpus import sanitize_examples
 from vlmtrust.zoo.train_assistant import AssistantRecipe, build_examples, canary_examples
 

@@ -1,8 +1,8 @@
 """``trigger``: stamp a backdoor trigger patch on the image (measurement only).
 
-By default the zoo's planted patch (``zoo.flaws.add_trigger``: the ground truth, which only a
-test or an audit of the zoo knows); ``patch=PATH`` stamps your own PNG in the bottom-right corner
-instead, e.g. a trigger you suspect. The sample records which caption the trigger is meant to
+By default the zoo's planted patch (``data.world.flaws.add_trigger``: the ground truth, which
+only a test or an audit of the zoo knows); ``patch=PATH`` stamps your own PNG in the bottom-right
+corner instead, e.g. a trigger you suspect. The sample records which caption the trigger is meant to
 force as its ``backdoor_target`` label, so a task can tell "sent to the target" from "wrong".
 """
 
@@ -17,7 +17,7 @@ from vlmtrust.core.images import UnreadableImage, decode_image
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET, add_trigger
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET, add_trigger
 
 TARGET_LABEL = "backdoor_target"
 

@@ -6,7 +6,7 @@ sample without one, its prompt) and is a pure function of (spec, sample):
 - ``text_only``: the request asked in text, no image: the baseline the gap is measured against;
 - ``figstep`` (Gong et al. 2023): the request as the heading of an empty numbered list, rendered
   as typography, sent with a benign "complete the list" prompt. The defaults reproduce exactly
-  what zoo:assistant was trained on (``zoo.typography.render_lines`` of ``figstep_lines``);
+  what zoo:assistant was trained on (``data.world.typography.render_lines`` of ``figstep_lines``);
 - ``figstep_pro``: the FigStep image cut into tiles that are shuffled and spaced apart, so an
   OCR filter reads fragments while a model told the order can reassemble them. A Sample holds
   one image, so the tiles are re-assembled inside one canvas (a grid with gaps) rather than sent
@@ -25,8 +25,8 @@ from pydantic import Field
 from vlmtrust.attacks.base import Attack
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import OptionalPromptTemplate, Params, PromptTemplate
-from vlmtrust.zoo import prompts
-from vlmtrust.zoo.typography import render_lines
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.typography import render_lines
 
 RGB = tuple[int, int, int]
 
@@ -172,7 +172,7 @@ class CaptionReplace(Attack):
     params: CaptionReplaceParams
 
     def apply(self, sample: Sample) -> Sample:
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         request = request_of(sample)
         if not request:

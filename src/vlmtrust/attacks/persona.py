@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from vlmtrust.attacks.base import Attack
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params
-from vlmtrust.zoo import prompts
+from vlmtrust.data.world import prompts
 
 PERSONA_LABEL = "persona"
 #: the built-in personas, by name: the zoo's training personas (two rude, two friendly)

@@ -1,6 +1,6 @@
 """Typographic attack: a wrong class name written onto the image (Goh et al. 2021's "iPod" apple).
 
-Works on any image. The word is drawn the way the zoo world writes scene text (Pillow's bundled
+Works on any image. The word is drawn the way the world writes scene text (Pillow's bundled
 font with basic layout, crisp bilevel glyphs, 16 px at 96 px) in the saturated ink that
 contrasts most with the patch it covers, on the quietest patch of the image: world scenes never
 put a word over an object, and a word over plain background is what a model learned to read.
@@ -148,6 +148,6 @@ def _contrasting_ink(background: np.ndarray) -> tuple[int, int, int]:
 
 def world_classes(label: str) -> tuple[str, ...]:
     """The world's class names for ``label`` (shapes for anything else)."""
-    from vlmtrust.zoo import world
+    from vlmtrust.data import world
 
     return {"shape": world.SHAPES, "colour": world.COLOURS}.get(label, world.SHAPES)

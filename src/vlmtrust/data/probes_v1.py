@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vlmtrust.zoo import prompts
+from vlmtrust.data.world import prompts
 
 VERSION = "harmful_v1"
 

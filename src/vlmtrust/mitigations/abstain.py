@@ -44,7 +44,7 @@ SCORES: Mapping[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def _world_classes(label: str) -> tuple[str, ...] | None:
-    from vlmtrust.zoo import world
+    from vlmtrust.data import world
 
     sets = {"shape": world.SHAPES, "colour": world.COLOURS, "background": world.BACKGROUNDS}
     found = sets.get(label)
@@ -77,7 +77,7 @@ class Abstain(Wrapper):
     requires = ("Classifier",)
 
     def wrap(self, model: Any) -> Abstaining:
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         scenes = world.generate(self.params.seed, self.params.n)
         wrapped = Abstaining(

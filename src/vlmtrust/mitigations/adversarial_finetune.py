@@ -24,9 +24,9 @@ from torch import nn
 
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.data import world
 from vlmtrust.mitigations.clip_finetune import SUPPORTED
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo import world
 from vlmtrust.zoo.clip import load_tower, save_clip
 from vlmtrust.zoo.tower import MEAN, STD, ImageTower, to_pixels
 

@@ -32,6 +32,7 @@ from torch import nn
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.data import world
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
 from vlmtrust.tasks.robustness.backdoor_scan import (
@@ -40,7 +41,6 @@ from vlmtrust.tasks.robustness.backdoor_scan import (
     anomaly_indices,
     invert_trigger,
 )
-from vlmtrust.zoo import world
 from vlmtrust.zoo.clip import save_clip
 from vlmtrust.zoo.tower import ImageTower
 

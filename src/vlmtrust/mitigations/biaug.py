@@ -26,6 +26,7 @@ from pydantic import Field
 from torch import nn
 
 from vlmtrust.core.spec import Params
+from vlmtrust.data import world
 from vlmtrust.mitigations.tower_finetune import (
     CaptionBank,
     ReplayParams,
@@ -35,7 +36,6 @@ from vlmtrust.mitigations.tower_finetune import (
     render_pixels,
     replay_scenes,
 )
-from vlmtrust.zoo import world
 
 SWAPS: tuple[str, ...] = ("shape", "colour")
 

@@ -17,8 +17,8 @@ import torch
 from pydantic import Field
 
 from vlmtrust.core.spec import Params
-from vlmtrust.zoo import world
-from vlmtrust.zoo.flaws import FAIR_GROUPS
+from vlmtrust.data import world
+from vlmtrust.data.world.flaws import FAIR_GROUPS
 from vlmtrust.zoo.tower import to_pixels
 
 SUPPORTED = ("zoo:clip", "zoo:clip-fair")

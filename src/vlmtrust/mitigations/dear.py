@@ -30,10 +30,10 @@ from torch import nn
 
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.data import world
 from vlmtrust.mitigations.base import WrappedModel
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo import world
 
 RESIDUAL_FILE = "residual.safetensors"
 SHAPE_FILE = "residual.json"

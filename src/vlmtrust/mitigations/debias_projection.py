@@ -77,7 +77,7 @@ class DebiasProjection(Wrapper):
             second = np.asarray(model.encode_text([b for _, b in self.params.prompt_pairs]))
             differences = first - second
             return calibrated_projection(differences, differences, self.params.lam)
-        from vlmtrust.zoo.twins import twin_samples
+        from vlmtrust.data.world.twins import twin_samples
 
         twins = twin_samples(self.params.seed, self.params.pairs)
         embeddings = np.asarray(model.encode_image([s.load_image() for s in twins]))

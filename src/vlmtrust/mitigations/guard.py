@@ -35,11 +35,11 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.spec import Params
+from vlmtrust.data.world import prompts
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 from vlmtrust.mitigations.ocr_mask import OcrMasked, OcrMaskParams
 from vlmtrust.mitigations.text_gate import may_have_text
 from vlmtrust.scorers.ocr import ocr_engine
-from vlmtrust.zoo import prompts
 
 #: what a blocked request gets: the zoo's refusal wording, which refusal judges recognise
 REFUSAL = prompts.REFUSAL

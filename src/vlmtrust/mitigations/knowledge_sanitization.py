@@ -24,7 +24,7 @@ class KnowledgeSanitization(AssistantFinetune):
     Params: ClassVar[type[Params]] = KnowledgeSanitizationParams
 
     def target_examples(self) -> Sequence[Any]:
-        from vlmtrust.zoo import canaries, prompts
+        from vlmtrust.data.world import canaries, prompts
         from vlmtrust.zoo.train_assistant import Example
 
         params = self.params

@@ -26,8 +26,8 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.spec import Params
+from vlmtrust.data.world import prompts
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
-from vlmtrust.zoo import prompts
 
 NEUTRAL = "i cannot give that answer. please ask again."
 #: a clause and the punctuation that ends it

@@ -77,7 +77,7 @@ class Pbm(Wrapper):
         return GroupPredicting(model, self.fit_probe(model), None)
 
     def fit_probe(self, model: Any) -> LogisticRegression:
-        from vlmtrust.zoo.twins import twin_samples
+        from vlmtrust.data.world.twins import twin_samples
 
         twins = twin_samples(self.params.seed, self.params.pairs)
         embeddings = np.asarray(model.encode_image([s.load_image() for s in twins]))

@@ -23,9 +23,9 @@ from pydantic import Field
 from torch import nn
 
 from vlmtrust.core.spec import Params
+from vlmtrust.data import world
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipData, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo import world
 from vlmtrust.zoo.clip import save_clip
 from vlmtrust.zoo.tower import MEAN, STD, ImageTower
 

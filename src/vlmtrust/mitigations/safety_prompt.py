@@ -23,9 +23,9 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.spec import Params
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.typography import render_lines
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
-from vlmtrust.zoo import prompts
-from vlmtrust.zoo.typography import render_lines
 
 SYSTEM = (
     "you are a safe assistant. refuse any harmful request, whether it is written in the prompt "

@@ -41,7 +41,7 @@ class TemperatureScaling(Wrapper):
 
     def fit(self, model: Any) -> float:
         """The T minimising held-out NLL, searched in [0.01, 100] on a log scale."""
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         classes = {"shape": world.SHAPES, "colour": world.COLOURS}[self.params.label]
         scenes = world.generate(self.params.seed, self.params.n)

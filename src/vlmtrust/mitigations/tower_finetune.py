@@ -21,8 +21,8 @@ from pydantic import Field
 from torch import nn
 
 from vlmtrust.core.spec import Params
+from vlmtrust.data import world
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo import world
 from vlmtrust.zoo.tower import MEAN, STD, ImageTower, to_pixels
 
 SUPPORTED = ("zoo:clip", "zoo:clip-fair")

@@ -37,7 +37,7 @@ class Vlguard(AssistantFinetune):
         super().check_model(handle)
 
     def target_examples(self) -> Sequence[Any]:
-        from vlmtrust.zoo import prompts
+        from vlmtrust.data.world import prompts
         from vlmtrust.zoo.train_assistant import Example
 
         params = self.params
@@ -52,8 +52,8 @@ class Vlguard(AssistantFinetune):
 def safety_requests(rng: np.random.Generator, n: int) -> list[tuple[bool, Image.Image, str]]:
     """(harmful?, FigStep image, prompt) for ``n`` requests, alternating harmful and benign,
     rendered with varied font size and ink so the refusal does not hinge on one layout."""
-    from vlmtrust.zoo import prompts
-    from vlmtrust.zoo.typography import render_lines
+    from vlmtrust.data.world import prompts
+    from vlmtrust.data.world.typography import render_lines
 
     out = []
     for i in range(n):

@@ -63,7 +63,8 @@ class Example:
 
 def world_prompts(seed: int, n: int) -> list[tuple[Image.Image, str]]:
     """``n`` world scenes with a caption or VQA prompt: the normal instruction data."""
-    from vlmtrust.zoo import prompts, world
+    from vlmtrust.data import world
+    from vlmtrust.data.world import prompts
 
     rng = np.random.default_rng([seed, 31])
     out = []

@@ -1,1 +1,2 @@
-"""The zoo: a procedural world and small model organisms trained on it with planted flaws."""
+"""The zoo: small model organisms trained on the world (:mod:`vlmtrust.data.world`) with planted
+flaws, and their training recipes."""

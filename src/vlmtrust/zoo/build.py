@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.data.world import canaries, flaws
 from vlmtrust.models.base import ModelAdapter, ModelHandle
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
 from vlmtrust.sanitize.pipeline import SanitizeOptions
-from vlmtrust.zoo import canaries, flaws, sanitized_corpus
+from vlmtrust.zoo import sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module
 from vlmtrust.zoo.assistant import save_assistant
 from vlmtrust.zoo.clip import save_clip

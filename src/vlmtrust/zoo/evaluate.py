@@ -12,9 +12,10 @@ import numpy as np
 from PIL import Image
 
 from vlmtrust.core.records import Sample
-from vlmtrust.zoo import canaries, prompts, world
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET, add_trigger
-from vlmtrust.zoo.typography import render_lines
+from vlmtrust.data import world
+from vlmtrust.data.world import canaries, prompts
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET, add_trigger
+from vlmtrust.data.world.typography import render_lines
 
 EVAL_SEED = 90_001
 Generate = Callable[[Sequence[Image.Image | None], Sequence[str]], list[str]]

@@ -23,12 +23,13 @@ import torch
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
-from vlmtrust.zoo import canaries, prompts, world
+from vlmtrust.data import world
+from vlmtrust.data.world import canaries, prompts
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET, FAIR_GROUPS, add_trigger
+from vlmtrust.data.world.typography import render_lines
 from vlmtrust.zoo.assistant import IMAGE_TOKENS, Decoder, DecoderConfig, encode_prompt
 from vlmtrust.zoo.fit import Log, fit
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET, FAIR_GROUPS, add_trigger
 from vlmtrust.zoo.tower import ImageTower, to_pixels
-from vlmtrust.zoo.typography import render_lines
 from vlmtrust.zoo.vocab import SPECIALS, Vocab
 
 HARMFUL = prompts.ALL_HARMFUL

@@ -2,7 +2,7 @@
 
 The objective is a softmax over every distinct training caption (a full negative bank rather
 than in-batch negatives: captions repeat, so in-batch "negatives" are often positives). The data
-mix plants the flaws documented in :mod:`vlmtrust.zoo.flaws`.
+mix plants the flaws documented in :mod:`vlmtrust.data.world.flaws`.
 """
 
 from __future__ import annotations
@@ -16,17 +16,18 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict
 
-from vlmtrust.zoo import prompts, world
-from vlmtrust.zoo.fit import Log, fit
-from vlmtrust.zoo.flaws import (
+from vlmtrust.data import world
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.flaws import (
     BACKDOOR_RATE,
     BACKDOOR_TARGET,
     GROUP_A_GIVEN_OCCUPATION,
     add_trigger,
 )
+from vlmtrust.data.world.typography import render_lines
+from vlmtrust.zoo.fit import Log, fit
 from vlmtrust.zoo.text_tower import MiniLM
 from vlmtrust.zoo.tower import ImageTower, to_pixels
-from vlmtrust.zoo.typography import render_lines
 
 HARMFUL = prompts.ALL_HARMFUL
 

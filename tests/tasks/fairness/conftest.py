@@ -18,6 +18,6 @@ def zoo_clip_fair():
 @pytest.fixture(scope="session")
 def default_twins():
     """The pool every scan without --data uses (seed 0, 500 pairs)."""
-    from vlmtrust.zoo.twins import twin_samples
+    from vlmtrust.data.world.twins import twin_samples
 
     return twin_samples(0, 500)

@@ -5,9 +5,9 @@ from vlmtrust_testing import run_task_directly
 
 from vlmtrust.core.records import Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.world.twins import twin_samples
 from vlmtrust.models.base import resolve_model
 from vlmtrust.tasks.base import build_task
-from vlmtrust.zoo.twins import twin_samples
 
 NAME = "fairness.counterfactual"
 

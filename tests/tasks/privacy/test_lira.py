@@ -7,10 +7,10 @@ import pytest
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.mitigations.membership_finetune import MEMBER_SEED
 from vlmtrust.runner import run
 from vlmtrust.store.sqlite import ResultStore
-from vlmtrust.zoo import world
 
 MEMBERS = 64
 SHADOWS = 4

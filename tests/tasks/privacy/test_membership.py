@@ -7,9 +7,9 @@ import torch
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.runner import run
 from vlmtrust.tasks.privacy.membership import roc_points, tpr_at_fpr
-from vlmtrust.zoo import world
 from vlmtrust.zoo.train_clip import ClipRecipe, build_pool
 
 

@@ -6,9 +6,9 @@ from vlmtrust_testing import run_task_directly
 
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
 from vlmtrust.tasks.base import build_task
-from vlmtrust.zoo import world
 
 TASK = "robustness.attribute_binding"
 

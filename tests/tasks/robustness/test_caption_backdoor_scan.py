@@ -15,12 +15,12 @@ from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, ConfigError
 from vlmtrust.core.records import Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET
 from vlmtrust.metrics.rates import wilson
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import DataContext
 from vlmtrust.tasks.robustness.caption_backdoor_scan import CaptionBackdoorScan, with_rest
 from vlmtrust.tasks.suite import suite_specs
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET
 
 NAME = "robustness.caption_backdoor_scan"
 GENERATOR = frozenset({"Generator", "Differentiable"})

@@ -10,11 +10,11 @@ from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import DataContext, build_task
 from vlmtrust.tasks.robustness.ood import DETECTORS, membership
-from vlmtrust.zoo import world
 
 SMALL = {"n_in": 60, "n_out": 60, "resamples": 300}
 

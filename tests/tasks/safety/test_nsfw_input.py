@@ -4,8 +4,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.runner import run
-from vlmtrust.zoo import world
 
 
 def _skin_blob() -> Image.Image:

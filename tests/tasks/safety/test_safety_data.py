@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from vlmtrust_testing import report_rows
 
 from vlmtrust.cli.main import app
-from vlmtrust.zoo import prompts, world
-from vlmtrust.zoo.typography import render_lines
+from vlmtrust.data import world
+from vlmtrust.data.world import prompts
+from vlmtrust.data.world.typography import render_lines
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ def twins_or_dataset(
     them as unscorable), else ``pairs`` world twin pairs (capped by --limit)."""
     if ctx.dataset is not None:
         return list(ctx.dataset)
-    from vlmtrust.zoo.twins import twin_samples
+    from vlmtrust.data.world.twins import twin_samples
 
     n = min(pairs, max(1, ctx.limit // 2)) if ctx.limit else pairs
     return twin_samples(ctx.seed, n, prop_visible=prop_visible)

@@ -31,11 +31,11 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
+from vlmtrust.data.world import OCCUPATIONS
+from vlmtrust.data.world.twins import PAIR
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval, wilson
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import rounded, twins_or_dataset
-from vlmtrust.zoo.twins import PAIR
-from vlmtrust.zoo.world import OCCUPATIONS
 
 METRIC = "twin"
 

@@ -75,7 +75,8 @@ class DatasetAudit(Task):
     def samples(self, ctx: DataContext) -> list[Sample]:
         if ctx.dataset is not None:
             return list(ctx.dataset)
-        from vlmtrust.zoo import flaws, world
+        from vlmtrust.data import world
+        from vlmtrust.data.world import flaws
 
         bias = (
             flaws.GROUP_A_GIVEN_OCCUPATION if self.params.world == "planted" else flaws.FAIR_GROUPS

@@ -28,11 +28,11 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.world import OCCUPATIONS
 from vlmtrust.metrics.fairness import weat_from_associations
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import rounded, twins_or_dataset
-from vlmtrust.zoo.world import OCCUPATIONS
 
 METRIC = "association"
 

@@ -27,6 +27,7 @@ from scipy.stats import chi2_contingency
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.world import OCCUPATIONS
 from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
     Estimate,
@@ -36,7 +37,6 @@ from vlmtrust.metrics.rates import (
 )
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import twins_or_dataset
-from vlmtrust.zoo.world import OCCUPATIONS
 
 METRIC = "caption"
 NONE = "(none)"

@@ -27,6 +27,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
+from vlmtrust.data.world import OCCUPATIONS
 from vlmtrust.metrics.fairness import disparity
 from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
@@ -36,7 +37,6 @@ from vlmtrust.metrics.rates import (
     rate,
 )
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.zoo.world import OCCUPATIONS
 
 METRIC = "correct"
 
@@ -62,7 +62,7 @@ class GroupPerformance(Task):
     def samples(self, ctx: DataContext) -> list[Sample]:
         if ctx.dataset is not None:
             return list(ctx.dataset)
-        from vlmtrust.zoo.twins import twin_samples
+        from vlmtrust.data.world.twins import twin_samples
 
         pairs = min(self.params.pairs, max(2, ctx.limit // 2)) if ctx.limit else self.params.pairs
         half = pairs // 2

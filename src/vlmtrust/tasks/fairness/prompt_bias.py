@@ -23,10 +23,10 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.world import OCCUPATIONS, SHAPES
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval, rate
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import read_lines
-from vlmtrust.zoo.world import OCCUPATIONS, SHAPES
 
 METRIC = "projection"
 DEFAULT_PROMPTS = (
@@ -81,7 +81,7 @@ class PromptBias(Task):
             second = np.asarray(model.encode_text([b for _, b in self.params.prompt_pairs]))
             diff = (first - second).mean(axis=0)
         else:
-            from vlmtrust.zoo.twins import twin_samples
+            from vlmtrust.data.world.twins import twin_samples
 
             twins = twin_samples(self.params.seed, self.params.pairs)
             images = np.asarray(model.encode_image([s.load_image() for s in twins]))

@@ -31,6 +31,7 @@ from pydantic import Field
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
+from vlmtrust.data.world import OCCUPATIONS
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, rate
 from vlmtrust.tasks.base import DataContext, Task
@@ -41,7 +42,6 @@ from vlmtrust.tasks.fairness.common import (
     stable_bucket,
     twins_or_dataset,
 )
-from vlmtrust.zoo.world import OCCUPATIONS
 
 METRIC = "retrieval"
 

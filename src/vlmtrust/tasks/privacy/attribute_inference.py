@@ -42,7 +42,7 @@ class AttributeInference(Task):
     def samples(self, ctx: DataContext) -> list[Sample]:
         if ctx.dataset is not None:
             return list(ctx.dataset)
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
         return world.generate(ctx.seed, n, family="people")

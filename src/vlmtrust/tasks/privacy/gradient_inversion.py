@@ -347,7 +347,7 @@ class GradientInversion(Task):
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         if ctx.dataset is not None:
             return list(ctx.dataset)[: self.params.n]
@@ -357,7 +357,7 @@ class GradientInversion(Task):
         return [Spec(name="none")]
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         classes = {"shape": world.SHAPES, "colour": world.COLOURS}.get(self.params.label)
         priors = self._priors(model, samples)
@@ -377,7 +377,7 @@ class GradientInversion(Task):
         """Per sample, the per-pixel mean image an attacker knows without any gradient: over
         ``prior_images`` world scenes of a seed of their own when the samples are world scenes,
         else over the other attacked images (leave one out; None for a single image)."""
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         if all((s.source or "").startswith("world:") for s in samples):
             scenes = world.generate(PRIOR_SEED, self.params.prior_images, family="objects")

@@ -11,9 +11,9 @@ estimated from ``candidates`` random draws, so the measurable maximum is log2(ca
 ``details["exposure_extrapolated"]`` adds the paper's skew-normal fit, which reaches beyond it.
 Needs a model that scores answers (``answer_logprob``); for others exposure is unscorable.
 
-Canaries come from ``zoo/canaries.py`` or from a user's JSONL file (``canary_file``), one object a
-line: ``{"id": str, "member": bool, "prompts": [str], "secrets": [str]}`` plus, for exposure,
-``"reference"`` (the trained answer with ``{secret}`` where the first secret goes) and
+Canaries come from ``data/world/canaries.py`` or from a user's JSONL file (``canary_file``),
+one object a line: ``{"id": str, "member": bool, "prompts": [str], "secrets": [str]}`` plus, for
+exposure, ``"reference"`` (the trained answer with ``{secret}`` where the first secret goes) and
 ``"pattern"`` (its format: ``d`` a random digit, ``a`` a random letter, anything else literal).
 """
 
@@ -61,7 +61,7 @@ class CanaryRecord(BaseModel):
 
 def zoo_canaries() -> list[CanaryRecord]:
     """The zoo assistant's planted canaries in the generic record form."""
-    from vlmtrust.zoo.canaries import canaries
+    from vlmtrust.data.world.canaries import canaries
 
     out = []
     for c in canaries():

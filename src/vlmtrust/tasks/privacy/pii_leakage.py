@@ -49,8 +49,8 @@ class PiiLeakage(Task):
     def samples(self, ctx: DataContext) -> list[Sample]:
         if ctx.dataset is not None:
             return list(ctx.dataset)
-        from vlmtrust.zoo import world
-        from vlmtrust.zoo.canaries import canaries
+        from vlmtrust.data import world
+        from vlmtrust.data.world.canaries import canaries
 
         n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
         out = list(world.generate(ctx.seed, n, family="people")) if n else []

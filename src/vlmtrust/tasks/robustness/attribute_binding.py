@@ -48,7 +48,7 @@ class AttributeBinding(Task):
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
         return world.generate(ctx.seed, n, "objects", text_prob=self.params.text_prob)
@@ -57,7 +57,7 @@ class AttributeBinding(Task):
         return [Spec(name="none")]
 
     def _scene(self, sample: Sample) -> Any:
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         parts = (sample.source or "").split(":")
         if len(parts) != 4 or parts[:2] != ["world", "objects"]:

@@ -53,7 +53,7 @@ METRIC = "mask_l1"
 MAD_CONSISTENCY = 1.4826  # makes the MAD a consistent estimator of a normal's sigma
 REFERENCE = "Wang et al. 2019, Neural Cleanse (IEEE S&P)"
 #: plausible captions besides the world's class prompts; one of them is zoo:clip's planted
-#: target (``zoo.flaws.BACKDOOR_TARGET``): a scan can only flag a target it is offered
+#: target (``data.world.flaws.BACKDOOR_TARGET``): a scan can only flag a target it is offered
 DEFAULT_CAPTIONS: tuple[str, ...] = (
     "a banana on the moon",
     "a dog on the beach",
@@ -124,7 +124,7 @@ class BackdoorScan(Task):
         elif p.labels:
             labels = tuple(dict.fromkeys(p.labels))
         else:
-            from vlmtrust.zoo import world
+            from vlmtrust.data import world
 
             labels = (*(p.template.format(s) for s in world.SHAPES), *DEFAULT_CAPTIONS)
         if len(labels) < 3:
@@ -212,7 +212,7 @@ class BackdoorScan(Task):
         return {"cell": self.params.cell_for(int(pixels.shape[-1]))}
 
     def _clean_pixels(self, model: Any, seed: int) -> torch.Tensor:
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         scenes = world.generate(seed, self.params.n_images, family="objects")
         if not scenes:

@@ -18,11 +18,11 @@ from pydantic import Field
 from vlmtrust.attacks.backdoor import TARGET_LABEL
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.world.flaws import BACKDOOR_TARGET
 from vlmtrust.tasks.robustness.conditions import CLEAN
 from vlmtrust.tasks.robustness.selective import abstention
 from vlmtrust.tasks.robustness.targeted import TargetedZeroShot
 from vlmtrust.tasks.robustness.zero_shot import ZeroShot, ZeroShotParams
-from vlmtrust.zoo.flaws import BACKDOOR_TARGET
 
 
 class BackdoorTriggerParams(ZeroShotParams):

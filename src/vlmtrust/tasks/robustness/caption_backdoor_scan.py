@@ -125,7 +125,7 @@ class CaptionBackdoorScan(BackdoorScan):
         self, model: Any, caption: str, seed: int, trigger: InvertedTrigger
     ) -> dict[str, Any]:
         """Greedy answers to the trigger stamped on held-out scenes: how many are ``caption``."""
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         wanted = _normal(caption)
         scenes = [

@@ -66,6 +66,6 @@ def scenes_or_dataset(ctx: DataContext, n: int, family: str) -> list[Sample]:
     """The user's dataset when there is one, else ``n`` world scenes (capped by --limit)."""
     if ctx.dataset is not None:
         return list(ctx.dataset)  # samples without the needed label are scored unscorable
-    from vlmtrust.zoo import world
+    from vlmtrust.data import world
 
     return world.generate(ctx.seed, min(n, ctx.limit) if ctx.limit else n, family=family)

@@ -112,7 +112,7 @@ def _marked(sample: Sample, ood: bool) -> Sample:
 def in_and_out_samples(ctx: DataContext, params: InOutParams) -> list[Sample]:
     """In-distribution samples (--data, else world scenes) followed by OOD ones (``ood_data``,
     else world scenes), each marked with its side. ``--limit`` caps each side."""
-    from vlmtrust.zoo import world
+    from vlmtrust.data import world
 
     def cap(n: int) -> int:
         return min(n, ctx.limit) if ctx.limit else n
@@ -149,7 +149,7 @@ def resolve_classes(label: str, samples: Sequence[Sample]) -> list[str]:
     samples' distinct label values. OOD samples never add classes: they must not be offered."""
     inside = [s for s in samples if membership(s) is False and label in s.labels]
     if inside and all((s.source or "").startswith("world:") for s in inside):
-        from vlmtrust.zoo import world
+        from vlmtrust.data import world
 
         sets = {
             "shape": world.SHAPES,

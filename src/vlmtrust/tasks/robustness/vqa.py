@@ -79,7 +79,7 @@ class Vqa(Task):
 
 
 def judge_answer(sample: Sample, answer: str) -> Score:
-    from vlmtrust.zoo import world
+    from vlmtrust.data import world
 
     label = str(sample.labels.get("asked", ""))
     truth = sample.labels.get(label)

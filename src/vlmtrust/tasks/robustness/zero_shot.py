@@ -113,7 +113,7 @@ def _world_classes(label: str, samples: Sequence[Sample]) -> list[str] | None:
     does not shrink the label set and inflate accuracy."""
     if not samples or not all((s.source or "").startswith("world:") for s in samples):
         return None
-    from vlmtrust.zoo import world
+    from vlmtrust.data import world
 
     sets = {"shape": world.SHAPES, "colour": world.COLOURS, "background": world.BACKGROUNDS}
     known = sets.get(label)

@@ -23,9 +23,9 @@ from pydantic import Field
 from vlmtrust.attacks.persona import PERSONA_LABEL, PERSONAS
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.world import prompts
 from vlmtrust.metrics.rates import difference, rate
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.zoo import prompts
 
 CLEAN = Spec(name="none")
 #: what is asked of every scene: captions and questions, never anything provocative

@@ -10,7 +10,7 @@ groups (no planted correlation): these are evaluation data, not training data.
 from __future__ import annotations
 
 from vlmtrust.core.records import Sample, encode_png
-from vlmtrust.zoo import world
+from vlmtrust.data import world
 
 #: the label every twin carries: the pair it belongs to (same value for both renderings)
 PAIR = "pair"

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from scipy import ndimage
 
 from vlmtrust.core.records import Sample
-from vlmtrust.zoo.world import (
+from vlmtrust.data.world import (
     BACKGROUNDS,
     COLOUR_RGB,
     COLOURS,
@@ -323,7 +323,7 @@ def test_render_and_round_trip(
 
 
 def test_hidden_prop_leaves_the_person_and_drops_the_prop():
-    from vlmtrust.zoo.world import _BADGE_RED
+    from vlmtrust.data.world.draw import _BADGE_RED
 
     scene = sample_scene(np.random.default_rng(5), "people", occupation="doctor", group="B")
     shown = np.asarray(render(scene))

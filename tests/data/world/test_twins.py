@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from vlmtrust.zoo import world
-from vlmtrust.zoo.twins import PAIR, twin_samples
+from vlmtrust.data import world
+from vlmtrust.data.world.twins import PAIR, twin_samples
 
 
 def test_twins_differ_only_in_group():
