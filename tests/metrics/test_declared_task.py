@@ -11,7 +11,7 @@ from vlmtrust.plugins import TASKS
 from vlmtrust.tasks.base import Task
 
 
-class ShapeCheck(Task):  # ---- the whole task: 18 lines ----
+class ShapeCheck(Task):  # the whole task: 26 lines, two metrics and a per-group breakdown
     Params = Params
     requires = ("Classifier",)
     metrics = (rate("correct", "accuracy"), mean("margin"), by_group(rate("correct"), "colour"))
