@@ -18,17 +18,16 @@ any other sample is unscorable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import accuracy
+from vlmtrust.metrics.declared import rate
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.robustness.ood import metric_row
 
 METRICS: tuple[str, ...] = ("binding", "shape_swap", "colour_swap", "written_shape")
 
@@ -45,6 +44,7 @@ class AttributeBinding(Task):
     Params = AttributeBindingParams
     params: AttributeBindingParams
     requires = ("Embedder",)
+    metrics = tuple(rate(m, f"{m}_accuracy") for m in METRICS)
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
@@ -114,18 +114,8 @@ class AttributeBinding(Task):
             out.append(scores)
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        for attack, attacked in scores.items():
-            for metric in METRICS:
-                est = accuracy([s for s in attacked if s.metric == metric])
-                details = {"interval": "Wilson 95%", "n_unscorable": est.n_unscorable}
-                rows.append(
-                    metric_row(self, attack, f"{metric}_accuracy", est, mitigation, model, details)
-                )
-        return rows
+    def row_details(self) -> dict[str, Any]:
+        return {"interval": "Wilson 95%"}
 
 
 def _unit(x: Any) -> np.ndarray:
