@@ -24,7 +24,7 @@ def _entries(kind: str) -> list[str]:
 
 
 #: parameters with no description when this test was written; the count may only fall
-UNDOCUMENTED_AT_MOST = 151
+UNDOCUMENTED_AT_MOST = 145
 
 
 def _check_params(plugin: type) -> None:
@@ -35,13 +35,16 @@ def _check_params(plugin: type) -> None:
 
 def test_undocumented_parameters_only_decrease() -> None:
     """`vlmtrust list` users read parameter descriptions; new parameters must have one."""
-    missing = [
-        f"{entry.name}.{field}"
-        for registry in (TASKS, ATTACKS, MITIGATIONS)
-        for entry in registry.entries()
-        for field, info in entry.resolve().Params.model_fields.items()
-        if not info.description
-    ]
+    missing = sorted(
+        {
+            f"{params.__module__}.{params.__qualname__}.{field}"  # once per class, however named
+            for registry in (TASKS, ATTACKS, MITIGATIONS)
+            for entry in registry.entries()
+            if (params := entry.resolve().Params).__module__.startswith("vlmtrust.")
+            for field, info in params.model_fields.items()
+            if not info.description
+        }
+    )
     assert len(missing) <= UNDOCUMENTED_AT_MOST, missing
 
 
