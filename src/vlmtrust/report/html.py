@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from html import escape
 from importlib.metadata import version
 
@@ -21,14 +21,15 @@ from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import intervals_separate, run_label, shared
 from vlmtrust.report.gates import GateResult
+from vlmtrust.report.markup import badge, ci, num, table
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_table, safety_matrices
+from vlmtrust.report.summary import cards, headlines
 from vlmtrust.store import StoredExample, UnscorableCount
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-STATUS_TEXT = {"pass": "pass", "warn": "warn", "fail": "fail", "none": "no gates", "empty": "-"}
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;
@@ -72,7 +73,7 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         f'<p class="muted">vlmtrust {escape(version("vlmtrust"))}, written '
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Every rate shows its 95% "
         "interval and the n it rests on; unscorable judgements are never counted.</p>",
-        _cards(tasks_by_pillar, rows, gates, _headlines(runs)),
+        cards(tasks_by_pillar, rows, gates, headlines(runs)),
         _gates(gates),
         _comparison(runs) if len(runs) > 1 else "",
         _provenance(runs),
@@ -93,113 +94,6 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
 # --------------------------------------------------------------------------- formatting
 
 
-def _num(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.4g}"
-
-
-def _ci(row: MetricRow) -> str:
-    if row.ci_low is None or row.ci_high is None:
-        return "-"
-    return f"[{_num(row.ci_low)}, {_num(row.ci_high)}]"
-
-
-def _table(
-    head: Iterable[str], body: Iterable[Iterable[str]], numeric: frozenset[int] = frozenset()
-) -> str:
-    """A table from already-escaped cells; ``numeric`` columns are right-aligned."""
-    th = "".join(f"<th>{h}</th>" for h in head)
-    trs = []
-    for cells in body:
-        tds = "".join(
-            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
-            for i, c in enumerate(cells)
-        )
-        trs.append(f"<tr>{tds}</tr>")
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(trs)}</tbody></table>"
-
-
-def _badge(status: str) -> str:
-    return f'<span class="badge {status}">{escape(STATUS_TEXT.get(status, status))}</span>'
-
-
-# --------------------------------------------------------------------------- summary
-
-
-def _pillar_status(pillar: str, tasks: list[str], gates: Sequence[GateResult]) -> str:
-    if not tasks:
-        return "empty"
-    mine = [g.status for g in gates if g.pillar == pillar]
-    if not mine:
-        return "none"
-    return "fail" if "fail" in mine else "warn" if "warn" in mine else "pass"
-
-
-def _headlines(runs: Sequence[RunRows]) -> dict[str, str | None]:
-    """The headline metric each task declared, as the scans wrote it into their run headers
-    (stores older than this field have none: their cards show the first metric)."""
-    declared: dict[str, str | None] = {}
-    for run in runs:
-        for task, metric in (run.header.get("headlines") or {}).items():
-            declared.setdefault(str(task), None if metric is None else str(metric))
-    return declared
-
-
-def _headline(task: str, rows: Sequence[MetricRow], declared: str | None) -> str:
-    """The task's headline metric (else its first) at the baseline, as a range over its
-    attacks and models; judge calibration rows are never a headline."""
-    mine = [
-        r
-        for r in rows
-        if r.task == task
-        and r.mitigation == "none"
-        and r.value is not None
-        and r.attack != "calibration"
-    ]
-    if not mine:
-        return f"{escape(task)}: no scorable value"
-    metric = mine[0].metric
-    if declared is not None and any(r.metric == declared for r in mine):
-        metric = declared
-    values = [r.value for r in mine if r.metric == metric and r.value is not None]
-    span = (
-        _num(min(values))
-        if min(values) == max(values)
-        else (f"{_num(min(values))} to {_num(max(values))}")
-    )
-    return (
-        f'<a href="#task-{escape(task)}">{escape(task)}</a>: {escape(metric)} {span} '
-        f'<span class="muted">over {len(values)} condition(s)</span>'
-    )
-
-
-def _cards(
-    tasks_by_pillar: dict[str, list[str]],
-    rows: Sequence[MetricRow],
-    gates: Sequence[GateResult],
-    headlines: dict[str, str | None],
-) -> str:
-    out = ['<section id="summary"><h2>Summary</h2><div class="cards">']
-    for pillar, tasks in tasks_by_pillar.items():
-        status = _pillar_status(pillar, tasks, gates)
-        items = [f"<li>{_headline(t, rows, headlines.get(t))}</li>" for t in tasks] or [
-            "<li>no tasks run</li>"
-        ]
-        items += [
-            f"<li>{_badge(g.status)} {escape(g.gate.text)}</li>"
-            for g in gates
-            if g.pillar == pillar
-        ]
-        out.append(
-            f'<div class="card {status}" id="card-{escape(pillar)}"><h3>'
-            f'<a href="#pillar-{escape(pillar)}">{escape(pillar)}</a> {_badge(status)}</h3>'
-            f"<ul>{''.join(items)}</ul></div>"
-        )
-    out.append("</div></section>")
-    return "".join(out)
-
-
 def _gates(gates: Sequence[GateResult]) -> str:
     if not gates:
         return (
@@ -208,15 +102,15 @@ def _gates(gates: Sequence[GateResult]) -> str:
         )
     body = [
         [
-            _badge(g.status),
+            badge(g.status),
             escape(g.gate.text),
             escape(g.bound),
             escape(g.message()),
         ]
         for g in gates
     ]
-    table = _table(["status", "gate", "bound compared", "rows judged"], body)
-    return f'<section id="gates"><h2>Gates</h2>{table}</section>'
+    listing = table(["status", "gate", "bound compared", "rows judged"], body)
+    return f'<section id="gates"><h2>Gates</h2>{listing}</section>'
 
 
 # --------------------------------------------------------------------------- runs
@@ -232,7 +126,7 @@ def _comparison(runs: Sequence[RunRows]) -> str:
     for item in common:
         cells = [escape(k) for k in item.key]
         for i, cell in enumerate(item.cells):
-            shown = "-" if cell is None else f"{_num(cell.value)} {_ci(cell)} n={cell.n}"
+            shown = "-" if cell is None else f"{num(cell.value)} {ci(cell)} n={cell.n}"
             cells.append(shown)
             if i:
                 delta, sep = item.delta(i), item.separates(i)
@@ -244,7 +138,7 @@ def _comparison(runs: Sequence[RunRows]) -> str:
         "mitigation and metric; deltas are each run minus the reference (first) run. "
         f"{len(common)} row(s) shared by at least two runs; {single} row(s) only one run has "
         "are in the task sections below.</p>"
-        f"{_table(head, body) if common else ''}</section>"
+        f"{table(head, body) if common else ''}</section>"
     )
 
 
@@ -271,7 +165,7 @@ def _provenance(runs: Sequence[RunRows]) -> str:
             ("stored results per task", json.dumps(run.result_counts, sort_keys=True)),
         ]
         out.append(f"<h3>{escape(run_label(run))}</h3>")
-        out.append(_table(["", ""], [[escape(k), escape(v)] for k, v in facts]))
+        out.append(table(["", ""], [[escape(k), escape(v)] for k, v in facts]))
         specs = {"tasks": h.get("tasks", []), "attacks": h.get("attacks", [])}
         out.append(
             "<details><summary>task and attack specs</summary><pre>"
@@ -299,7 +193,7 @@ def _provenance(runs: Sequence[RunRows]) -> str:
             )
         if history:
             head = ["run", "status", "started (UTC)", "time taken", "planned", "reused", "new"]
-            out.append(_table([*head, "model calls"], history, numeric=frozenset({3, 4, 5, 6, 7})))
+            out.append(table([*head, "model calls"], history, numeric=frozenset({3, 4, 5, 6, 7})))
     out.append("</section>")
     return "".join(out)
 
@@ -319,7 +213,7 @@ def _safety_matrix(rows: Sequence[MetricRow]) -> str:
             "intervals, n scorable; - : the run holds no such row.</p>"
         )
         cells = [[escape(c) for c in r] for r in body]
-        out.append(_table([escape(h) for h in head], cells) + "</section>")
+        out.append(table([escape(h) for h in head], cells) + "</section>")
     return "".join(out)
 
 
@@ -333,7 +227,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     gated = [g for g in gates if g.gate.task == task]
     if gated:
         out.append(
-            "<p>" + " ".join(f"{_badge(g.status)} {escape(g.gate.text)}" for g in gated) + "</p>"
+            "<p>" + " ".join(f"{badge(g.status)} {escape(g.gate.text)}" for g in gated) + "</p>"
         )
     judges = [r for r in rows if r.attack == "calibration" and r.metric.startswith("judge.")]
     if judges:
@@ -349,15 +243,15 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
             escape(r.mitigation),
             escape(r.attack),
             escape(r.metric),
-            _num(r.value),
-            _ci(r),
+            num(r.value),
+            ci(r),
             str(r.n),
             escape(str(unscorable)),
         ]
         body.append(cells)
     offset = len(head) - 7
     out.append(f"<h4>All rows ({len(rows)})</h4>")
-    out.append(_table(head, body, numeric=frozenset({offset + 3, offset + 5, offset + 6})))
+    out.append(table(head, body, numeric=frozenset({offset + 3, offset + 5, offset + 6})))
     out.append(_unscorable(task, runs))
     plots, left_out = task_plots(rows)
     if plots:
@@ -388,7 +282,7 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
                     escape(r.attack),
                     escape(r.metric),
                     "-",
-                    f"{_num(r.value)} {_ci(r)}",
+                    f"{num(r.value)} {ci(r)}",
                     "-",
                     "no baseline row",
                 ]
@@ -403,8 +297,8 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
                 escape(r.mitigation),
                 escape(r.attack),
                 escape(r.metric),
-                f"{_num(before.value)} {_ci(before)} n={before.n}",
-                f"{_num(r.value)} {_ci(r)} n={r.n}",
+                f"{num(before.value)} {ci(before)} n={before.n}",
+                f"{num(r.value)} {ci(r)} n={r.n}",
                 change,
                 "yes" if separate else "no (intervals overlap)",
             ]
@@ -412,7 +306,7 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
     if not body:
         return '<p class="muted">No mitigation was scanned for this task (baseline only).</p>'
     head = ["mitigation", "attack", "metric", "before (none)", "after", "change", "separate"]
-    return "<h4>Mitigations: before -&gt; after</h4>" + _table(head, body, numeric=frozenset({5}))
+    return "<h4>Mitigations: before -&gt; after</h4>" + table(head, body, numeric=frozenset({5}))
 
 
 def _judges(rows: Sequence[MetricRow]) -> str:
@@ -430,14 +324,14 @@ def _judges(rows: Sequence[MetricRow]) -> str:
         body.append(
             [
                 escape(r.metric),
-                f"{_num(r.value)} {_ci(r)}",
+                f"{num(r.value)} {ci(r)}",
                 str(r.n),
                 matrix,
                 escape(str(r.details.get("unscorable", 0))),
             ]
         )
     head = ["judge metric", "value [95%]", "n", "confusion", "unscorable"]
-    return "<h4>Judge calibration</h4>" + _table(head, body, numeric=frozenset({2}))
+    return "<h4>Judge calibration</h4>" + table(head, body, numeric=frozenset({2}))
 
 
 def _unscorable(task: str, runs: Sequence[RunRows]) -> str:
@@ -452,7 +346,7 @@ def _unscorable(task: str, runs: Sequence[RunRows]) -> str:
         [escape(c.model), escape(c.mitigation), escape(c.attack), escape(c.reason), str(c.count)]
         for _, c in counts
     ]
-    return f"<h4>Unscorable: {total} score(s) over {stored} stored sample results</h4>" + _table(
+    return f"<h4>Unscorable: {total} score(s) over {stored} stored sample results</h4>" + table(
         ["model", "mitigation", "attack", "reason", "scores"], body, numeric=frozenset({4})
     )
 
@@ -492,7 +386,7 @@ def _gallery(examples: Sequence[StoredExample]) -> str:
                 if e.image
                 else '<p class="muted">(no image: the attack needs the model)</p>'
             )
-            verdict = "unscorable" if e.unscorable else f"{e.metric} = {_num(e.value)}"
+            verdict = "unscorable" if e.unscorable else f"{e.metric} = {num(e.value)}"
             lines = [
                 image,
                 f"<b>{escape(e.sample_id)}</b> · {escape(attack)} · {escape(mitigation)}"

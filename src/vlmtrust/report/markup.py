@@ -1,0 +1,42 @@
+"""Small HTML pieces the report's sections share: numbers, intervals, tables, status badges.
+Cells passed to :func:`table` must already be escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from vlmtrust.core.records import MetricRow
+
+STATUS_TEXT = {"pass": "pass", "warn": "warn", "fail": "fail", "none": "no gates", "empty": "-"}
+
+
+def num(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.4g}"
+
+
+def ci(row: MetricRow) -> str:
+    if row.ci_low is None or row.ci_high is None:
+        return "-"
+    return f"[{num(row.ci_low)}, {num(row.ci_high)}]"
+
+
+def table(
+    head: Iterable[str], body: Iterable[Iterable[str]], numeric: frozenset[int] = frozenset()
+) -> str:
+    """A table from already-escaped cells; ``numeric`` columns are right-aligned."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    trs = []
+    for cells in body:
+        tds = "".join(
+            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(cells)
+        )
+        trs.append(f"<tr>{tds}</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(trs)}</tbody></table>"
+
+
+def badge(status: str) -> str:
+    return f'<span class="badge {status}">{escape(STATUS_TEXT.get(status, status))}</span>'
