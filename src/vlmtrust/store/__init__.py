@@ -1,13 +1,7 @@
 """Append-only SQLite results store."""
 
-from vlmtrust.store.sqlite import (
-    SCHEMA_VERSION,
-    HumanLabel,
-    ResultStore,
-    StoredExample,
-    StoredResult,
-    UnscorableCount,
-)
+from vlmtrust.store.records import HumanLabel, StoredExample, StoredResult, UnscorableCount
+from vlmtrust.store.sqlite import SCHEMA_VERSION, ResultStore
 
 __all__ = [
     "SCHEMA_VERSION",

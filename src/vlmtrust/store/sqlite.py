@@ -15,11 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from vlmtrust.core.errors import StoreError
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.store.liveness import Owner, is_gone, this_process
+from vlmtrust.store.records import HumanLabel, StoredExample, StoredResult, UnscorableCount
 
 #: 2: the ``examples`` table (the report's evidence gallery) and ``human_labels`` (review import).
 #: ``run_processes`` (who runs each scan, so a killed one reads "interrupted") joined version 2
@@ -89,64 +88,6 @@ CREATE TABLE IF NOT EXISTS examples (
     PRIMARY KEY (task, attack, mitigation, model, sample_id)
 );
 """
-
-
-class StoredResult(BaseModel):
-    """One sample under one condition: every Score the task gave it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    key: str
-    task: str
-    attack: str
-    mitigation: str
-    model: str
-    sample_id: str
-    scores: tuple[Score, ...]
-
-
-class HumanLabel(BaseModel):
-    """A reviewer's label for one Score of one stored result: its own source, kept beside the
-    judge's. ``value`` (when given) replaces the judge's value in recomputed metrics."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    key: str
-    metric: str
-    label: str | None = None
-    value: float | None = None
-    reviewer: str = "human"
-
-
-class StoredExample(BaseModel):
-    """One sample shown as evidence in the report: what the model saw, said, and the verdict."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    task: str
-    attack: str
-    mitigation: str
-    model: str
-    sample_id: str
-    image: bytes | None = None
-    prompt: str | None = None
-    response: str | None = None
-    metric: str | None = None
-    value: float | None = None
-    label: str | None = None
-    reason: str | None = None
-    unscorable: bool = False
-
-
-class UnscorableCount(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    task: str
-    attack: str
-    mitigation: str
-    model: str
-    reason: str
-    count: int
 
 
 class ResultStore:

@@ -1,0 +1,66 @@
+"""What the store holds, as frozen records: results, human labels, gallery examples, and the
+unscorable counts a report shows."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from vlmtrust.core.records import Score
+
+
+class StoredResult(BaseModel):
+    """One sample under one condition: every Score the task gave it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    task: str
+    attack: str
+    mitigation: str
+    model: str
+    sample_id: str
+    scores: tuple[Score, ...]
+
+
+class HumanLabel(BaseModel):
+    """A reviewer's label for one Score of one stored result: its own source, kept beside the
+    judge's. ``value`` (when given) replaces the judge's value in recomputed metrics."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    metric: str
+    label: str | None = None
+    value: float | None = None
+    reviewer: str = "human"
+
+
+class StoredExample(BaseModel):
+    """One sample shown as evidence in the report: what the model saw, said, and the verdict."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task: str
+    attack: str
+    mitigation: str
+    model: str
+    sample_id: str
+    image: bytes | None = None
+    prompt: str | None = None
+    response: str | None = None
+    metric: str | None = None
+    value: float | None = None
+    label: str | None = None
+    reason: str | None = None
+    unscorable: bool = False
+
+
+class UnscorableCount(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task: str
+    attack: str
+    mitigation: str
+    model: str
+    reason: str
+    count: int
