@@ -4,7 +4,6 @@ files, rounded vectors for storage, and bootstrap intervals over sub-pools."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -69,11 +68,3 @@ def mean_over_pools(
     replicates = cells[:, draws].mean(axis=(0, 2))
     low, high = percentile_interval(replicates)
     return Estimate(value, low, high, n)
-
-
-def sample_group(sample: Sample, key: str) -> str | None:
-    return sample.groups.get(key)
-
-
-def groups_present(samples: Sequence[Sample], key: str) -> list[str]:
-    return sorted({g for s in samples if (g := s.groups.get(key)) is not None})
