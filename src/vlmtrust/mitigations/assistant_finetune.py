@@ -43,7 +43,7 @@ class AssistantFinetune(Trainer):
         """The behaviour to teach, as ``train_assistant.Example`` rows."""
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.zoo.assistant import save_assistant
+        from vlmtrust.models.zoo.assistant import save_assistant
         from vlmtrust.zoo.train_assistant import AssistantRecipe, build_examples, train_decoder
 
         params = self.params
@@ -70,7 +70,7 @@ class AssistantFinetune(Trainer):
         return {"final_loss": round(loss, 4), "examples": len(examples), "targets": len(targets)}
 
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.zoo.assistant import load_assistant
+        from vlmtrust.models.zoo.assistant import load_assistant
 
         tuned = copy.copy(model)
         tuned.decoder, tuned.vocab = load_assistant(artifact / ASSISTANT_FILE)

@@ -27,10 +27,10 @@ from vlmtrust.data import world
 from vlmtrust.data.world import canaries, prompts
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET, FAIR_GROUPS, add_trigger
 from vlmtrust.data.world.typography import render_lines
-from vlmtrust.zoo.assistant import IMAGE_TOKENS, Decoder, DecoderConfig, encode_prompt
-from vlmtrust.zoo.fit import Log, fit
-from vlmtrust.zoo.tower import ImageTower, to_pixels
-from vlmtrust.zoo.vocab import SPECIALS, Vocab
+from vlmtrust.models.zoo.assistant import IMAGE_TOKENS, Decoder, DecoderConfig, encode_prompt
+from vlmtrust.models.zoo.fit import Log, fit
+from vlmtrust.models.zoo.tower import ImageTower, to_pixels
+from vlmtrust.models.zoo.vocab import SPECIALS, Vocab
 
 HARMFUL = prompts.ALL_HARMFUL
 

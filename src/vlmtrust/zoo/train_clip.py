@@ -25,9 +25,9 @@ from vlmtrust.data.world.flaws import (
     add_trigger,
 )
 from vlmtrust.data.world.typography import render_lines
-from vlmtrust.zoo.fit import Log, fit
-from vlmtrust.zoo.text_tower import MiniLM
-from vlmtrust.zoo.tower import ImageTower, to_pixels
+from vlmtrust.models.zoo.fit import Log, fit
+from vlmtrust.models.zoo.text_tower import MiniLM
+from vlmtrust.models.zoo.tower import ImageTower, to_pixels
 
 HARMFUL = prompts.ALL_HARMFUL
 
@@ -150,7 +150,7 @@ def organism_pool(organism: str, n: int, seed: int | None = None) -> TrainingPoo
 
     from vlmtrust.core.errors import DataError
 
-    card = resources.files("vlmtrust.zoo") / "weights" / f"{organism}.card.json"
+    card = resources.files("vlmtrust.models.zoo") / "weights" / f"{organism}.card.json"
     if not card.is_file():
         raise DataError(f"zoo organism {organism!r} has no model card", "use clip or clip-fair")
     recipe = ClipRecipe.model_validate(json.loads(card.read_text())["recipe"])
