@@ -70,8 +70,8 @@ class MemberData:
     """Frozen features and caption embeddings of a scene set, computed once."""
 
     def __init__(self, model: Any, organism: str, n: int, seed: int) -> None:
+        from vlmtrust.models.zoo.clip_training import organism_pool
         from vlmtrust.models.zoo.tower import MEAN, STD
-        from vlmtrust.zoo.train_clip import organism_pool
 
         pool = organism_pool(organism, n, seed)
         self.captions = [pool.captions[int(i)] for i in pool.caption_index]
