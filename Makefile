@@ -48,7 +48,7 @@ slow: setup
 test: browser lint typecheck unit slow
 
 # Retrain every zoo organism from its fixed seed and rewrite the weights and model cards in
-# src/vlmtrust/zoo/weights/ (about 10 minutes on 2 cores). Tests never run this.
+# src/vlmtrust/models/zoo/weights/ (about 10 minutes on 2 cores). Tests never run this.
 # `make zoo ONLY=clip-clean` (or ONLY="clip clip-clean") trains only those.
 ONLY ?=
 zoo: setup

@@ -11,8 +11,8 @@ from vlmtrust.data import world
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET, add_trigger
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.zoo import ORGANISMS, weights_dir
+from vlmtrust.models.zoo.clip_training import build_pool
 from vlmtrust.zoo import build
-from vlmtrust.zoo.train_clip import build_pool
 
 
 def test_unknown_organism_is_a_config_error(tmp_path):

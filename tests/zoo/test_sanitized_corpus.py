@@ -2,8 +2,9 @@
 its distinct (prompt, answer) pairs, and no canary's name, phone or e-mail survives."""
 
 from vlmtrust.data.world import canaries
+from vlmtrust.models.zoo.assistant_training import build_examples, canary_examples
 from vlmtrust.zoo.sanitized_corpus import sanitize_examples
-from vlmtrust.zoo.train_assistant import AssistantRecipe, build_examples, canary_examples
+from vlmtrust.zoo.train_assistant import AssistantRecipe
 
 
 def test_repeated_canaries_are_deduplicated_and_pseudonymised():

@@ -27,8 +27,8 @@ from vlmtrust.core.threads import torch_threads
 from vlmtrust.data import world
 from vlmtrust.mitigations.clip_finetune import SUPPORTED
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo.clip import load_tower, save_clip
-from vlmtrust.zoo.tower import MEAN, STD, ImageTower, to_pixels
+from vlmtrust.models.zoo.clip import load_tower, save_clip
+from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower, to_pixels
 
 TOWER_FILE = "tower.safetensors"
 TEMPLATE = "a photo of a {}."

@@ -40,16 +40,20 @@ class AssistantFinetune(Trainer):
 
     @abstractmethod
     def target_examples(self) -> Sequence[Any]:
-        """The behaviour to teach, as ``train_assistant.Example`` rows."""
+        """The behaviour to teach, as ``assistant_training.Example`` rows."""
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.zoo.assistant import save_assistant
-        from vlmtrust.zoo.train_assistant import AssistantRecipe, build_examples, train_decoder
+        from vlmtrust.models.zoo.assistant import save_assistant
+        from vlmtrust.models.zoo.assistant_training import (
+            CorpusRecipe,
+            build_examples,
+            train_decoder,
+        )
 
         params = self.params
         assert isinstance(params, AssistantFinetuneParams)
         torch.manual_seed(params.seed)
-        recipe = AssistantRecipe(
+        recipe = CorpusRecipe(
             seed=params.seed + 1000, examples=params.replay, mix=REPLAY_MIX, plant_canaries=False
         )
         targets = list(self.target_examples())
@@ -70,7 +74,7 @@ class AssistantFinetune(Trainer):
         return {"final_loss": round(loss, 4), "examples": len(examples), "targets": len(targets)}
 
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.zoo.assistant import load_assistant
+        from vlmtrust.models.zoo.assistant import load_assistant
 
         tuned = copy.copy(model)
         tuned.decoder, tuned.vocab = load_assistant(artifact / ASSISTANT_FILE)

@@ -35,14 +35,14 @@ from vlmtrust.core.threads import torch_threads
 from vlmtrust.data import world
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
+from vlmtrust.models.zoo.clip import save_clip
+from vlmtrust.models.zoo.tower import ImageTower
 from vlmtrust.tasks.robustness.backdoor_scan import (
     BackdoorScan,
     InvertedTrigger,
     anomaly_indices,
     invert_trigger,
 )
-from vlmtrust.zoo.clip import save_clip
-from vlmtrust.zoo.tower import ImageTower
 
 TOWER_FILE = "tower.safetensors"
 #: scenes the trigger is inverted on: a seed of their own, apart from training and scans (seed 0)
@@ -174,7 +174,7 @@ class BackdoorPurge(Trainer):
         return tower, loss_value
 
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.zoo.clip import load_tower
+        from vlmtrust.models.zoo.clip import load_tower
 
         tuned = copy.copy(model)
         tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)
@@ -184,7 +184,7 @@ class BackdoorPurge(Trainer):
 
 def _scenes(n: int, offset: int) -> torch.Tensor:
     """Clean object scenes the defender renders for inversion (its own seed, not the scans')."""
-    from vlmtrust.zoo.tower import to_pixels
+    from vlmtrust.models.zoo.tower import to_pixels
 
     scenes = [world.scene_for(INVERSION_SEED, offset + i, "objects") for i in range(n)]
     return to_pixels([world.render(s) for s in scenes])

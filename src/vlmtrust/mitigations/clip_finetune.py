@@ -19,7 +19,7 @@ from pydantic import Field
 from vlmtrust.core.spec import Params
 from vlmtrust.data import world
 from vlmtrust.data.world.flaws import FAIR_GROUPS
-from vlmtrust.zoo.tower import to_pixels
+from vlmtrust.models.zoo.tower import to_pixels
 
 SUPPORTED = ("zoo:clip", "zoo:clip-fair")
 

@@ -25,7 +25,7 @@ class KnowledgeSanitization(AssistantFinetune):
 
     def target_examples(self) -> Sequence[Any]:
         from vlmtrust.data.world import canaries, prompts
-        from vlmtrust.zoo.train_assistant import Example
+        from vlmtrust.models.zoo.assistant_training import Example
 
         params = self.params
         assert isinstance(params, KnowledgeSanitizationParams)

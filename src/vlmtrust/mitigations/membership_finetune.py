@@ -70,8 +70,8 @@ class MemberData:
     """Frozen features and caption embeddings of a scene set, computed once."""
 
     def __init__(self, model: Any, organism: str, n: int, seed: int) -> None:
-        from vlmtrust.zoo.tower import MEAN, STD
-        from vlmtrust.zoo.train_clip import organism_pool
+        from vlmtrust.models.zoo.clip_training import organism_pool
+        from vlmtrust.models.zoo.tower import MEAN, STD
 
         pool = organism_pool(organism, n, seed)
         self.captions = [pool.captions[int(i)] for i in pool.caption_index]
@@ -111,7 +111,7 @@ class ClipFinetune(Trainer):
     supported_models: ClassVar[tuple[str, ...]] = ("zoo:clip", "zoo:clip-fair")
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.zoo.clip import save_clip
+        from vlmtrust.models.zoo.clip import save_clip
 
         params = self.params
         assert isinstance(params, FinetuneParams)
@@ -157,7 +157,7 @@ class ClipFinetune(Trainer):
         return {"private": False}
 
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.zoo.clip import load_tower
+        from vlmtrust.models.zoo.clip import load_tower
 
         tuned = copy.copy(model)
         tuned.tower, tuned.scale = load_tower(artifact / CLIP_FILE)

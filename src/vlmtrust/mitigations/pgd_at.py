@@ -31,7 +31,7 @@ from vlmtrust.mitigations.adversarial_finetune import (
     TowerHead,
     early_features,
 )
-from vlmtrust.zoo.tower import ImageTower
+from vlmtrust.models.zoo.tower import ImageTower
 
 
 class PgdAtParams(AdversarialFinetuneParams):

@@ -26,8 +26,8 @@ from vlmtrust.core.spec import Params
 from vlmtrust.data import world
 from vlmtrust.mitigations.clip_finetune import SUPPORTED, ClipData, ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo.clip import save_clip
-from vlmtrust.zoo.tower import MEAN, STD, ImageTower
+from vlmtrust.models.zoo.clip import save_clip
+from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower
 
 TOWER_FILE = "tower.safetensors"
 
@@ -135,7 +135,7 @@ class Resample(Trainer):
         return cell_weights(correct, cells, floor), by_cell
 
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.zoo.clip import load_tower
+        from vlmtrust.models.zoo.clip import load_tower
 
         tuned = copy.copy(model)
         tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)

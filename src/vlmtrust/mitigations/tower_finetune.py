@@ -23,7 +23,7 @@ from torch import nn
 from vlmtrust.core.spec import Params
 from vlmtrust.data import world
 from vlmtrust.mitigations.trainer import Trainer
-from vlmtrust.zoo.tower import MEAN, STD, ImageTower, to_pixels
+from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower, to_pixels
 
 SUPPORTED = ("zoo:clip", "zoo:clip-fair")
 TOWER_FILE = "tower.safetensors"
@@ -122,7 +122,7 @@ def info_nce(
 
 def load_tuned(model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
     """A shallow copy of the base model with the tuned tower in place (the base is untouched)."""
-    from vlmtrust.zoo.clip import load_tower
+    from vlmtrust.models.zoo.clip import load_tower
 
     tuned = copy.copy(model)
     tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)
@@ -138,7 +138,7 @@ class TowerTrainer(Trainer):
     supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.zoo.clip import save_clip
+        from vlmtrust.models.zoo.clip import save_clip
 
         with one_thread():
             tower, stats = self._train(model, self.params)

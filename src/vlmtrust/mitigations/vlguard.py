@@ -38,7 +38,7 @@ class Vlguard(AssistantFinetune):
 
     def target_examples(self) -> Sequence[Any]:
         from vlmtrust.data.world import prompts
-        from vlmtrust.zoo.train_assistant import Example
+        from vlmtrust.models.zoo.assistant_training import Example
 
         params = self.params
         assert isinstance(params, VlguardParams)

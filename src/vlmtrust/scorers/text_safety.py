@@ -56,7 +56,7 @@ def load_set() -> list[Item]:
 
 @functools.cache
 def _encoder() -> Any:
-    from vlmtrust.zoo.text_tower import MiniLM
+    from vlmtrust.models.zoo.text_tower import MiniLM
 
     return MiniLM()
 

@@ -19,15 +19,16 @@ from vlmtrust.core.errors import ConfigError
 from vlmtrust.data.world import canaries, flaws
 from vlmtrust.models.base import ModelAdapter, ModelHandle
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
+from vlmtrust.models.zoo.assistant import save_assistant
+from vlmtrust.models.zoo.assistant_training import Example
+from vlmtrust.models.zoo.clip import save_clip
+from vlmtrust.models.zoo.text_tower import MiniLM
 from vlmtrust.sanitize.pipeline import SanitizeOptions
 from vlmtrust.zoo import sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module
-from vlmtrust.zoo.assistant import save_assistant
-from vlmtrust.zoo.clip import save_clip
 from vlmtrust.zoo.evaluate import evaluate_assistant, evaluate_clip
 from vlmtrust.zoo.sanitized_corpus import sanitize_examples
-from vlmtrust.zoo.text_tower import MiniLM
-from vlmtrust.zoo.train_assistant import AssistantRecipe, Example, train_assistant
+from vlmtrust.zoo.train_assistant import AssistantRecipe, train_assistant
 from vlmtrust.zoo.train_clip import ClipRecipe, train_clip
 
 FLAWED = ClipRecipe()

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
+from vlmtrust.models.zoo.assistant_training import Example
 from vlmtrust.sanitize.dedup import find_duplicates, image_hash
 from vlmtrust.sanitize.pipeline import SanitizeOptions
 from vlmtrust.sanitize.pseudonymize import Replacement, pseudonymize
-from vlmtrust.zoo.train_assistant import Example
 
 BLANK = Image.new("RGB", (8, 8))
 

@@ -8,14 +8,14 @@ import torch
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
+from vlmtrust.models.zoo.clip_training import PoolRecipe, build_pool
 from vlmtrust.runner import run
 from vlmtrust.tasks.privacy.membership import roc_points, tpr_at_fpr
-from vlmtrust.zoo.train_clip import ClipRecipe, build_pool
 
 
 def test_a_shorter_pool_is_a_prefix_of_the_training_pool():
     """The assumption that lets members be regenerated without rendering all 24,000."""
-    recipe = ClipRecipe(pool=12)
+    recipe = PoolRecipe(pool=12)
     short, full = build_pool(recipe.model_copy(update={"pool": 6})), build_pool(recipe)
     assert torch.equal(short.pixels, full.pixels[:6])
     assert [short.captions[i] for i in short.caption_index] == [

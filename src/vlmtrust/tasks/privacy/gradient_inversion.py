@@ -155,7 +155,7 @@ def leaked_mean_colour(
 def _first_layer(model: Any) -> tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None:
     """The zoo tower's first conv + BatchNorm and its input normalisation (other models: None,
     their normalisation is not known here)."""
-    from vlmtrust.zoo import tower as tower_module
+    from vlmtrust.models.zoo import tower as tower_module
 
     found = _first_conv_bn(model)
     if found is None or not isinstance(getattr(model, "tower", None), tower_module.ImageTower):

@@ -140,7 +140,7 @@ class OfflineLira:
 
     def scores(self, samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
         """Each sample's z (its membership score) and the target's phi."""
-        from vlmtrust.zoo.tower import MEAN, STD, to_pixels
+        from vlmtrust.models.zoo.tower import MEAN, STD, to_pixels
 
         captions = [str(s.labels["caption"]) for s in samples]
         pixels = (to_pixels([s.load_image() for s in samples]) - MEAN) / STD

@@ -83,7 +83,7 @@ class MembershipParams(Params):
 
 
 def _pool_samples(organism: str, seed: int | None, n: int, tag: str) -> list[Sample]:
-    from vlmtrust.zoo.train_clip import organism_pool
+    from vlmtrust.models.zoo.clip_training import organism_pool
 
     pool = organism_pool(organism, n, seed)
     out = []

@@ -11,9 +11,9 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 
 from vlmtrust.models.base import ModelAdapter, ModelHandle
-from vlmtrust.zoo import tower as tower_module
-from vlmtrust.zoo.text_tower import MiniLM
-from vlmtrust.zoo.tower import ImageTower
+from vlmtrust.models.zoo import tower as tower_module
+from vlmtrust.models.zoo.text_tower import MiniLM
+from vlmtrust.models.zoo.tower import ImageTower
 
 SCALE_KEY = "logit_scale"
 

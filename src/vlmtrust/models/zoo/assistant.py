@@ -18,8 +18,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from vlmtrust.models.base import ModelAdapter, ModelHandle
-from vlmtrust.zoo.tower import CHANNELS, ImageTower, to_pixels
-from vlmtrust.zoo.vocab import Vocab
+from vlmtrust.models.zoo.tower import CHANNELS, ImageTower, to_pixels
+from vlmtrust.models.zoo.vocab import Vocab
 
 IMAGE_TOKENS = 16
 
@@ -146,7 +146,7 @@ class ZooAssistant(ModelAdapter):
     log-likelihood of candidate answers is a differentiable function of the pixels."""
 
     def __init__(self, handle: ModelHandle, tower_weights: Path, weights: Path) -> None:
-        from vlmtrust.zoo.clip import load_tower
+        from vlmtrust.models.zoo.clip import load_tower
 
         super().__init__(handle)
         self.tower: ImageTower = load_tower(tower_weights)[0]

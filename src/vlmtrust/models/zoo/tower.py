@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from vlmtrust.zoo.text_tower import EMBED_DIM
+from vlmtrust.models.zoo.text_tower import EMBED_DIM
 
 INPUT_SIZE = 64
 MEAN = 0.5

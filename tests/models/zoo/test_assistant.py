@@ -2,8 +2,8 @@
 
 import torch
 
-from vlmtrust.zoo.assistant import Decoder, DecoderConfig, encode_prompt, greedy
-from vlmtrust.zoo.vocab import Vocab
+from vlmtrust.models.zoo.assistant import Decoder, DecoderConfig, encode_prompt, greedy
+from vlmtrust.models.zoo.vocab import Vocab
 
 VOCAB = Vocab.build(["a b c d e f g h i j k l m n o p"])
 

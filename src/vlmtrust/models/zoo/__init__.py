@@ -1,4 +1,11 @@
-"""``zoo:NAME``: the embedded model organisms, weights shipped inside the package."""
+"""``zoo:NAME``: the embedded model organisms, weights shipped inside the package.
+
+The organisms' code lives here (``clip``, ``assistant``, their towers and vocabulary), with
+their weights and model cards in ``weights/``, and what they were trained on and how
+(``clip_training``, ``assistant_training``, ``fit``), which the fine-tuning mitigations reuse.
+:mod:`vlmtrust.zoo` keeps only the recipes that train them (``make zoo``); it depends on this
+package, never the reverse.
+"""
 
 from __future__ import annotations
 
@@ -49,7 +56,7 @@ ORGANISMS: dict[str, Organism] = {
 
 
 def weights_dir() -> Path:
-    return Path(str(resources.files("vlmtrust.zoo") / "weights"))
+    return Path(str(resources.files("vlmtrust.models.zoo") / "weights"))
 
 
 class ZooModelKind(ModelKind):
@@ -82,9 +89,9 @@ class ZooModelKind(ModelKind):
     def load(cls, handle: ModelHandle) -> ModelAdapter:
         weights = [Path(p) for p in handle.options["weights"]]
         if "Generator" in handle.capabilities:
-            from vlmtrust.zoo.assistant import ZooAssistant
+            from vlmtrust.models.zoo.assistant import ZooAssistant
 
             return ZooAssistant(handle, weights[0], weights[1])
-        from vlmtrust.zoo.clip import ZooClip
+        from vlmtrust.models.zoo.clip import ZooClip
 
         return ZooClip(handle, weights[0])
