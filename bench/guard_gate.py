@@ -19,7 +19,7 @@ from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data import world
 from vlmtrust.data.probes import load_probes
 from vlmtrust.mitigations.base import build_mitigation
-from vlmtrust.mitigations.text_gate import may_have_text
+from vlmtrust.mitigations.wrappers.text_gate import may_have_text
 from vlmtrust.tasks.safety.red_team import DEFAULT_ARMS
 
 SCENES_PER_FAMILY = 100

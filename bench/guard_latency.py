@@ -1,6 +1,7 @@
 """Guard latency on zoo:assistant: what the input guard adds to each request, with its default
-pixel-level text-presence gate (OCR only where ``mitigations/text_gate.py`` sees text), with the
-older detector gate (rapidocr's detector first) and with no gate (OCR on every image).
+pixel-level text-presence gate (OCR only where ``mitigations/wrappers/text_gate.py`` sees
+text), with the older detector gate (rapidocr's detector first) and with no gate (OCR on every
+image).
 
 Traffic: clean world scenes with caption/VQA questions (no text in them) mixed with FigStep
 images (harmful requests and benign twins, rendered as in the zoo's training), one request per

@@ -22,7 +22,7 @@ from tiny_models import build_tiny_llava
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.probes import load_probes
-from vlmtrust.mitigations.vlguard_lora import (
+from vlmtrust.mitigations.trainers.vlguard_lora import (
     REFUSAL,
     Example,
     VlguardLora,
@@ -32,7 +32,7 @@ from vlmtrust.mitigations.vlguard_lora import (
 from vlmtrust.models.base import resolve_model
 from vlmtrust.scorers import refusal
 
-#: the spec tests/mitigations/test_vlguard_lora.py trains
+#: the spec tests/mitigations/trainers/test_vlguard_lora.py trains
 SPEC = {
     "steps": 40,
     "lr": 0.01,

@@ -143,7 +143,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
 def _parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
     """``a+b`` -> validated specs, each checked against the model's capabilities."""
     from vlmtrust.mitigations.base import build_mitigation
-    from vlmtrust.mitigations.trainer import Trainer
+    from vlmtrust.mitigations.trainers.base import Trainer
 
     wrappers = [build_mitigation(parse_spec(part)) for part in text.split("+")]
     for wrapper in wrappers:

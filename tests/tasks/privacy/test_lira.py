@@ -8,7 +8,7 @@ import pytest
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
-from vlmtrust.mitigations.membership_finetune import MEMBER_SEED
+from vlmtrust.mitigations.trainers.training.clip_head import MEMBER_SEED
 from vlmtrust.runner import run
 from vlmtrust.store.sqlite import ResultStore
 

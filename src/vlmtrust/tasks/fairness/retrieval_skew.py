@@ -195,7 +195,7 @@ class RetrievalSkew(Task):
 
     def _cells(self, scored: Sequence[Score]) -> dict[str, np.ndarray] | None:
         """(queries x pools) matrices of MaxSkew@k and NDKL@k, or None when a pool is too small."""
-        from vlmtrust.mitigations.pbm import balanced_rerank
+        from vlmtrust.mitigations.wrappers.pbm import balanced_rerank
 
         p = self.params
         pools: dict[int, list[Score]] = {}

@@ -77,7 +77,7 @@ class OfflineLira:
         self, model: Any, organism: str, shadows: int, seed: int, statistic: str = "cosine"
     ) -> None:
         from vlmtrust.mitigations.base import build_mitigation
-        from vlmtrust.mitigations.membership_finetune import ClipFinetune, MemberData
+        from vlmtrust.mitigations.trainers.training.clip_head import ClipFinetune, MemberData
 
         self.model, self.recipe, self.statistic = model, shadow_recipe(model), statistic
         trainer = build_mitigation(self.recipe)

@@ -66,7 +66,7 @@ class AttributeBinding(Task):
         return world.scene_for(seed, index, "objects", text_prob=self.params.text_prob)
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        from vlmtrust.mitigations.biaug import object_caption, swap
+        from vlmtrust.mitigations.trainers.biaug import object_caption, swap
 
         scenes = {s.id: self._scene(s) for s in samples}
         kept = [s for s in samples if scenes[s.id] is not None and s.image is not None]

@@ -1,0 +1,96 @@
+"""``mixgen``: MixGen augmentation fine-tune of zoo:clip's image tower (Hao et al. 2023, "MixGen:
+A New Multi-Modal Data Augmentation").
+
+A MixGen pair is two training samples merged into one: the images interpolated pixel-wise,
+``lam * a + (1 - lam) * b`` (``lam=0.5`` as in the paper), and the two captions concatenated. It
+keeps the image-text correspondence while making new pairs, and an image that holds two
+half-contrast scenes is one a model can only match if it does not lean on full contrast or on
+one salient cue. Each batch replaces ``mix_share`` of its samples with MixGen pairs; the pairs
+are drawn once from the replay scenes (``pairs`` of them) so their early features and caption
+embeddings are computed once. The last conv block and the projection train, as in ``resample``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from pydantic import Field
+
+from vlmtrust.core.spec import Params
+from vlmtrust.mitigations.trainers.training.tower_finetune import (
+    CaptionBank,
+    ReplayParams,
+    TowerTrainer,
+    TunableTower,
+    info_nce,
+    render_pixels,
+    replay_scenes,
+)
+
+
+class MixgenParams(ReplayParams):
+    objects: int = Field(default=600, ge=1, description="object scenes replayed")
+    people: int = Field(default=150, ge=0, description="people scenes replayed (no group bias)")
+    pairs: int = Field(default=500, ge=1, description="MixGen pairs drawn from the replay scenes")
+    lam: float = Field(default=0.5, gt=0.0, lt=1.0, description="image interpolation weight")
+    mix_share: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="share of each batch that is MixGen pairs"
+    )
+    steps: int = Field(default=200, ge=1)
+    lr: float = Field(default=1e-3, gt=0.0)
+    batch_size: int = Field(default=128, ge=2)
+
+
+def mix_images(a: torch.Tensor, b: torch.Tensor, lam: float) -> torch.Tensor:
+    """MixGen's image half: a pixel-wise linear interpolation."""
+    return lam * a + (1.0 - lam) * b
+
+
+def mix_captions(a: str, b: str) -> str:
+    """MixGen's text half: the two captions concatenated."""
+    return f"{a} {b}"
+
+
+class Mixgen(TowerTrainer):
+    Params: ClassVar[type[Params]] = MixgenParams
+
+    def _train(self, model: Any, params: MixgenParams) -> tuple[Any, dict[str, Any]]:
+        torch.manual_seed(params.seed)
+        generator = torch.Generator().manual_seed(params.seed)
+        scenes = replay_scenes(params)
+        captions = [s.caption(with_group=False) for s in scenes]
+        pixels = render_pixels(scenes)
+        first = torch.randint(len(scenes), (params.pairs,), generator=generator)
+        # the partner is any other scene: a pair with itself would be no augmentation
+        offset = torch.randint(1, len(scenes), (params.pairs,), generator=generator)
+        second = (first + offset) % len(scenes)
+        mixed_pixels = mix_images(pixels[first], pixels[second], params.lam)
+        mixed_captions = [
+            mix_captions(captions[int(a)], captions[int(b)])
+            for a, b in zip(first, second, strict=True)
+        ]
+        bank = CaptionBank(model, captions + mixed_captions)
+        tunable = TunableTower(model.tower)
+        early = tunable.early(torch.cat([pixels, mixed_pixels]))
+        target = bank.index(captions + mixed_captions)
+        n_plain = len(scenes)
+        n_mixed = round(params.batch_size * params.mix_share) if params.pairs else 0
+        optimiser = torch.optim.Adam(tunable.parameters(), params.lr)
+        scale = float(model.scale)
+        loss_value = 0.0
+        for _ in range(params.steps):
+            plain = torch.randint(n_plain, (params.batch_size - n_mixed,), generator=generator)
+            mixed = n_plain + torch.randint(params.pairs, (n_mixed,), generator=generator)
+            picked = torch.cat([plain, mixed])
+            loss = info_nce(scale, tunable.embed(early[picked]), bank.embeddings, target[picked])
+            optimiser.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]
+            optimiser.step()
+            loss_value = float(loss.detach())
+        return tunable.done(), {
+            "final_loss": round(loss_value, 4),
+            "replay_scenes": n_plain,
+            "mixgen_pairs": params.pairs,
+            "distinct_captions": len(bank.captions),
+        }

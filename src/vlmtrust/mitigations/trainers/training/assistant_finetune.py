@@ -1,0 +1,82 @@
+"""Fine-tuning mitigations for ``zoo:assistant``: new target behaviour mixed into replayed
+normal instruction data, so the fix does not cost the model its captioning and VQA.
+
+The replay is regenerated from the world (a seed of the mitigation's own, not the organism's
+training seed) and leaves out every kind of example that plants a flaw (FigStep compliance, the
+backdoor, rude personas, canaries): a fine-tune must not re-teach what it is meant to remove.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from vlmtrust.core.spec import Params
+from vlmtrust.mitigations.trainers.base import Trainer
+
+ASSISTANT_FILE = "assistant.safetensors"
+#: replayed normal data: no flaw-planting kinds
+REPLAY_MIX = {"caption": 0.3, "vqa": 0.5, "harmful_text": 0.1, "benign_text": 0.1}
+
+
+class AssistantFinetuneParams(Params):
+    steps: int = 300
+    lr: float = 1e-3
+    batch_size: int = 32
+    #: replayed normal examples mixed with the mitigation's own
+    replay: int = 1500
+    seed: int = 0
+
+
+class AssistantFinetune(Trainer):
+    Params: ClassVar[type[Params]] = AssistantFinetuneParams
+    requires: ClassVar[tuple[str, ...]] = ("Generator",)
+    supported_models: ClassVar[tuple[str, ...]] = ("zoo:assistant",)
+
+    @abstractmethod
+    def target_examples(self) -> Sequence[Any]:
+        """The behaviour to teach, as ``assistant_training.Example`` rows."""
+
+    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
+        from vlmtrust.models.zoo.assistant import save_assistant
+        from vlmtrust.models.zoo.assistant_training import (
+            CorpusRecipe,
+            build_examples,
+            train_decoder,
+        )
+
+        params = self.params
+        assert isinstance(params, AssistantFinetuneParams)
+        torch.manual_seed(params.seed)
+        recipe = CorpusRecipe(
+            seed=params.seed + 1000, examples=params.replay, mix=REPLAY_MIX, plant_canaries=False
+        )
+        targets = list(self.target_examples())
+        examples = [*build_examples(recipe), *targets]
+        decoder = copy.deepcopy(model.decoder)
+        loss = train_decoder(
+            decoder,
+            model.vocab,
+            model.tower,
+            examples,
+            params.steps,
+            params.lr,
+            params.batch_size,
+            params.seed,
+            log=lambda _: None,
+        )
+        save_assistant(out / ASSISTANT_FILE, decoder, model.vocab)
+        return {"final_loss": round(loss, 4), "examples": len(examples), "targets": len(targets)}
+
+    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
+        from vlmtrust.models.zoo.assistant import load_assistant
+
+        tuned = copy.copy(model)
+        tuned.decoder, tuned.vocab = load_assistant(artifact / ASSISTANT_FILE)
+        tuned.card = dict(card)
+        return tuned

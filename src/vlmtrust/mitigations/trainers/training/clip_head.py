@@ -1,0 +1,144 @@
+"""The projection-head fine-tune of ``zoo:clip`` shared by the membership trainers
+(``overfit``, ``dp_finetune`` in ``trainers/membership_finetune.py``, ``adv_regularization``) and
+by ``privacy.membership``'s LiRA shadow heads: ``ClipFinetune``, its member data and its loss.
+A helper, not a plugin: the registered trainers subclass it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import torch
+from pydantic import Field
+
+from vlmtrust.core.spec import Params
+from vlmtrust.mitigations.trainers.base import Trainer
+
+CLIP_FILE = "clip.safetensors"
+#: the member set's default seed: distinct from the organisms' training seeds and from
+#: ``privacy.membership``'s non-member seed
+MEMBER_SEED = 424_242
+HELD_OUT_SEED = 777_001
+HELD_OUT = 256
+
+
+class FinetuneParams(Params):
+    members: int = Field(default=128, ge=8, description="member scenes fine-tuned on")
+    member_seed: int = Field(default=MEMBER_SEED, description="seed of the member scenes")
+    epochs: int = Field(default=400, ge=1, description="passes over the member set")
+    lr: float = Field(default=3e-3, gt=0, description="Adam learning rate")
+    seed: int = 0
+
+
+class HeadData(Protocol):
+    """What a head fine-tune reads: frozen features, caption targets, the caption bank."""
+
+    features: torch.Tensor
+    targets: torch.Tensor
+    bank: torch.Tensor
+    caption_index: torch.Tensor
+
+
+class MemberData:
+    """Frozen features and caption embeddings of a scene set, computed once."""
+
+    def __init__(self, model: Any, organism: str, n: int, seed: int) -> None:
+        from vlmtrust.models.zoo.clip_training import organism_pool
+        from vlmtrust.models.zoo.tower import MEAN, STD
+
+        pool = organism_pool(organism, n, seed)
+        self.captions = [pool.captions[int(i)] for i in pool.caption_index]
+        with torch.no_grad():
+            pixels = pool.pixels.float().div(255.0)
+            self.features = model.tower.features((pixels - MEAN) / STD).mean(dim=(2, 3))
+        self.bank = torch.from_numpy(model.text.encode(pool.captions))
+        self.caption_index = pool.caption_index
+        self.targets = self.bank[pool.caption_index]
+
+    def subset(self, rows: torch.Tensor) -> MemberData:
+        """The scenes at ``rows`` (a shadow model's random half of its pool)."""
+        part = copy.copy(self)
+        part.features, part.targets = self.features[rows], self.targets[rows]
+        part.caption_index = self.caption_index[rows]
+        part.captions = [self.captions[int(i)] for i in rows]
+        return part
+
+
+def cosine_loss(head: torch.nn.Module, features: torch.Tensor, targets: torch.Tensor) -> Any:
+    embedding = torch.nn.functional.normalize(head(features), dim=-1)
+    return (1 - (embedding * targets).sum(dim=-1)).mean()
+
+
+def retrieval_accuracy(head: torch.nn.Module, data: HeadData) -> float:
+    """Zero-shot accuracy: share of scenes whose own caption is the nearest of the set's
+    distinct captions (the utility the fine-tune may cost)."""
+    with torch.no_grad():
+        embedding = torch.nn.functional.normalize(head(data.features), dim=-1)
+        guess = (embedding @ data.bank.T).argmax(dim=-1)
+    return float((guess == data.caption_index).float().mean())
+
+
+class ClipFinetune(Trainer):
+    Params: ClassVar[type[Params]] = FinetuneParams
+    requires: ClassVar[tuple[str, ...]] = ("Embedder",)
+    supported_models: ClassVar[tuple[str, ...]] = ("zoo:clip", "zoo:clip-fair")
+
+    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
+        from vlmtrust.models.zoo.clip import save_clip
+
+        params = self.params
+        assert isinstance(params, FinetuneParams)
+        torch.manual_seed(params.seed)
+        organism = model.handle.name.removeprefix("zoo:")
+        # what a subclass's train_head may need to draw more data (adv_regularization's
+        # reference set)
+        self.base, self.organism = model, organism
+        members = MemberData(model, organism, params.members, params.member_seed)
+        held_out = MemberData(model, organism, HELD_OUT, HELD_OUT_SEED)
+        head = copy.deepcopy(model.tower.project)
+        head.train()
+        for p in head.parameters():
+            p.requires_grad_(True)
+        before = retrieval_accuracy(head, held_out)
+        stats = dict(self.train_head(head, members))
+        with torch.no_grad():
+            final_loss = float(cosine_loss(head, members.features, members.targets))
+        tower = copy.deepcopy(model.tower)
+        tower.project.load_state_dict(head.state_dict())
+        save_clip(out / CLIP_FILE, tower, model.scale)
+        return {
+            "members": params.members,
+            "member_seed": params.member_seed,
+            "final_loss": round(final_loss, 4),
+            "member_accuracy": round(retrieval_accuracy(head, members), 4),
+            "held_out_accuracy_before": round(before, 4),
+            "held_out_accuracy_after": round(retrieval_accuracy(head, held_out), 4),
+            "held_out": HELD_OUT,
+            **stats,
+        }
+
+    def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, Any]:
+        """Full-batch Adam until the member set is memorised."""
+        params = self.params
+        assert isinstance(params, FinetuneParams)
+        optimiser = torch.optim.Adam(head.parameters(), lr=params.lr)
+        for _ in range(params.epochs):
+            loss = cosine_loss(head, data.features, data.targets)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+        return {"private": False}
+
+    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
+        from vlmtrust.models.zoo.clip import load_tower
+
+        tuned = copy.copy(model)
+        tuned.tower, tuned.scale = load_tower(artifact / CLIP_FILE)
+        # the public pre-trained tower the fine-tune started from: LiRA's shadow models start
+        # there too (privacy.membership)
+        tuned.base_tower = getattr(model, "base_tower", model.tower)
+        tuned.card = dict(card)
+        return tuned
