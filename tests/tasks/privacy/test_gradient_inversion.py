@@ -7,8 +7,8 @@ import torch
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.runner import run
-from vlmtrust.tasks.privacy.gradient_inversion import (
-    GradientInversionParams,
+from vlmtrust.tasks.privacy.gradient_inversion import GradientInversionParams
+from vlmtrust.tasks.privacy.gradient_leaks import (
     gradient_cosine_loss,
     leaked_mean_colour,
     linear_input_from_gradient,
