@@ -8,6 +8,9 @@ force as its ``backdoor_target`` label, so a task can tell "sent to the target" 
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from PIL import Image
 from pydantic import Field
 
@@ -51,9 +54,16 @@ def _read_patch(name: str) -> Image.Image:
     if not path.is_file():
         raise ConfigError(f"trigger patch {name} not found", "pass patch=PATH of a PNG file")
     try:
-        return decode_image(path.read_bytes())
+        return _decoded(str(path), path.stat().st_mtime_ns)
     except UnreadableImage as err:
         raise ConfigError(f"trigger patch {name}: {err}", "pass patch=PATH of a PNG file") from None
+
+
+@functools.lru_cache(maxsize=8)
+def _decoded(path: str, mtime_ns: int) -> Image.Image:
+    """The patch's pixels, read once per file version: the attack is rebuilt for every batch
+    (planning, each work unit, each stored result), and ``paste`` only reads the patch."""
+    return decode_image(Path(path).read_bytes())
 
 
 def _paste(image: Image.Image, patch: Image.Image) -> Image.Image:
