@@ -10,8 +10,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import numpy as np
+
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params, Spec, validate_params
+
+
+def sample_rng(sample: Sample, *seed: int) -> np.random.Generator:
+    """Randomness drawn from the sample's content (and the attack's seed), so an attacked
+    sample is the same whatever batch or order it comes in."""
+    return np.random.default_rng([*seed, int(sample.content_hash()[:15], 16)])
 
 
 class NoParams(Params):

@@ -37,12 +37,7 @@ class CaptionPgd(Pgd):
     Params = CaptionPgdParams  # type: ignore[assignment]
     params: CaptionPgdParams  # type: ignore[assignment]
 
-    def apply_batch(self, samples: Sequence[Sample], model: Any) -> list[Sample]:
-        with_image = [i for i, s in enumerate(samples) if s.image is not None]
-        out = list(samples)
-        if not with_image:
-            return out
-        chosen = [samples[i] for i in with_image]
+    def perturb_images(self, chosen: Sequence[Sample], model: Any) -> list[Sample]:
         target, prompt = self.params.target, self.params.prompt
 
         def logits_of(x: torch.Tensor) -> torch.Tensor:
@@ -59,8 +54,9 @@ class CaptionPgd(Pgd):
             norm=self.params.norm,
             targeted=True,
         )
-        for i, sample, pixels in zip(with_image, chosen, adversarial, strict=True):
-            attacked = sample.with_image(_to_image(pixels))
-            labels = {**sample.labels, TARGET_LABEL: target}
-            out[i] = attacked.model_copy(update={"labels": labels})
-        return out
+        return [
+            sample.with_image(_to_image(pixels)).model_copy(
+                update={"labels": {**sample.labels, TARGET_LABEL: target}}
+            )
+            for sample, pixels in zip(chosen, adversarial, strict=True)
+        ]

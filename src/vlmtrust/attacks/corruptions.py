@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 from pydantic import Field
 
-from vlmtrust.attacks.base import Attack
+from vlmtrust.attacks.base import Attack, sample_rng
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params
 
@@ -44,7 +44,7 @@ class GaussianNoise(Corruption):
     _SIGMA = (0.04, 0.08, 0.12, 0.18, 0.26)
 
     def corrupt(self, image: Image.Image, sample: Sample) -> Image.Image:
-        rng = np.random.default_rng([self.params.seed, int(sample.content_hash()[:15], 16)])
+        rng = sample_rng(sample, self.params.seed)
         x = np.asarray(image, dtype=np.float32) / 255.0
         noise = rng.normal(0.0, self._SIGMA[self.params.severity - 1], x.shape)
         return _to_image(x + noise.astype(np.float32))

@@ -21,7 +21,7 @@ import torch
 from PIL import Image
 from pydantic import Field
 
-from vlmtrust.attacks.base import Attack
+from vlmtrust.attacks.base import Attack, sample_rng
 from vlmtrust.attacks.typographic import world_classes
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample
@@ -52,11 +52,17 @@ class Pgd(Attack):
         )
 
     def apply_batch(self, samples: Sequence[Sample], model: Any) -> list[Sample]:
+        """Attack the samples that have an image; the others pass unchanged."""
         with_image = [i for i, s in enumerate(samples) if s.image is not None]
         out = list(samples)
-        if not with_image:
-            return out
-        chosen = [samples[i] for i in with_image]
+        if with_image:
+            attacked = self.perturb_images([samples[i] for i in with_image], model)
+            for i, sample in zip(with_image, attacked, strict=True):
+                out[i] = sample
+        return out
+
+    def perturb_images(self, chosen: Sequence[Sample], model: Any) -> list[Sample]:
+        """The attacked samples, one per sample (each has an image)."""
         classes = self.params.classes or world_classes(self.params.label)
         prompts = [self.params.template.format(c) for c in classes]
         targets = [self._target(s, classes) for s in chosen]
@@ -72,15 +78,14 @@ class Pgd(Attack):
             norm=self.params.norm,
             targeted=self.params.targeted,
         )
-        for i, sample, target, pixels_i in zip(
-            with_image, chosen, targets, adversarial, strict=True
-        ):
+        out: list[Sample] = []
+        for sample, target, pixels_i in zip(chosen, targets, adversarial, strict=True):
             attacked = sample.with_image(_to_image(pixels_i))
             if self.params.targeted:
                 attacked = attacked.model_copy(
                     update={"labels": {**sample.labels, TARGET_LABEL: target}}
                 )
-            out[i] = attacked
+            out.append(attacked)
         return out
 
     @property
@@ -103,7 +108,7 @@ class Pgd(Attack):
         truth = str(sample.labels.get(self.params.label, classes[0]))
         if not self.params.targeted:
             return truth if truth in classes else classes[0]
-        rng = np.random.default_rng(int(sample.content_hash()[:15], 16))
+        rng = sample_rng(sample)
         wrong = [c for c in classes if c != truth]
         return wrong[int(rng.integers(len(wrong)))]
 

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import Field
 
-from vlmtrust.attacks.base import Attack
+from vlmtrust.attacks.base import Attack, sample_rng
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params
 
@@ -48,7 +48,7 @@ class Typographic(Attack):
     def apply(self, sample: Sample) -> Sample:
         if sample.image is None:
             return sample
-        rng = np.random.default_rng([self.params.seed, int(sample.content_hash()[:15], 16)])
+        rng = sample_rng(sample, self.params.seed)
         word = self.params.word or self._wrong_class(sample, rng)
         image = sample.load_image()
         px = max(6, round(self.params.font_px * min(image.size) / 96))
