@@ -176,7 +176,9 @@ class Counterfactual(Task):
                 "polarity_gap": (mean(gaps), {"groups": list(p.groups)}),
             }
         flips = [a.label != b.label for a, b in pairs]
-        out = {"flip_rate": (proportion(sum(flips), len(flips)), {"classes": list(p.classes)})}
+        out: dict[str, Stat] = {
+            "flip_rate": (proportion(sum(flips), len(flips)), {"classes": list(p.classes)})
+        }
         if pairs:
             change = np.array([a.details["similarities"] for a, _ in pairs]) - np.array(
                 [b.details["similarities"] for _, b in pairs]
@@ -187,10 +189,7 @@ class Counterfactual(Task):
             }
             out["similarity_change"] = (
                 mean(np.abs(change).mean(axis=1)),
-                {
-                    "by_query": by_query,
-                    "groups": list(p.groups),
-                },
+                {"by_query": by_query, "groups": list(p.groups)},
             )
         return out
 

@@ -144,6 +144,7 @@ class EmbeddingAssociation(Task):
             value = float(sims_x[:, j].mean() - sims_y[:, j].mean())
             by_concept[concept] = {"value": value, "ci_low": low, "ci_high": high}
         top = max(by_concept, key=lambda c: abs(by_concept[c]["value"]))
+        pick = by_concept[top]
         return {
             "weat_effect_size": (
                 Estimate(result.effect_size, *percentile_interval(effects), len(scored)),
@@ -156,7 +157,7 @@ class EmbeddingAssociation(Task):
                 },
             ),
             "bias_distance": (
-                Estimate(*by_concept[top].values(), len(scored)),
+                Estimate(pick["value"], pick["ci_low"], pick["ci_high"], len(scored)),
                 {"concept": top, "by_concept": by_concept},
             ),
         }

@@ -93,8 +93,10 @@ class AttributeInference(Task):
         advantage = Estimate(None, None, None, accuracy.n)
         if accuracy.value is not None and chance is not None:
             assert accuracy.ci_low is not None and accuracy.ci_high is not None
-            shifted = (accuracy.value, accuracy.ci_low, accuracy.ci_high)
-            advantage = Estimate(*(v - chance for v in shifted), accuracy.n)
+            value, low, high = (
+                v - chance for v in (accuracy.value, accuracy.ci_low, accuracy.ci_high)
+            )
+            advantage = Estimate(value, low, high, accuracy.n)
         return {
             "probe_accuracy": (accuracy, details),
             "chance": (Estimate(chance, chance, chance, accuracy.n), details),
