@@ -43,6 +43,10 @@ def flag_rate(scores: Sequence[Score], flag: Callable[[Score], bool]) -> Estimat
     )
 
 
+#: an estimate as a details entry, with its n (declared.py's, for tasks to use)
+summary = _summary
+
+
 def interval(estimate: Estimate) -> dict[str, float | None]:
     """An estimate as a details entry without its n (every entry shares the row's n)."""
     return {"value": estimate.value, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high}
@@ -79,7 +83,7 @@ class GroupBreakdown(Declared):
                 g: self.of.estimate([s for s in mine if str(s.details.get(self.key)) == g])
                 for g in groups
             }
-            by_group = {"by_group": {g: _summary(e) for g, e in per_group.items()}}
+            by_group = {"by_group": {g: summary(e) for g, e in per_group.items()}}
             out.append(Computed(attack, self.of.name, overall, by_group))
             if len(groups) < 2:
                 continue

@@ -32,8 +32,8 @@ from scipy.stats import chi2_contingency
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.declared import Declared, _summary
-from vlmtrust.metrics.declared_groups import Stat, per_condition, proportion
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, per_condition, proportion, summary
 from vlmtrust.metrics.rates import Estimate, difference
 from vlmtrust.tasks.base import DataContext, Task
 
@@ -136,9 +136,9 @@ class DatasetAudit(Task):
                 proportion(counts[top], len(grouped)) if top else Estimate(None, None, None, 0),
                 {
                     "group": top,
-                    "by_group": {g: _summary(proportion(counts[g], len(grouped))) for g in groups},
+                    "by_group": {g: summary(proportion(counts[g], len(grouped))) for g in groups},
                     "caption_mentions": {
-                        g: _summary(proportion(mentions[g], len(texts)))
+                        g: summary(proportion(mentions[g], len(texts)))
                         for g in self.params.group_words
                     },
                     "n_without_group": len(scores) - len(grouped),
@@ -173,7 +173,7 @@ class DatasetAudit(Task):
                     "group": groups[0],
                     "reference": reference,
                     "by_label": {
-                        lab: {**_summary(o), "gap": gaps[lab].value} for lab, o in observed.items()
+                        lab: {**summary(o), "gap": gaps[lab].value} for lab, o in observed.items()
                     },
                     "chi2": None if chi is None else float(chi.statistic),
                     "p_value": None if chi is None else float(chi.pvalue),
