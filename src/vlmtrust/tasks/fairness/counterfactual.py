@@ -23,17 +23,21 @@ Generator rows (``prompt`` asks for a caption):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.data.world import OCCUPATIONS
 from vlmtrust.data.world.twins import PAIR
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval, wilson
+from vlmtrust.metrics.calibration import mean_estimate
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, interval, per_condition, proportion
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import rounded, twins_or_dataset
 
@@ -148,85 +152,46 @@ class Counterfactual(Task):
             if first in twins and second in twins
         ]
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        for attack, attack_scores in scores.items():
-            pairs = self._pairs(attack_scores)
-            unpaired = len(attack_scores) - 2 * len(pairs)
+    def declared_metrics(self) -> tuple[Declared, ...]:
+        return (per_condition(self._changes, lambda s: len(s) - 2 * len(self._pairs(s))),)
 
-            def row(
-                metric: str,
-                est: Estimate,
-                details: dict[str, Any],
-                attack: str = attack,
-                unpaired: int = unpaired,
-            ) -> MetricRow:
-                return est.as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric=metric,
-                    model=model,
-                    details={**details, "n_unscorable": unpaired, "unit": "twin pairs"},
-                )
+    def row_details(self) -> dict[str, Any]:
+        return {"unit": "twin pairs"}
 
-            generated = bool(pairs) and "response" in pairs[0][0].details
-            if generated:
-                flips = [
-                    set(a.details["occupations"]) != set(b.details["occupations"]) for a, b in pairs
-                ]
-                examples = [
-                    {"first": a.details["response"], "second": b.details["response"]}
-                    for (a, b), f in zip(pairs, flips, strict=True)
-                    if f
-                ][:5]
-                rows.append(row("caption_flip_rate", _share(flips), {"examples": examples}))
-                gaps = np.array([(a.value or 0.0) - (b.value or 0.0) for a, b in pairs])
-                rows.append(
-                    row("polarity_gap", self._mean(gaps), {"groups": list(self.params.groups)})
-                )
-                continue
-            flips = [a.label != b.label for a, b in pairs]
-            rows.append(row("flip_rate", _share(flips), {"classes": list(self.params.classes)}))
-            if not pairs:
-                continue
+    def _changes(self, scores: Sequence[Score]) -> dict[str, Stat]:
+        p, pairs = self.params, self._pairs(scores)
+        mean = partial(mean_estimate, resamples=p.resamples, seed=p.bootstrap_seed)
+        if pairs and "response" in pairs[0][0].details:  # a Generator's captions
+            flips = [
+                set(a.details["occupations"]) != set(b.details["occupations"]) for a, b in pairs
+            ]
+            examples = [
+                {"first": a.details["response"], "second": b.details["response"]}
+                for (a, b), f in zip(pairs, flips, strict=True)
+                if f
+            ][:5]
+            gaps = [(a.value or 0.0) - (b.value or 0.0) for a, b in pairs]
+            return {
+                "caption_flip_rate": (proportion(sum(flips), len(flips)), {"examples": examples}),
+                "polarity_gap": (mean(gaps), {"groups": list(p.groups)}),
+            }
+        flips = [a.label != b.label for a, b in pairs]
+        out: dict[str, Stat] = {
+            "flip_rate": (proportion(sum(flips), len(flips)), {"classes": list(p.classes)})
+        }
+        if pairs:
             change = np.array([a.details["similarities"] for a, _ in pairs]) - np.array(
                 [b.details["similarities"] for _, b in pairs]
             )
-            by_query = {}
-            for j, cls in enumerate(self.params.classes):
-                est = self._mean(change[:, j])
-                by_query[self.params.template.format(cls)] = {
-                    "value": est.value,
-                    "ci_low": est.ci_low,
-                    "ci_high": est.ci_high,
-                }
-            rows.append(
-                row(
-                    "similarity_change",
-                    self._mean(np.abs(change).mean(axis=1)),
-                    {"by_query": by_query, "groups": list(self.params.groups)},
-                )
+            by_query = {
+                p.template.format(cls): interval(mean(change[:, j]))
+                for j, cls in enumerate(p.classes)
+            }
+            out["similarity_change"] = (
+                mean(np.abs(change).mean(axis=1)),
+                {"by_query": by_query, "groups": list(p.groups)},
             )
-        return rows
-
-    def _mean(self, values: np.ndarray) -> Estimate:
-        if len(values) == 0:
-            return Estimate(None, None, None, 0)
-        rng = np.random.default_rng(self.params.bootstrap_seed)
-        draws = rng.integers(0, len(values), size=(self.params.resamples, len(values)))
-        low, high = percentile_interval(values[draws].mean(axis=1))
-        return Estimate(float(values.mean()), low, high, len(values))
-
-
-def _share(flags: Sequence[bool]) -> Estimate:
-    if not flags:
-        return Estimate(None, None, None, 0)
-    hits = sum(flags)
-    low, high = wilson(hits, len(flags))
-    return Estimate(hits / len(flags), low, high, len(flags))
+        return out
 
 
 def _words_found(caption: str, words: Sequence[str]) -> list[str]:

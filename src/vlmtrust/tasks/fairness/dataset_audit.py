@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -30,9 +30,11 @@ import numpy as np
 from pydantic import Field
 from scipy.stats import chi2_contingency
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import Estimate, difference, wilson
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, per_condition, proportion, summary
+from vlmtrust.metrics.rates import Estimate, difference
 from vlmtrust.tasks.base import DataContext, Task
 
 METRIC = "audit"
@@ -119,108 +121,74 @@ class DatasetAudit(Task):
             )
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        for attack, attack_scores in scores.items():
-            rows += self._rows(attack, attack_scores, mitigation, model)
-        return rows
+    def declared_metrics(self) -> tuple[Declared, ...]:
+        return (per_condition(self._audit, unscorable=None),)
 
-    def _rows(
-        self, attack: str, scores: Sequence[Score], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        def row(metric: str, est: Estimate, details: dict[str, Any]) -> MetricRow:
-            return est.as_row(
-                task=self.spec.name,
-                attack=attack,
-                mitigation=mitigation,
-                metric=metric,
-                model=model,
-                details=details,
-            )
-
-        def share(hits: int, n: int) -> Estimate:
-            if n == 0:
-                return Estimate(None, None, None, 0)
-            return Estimate(hits / n, *wilson(hits, n), n)
-
-        rows: list[MetricRow] = []
+    def _audit(self, scores: Sequence[Score]) -> dict[str, Stat]:
         grouped = [s for s in scores if s.details.get("group") is not None]
         counts = Counter(str(s.details["group"]) for s in grouped)
         groups = sorted(counts)
         texts = [s for s in scores if s.details.get("has_text")]
         mentions = Counter(g for s in texts for g in s.details["mentions"])
-        by_group = {g: _as_dict(share(counts[g], len(grouped))) for g in groups}
-        caption_mentions = {
-            g: _as_dict(share(mentions[g], len(texts))) for g in self.params.group_words
-        }
         top = max(groups, key=lambda g: counts[g]) if groups else None
-        top_share = share(counts[top], len(grouped)) if top else Estimate(None, None, None, 0)
-        rows.append(
-            row(
-                "group_share",
-                top_share,
+        out: dict[str, Stat] = {
+            "group_share": (
+                proportion(counts[top], len(grouped)) if top else Estimate(None, None, None, 0),
                 {
                     "group": top,
-                    "by_group": by_group,
-                    "caption_mentions": caption_mentions,
+                    "by_group": {g: summary(proportion(counts[g], len(grouped))) for g in groups},
+                    "caption_mentions": {
+                        g: summary(proportion(mentions[g], len(texts)))
+                        for g in self.params.group_words
+                    },
                     "n_without_group": len(scores) - len(grouped),
                 },
             )
-        )
+        }
         labelled = [s for s in grouped if s.details.get("label") is not None]
         labels = sorted({str(s.details["label"]) for s in labelled})
         if len(groups) >= 2 and labels:
-            first = groups[0]
             reference = 1.0 / len(groups)
-            by_label: dict[str, Any] = {}
-            table = np.zeros((len(labels), len(groups)))
-            gaps: dict[str, Estimate] = {}
-            for i, lab in enumerate(labels):
-                members = [s for s in labelled if s.details["label"] == lab]
-                for j, g in enumerate(groups):
-                    table[i, j] = sum(s.details["group"] == g for s in members)
-                observed = share(int(table[i, 0]), len(members))
-                gaps[lab] = difference(
-                    observed, Estimate(reference, reference, reference, len(members))
-                )
-                by_label[lab] = {**_as_dict(observed), "gap": gaps[lab].value}
+            members = {lab: [s for s in labelled if s.details["label"] == lab] for lab in labels}
+            table = np.array(
+                [
+                    [sum(s.details["group"] == g for s in m) for g in groups]
+                    for m in members.values()
+                ]
+            ).astype(np.float64)
+            observed = {
+                lab: proportion(int(row[0]), len(members[lab]))
+                for lab, row in zip(labels, table, strict=True)
+            }
+            gaps = {
+                lab: difference(o, Estimate(reference, reference, reference, o.n))
+                for lab, o in observed.items()
+            }
             worst = max(labels, key=lambda lab: abs(gaps[lab].value or 0.0))
             chi = chi2_contingency(table) if table.shape[0] > 1 else None
-            rows.append(
-                row(
-                    "cooccurrence_gap",
-                    gaps[worst],
-                    {
-                        "label": worst,
-                        "group": first,
-                        "reference": reference,
-                        "by_label": by_label,
-                        "chi2": None if chi is None else float(chi.statistic),
-                        "p_value": None if chi is None else float(chi.pvalue),
-                    },
-                )
-            )
-        flagged = sum(int(s.value or 0) for s in texts)
-        found = Counter(t for s in texts for t in s.details["terms"])
-        replacements = {
-            t["term"]: t["use_instead"] for t in lexicon()["terms"] if t["term"] in found
-        }
-        rows.append(
-            row(
-                "flagged_vocabulary_rate",
-                share(flagged, len(texts)),
+            out["cooccurrence_gap"] = (
+                gaps[worst],
                 {
-                    "terms": dict(found),
-                    "use_instead": replacements,
-                    "lexicon_version": lexicon()["version"],
-                    "n_without_text": len(scores) - len(texts),
+                    "label": worst,
+                    "group": groups[0],
+                    "reference": reference,
+                    "by_label": {
+                        lab: {**summary(o), "gap": gaps[lab].value} for lab, o in observed.items()
+                    },
+                    "chi2": None if chi is None else float(chi.statistic),
+                    "p_value": None if chi is None else float(chi.pvalue),
                 },
             )
+        found = Counter(t for s in texts for t in s.details["terms"])
+        terms = lexicon()["terms"]
+        flagged = proportion(sum(int(s.value or 0) for s in texts), len(texts))
+        out["flagged_vocabulary_rate"] = (
+            flagged,
+            {
+                "terms": dict(found),
+                "use_instead": {t["term"]: t["use_instead"] for t in terms if t["term"] in found},
+                "lexicon_version": lexicon()["version"],
+                "n_without_text": len(scores) - len(texts),
+            },
         )
-        return rows
-
-
-def _as_dict(est: Estimate) -> dict[str, Any]:
-    return {"value": est.value, "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n}
+        return out

@@ -20,15 +20,18 @@ cosine similarity to each text is stored with its score; the aggregate needs not
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.world import OCCUPATIONS
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, per_condition, two_sample_bootstrap
 from vlmtrust.metrics.fairness import weat_from_associations
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext, Task
@@ -108,75 +111,53 @@ class EmbeddingAssociation(Task):
             for s in samples
         ]
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def declared_metrics(self) -> tuple[Declared, ...]:
+        return (per_condition(self._associations),)
+
+    def row_details(self) -> dict[str, Any]:
+        return {"groups": list(self.params.groups)}
+
+    def _associations(self, scores: Sequence[Score]) -> dict[str, Stat]:
         p = self.params
-        rows: list[MetricRow] = []
-        for attack, attack_scores in scores.items():
-            scored = [s for s in attack_scores if not s.unscorable]
-            x = [s for s in scored if s.details["group"] == p.groups[0]]
-            y = [s for s in scored if s.details["group"] == p.groups[1]]
-            common = {"n_unscorable": len(attack_scores) - len(scored), "groups": list(p.groups)}
-
-            def row(
-                metric: str, est: Estimate, details: dict[str, Any], attack: str = attack
-            ) -> MetricRow:
-                return est.as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric=metric,
-                    model=model,
-                    details=details,
-                )
-
-            if len(x) < 2 or len(y) < 2:
-                empty = Estimate(None, None, None, len(scored))
-                reason = {"reason": "needs two or more images of each group", **common}
-                rows += [
-                    row("weat_effect_size", empty, reason),
-                    row("bias_distance", empty, reason),
-                ]
-                continue
-            s_x = np.array([s.value for s in x], dtype=np.float64)
-            s_y = np.array([s.value for s in y], dtype=np.float64)
-            result = weat_from_associations(s_x, s_y, p.permutations, p.bootstrap_seed)
-            effects = self._bootstrap(
-                s_x, s_y, lambda a, b: (a.mean() - b.mean()) / np.concatenate([a, b]).std(ddof=1)
-            )
-            weat_details = {
-                **common,
-                "p_value": result.p_value,
-                "permutations": result.permutations,
-                "exact": result.exact,
-                "attributes_a": list(p.attributes_a),
-                "attributes_b": list(p.attributes_b),
-            }
-            est = Estimate(result.effect_size, *percentile_interval(effects), len(scored))
-            rows.append(row("weat_effect_size", est, weat_details))
-            offset = len(p.attributes_a) + len(p.attributes_b)
-            sims_x = np.array([s.details["similarities"] for s in x])[:, offset:]
-            sims_y = np.array([s.details["similarities"] for s in y])[:, offset:]
-            by_concept = {}
-            for j, concept in enumerate(p.concepts):
-                reps = self._bootstrap(sims_x[:, j], sims_y[:, j], lambda a, b: a.mean() - b.mean())
-                low, high = percentile_interval(reps)
-                value = float(sims_x[:, j].mean() - sims_y[:, j].mean())
-                by_concept[concept] = {"value": value, "ci_low": low, "ci_high": high}
-            top = max(by_concept, key=lambda c: abs(by_concept[c]["value"]))
-            pick = by_concept[top]
-            est = Estimate(pick["value"], pick["ci_low"], pick["ci_high"], len(scored))
-            rows.append(
-                row("bias_distance", est, {**common, "concept": top, "by_concept": by_concept})
-            )
-        return rows
-
-    def _bootstrap(self, a: np.ndarray, b: np.ndarray, statistic: Any) -> np.ndarray:
-        rng = np.random.default_rng(self.params.bootstrap_seed)
-        return np.array(
-            [
-                statistic(a[rng.integers(0, len(a), len(a))], b[rng.integers(0, len(b), len(b))])
-                for _ in range(self.params.resamples)
-            ]
+        scored = [s for s in scores if not s.unscorable]
+        x = [s for s in scored if s.details["group"] == p.groups[0]]
+        y = [s for s in scored if s.details["group"] == p.groups[1]]
+        if len(x) < 2 or len(y) < 2:
+            empty = Estimate(None, None, None, len(scored))
+            reason = {"reason": "needs two or more images of each group"}
+            return {"weat_effect_size": (empty, reason), "bias_distance": (empty, reason)}
+        bootstrap = partial(two_sample_bootstrap, resamples=p.resamples, seed=p.bootstrap_seed)
+        s_x = np.array([s.value for s in x], dtype=np.float64)
+        s_y = np.array([s.value for s in y], dtype=np.float64)
+        result = weat_from_associations(s_x, s_y, p.permutations, p.bootstrap_seed)
+        effects = bootstrap(
+            s_x, s_y, lambda a, b: (a.mean() - b.mean()) / np.concatenate([a, b]).std(ddof=1)
         )
+        offset = len(p.attributes_a) + len(p.attributes_b)
+        sims_x = np.array([s.details["similarities"] for s in x])[:, offset:]
+        sims_y = np.array([s.details["similarities"] for s in y])[:, offset:]
+        by_concept = {}
+        for j, concept in enumerate(p.concepts):
+            low, high = percentile_interval(
+                bootstrap(sims_x[:, j], sims_y[:, j], lambda a, b: a.mean() - b.mean())
+            )
+            value = float(sims_x[:, j].mean() - sims_y[:, j].mean())
+            by_concept[concept] = {"value": value, "ci_low": low, "ci_high": high}
+        top = max(by_concept, key=lambda c: abs(by_concept[c]["value"]))
+        pick = by_concept[top]
+        return {
+            "weat_effect_size": (
+                Estimate(result.effect_size, *percentile_interval(effects), len(scored)),
+                {
+                    "p_value": result.p_value,
+                    "permutations": result.permutations,
+                    "exact": result.exact,
+                    "attributes_a": list(p.attributes_a),
+                    "attributes_b": list(p.attributes_b),
+                },
+            ),
+            "bias_distance": (
+                Estimate(pick["value"], pick["ci_low"], pick["ci_high"], len(scored)),
+                {"concept": top, "by_concept": by_concept},
+            ),
+        }

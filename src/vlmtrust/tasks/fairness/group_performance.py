@@ -19,23 +19,24 @@ them with the occupation's prop out of frame, where a biased model falls back on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Self
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.data.world import OCCUPATIONS
-from vlmtrust.metrics.fairness import disparity
-from vlmtrust.metrics.rates import (
-    DEFAULT_RESAMPLES,
-    Estimate,
-    difference,
-    percentile_interval,
-    rate,
+from vlmtrust.metrics.declared import Declared, rate
+from vlmtrust.metrics.declared_groups import (
+    Stat,
+    bootstrap_within_groups,
+    group_breakdown,
+    per_condition,
 )
+from vlmtrust.metrics.fairness import disparity
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext, Task
 
 METRIC = "correct"
@@ -125,60 +126,23 @@ class GroupPerformance(Task):
             return f"no {self.params.label!r} label"
         return f"no {self.params.group!r} group attribute"
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        for attack, attack_scores in scores.items():
-            rows.extend(self._rows(attack, attack_scores, mitigation, model))
-        return rows
+    def declared_metrics(self) -> tuple[Declared, ...]:
+        accuracy = rate(METRIC, "accuracy")
+        return (group_breakdown(accuracy), per_condition(self._disparities))
 
-    def _rows(
-        self, attack: str, scores: Sequence[Score], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def row_details(self) -> dict[str, Any]:
+        return {"group_attribute": self.params.group}
+
+    def _disparities(self, scores: Sequence[Score]) -> dict[str, Stat]:
+        """DP and EO differences, the largest over the classes' one-vs-rest decisions."""
         scored = [s for s in scores if not s.unscorable]
-        unscorable = len(scores) - len(scored)
-
-        def row(metric: str, est: Estimate, details: dict[str, Any]) -> MetricRow:
-            return est.as_row(
-                task=self.spec.name,
-                attack=attack,
-                mitigation=mitigation,
-                metric=metric,
-                model=model,
-                details={
-                    **details,
-                    "n_unscorable": unscorable,
-                    "group_attribute": self.params.group,
-                },
-            )
-
-        groups = sorted({str(s.details["group"]) for s in scored})
-        per_group = {g: rate([s for s in scored if s.details["group"] == g]) for g in groups}
-        by_group = {
-            g: {"value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high, "n": e.n}
-            for g, e in per_group.items()
-        }
-        rows = [row("accuracy", rate(scored), {"by_group": by_group})]
-        if len(groups) < 2:
-            return rows
-        worst = min(groups, key=lambda g: per_group[g].value or 0.0)
-        best = max(groups, key=lambda g: per_group[g].value or 0.0)
-        rows.append(
-            row("worst_group_accuracy", per_group[worst], {"group": worst, "by_group": by_group})
-        )
-        rows.append(
-            row(
-                "accuracy_gap",
-                difference(per_group[best], per_group[worst]),
-                {"best": best, "worst": worst, "by_group": by_group},
-            )
-        )
         truth = np.array([str(s.details["truth"]) for s in scored])
         predicted = np.array([str(s.label) for s in scored])
         sensitive = np.array([str(s.details["group"]) for s in scored])
+        if len(set(sensitive)) < 2:
+            return {}
         by_class: dict[str, dict[str, float]] = {}
-        by_class_groups: dict[str, Any] = {}
+        rates: dict[str, Any] = {}
         for cls in self.params.classes or ():
             if (truth == cls).any():
                 result = disparity(list(truth == cls), list(predicted == cls), list(sensitive))
@@ -186,26 +150,25 @@ class GroupPerformance(Task):
                     "demographic_parity_difference": result.demographic_parity_difference,
                     "equalized_odds_difference": result.equalized_odds_difference,
                 }
-                by_class_groups[cls] = result.by_group
-        replicates = self._bootstrap(truth, predicted, sensitive, list(by_class))
+                rates[cls] = result.by_group
+        replicates = bootstrap_within_groups(
+            sensitive,
+            lambda i: _max_gaps(truth[i], predicted[i], sensitive[i], list(by_class)),
+            self.params.resamples,
+            self.params.bootstrap_seed,
+        )
+        out: dict[str, Stat] = {}
         for j, metric in enumerate(("demographic_parity_difference", "equalized_odds_difference")):
             value = max(c[metric] for c in by_class.values()) if by_class else None
             low, high = percentile_interval(replicates[:, j]) if value is not None else (None, None)
-            est = Estimate(value, low, high, len(scored))
             per_class = {c: v[metric] for c, v in by_class.items()}
-            rows.append(row(metric, est, {"by_class": per_class, "rates": by_class_groups}))
-        return rows
-
-    def _bootstrap(
-        self, truth: np.ndarray, predicted: np.ndarray, sensitive: np.ndarray, classes: list[str]
-    ) -> np.ndarray:
-        """(resamples x 2) max-over-classes DP and EO differences, resampling within groups."""
-        rng = np.random.default_rng(self.params.bootstrap_seed)
-        members = [np.flatnonzero(sensitive == g) for g in np.unique(sensitive)]
-        out = np.zeros((self.params.resamples, 2))
-        for r in range(self.params.resamples):
-            idx = np.concatenate([rng.choice(m, size=len(m)) for m in members])
-            out[r] = _max_gaps(truth[idx], predicted[idx], sensitive[idx], classes)
+            out[metric] = (
+                Estimate(value, low, high, len(scored)),
+                {
+                    "by_class": per_class,
+                    "rates": rates,
+                },
+            )
         return out
 
 

@@ -15,16 +15,19 @@ of occupation and shape prompts. On the zoo the group is drawn as a skin tone, s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.world import OCCUPATIONS, SHAPES
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval, rate
+from vlmtrust.metrics.calibration import mean_estimate
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, flag_rate, per_condition
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import read_lines
 
@@ -107,54 +110,28 @@ class PromptBias(Task):
                 )
         return [[out.get(s.id) or Score.cannot_score(s.id, METRIC, "no prompt")] for s in samples]
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        for attack, attack_scores in scores.items():
-            scored = [s for s in attack_scores if not s.unscorable]
-            common = {
-                "n_unscorable": len(attack_scores) - len(scored),
-                "threshold": self.params.threshold,
-                "directions": self.params.directions,
-            }
-            flags = [s.model_copy(update={"value": float(s.details["flagged"])}) for s in scored]
-            flagged = sorted(
-                (
-                    {"prompt": s.details["prompt"], "projection": s.value}
-                    for s in scored
-                    if s.details["flagged"]
-                ),
-                key=lambda f: -abs(f["projection"] or 0.0),
-            )
-            rows.append(
-                rate(flags).as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric="flagged_rate",
-                    model=model,
-                    details={**common, "flagged": flagged},
-                )
-            )
-            values = np.abs(np.array([s.value for s in scored], dtype=np.float64))
-            est = Estimate(None, None, None, 0)
-            if len(values):
-                rng = np.random.default_rng(self.params.bootstrap_seed)
-                draws = rng.integers(0, len(values), size=(self.params.resamples, len(values)))
-                est = Estimate(
-                    float(values.mean()),
-                    *percentile_interval(values[draws].mean(axis=1)),
-                    len(values),
-                )
-            rows.append(
-                est.as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric="mean_abs_projection",
-                    model=model,
-                    details=common,
-                )
-            )
-        return rows
+    def declared_metrics(self) -> tuple[Declared, ...]:
+        return (per_condition(self._projections),)
+
+    def row_details(self) -> dict[str, Any]:
+        return {"threshold": self.params.threshold, "directions": self.params.directions}
+
+    def _projections(self, scores: Sequence[Score]) -> dict[str, Stat]:
+        scored = [s for s in scores if not s.unscorable]
+        flagged = sorted(
+            (
+                {"prompt": s.details["prompt"], "projection": s.value}
+                for s in scored
+                if s.details["flagged"]
+            ),
+            key=lambda f: -abs(f["projection"] or 0.0),
+        )
+        p = self.params
+        values = [abs(s.value or 0.0) for s in scored]
+        return {
+            "flagged_rate": (
+                flag_rate(scored, lambda s: s.details["flagged"]),
+                {"flagged": flagged},
+            ),
+            "mean_abs_projection": (mean_estimate(values, p.resamples, p.bootstrap_seed), {}),
+        }

@@ -10,14 +10,16 @@ Score, so a re-aggregated or resumed run gives the same numbers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.base import DataContext, Task
 
@@ -75,45 +77,31 @@ class AttributeInference(Task):
             )
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def declared_metrics(self) -> tuple[Declared, ...]:
+        return (per_condition(self._probe, unscorable=None),)
+
+    def _probe(self, scores: Sequence[Score]) -> dict[str, Stat]:
         """``probe_accuracy`` (pooled out-of-fold, Wilson interval), ``chance`` (majority
         share) and ``probe_advantage`` (accuracy - chance, the same interval shifted)."""
-        rows = []
-        for attack, items in scores.items():
-            scored = [s for s in items if s.metric == METRIC and not s.unscorable]
-            labels = [str(s.label) for s in scored]
-            x = np.array([s.details["vector"] for s in scored], dtype=float)
-            accuracy, details = probe_accuracy(x, labels, self.params.folds, self.params.cv_seed)
-            details["unscorable"] = sum(s.unscorable for s in items)
-            chance = details.get("chance")
-            advantage = Estimate(None, None, None, accuracy.n)
-            if accuracy.value is not None and chance is not None:
-                assert accuracy.ci_low is not None and accuracy.ci_high is not None
-                advantage = Estimate(
-                    accuracy.value - chance,
-                    accuracy.ci_low - chance,
-                    accuracy.ci_high - chance,
-                    accuracy.n,
-                )
-            chance_row = Estimate(chance, chance, chance, accuracy.n)
-            for metric, est in (
-                ("probe_accuracy", accuracy),
-                ("chance", chance_row),
-                ("probe_advantage", advantage),
-            ):
-                rows.append(
-                    est.as_row(
-                        task=self.spec.name,
-                        attack=attack,
-                        mitigation=mitigation,
-                        metric=metric,
-                        model=model,
-                        details=details,
-                    )
-                )
-        return rows
+        scored = [s for s in scores if s.metric == METRIC and not s.unscorable]
+        x = np.array([s.details["vector"] for s in scored], dtype=float)
+        accuracy, details = probe_accuracy(
+            x, [str(s.label) for s in scored], self.params.folds, self.params.cv_seed
+        )
+        details["unscorable"] = sum(s.unscorable for s in scores)
+        chance = details.get("chance")
+        advantage = Estimate(None, None, None, accuracy.n)
+        if accuracy.value is not None and chance is not None:
+            assert accuracy.ci_low is not None and accuracy.ci_high is not None
+            value, low, high = (
+                v - chance for v in (accuracy.value, accuracy.ci_low, accuracy.ci_high)
+            )
+            advantage = Estimate(value, low, high, accuracy.n)
+        return {
+            "probe_accuracy": (accuracy, details),
+            "chance": (Estimate(chance, chance, chance, accuracy.n), details),
+            "probe_advantage": (advantage, details),
+        }
 
 
 def probe_accuracy(

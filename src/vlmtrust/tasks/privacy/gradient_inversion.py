@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,10 +36,12 @@ import torch.nn.functional as F
 from PIL import Image
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.metrics.calibration import mean_estimate
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, per_condition
 from vlmtrust.metrics.image_quality import psnr, ssim
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.privacy.gradient_leaks import (
@@ -361,65 +363,48 @@ class GradientInversion(Task):
             Score(sample_id=sample.id, metric="ssim", value=ssim(rebuilt, original), details={}),
         ]
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def declared_metrics(self) -> tuple[Declared, ...]:
         """``psnr`` and ``ssim`` (means, bootstrap interval), their flat-image baselines and the
         paired gains over them (``*_gain``: > 0 with the interval above 0 is leakage beyond the
         mean colour); the first sample's original and reconstruction in ``details["images"]``."""
-        rows = []
-        for attack, items in scores.items():
-            psnrs = [s for s in items if s.metric == "psnr" and not s.unscorable]
-            ssims = {s.sample_id: s for s in items if s.metric == "ssim" and not s.unscorable}
-            paired = [(s, ssims[s.sample_id]) for s in psnrs if s.sample_id in ssims]
-            images = psnrs[0].details["images"] if psnrs else {}
-            psnr_v = [float(a.value or 0) for a, _ in paired]
-            ssim_v = [float(b.value or 0) for _, b in paired]
-            psnr_b = [float(a.details["psnr_baseline"]) for a, _ in paired]
-            ssim_b = [float(a.details["ssim_baseline"]) for a, _ in paired]
-            values = {
-                "psnr": psnr_v,
-                "ssim": ssim_v,
-                "psnr_baseline": psnr_b,
-                "ssim_baseline": ssim_b,
-                "psnr_gain": [v - b for v, b in zip(psnr_v, psnr_b, strict=True)],
-                "ssim_gain": [v - b for v, b in zip(ssim_v, ssim_b, strict=True)],
+        return (per_condition(self._reconstructions, unscorable=None),)
+
+    def _reconstructions(self, scores: Sequence[Score]) -> dict[str, Stat]:
+        psnrs = [s for s in scores if s.metric == "psnr" and not s.unscorable]
+        ssims = {s.sample_id: s for s in scores if s.metric == "ssim" and not s.unscorable}
+        paired = [(s, ssims[s.sample_id]) for s in psnrs if s.sample_id in ssims]
+        with_prior = [(a, b) for a, b in paired if a.details.get("psnr_prior") is not None]
+
+        def measured(pairs: list[tuple[Score, Score]]) -> dict[str, list[float]]:
+            return {
+                "psnr": [float(a.value or 0) for a, _ in pairs],
+                "ssim": [float(b.value or 0) for _, b in pairs],
             }
-            with_prior = [(a, b) for a, b in paired if a.details.get("psnr_prior") is not None]
-            psnr_p = [float(a.details["psnr_prior"]) for a, _ in with_prior]
-            ssim_p = [float(a.details["ssim_prior"]) for a, _ in with_prior]
+
+        values = measured(paired)
+        for m, against_prior in measured(with_prior).items():
+            base = [float(a.details[f"{m}_baseline"]) for a, _ in paired]
+            prior = [float(a.details[f"{m}_prior"]) for a, _ in with_prior]
             values |= {
-                "psnr_prior": psnr_p,
-                "ssim_prior": ssim_p,
-                "psnr_gain_prior": [
-                    float(a.value or 0) - p for (a, _), p in zip(with_prior, psnr_p, strict=True)
-                ],
-                "ssim_gain_prior": [
-                    float(b.value or 0) - p for (_, b), p in zip(with_prior, ssim_p, strict=True)
-                ],
+                f"{m}_baseline": base,
+                f"{m}_gain": [v - b for v, b in zip(values[m], base, strict=True)],
+                f"{m}_prior": prior,
+                f"{m}_gain_prior": [v - q for v, q in zip(against_prior, prior, strict=True)],
             }
-            summary = {
-                "images": images,
-                "steps": self.params.steps,
-                "restarts": self.params.restarts,
-                "resolution": self.params.resolution,
-                "match_loss_first_last": [
-                    [a.details["match_loss_first"], a.details["match_loss_last"]] for a, _ in paired
-                ],
-                "restart_kept": [a.details["restart"] for a, _ in paired],
-                "feature_recovery_error": [a.details["feature_recovery_error"] for a, _ in paired],
-                "init": self.params.init,
-                "start_colour_error": [a.details["start_colour_error"] for a, _ in paired],
-            }
-            for metric, vals in values.items():
-                rows.append(
-                    mean_estimate(vals).as_row(
-                        task=self.spec.name,
-                        attack=attack,
-                        mitigation=mitigation,
-                        metric=metric,
-                        model=model,
-                        details=summary if metric == "psnr" else {},
-                    )
-                )
-        return rows
+        summary = {
+            "images": psnrs[0].details["images"] if psnrs else {},
+            "steps": self.params.steps,
+            "restarts": self.params.restarts,
+            "resolution": self.params.resolution,
+            "match_loss_first_last": [
+                [a.details["match_loss_first"], a.details["match_loss_last"]] for a, _ in paired
+            ],
+            "restart_kept": [a.details["restart"] for a, _ in paired],
+            "feature_recovery_error": [a.details["feature_recovery_error"] for a, _ in paired],
+            "init": self.params.init,
+            "start_colour_error": [a.details["start_colour_error"] for a, _ in paired],
+        }
+        return {
+            metric: (mean_estimate(vals), summary if metric == "psnr" else {})
+            for metric, vals in values.items()
+        }

@@ -23,6 +23,7 @@ A fine-tuned target's card fields (epsilon, delta, noise, held-out accuracy befo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -30,8 +31,10 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.errors import DataError
-from vlmtrust.core.records import MetricRow, Sample, Score, encode_png
+from vlmtrust.core.records import Sample, Score, encode_png
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.metrics.declared import Declared
+from vlmtrust.metrics.declared_groups import Stat, per_condition
 from vlmtrust.metrics.detection import auroc_estimate, stratified_bootstrap
 from vlmtrust.metrics.rates import Estimate, rate
 from vlmtrust.tasks.base import DataContext, Task
@@ -219,51 +222,21 @@ class Membership(Task):
             )
         return {k: card[k] for k in TRAINING_FIELDS if k in card}
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows = []
-        for attack, items in scores.items():
-            scored = [s for s in items if s.metric == METRIC and not s.unscorable]
-            training = next((s.details["training"] for s in scored if s.details), None)
-            members = np.array([s.value for s in scored if s.label == "member"], dtype=float)
-            others = np.array([s.value for s in scored if s.label == "nonmember"], dtype=float)
-            curve = roc_points(members, others)
-            details: dict[str, Any] = {
-                "members": len(members),
-                "nonmembers": len(others),
-                "curve": curve,
-                "score": "cosine(image embedding, caption embedding)",
-                "min_resolvable_fpr": 1 / len(others) if len(others) else None,
-            }
-            if training:
-                details["training"] = training
-            estimates = attack_estimates(members, others, self.params.resamples)
-            for label in ("member", "nonmember"):
-                estimates[f"accuracy_{label}"] = rate(
-                    [s for s in items if s.metric == ACCURACY and s.label == label]
-                )
-            for metric, est in estimates.items():
-                rows.append(
-                    est.as_row(
-                        task=self.spec.name,
-                        attack=attack,
-                        mitigation=mitigation,
-                        metric=metric,
-                        model=model,
-                        details=details,
-                    )
-                )
-            rows += self.lira_rows(items, mitigation, model, training)
-        return rows
+    def declared_metrics(self) -> tuple[Declared, ...]:
+        """The threshold attack's rows per condition, LiRA's under ``attack=lira``."""
+        return (
+            per_condition(partial(self._attack, score_metric=METRIC), unscorable=None),
+            per_condition(partial(self._attack, score_metric=LIRA), unscorable=None, attack="lira"),
+        )
 
-    def lira_rows(
-        self, items: Sequence[Score], mitigation: str, model: str, training: Any
-    ) -> list[MetricRow]:
-        """The same AUC / TPR rows for LiRA's scores, under ``attack=lira``."""
-        scored = [s for s in items if s.metric == LIRA and not s.unscorable]
-        if not scored:
-            return []
+    def _attack(self, scores: Sequence[Score], score_metric: str) -> dict[str, Stat]:
+        """AUC and TPR at low FPR of one attack's scores (members positive), all with the ROC
+        curve; the threshold attack's also with the caption retrieval utility."""
+        scored = [s for s in scores if s.metric == score_metric and not s.unscorable]
+        if score_metric == LIRA and not scored:
+            return {}
+        cosines = [s for s in scores if s.metric == METRIC and not s.unscorable]
+        training = next((s.details["training"] for s in cosines if s.details), None)
         members = np.array([s.value for s in scored if s.label == "member"], dtype=float)
         others = np.array([s.value for s in scored if s.label == "nonmember"], dtype=float)
         details: dict[str, Any] = {
@@ -271,22 +244,19 @@ class Membership(Task):
             "nonmembers": len(others),
             "curve": roc_points(members, others),
             "min_resolvable_fpr": 1 / len(others) if len(others) else None,
-            **scored[0].details["lira"],
         }
+        if score_metric == LIRA:
+            details |= scored[0].details["lira"]
+        else:
+            details["score"] = "cosine(image embedding, caption embedding)"
         if training:
             details["training"] = training
         estimates = attack_estimates(members, others, self.params.resamples)
-        return [
-            est.as_row(
-                task=self.spec.name,
-                attack="lira",
-                mitigation=mitigation,
-                metric=metric,
-                model=model,
-                details=details,
+        for label in ("member", "nonmember") if score_metric == METRIC else ():
+            estimates[f"accuracy_{label}"] = rate(
+                [s for s in scores if s.metric == ACCURACY and s.label == label]
             )
-            for metric, est in estimates.items()
-        ]
+        return {metric: (estimate, details) for metric, estimate in estimates.items()}
 
 
 def _index(sample: Sample) -> int:
