@@ -80,16 +80,22 @@ class Task(ABC):
         """Metric rows from all scores, keyed by attack label: by default the declared
         ``metrics``, computed and stamped by the framework; override only where the science
         needs a metric the framework does not offer."""
-        if not self.metrics:
+        declared = self.declared()
+        if not declared:
             raise NotImplementedError(f"{type(self).__name__} declares no metrics")
         return metric_rows(
-            self.metrics,
+            declared,
             scores,
             task=self.spec.name,
             mitigation=mitigation,
             model=model,
             details=self.row_details(),
         )
+
+    def declared(self) -> Sequence[Declared]:
+        """The metrics to compute: ``metrics``, or, where they depend on the task's parameters
+        (bootstrap seeds, bins, radii), ones built from them."""
+        return self.metrics
 
     def row_details(self) -> dict[str, Any]:
         """What every row of this task carries in ``details`` (e.g. the label predicted)."""
