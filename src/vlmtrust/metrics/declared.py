@@ -10,6 +10,14 @@ A task scores samples; it lists what to compute from those scores::
 and :func:`metric_rows` computes each per condition and stamps task, attack, mitigation and
 model on every row in one place. Every estimate carries its n, its 95% interval and how many
 scores were unscorable (``details["n_unscorable"]``); unscorable scores are never counted.
+
+Condition-wise building blocks: an :class:`Estimator` (``rate``, ``mean``, ``bootstrap_mean``
+of any per-sample statistic) may add details fixed or computed from the condition's scores;
+``change_from`` a reference condition (the clean one, a baseline attack), ``attacked_only``,
+``split_by`` a score-details key, ``on`` a view of the scores (``where``: a subset of scores
+and conditions); and where the science needs its own estimate (AUROC, ECE, a scan),
+``per_condition`` or ``custom`` functions return estimates the framework still stamps. A task
+whose metrics depend on its parameters returns them from ``Task.declared()``.
 """
 
 from __future__ import annotations
@@ -92,7 +100,7 @@ class Estimator(Declared):
 def rate(score_metric: str | None, name: str | None = None, **options: Any) -> Estimator:
     """Share of 0/1 scores equal to 1, with a Wilson 95% interval (``options``: Estimator's
     ``details``, ``shared``, ``unscorable``)."""
-    return Estimator(score_metric, name or str(score_metric), wilson_rate, **options)
+    return Estimator(score_metric, name or score_metric or "rate", wilson_rate, **options)
 
 
 def mean(
@@ -114,12 +122,10 @@ def bootstrap_mean(
     """Mean of a per-sample ``statistic`` of the scorable scores (default: the value) with a
     seeded percentile-bootstrap 95% interval (:func:`bootstrap_interval`'s draws)."""
 
-    def estimate(scores: Sequence[Score]) -> Estimate:
-        return scorable_only(
-            lambda kept: mean_estimate([statistic(s) for s in kept], resamples, seed)
-        )(scores)
-
-    return Estimator(score_metric, name or str(score_metric), estimate, **options)
+    estimate = scorable_only(
+        lambda kept: mean_estimate([statistic(s) for s in kept], resamples, seed)
+    )
+    return Estimator(score_metric, name or score_metric or "mean", estimate, **options)
 
 
 def scorable_only(
