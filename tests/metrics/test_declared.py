@@ -5,8 +5,24 @@ from __future__ import annotations
 import pytest
 
 from vlmtrust.core.records import Score
-from vlmtrust.metrics.declared import by_group, drop_from_clean, mean, metric_rows, rate
-from vlmtrust.metrics.rates import difference, wilson
+from vlmtrust.metrics.calibration import mean_estimate
+from vlmtrust.metrics.declared import (
+    Computed,
+    attacked_only,
+    bootstrap_mean,
+    by_group,
+    change_from,
+    custom,
+    drop_from_clean,
+    mean,
+    metric_rows,
+    on,
+    per_condition,
+    rate,
+    split_by,
+    where,
+)
+from vlmtrust.metrics.rates import Estimate, difference, wilson
 from vlmtrust.metrics.rates import rate as wilson_rate
 
 
@@ -64,3 +80,97 @@ def test_by_group_gives_one_row_per_group_and_the_gap_between_them():
     assert set(gap.details["by_group"]) == {"A", "B"} and gap.ci_low < 0.5 < gap.ci_high
     # the sample without a group is in no group row
     assert rows[("blur", "accuracy[group=A]")].n + rows[("blur", "accuracy[group=B]")].n == 4
+
+
+def test_change_from_a_reference_is_signed_and_skips_the_reference():
+    of = rate("correct", "accuracy")
+    rows = _rows(change_from(of, "none", "gain"), change_from(of, "blur", "vs_blur", drop=True))
+    up = difference(wilson_rate(BLUR), wilson_rate(CLEAN))
+    assert set(rows) == {("blur", "gain"), ("none", "vs_blur")}
+    assert rows[("blur", "gain")].value == pytest.approx(up.value) and up.value < 0
+    assert rows[("none", "vs_blur")].value == pytest.approx(up.value)  # blur minus clean again
+    assert _rows(change_from(of, "typographic", "gap")) == {}  # no reference: nothing
+
+
+def test_change_from_details_may_read_both_estimates_and_need_a_scorable_reference():
+    def separated(after, before):
+        return {"separated": after.separates_from(before)}
+
+    of = rate("correct")
+    change = change_from(of, "none", "up", details=separated, shared=False, unscorable=False)
+    row = _rows(change)[("blur", "up")]
+    assert row.details == {"separated": False}
+    unscorable_clean = {"none": [_s(0, None)], "blur": BLUR}
+    strict = change_from(of, "none", "up", scorable_reference=True)
+    assert metric_rows([strict], unscorable_clean, task="t", mitigation="m", model="z") == []
+    loose = metric_rows([change_from(of)], unscorable_clean, task="t", mitigation="m", model="z")
+    assert [r.value for r in loose] == [None]
+
+
+def test_attacked_only_skips_the_clean_condition_and_conditions_without_such_scores():
+    scores = {"none": [_s(0, 1.0, "fooled")], "a": [_s(0, 1.0, "fooled")], "b": [_s(0, 1.0)]}
+    rows = metric_rows(
+        [attacked_only(rate("fooled", "attack_success"))],
+        scores,
+        task="t",
+        mitigation="m",
+        model="z",
+    )
+    assert [(r.attack, r.metric, r.value) for r in rows] == [("a", "attack_success", 1.0)]
+
+
+def test_split_by_gives_one_row_per_value_with_the_estimators_details():
+    def reasons(scores):
+        return {"reasons": sorted(s.reason for s in scores if s.unscorable)}
+
+    of = rate("correct", "asr", details=reasons)
+    rows = _rows(split_by(of, "g"))
+    assert set(rows) == {(a, f"asr.g.{g}") for a in ("none", "blur") for g in "AB"}
+    assert rows[("none", "asr.g.B")].value == 0.5 and rows[("none", "asr.g.B")].n == 2
+    assert rows[("none", "asr.g.A")].details == {"k": 1, "n_unscorable": 0, "reasons": []}
+
+
+def test_estimator_over_every_metric_and_the_row_stamping_opt_outs():
+    mixed = {"none": [_s(0, 1.0, "x"), _s(1, 0.0, "y"), _s(2, None, "z")]}
+    bare = rate(None, "all", shared=False, unscorable=False, details={"note": "n"})
+    [row] = metric_rows([bare], mixed, task="t", mitigation="m", model="z", details={"k": 1})
+    assert (row.value, row.n, row.details) == (0.5, 2, {"note": "n"})
+    own = rate(None, "own", details={"n_unscorable": 7})  # a metric's own count wins
+    [row] = metric_rows([own], mixed, task="t", mitigation="m", model="z")
+    assert row.details == {"n_unscorable": 7}
+
+
+def test_on_a_view_and_where_drop_conditions_left_empty():
+    only_a = where(lambda s: s.details.get("g") == "A", lambda attack: attack != "blur")
+    rows = _rows(on(only_a, rate("correct", "accuracy")))
+    assert list(rows) == [("none", "accuracy")] and rows[("none", "accuracy")].n == 2
+    nothing = where(lambda s: s.details.get("g") == "C")
+    assert _rows(on(nothing, rate("correct"))) == {}
+
+
+def test_per_condition_and_custom_metrics_are_stamped_by_the_framework():
+    def counted(scores):
+        yield "count", Estimate(float(len(scores)), None, None, len(scores)), {"why": "test"}
+
+    def pooled(scores):
+        total = sum(len(found) for found in scores.values())
+        return [Computed("all", "total", Estimate(float(total), None, None, total))]
+
+    rows = _rows(per_condition(counted, shared=False), custom(pooled))
+    assert rows[("none", "count")].details == {"why": "test", "n_unscorable": 0}
+    assert rows[("all", "total")].value == 10.0 and rows[("all", "total")].task == "t.x"
+    assert rows[("all", "total")].details == {"k": 1, "n_unscorable": 0}
+
+
+def test_bootstrap_mean_of_a_statistic_matches_the_calibration_bootstrap():
+    scores = {"none": [_s(i, float(i), "margin") for i in range(10)] + [_s(10, None, "margin")]}
+    squared = bootstrap_mean("margin", "sq", lambda s: (s.value or 0.0) ** 2, resamples=300)
+    [row] = metric_rows([squared], scores, task="t", mitigation="m", model="z")
+    expected = mean_estimate([float(i) ** 2 for i in range(10)], 300, 0)
+    assert (row.value, row.ci_low, row.ci_high, row.n) == (
+        expected.value,
+        expected.ci_low,
+        expected.ci_high,
+        10,
+    )
+    assert row.details["n_unscorable"] == 1

@@ -10,23 +10,30 @@ A task scores samples; it lists what to compute from those scores::
 and :func:`metric_rows` computes each per condition and stamps task, attack, mitigation and
 model on every row in one place. Every estimate carries its n, its 95% interval and how many
 scores were unscorable (``details["n_unscorable"]``); unscorable scores are never counted.
+
+Condition-wise building blocks: an :class:`Estimator` (``rate``, ``mean``, ``bootstrap_mean``
+of any per-sample statistic) may add details fixed or computed from the condition's scores;
+``change_from`` a reference condition (the clean one, a baseline attack), ``attacked_only``,
+``split_by`` a score-details key, ``on`` a view of the scores (``where``: a subset of scores
+and conditions); and where the science needs its own estimate (AUROC, ECE, a scan),
+``per_condition`` or ``custom`` functions return estimates the framework still stamps. A task
+whose metrics depend on its parameters returns them from ``Task.declared_metrics()``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
     Estimate,
     difference,
-    percentile_interval,
 )
 from vlmtrust.metrics.rates import rate as wilson_rate
 
@@ -42,7 +49,11 @@ class Computed:
     attack: str
     metric: str
     estimate: Estimate
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+    #: False: the row leaves out the task's shared details (``Task.row_details``)
+    shared: bool = True
+    #: False: the row leaves out the estimate's ``n_unscorable`` (its details may say their own)
+    unscorable: bool = True
 
 
 class Declared(ABC):
@@ -55,45 +66,78 @@ class Declared(ABC):
         """Estimates from scores keyed by attack label (one per condition, or fewer)."""
 
 
-def _of(scores: Sequence[Score], score_metric: str) -> list[Score]:
-    return [s for s in scores if s.metric == score_metric]
+def _of(scores: Sequence[Score], score_metric: str | None) -> list[Score]:
+    return [s for s in scores if score_metric is None or s.metric == score_metric]
+
+
+#: what a row of an estimator adds to details: fixed, or computed from the condition's scores
+Details = Mapping[str, Any] | Callable[[Sequence[Score]], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
 class Estimator(Declared):
-    """A per-condition estimate of one kind of score (``rate``, ``mean``)."""
+    """A per-condition estimate of one kind of score (``rate``, ``mean``); ``score_metric``
+    None takes every score of the condition, whatever its metric."""
 
-    score_metric: str
+    score_metric: str | None
     name: str
     estimate: Callable[[Sequence[Score]], Estimate]
+    details: Details = field(default_factory=dict)
+    shared: bool = True
+    unscorable: bool = True
+
+    def computed(self, attack: str, scores: Sequence[Score], metric: str | None = None) -> Computed:
+        """This estimate of ``scores`` (filtered to ``score_metric``) as one condition's row."""
+        mine = _of(scores, self.score_metric)
+        details = self.details(mine) if callable(self.details) else self.details
+        est = self.estimate(mine)
+        return Computed(attack, metric or self.name, est, details, self.shared, self.unscorable)
 
     def compute(self, scores: Scores) -> list[Computed]:
-        return [
-            Computed(attack, self.name, self.estimate(_of(found, self.score_metric)))
-            for attack, found in scores.items()
-        ]
+        return [self.computed(attack, found) for attack, found in scores.items()]
 
 
-def rate(score_metric: str, name: str | None = None) -> Estimator:
-    """Share of 0/1 scores equal to 1, with a Wilson 95% interval."""
-    return Estimator(score_metric, name or score_metric, wilson_rate)
+def rate(score_metric: str | None, name: str | None = None, **options: Any) -> Estimator:
+    """Share of 0/1 scores equal to 1, with a Wilson 95% interval (``options``: Estimator's
+    ``details``, ``shared``, ``unscorable``)."""
+    return Estimator(score_metric, name or score_metric or "rate", wilson_rate, **options)
 
 
 def mean(
     score_metric: str, name: str | None = None, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
 ) -> Estimator:
     """Mean of the scores' values with a percentile-bootstrap 95% interval (seeded)."""
+    return bootstrap_mean(score_metric, name, resamples=resamples, seed=seed)
 
-    def estimate(scores: Sequence[Score]) -> Estimate:
-        values = np.array([s.value for s in scores if not s.unscorable], dtype=np.float64)
-        skipped = len(scores) - len(values)
-        if not len(values):
-            return Estimate(None, None, None, 0, skipped)
-        draws = np.random.default_rng(seed).integers(0, len(values), (resamples, len(values)))
-        low, high = percentile_interval(values[draws].mean(axis=1))
-        return Estimate(float(values.mean()), low, high, len(values), skipped)
 
-    return Estimator(score_metric, name or score_metric, estimate)
+def bootstrap_mean(
+    score_metric: str | None,
+    name: str | None = None,
+    statistic: Callable[[Score], float] = lambda s: float(s.value or 0.0),
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    **options: Any,
+) -> Estimator:
+    """Mean of a per-sample ``statistic`` of the scorable scores (default: the value) with a
+    seeded percentile-bootstrap 95% interval (:func:`bootstrap_interval`'s draws)."""
+
+    estimate = scorable_only(
+        lambda kept: mean_estimate([statistic(s) for s in kept], resamples, seed)
+    )
+    return Estimator(score_metric, name or score_metric or "mean", estimate, **options)
+
+
+def scorable_only(
+    estimate: Callable[[list[Score]], Estimate],
+) -> Callable[[Sequence[Score]], Estimate]:
+    """``estimate`` of the scorable scores, counting the rest as unscorable."""
+
+    def on_scorable(scores: Sequence[Score]) -> Estimate:
+        kept = [s for s in scores if not s.unscorable]
+        return replace(estimate(kept), n_unscorable=len(scores) - len(kept))
+
+    return on_scorable
 
 
 @dataclass(frozen=True)
@@ -104,19 +148,7 @@ class DropFromClean(Declared):
     name: str
 
     def compute(self, scores: Scores) -> list[Computed]:
-        clean = scores.get(CLEAN)
-        if not clean:
-            return []
-        before = self.of.estimate(_of(clean, self.of.score_metric))
-        return [
-            Computed(
-                attack,
-                self.name,
-                difference(before, self.of.estimate(_of(found, self.of.score_metric))),
-            )
-            for attack, found in scores.items()
-            if attack != CLEAN
-        ]
+        return change_from(self.of, CLEAN, self.name, drop=True).compute(scores)
 
 
 def drop_from_clean(of: Estimator, name: str | None = None) -> DropFromClean:
@@ -180,7 +212,8 @@ def metric_rows(
     details: Mapping[str, Any] | None = None,
 ) -> list[MetricRow]:
     """Every declared metric's rows, stamped in one place: task, attack, mitigation, model,
-    the task's shared ``details`` and the estimate's ``n_unscorable``."""
+    the task's shared ``details`` and the estimate's ``n_unscorable`` (unless the computed
+    estimate opts out of either), then what the metric itself adds to details."""
     shared = dict(details or {})
     return [
         c.estimate.as_row(
@@ -189,8 +222,191 @@ def metric_rows(
             mitigation=mitigation,
             metric=c.metric,
             model=model,
-            details={**shared, **c.details, "n_unscorable": c.estimate.n_unscorable},
+            details={
+                **(shared if c.shared else {}),
+                **({"n_unscorable": c.estimate.n_unscorable} if c.unscorable else {}),
+                **c.details,
+            },
         )
         for metric in declared
         for c in metric.compute(scores)
     ]
+
+
+# --------------------------------------------------------------------------- condition-wise
+
+
+@dataclass(frozen=True)
+class Change(Declared):
+    """``of`` under every other condition minus ``of`` under ``reference`` (the clean condition,
+    a baseline attack); ``drop`` flips it to reference minus attacked. Newcombe's interval for
+    rates. Nothing without reference scores (with ``scorable_reference``: without a scorable
+    reference estimate)."""
+
+    of: Estimator
+    reference: str
+    name: str
+    drop: bool = False
+    details: Mapping[str, Any] | Callable[[Estimate, Estimate], Mapping[str, Any]] = field(
+        default_factory=dict
+    )
+    scorable_reference: bool = False
+    shared: bool = True
+    unscorable: bool = True
+
+    def compute(self, scores: Scores) -> list[Computed]:
+        found = scores.get(self.reference)
+        if not found:
+            return []
+        before = self.of.estimate(_of(found, self.of.score_metric))
+        if self.scorable_reference and not before.n:
+            return []
+        out = []
+        for attack, attacked in scores.items():
+            if attack == self.reference:
+                continue
+            after = self.of.estimate(_of(attacked, self.of.score_metric))
+            change = difference(before, after) if self.drop else difference(after, before)
+            details = self.details(after, before) if callable(self.details) else self.details
+            out.append(Computed(attack, self.name, change, details, self.shared, self.unscorable))
+        return out
+
+
+def change_from(
+    of: Estimator, reference: str = CLEAN, name: str | None = None, **options: Any
+) -> Change:
+    """Signed change of ``of`` from the ``reference`` condition (see :class:`Change`)."""
+    return Change(of, reference, name or f"{of.name}_change", **options)
+
+
+@dataclass(frozen=True)
+class AttackedOnly(Declared):
+    """``of`` under every condition but ``reference`` that has scores of its kind (e.g. an
+    attack's success, which means nothing on clean inputs)."""
+
+    of: Estimator
+    reference: str
+    name: str
+
+    def compute(self, scores: Scores) -> list[Computed]:
+        return [
+            self.of.computed(attack, found)
+            for attack, found in scores.items()
+            if attack != self.reference and _of(found, self.of.score_metric)
+        ]
+
+
+def attacked_only(of: Estimator, reference: str = CLEAN) -> AttackedOnly:
+    return AttackedOnly(of, reference, of.name)
+
+
+@dataclass(frozen=True)
+class SplitBy(Declared):
+    """``of`` per value of ``score.details[key]`` (sorted; scores without the key are in no
+    split): rows ``NAME.KEY.VALUE``, each with ``of``'s details of its own scores."""
+
+    of: Estimator
+    key: str
+    name: str
+
+    def compute(self, scores: Scores) -> list[Computed]:
+        out: list[Computed] = []
+        for attack, found in scores.items():
+            splits: dict[str, list[Score]] = defaultdict(list)
+            for s in _of(found, self.of.score_metric):
+                if s.details.get(self.key) is not None:
+                    splits[str(s.details[self.key])].append(s)
+            out += [
+                self.of.computed(attack, part, f"{self.name}.{self.key}.{value}")
+                for value, part in sorted(splits.items())
+            ]
+        return out
+
+
+def split_by(of: Estimator, key: str, name: str | None = None) -> SplitBy:
+    return SplitBy(of, key, name or of.name)
+
+
+#: a view of the scores: which conditions, and which of their scores, some metrics see
+View = Callable[[Scores], Scores]
+
+
+@dataclass(frozen=True)
+class On(Declared):
+    """``metrics`` computed on a view of the scores (a subset, abstentions counted as errors)."""
+
+    view: View
+    metrics: tuple[Declared, ...]
+    name: str = "on"
+
+    def compute(self, scores: Scores) -> list[Computed]:
+        seen = self.view(scores)
+        return [c for metric in self.metrics for c in metric.compute(seen)]
+
+
+def on(view: View, *metrics: Declared) -> On:
+    return On(view, metrics)
+
+
+def where(
+    keep: Callable[[Score], bool] | None = None, attacks: Callable[[str], bool] | None = None
+) -> View:
+    """The conditions ``attacks`` keeps, each with the scores ``keep`` keeps; a condition left
+    with no scores is left out."""
+
+    def view(scores: Scores) -> Scores:
+        picked = {
+            attack: [s for s in found if keep is None or keep(s)]
+            for attack, found in scores.items()
+            if attacks is None or attacks(attack)
+        }
+        return {attack: found for attack, found in picked.items() if found}
+
+    return view
+
+
+#: what a per-condition custom metric gives: (metric name, estimate, details) per row
+Row = tuple[str, Estimate, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class PerCondition(Declared):
+    """A metric the science needs and the framework does not offer (AUROC, ECE...): ``rows``
+    estimates it from one condition's scores; the framework stamps the rows."""
+
+    rows: Callable[[Sequence[Score]], Iterable[Row]]
+    name: str = "custom"
+    shared: bool = True
+    unscorable: bool = True
+
+    def compute(self, scores: Scores) -> list[Computed]:
+        return [
+            Computed(attack, metric, est, details, self.shared, self.unscorable)
+            for attack, found in scores.items()
+            for metric, est, details in self.rows(found)
+        ]
+
+
+def per_condition(
+    rows: Callable[[Sequence[Score]], Iterable[Row]],
+    *,
+    shared: bool = True,
+    unscorable: bool = True,
+) -> PerCondition:
+    return PerCondition(rows, shared=shared, unscorable=unscorable)
+
+
+@dataclass(frozen=True)
+class Custom(Declared):
+    """A metric over all conditions at once (a scan of the clean condition, a mean over the
+    corruptions): ``compute`` is a function from the scores to computed estimates."""
+
+    function: Callable[[Scores], Iterable[Computed]]
+    name: str = "custom"
+
+    def compute(self, scores: Scores) -> list[Computed]:
+        return list(self.function(scores))
+
+
+def custom(function: Callable[[Scores], Iterable[Computed]]) -> Custom:
+    return Custom(function)

@@ -92,9 +92,9 @@ class Task(ABC):
             details=self.row_details(),
         )
 
-    def declared_metrics(self) -> tuple[Declared, ...]:
-        """The metrics to compute: the class's ``metrics``, or, where what is computed depends
-        on the task's parameters (resamples, seeds, k), a tuple built from them."""
+    def declared_metrics(self) -> Sequence[Declared]:
+        """The metrics to compute: the class's ``metrics``, or, where they depend on the task's
+        parameters (bootstrap seeds, resamples, bins, k), ones built from them."""
         return self.metrics
 
     def row_details(self) -> dict[str, Any]:

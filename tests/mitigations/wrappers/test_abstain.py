@@ -9,16 +9,24 @@ from vlmtrust.core.records import Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
 from vlmtrust.metrics import detection
+from vlmtrust.metrics.declared import metric_rows
 from vlmtrust.mitigations.wrappers.abstain import Abstain, coverage_threshold
 from vlmtrust.models.base import resolve_model
-from vlmtrust.tasks.robustness.conditions import accuracy_rows
+from vlmtrust.tasks.robustness.conditions import ACCURACY_METRICS
 from vlmtrust.tasks.robustness.selective import (
     ABSTAINED,
+    Selective,
     abstained_rows,
     abstention,
     abstentions_as_errors,
-    selective_rows,
 )
+
+
+def selective_rows(scores, mitigation, **options):
+    """The rows of a task declaring ``Selective(**options)``."""
+    declared = [Selective(**options)]
+    return metric_rows(declared, scores, task="t", mitigation=mitigation, model="m")
+
 
 SHAPES = [f"a photo of a {s}." for s in world.SHAPES]
 
@@ -105,7 +113,7 @@ def test_selective_rows_report_coverage_and_accuracy_among_answered(clip, scenes
     scores = {"none": _zero_shot_scores(model, samples)}
     declined = sum(s.metric == ABSTAINED for s in scores["none"])
     assert 0 < declined < 60
-    rows = {r.metric: r for r in selective_rows("t", scores, "abstain", "zoo:clip", {})}
+    rows = {r.metric: r for r in selective_rows(scores, "abstain")}
     assert set(rows) == {"coverage", "selective_accuracy"}
     cover, selective = rows["coverage"], rows["selective_accuracy"]
     assert cover.value == pytest.approx(1 - declined / 120) and cover.n == 120
@@ -115,7 +123,13 @@ def test_selective_rows_report_coverage_and_accuracy_among_answered(clip, scenes
     # plain accuracy counts an abstention as not answered correctly, on all 120 samples
     plain = {
         (r.attack, r.metric): r
-        for r in accuracy_rows("t", abstentions_as_errors(scores), "abstain", "m", {})
+        for r in metric_rows(
+            ACCURACY_METRICS,
+            abstentions_as_errors(scores),
+            task="t",
+            mitigation="abstain",
+            model="m",
+        )
     }
     accuracy = plain[("none", "accuracy")]
     assert accuracy.n == 120
@@ -124,12 +138,12 @@ def test_selective_rows_report_coverage_and_accuracy_among_answered(clip, scenes
 
     # split by side, and nothing at all for a baseline when asked
     sided = [s.model_copy(update={"details": {"ood": False}}) for s in scores["none"]]
-    split = selective_rows("t", {"none": sided}, "abstain", "m", {}, accuracy=False, split="ood")
+    split = selective_rows({"none": sided}, "abstain", accuracy=False, split="ood")
     assert [r.metric for r in split] == ["coverage_in", "coverage_out"]
     assert split[0].value == cover.value and split[1].value is None
     answered = {"none": [s for s in scores["none"] if s.metric == "correct"]}
-    assert selective_rows("t", answered, "none", "m", {}, only_if_abstained=True) == []
-    assert selective_rows("t", answered, "none", "m", {})[0].value == 1.0
+    assert selective_rows(answered, "none", only_if_abstained=True) == []
+    assert selective_rows(answered, "none")[0].value == 1.0
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,22 @@ import pytest
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.records import Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.metrics.declared import custom, metric_rows
 from vlmtrust.models.base import resolve_model
 from vlmtrust.tasks.base import DataContext, build_task
-from vlmtrust.tasks.robustness.conditions import accuracy_rows
+from vlmtrust.tasks.robustness.conditions import ACCURACY_METRICS
 from vlmtrust.tasks.robustness.corruption_error import (
     ATTACK,
     DEFINITION,
     mean_corruption_error,
 )
+
+
+def _mce(scores, details=None, **options):
+    """The mCE rows as a task declaring ``custom(mean_corruption_error)`` gets them."""
+    declared = [custom(lambda found: mean_corruption_error(found, **options))]
+    rows = metric_rows(declared, scores, task="t", mitigation="none", model="m", details=details)
+    return {r.metric: r for r in rows}
 
 
 def _scores(values, metric="correct"):
@@ -32,7 +40,7 @@ def test_hand_computed_errors_and_what_is_left_out():
         "corruption.contrast": _scores([0, 0] + [1] * 7 + [None]),  # 2 of 9 wrong
         "typographic": _scores([0] * 10),  # not a corruption: ignored
     }
-    rows = {r.metric: r for r in mean_corruption_error("t", scores, "none", "m", {"label": "x"})}
+    rows = _mce(scores, {"label": "x"})
     mce, relative = rows["mce"], rows["relative_mce"]
     assert mce.attack == relative.attack == ATTACK
     assert mce.value == pytest.approx((0.5 + 2 / 9) / 2)
@@ -46,13 +54,13 @@ def test_hand_computed_errors_and_what_is_left_out():
     assert mce.details["definition"] == DEFINITION
     assert mce.ci_low < mce.value < mce.ci_high
 
-    assert mean_corruption_error("t", {"none": scores["none"]}, "none", "m") == []
+    assert mean_corruption_error({"none": scores["none"]}) == []
     no_clean = {k: v for k, v in scores.items() if k != "none"}
-    rows = {r.metric: r for r in mean_corruption_error("t", no_clean, "none", "m")}
+    rows = _mce(no_clean)
     assert rows["mce"].value == pytest.approx(mce.value) and rows["relative_mce"].value is None
     with pytest.raises(ValueError, match="0/1"):
         mean_corruption_error(
-            "t", {"corruption.jpeg": [Score(sample_id="a", metric="correct", value=0.5)]}, "n", "m"
+            {"corruption.jpeg": [Score(sample_id="a", metric="correct", value=0.5)]}
         )
 
 
@@ -61,7 +69,7 @@ def test_interval_is_the_paired_bootstrap_over_samples():
     clean = rng.random(60) < 0.9
     noisy = clean & (rng.random(60) < 0.7)  # a corruption breaks some of the right answers
     scores = {"none": _scores(clean), "corruption.gaussian_noise": _scores(noisy)}
-    rows = {r.metric: r for r in mean_corruption_error("t", scores, "none", "m", resamples=400)}
+    rows = _mce(scores, resamples=400)
     idx = np.random.default_rng(0).integers(0, 60, size=(400, 60))
     drops = [clean[i].mean() - noisy[i].mean() for i in idx]
     expected = tuple(np.percentile(drops, [2.5, 97.5]))
@@ -83,10 +91,13 @@ def test_zoo_clip_mce_agrees_with_its_accuracy_rows():
         attack = build_attack(spec)
         per_sample = task.score(model, [attack.apply(s) for s in samples])
         scores[attack.label] = [s for ss in per_sample for s in ss]
-    rows = {(r.attack, r.metric): r for r in accuracy_rows("zs", scores, "none", "zoo:clip", {})}
+    rows = {
+        (r.attack, r.metric): r
+        for r in metric_rows(ACCURACY_METRICS, scores, task="zs", mitigation="none", model="m")
+    }
     corrupted = [a for a in scores if a != "none"]
     assert len(corrupted) == 4
-    mce = {r.metric: r for r in mean_corruption_error("zs", scores, "none", "zoo:clip")}
+    mce = _mce(scores)
     expected = np.mean([1 - rows[(a, "accuracy")].value for a in corrupted])
     assert mce["mce"].value == pytest.approx(expected)
     drops = np.mean([rows[(a, "accuracy_drop")].value for a in corrupted])

@@ -66,7 +66,7 @@ def test_on_zoo_assistant_the_campaign_breaks_probes_and_repeats_with_its_seed()
 
 
 def test_transfer_rows_count_replays_and_keep_unscorable_apart():
-    from vlmtrust.tasks.safety.red_team import _transfer_rows
+    from vlmtrust.tasks.safety.red_team import _transfer
 
     transfer = {
         "model": "zoo:assistant",
@@ -76,13 +76,12 @@ def test_transfer_rows_count_replays_and_keep_unscorable_apart():
             "figstep_pro": {"successes": 2, "tries": 2, "unscorable": 0},
         },
     }
-    common = {"task": "safety.red_team", "attack": "none", "mitigation": "none"}
-    rows = {r.metric: r for r in _transfer_rows(transfer, common, "m")}
-    total = rows["transfer_rate"]
-    assert (total.value, total.n, total.details["n_unscorable"]) == (0.4, 5, 1)
-    assert rows["transfer_rate.attack.figstep"].value == 0.0
-    assert rows["transfer_rate.attack.figstep_pro"].ci_high == 1.0
-    assert total.details["transfer_mitigation"] == "guard"
+    rows = {metric: (est, details) for metric, est, details in _transfer(transfer)}
+    total, details = rows["transfer_rate"]
+    assert (total.value, total.n, details["n_unscorable"]) == (0.4, 5, 1)
+    assert rows["transfer_rate.attack.figstep"][0].value == 0.0
+    assert rows["transfer_rate.attack.figstep_pro"][0].ci_high == 1.0
+    assert details["transfer_mitigation"] == "guard"
 
 
 @pytest.mark.timeout(900)

@@ -34,7 +34,7 @@ import base64
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -43,9 +43,11 @@ from pydantic import Field
 
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.paths import user_file
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.metrics.declared import Computed, Declared, custom
+from vlmtrust.metrics.rates import Estimate
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import CLEAN
 
@@ -220,9 +222,11 @@ class BackdoorScan(Task):
         pixels: torch.Tensor = model.to_pixels([s.load_image() for s in scenes])
         return pixels.detach()
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def declared_metrics(self) -> Sequence[Declared]:
+        return (custom(self._scan),)
+
+    def _scan(self, scores: Mapping[str, Sequence[Score]]) -> list[Computed]:
+        """Anomaly indices from the clean condition's stored mask norms."""
         mine = [s for s in scores.get(CLEAN.label(), ()) if s.metric == METRIC]
         scored = [s for s in mine if not s.unscorable and s.value is not None]
         norms = np.array([float(s.value or 0.0) for s in scored])
@@ -233,9 +237,6 @@ class BackdoorScan(Task):
             s.label for s, a in zip(scored, index, strict=True) if a >= self.params.threshold
         ]
         n = len(scored)
-
-        row = row_maker(self.spec.name, mitigation, model, n)
-
         per_label = [
             {
                 "label": s.label,
@@ -257,11 +258,11 @@ class BackdoorScan(Task):
             "interval": "none: one scan, the index is a robust z-score across labels",
         }
         top_index = round(float(index.max()), 4) if n else None
-        rows = headline_rows(row, top_index, base, suspected, flagged, per_label, images)
+        rows = headline(n, top_index, base, suspected, flagged, per_label, images)
         for s, a in zip(scored, index, strict=True):
-            entry = {"label": s.label, "attack_success": s.details.get("attack_success")}
-            rows.append(row(f"mask_l1:{s.label}", float(s.value or 0.0), {**base, **entry}))
-            rows.append(row(f"anomaly_index:{s.label}", round(float(a), 4), {**base, **entry}))
+            entry = {**base, "label": s.label, "attack_success": s.details.get("attack_success")}
+            rows.append(scan_row(f"mask_l1:{s.label}", float(s.value or 0.0), n, entry))
+            rows.append(scan_row(f"anomaly_index:{s.label}", round(float(a), 4), n, entry))
         return rows
 
 
@@ -337,61 +338,35 @@ def _blocks(mask: torch.Tensor, cell: int) -> torch.Tensor:
     return mask.repeat_interleave(cell, dim=2).repeat_interleave(cell, dim=3)
 
 
-class RowMaker(Protocol):
-    def __call__(
-        self,
-        metric: str,
-        value: float | None,
-        details: dict[str, Any],
-        *,
-        size: int | None = None,
-        ci: tuple[float | None, float | None] = (None, None),
-    ) -> MetricRow: ...
+def scan_row(
+    metric: str,
+    value: float | None,
+    n: int,
+    details: dict[str, Any],
+    ci: tuple[float | None, float | None] = (None, None),
+) -> Computed:
+    """A scan's row: the clean condition, no interval unless ``ci`` gives one (an anomaly
+    index is a z-score within one scan)."""
+    return Computed(CLEAN.label(), metric, Estimate(value, *ci, n), details)
 
 
-def row_maker(task: str, mitigation: str, model: str, n: int) -> RowMaker:
-    """A scan's rows: the clean condition, ``n`` scored labels unless ``size`` says otherwise,
-    no interval unless ``ci`` gives one (an anomaly index is a z-score within one scan)."""
-
-    def row(
-        metric: str,
-        value: float | None,
-        details: dict[str, Any],
-        *,
-        size: int | None = None,
-        ci: tuple[float | None, float | None] = (None, None),
-    ) -> MetricRow:
-        return MetricRow(
-            task=task,
-            attack=CLEAN.label(),
-            mitigation=mitigation,
-            metric=metric,
-            value=value,
-            ci_low=ci[0],
-            ci_high=ci[1],
-            n=n if size is None else size,
-            model=model,
-            details=details,
-        )
-
-    return row
-
-
-def headline_rows(
-    row: RowMaker,
+def headline(
+    n: int,
     top_index: float | None,
     base: dict[str, Any],
     suspected: str | None,
     flagged: Sequence[str | None],
     per_label: list[dict[str, Any]],
     images: dict[str, str],
-) -> list[MetricRow]:
+) -> list[Computed]:
     """A scan's two headline rows: ``max_anomaly_index`` (with the suspect, the flags, the
     per-label table and the suspect's trigger) and ``flagged`` (how many labels)."""
     details = {**base, "suspected_target": suspected, "flagged": flagged}
     return [
-        row("max_anomaly_index", top_index, {**details, "per_label": per_label, "images": images}),
-        row("flagged", float(len(flagged)), {**base, "flagged": flagged}),
+        scan_row(
+            "max_anomaly_index", top_index, n, {**details, "per_label": per_label, "images": images}
+        ),
+        scan_row("flagged", float(len(flagged)), n, {**base, "flagged": flagged}),
     ]
 
 

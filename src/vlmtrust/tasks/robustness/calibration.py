@@ -14,26 +14,28 @@ it is over-confidence. Samples come from the same sources as ``robustness.ood``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 from scipy.special import softmax
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.metrics import calibration
+from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.robustness.ood import (
     IN_OUT_SELECTION,
     InOutParams,
     InOutTask,
+    coverage_by_side,
     membership,
-    metric_row,
 )
-from vlmtrust.tasks.robustness.selective import abstention, selective_rows
+from vlmtrust.tasks.robustness.selective import abstention
 
 SPLITS: tuple[tuple[str, bool], ...] = (("in", False), ("out", True))
+CONFIDENCE = "mean max softmax probability"
 
 
 class CalibrationParams(InOutParams):
@@ -125,75 +127,36 @@ class Calibration(InOutTask):
             )
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        p = self.params
-        for attack, attacked in scores.items():
-            mine = [s for s in attacked if s.metric == "confidence"]
-            for split, is_ood in SPLITS:
-                scored = [
-                    s for s in mine if not s.unscorable and bool(s.details.get("ood")) is is_ood
-                ]
-                # a sample whose side is unknown is counted as unscorable in both splits
-                skipped = sum(
-                    1 for s in mine if s.unscorable and s.details.get("ood") in (is_ood, None)
-                )
-                conf = np.array([s.value for s in scored], dtype=np.float64)
-                hit = np.array([bool(s.details["correct"]) for s in scored], dtype=np.float64)
-                p_true = np.array([s.details["p_true"] for s in scored], dtype=np.float64)
-                base: dict[str, Any] = {
-                    "split": "out-of-distribution" if is_ood else "in-distribution",
-                    "n_unscorable": skipped,
-                }
-                boot = {
-                    **base,
-                    "interval": f"percentile bootstrap, {p.resamples} resamples, "
-                    f"seed {p.bootstrap_seed}",
-                }
-                seed = p.bootstrap_seed
-                ece = calibration.ece_estimate(conf, hit, p.bins, p.resamples, seed)
-                diagram = (
-                    [b.as_dict() for b in calibration.reliability_diagram(conf, hit, p.bins)]
-                    if len(conf)
-                    else []
-                )
-                estimates: list[tuple[str, Estimate, dict[str, Any]]] = [
-                    ("accuracy", _accuracy(hit), {**base, "interval": "Wilson 95%"}),
-                    ("ece", ece, {**boot, "bins": p.bins, "reliability": diagram}),
-                    (
-                        "nll",
-                        calibration.nll_estimate(p_true, p.resamples, seed),
-                        {**boot, "p_floor": calibration.P_FLOOR},
-                    ),
-                    (
-                        "brier",
-                        calibration.brier_estimate(conf, hit, p.resamples, seed),
-                        {**boot, "definition": calibration.BRIER_DEFINITION},
-                    ),
-                    (
-                        "confidence",
-                        calibration.mean_estimate(conf, p.resamples, seed),
-                        {**boot, "definition": "mean max softmax probability"},
-                    ),
-                ]
-                rows.extend(
-                    metric_row(self, attack, f"{name}_{split}", est, mitigation, model, details)
-                    for name, est, details in estimates
-                )
-        rows += selective_rows(
-            self.spec.name,
-            scores,
-            mitigation,
-            model,
-            {},
-            answered="confidence",
-            accuracy=False,
-            split="ood",
-            only_if_abstained=True,
-        )
-        return rows
+    def declared_metrics(self) -> Sequence[Declared]:
+        return (per_condition(self._calibration), coverage_by_side("confidence"))
+
+    def _calibration(self, scores: Sequence[Score]) -> Iterator[Row]:
+        """Per split: accuracy (Wilson), ECE with its reliability diagram, NLL, Brier and mean
+        confidence (bootstrap); a sample whose side is unknown is unscorable in both splits."""
+        p, boot = self.params, (self.params.resamples, self.params.bootstrap_seed)
+        interval = f"percentile bootstrap, {p.resamples} resamples, seed {p.bootstrap_seed}"
+        mine = [s for s in scores if s.metric == "confidence"]
+        for split, is_ood in SPLITS:
+            scored = [s for s in mine if not s.unscorable and bool(s.details.get("ood")) is is_ood]
+            skipped = sum(
+                1 for s in mine if s.unscorable and s.details.get("ood") in (is_ood, None)
+            )
+            conf = np.array([s.value for s in scored], dtype=np.float64)
+            hit = np.array([bool(s.details["correct"]) for s in scored], dtype=np.float64)
+            p_true = np.array([s.details["p_true"] for s in scored], dtype=np.float64)
+            side = "out-of-distribution" if is_ood else "in-distribution"
+            base: dict[str, Any] = {"split": side, "n_unscorable": skipped, "interval": interval}
+            ece = calibration.ece_estimate(conf, hit, p.bins, *boot)
+            bins = calibration.reliability_diagram(conf, hit, p.bins) if len(conf) else []
+            diagram = {"bins": p.bins, "reliability": [b.as_dict() for b in bins]}
+            yield f"accuracy_{split}", _accuracy(hit), {**base, "interval": "Wilson 95%"}
+            yield f"ece_{split}", ece, {**base, **diagram}
+            nll = calibration.nll_estimate(p_true, *boot)
+            yield f"nll_{split}", nll, {**base, "p_floor": calibration.P_FLOOR}
+            brier = calibration.brier_estimate(conf, hit, *boot)
+            yield f"brier_{split}", brier, {**base, "definition": calibration.BRIER_DEFINITION}
+            mean_conf = calibration.mean_estimate(conf, *boot)
+            yield f"confidence_{split}", mean_conf, {**base, "definition": CONFIDENCE}
 
 
 def _accuracy(hit: np.ndarray) -> Estimate:

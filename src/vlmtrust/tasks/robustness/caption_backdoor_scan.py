@@ -33,7 +33,8 @@ import torch
 from PIL import Image
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.core.records import Score
+from vlmtrust.metrics.declared import Computed
 from vlmtrust.metrics.rates import wilson
 from vlmtrust.tasks.robustness.backdoor_scan import (
     DEFAULT_CAPTIONS,
@@ -41,11 +42,10 @@ from vlmtrust.tasks.robustness.backdoor_scan import (
     BackdoorScan,
     InversionParams,
     InvertedTrigger,
-    RowMaker,
     anomaly_indices,
-    headline_rows,
+    headline,
     invert_trigger,
-    row_maker,
+    scan_row,
 )
 from vlmtrust.tasks.robustness.caption_target import _normal
 from vlmtrust.tasks.robustness.conditions import CLEAN
@@ -144,9 +144,8 @@ class CaptionBackdoorScan(BackdoorScan):
         common = max(set(answers), key=answers.count)
         return {"verified_hits": hits, "verified_n": len(answers), "typical_answer": common}
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def _scan(self, scores: Mapping[str, Sequence[Score]]) -> list[Computed]:
+        """Anomaly indices among the reached candidates, and the suspect's verification."""
         mine = [s for s in scores.get(CLEAN.label(), ()) if s.metric == METRIC]
         scored = [s for s in mine if not s.unscorable and s.value is not None]
         reached = [s for s in scored if s.details.get("reached")]
@@ -167,23 +166,20 @@ class CaptionBackdoorScan(BackdoorScan):
             "reference": REFERENCE,
             "interval": "none: one scan, the index is a robust z-score across reached candidates",
         }
-
-        row = row_maker(self.spec.name, mitigation, model, n)
-
         per_label = [_entry(s, by_label.get(s.label or "")) for s in scored]
         top = max(reached, key=lambda s: by_label[s.label or ""]) if n else None
         suspect = top.label if top is not None else None
         images = {"trigger": top.details["trigger"]} if top is not None else {}
         top_index = round(float(index.max()), 4) if n else None
-        rows = headline_rows(row, top_index, base, suspect, flagged, per_label, images)
+        rows = headline(n, top_index, base, suspect, flagged, per_label, images)
         if top is not None:
-            rows.append(_verification_row(row, top, base))
+            rows.append(_verification(top, base))
         for s in scored:
-            entry = _entry(s, by_label.get(s.label or ""))
-            rows.append(row(f"mask_l1:{s.label}", float(s.value or 0.0), {**base, **entry}))
+            entry = {**base, **_entry(s, by_label.get(s.label or ""))}
+            rows.append(scan_row(f"mask_l1:{s.label}", float(s.value or 0.0), n, entry))
             if s.label in by_label:
                 a = round(by_label[s.label or ""], 4)
-                rows.append(row(f"anomaly_index:{s.label}", a, {**base, **entry}))
+                rows.append(scan_row(f"anomaly_index:{s.label}", a, n, entry))
         return rows
 
 
@@ -212,7 +208,7 @@ def _entry(score: Score, anomaly: float | None) -> dict[str, Any]:
     }
 
 
-def _verification_row(row: RowMaker, top: Score, base: dict[str, Any]) -> MetricRow:
+def _verification(top: Score, base: dict[str, Any]) -> Computed:
     """The suspect's greedy verification rate with its Wilson interval."""
     hits, n = int(top.details.get("verified_hits") or 0), int(top.details.get("verified_n") or 0)
     details = {
@@ -222,5 +218,5 @@ def _verification_row(row: RowMaker, top: Score, base: dict[str, Any]) -> Metric
         "greedy answer is exactly the suspect",
     }
     if not n:
-        return row("suspect_verified", None, details, size=0)
-    return row("suspect_verified", hits / n, details, size=n, ci=wilson(hits, n))
+        return scan_row("suspect_verified", None, 0, details)
+    return scan_row("suspect_verified", hits / n, n, details, wilson(hits, n))

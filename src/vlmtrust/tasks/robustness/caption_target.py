@@ -9,15 +9,15 @@ surrounding space ignored). A scene whose own caption already is the target is u
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import Field
 
 from vlmtrust.attacks.caption_pgd import DEFAULT_TARGET
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import rate
+from vlmtrust.metrics.declared import rate
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import CLEAN, scenes_or_dataset
 
@@ -41,6 +41,7 @@ class CaptionTarget(Task):
     requires = ("Generator", "Differentiable")
     #: not ``target``: clean answers are judged against it too, so it stays in the key
     selection_params = frozenset({"n", "budgets", "steps", "norm"})
+    metrics = (rate(METRIC, "target_success"),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         scenes = scenes_or_dataset(ctx, self.params.n, "objects")
@@ -81,28 +82,12 @@ class CaptionTarget(Task):
                 out.append([Score(sample_id=sample.id, metric=METRIC, value=hit, label=answer)])
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows = []
-        for attack, attacked in scores.items():
-            est = rate([s for s in attacked if s.metric == METRIC])
-            rows.append(
-                est.as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric="target_success",
-                    model=model,
-                    details={
-                        "target": self.params.target,
-                        "prompt": self.params.prompt,
-                        "meaning": "share of answers that are exactly the attacker's caption",
-                        "n_unscorable": est.n_unscorable,
-                    },
-                )
-            )
-        return rows
+    def row_details(self) -> dict[str, Any]:
+        return {
+            "target": self.params.target,
+            "prompt": self.params.prompt,
+            "meaning": "share of answers that are exactly the attacker's caption",
+        }
 
 
 def _normal(text: str) -> str:

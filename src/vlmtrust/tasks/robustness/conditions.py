@@ -1,16 +1,13 @@
-"""What the robustness tasks share: clean + corrupted conditions, and accuracy rows that also
-report each corruption's drop from clean."""
+"""What the robustness tasks share: clean + corrupted conditions, and accuracy metrics that
+also report each corruption's drop from clean."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import Estimate, accuracy, accuracy_drop
+from vlmtrust.metrics.declared import Declared, custom, drop_from_clean, rate
 from vlmtrust.tasks.base import DataContext
 from vlmtrust.tasks.robustness.corruption_error import mean_corruption_error
 
@@ -34,32 +31,14 @@ def corruption_conditions(params: CorruptionParams) -> list[Spec]:
     return [CLEAN, *corrupted]
 
 
-def accuracy_rows(
-    task: str,
-    scores: Mapping[str, Sequence[Score]],
-    mitigation: str,
-    model: str,
-    details: dict[str, Any],
-) -> list[MetricRow]:
-    """Accuracy per condition, and for every corrupted one its drop from clean."""
-
-    def row(attack: str, metric: str, est: Estimate) -> MetricRow:
-        return est.as_row(
-            task=task,
-            attack=attack,
-            mitigation=mitigation,
-            metric=metric,
-            model=model,
-            details={**details, "n_unscorable": est.n_unscorable},
-        )
-
-    clean = list(scores.get(CLEAN.label(), ()))
-    rows: list[MetricRow] = []
-    for attack, attacked in scores.items():
-        rows.append(row(attack, "accuracy", accuracy(attacked)))
-        if attack != CLEAN.label() and clean:
-            rows.append(row(attack, "accuracy_drop", accuracy_drop(clean, attacked)))
-    return rows + mean_corruption_error(task, scores, mitigation, model, details)
+ACCURACY = rate("correct", "accuracy")
+#: accuracy per condition, every corrupted condition's drop from clean, and the mean
+#: corruption error over them
+ACCURACY_METRICS: tuple[Declared, ...] = (
+    ACCURACY,
+    drop_from_clean(ACCURACY),
+    custom(mean_corruption_error),
+)
 
 
 def scenes_or_dataset(ctx: DataContext, n: int, family: str) -> list[Sample]:

@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.core.records import Score
 from vlmtrust.metrics.calibration import bootstrap_interval
+from vlmtrust.metrics.declared import Computed
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate
 
 #: the label of the clean condition (``conditions.CLEAN.label()``, not imported: conditions
@@ -45,20 +46,16 @@ RELATIVE_DEFINITION = (
 
 
 def mean_corruption_error(
-    task: str,
     scores: Mapping[str, Sequence[Score]],
-    mitigation: str,
-    model: str,
-    details: Mapping[str, Any] | None = None,
     *,
     metric: str = "correct",
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
-) -> list[MetricRow]:
-    """``mce`` and ``relative_mce`` rows (attack ``all_corruptions``) from the 0/1 ``metric``
-    scores per condition label, as ``accuracy_rows`` gets them; conditions other than clean and
-    ``corruption.*`` (e.g. typographic) are ignored. No rows without a corrupted condition;
-    ``relative_mce`` has no value without the clean one."""
+) -> list[Computed]:
+    """``mce`` and ``relative_mce`` (attack ``all_corruptions``) from the 0/1 ``metric`` scores
+    per condition label (a custom declared metric: ``custom(mean_corruption_error)``);
+    conditions other than clean and ``corruption.*`` (e.g. typographic) are ignored. Nothing
+    without a corrupted condition; ``relative_mce`` has no value without the clean one."""
     corrupted = sorted(a for a in scores if a.startswith(CORRUPTION_PREFIX))
     if not corrupted:
         return []
@@ -82,7 +79,6 @@ def mean_corruption_error(
     relative = _estimate(relative_value, len(ids), lambda i: resampled(i)[1], resamples, seed)
 
     base: dict[str, Any] = {
-        **(details or {}),
         "corruptions": corrupted,
         "corruption_error": {
             a: None if np.isnan(e) else round(float(e), 6)
@@ -93,15 +89,8 @@ def mean_corruption_error(
         "n_unscorable": int(len(ids) * len(conditions) - seen.sum()),
     }
     return [
-        _row(task, "mce", mce, mitigation, model, {**base, "definition": DEFINITION}),
-        _row(
-            task,
-            "relative_mce",
-            relative,
-            mitigation,
-            model,
-            {**base, "definition": RELATIVE_DEFINITION},
-        ),
+        Computed(ATTACK, "mce", mce, {**base, "definition": DEFINITION}),
+        Computed(ATTACK, "relative_mce", relative, {**base, "definition": RELATIVE_DEFINITION}),
     ]
 
 
@@ -147,11 +136,3 @@ def _estimate(value: float | None, n: int, statistic: Any, resamples: int, seed:
 
     low, high = bootstrap_interval(n, defined, resamples, seed)
     return Estimate(value, low, high, n)
-
-
-def _row(
-    task: str, metric: str, est: Estimate, mitigation: str, model: str, details: dict[str, Any]
-) -> MetricRow:
-    return est.as_row(
-        task=task, attack=ATTACK, mitigation=mitigation, metric=metric, model=model, details=details
-    )

@@ -21,14 +21,15 @@ smallest breaking radius per side, so changing the radii needs no re-encoding.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.metrics.rates import rate
 from vlmtrust.tasks.robustness.conditions import CLEAN
 from vlmtrust.tasks.robustness.zero_shot import ZeroShot, ZeroShotParams
@@ -84,41 +85,21 @@ class EmbeddingAttack(ZeroShot):
             )
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        for attack, scored in scores.items():
-            for side in SIDES:
-                mine = [s for s in scored if s.metric == f"radius_{side}"]
-                estimates = []
-                for r in self.params.radii:
-                    survived = [
-                        s
-                        if s.unscorable
-                        else s.model_copy(update={"value": float((s.value or 0.0) > r)})
-                        for s in mine
-                    ]
-                    estimates.append(rate(survived))
-                curve = {"x": list(self.params.radii), "y": [e.value for e in estimates]}
-                for r, est in zip(self.params.radii, estimates, strict=True):
-                    rows.append(
-                        est.as_row(
-                            task=self.spec.name,
-                            attack=attack,
-                            mitigation=mitigation,
-                            metric=f"accuracy_{side}@{r:g}",
-                            model=model,
-                            details={
-                                "side": side,
-                                "radius": r,
-                                "curve": curve,
-                                "n_unscorable": est.n_unscorable,
-                                "reference": REFERENCE,
-                            },
-                        )
-                    )
-        return rows
+    def declared_metrics(self) -> Sequence[Declared]:
+        return (per_condition(self._curves, shared=False),)
+
+    def _curves(self, scores: Sequence[Score]) -> Iterator[Row]:
+        """Accuracy at each radius per side: a sample survives r iff its breaking radius > r."""
+        for side in SIDES:
+            mine = [s for s in scores if s.metric == f"radius_{side}"]
+            estimates = [
+                rate([s if s.unscorable else _survives(s, r) for s in mine])
+                for r in self.params.radii
+            ]
+            curve = {"x": list(self.params.radii), "y": [e.value for e in estimates]}
+            for r, est in zip(self.params.radii, estimates, strict=True):
+                details = {"side": side, "radius": r, "curve": curve, "reference": REFERENCE}
+                yield f"accuracy_{side}@{r:g}", est, details
 
 
 def breaking_radii(
@@ -139,6 +120,10 @@ def breaking_radii(
     image_r = np.clip(image_side.min(axis=1), 0.0, None)
     text_r = np.clip(text_side.min(axis=1), 0.0, None)
     return image_r, text_r
+
+
+def _survives(score: Score, radius: float) -> Score:
+    return score.model_copy(update={"value": float((score.value or 0.0) > radius)})
 
 
 def _unit(x: Any) -> np.ndarray:

@@ -19,15 +19,16 @@ numbers as a fresh one. Samples without an image or a caption are unscorable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.metrics import calibration
+from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
@@ -36,13 +37,17 @@ from vlmtrust.tasks.robustness.conditions import (
     corruption_conditions,
     scenes_or_dataset,
 )
-from vlmtrust.tasks.robustness.ood import metric_row
 
 METRIC = "pair"
 #: decimals kept per stored embedding coordinate: ~1e-5 error on unit vectors, a third of the
 #: JSON of full float32 precision, far below any difference the metrics can resolve
 DECIMALS = 5
 REFERENCE = "Liang et al. 2022, Mind the Gap (NeurIPS)"
+SEPARABILITY = {
+    "chance": 0.5,
+    "classifier": "logistic regression (sklearn, lbfgs, C=1)",
+    "interval": "Wilson 95% on the pooled out-of-fold correct count",
+}
 
 
 class ModalityGapParams(CorruptionParams):
@@ -113,60 +118,32 @@ class ModalityGap(Task):
             )
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def declared_metrics(self) -> Sequence[Declared]:
+        return (per_condition(self._gap),)
+
+    def _gap(self, scores: Sequence[Score]) -> Iterator[Row]:
+        """Centroid gap and pair cosine (bootstrap), separability (cross-validated, Wilson)."""
         p = self.params
-        rows: list[MetricRow] = []
-        for attack, attacked in scores.items():
-            mine = [s for s in attacked if s.metric == METRIC]
-            scored = [s for s in mine if not s.unscorable]
-            images = np.array([s.details["image"] for s in scored], dtype=np.float64)
-            texts = np.array([s.details["text"] for s in scored], dtype=np.float64)
-            base: dict[str, Any] = {
-                "n_pairs": len(scored),
-                "n_unscorable": len(mine) - len(scored),
-                "reference": REFERENCE,
-            }
-            reasons = sorted({s.reason for s in mine if s.unscorable and s.reason})
-            if reasons:
-                base["unscorable_reasons"] = reasons
-            boot = f"paired percentile bootstrap, {p.resamples} resamples, seed {p.bootstrap_seed}"
-            gap = centroid_gap_estimate(images, texts, p.resamples, p.bootstrap_seed)
-            cosine = calibration.mean_estimate(
-                _cosines(images, texts) if len(scored) else [], p.resamples, p.bootstrap_seed
-            )
-            separable, folds = separability_estimate(images, texts, p.folds, p.cv_seed)
-            rows += [
-                metric_row(
-                    self, attack, "centroid_gap", gap, mitigation, model, {**base, "interval": boot}
-                ),
-                metric_row(
-                    self,
-                    attack,
-                    "mean_pair_cosine",
-                    cosine,
-                    mitigation,
-                    model,
-                    {**base, "interval": boot.replace("paired ", "")},
-                ),
-                metric_row(
-                    self,
-                    attack,
-                    "modality_separability",
-                    separable,
-                    mitigation,
-                    model,
-                    {
-                        **base,
-                        **folds,
-                        "chance": 0.5,
-                        "classifier": "logistic regression (sklearn, lbfgs, C=1)",
-                        "interval": "Wilson 95% on the pooled out-of-fold correct count",
-                    },
-                ),
-            ]
-        return rows
+        mine = [s for s in scores if s.metric == METRIC]
+        scored = [s for s in mine if not s.unscorable]
+        images = np.array([s.details["image"] for s in scored], dtype=np.float64)
+        texts = np.array([s.details["text"] for s in scored], dtype=np.float64)
+        base: dict[str, Any] = {
+            "n_pairs": len(scored),
+            "n_unscorable": len(mine) - len(scored),
+            "reference": REFERENCE,
+        }
+        reasons = sorted({s.reason for s in mine if s.unscorable and s.reason})
+        if reasons:
+            base["unscorable_reasons"] = reasons
+        boot = f"percentile bootstrap, {p.resamples} resamples, seed {p.bootstrap_seed}"
+        gap = centroid_gap_estimate(images, texts, p.resamples, p.bootstrap_seed)
+        yield "centroid_gap", gap, {**base, "interval": f"paired {boot}"}
+        cosines = _cosines(images, texts) if len(scored) else np.zeros(0)
+        cosine = calibration.mean_estimate(cosines, p.resamples, p.bootstrap_seed)
+        yield "mean_pair_cosine", cosine, {**base, "interval": boot}
+        separable, folds = separability_estimate(images, texts, p.folds, p.cv_seed)
+        yield "modality_separability", separable, {**base, **folds, **SEPARABILITY}
 
 
 # --------------------------------------------------------------------------- the statistics

@@ -15,7 +15,7 @@ side they are on. This module also holds what ``robustness.calibration`` shares 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -24,17 +24,17 @@ from pydantic import Field
 from vlmtrust.core.capabilities import Embedder
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.paths import user_file
-from vlmtrust.core.records import LabelValue, MetricRow, Sample, Score
+from vlmtrust.core.records import LabelValue, Sample, Score
 from vlmtrust.core.spec import PromptTemplate, Spec
 from vlmtrust.metrics import detection
-from vlmtrust.metrics.rates import Estimate
+from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
     CONDITION_PARAMS,
     CorruptionParams,
     corruption_conditions,
 )
-from vlmtrust.tasks.robustness.selective import abstained_rows, abstention, selective_rows
+from vlmtrust.tasks.robustness.selective import Selective, abstained_rows, abstention
 
 OOD_LABEL = "ood"
 OOD_ID_PREFIX = "ood:"
@@ -283,70 +283,38 @@ class OodDetection(InOutTask):
             out.append(scores)
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        for attack, attacked in scores.items():
-            for name in DETECTORS:
-                mine = [s for s in attacked if s.metric == name]
-                scored = [s for s in mine if not s.unscorable and s.value is not None]
-                ins = np.array([s.value for s in scored if not s.details.get("ood")], dtype=float)
-                outs = np.array([s.value for s in scored if s.details.get("ood")], dtype=float)
-                details: dict[str, Any] = {
-                    "detector": name,
-                    "n_in": len(ins),
-                    "n_out": len(outs),
-                    "n_unscorable": len(mine) - len(scored),
-                    "mean_in": float(ins.mean()) if len(ins) else None,
-                    "mean_out": float(outs.mean()) if len(outs) else None,
-                    "positive": "in-distribution (higher score = more in-distribution)",
-                    "interval": f"stratified percentile bootstrap, {self.params.resamples} "
-                    f"resamples, seed {self.params.bootstrap_seed}",
-                }
-                if len(ins) and len(outs):
-                    details["roc"] = detection.roc_points(ins, outs)
-                reasons = sorted({s.reason for s in mine if s.unscorable and s.reason})
-                if reasons:
-                    details["unscorable_reasons"] = reasons
-                boot = (self.params.resamples, self.params.bootstrap_seed)
-                auroc = detection.auroc_estimate(ins, outs, *boot)
-                fpr = detection.fpr_at_tpr_estimate(ins, outs, detection.DEFAULT_TPR, *boot)
-                fpr_details = {k: v for k, v in details.items() if k != "roc"}
-                fpr_details["tpr"] = detection.DEFAULT_TPR
-                rows += [
-                    metric_row(self, attack, f"auroc_{name}", auroc, mitigation, model, details),
-                    metric_row(self, attack, f"fpr95_{name}", fpr, mitigation, model, fpr_details),
-                ]
-        rows += selective_rows(
-            self.spec.name,
-            scores,
-            mitigation,
-            model,
-            {},
-            answered="msp",
-            accuracy=False,
-            split="ood",
-            only_if_abstained=True,
-        )
-        return rows
+    def declared_metrics(self) -> Sequence[Declared]:
+        return (per_condition(self._detection), coverage_by_side("msp"))
+
+    def _detection(self, scores: Sequence[Score]) -> Iterator[Row]:
+        """AUROC and FPR at 95% TPR per detector, stratified bootstrap intervals."""
+        boot = (self.params.resamples, self.params.bootstrap_seed)
+        for name in DETECTORS:
+            mine = [s for s in scores if s.metric == name]
+            scored = [s for s in mine if not s.unscorable and s.value is not None]
+            ins = np.array([s.value for s in scored if not s.details.get("ood")], dtype=float)
+            outs = np.array([s.value for s in scored if s.details.get("ood")], dtype=float)
+            details: dict[str, Any] = {
+                "detector": name,
+                "n_in": len(ins),
+                "n_out": len(outs),
+                "n_unscorable": len(mine) - len(scored),
+                "mean_in": float(ins.mean()) if len(ins) else None,
+                "mean_out": float(outs.mean()) if len(outs) else None,
+                "positive": "in-distribution (higher score = more in-distribution)",
+                "interval": f"stratified percentile bootstrap, {boot[0]} resamples, seed {boot[1]}",
+            }
+            reasons = sorted({s.reason for s in mine if s.unscorable and s.reason})
+            if reasons:
+                details["unscorable_reasons"] = reasons
+            fpr_details = {**details, "tpr": detection.DEFAULT_TPR}
+            if len(ins) and len(outs):
+                details["roc"] = detection.roc_points(ins, outs)
+            yield f"auroc_{name}", detection.auroc_estimate(ins, outs, *boot), details
+            fpr = detection.fpr_at_tpr_estimate(ins, outs, detection.DEFAULT_TPR, *boot)
+            yield f"fpr95_{name}", fpr, fpr_details
 
 
-def metric_row(
-    task: Task,
-    attack: str,
-    metric: str,
-    est: Estimate,
-    mitigation: str,
-    model: str,
-    details: dict[str, Any],
-) -> MetricRow:
-    """One metric row of ``task`` from an estimate."""
-    return est.as_row(
-        task=task.spec.name,
-        attack=attack,
-        mitigation=mitigation,
-        metric=metric,
-        model=model,
-        details=details,
-    )
+def coverage_by_side(answered: str) -> Selective:
+    """Coverage in and out of distribution, once the model abstained on some sample."""
+    return Selective(answered=answered, accuracy=False, split="ood", only_if_abstained=True)

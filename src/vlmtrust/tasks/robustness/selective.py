@@ -1,6 +1,7 @@
 """Selective classification in tasks: a model (e.g. behind the ``abstain`` mitigation) may
 decline to answer. An abstention is a model decision, recorded as its own Score (metric
-``abstained``), never as unscorable; ``coverage`` and ``selective_accuracy`` rows report it.
+``abstained``), never as unscorable; ``coverage`` and ``selective_accuracy`` rows report it
+(the declared metric :class:`Selective`).
 
 The convention between models and tasks: an abstained row of classifier output is all NaN.
 """
@@ -8,11 +9,13 @@ The convention between models and tasks: an abstained row of classifier output i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.core.records import Score
+from vlmtrust.metrics.declared import Computed, Declared
 from vlmtrust.metrics.rates import Estimate, rate, wilson
 
 ABSTAINED = "abstained"
@@ -51,7 +54,7 @@ def abstentions_as_errors(
 def coverage_estimate(scores: Sequence[Score], answered: str = "correct") -> Estimate:
     """Share of samples answered: those with a scorable ``answered`` score, out of those plus the
     abstained ones (samples unscorable for other reasons are in neither)."""
-    declined = {s.sample_id for s in scores if s.metric == ABSTAINED and s.value == 1.0}
+    declined = {s.sample_id for s in _declined(scores)}
     done = {s.sample_id for s in scores if s.metric == answered and not s.unscorable} - declined
     total = len(done) + len(declined)
     if total == 0:
@@ -60,60 +63,54 @@ def coverage_estimate(scores: Sequence[Score], answered: str = "correct") -> Est
     return Estimate(len(done) / total, low, high, total)
 
 
-def selective_rows(
-    task: str,
-    scores: Mapping[str, Sequence[Score]],
-    mitigation: str,
-    model: str,
-    details: Mapping[str, Any],
-    *,
-    answered: str = "correct",
-    accuracy: bool = True,
-    split: str | None = None,
-    only_if_abstained: bool = False,
-) -> list[MetricRow]:
+@dataclass(frozen=True)
+class Selective(Declared):
     """Per condition, ``coverage`` (share answered) and, with ``accuracy``, ``selective_accuracy``
     (share of answered samples whose 0/1 ``answered`` score is 1), both with Wilson intervals.
 
     With ``split`` (a boolean details key such as ``ood``) each metric is reported per side as
     ``<metric>_in`` / ``<metric>_out``; the abstention and answered scores must carry the key.
-    With ``only_if_abstained`` nothing is emitted unless some sample was abstained on."""
-    if only_if_abstained and not any(
-        s.metric == ABSTAINED and s.value == 1.0 for ss in scores.values() for s in ss
-    ):
-        return []
-    rows: list[MetricRow] = []
-    for attack, attacked in scores.items():
-        parts: list[tuple[str, Sequence[Score]]] = [("", attacked)]
-        if split is not None:
-            parts = [
-                (suffix, [s for s in attacked if s.details.get(split) is side])
-                for suffix, side in (("_in", False), ("_out", True))
-            ]
-        for suffix, part in parts:
-            cover = coverage_estimate(part, answered)
-            kept = [s for s in part if s.metric == answered]
-            estimates = [("coverage", cover, "share of samples answered (not abstained)")]
-            if accuracy:
-                estimates.append(
-                    ("selective_accuracy", rate(kept), "accuracy among answered samples")
-                )
-            for name, est, meaning in estimates:
-                rows.append(
-                    est.as_row(
-                        task=task,
-                        attack=attack,
-                        mitigation=mitigation,
-                        metric=name + suffix,
-                        model=model,
-                        details={
-                            **details,
-                            "meaning": meaning,
-                            "interval": "Wilson 95%",
-                            "n_abstained": sum(
-                                1 for s in part if s.metric == ABSTAINED and s.value == 1.0
-                            ),
-                        },
+    With ``only_if_abstained`` nothing is computed unless some sample was abstained on."""
+
+    answered: str = "correct"
+    accuracy: bool = True
+    split: str | None = None
+    only_if_abstained: bool = False
+    name: str = "coverage"
+
+    def compute(self, scores: Mapping[str, Sequence[Score]]) -> list[Computed]:
+        if self.only_if_abstained and not any(_declined(ss) for ss in scores.values()):
+            return []
+        out: list[Computed] = []
+        for attack, attacked in scores.items():
+            parts: list[tuple[str, Sequence[Score]]] = [("", attacked)]
+            if self.split is not None:
+                parts = [
+                    (suffix, [s for s in attacked if s.details.get(self.split) is side])
+                    for suffix, side in (("_in", False), ("_out", True))
+                ]
+            for suffix, part in parts:
+                kept = [s for s in part if s.metric == self.answered]
+                estimates = [("coverage", coverage_estimate(part, self.answered), COVERAGE)]
+                if self.accuracy:
+                    estimates.append(("selective_accuracy", rate(kept), SELECTIVE_ACCURACY))
+                details = {"interval": "Wilson 95%", "n_abstained": len(_declined(part))}
+                out += [
+                    Computed(
+                        attack,
+                        name + suffix,
+                        est,
+                        {**details, "meaning": meaning},
+                        unscorable=False,
                     )
-                )
-    return rows
+                    for name, est, meaning in estimates
+                ]
+        return out
+
+
+COVERAGE = "share of samples answered (not abstained)"
+SELECTIVE_ACCURACY = "accuracy among answered samples"
+
+
+def _declined(scores: Sequence[Score]) -> list[Score]:
+    return [s for s in scores if s.metric == ABSTAINED and s.value == 1.0]

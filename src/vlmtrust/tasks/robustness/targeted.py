@@ -4,13 +4,11 @@ which tells "fooled" from "merely wrong"."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from vlmtrust.core.records import MetricRow, Sample, Score
-from vlmtrust.metrics.rates import rate
-from vlmtrust.tasks.robustness.conditions import CLEAN
-from vlmtrust.tasks.robustness.selective import ABSTAINED
+from vlmtrust.core.records import Sample, Score
+from vlmtrust.metrics.declared import Declared, attacked_only, rate
 from vlmtrust.tasks.robustness.zero_shot import ZeroShot
 
 
@@ -30,25 +28,7 @@ class TargetedZeroShot(ZeroShot):
             )
         return scored
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        kept = ("correct", ABSTAINED)  # ZeroShot.aggregate reports coverage from abstentions
-        correct = {a: [s for s in ss if s.metric in kept] for a, ss in scores.items()}
-        rows = super().aggregate(correct, mitigation, model)
-        for attack, attacked in scores.items():
-            fooled = [s for s in attacked if s.metric == "fooled"]
-            if attack == CLEAN.label() or not fooled:
-                continue
-            est = rate(fooled)
-            rows.append(
-                est.as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric="attack_success",
-                    model=model,
-                    details={"meaning": f"share classified as the attack's {self.target_key}"},
-                )
-            )
-        return rows
+    def declared_metrics(self) -> Sequence[Declared]:
+        meaning = {"meaning": f"share classified as the attack's {self.target_key}"}
+        success = rate("fooled", "attack_success", details=meaning, shared=False, unscorable=False)
+        return (*self.metrics, attacked_only(success))

@@ -5,16 +5,16 @@ drawn shape or the written word? ``attack_success`` is the share answering the w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
 
 from vlmtrust.attacks.typographic import WORD_LABEL
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
-from vlmtrust.metrics.rates import rate
-from vlmtrust.tasks.robustness.conditions import CLEAN, accuracy_rows
+from vlmtrust.metrics.declared import attacked_only, rate
+from vlmtrust.tasks.robustness.conditions import ACCURACY_METRICS, CLEAN
 from vlmtrust.tasks.robustness.vqa import Vqa, VqaParams, judge_answer
 
 
@@ -62,24 +62,15 @@ class TypographicVqa(Vqa):
             out.append(scores)
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        correct = {a: [s for s in ss if s.metric == "correct"] for a, ss in scores.items()}
-        details = {"labels": list(self.params.labels)}
-        rows = accuracy_rows(self.spec.name, correct, mitigation, model, details)
-        for attack, attacked in scores.items():
-            fooled = [s for s in attacked if s.metric == "fooled"]
-            if attack == CLEAN.label() or not fooled:
-                continue
-            rows.append(
-                rate(fooled).as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric="attack_success",
-                    model=model,
-                    details={"meaning": "share answering the written word, not the drawn one"},
-                )
+    metrics = (
+        *ACCURACY_METRICS,
+        attacked_only(
+            rate(
+                "fooled",
+                "attack_success",
+                details={"meaning": "share answering the written word, not the drawn one"},
+                shared=False,
+                unscorable=False,
             )
-        return rows
+        ),
+    )

@@ -8,18 +8,18 @@ too (the model did not answer the question). An empty answer cannot be judged: u
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
+    ACCURACY_METRICS,
     CONDITION_PARAMS,
     CorruptionParams,
-    accuracy_rows,
     corruption_conditions,
     scenes_or_dataset,
 )
@@ -42,6 +42,7 @@ class Vqa(Task):
     params: VqaParams
     requires = ("Generator",)
     selection_params = CONDITION_PARAMS | {"n", "family"}
+    metrics = ACCURACY_METRICS
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         """One sample per (scene, label): the question travels in the prompt."""
@@ -70,12 +71,8 @@ class Vqa(Task):
         )
         return [[judge_answer(s, a)] for s, a in zip(samples, answers, strict=True)]
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        return accuracy_rows(
-            self.spec.name, scores, mitigation, model, {"labels": list(self.params.labels)}
-        )
+    def row_details(self) -> dict[str, Any]:
+        return {"labels": list(self.params.labels)}
 
 
 def judge_answer(sample: Sample, answer: str) -> Score:

@@ -7,23 +7,24 @@ condition also reports its drop from clean with an interval.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import PromptTemplate, Spec
+from vlmtrust.metrics.declared import on
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
+    ACCURACY_METRICS,
     CONDITION_PARAMS,
     CorruptionParams,
-    accuracy_rows,
     corruption_conditions,
     scenes_or_dataset,
 )
-from vlmtrust.tasks.robustness.selective import abstention, abstentions_as_errors, selective_rows
+from vlmtrust.tasks.robustness.selective import Selective, abstention, abstentions_as_errors
 
 
 class ZeroShotParams(CorruptionParams):
@@ -43,6 +44,8 @@ class ZeroShot(Task):
     params: ZeroShotParams
     requires: ClassVar[tuple[str, ...]] = ("Classifier",)
     selection_params = CONDITION_PARAMS | {"n", "family"}
+    # an abstention is not a correct answer: accuracy counts it as an error
+    metrics = (on(abstentions_as_errors, *ACCURACY_METRICS), Selective())
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return scenes_or_dataset(ctx, self.params.n, self.params.family)
@@ -98,14 +101,9 @@ class ZeroShot(Task):
             )
         return out
 
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
+    def row_details(self) -> dict[str, Any]:
         classes = self.params.classes or ()
-        details = {"chance": 1.0 / len(classes) if classes else None, "label": self.params.label}
-        answers = abstentions_as_errors(scores)  # an abstention is not a correct answer
-        rows = accuracy_rows(self.spec.name, answers, mitigation, model, details)
-        return rows + selective_rows(self.spec.name, scores, mitigation, model, details)
+        return {"chance": 1.0 / len(classes) if classes else None, "label": self.params.label}
 
 
 def _world_classes(label: str, samples: Sequence[Sample]) -> list[str] | None:

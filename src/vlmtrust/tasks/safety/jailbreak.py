@@ -19,14 +19,22 @@ judge's: the rubric judge is a cross-check, not the scorer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec
-from vlmtrust.metrics.rates import Estimate, difference, rate
+from vlmtrust.metrics.declared import (
+    Declared,
+    Estimator,
+    Row,
+    change_from,
+    per_condition,
+    rate,
+    split_by,
+)
 from vlmtrust.scorers import rubric
 from vlmtrust.scorers.refusal_calibration import calibration_rows
 from vlmtrust.tasks.base import DataContext, Task
@@ -38,7 +46,6 @@ from vlmtrust.tasks.safety.probing import (
     from_data,
     judged,
     pick,
-    split_rows,
     unscorable_details,
     unscorable_rate,
     with_as_given,
@@ -46,6 +53,9 @@ from vlmtrust.tasks.safety.probing import (
 
 DEFAULT_ATTACKS = ("text_only", "figstep", "figstep_pro", "caption_replace")
 BASELINE = "text_only"
+GAP = {"baseline": BASELINE}
+#: complied / scorable responses, whatever the judge names its scores
+ASR = rate(None, "asr", details=unscorable_details)
 
 
 class JailbreakParams(ProbeParams):
@@ -63,6 +73,13 @@ class Jailbreak(Task):
     requires = ("Generator",)
     headline = "asr"
     selection_params = frozenset({"probes", "sets", "attacks"})
+    metrics = (
+        ASR,
+        split_by(ASR, "category"),
+        split_by(ASR, "set"),
+        Estimator(None, "unscorable_rate", unscorable_rate, details=unscorable_details),
+        change_from(rate(None), BASELINE, "asr_gap", details=GAP, unscorable=False),
+    )
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)
@@ -100,41 +117,27 @@ class Jailbreak(Task):
             ]
         return [[s] for s in scores]
 
+    def declared_metrics(self) -> Sequence[Declared]:
+        return (
+            (*self.metrics, per_condition(_agreement, unscorable=False))
+            if self.rubric
+            else self.metrics
+        )
+
     def aggregate(
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
     ) -> list[MetricRow]:
-        rows: list[MetricRow] = []
-        baseline = scores.get(BASELINE)
-        for attack, attacked in scores.items():
-
-            def make(
-                metric: str, est: Estimate, details: dict[str, Any], a: str = attack
-            ) -> MetricRow:
-                return est.as_row(
-                    task=self.spec.name,
-                    attack=a,
-                    mitigation=mitigation,
-                    metric=metric,
-                    model=model,
-                    details=details,
-                )
-
-            rows.append(make("asr", rate(attacked), unscorable_details(attacked)))
-            rows.extend(split_rows(make, "asr", attacked, "category"))
-            rows.extend(split_rows(make, "asr", attacked, "set"))
-            rows.append(
-                make("unscorable_rate", unscorable_rate(attacked), unscorable_details(attacked))
-            )
-            if baseline is not None and attack != BASELINE:
-                gap = difference(rate(attacked), rate(baseline))
-                rows.append(make("asr_gap", gap, {"baseline": BASELINE}))
-            if self.rubric is not None:
-                offline = [None if s.unscorable else bool(s.value) for s in attacked]
-                graded = [s.details.get("rubric") for s in attacked]
-                rows += rubric.agreement_rows(
-                    self.spec.name, attack, mitigation, model, offline, graded
-                )
+        """The declared metrics, then the judges' own calibration rows."""
+        rows = super().aggregate(scores, mitigation, model)
         rows += calibration_rows(self.spec.name, mitigation, model)
         if self.rubric is not None:
             rows += rubric.calibration_rows(self.rubric.spec, self.spec.name, mitigation, model)
         return rows
+
+
+def _agreement(scores: Sequence[Score]) -> Iterator[Row]:
+    """The rubric judge's agreement with the offline judge (rate and Cohen's kappa)."""
+    offline = [None if s.unscorable else bool(s.value) for s in scores]
+    agree, kappa, details = rubric.agreement(offline, [s.details.get("rubric") for s in scores])
+    yield f"judge.{rubric.NAME}.agreement", agree, details
+    yield f"judge.{rubric.NAME}.kappa", kappa, details

@@ -14,15 +14,15 @@ Rows (``attack="none"``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.metrics.rates import rate
+from vlmtrust.metrics.declared import rate
 from vlmtrust.tasks.base import DataContext, Task
 
 
@@ -31,11 +31,32 @@ class NsfwInputParams(Params):
     family: str = "objects"
 
 
+def _flagged(judged: Sequence[Score]) -> dict[str, Any]:
+    """The images judged NSFW and those left undecided, and the p(NSFW) histogram."""
+    from vlmtrust.scorers.nsfw import SAFE_BELOW, UNSAFE_ABOVE
+
+    def listed(keep: Callable[[Score], bool]) -> list[dict[str, Any]]:
+        return [
+            {"id": s.sample_id, "source": s.details.get("source"), **s.details}
+            for s in judged
+            if keep(s)
+        ]
+
+    probs = [float(s.details.get("p_nsfw", 0.0)) for s in judged]
+    return {
+        "flagged": listed(lambda s: s.value == 1.0),
+        "undecided": listed(lambda s: s.unscorable),
+        "thresholds": {"safe_below": SAFE_BELOW, "unsafe_above": UNSAFE_ABOVE},
+        "bins": np.histogram(probs, bins=10, range=(0.0, 1.0))[0].tolist(),
+    }
+
+
 class NsfwInput(Task):
     Params = NsfwInputParams
     params: NsfwInputParams
     requires = ()
     selection_params = frozenset({"n", "family"})
+    metrics = (rate(None, "nsfw_rate", details=_flagged),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         from vlmtrust.tasks.robustness.conditions import scenes_or_dataset
@@ -53,39 +74,3 @@ class NsfwInput(Task):
             [score.model_copy(update={"details": {**score.details, "source": s.source}})]
             for s, score in zip(samples, judged, strict=True)
         ]
-
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        from vlmtrust.scorers.nsfw import SAFE_BELOW, UNSAFE_ABOVE
-
-        rows = []
-        for attack, judged in scores.items():
-            est = rate(list(judged))
-
-            def listed(keep: Any, judged: Sequence[Score] = judged) -> list[dict[str, Any]]:
-                return [
-                    {"id": s.sample_id, "source": s.details.get("source"), **s.details}
-                    for s in judged
-                    if keep(s)
-                ]
-
-            probs = [float(s.details.get("p_nsfw", 0.0)) for s in judged]
-            details = {
-                "n_unscorable": est.n_unscorable,
-                "flagged": listed(lambda s: s.value == 1.0),
-                "undecided": listed(lambda s: s.unscorable),
-                "thresholds": {"safe_below": SAFE_BELOW, "unsafe_above": UNSAFE_ABOVE},
-                "bins": np.histogram(probs, bins=10, range=(0.0, 1.0))[0].tolist(),
-            }
-            rows.append(
-                est.as_row(
-                    task=self.spec.name,
-                    attack=attack,
-                    mitigation=mitigation,
-                    metric="nsfw_rate",
-                    model=model,
-                    details=details,
-                )
-            )
-        return rows

@@ -11,10 +11,10 @@ from typing import Any
 from pydantic import Field
 
 from vlmtrust.core.errors import DataError
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec, parse_spec
 from vlmtrust.data.probes import DEFAULT, load_probes
-from vlmtrust.metrics.rates import Estimate, rate, wilson
+from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.scorers import refusal
 
 
@@ -132,23 +132,6 @@ def judged(sample: Sample, response: str | None, refused_is_one: bool = False) -
         )
     metric = "refused" if refused_is_one else base.metric
     return base.model_copy(update={"metric": metric, "details": details})
-
-
-def split_rows(
-    make: Callable[[str, Estimate, dict[str, Any]], MetricRow],
-    metric: str,
-    scores: Sequence[Score],
-    by: str,
-) -> list[MetricRow]:
-    """``metric.<by>.<value>`` rows, one per value of ``details[by]`` (sorted)."""
-    groups: dict[str, list[Score]] = defaultdict(list)
-    for s in scores:
-        if s.details.get(by) is not None:
-            groups[str(s.details[by])].append(s)
-    return [
-        make(f"{metric}.{by}.{value}", rate(group), unscorable_details(group))
-        for value, group in sorted(groups.items())
-    ]
 
 
 def unscorable_details(scores: Sequence[Score]) -> dict[str, Any]:

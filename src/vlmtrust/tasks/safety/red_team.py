@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,9 +35,10 @@ from pydantic import Field
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.errors import ConfigError
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data.probes import load_probes
+from vlmtrust.metrics.declared import Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.scorers import refusal
@@ -68,6 +69,36 @@ DEFAULT_ARMS = (
 )
 
 
+def _campaigns(scores: Sequence[Score]) -> Iterator[Row]:
+    """Per campaign: probes broken (Wilson), queries spent, then its transfer rates."""
+    for score in scores:
+        probes, broken = int(score.details["probes"]), int(score.value or 0)
+        yield (
+            "broken_rate",
+            Estimate(broken / probes, *wilson(broken, probes), probes),
+            score.details,
+        )
+        yield "queries_spent", Estimate(float(score.details["queries"]), None, None, probes), {}
+        if "transfer" in score.details:
+            yield from _transfer(score.details["transfer"])
+
+
+def _transfer(transfer: Mapping[str, Any]) -> Iterator[Row]:
+    """``transfer_rate`` over all replays, then one ``transfer_rate.attack.<label>`` per attack."""
+    tallies: dict[str, Mapping[str, int]] = dict(sorted(transfer["by_attack"].items()))
+    total = {k: sum(t[k] for t in tallies.values()) for k in ("successes", "tries", "unscorable")}
+    per_attack = [(f"transfer_rate.attack.{label}", t) for label, t in tallies.items()]
+    for metric, tally in [("transfer_rate", total), *per_attack]:
+        k, n = int(tally["successes"]), int(tally["tries"])
+        low, high = wilson(k, n) if n else (None, None)
+        details = {
+            "transfer_model": transfer["model"],
+            "transfer_mitigation": transfer["mitigation"],
+            "n_unscorable": int(tally["unscorable"]),
+        }
+        yield metric, Estimate(k / n if n else None, low, high, n), details
+
+
 class RedTeamParams(ProbeParams):
     sets: tuple[str, ...] = ("paraphrase",)
     arms: tuple[str, ...] = Field(default=DEFAULT_ARMS, description="attack specs to search over")
@@ -88,6 +119,7 @@ class RedTeam(Task):
     Params = RedTeamParams
     params: RedTeamParams
     requires = ("Generator",)
+    metrics = (per_condition(_campaigns, unscorable=False),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         probes = pick(self.params, ctx.limit, lambda s: bool(s.labels.get("harmful")))
@@ -192,55 +224,6 @@ class RedTeam(Task):
             "mitigation": self.params.transfer_mitigate or "none",
             "by_attack": per_attack,
         }
-
-    def aggregate(
-        self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
-    ) -> list[MetricRow]:
-        rows = []
-        for attack, campaign in scores.items():
-            for score in campaign:
-                probes, broken = int(score.details["probes"]), int(score.value or 0)
-                low, high = wilson(broken, probes)
-                common = {"task": self.spec.name, "attack": attack, "mitigation": mitigation}
-                rows.append(
-                    Estimate(broken / probes, low, high, probes).as_row(
-                        **common, metric="broken_rate", model=model, details=score.details
-                    )
-                )
-                queries = float(score.details["queries"])
-                rows.append(
-                    Estimate(queries, None, None, probes).as_row(
-                        **common, metric="queries_spent", model=model, details={}
-                    )
-                )
-                if "transfer" in score.details:
-                    rows.extend(_transfer_rows(score.details["transfer"], common, model))
-        return rows
-
-
-def _transfer_rows(
-    transfer: Mapping[str, Any], common: Mapping[str, str], model: str
-) -> list[MetricRow]:
-    """``transfer_rate`` over all replays, then one ``transfer_rate.attack.<label>`` per attack."""
-    tallies: dict[str, Mapping[str, int]] = dict(sorted(transfer["by_attack"].items()))
-    total = {k: sum(t[k] for t in tallies.values()) for k in ("successes", "tries", "unscorable")}
-    rows = []
-    for metric, tally in [("transfer_rate", total)] + [
-        (f"transfer_rate.attack.{label}", t) for label, t in tallies.items()
-    ]:
-        k, n = int(tally["successes"]), int(tally["tries"])
-        low, high = wilson(k, n) if n else (None, None)
-        details = {
-            "transfer_model": transfer["model"],
-            "transfer_mitigation": transfer["mitigation"],
-            "n_unscorable": int(tally["unscorable"]),
-        }
-        rows.append(
-            Estimate(k / n if n else None, low, high, n).as_row(
-                **common, metric=metric, model=model, details=details
-            )
-        )
-    return rows
 
 
 def transfer_target(spec: str, mitigate: str) -> tuple[ModelHandle, tuple[Spec, ...]]:
