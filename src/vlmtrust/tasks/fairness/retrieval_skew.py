@@ -31,7 +31,7 @@ from pydantic import Field
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
-from vlmtrust.data.world import OCCUPATIONS
+from vlmtrust.data.world.vocabulary import OCCUPATIONS
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, rate
 from vlmtrust.tasks.base import DataContext, Task
@@ -40,7 +40,7 @@ from vlmtrust.tasks.fairness.common import (
     read_lines,
     rounded,
     stable_bucket,
-    twins_or_dataset,
+    twin_pairs,
 )
 
 METRIC = "retrieval"
@@ -70,7 +70,7 @@ class RetrievalSkew(Task):
     selection_params = frozenset({"pairs", "pools", "k", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return twins_or_dataset(ctx, self.params.pairs, self.params.group)
+        return twin_pairs(ctx, self.params.pairs)
 
     def resolve(self, samples: Sequence[Sample]) -> Self:
         """Pin the query list (a query file's content goes into the cache key)."""

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.base import DataContext, Task
 
@@ -40,12 +41,7 @@ class AttributeInference(Task):
     selection_params = frozenset({"n", "folds", "cv_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return list(ctx.dataset)
-        from vlmtrust.data import world
-
-        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
-        return world.generate(ctx.seed, n, family="people")
+        return ctx.samples(Scenes(n=ctx.cap(self.params.n), family="people"))
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

@@ -38,9 +38,9 @@ class NsfwInput(Task):
     selection_params = frozenset({"n", "family"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        from vlmtrust.tasks.robustness.conditions import scenes_or_dataset
+        from vlmtrust.tasks.robustness.conditions import scene_samples
 
-        return [s for s in scenes_or_dataset(ctx, self.params.n, self.params.family) if s.image]
+        return [s for s in scene_samples(ctx, self.params.n, self.params.family) if s.image]
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]
