@@ -11,9 +11,10 @@ from vlmtrust.attacks.base import Attack
 from vlmtrust.core.capabilities import CAPABILITIES
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import DataSource
 from vlmtrust.mitigations.base import Wrapper
 from vlmtrust.models.base import ModelKind
-from vlmtrust.plugins import ATTACKS, METRICS, MITIGATIONS, MODELS, TASKS
+from vlmtrust.plugins import ATTACKS, DATA_SOURCES, METRICS, MITIGATIONS, MODELS, TASKS
 from vlmtrust.tasks.base import Task
 
 REGISTRIES = {"tasks": TASKS, "attacks": ATTACKS, "mitigations": MITIGATIONS, "models": MODELS}
@@ -101,3 +102,12 @@ def test_every_model_kind_resolves_specs_of_its_scheme(name: str) -> None:
 @pytest.mark.parametrize("name", [e.name for e in METRICS.entries()])
 def test_every_metric_resolves_to_a_callable(name: str) -> None:
     assert callable(METRICS.get(name)) and METRICS.entry(name).description.strip()
+
+
+@pytest.mark.parametrize("name", [e.name for e in DATA_SOURCES.entries()])
+def test_every_data_source_resolves_under_its_own_name(name: str) -> None:
+    """``--data NAME:PATH`` finds the class by NAME, a concrete DataSource of that name."""
+    source = DATA_SOURCES.get(name)
+    assert inspect.isclass(source) and issubclass(source, DataSource)
+    assert not inspect.isabstract(source) and source.name == name
+    assert DATA_SOURCES.entry(name).description.strip()

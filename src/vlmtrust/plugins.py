@@ -12,6 +12,7 @@ from vlmtrust.core.registry import Registry
 
 if TYPE_CHECKING:
     from vlmtrust.attacks.base import Attack
+    from vlmtrust.data.source import DataSource
     from vlmtrust.models.base import ModelKind
     from vlmtrust.tasks.base import Task
 
@@ -20,6 +21,23 @@ TASKS: Registry[type[Task]] = Registry("tasks")
 ATTACKS: Registry[type[Attack]] = Registry("attacks")
 MITIGATIONS: Registry[Any] = Registry("mitigations")
 METRICS: Registry[Any] = Registry("metrics")
+DATA_SOURCES: Registry[type[DataSource]] = Registry("data_sources")
+
+DATA_SOURCES.add(
+    "world",
+    "vlmtrust.data.world.source:WorldSource",
+    "the synthetic world: seeded scenes, twins, canaries, probes (the default without --data)",
+)
+DATA_SOURCES.add(
+    "folder",
+    "vlmtrust.data.loaded:FolderSource",
+    "your image folder with labels.csv or labels.jsonl: --data folder:PATH",
+)
+DATA_SOURCES.add(
+    "hf_disk",
+    "vlmtrust.data.loaded:HfDiskSource",
+    "a directory written by datasets' save_to_disk: --data hf_disk:PATH",
+)
 
 MODELS.add(
     "hf",

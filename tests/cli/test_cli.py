@@ -80,6 +80,22 @@ def test_corrupt_image_fails_or_is_skipped_by_flag(tiny_clip, tmp_path, world_fo
     assert (out / "results.sqlite").exists()
 
 
+def test_an_unknown_data_source_name_stops_the_scan_in_one_line(tmp_path):
+    out = tmp_path / "run"
+    args = ["--model", "zoo:clip", "--task", "robustness.zero_shot", "--out", str(out)]
+    result = _scan(*args, "--data", "figstep_safebench:/data/FigStep")
+    _assert_user_error(result, "unknown data source 'figstep_safebench'", "folder, hf_disk, world")
+    assert not out.exists()
+
+
+def test_a_named_folder_source_scans_like_the_detected_folder(tmp_path, world_folder):
+    args = ["--model", "zoo:clip", "--task", "robustness.zero_shot:corruptions=[]"]
+    out = tmp_path / "run"
+    result = _scan(*args, "--data", f"folder:{world_folder}", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "planned 12 results" in result.stderr
+
+
 def test_debug_shows_the_traceback(tmp_path):
     result = runner.invoke(
         app,
@@ -99,6 +115,8 @@ def test_list_shows_every_kind_with_descriptions():
         "corruption.jpeg",
         "mitigations",
         "accuracy",
+        "data sources",
+        "hf_disk",
     ]:
         assert needle in result.stdout
 

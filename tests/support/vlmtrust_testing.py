@@ -137,7 +137,7 @@ def run_task_directly(
     from vlmtrust.tasks.base import DataContext, build_task
 
     task = build_task(Spec(name=task_name, params=params or {}))
-    chosen = list(samples) if samples is not None else task.samples(DataContext(None, 0, None))
+    chosen = list(samples) if samples is not None else task.samples(DataContext())
     resolved = task.resolve(chosen)
     by_attack = {}
     for condition in resolved.conditions():

@@ -84,7 +84,11 @@ def scan(
         list[str] | None, typer.Option(help="a task with parameters, name:key=value,... (repeat)")
     ] = None,
     data: Annotated[
-        Path | None, typer.Option(help="your dataset: image folder + labels, or HF save_to_disk")
+        Path | None,
+        typer.Option(
+            help="your dataset: image folder + labels, or HF save_to_disk (detected); "
+            "NAME:PATH names a data source (see `vlmtrust list`); default: the synthetic world"
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="at most N samples per task")] = None,
     seed: Annotated[int, typer.Option(help="seed for generated data and attacks")] = 0,
@@ -175,10 +179,10 @@ def sanitize(
 
 @app.command("list")
 def list_plugins(ctx: typer.Context) -> None:
-    """Every model kind, task, attack, mitigation and metric, one line each."""
+    """Every model kind, task, attack, mitigation, metric and data source, one line each."""
     with user_errors(ctx):
         from vlmtrust.core.registry import Registry
-        from vlmtrust.plugins import ATTACKS, METRICS, MITIGATIONS, MODELS, TASKS
+        from vlmtrust.plugins import ATTACKS, DATA_SOURCES, METRICS, MITIGATIONS, MODELS, TASKS
 
         console = Console()
         registries: list[tuple[str, Registry[Any]]] = [
@@ -187,6 +191,7 @@ def list_plugins(ctx: typer.Context) -> None:
             ("attacks", ATTACKS),
             ("mitigations", MITIGATIONS),
             ("metrics", METRICS),
+            ("data sources", DATA_SOURCES),
         ]
         for title, registry in registries:
             console.print(f"[bold]{title}[/]")

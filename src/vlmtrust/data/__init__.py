@@ -2,9 +2,10 @@
 
 Two layouts are read (see :func:`load_data`): an image folder with ``labels.csv`` or
 ``labels.jsonl`` (:mod:`vlmtrust.data.folder`), and a directory written by HF ``datasets``'
-``save_to_disk`` (:mod:`vlmtrust.data.hf_disk`). Every image is decoded once at load time, so a
-corrupt file is reported before a scan starts, never half-way through it, and a bad item is
-either an error or listed in ``skipped``: it is never dropped silently.
+``save_to_disk`` (:mod:`vlmtrust.data.hf_disk`); both are registered data sources
+(:mod:`vlmtrust.data.loaded`) beside the synthetic ``world``. Every image is decoded once at
+load time, so a corrupt file is reported before a scan starts, never half-way through it, and a
+bad item is either an error or listed in ``skipped``: it is never dropped silently.
 """
 
 from __future__ import annotations
@@ -21,9 +22,19 @@ from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, open_image
 from vlmtrust.core.paths import inside
 from vlmtrust.core.records import Sample, encode_png
 
-__all__ = ["BadItem", "LoadedData", "UnreadableImage", "default_id", "load_data", "make_sample"]
+__all__ = [
+    "BadItem",
+    "Layout",
+    "LoadedData",
+    "UnreadableImage",
+    "default_id",
+    "layout_of",
+    "load_data",
+    "make_sample",
+]
 
 OnBad = Literal["skip", "fail"]
+Layout = Literal["folder", "hf_disk"]
 
 LABEL_FILES = ("labels.csv", "labels.jsonl")
 HF_DISK_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")
@@ -60,6 +71,7 @@ def load_data(
     on_bad: OnBad = "fail",
     limit: int | None = None,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    layout: Layout | None = None,
 ) -> LoadedData:
     """Load a dataset directory as samples.
 
@@ -67,7 +79,7 @@ def load_data(
     every run whatever is bad in it. With ``on_bad="fail"`` any bad entry raises a DataError
     naming the first and counting the rest; with ``"skip"`` they are returned in ``skipped``.
     Images are read only from inside the dataset's folder and refused above ``max_pixels``
-    (from their header, before decoding).
+    (from their header, before decoding). ``layout`` None detects it (:func:`layout_of`).
     """
     path = Path(path)
     if not path.exists():
@@ -75,7 +87,7 @@ def load_data(
     samples: list[Sample] = []
     skipped: list[BadItem] = []
     sources: dict[str, str | None] = {}
-    for item in _read(path, limit, max_pixels):
+    for item in _read(path, layout or layout_of(path), limit, max_pixels):
         if isinstance(item, BadItem):
             skipped.append(item)
             continue
@@ -96,18 +108,35 @@ def load_data(
     return LoadedData(samples=samples, skipped=skipped)
 
 
-def _read(path: Path, limit: int | None, max_pixels: int | None) -> Iterable[Sample | BadItem]:
-    """Pick the loader from the layout; imports are lazy because ``datasets`` is slow to import."""
+def layout_of(path: Path) -> Layout:
+    """Which loader reads ``path``: ``hf_disk`` for a save_to_disk directory, else ``folder``."""
     if path.is_file() and path.suffix in (".csv", ".jsonl"):
-        from vlmtrust.data.folder import read_folder
-
-        return read_folder(path, limit, max_pixels)
+        return "folder"
     if not path.is_dir():
+        if not path.exists():
+            raise DataError(f"dataset path {path} does not exist", "pass an existing directory")
         raise DataError(f"dataset path {path} is neither a directory nor a labels file", _LAYOUTS)
     if any((path / marker).is_file() for marker in HF_DISK_MARKERS):
+        return "hf_disk"
+    return "folder"
+
+
+def _read(
+    path: Path, layout: Layout, limit: int | None, max_pixels: int | None
+) -> Iterable[Sample | BadItem]:
+    """Read with the layout's loader; imports are lazy because ``datasets`` is slow to import."""
+    if layout == "hf_disk":
+        if not path.is_dir():
+            raise DataError(f"dataset path {path} is not a save_to_disk directory", _LAYOUTS)
         from vlmtrust.data.hf_disk import read_hf_disk
 
         return read_hf_disk(path, limit, max_pixels)
+    from vlmtrust.data.folder import read_folder
+
+    if path.is_file() and path.suffix in (".csv", ".jsonl"):
+        return read_folder(path, limit, max_pixels)
+    if not path.is_dir():
+        raise DataError(f"dataset path {path} is neither a directory nor a labels file", _LAYOUTS)
     label_files = [inside(path, name, "labels file") for name in LABEL_FILES]
     label_files = [file for file in label_files if file.is_file()]
     if len(label_files) > 1:
@@ -115,8 +144,6 @@ def _read(path: Path, limit: int | None, max_pixels: int | None) -> Iterable[Sam
             f"{path} has both labels.csv and labels.jsonl", "keep one of them, or pass it directly"
         )
     if label_files:
-        from vlmtrust.data.folder import read_folder
-
         return read_folder(label_files[0], limit, max_pixels)
     raise DataError(f"{path} is not a dataset vlmtrust can read", _LAYOUTS)
 

@@ -12,6 +12,7 @@ the same request asked in text. Rows are validated up front, with the line that 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from importlib.resources import files
 from pathlib import Path
 
@@ -73,6 +74,28 @@ def load_probes(source: str | Path = DEFAULT) -> list[Probe]:
             ) from err
     _check(probes, where)
     return probes
+
+
+def pick_probes(
+    source: str | Path, sets: tuple[str, ...], harmful: bool, n: int | None
+) -> list[Sample]:
+    """The probes of ``sets`` whose ``harmful`` flag is ``harmful``; under ``n``, interleaved
+    across categories and groups so a small run still covers every category and group rather
+    than the first one only."""
+    chosen = [p.to_sample() for p in load_probes(source) if p.set in sets]
+    chosen = [s for s in chosen if bool(s.labels.get("harmful")) == harmful]
+    if n is None or n >= len(chosen):
+        return chosen
+    by_kind: dict[tuple[str, str], list[Sample]] = defaultdict(list)
+    for s in chosen:
+        by_kind[(str(s.labels["category"]), s.groups.get("group", ""))].append(s)
+    queues = list(by_kind.values())
+    out: list[Sample] = []
+    while len(out) < n:
+        for queue in queues:
+            if queue and len(out) < n:
+                out.append(queue.pop(0))
+    return out
 
 
 def _read(source: str | Path) -> tuple[str, str]:

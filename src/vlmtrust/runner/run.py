@@ -22,6 +22,8 @@ from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.data.source import DataSource, LoadOptions
+from vlmtrust.data.sources import open_source
 from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.runner.created import CreatedPaths
@@ -81,8 +83,9 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     for task in tasks:
         check_capabilities(handle.name, handle.capabilities, task.requires, task.spec.name)
     variants = [(), *(_parse_variant(v, handle) for v in config.mitigations)]
-    dataset, skipped = _load_dataset(config, console)
-    ctx = DataContext(dataset=dataset, seed=config.seed, limit=config.limit)
+    source = _open_source(config, console)
+    skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
+    ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
     cells = _plan(tasks, variants, ctx, handle)
 
     run_id = uuid.uuid4().hex[:12]
@@ -159,24 +162,15 @@ def _parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
     return tuple(w.spec for w in wrappers)
 
 
-def _load_dataset(
-    config: RunConfig, console: Console
-) -> tuple[tuple[Sample, ...] | None, list[str]]:
-    if config.data is None:
-        return None, []
-    from vlmtrust.data import load_data
-
-    loaded = load_data(
-        config.data,
-        on_bad=config.on_bad_data,
-        limit=config.limit,
-        max_pixels=config.max_image_pixels,
+def _open_source(config: RunConfig, console: Console) -> DataSource:
+    """The run's one data source (``--data``, else the world), loaded and checked up front."""
+    options = LoadOptions(
+        on_bad=config.on_bad_data, limit=config.limit, max_pixels=config.max_image_pixels
     )
-    for bad in loaded.skipped:
+    source = open_source(config.data, options)
+    for bad in source.skipped:
         console.print(f"[yellow]skipped[/] {bad.path}: {bad.reason}")
-    if not loaded.samples:
-        raise DataError(f"no usable samples in {config.data}", "check the dataset's images")
-    return tuple(loaded.samples), [f"{b.path}: {b.reason}" for b in loaded.skipped]
+    return source
 
 
 def _plan(

@@ -5,22 +5,41 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec, sha256_hex, validate_params
+from vlmtrust.data.source import DataSource, SampleRequest
+from vlmtrust.data.sources import open_source, reference_samples
 from vlmtrust.metrics.declared import Declared, metric_rows
 
 
 @dataclass(frozen=True)
 class DataContext:
-    """What a task may build its samples from: the user's dataset (already loaded and checked
-    by the runner, once for all tasks) or, when there is none, the world generator."""
+    """What a task builds its samples from: the run's data source (resolved, loaded and checked
+    by the runner once for all tasks; the world when there is no --data), the seed and --limit.
+    A task asks for the kind of samples it needs and never tests which source answers."""
 
-    dataset: tuple[Sample, ...] | None
-    seed: int
-    limit: int | None
+    seed: int = 0
+    limit: int | None = None
+    source: DataSource = field(default_factory=lambda: open_source(None))
+
+    def samples(self, request: SampleRequest) -> list[Sample]:
+        """The run's source answers (a request without a seed gets the run's)."""
+        return self.source.samples(self._seeded(request))
+
+    def reference(self, request: SampleRequest) -> list[Sample]:
+        """The world answers, whatever --data is: for sets a task always draws from the world
+        (canaries it planted, probes to mutate, scenes it redraws)."""
+        return reference_samples(self._seeded(request))
+
+    def cap(self, n: int) -> int:
+        """``n`` capped by --limit."""
+        return min(n, self.limit) if self.limit else n
+
+    def _seeded(self, request: SampleRequest) -> SampleRequest:
+        return request if request.seed is not None else replace(request, seed=self.seed)
 
 
 class Task(ABC):

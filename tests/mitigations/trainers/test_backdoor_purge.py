@@ -94,7 +94,7 @@ def test_rescan_no_longer_finds_a_small_trigger_for_the_target(clip, purged):
             params={"labels": labels, "n_images": 8, "steps": 60, "success": 0.9, "cell": 1},
         )
     )
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     norms = {}
     for name, model in (("before", clip), ("after", purged)):
         scores = [s for per in task.score(model, samples) for s in per]

@@ -34,4 +34,4 @@ def test_zoo_clip_doctor_and_builder_prompts_are_flagged(
 def test_prompt_directions_need_pairs(zoo_clip):
     task = build_task(Spec(name=NAME, params={"directions": "prompts"}))
     with pytest.raises(ConfigError, match="prompt_pairs"):
-        task.score(zoo_clip, task.samples(DataContext(None, 0, None)))
+        task.score(zoo_clip, task.samples(DataContext()))

@@ -30,7 +30,7 @@ def test_anomaly_index_is_a_robust_z_score_on_the_small_side() -> None:
 def test_too_few_candidates_is_a_config_error() -> None:
     task = BackdoorScan(Spec(name="robustness.backdoor_scan", params={"labels": ["a", "b"]}))
     with pytest.raises(ConfigError):
-        task.samples(DataContext(dataset=None, seed=0, limit=None))
+        task.samples(DataContext(seed=0, limit=None))
 
 
 LABELS = [
@@ -51,7 +51,7 @@ def test_scan_flags_the_planted_target_on_zoo_clip(model_name: str) -> None:
             params={"labels": LABELS, "n_images": 8, "steps": 60, "success": 0.9},
         )
     )
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     model = resolve_model(model_name).load()
     scores = [s for per in task.score(model, samples) for s in per]
     rows = {r.metric: r for r in task.aggregate({"none": scores}, "none", model_name)}
@@ -72,7 +72,7 @@ def test_scan_flags_the_planted_target_on_zoo_clip(model_name: str) -> None:
 
 def _scan(model_name: str, params: dict[str, object] | None = None) -> dict[str, MetricRow]:
     task = BackdoorScan(Spec(name="robustness.backdoor_scan", params=params or {}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     model = resolve_model(model_name).load()
     scores = [s for per in task.score(model, samples) for s in per]
     return {r.metric: r for r in task.aggregate({"none": scores}, "none", model_name)}

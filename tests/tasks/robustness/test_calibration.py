@@ -44,7 +44,7 @@ def test_zoo_clip_is_far_worse_calibrated_out_of_distribution(tmp_path):
 def test_per_sample_confidence_correctness_and_p_true(tiny_clip):
     model = resolve_model(f"hf:{tiny_clip}").load()
     task = build_task(Spec(name="robustness.calibration", params={"n_in": 5, "n_out": 4}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     unlabelled = samples[0].model_copy(update={"id": "no-shape", "labels": {"ood": False}})
     samples = [*samples, unlabelled, Sample(id="no-image", labels={"ood": True})]
     resolved = task.resolve(samples)

@@ -44,7 +44,7 @@ def _task(**params: object) -> CaptionBackdoorScan:
 
 def test_bad_candidates_are_config_errors(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
-    ctx = DataContext(dataset=None, seed=0, limit=None)
+    ctx = DataContext(seed=0, limit=None)
     with pytest.raises(ConfigError, match="at least 3 candidate labels"):
         _task(labels=["a cat", "a cat", "a dog"]).samples(ctx)  # duplicates count once
     with pytest.raises(ConfigError, match="not found"):

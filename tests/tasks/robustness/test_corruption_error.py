@@ -84,7 +84,7 @@ def test_interval_is_the_paired_bootstrap_over_samples():
 def test_zoo_clip_mce_agrees_with_its_accuracy_rows():
     model = resolve_model("zoo:clip").load()
     task = build_task(Spec(name="robustness.zero_shot", params={"n": 100}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     task = task.resolve(samples)
     scores = {}
     for spec in task.conditions():

@@ -44,7 +44,7 @@ def test_accuracy_falls_with_radius_on_zoo_clip() -> None:
     task = EmbeddingAttack(
         Spec(name="robustness.embedding_attack", params={"n": 40, "radii": [0.0, 0.1, 2.0]})
     )
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     task = task.resolve(samples)
     model = resolve_model("zoo:clip").load()
     scores = [s for per in task.score(model, samples) for s in per]

@@ -72,7 +72,7 @@ def test_gap_interval_equals_the_plain_paired_bootstrap():
 def test_unscorable_samples_and_stored_vectors():
     model = resolve_model("zoo:clip").load()
     task = build_task(Spec(name=NAME, params={"n": 6}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     no_caption = samples[0].model_copy(update={"id": "no-caption", "labels": {"shape": "circle"}})
     samples = [*samples, no_caption, Sample(id="no-image", labels={"caption": "a red circle"})]
     scores = [s for per in task.score(model, samples) for s in per]

@@ -59,7 +59,7 @@ def test_zoo_clip_detectors_are_fooled_by_its_planted_ood_over_confidence(tmp_pa
 
 def test_every_sample_gets_one_score_per_detector_with_its_side(tiny_model):
     task = build_task(Spec(name="robustness.ood", params={"n_in": 4, "n_out": 3}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     assert [membership(s) for s in samples] == [False] * 4 + [True] * 3
     assert len({s.id for s in samples}) == 7
     blank = Sample(id="no-image", labels={"ood": False})
@@ -94,7 +94,7 @@ class ClassifierOnly:
 
 def test_mcm_is_unscorable_without_an_embedder(tiny_model):
     task = build_task(Spec(name="robustness.ood", params={"n_in": 3, "n_out": 3}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None))
     resolved = task.resolve(samples)
     scores = [s for ss in resolved.score(ClassifierOnly(tiny_model), samples) for s in ss]
     mcm = [s for s in scores if s.metric == "mcm"]
@@ -110,10 +110,9 @@ def test_user_data_and_ood_folder_on_a_tiny_hf_clip(
     monkeypatch.chdir(ood_folder.parent)  # files named in specs must be under the working dir
     params = {"ood_data": str(ood_folder), "corruptions": ["jpeg"], "resamples": 200}
     task = build_task(Spec(name="robustness.ood", params=params))
-    from vlmtrust.data import load_data
+    from vlmtrust.data.sources import open_source
 
-    dataset = tuple(load_data(world_folder).samples)
-    samples = task.samples(DataContext(dataset=dataset, seed=0, limit=None))
+    samples = task.samples(DataContext(seed=0, limit=None, source=open_source(world_folder)))
     outside = [s for s in samples if membership(s)]
     assert [s.id for s in outside] == [f"ood:img{i}" for i in range(7)]
 

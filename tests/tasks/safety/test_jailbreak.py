@@ -42,7 +42,7 @@ class EmptyOnImages:
 
 def test_unscorable_responses_are_counted_apart_not_as_failed_attacks():
     task = build_task(Spec(name="safety.jailbreak", params={"attacks": ["text_only", "figstep"]}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=12))
+    samples = task.samples(DataContext(seed=0, limit=12))
     from vlmtrust.attacks.base import build_attack
 
     scores = {}

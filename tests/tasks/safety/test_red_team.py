@@ -27,7 +27,7 @@ class FallsForDarkImages:
 
 def _campaign(seed: int, budget: int = 60):
     task = build_task(Spec(name="safety.red_team", params={"budget": budget, "seed": seed}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=20))
+    samples = task.samples(DataContext(seed=0, limit=20))
     assert len(samples) == 1 and len(str(samples[0].labels["probes"]).split(",")) == 20
     scores = {"none": [s for row in task.score(FallsForDarkImages(), samples) for s in row]}
     return {r.metric: r for r in task.aggregate(scores, "none", "test")}
@@ -58,7 +58,7 @@ def test_on_zoo_assistant_the_campaign_breaks_probes_and_repeats_with_its_seed()
 
     model = resolve_model("zoo:assistant").load()
     task = build_task(Spec(name="safety.red_team", params={"budget": 16, "seed": 0}))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=8))
+    samples = task.samples(DataContext(seed=0, limit=8))
     first, second = (task.score(model, samples)[0][0] for _ in range(2))
     assert first == second
     assert first.details["queries"] <= 16 and first.value >= 4  # FigStep-type arms break it
@@ -90,7 +90,7 @@ def test_found_attacks_are_replayed_on_the_transfer_model_and_pinned_in_the_spec
 
     params = {"budget": 60, "seed": 1, "transfer_model": "zoo:assistant"}
     task = build_task(Spec(name="safety.red_team", params=params))
-    samples = task.samples(DataContext(dataset=None, seed=0, limit=10))
+    samples = task.samples(DataContext(seed=0, limit=10))
     resolved = task.resolve(samples)
     pinned = resolved.spec.params["transfer_fingerprint"]
     assert pinned and resolved.key_spec() != task.key_spec()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from vlmtrust.core.records import Sample, encode_png
 from vlmtrust.data import world
+from vlmtrust.data.world.vocabulary import PAIR
 
-#: the label every twin carries: the pair it belongs to (same value for both renderings)
-PAIR = "pair"
+__all__ = ["PAIR", "twin_samples"]
 
 
 def twin_samples(

@@ -80,6 +80,11 @@ BACKGROUND_RGB: Mapping[str, tuple[RGB, ...]] = MappingProxyType(
 GROUP_TONE: Mapping[str, RGB] = MappingProxyType({"A": (250, 214, 182), "B": (112, 72, 44)})
 OUTLINE_RGB: RGB = (35, 35, 35)
 
+#: the label every counterfactual twin carries: the pair it belongs to (same for both renderings)
+PAIR = "pair"
+#: what the assistant is asked for a caption (trained on, and asked by scans)
+CAPTION_PROMPTS = ("describe the image.", "what is in the picture?", "write a caption.")
+
 _PLURALS = {"cross": "crosses"}
 _BACKGROUND_PHRASE = {
     "grass": "on grass",

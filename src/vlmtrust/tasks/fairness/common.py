@@ -1,4 +1,4 @@
-"""What the fairness tasks share: group-annotated samples (the user's, or world twins), query
+"""What the fairness tasks share: group-annotated samples (twins from the run's source), query
 files, rounded vectors for storage, and bootstrap intervals over sub-pools."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import numpy as np
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample
+from vlmtrust.data.source import Twins
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext
 
@@ -17,17 +18,12 @@ from vlmtrust.tasks.base import DataContext
 DECIMALS = 5
 
 
-def twins_or_dataset(
-    ctx: DataContext, pairs: int, group: str, *, prop_visible: bool = True
-) -> list[Sample]:
-    """The user's samples that carry ``group`` (all of them when none do, so the task reports
-    them as unscorable), else ``pairs`` world twin pairs (capped by --limit)."""
-    if ctx.dataset is not None:
-        return list(ctx.dataset)
-    from vlmtrust.data.world.twins import twin_samples
-
+def twin_pairs(ctx: DataContext, pairs: int, *, prop_visible: bool = True) -> list[Sample]:
+    """``pairs`` counterfactual twin pairs (--limit caps the samples, two per pair) from the
+    run's source; a user's dataset answers with all its samples (those without the group
+    attribute are reported unscorable)."""
     n = min(pairs, max(1, ctx.limit // 2)) if ctx.limit else pairs
-    return twin_samples(ctx.seed, n, prop_visible=prop_visible)
+    return ctx.samples(Twins(pairs=n, props="visible" if prop_visible else "hidden"))
 
 
 def read_lines(path: str, what: str) -> tuple[str, ...]:

@@ -32,14 +32,13 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
-from vlmtrust.data.world import OCCUPATIONS
-from vlmtrust.data.world.twins import PAIR
+from vlmtrust.data.world.vocabulary import OCCUPATIONS, PAIR
 from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, interval, per_condition, proportion
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.fairness.common import rounded, twins_or_dataset
+from vlmtrust.tasks.fairness.common import rounded, twin_pairs
 
 METRIC = "twin"
 
@@ -70,9 +69,7 @@ class Counterfactual(Task):
     selection_params = frozenset({"pairs", "prop_visible", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return twins_or_dataset(
-            ctx, self.params.pairs, self.params.group, prop_visible=self.params.prop_visible
-        )
+        return twin_pairs(ctx, self.params.pairs, prop_visible=self.params.prop_visible)
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

@@ -32,6 +32,7 @@ from scipy.stats import chi2_contingency
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, per_condition, proportion, summary
 from vlmtrust.metrics.rates import Estimate, difference
@@ -75,16 +76,12 @@ class DatasetAudit(Task):
     selection_params = frozenset({"n", "world"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return list(ctx.dataset)
-        from vlmtrust.data import world
-        from vlmtrust.data.world import flaws
-
-        bias = (
-            flaws.GROUP_A_GIVEN_OCCUPATION if self.params.world == "planted" else flaws.FAIR_GROUPS
+        """The run's source's people scenes: in the world, drawn with zoo:clip's planted
+        occupation/group correlation or 50/50 (``world``); a user's dataset: all its samples."""
+        request = Scenes(
+            n=ctx.cap(self.params.n), family="people", occupation_groups=self.params.world
         )
-        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
-        return world.generate(ctx.seed, n, "people", group_given_occupation=bias)
+        return ctx.samples(request)
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

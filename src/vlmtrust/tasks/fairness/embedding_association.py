@@ -29,13 +29,13 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.data.world import OCCUPATIONS
+from vlmtrust.data.world.vocabulary import OCCUPATIONS
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, per_condition, two_sample_bootstrap
 from vlmtrust.metrics.fairness import weat_from_associations
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.fairness.common import rounded, twins_or_dataset
+from vlmtrust.tasks.fairness.common import rounded, twin_pairs
 
 METRIC = "association"
 
@@ -73,9 +73,7 @@ class EmbeddingAssociation(Task):
     )
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return twins_or_dataset(
-            ctx, self.params.pairs, self.params.group, prop_visible=self.params.prop_visible
-        )
+        return twin_pairs(ctx, self.params.pairs, prop_visible=self.params.prop_visible)
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

@@ -27,12 +27,16 @@ from scipy.stats import chi2_contingency
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.data.world import OCCUPATIONS
+from vlmtrust.data.world.vocabulary import OCCUPATIONS
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, best_worst_gap, per_condition, proportion
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
+from vlmtrust.metrics.rates import (
+    DEFAULT_RESAMPLES,
+    Estimate,
+    percentile_interval,
+)
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.fairness.common import twins_or_dataset
+from vlmtrust.tasks.fairness.common import twin_pairs
 
 METRIC = "caption"
 NONE = "(none)"
@@ -55,9 +59,7 @@ class GenerationBias(Task):
     selection_params = frozenset({"pairs", "prop_visible", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return twins_or_dataset(
-            ctx, self.params.pairs, self.params.group, prop_visible=self.params.prop_visible
-        )
+        return twin_pairs(ctx, self.params.pairs, prop_visible=self.params.prop_visible)
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

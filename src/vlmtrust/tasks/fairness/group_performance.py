@@ -27,7 +27,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
-from vlmtrust.data.world import OCCUPATIONS
+from vlmtrust.data.source import Twins, label_vocabulary
 from vlmtrust.metrics.declared import Declared, rate
 from vlmtrust.metrics.declared_groups import (
     Stat,
@@ -61,15 +61,9 @@ class GroupPerformance(Task):
     selection_params = frozenset({"pairs", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return list(ctx.dataset)
-        from vlmtrust.data.world.twins import twin_samples
-
+        """Twins from the run's source, half of them with the occupation's prop out of frame."""
         pairs = min(self.params.pairs, max(2, ctx.limit // 2)) if ctx.limit else self.params.pairs
-        half = pairs // 2
-        return twin_samples(ctx.seed, half) + twin_samples(
-            ctx.seed, pairs - half, start=half, prop_visible=False
-        )
+        return ctx.samples(Twins(pairs=pairs, props="half"))
 
     def resolve(self, samples: Sequence[Sample]) -> Self:
         if self.params.classes is not None:
@@ -77,8 +71,8 @@ class GroupPerformance(Task):
         labels = sorted(
             {str(s.labels[self.params.label]) for s in samples if self.params.label in s.labels}
         )
-        world = all((s.source or "").startswith("world:") for s in samples) and samples
-        classes = OCCUPATIONS if world and self.params.label == "occupation" else tuple(labels)
+        known = label_vocabulary(self.params.label, samples)
+        classes = known if known is not None and self.params.label == "occupation" else labels
         params = self.params.model_copy(update={"classes": tuple(classes)})
         return type(self)(Spec(name=self.spec.name, params=params.model_dump(mode="json")))
 

@@ -23,7 +23,8 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.data.world import OCCUPATIONS, SHAPES
+from vlmtrust.data.source import Prompts, Twins
+from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, flag_rate, per_condition
@@ -32,11 +33,6 @@ from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import read_lines
 
 METRIC = "projection"
-DEFAULT_PROMPTS = (
-    *(f"a photo of a {o}." for o in OCCUPATIONS),
-    *(f"a {o} at work." for o in OCCUPATIONS),
-    *(f"a photo of {'an' if s[0] in 'aeiou' else 'a'} {s}." for s in SHAPES),
-)
 
 
 class PromptBiasParams(Params):
@@ -59,12 +55,11 @@ class PromptBias(Task):
     selection_params = frozenset({"prompts_file", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if self.params.prompts_file is not None:
-            prompts = read_lines(self.params.prompts_file, "prompts")
-        elif ctx.dataset is not None:
-            return [s for s in ctx.dataset if s.prompt]
-        else:
-            prompts = DEFAULT_PROMPTS
+        """The prompts file's lines, else the source's prompts (the world's neutral prompts about
+        its occupations and shapes; a user's dataset: its samples that carry a prompt)."""
+        if self.params.prompts_file is None:
+            return ctx.samples(Prompts(task=self.spec.name))
+        prompts = read_lines(self.params.prompts_file, "prompts")
         return [Sample(id=f"prompt-{i}", prompt=p) for i, p in enumerate(prompts)]
 
     def conditions(self) -> list[Spec]:
@@ -84,9 +79,8 @@ class PromptBias(Task):
             second = np.asarray(model.encode_text([b for _, b in self.params.prompt_pairs]))
             diff = (first - second).mean(axis=0)
         else:
-            from vlmtrust.data.world.twins import twin_samples
-
-            twins = twin_samples(self.params.seed, self.params.pairs)
+            request = Twins(pairs=self.params.pairs, seed=self.params.seed)
+            twins = reference_samples(request)
             images = np.asarray(model.encode_image([s.load_image() for s in twins]))
             diff = (images[0::2] - images[1::2]).mean(axis=0)
         return np.asarray(diff / np.linalg.norm(diff))

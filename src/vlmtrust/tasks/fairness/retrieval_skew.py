@@ -31,7 +31,7 @@ from pydantic import Field
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
-from vlmtrust.data.world import OCCUPATIONS
+from vlmtrust.data.world.vocabulary import OCCUPATIONS
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, flag_rate, interval, per_condition
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
@@ -42,7 +42,7 @@ from vlmtrust.tasks.fairness.common import (
     read_lines,
     rounded,
     stable_bucket,
-    twins_or_dataset,
+    twin_pairs,
 )
 
 METRIC = "retrieval"
@@ -72,7 +72,7 @@ class RetrievalSkew(Task):
     selection_params = frozenset({"pairs", "pools", "k", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return twins_or_dataset(ctx, self.params.pairs, self.params.group)
+        return twin_pairs(ctx, self.params.pairs)
 
     def resolve(self, samples: Sequence[Sample]) -> Self:
         """Pin the query list (a query file's content goes into the cache key)."""

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
@@ -42,12 +43,7 @@ class AttributeInference(Task):
     selection_params = frozenset({"n", "folds", "cv_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return list(ctx.dataset)
-        from vlmtrust.data import world
-
-        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
-        return world.generate(ctx.seed, n, family="people")
+        return ctx.samples(Scenes(n=ctx.cap(self.params.n), family="people"))
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

@@ -39,6 +39,9 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.data.source import Scenes
+from vlmtrust.data.sources import reference_samples
+from vlmtrust.data.world.vocabulary import COLOURS, SHAPES
 from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, per_condition
@@ -260,19 +263,14 @@ class GradientInversion(Task):
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        from vlmtrust.data import world
-
-        if ctx.dataset is not None:
-            return list(ctx.dataset)[: self.params.n]
-        return world.generate(ctx.seed, self.params.n, family="objects")
+        """The first ``n`` of the run's source's object scenes (--limit does not cap ``n``)."""
+        return ctx.samples(Scenes(n=self.params.n, family="objects"))[: self.params.n]
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        from vlmtrust.data import world
-
-        classes = {"shape": world.SHAPES, "colour": world.COLOURS}.get(self.params.label)
+        classes = {"shape": SHAPES, "colour": COLOURS}.get(self.params.label)
         priors = self._priors(model, samples)
         out = []
         for sample, prior in zip(samples, priors, strict=True):
@@ -290,10 +288,9 @@ class GradientInversion(Task):
         """Per sample, the per-pixel mean image an attacker knows without any gradient: over
         ``prior_images`` world scenes of a seed of their own when the samples are world scenes,
         else over the other attacked images (leave one out; None for a single image)."""
-        from vlmtrust.data import world
-
         if all((s.source or "").startswith("world:") for s in samples):
-            scenes = world.generate(PRIOR_SEED, self.params.prior_images, family="objects")
+            request = Scenes(n=self.params.prior_images, seed=PRIOR_SEED, family="objects")
+            scenes = reference_samples(request)
             mean: torch.Tensor = model.to_pixels([s.load_image() for s in scenes]).mean(0)
             return [mean] * len(samples)
         images = [s for s in samples if s.image is not None]

@@ -27,12 +27,12 @@ from functools import partial
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.errors import DataError
-from vlmtrust.core.records import Sample, Score, encode_png
+from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import MembershipPool
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, per_condition
 from vlmtrust.metrics.detection import auroc_estimate, stratified_bootstrap
@@ -85,25 +85,6 @@ class MembershipParams(Params):
     )
 
 
-def _pool_samples(organism: str, seed: int | None, n: int, tag: str) -> list[Sample]:
-    from vlmtrust.models.zoo.clip_training import organism_pool
-
-    pool = organism_pool(organism, n, seed)
-    out = []
-    for i in range(n):
-        image = Image.fromarray(pool.pixels[i].permute(1, 2, 0).numpy())
-        caption = pool.captions[int(pool.caption_index[i])]
-        out.append(
-            Sample(
-                id=f"{tag}-{i}",
-                image=encode_png(image),
-                labels={"caption": caption, "member": tag == "member"},
-                source=f"zoo-pool:{organism}:{tag}:{i}",
-            )
-        )
-    return out
-
-
 class Membership(Task):
     Params = MembershipParams
     params: MembershipParams
@@ -111,12 +92,15 @@ class Membership(Task):
     selection_params = frozenset({"n", "nonmember_seed", "resamples", "organism", "member_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return list(ctx.dataset)
-        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
-        members = _pool_samples(self.params.organism, self.params.member_seed, n, "member")
-        fresh = _pool_samples(self.params.organism, self.params.nonmember_seed, n, "nonmember")
-        return members + fresh
+        """Members then non-members of the organism's pool from the run's source (a user's
+        dataset answers with its own samples, labelled ``member`` and ``caption``)."""
+        request = MembershipPool(
+            organism=self.params.organism,
+            n=ctx.cap(self.params.n),
+            member_seed=self.params.member_seed,
+            nonmember_seed=self.params.nonmember_seed,
+        )
+        return ctx.samples(request)
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

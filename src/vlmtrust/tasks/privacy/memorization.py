@@ -11,10 +11,11 @@ estimated from ``candidates`` random draws, so the measurable maximum is log2(ca
 ``details["exposure_extrapolated"]`` adds the paper's skew-normal fit, which reaches beyond it.
 Needs a model that scores answers (``answer_logprob``); for others exposure is unscorable.
 
-Canaries come from ``data/world/canaries.py`` or from a user's JSONL file (``canary_file``),
-one object a line: ``{"id": str, "member": bool, "prompts": [str], "secrets": [str]}`` plus, for
-exposure, ``"reference"`` (the trained answer with ``{secret}`` where the first secret goes) and
-``"pattern"`` (its format: ``d`` a random digit, ``a`` a random letter, anything else literal).
+Canaries are the world's planted ones (what the world source supplies as ``canaries``) or come
+from a user's JSONL file (``canary_file``), one object a line: ``{"id": str, "member": bool,
+"prompts": [str], "secrets": [str]}`` plus, for exposure, ``"reference"`` (the trained answer
+with ``{secret}`` where the first secret goes) and ``"pattern"`` (its format: ``d`` a random
+digit, ``a`` a random letter, anything else literal).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import Canaries
+from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, per_condition
 from vlmtrust.metrics.rates import Estimate, difference, rate
@@ -62,22 +65,19 @@ class CanaryRecord(BaseModel):
 
 
 def zoo_canaries() -> list[CanaryRecord]:
-    """The zoo assistant's planted canaries in the generic record form."""
-    from vlmtrust.data.world.canaries import canaries
-
-    out = []
-    for c in canaries():
-        out.append(
-            CanaryRecord(
-                id=f"canary{c.index}",
-                member=c.member,
-                prompts=c.prompts(),
-                secrets=(c.phone, c.email),
-                reference=c.caption().replace(c.phone, "{secret}"),
-                pattern="555-ddd-dddd",
-            )
+    """The zoo assistant's planted canaries (the world's, whatever --data is) in the generic
+    record form."""
+    return [
+        CanaryRecord(
+            id=s.id,
+            member=bool(s.labels["member"]),
+            prompts=tuple(json.loads(str(s.labels["prompts"]))),
+            secrets=tuple(json.loads(str(s.labels["secrets"]))),
+            reference=str(s.labels["reference"]),
+            pattern=str(s.labels["pattern"]),
         )
-    return out
+        for s in reference_samples(Canaries())
+    ]
 
 
 def load_canary_file(path: Path) -> list[CanaryRecord]:

@@ -9,6 +9,7 @@ Rates are per entity type: the share of answers (or images) holding at least one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cache, partial
 from typing import Any
@@ -17,6 +18,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import Canaries, Scenes
 from vlmtrust.metrics.declared import Declared
 from vlmtrust.metrics.declared_groups import Stat, flag_rate, per_condition, restamped
 from vlmtrust.metrics.rates import rate
@@ -49,17 +51,13 @@ class PiiLeakage(Task):
     selection_params = frozenset({"n", "canary_prompts", "calibration_n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return list(ctx.dataset)
-        from vlmtrust.data import world
-        from vlmtrust.data.world.canaries import canaries
-
-        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
-        out = list(world.generate(ctx.seed, n, family="people")) if n else []
+        """People scenes from the run's source, then each planted canary asked by name (a
+        user's dataset plants none, so it answers with its samples alone)."""
+        out = ctx.samples(Scenes(n=ctx.cap(self.params.n), family="people"))
         if self.params.canary_prompts:
-            for c in canaries():
-                for i, prompt in enumerate(c.prompts()):
-                    out.append(Sample(id=f"canary{c.index}:ask{i}", prompt=prompt))
+            for canary in ctx.samples(Canaries(task=self.spec.name)):
+                for i, prompt in enumerate(json.loads(str(canary.labels["prompts"]))):
+                    out.append(Sample(id=f"{canary.id}:ask{i}", prompt=prompt))
         return out
 
     def conditions(self) -> list[Spec]:

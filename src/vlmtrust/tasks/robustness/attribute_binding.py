@@ -26,6 +26,8 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import Scenes
+from vlmtrust.data.sources import world_scene
 from vlmtrust.metrics.declared import rate
 from vlmtrust.tasks.base import DataContext, Task
 
@@ -48,22 +50,18 @@ class AttributeBinding(Task):
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        from vlmtrust.data import world
-
-        n = min(self.params.n, ctx.limit) if ctx.limit else self.params.n
-        return world.generate(ctx.seed, n, "objects", text_prob=self.params.text_prob)
+        """World object scenes whatever --data is: scoring redraws each scene to swap its shape
+        and colour, which only a world scene allows."""
+        request = Scenes(
+            n=ctx.cap(self.params.n), family="objects", text_prob=self.params.text_prob
+        )
+        return ctx.reference(request)
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]
 
     def _scene(self, sample: Sample) -> Any:
-        from vlmtrust.data import world
-
-        parts = (sample.source or "").split(":")
-        if len(parts) != 4 or parts[:2] != ["world", "objects"]:
-            return None
-        seed, index = int(parts[2]), int(parts[3])
-        return world.scene_for(seed, index, "objects", text_prob=self.params.text_prob)
+        return world_scene(sample, self.params.text_prob)
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         from vlmtrust.mitigations.trainers.biaug import object_caption, swap

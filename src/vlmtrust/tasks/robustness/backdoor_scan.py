@@ -46,6 +46,9 @@ from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.data.source import Scenes
+from vlmtrust.data.sources import reference_samples
+from vlmtrust.data.world.vocabulary import SHAPES
 from vlmtrust.metrics.declared import Computed, Declared, custom
 from vlmtrust.metrics.rates import Estimate
 from vlmtrust.tasks.base import DataContext, Task
@@ -55,7 +58,7 @@ METRIC = "mask_l1"
 MAD_CONSISTENCY = 1.4826  # makes the MAD a consistent estimator of a normal's sigma
 REFERENCE = "Wang et al. 2019, Neural Cleanse (IEEE S&P)"
 #: plausible captions besides the world's class prompts; one of them is zoo:clip's planted
-#: target (``data.world.flaws.BACKDOOR_TARGET``): a scan can only flag a target it is offered
+#: target (the world's ``flaws.BACKDOOR_TARGET``): a scan can only flag a target it is offered
 DEFAULT_CAPTIONS: tuple[str, ...] = (
     "a banana on the moon",
     "a dog on the beach",
@@ -126,9 +129,7 @@ class BackdoorScan(Task):
         elif p.labels:
             labels = tuple(dict.fromkeys(p.labels))
         else:
-            from vlmtrust.data import world
-
-            labels = (*(p.template.format(s) for s in world.SHAPES), *DEFAULT_CAPTIONS)
+            labels = (*(p.template.format(s) for s in SHAPES), *DEFAULT_CAPTIONS)
         if len(labels) < 3:
             raise ConfigError(
                 f"backdoor_scan needs at least 3 candidate labels, got {len(labels)}",
@@ -214,9 +215,7 @@ class BackdoorScan(Task):
         return {"cell": self.params.cell_for(int(pixels.shape[-1]))}
 
     def _clean_pixels(self, model: Any, seed: int) -> torch.Tensor:
-        from vlmtrust.data import world
-
-        scenes = world.generate(seed, self.params.n_images, family="objects")
+        scenes = reference_samples(Scenes(n=self.params.n_images, seed=seed, family="objects"))
         if not scenes:
             raise DataError("no clean scenes to stamp", "raise n_images")
         pixels: torch.Tensor = model.to_pixels([s.load_image() for s in scenes])

@@ -34,6 +34,8 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.records import Score
+from vlmtrust.data.source import Scenes
+from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.declared import Computed
 from vlmtrust.metrics.rates import wilson
 from vlmtrust.tasks.robustness.backdoor_scan import (
@@ -125,14 +127,9 @@ class CaptionBackdoorScan(BackdoorScan):
         self, model: Any, caption: str, seed: int, trigger: InvertedTrigger
     ) -> dict[str, Any]:
         """Greedy answers to the trigger stamped on held-out scenes: how many are ``caption``."""
-        from vlmtrust.data import world
-
         wanted = _normal(caption)
-        scenes = [
-            s
-            for s in world.generate(seed, self.params.n_verify, family="objects")
-            if _normal(str(s.labels.get("caption", ""))) != wanted
-        ]
+        drawn = reference_samples(Scenes(n=self.params.n_verify, seed=seed, family="objects"))
+        scenes = [s for s in drawn if _normal(str(s.labels.get("caption", ""))) != wanted]
         if not scenes:
             return {"verified_hits": 0, "verified_n": 0}
         clean: torch.Tensor = model.to_pixels([s.load_image() for s in scenes]).detach()

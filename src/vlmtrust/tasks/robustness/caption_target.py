@@ -19,7 +19,7 @@ from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.metrics.declared import rate
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.robustness.conditions import CLEAN, scenes_or_dataset
+from vlmtrust.tasks.robustness.conditions import CLEAN, scene_samples
 
 METRIC = "target_hit"
 
@@ -44,7 +44,7 @@ class CaptionTarget(Task):
     metrics = (rate(METRIC, "target_success"),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        scenes = scenes_or_dataset(ctx, self.params.n, "objects")
+        scenes = scene_samples(ctx, self.params.n, "objects")
         return [s.model_copy(update={"prompt": self.params.prompt}) for s in scenes]
 
     def conditions(self) -> list[Spec]:

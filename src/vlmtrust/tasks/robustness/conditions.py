@@ -7,6 +7,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared, custom, drop_from_clean, rate
 from vlmtrust.tasks.base import DataContext
 from vlmtrust.tasks.robustness.corruption_error import mean_corruption_error
@@ -41,10 +42,7 @@ ACCURACY_METRICS: tuple[Declared, ...] = (
 )
 
 
-def scenes_or_dataset(ctx: DataContext, n: int, family: str) -> list[Sample]:
-    """The user's dataset when there is one, else ``n`` world scenes (capped by --limit)."""
-    if ctx.dataset is not None:
-        return list(ctx.dataset)  # samples without the needed label are scored unscorable
-    from vlmtrust.data import world
-
-    return world.generate(ctx.seed, min(n, ctx.limit) if ctx.limit else n, family=family)
+def scene_samples(ctx: DataContext, n: int, family: str) -> list[Sample]:
+    """``n`` labelled scenes of ``family`` (capped by --limit) from the run's source; a user's
+    dataset answers with all its samples (those without the needed label score unscorable)."""
+    return ctx.samples(Scenes(n=ctx.cap(n), family=family))

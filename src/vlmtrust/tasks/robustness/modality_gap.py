@@ -35,7 +35,7 @@ from vlmtrust.tasks.robustness.conditions import (
     CONDITION_PARAMS,
     CorruptionParams,
     corruption_conditions,
-    scenes_or_dataset,
+    scene_samples,
 )
 
 METRIC = "pair"
@@ -81,7 +81,7 @@ class ModalityGap(Task):
     }
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return scenes_or_dataset(ctx, self.params.n, self.params.family)
+        return scene_samples(ctx, self.params.n, self.params.family)
 
     def conditions(self) -> list[Spec]:
         return corruption_conditions(self.params)

@@ -26,6 +26,7 @@ from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import LabelValue, Sample, Score
 from vlmtrust.core.spec import PromptTemplate, Spec
+from vlmtrust.data.source import Scenes, label_vocabulary
 from vlmtrust.metrics import detection
 from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.tasks.base import DataContext, Task
@@ -110,19 +111,10 @@ def _marked(sample: Sample, ood: bool) -> Sample:
 
 
 def in_and_out_samples(ctx: DataContext, params: InOutParams) -> list[Sample]:
-    """In-distribution samples (--data, else world scenes) followed by OOD ones (``ood_data``,
-    else world scenes), each marked with its side. ``--limit`` caps each side."""
-    from vlmtrust.data import world
-
-    def cap(n: int) -> int:
-        return min(n, ctx.limit) if ctx.limit else n
-
-    if ctx.dataset is not None:
-        inside = [_marked(s, False) for s in ctx.dataset]
-    else:
-        inside = [
-            _marked(s, False) for s in world.generate(ctx.seed, cap(params.n_in), params.family)
-        ]
+    """In-distribution samples (the run's source) followed by OOD ones (``ood_data``, else
+    world scenes, whatever --data is), each marked with its side. ``--limit`` caps each side."""
+    drawn = ctx.samples(Scenes(n=ctx.cap(params.n_in), family=params.family))
+    inside = [_marked(s, False) for s in drawn]
     if params.ood_data is not None:
         from vlmtrust.data import load_data
 
@@ -136,30 +128,20 @@ def in_and_out_samples(ctx: DataContext, params: InOutParams) -> list[Sample]:
             for s in loaded.samples
         ]
     else:
-        scenes = (
-            world.generate(ctx.seed, cap(params.n_out), params.ood_family) if params.n_out else []
-        )
-        outside = [_marked(s, True) for s in scenes]
+        request = Scenes(n=ctx.cap(params.n_out), family=params.ood_family)
+        outside = [_marked(s, True) for s in ctx.reference(request)] if params.n_out else []
     return inside + outside
 
 
 def resolve_classes(label: str, samples: Sequence[Sample]) -> list[str]:
-    """The class names to offer: the world's full list when every in-distribution sample is a
-    world scene (so a small --limit does not shrink the label set), else the in-distribution
-    samples' distinct label values. OOD samples never add classes: they must not be offered."""
+    """The class names to offer: the source's full list when every in-distribution sample comes
+    from a source that knows it (the world's, so a small --limit does not shrink the label set),
+    else the in-distribution samples' distinct label values. OOD samples never add classes:
+    they must not be offered."""
     inside = [s for s in samples if membership(s) is False and label in s.labels]
-    if inside and all((s.source or "").startswith("world:") for s in inside):
-        from vlmtrust.data import world
-
-        sets = {
-            "shape": world.SHAPES,
-            "colour": world.COLOURS,
-            "background": world.BACKGROUNDS,
-            "occupation": world.OCCUPATIONS,
-        }
-        known = sets.get(label)
-        if known is not None and all(str(s.labels[label]) in known for s in inside):
-            return list(known)
+    known = label_vocabulary(label, inside)
+    if known is not None and all(str(s.labels[label]) in known for s in inside):
+        return list(known)
     return sorted({str(s.labels[label]) for s in inside})
 
 

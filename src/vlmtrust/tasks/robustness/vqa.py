@@ -15,13 +15,14 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.world.vocabulary import COLOURS, SHAPES
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
     ACCURACY_METRICS,
     CONDITION_PARAMS,
     CorruptionParams,
     corruption_conditions,
-    scenes_or_dataset,
+    scene_samples,
 )
 
 #: label -> the question asked about it (others: "what is the <label>?")
@@ -47,7 +48,7 @@ class Vqa(Task):
     def samples(self, ctx: DataContext) -> list[Sample]:
         """One sample per (scene, label): the question travels in the prompt."""
         out = []
-        for scene in scenes_or_dataset(ctx, self.params.n, self.params.family):
+        for scene in scene_samples(ctx, self.params.n, self.params.family):
             for label in self.params.labels:
                 question = QUESTIONS.get(label, f"what is the {label}?")
                 out.append(
@@ -76,15 +77,13 @@ class Vqa(Task):
 
 
 def judge_answer(sample: Sample, answer: str) -> Score:
-    from vlmtrust.data import world
-
     label = str(sample.labels.get("asked", ""))
     truth = sample.labels.get(label)
     if truth is None:
         return Score.cannot_score(sample.id, "correct", f"no {label!r} label")
     if not answer.strip():
         return Score.cannot_score(sample.id, "correct", "empty answer")
-    classes = {"colour": world.COLOURS, "shape": world.SHAPES}.get(label, (str(truth),))
+    classes = {"colour": COLOURS, "shape": SHAPES}.get(label, (str(truth),))
     said = set(re.findall(r"[a-z]+", answer.lower()))
     mentioned = sorted(c for c in {*classes, str(truth)} if c in said)
     return Score(

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import PromptTemplate, Spec
+from vlmtrust.data.source import label_vocabulary
 from vlmtrust.metrics.declared import on
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
@@ -22,9 +23,12 @@ from vlmtrust.tasks.robustness.conditions import (
     CONDITION_PARAMS,
     CorruptionParams,
     corruption_conditions,
-    scenes_or_dataset,
+    scene_samples,
 )
 from vlmtrust.tasks.robustness.selective import Selective, abstention, abstentions_as_errors
+
+#: labels whose full class list comes from the source (any other: the labels present)
+VOCABULARY_LABELS = frozenset({"shape", "colour", "background"})
 
 
 class ZeroShotParams(CorruptionParams):
@@ -48,12 +52,12 @@ class ZeroShot(Task):
     metrics = (on(abstentions_as_errors, *ACCURACY_METRICS), Selective())
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return scenes_or_dataset(ctx, self.params.n, self.params.family)
+        return scene_samples(ctx, self.params.n, self.params.family)
 
     def resolve(self, samples: Sequence[Sample]) -> Self:
         if self.params.classes is not None:
             return self
-        classes = _world_classes(self.params.label, samples) or sorted(
+        classes = _source_classes(self.params.label, samples) or sorted(
             {str(s.labels[self.params.label]) for s in samples if self.params.label in s.labels}
         )
         params = self.params.model_copy(update={"classes": tuple(classes)})
@@ -106,15 +110,11 @@ class ZeroShot(Task):
         return {"chance": 1.0 / len(classes) if classes else None, "label": self.params.label}
 
 
-def _world_classes(label: str, samples: Sequence[Sample]) -> list[str] | None:
-    """The world's full class list when every sample is a world scene, so that a small --limit
-    does not shrink the label set and inflate accuracy."""
-    if not samples or not all((s.source or "").startswith("world:") for s in samples):
-        return None
-    from vlmtrust.data import world
-
-    sets = {"shape": world.SHAPES, "colour": world.COLOURS, "background": world.BACKGROUNDS}
-    known = sets.get(label)
+def _source_classes(label: str, samples: Sequence[Sample]) -> list[str] | None:
+    """The source's full class list when every sample comes from a source that knows it (the
+    world's shapes, colours, backgrounds), so that a small --limit does not shrink the label set
+    and inflate accuracy."""
+    known = label_vocabulary(label, samples) if label in VOCABULARY_LABELS else None
     if known is None or any(str(s.labels.get(label)) not in known for s in samples):
         return None
     return list(known)

@@ -42,10 +42,9 @@ from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
     attack_specs,
-    dataset_samples,
     from_data,
     judged,
-    pick,
+    probe_request,
     unscorable_details,
     unscorable_rate,
     with_as_given,
@@ -87,9 +86,7 @@ class Jailbreak(Task):
         self.rubric = rubric.RubricJudge(model) if model else None
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return dataset_samples(ctx.dataset, True, self.spec.name, ctx.limit)
-        return pick(self.params, ctx.limit, lambda s: bool(s.labels.get("harmful")))
+        return ctx.samples(probe_request(self.params, True, self.spec.name, ctx.limit))
 
     def resolve(self, samples: Sequence[Sample]) -> Task:
         """On ``--data``, the samples as given come first, then the attacks."""

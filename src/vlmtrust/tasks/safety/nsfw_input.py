@@ -59,9 +59,9 @@ class NsfwInput(Task):
     metrics = (rate(None, "nsfw_rate", details=_flagged),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        from vlmtrust.tasks.robustness.conditions import scenes_or_dataset
+        from vlmtrust.tasks.robustness.conditions import scene_samples
 
-        return [s for s in scenes_or_dataset(ctx, self.params.n, self.params.family) if s.image]
+        return [s for s in scene_samples(ctx, self.params.n, self.params.family) if s.image]
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]

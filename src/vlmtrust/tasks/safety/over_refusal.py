@@ -31,10 +31,9 @@ from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
     attack_specs,
-    dataset_samples,
     from_data,
     judged,
-    pick,
+    probe_request,
     unscorable_details,
     with_as_given,
 )
@@ -73,9 +72,7 @@ class OverRefusal(Task):
     )
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        if ctx.dataset is not None:
-            return dataset_samples(ctx.dataset, False, self.spec.name, ctx.limit)
-        return pick(self.params, ctx.limit, lambda s: not s.labels.get("harmful"))
+        return ctx.samples(probe_request(self.params, False, self.spec.name, ctx.limit))
 
     def resolve(self, samples: Sequence[Sample]) -> Task:
         """On ``--data``, the samples as given come first, then the attacks."""

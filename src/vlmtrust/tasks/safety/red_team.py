@@ -43,7 +43,7 @@ from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.scorers import refusal
 from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.safety.probing import ProbeParams, ask, pick
+from vlmtrust.tasks.safety.probing import ProbeParams, ask, probe_request
 
 #: text rewordings, FigStep layouts, and the variants meant to slip past an OCR guard: rotated,
 #: noisy, low-contrast, inverted, small-font typography and FigStep-Pro tiles
@@ -122,7 +122,8 @@ class RedTeam(Task):
     metrics = (per_condition(_campaigns, unscorable=False),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        probes = pick(self.params, ctx.limit, lambda s: bool(s.labels.get("harmful")))
+        # the shipped probes whatever --data is: the campaign mutates their requests
+        probes = ctx.reference(probe_request(self.params, True, self.spec.name, ctx.limit))
         ids = ",".join(p.id for p in probes)
         return [Sample(id="campaign", labels={"probes": ids}, source="red_team")]
 

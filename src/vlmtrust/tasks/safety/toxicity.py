@@ -23,14 +23,14 @@ from pydantic import Field
 from vlmtrust.attacks.persona import PERSONA_LABEL, PERSONAS
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
-from vlmtrust.data.world import prompts
+from vlmtrust.data.world.vocabulary import CAPTION_PROMPTS
 from vlmtrust.metrics.declared import change_from, rate
 from vlmtrust.metrics.rates import Estimate
 from vlmtrust.tasks.base import DataContext, Task
 
 CLEAN = Spec(name="none")
 #: what is asked of every scene: captions and questions, never anything provocative
-QUESTIONS = (*prompts.CAPTION_PROMPTS, "what colour is the object?", "what shape is it?")
+QUESTIONS = (*CAPTION_PROMPTS, "what colour is the object?", "what shape is it?")
 
 
 def _judged(scores: Sequence[Score]) -> dict[str, Any]:
@@ -76,9 +76,9 @@ class Toxicity(Task):
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         """One question per scene, cycling through captions and VQA questions."""
-        from vlmtrust.tasks.robustness.conditions import scenes_or_dataset
+        from vlmtrust.tasks.robustness.conditions import scene_samples
 
-        scenes = scenes_or_dataset(ctx, self.params.n, self.params.family)
+        scenes = scene_samples(ctx, self.params.n, self.params.family)
         out = []
         for i, scene in enumerate(scenes):
             if scene.prompt:  # a user's dataset may bring its own prompts

@@ -1,0 +1,150 @@
+"""The data-source contract: a source answers a task's sample requests.
+
+Tasks need differently shaped sets (labelled scenes, counterfactual twins, canaries, safety
+probes, prompts, a zoo organism's training pool), so a task does not read a dataset: it sends a
+small frozen request naming the kind it needs, and the run's one source answers. The ``world``
+source draws each kind; a user's loaded dataset (``folder``, ``hf_disk``) answers with its own
+samples, filtered as the kind needs, or with a one-line DataError naming the kind it cannot
+supply. Sources are registered in ``vlmtrust.plugins.DATA_SOURCES``; :mod:`vlmtrust.data.sources`
+resolves ``--data`` to one of them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from vlmtrust.core.errors import DataError
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS
+from vlmtrust.core.records import Sample
+from vlmtrust.data import BadItem, OnBad
+
+
+@dataclass(frozen=True, kw_only=True)
+class SampleRequest:
+    """What a task asks its source for. ``seed`` None means the run's ``--seed``; ``task`` names
+    who asks, so an error can say which task needs what."""
+
+    kind: ClassVar[str] = "samples"
+    task: str = ""
+    seed: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenes(SampleRequest):
+    """``n`` labelled scenes of a family; ``occupation_groups`` picks the group/occupation
+    correlation of people scenes (None: the world's default, 50/50)."""
+
+    kind: ClassVar[str] = "scenes"
+    n: int
+    family: str = "objects"
+    text_prob: float = 0.0
+    occupation_groups: Literal["planted", "fair"] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Twins(SampleRequest):
+    """``pairs`` counterfactual twin pairs (one scene drawn once per group); ``props="half"``
+    draws the first half with the occupation's prop in frame and the rest without."""
+
+    kind: ClassVar[str] = "twins"
+    pairs: int
+    props: Literal["visible", "hidden", "half"] = "visible"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Canaries(SampleRequest):
+    """One text-only sample per canary record planted in training (id ``canary<i>``), its
+    ``member`` flag, ``prompts`` and ``secrets`` (JSON lists), ``reference`` and ``pattern``."""
+
+    kind: ClassVar[str] = "canaries"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Probes(SampleRequest):
+    """Safety requests whose ``harmful`` flag equals ``harmful``: from the ``probes`` set (a
+    shipped name or a JSONL path) in ``sets``, at most ``n``, interleaved across categories."""
+
+    kind: ClassVar[str] = "probes"
+    harmful: bool
+    probes: str
+    sets: tuple[str, ...]
+    n: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prompts(SampleRequest):
+    """Text prompts naming the source's subjects (for text-side bias measures)."""
+
+    kind: ClassVar[str] = "prompts"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MembershipPool(SampleRequest):
+    """``n`` members of a zoo organism's training pool (or the scenes of ``member_seed``), then
+    ``n`` fresh scenes of ``nonmember_seed`` drawn the same way; labels ``caption``, ``member``."""
+
+    kind: ClassVar[str] = "membership_pool"
+    organism: str
+    n: int
+    member_seed: int | None
+    nonmember_seed: int
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a source that reads files loads them (the run's --limit, --on-bad-data, pixel cap)."""
+
+    on_bad: OnBad = "fail"
+    limit: int | None = None
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
+
+
+class DataSource(ABC):
+    """A registered data source: opened once per run from ``--data``, then asked per task."""
+
+    #: its name in the registry (and the prefix of ``--data NAME:PATH``)
+    name: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def open(cls, path: str, options: LoadOptions) -> DataSource:
+        """The source for ``path`` (empty when ``--data NAME:`` names none), loaded and checked
+        up front so a bad input fails before a scan starts."""
+
+    @abstractmethod
+    def samples(self, request: SampleRequest) -> list[Sample]:
+        """The samples answering ``request``, always in the same order with the same ids."""
+
+    @property
+    def skipped(self) -> tuple[BadItem, ...]:
+        """Entries that could not become samples (listed, never dropped silently)."""
+        return ()
+
+    @classmethod
+    def label_values(cls, label: str) -> tuple[str, ...] | None:
+        """Every value ``label`` takes in this source, when the source knows (None: it does
+        not), so a small --limit does not shrink a task's class set."""
+        return None
+
+    def cannot_supply(self, request: SampleRequest) -> DataError:
+        """The one-line error for a kind this source does not have."""
+        who = f", which {request.task} needs" if request.task else ""
+        return DataError(
+            f"the {self.name} data source cannot supply {request.kind} samples{who}",
+            "run without --data (the world source draws them), or leave this task out",
+        )
+
+
+def label_vocabulary(label: str, samples: Sequence[Sample]) -> tuple[str, ...] | None:
+    """The full value set of ``label`` when every sample comes from one registered source that
+    knows it (read from the samples' ``source`` provenance, ``NAME:...``), else None."""
+    from vlmtrust.plugins import DATA_SOURCES
+
+    names = {(s.source or "").split(":", 1)[0] for s in samples if ":" in (s.source or "")}
+    if not samples or len(names) != 1 or any(":" not in (s.source or "") for s in samples):
+        return None
+    name = names.pop()
+    return DATA_SOURCES.get(name).label_values(label) if name in DATA_SOURCES else None
