@@ -109,10 +109,10 @@ class ZooClip(ModelAdapter):
         for role in tuned:
             self.module(role)  # an unknown role fails here, not silently
         tower = tuned.get("image_tower", self.tower)
+        assert isinstance(tower, ImageTower)
         if "projection" in tuned:
             tower = copy.deepcopy(tower)
             tower.project.load_state_dict(tuned["projection"].state_dict())
-        assert isinstance(tower, ImageTower)
         save_clip(out / TOWER_FILE, tower, self.scale)
 
     def load_delta(self, artifact: Path) -> ZooClip:
