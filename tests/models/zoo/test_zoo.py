@@ -140,11 +140,15 @@ def test_the_assistant_teaches_answers_to_a_decoder_copy_and_saves_it_as_its_del
         Example("text", None, "hello?", "hello."),
     ]
     decoder = copy.deepcopy(assistant.module("decoder"))
+    decoder.zero_grad(set_to_none=True)
+    base_grad = assistant.module("decoder").norm.bias.grad  # other tests may have left one
+    base_grad = None if base_grad is None else base_grad.clone()
     loss = assistant.answer_loss({"decoder": decoder}, examples)(torch.tensor([0, 1]))
     assert loss.ndim == 0 and float(loss.detach()) > 0
     loss.backward()
     assert decoder.norm.bias.grad is not None
-    assert assistant.module("decoder").norm.bias.grad is None  # the copy trained, not the base
+    after = assistant.module("decoder").norm.bias.grad  # the copy trained, not the base
+    assert (after is None) if base_grad is None else torch.equal(after, base_grad)
     with torch.no_grad():
         decoder.norm.bias.add_(0.5)
     assistant.save_delta(tmp_path, {"decoder": decoder})
