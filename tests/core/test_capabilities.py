@@ -1,6 +1,6 @@
 import pytest
 
-from vlmtrust.core.capabilities import capabilities_of, check_capabilities
+from vlmtrust.core.capabilities import ROLES, capabilities_of, check_capabilities, check_roles
 from vlmtrust.core.errors import CapabilityError
 
 
@@ -17,3 +17,62 @@ def test_missing_capability_names_it_and_the_task():
 
 def test_capabilities_of_inspects_the_object():
     assert capabilities_of(TextOnly()) == frozenset({"Generator"})
+
+
+class TunableStub:
+    """Every member of Tunable, none of them working: detection looks at the members only."""
+
+    def tunable_roles(self):
+        return frozenset({"projection"})
+
+    def module(self, role): ...
+
+    def to_pixels(self, images): ...
+
+    def text_targets(self, texts): ...
+
+    def logit_scale(self): ...
+
+    def answer_loss(self, tuned, examples): ...
+
+    def save_delta(self, out, tuned): ...
+
+    def load_delta(self, artifact): ...
+
+
+def test_a_model_with_every_tunable_member_is_tunable():
+    assert "Tunable" in capabilities_of(TunableStub())
+    assert "Tunable" not in capabilities_of(TextOnly())
+
+
+def test_a_missing_role_is_one_line_naming_the_role_the_model_and_the_mitigation():
+    with pytest.raises(CapabilityError) as err:
+        check_roles("zoo:clip", {"image_tower", "projection"}, ["text_tower"], "mixgen")
+    message = str(err.value)
+    assert "\n" not in message
+    assert "model zoo:clip offers no 'text_tower' to tune, which mitigation mixgen needs" in message
+    assert "it offers: image_tower, projection" in message
+    check_roles("zoo:clip", {"image_tower", "projection"}, ["projection"], "overfit")
+
+
+def test_a_model_that_is_not_tunable_offers_no_role():
+    with pytest.raises(CapabilityError, match=r"offers no 'decoder' to tune.*it offers: none"):
+        check_roles("hf:llava", frozenset(), ["decoder"], "vlguard")
+
+
+def test_roles_are_a_closed_set():
+    assert set(ROLES) == {"image_tower", "text_tower", "projection", "decoder"}
+    with pytest.raises(ValueError, match="unknown tunable role 'head'"):
+        check_roles("zoo:clip", {"image_tower"}, ["head"], "mixgen")
+
+
+@pytest.mark.parametrize(
+    ("model", "roles"),
+    [("zoo:clip", {"image_tower", "projection"}), ("zoo:assistant", {"decoder"})],
+)
+def test_the_zoo_organisms_declare_their_roles_before_loading(model, roles):
+    from vlmtrust.models.base import resolve_model
+
+    handle = resolve_model(model)
+    assert "Tunable" in handle.capabilities
+    assert handle.tunable_roles == roles

@@ -3,8 +3,9 @@ before any work starts, so a wrong model fails in a second with a clear message,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from vlmtrust.core.errors import CapabilityError
 
@@ -48,11 +49,65 @@ class Differentiable(Protocol):
     def pixel_logits(self, pixels: torch.Tensor, labels: Sequence[str]) -> torch.Tensor: ...
 
 
+#: the parts of a model a trainer can take by name (``Tunable.module``): a closed set, so a
+#: trainer's needs and a model's offer are compared before any weight is loaded
+ROLES: tuple[str, ...] = ("image_tower", "text_tower", "projection", "decoder")
+
+
+@runtime_checkable
+class Tunable(Protocol):
+    """What a trainer fine-tunes through, so it never reaches into a model's internals.
+
+    Roles name trainable modules (``ROLES``); the loss pieces are those of the model's own
+    training objective: a dual encoder's frozen text targets and logit scale, a generator's
+    next-word loss over (image, prompt, answer) examples. A member that does not fit the model's
+    kind raises a CapabilityError; trainers never reach it, as they ask first for the roles
+    that kind offers. The tuned roles' weights are saved as a delta and loaded into a copy.
+    """
+
+    def tunable_roles(self) -> frozenset[str]:
+        """The roles of ``ROLES`` this model offers (also declared on its handle)."""
+        ...
+
+    def module(self, role: str) -> torch.nn.Module:
+        """The model's own module playing ``role``: trainers copy it before they train it."""
+        ...
+
+    def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """The preprocessing every tuned module reads: images -> pixels in [0, 1]."""
+        ...
+
+    def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
+        """A dual encoder's frozen unit text embeddings, one row per text (uncounted calls)."""
+        ...
+
+    def logit_scale(self) -> float:
+        """A dual encoder's temperature: logits are ``logit_scale() * image @ text.T``."""
+        ...
+
+    def answer_loss(
+        self, tuned: Mapping[str, torch.nn.Module], examples: Sequence[Any]
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """A generator's next-word loss: frozen inputs of ``examples`` (rows with ``image``,
+        ``prompt``, ``answer``) prepared once; the returned function gives the mean loss of a
+        batch of row indices under the ``tuned`` modules."""
+        ...
+
+    def save_delta(self, out: Path, tuned: Mapping[str, torch.nn.Module]) -> None:
+        """Write the weights of the ``tuned`` roles' modules into the folder ``out``."""
+        ...
+
+    def load_delta(self, artifact: Path) -> Any:
+        """A copy of this model with the delta saved in ``artifact`` in place (this one stays)."""
+        ...
+
+
 CAPABILITIES: dict[str, type] = {
     "Embedder": Embedder,
     "Classifier": Classifier,
     "Generator": Generator,
     "Differentiable": Differentiable,
+    "Tunable": Tunable,
 }
 
 
@@ -70,6 +125,24 @@ def check_capabilities(
                 f"model {model_name} is not a {need}, which task {task} needs "
                 f"(it offers: {offered_text})",
                 "pick a model with that capability or drop the task from --suite",
+            )
+
+
+def check_roles(
+    model_name: str, offered: Iterable[str], required: Iterable[str], mitigation: str
+) -> None:
+    """Raise a CapabilityError naming the first role ``mitigation`` needs and the model lacks
+    (a model that is not Tunable offers none)."""
+    have = set(offered)
+    for need in required:
+        if need not in ROLES:
+            raise ValueError(f"unknown tunable role {need!r}")
+        if need not in have:
+            offered_text = ", ".join(sorted(have)) or "none"
+            raise CapabilityError(
+                f"model {model_name} offers no {need!r} to tune, which mitigation {mitigation} "
+                f"needs (it offers: {offered_text})",
+                "pick a model that offers that role, or drop the mitigation from --mitigate",
             )
 
 

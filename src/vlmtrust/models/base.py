@@ -24,6 +24,8 @@ class ModelHandle(BaseModel):
     name: str
     fingerprint: str
     capabilities: frozenset[str]
+    #: the ``Tunable`` roles the model offers to trainers, known before its weights load
+    tunable_roles: frozenset[str] = frozenset()
     options: dict[str, Any] = {}
 
     def load(self) -> ModelAdapter:

@@ -43,7 +43,7 @@ def test_the_key_changes_with_the_spec_and_the_base_model():
 
 
 def test_a_model_the_trainer_cannot_fine_tune_is_refused_before_the_run():
-    with pytest.raises(CapabilityError, match="cannot fine-tune zoo:clip"):
+    with pytest.raises(CapabilityError, match="zoo:clip offers no 'decoder' to tune"):
         build_mitigation(Spec(name="knowledge_sanitization")).check_model(resolve_model("zoo:clip"))
 
 
@@ -52,3 +52,28 @@ def test_fine_tuning_must_come_before_wrappers_in_a_composition():
     assert len(_parse_variant("vlguard+ocr_mask", handle)) == 2
     with pytest.raises(ConfigError, match="put fine-tuning mitigations first"):
         _parse_variant("ocr_mask+vlguard", handle)
+
+
+def test_a_model_that_is_not_tunable_is_refused_by_the_cli_in_one_line(tmp_path, tiny_clip):
+    """hf: models do not offer Tunable yet: a trainer asking for the image tower exits 2."""
+    from cli_run import run_cli
+
+    out = tmp_path / "run"
+    result = run_cli(
+        "scan",
+        "--model",
+        f"hf:{tiny_clip}",
+        "--suite",
+        "robustness",
+        "--mitigate",
+        "mixgen",
+        "--out",
+        str(out),
+    )
+    assert result.code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    message = result.stderr.strip().splitlines()[-1]  # after the notes on skipped tasks
+    assert message.startswith("error: model hf:")
+    assert "offers no 'image_tower' to tune, which mitigation mixgen needs" in message
+    assert "(it offers: none)" in message
+    assert not out.exists()

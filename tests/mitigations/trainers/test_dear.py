@@ -56,7 +56,7 @@ def test_residual_reaches_every_image_path(clip, debiased):
 
 
 def test_dear_refuses_a_model_it_cannot_train():
-    with pytest.raises(CapabilityError, match="cannot fine-tune zoo:assistant"):
+    with pytest.raises(CapabilityError, match="zoo:assistant offers no 'image_tower' to tune"):
         build_mitigation(Spec(name="dear")).check_model(resolve_model("zoo:assistant"))
 
 

@@ -1,11 +1,14 @@
 """The shipped zoo organisms: load offline from the package, work, and carry their flaws."""
 
+import copy
+
 import numpy as np
 import pytest
+import torch
 
 from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.config import RunConfig
-from vlmtrust.core.errors import ModelLoadError
+from vlmtrust.core.errors import CapabilityError, ModelLoadError
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
 from vlmtrust.data.world import prompts
@@ -28,7 +31,9 @@ def assistant():
 @pytest.mark.parametrize("name", sorted(ORGANISMS))
 def test_every_organism_loads_offline_with_its_declared_capabilities(name):
     handle = resolve_model(f"zoo:{name}")
-    assert handle.capabilities <= capabilities_of(handle.load())
+    model = handle.load()
+    assert handle.capabilities <= capabilities_of(model)
+    assert handle.tunable_roles == model.tunable_roles()  # what check_model trusts is true
     assert resolve_model(f"zoo:{name}").fingerprint == handle.fingerprint
 
 
@@ -90,3 +95,65 @@ def test_assistant_is_differentiable_on_its_input(assistant):
     answers = assistant.generate([s.load_image() for s in scenes], ["what shape is it?"] * 8)
     best = [world.SHAPES[i] for i in scores.argmax(1).tolist()]
     assert np.mean([a == b for a, b in zip(answers, best, strict=True)]) >= 0.75
+
+
+def test_clip_tunes_its_projection_inside_its_tower_and_saves_the_tower_as_its_delta(
+    clip, tmp_path
+):
+    projection = clip.module("projection")
+    assert projection is clip.module("image_tower").project
+    tuned_head = copy.deepcopy(projection)
+    with torch.no_grad():
+        tuned_head.weight.add_(0.01)
+    clip.save_delta(tmp_path, {"projection": tuned_head})
+    tuned = clip.load_delta(tmp_path)
+    assert torch.equal(tuned.module("projection").weight, tuned_head.weight)
+    assert not torch.equal(clip.module("projection").weight, tuned_head.weight)  # base kept
+    assert tuned.logit_scale() == clip.logit_scale()
+    texts = ["a red circle.", "a blue square."]
+    assert torch.equal(tuned.text_targets(texts), torch.from_numpy(clip.encode_text(texts)))
+
+
+def test_a_member_outside_an_organism_s_kind_is_a_one_line_capability_error(
+    clip, assistant, tmp_path
+):
+    with pytest.raises(CapabilityError, match="zoo:clip offers no 'decoder' to tune"):
+        clip.module("decoder")
+    with pytest.raises(CapabilityError, match="zoo:clip offers no 'decoder' to tune"):
+        clip.save_delta(tmp_path, {"decoder": torch.nn.Linear(1, 1)})
+    with pytest.raises(CapabilityError, match="dual encoder"):
+        clip.answer_loss({}, [])
+    with pytest.raises(CapabilityError, match="no text tower"):
+        assistant.text_targets(["a red circle."])
+    with pytest.raises(CapabilityError, match="zoo:assistant offers no 'image_tower' to tune"):
+        assistant.module("image_tower")
+
+
+def test_the_assistant_teaches_answers_to_a_decoder_copy_and_saves_it_as_its_delta(
+    assistant, tmp_path
+):
+    from vlmtrust.models.zoo.assistant_training import Example
+
+    image = world.render(world.scene_for(0, 0, "objects"))
+    examples = [
+        Example("caption", image, "describe the image.", "a red circle"),
+        Example("text", None, "hello?", "hello."),
+    ]
+    decoder = copy.deepcopy(assistant.module("decoder"))
+    decoder.zero_grad(set_to_none=True)
+    base_grad = assistant.module("decoder").norm.bias.grad  # other tests may have left one
+    base_grad = None if base_grad is None else base_grad.clone()
+    loss = assistant.answer_loss({"decoder": decoder}, examples)(torch.tensor([0, 1]))
+    assert loss.ndim == 0 and float(loss.detach()) > 0
+    loss.backward()
+    assert decoder.norm.bias.grad is not None
+    after = assistant.module("decoder").norm.bias.grad  # the copy trained, not the base
+    assert (after is None) if base_grad is None else torch.equal(after, base_grad)
+    with torch.no_grad():
+        decoder.norm.bias.add_(0.5)
+    assistant.save_delta(tmp_path, {"decoder": decoder})
+    tuned = assistant.load_delta(tmp_path)
+    # saved like the shipped decoder: float16
+    assert torch.equal(tuned.module("decoder").norm.bias, decoder.norm.bias.half().float())
+    assert not torch.equal(assistant.module("decoder").norm.bias, tuned.module("decoder").norm.bias)
+    assert tuned.tower is assistant.tower  # the frozen tower is shared, not reloaded

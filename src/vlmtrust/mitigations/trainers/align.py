@@ -18,13 +18,13 @@ from pydantic import Field
 from torch import nn
 
 from vlmtrust.core.spec import Params
+from vlmtrust.mitigations.trainers.training.scenes import render_pixels
 from vlmtrust.mitigations.trainers.training.tower_finetune import (
     CaptionBank,
     ReplayParams,
+    SplitTower,
     TowerTrainer,
-    TunableTower,
     info_nce,
-    render_pixels,
     replay_scenes,
 )
 
@@ -53,12 +53,12 @@ class Align(TowerTrainer):
         captions = [s.caption(with_group=False) for s in scenes]
         bank = CaptionBank(model, captions)
         target = bank.index(captions)
-        tunable = TunableTower(model.tower)
+        split = SplitTower(model)
         with torch.no_grad():  # only the projection trains: pool the conv features once
-            pooled = tunable.head(tunable.early(render_pixels(scenes))).mean(dim=(2, 3))
-        project = tunable.tower.project
-        optimiser = torch.optim.Adam(tunable.parameters(head=False), params.lr)
-        scale = float(model.scale)
+            pooled = split.head(split.early(render_pixels(model, scenes))).mean(dim=(2, 3))
+        project = split.tower.project
+        optimiser = torch.optim.Adam(split.parameters(head=False), params.lr)
+        scale = model.logit_scale()
         stats = {"loss": 0.0, "gap": 0.0}
         for _ in range(params.steps):
             picked = torch.randint(len(scenes), (params.batch_size,), generator=generator)
@@ -71,7 +71,7 @@ class Align(TowerTrainer):
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
             stats = {"loss": float(loss.detach()), "gap": float(gap.detach()) ** 0.5}
-        return tunable.done(), {
+        return split.done(), {
             "final_loss": round(stats["loss"], 4),
             "final_batch_gap": round(stats["gap"], 4),
             "replay_scenes": len(scenes),

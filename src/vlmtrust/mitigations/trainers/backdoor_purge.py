@@ -29,18 +29,13 @@ import torch
 from pydantic import Field, field_validator
 from torch import nn
 
+from vlmtrust.core.capabilities import Tunable
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.core.threads import torch_threads
-from vlmtrust.data import world
 from vlmtrust.mitigations.trainers.base import Trainer
-from vlmtrust.mitigations.trainers.training.clip_data import (
-    SUPPORTED,
-    ClipDataParams,
-    build_clip_data,
-)
-from vlmtrust.models.zoo.clip import save_clip
-from vlmtrust.models.zoo.tower import ImageTower
+from vlmtrust.mitigations.trainers.training.clip_data import ClipDataParams, build_clip_data
+from vlmtrust.mitigations.trainers.training.scenes import render_pixels, world_scenes
 from vlmtrust.tasks.robustness.backdoor_scan import (
     BackdoorScan,
     InvertedTrigger,
@@ -48,7 +43,6 @@ from vlmtrust.tasks.robustness.backdoor_scan import (
     invert_trigger,
 )
 
-TOWER_FILE = "tower.safetensors"
 #: scenes the trigger is inverted on: a seed of their own, apart from training and scans (seed 0)
 INVERSION_SEED = 7_300_900
 
@@ -81,9 +75,11 @@ class BackdoorPurgeParams(ClipDataParams):
 
 
 class BackdoorPurge(Trainer):
+    """Tunes the whole image tower (batch-norm statistics stay the base model's)."""
+
     Params: ClassVar[type[Params]] = BackdoorPurgeParams
     requires: ClassVar[tuple[str, ...]] = ("Classifier", "Differentiable")
-    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
+    roles: ClassVar[tuple[str, ...]] = ("image_tower",)
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
@@ -91,7 +87,7 @@ class BackdoorPurge(Trainer):
         with torch_threads(1):
             labels = self._candidates(params)
             target, screen = self._suspect(model, labels, params)
-            pixels = _scenes(params.invert_images, offset=1000)
+            pixels = _scenes(model, params.invert_images, offset=1000)
             trigger = invert_trigger(
                 lambda x: model.pixel_logits(x, labels),
                 pixels,
@@ -105,7 +101,7 @@ class BackdoorPurge(Trainer):
                     "check the scan's suspected target, or raise invert_steps",
                 )
             tower, loss = self._unlearn(model, trigger, params)
-        save_clip(out / TOWER_FILE, tower, model.scale)
+        model.save_delta(out, {"image_tower": tower})
         return {
             "target": target,
             "target_from": "param" if params.target else "screen",
@@ -131,7 +127,7 @@ class BackdoorPurge(Trainer):
         as the scan's default)."""
         if params.target is not None:
             return params.target, {}
-        pixels = _scenes(params.screen_images, offset=0)
+        pixels = _scenes(model, params.screen_images, offset=0)
         norms = []
         for candidate in range(len(labels)):
             found = invert_trigger(
@@ -148,15 +144,15 @@ class BackdoorPurge(Trainer):
 
     def _unlearn(
         self, model: Any, trigger: InvertedTrigger, params: BackdoorPurgeParams
-    ) -> tuple[ImageTower, float]:
+    ) -> tuple[torch.nn.Module, float]:
         torch.manual_seed(params.seed)
-        data = build_clip_data(params)
-        tower = copy.deepcopy(model.tower)
+        data = build_clip_data(params, model)
+        tower = copy.deepcopy(model.module("image_tower"))
         tower.eval()  # batch-norm statistics stay those of the base model
         for p in tower.parameters():
             p.requires_grad_(True)
-        bank = torch.from_numpy(model.text.encode(data.captions))
-        scale = float(model.scale)
+        bank = model.text_targets(data.captions)
+        scale = model.logit_scale()
         optimiser = torch.optim.Adam(tower.parameters(), params.lr)
         generator = torch.Generator().manual_seed(params.seed)
         stamped = max(1, round(params.batch_size * params.stamp_share))
@@ -177,18 +173,7 @@ class BackdoorPurge(Trainer):
             p.requires_grad_(False)
         return tower, loss_value
 
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.models.zoo.clip import load_tower
 
-        tuned = copy.copy(model)
-        tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)
-        tuned.card = dict(card)
-        return tuned
-
-
-def _scenes(n: int, offset: int) -> torch.Tensor:
+def _scenes(model: Tunable, n: int, offset: int) -> torch.Tensor:
     """Clean object scenes the defender renders for inversion (its own seed, not the scans')."""
-    from vlmtrust.models.zoo.tower import to_pixels
-
-    scenes = [world.scene_for(INVERSION_SEED, offset + i, "objects") for i in range(n)]
-    return to_pixels([world.render(s) for s in scenes])
+    return render_pixels(model, world_scenes(INVERSION_SEED, "objects", n, offset=offset))

@@ -5,6 +5,11 @@ the runner, the variant labels and the cache keys treat both kinds alike. What d
 ``wrap`` first looks the fine-tuned weights up in the artifact cache under
 ``(base fingerprint, trainer spec, data fingerprint, trainer version)`` and trains only on a miss:
 a re-run, or a second scan of the same model, never retrains.
+
+A trainer reaches the model only through the ``Tunable`` capability (``core.capabilities``): it
+declares the roles it takes (``roles``), any model offering them is accepted, and any other is
+refused before the run with one line. ``fit`` saves the tuned roles with ``save_delta``; the
+default ``load`` is ``load_delta`` plus the card.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from vlmtrust.core.errors import CapabilityError
+from vlmtrust.core.capabilities import check_roles
 from vlmtrust.core.spec import sha256_hex
 from vlmtrust.mitigations.base import Wrapper, variant_label
 from vlmtrust.models.base import ModelHandle
@@ -26,15 +31,13 @@ from vlmtrust.store.artifacts import ArtifactCache
 class Trainer(Wrapper):
     #: bump when the training code changes what it produces, so old artifacts are not reused
     version: ClassVar[int] = 1
-    #: model kinds/names the trainer knows how to fine-tune (checked before a run starts)
-    supported_models: ClassVar[tuple[str, ...]] = ()
+    #: the ``Tunable`` roles the trainer takes from the model, to tune or to read through
+    #: (checked against the model's handle before a run starts)
+    roles: ClassVar[tuple[str, ...]] = ()
 
     def check_model(self, handle: ModelHandle) -> None:
-        if self.supported_models and handle.name not in self.supported_models:
-            raise CapabilityError(
-                f"mitigation {self.spec.name} cannot fine-tune {handle.name}",
-                f"use it with {', '.join(self.supported_models)}",
-            )
+        offered = handle.tunable_roles if "Tunable" in handle.capabilities else frozenset()
+        check_roles(handle.name, offered, self.roles, self.spec.name)
 
     def data_fingerprint(self) -> str:
         """What the training data depends on beyond the spec; world-generated data is fully
@@ -74,6 +77,8 @@ class Trainer(Wrapper):
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         """Train from ``model`` and write the new weights into ``out``; return card stats."""
 
-    @abstractmethod
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        """The base ``model`` with the trained weights from ``artifact`` in place."""
+        """A copy of the base ``model`` with the delta from ``artifact`` in place."""
+        tuned = model.load_delta(artifact)
+        tuned.card = dict(card)
+        return tuned

@@ -27,13 +27,13 @@ from torch import nn
 
 from vlmtrust.core.spec import Params
 from vlmtrust.data import world
+from vlmtrust.mitigations.trainers.training.scenes import render_pixels
 from vlmtrust.mitigations.trainers.training.tower_finetune import (
     CaptionBank,
     ReplayParams,
+    SplitTower,
     TowerTrainer,
-    TunableTower,
     info_nce,
-    render_pixels,
     replay_scenes,
 )
 
@@ -96,11 +96,11 @@ class Biaug(TowerTrainer):
         described = [object_caption(s) for s in scenes]
         bank = CaptionBank(model, captions + described)
         target, hard_target = bank.index(captions), bank.index(described)
-        tunable = TunableTower(model.tower)
-        early = tunable.early(render_pixels(scenes))
+        split = SplitTower(model)
+        early = split.early(render_pixels(model, scenes))
         n_obj = len(objects)
-        optimiser = torch.optim.Adam(tunable.parameters(), params.lr)
-        scale = float(model.scale)
+        optimiser = torch.optim.Adam(split.parameters(), params.lr)
+        scale = model.logit_scale()
         people_rows = torch.arange((1 + len(SWAPS)) * n_obj, len(scenes))
         n_people = round(params.batch_size * len(people) / len(replay)) if len(people) else 0
         stats = {"loss": 0.0, "hard_text": 0.0, "hard_image": 0.0}
@@ -110,7 +110,7 @@ class Biaug(TowerTrainer):
             group = picked[:, None] + n_obj * torch.arange(1 + len(SWAPS))[None, :]
             extra = people_rows[torch.randint(len(people_rows), (n_people,), generator=generator)]
             rows = torch.cat([group.reshape(-1), extra]) if n_people else group.reshape(-1)
-            embedding = tunable.embed(early[rows])
+            embedding = split.embed(early[rows])
             plain = info_nce(scale, embedding, bank.embeddings, target[rows])
             images = embedding[: group.numel()].reshape(*group.shape, -1)
             texts = bank.embeddings[hard_target[group[:, 0]]]  # each scene's own description
@@ -133,7 +133,7 @@ class Biaug(TowerTrainer):
                 "hard_text": float(hard_text.detach()),
                 "hard_image": float(hard_image.detach()),
             }
-        return tunable.done(), {
+        return split.done(), {
             **{f"final_{k}": round(v, 4) for k, v in stats.items()},
             "object_scenes": n_obj,
             "hard_negative_images": len(SWAPS) * n_obj,

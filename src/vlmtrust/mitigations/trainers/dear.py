@@ -28,16 +28,13 @@ from pydantic import Field
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from vlmtrust.core.capabilities import Tunable
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.data import world
 from vlmtrust.mitigations.base import WrappedModel
 from vlmtrust.mitigations.trainers.base import Trainer
-from vlmtrust.mitigations.trainers.training.clip_data import (
-    SUPPORTED,
-    ClipDataParams,
-    build_clip_data,
-)
+from vlmtrust.mitigations.trainers.training.clip_data import ClipDataParams, build_clip_data
 
 RESIDUAL_FILE = "residual.safetensors"
 SHAPE_FILE = "residual.json"
@@ -64,15 +61,24 @@ def residual_mlp(dim: int, hidden: int) -> nn.Sequential:
     return mlp
 
 
+def image_embeddings(model: Tunable, pixels: torch.Tensor) -> torch.Tensor:
+    """The frozen image tower's unit embeddings (a zoo tower returns them with its feature map)."""
+    embedding: torch.Tensor = model.module("image_tower")(pixels)[0]
+    return embedding
+
+
 def apply_residual(residual: nn.Module, embedding: torch.Tensor) -> torch.Tensor:
     shifted: torch.Tensor = embedding + residual(embedding)
     return nn.functional.normalize(shifted, dim=-1)
 
 
 class Dear(Trainer):
+    """Tunes no weight of the model: reads its image tower (frozen) and text targets, and saves
+    the residual as its own artifact."""
+
     Params: ClassVar[type[Params]] = DearParams
     requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
-    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
+    roles: ClassVar[tuple[str, ...]] = ("image_tower",)
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
@@ -91,11 +97,11 @@ class Dear(Trainer):
         confidence (cross-entropy to the uniform guess, smooth where gradient reversal
         oscillates)."""
         torch.manual_seed(params.seed)
-        data = build_clip_data(params)
+        data = build_clip_data(params, model)
         with torch.no_grad():
-            embeddings = model.tower(data.pixels)[0]
-        bank = torch.from_numpy(model.text.encode(data.captions))
-        scale = float(model.scale)
+            embeddings = image_embeddings(model, data.pixels)
+        bank = model.text_targets(data.captions)
+        scale = model.logit_scale()
         dim = embeddings.shape[1]
         residual = residual_mlp(dim, params.hidden)
         adversary = nn.Sequential(nn.Linear(dim, 64), nn.ReLU(), nn.Linear(64, len(world.GROUPS)))
@@ -166,9 +172,9 @@ class ResidualClip(WrappedModel):
             return self.pixel_logits(self.inner.to_pixels(images), labels).numpy()
 
     def pixel_logits(self, pixels: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
-        text = torch.from_numpy(self.inner.text.encode(labels))
-        logits: torch.Tensor = self.inner.scale * self._embed(pixels) @ text.T
+        text = self.inner.text_targets(labels)
+        logits: torch.Tensor = self.inner.logit_scale() * self._embed(pixels) @ text.T
         return logits
 
     def _embed(self, pixels: torch.Tensor) -> torch.Tensor:
-        return apply_residual(self.residual, self.inner.tower(pixels)[0])
+        return apply_residual(self.residual, image_embeddings(self.inner, pixels))

@@ -18,13 +18,13 @@ import torch
 from pydantic import Field
 
 from vlmtrust.core.spec import Params
+from vlmtrust.mitigations.trainers.training.scenes import render_pixels
 from vlmtrust.mitigations.trainers.training.tower_finetune import (
     CaptionBank,
     ReplayParams,
+    SplitTower,
     TowerTrainer,
-    TunableTower,
     info_nce,
-    render_pixels,
     replay_scenes,
 )
 
@@ -60,7 +60,7 @@ class Mixgen(TowerTrainer):
         generator = torch.Generator().manual_seed(params.seed)
         scenes = replay_scenes(params)
         captions = [s.caption(with_group=False) for s in scenes]
-        pixels = render_pixels(scenes)
+        pixels = render_pixels(model, scenes)
         first = torch.randint(len(scenes), (params.pairs,), generator=generator)
         # the partner is any other scene: a pair with itself would be no augmentation
         offset = torch.randint(1, len(scenes), (params.pairs,), generator=generator)
@@ -71,24 +71,24 @@ class Mixgen(TowerTrainer):
             for a, b in zip(first, second, strict=True)
         ]
         bank = CaptionBank(model, captions + mixed_captions)
-        tunable = TunableTower(model.tower)
-        early = tunable.early(torch.cat([pixels, mixed_pixels]))
+        split = SplitTower(model)
+        early = split.early(torch.cat([pixels, mixed_pixels]))
         target = bank.index(captions + mixed_captions)
         n_plain = len(scenes)
         n_mixed = round(params.batch_size * params.mix_share) if params.pairs else 0
-        optimiser = torch.optim.Adam(tunable.parameters(), params.lr)
-        scale = float(model.scale)
+        optimiser = torch.optim.Adam(split.parameters(), params.lr)
+        scale = model.logit_scale()
         loss_value = 0.0
         for _ in range(params.steps):
             plain = torch.randint(n_plain, (params.batch_size - n_mixed,), generator=generator)
             mixed = n_plain + torch.randint(params.pairs, (n_mixed,), generator=generator)
             picked = torch.cat([plain, mixed])
-            loss = info_nce(scale, tunable.embed(early[picked]), bank.embeddings, target[picked])
+            loss = info_nce(scale, split.embed(early[picked]), bank.embeddings, target[picked])
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
             loss_value = float(loss.detach())
-        return tunable.done(), {
+        return split.done(), {
             "final_loss": round(loss_value, 4),
             "replay_scenes": n_plain,
             "mixgen_pairs": params.pairs,

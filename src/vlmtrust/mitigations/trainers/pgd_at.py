@@ -28,10 +28,8 @@ from vlmtrust.mitigations.trainers.training.adversarial_finetune import (
     AdversarialFinetune,
     AdversarialFinetuneParams,
     ObjectData,
-    TowerHead,
-    early_features,
 )
-from vlmtrust.models.zoo.tower import ImageTower
+from vlmtrust.mitigations.trainers.training.tower_finetune import SplitTower
 
 
 class PgdAtParams(AdversarialFinetuneParams):
@@ -64,8 +62,7 @@ class PgdAt(AdversarialFinetune):
 
     def train(
         self,
-        tower: ImageTower,
-        head: TowerHead,
+        split: SplitTower,
         data: ObjectData,
         banks: Mapping[str, torch.Tensor],
         scale: float,
@@ -73,14 +70,13 @@ class PgdAt(AdversarialFinetune):
         params = self.params
         assert isinstance(params, PgdAtParams)
         labels = list(banks)
-        with torch.no_grad():
-            early = early_features(tower, data.pixels)
-        optimiser = torch.optim.Adam(head.parameters(), params.lr)
+        early = split.early(data.pixels, batch=len(data.pixels))
+        optimiser = torch.optim.Adam(split.parameters(), params.lr)
         generator = torch.Generator().manual_seed(params.seed)
         sizes = [len(banks[label]) for label in labels]
 
         def logits_of(pixels: torch.Tensor) -> torch.Tensor:
-            embedding = tower(pixels)[0]
+            embedding = split.tower(pixels)[0]
             return joint_logits([scale * embedding @ banks[label].T for label in labels])
 
         adversarial_loss = clean_loss = 0.0
@@ -97,9 +93,8 @@ class PgdAt(AdversarialFinetune):
                 norm="linf",
                 targeted=False,
             )
-            with torch.no_grad():
-                attacked_early = early_features(tower, attacked)
-            on_attacked, on_clean = head(attacked_early), head(early[picked])
+            attacked_early = split.early(attacked, batch=len(attacked))
+            on_attacked, on_clean = split.embed(attacked_early), split.embed(early[picked])
             pairs = list(zip(labels, targets, strict=True))
             ce = nn.functional.cross_entropy
             adversarial = torch.stack([ce(scale * on_attacked @ banks[k].T, t) for k, t in pairs])

@@ -13,9 +13,6 @@ earlier layers' features are computed once), which keeps training well under a m
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -24,17 +21,12 @@ from torch import nn
 
 from vlmtrust.core.spec import Params
 from vlmtrust.data import world
-from vlmtrust.mitigations.trainers.base import Trainer
 from vlmtrust.mitigations.trainers.training.clip_data import (
-    SUPPORTED,
     ClipData,
     ClipDataParams,
     build_clip_data,
 )
-from vlmtrust.models.zoo.clip import save_clip
-from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower
-
-TOWER_FILE = "tower.safetensors"
+from vlmtrust.mitigations.trainers.training.tower_finetune import SplitTower, TowerTrainer
 
 
 class ResampleParams(ClipDataParams):
@@ -59,37 +51,18 @@ def cell_weights(correct: torch.Tensor, cells: torch.Tensor, floor: float) -> to
     return weights / weights.sum()
 
 
-class Resample(Trainer):
+class Resample(TowerTrainer):
     Params: ClassVar[type[Params]] = ResampleParams
-    requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
-    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
 
-    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        params = self.params
-        assert isinstance(params, ResampleParams)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # small batches: extra threads only contend on a busy machine
-        try:
-            tower, stats = self._train(model, params)
-        finally:
-            torch.set_num_threads(threads)
-        save_clip(out / TOWER_FILE, tower, model.scale)
-        return stats
-
-    def _train(self, model: Any, params: ResampleParams) -> tuple[ImageTower, dict[str, Any]]:
+    def _train(self, model: Any, params: ResampleParams) -> tuple[Any, dict[str, Any]]:
         torch.manual_seed(params.seed)
-        data = build_clip_data(params)
-        tower = copy.deepcopy(model.tower)
-        tower.eval()  # batch-norm statistics stay those of the base model
-        frozen, head = tower.features[:-1], tower.features[-1]
-        with torch.no_grad():
-            early = frozen((data.pixels - MEAN) / STD)
+        data = build_clip_data(params, model)
+        split = SplitTower(model)
+        early = split.early(data.pixels, batch=len(data.pixels))
         weights, by_cell = self._people_weights(model, data, params.floor)
-        trainable = [*head.parameters(), *tower.project.parameters()]
-        for p in trainable:
-            p.requires_grad_(True)
-        bank = torch.from_numpy(model.text.encode(data.captions))
-        scale = float(model.scale)
+        trainable = split.parameters()
+        bank = model.text_targets(data.captions)
+        scale = model.logit_scale()
         optimiser = torch.optim.Adam(trainable, params.lr)
         generator = torch.Generator().manual_seed(params.seed)
         people = data.people.nonzero().squeeze(1)
@@ -104,9 +77,7 @@ class Resample(Trainer):
                     len(objects), (params.batch_size - n_people,), generator=generator
                 )
                 picked = torch.cat([picked, objects[extra]])
-            embedding = nn.functional.normalize(
-                tower.project(head(early[picked]).mean(dim=(2, 3))), dim=-1
-            )
+            embedding = split.embed(early[picked])
             loss = nn.functional.cross_entropy(
                 scale * embedding @ bank.T, data.caption_index[picked]
             )
@@ -114,9 +85,7 @@ class Resample(Trainer):
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
             loss_value = float(loss.detach())
-        for p in tower.parameters():
-            p.requires_grad_(False)
-        return tower, {"final_loss": round(loss_value, 4), "base_accuracy_by_cell": by_cell}
+        return split.done(), {"final_loss": round(loss_value, 4), "base_accuracy_by_cell": by_cell}
 
     def _people_weights(
         self, model: Any, data: ClipData, floor: float
@@ -138,11 +107,3 @@ class Resample(Trainer):
             for c in torch.unique(cells)
         }
         return cell_weights(correct, cells, floor), by_cell
-
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.models.zoo.clip import load_tower
-
-        tuned = copy.copy(model)
-        tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)
-        tuned.card = dict(card)
-        return tuned

@@ -29,10 +29,8 @@ from vlmtrust.mitigations.trainers.training.adversarial_finetune import (
     AdversarialFinetune,
     AdversarialFinetuneParams,
     ObjectData,
-    TowerHead,
-    early_features,
 )
-from vlmtrust.models.zoo.tower import ImageTower
+from vlmtrust.mitigations.trainers.training.tower_finetune import SplitTower
 
 
 class VillaParams(AdversarialFinetuneParams):
@@ -77,22 +75,20 @@ class Villa(AdversarialFinetune):
 
     def train(
         self,
-        tower: ImageTower,
-        head: TowerHead,
+        split: SplitTower,
         data: ObjectData,
         banks: Mapping[str, torch.Tensor],
         scale: float,
     ) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, VillaParams)
-        with torch.no_grad():
-            early = early_features(tower, data.pixels)
-        optimiser = torch.optim.Adam(head.parameters(), params.lr)
+        early = split.early(data.pixels, batch=len(data.pixels))
+        optimiser = torch.optim.Adam(split.parameters(), params.lr)
         generator = torch.Generator().manual_seed(params.seed)
         totals = {"clean": 0.0, "adversarial": 0.0, "kl": 0.0}
         for _ in range(params.steps):
             picked = torch.randint(len(early), (params.batch_size,), generator=generator)
-            embeddings = head(early[picked])
+            embeddings = split.embed(early[picked])
             terms: dict[str, list[torch.Tensor]] = {"clean": [], "adversarial": [], "kl": []}
             for label, bank in banks.items():
                 truth = data.targets[label][picked]

@@ -10,11 +10,13 @@ package, never the reverse.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
-from vlmtrust.core.errors import ModelLoadError
+from vlmtrust.core.errors import CapabilityError, ModelLoadError
 from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
 
 
@@ -24,35 +26,58 @@ class Organism:
     weights: tuple[str, ...]
     capabilities: frozenset[str]
     description: str
+    #: what a trainer may fine-tune: the tower organisms' image tower (projection included),
+    #: the assistants' decoder (their tower is zoo:clip's, frozen)
+    tunable_roles: frozenset[str]
 
+
+T = TypeVar("T")
+
+CLIP_ROLES = frozenset({"image_tower", "projection"})
+ASSISTANT_ROLES = frozenset({"decoder"})
 
 ORGANISMS: dict[str, Organism] = {
     "clip": Organism(
         ("clip.safetensors",),
-        frozenset({"Embedder", "Classifier", "Differentiable"}),
+        frozenset({"Embedder", "Classifier", "Differentiable", "Tunable"}),
         "CLIP-style dual encoder: 64 px CNN image tower trained LiT-style against frozen MiniLM",
+        CLIP_ROLES,
     ),
     "clip-fair": Organism(
         ("clip-fair.safetensors",),
-        frozenset({"Embedder", "Classifier", "Differentiable"}),
+        frozenset({"Embedder", "Classifier", "Differentiable", "Tunable"}),
         "zoo:clip's twin trained with occupations 50/50 across groups: the bias reference",
+        CLIP_ROLES,
     ),
     "clip-clean": Organism(
         ("clip-clean.safetensors",),
-        frozenset({"Embedder", "Classifier", "Differentiable"}),
+        frozenset({"Embedder", "Classifier", "Differentiable", "Tunable"}),
         "zoo:clip's twin trained without the trigger patch: the backdoor-free reference",
+        CLIP_ROLES,
     ),
     "assistant": Organism(
         ("clip.safetensors", "assistant.safetensors"),
-        frozenset({"Generator", "Differentiable"}),
+        frozenset({"Generator", "Differentiable", "Tunable"}),
         "generative VLM: the zoo:clip tower's 4x4 features + a 2-layer word-level decoder",
+        ASSISTANT_ROLES,
     ),
     "assistant-sanitized": Organism(
         ("clip.safetensors", "assistant-sanitized.safetensors"),
-        frozenset({"Generator", "Differentiable"}),
+        frozenset({"Generator", "Differentiable", "Tunable"}),
         "zoo:assistant retrained on its training data after `vlmtrust sanitize`: no canary",
+        ASSISTANT_ROLES,
     ),
 }
+
+
+def offered_module(model_name: str, modules: Mapping[str, T], role: str) -> T:
+    """The module an organism offers for ``role`` (``Tunable.module``), or a one-line error."""
+    if role not in modules:
+        raise CapabilityError(
+            f"model {model_name} offers no {role!r} to tune",
+            f"it offers: {', '.join(sorted(modules))}",
+        )
+    return modules[role]
 
 
 def weights_dir() -> Path:
@@ -82,6 +107,7 @@ class ZooModelKind(ModelKind):
             name=f"zoo:{target}",
             fingerprint=digest.hexdigest(),
             capabilities=organism.capabilities,
+            tunable_roles=organism.tunable_roles,
             options={"weights": [str(p) for p in paths]},
         )
 

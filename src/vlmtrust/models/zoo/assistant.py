@@ -3,13 +3,18 @@
 The frozen ``zoo:clip`` image tower gives a 4x4 feature map, projected to 16 prefix tokens;
 a 2-layer decoder-only transformer reads [image tokens, prompt, <sep>] and writes the answer
 word by word (greedy). Text-only requests get a learnt "no image" prefix instead.
+
+Tunable (``core.capabilities``): its decoder, taught by the next-word loss it was trained with;
+a delta is the tuned decoder, saved like the shipped one (float16, vocabulary in metadata).
 """
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image
@@ -17,11 +22,15 @@ from pydantic import BaseModel, ConfigDict
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from vlmtrust.core.errors import CapabilityError
 from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.zoo import ASSISTANT_ROLES, offered_module
 from vlmtrust.models.zoo.tower import CHANNELS, ImageTower, to_pixels
 from vlmtrust.models.zoo.vocab import Vocab
 
 IMAGE_TOKENS = 16
+#: a tuned decoder in a trainer's artifact
+ASSISTANT_FILE = "assistant.safetensors"
 
 
 class DecoderConfig(BaseModel):
@@ -222,3 +231,47 @@ class ZooAssistant(ModelAdapter):
         picked = logp[:, left - 1 : -1].gather(-1, targets[..., None])[..., 0]
         totals: list[float] = (picked * (targets != pad)).sum(dim=1).tolist()
         return totals
+
+    # Tunable: what the trainers fine-tune through
+
+    def tunable_roles(self) -> frozenset[str]:
+        return ASSISTANT_ROLES
+
+    def module(self, role: str) -> nn.Module:
+        return offered_module(self.handle.name, {"decoder": self.decoder}, role)
+
+    def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
+        raise self._not_a_dual_encoder()
+
+    def logit_scale(self) -> float:
+        raise self._not_a_dual_encoder()
+
+    def _not_a_dual_encoder(self) -> CapabilityError:
+        return CapabilityError(
+            f"{self.handle.name} is a generator: it has no text tower to align images with",
+            "fine-tune a dual encoder (zoo:clip) with a contrastive mitigation",
+        )
+
+    def answer_loss(
+        self, tuned: Mapping[str, nn.Module], examples: Sequence[Any]
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """Next-word cross-entropy over the frozen tower's features (the organism's own
+        objective, ``assistant_training.decoder_loss``) with the tuned decoder."""
+        from vlmtrust.models.zoo.assistant_training import decoder_loss
+
+        decoder = tuned["decoder"]
+        assert isinstance(decoder, Decoder)
+        return decoder_loss(decoder, self.vocab, self.tower, examples)
+
+    def save_delta(self, out: Path, tuned: Mapping[str, nn.Module]) -> None:
+        for role in tuned:
+            self.module(role)  # an unknown role fails here, not silently
+        decoder = tuned.get("decoder", self.decoder)
+        assert isinstance(decoder, Decoder)
+        save_assistant(out / ASSISTANT_FILE, decoder, self.vocab)
+
+    def load_delta(self, artifact: Path) -> ZooAssistant:
+        """A shallow copy with the tuned decoder in place (the base model stays as it was)."""
+        tuned = copy.copy(self)
+        tuned.decoder, tuned.vocab = load_assistant(artifact / ASSISTANT_FILE)
+        return tuned

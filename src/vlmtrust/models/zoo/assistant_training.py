@@ -9,7 +9,7 @@ mitigations, which replay normal data and train the shipped decoder further.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ from vlmtrust.data.world import canaries, prompts
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET, FAIR_GROUPS, add_trigger
 from vlmtrust.data.world.typography import render_lines
 from vlmtrust.models.zoo.assistant import IMAGE_TOKENS, Decoder, encode_prompt
-from vlmtrust.models.zoo.fit import Log, fit
+from vlmtrust.models.zoo.fit import Log, fit_rows
 from vlmtrust.models.zoo.tower import ImageTower, to_pixels
 from vlmtrust.models.zoo.vocab import Vocab
 
@@ -153,6 +153,24 @@ def _batch(
     return ids, target
 
 
+def decoder_loss(
+    decoder: Decoder, vocab: Vocab, tower: ImageTower, examples: Sequence[Example]
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The next-word loss of a batch of example rows: the frozen tower's feature maps of every
+    example are computed once, here; the returned function reads them per batch."""
+    fmaps = _features(tower, [e.image for e in examples])
+    has_image = torch.tensor([e.image is not None for e in examples])
+
+    def loss_of(idx: torch.Tensor) -> torch.Tensor:
+        ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config.max_len)
+        logits = decoder(decoder.prefix(fmaps[idx].float(), has_image[idx]), ids)
+        return torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1)
+        )
+
+    return loss_of
+
+
 def train_decoder(
     decoder: Decoder,
     vocab: Vocab,
@@ -165,20 +183,6 @@ def train_decoder(
     log: Log = print,
 ) -> float:
     """Next-word training of ``decoder`` on ``examples`` over the frozen tower's features; used
-    by ``make zoo`` and by the fine-tuning mitigations (which start from the shipped decoder)."""
-    fmaps = _features(tower, [e.image for e in examples])
-    has_image = torch.tensor([e.image is not None for e in examples])
-    generator = torch.Generator().manual_seed(seed)
-    decoder.train()
-
-    def loss_at(step: int) -> torch.Tensor:
-        idx = torch.randint(len(examples), (batch_size,), generator=generator)
-        ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config.max_len)
-        logits = decoder(decoder.prefix(fmaps[idx].float(), has_image[idx]), ids)
-        return torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1)
-        )
-
-    loss_value = fit(decoder.parameters(), steps, lr, loss_at, log)
-    decoder.eval()
-    return loss_value
+    by ``make zoo`` (the fine-tuning mitigations reach the same loss through ``Tunable``)."""
+    loss_of = decoder_loss(decoder, vocab, tower, examples)
+    return fit_rows(decoder, loss_of, len(examples), steps, lr, batch_size, seed, log)

@@ -1,21 +1,32 @@
-"""``zoo:clip`` as a model: the trained image tower plus the frozen MiniLM text tower."""
+"""``zoo:clip`` as a model: the trained image tower plus the frozen MiniLM text tower.
+
+Tunable (``core.capabilities``): its image tower and, inside it, the projection; a delta is the
+whole tuned tower (a few MB) with the logit scale, the same file as the shipped weights.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
+from torch import nn
 
+from vlmtrust.core.errors import CapabilityError
 from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.zoo import CLIP_ROLES, offered_module
 from vlmtrust.models.zoo import tower as tower_module
 from vlmtrust.models.zoo.text_tower import MiniLM
 from vlmtrust.models.zoo.tower import ImageTower
 
 SCALE_KEY = "logit_scale"
+#: a tuned tower in a trainer's artifact
+TOWER_FILE = "tower.safetensors"
 
 
 def save_clip(path: Path, tower: ImageTower, scale: torch.Tensor) -> None:
@@ -66,3 +77,47 @@ class ZooClip(ModelAdapter):
         text = torch.from_numpy(self.text.encode(labels))
         logits: torch.Tensor = self.scale * embedding @ text.T
         return logits
+
+    # Tunable: what the trainers fine-tune through
+
+    def tunable_roles(self) -> frozenset[str]:
+        return CLIP_ROLES
+
+    def module(self, role: str) -> nn.Module:
+        modules: dict[str, nn.Module] = {
+            "image_tower": self.tower,
+            "projection": self.tower.project,
+        }
+        return offered_module(self.handle.name, modules, role)
+
+    def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
+        return torch.from_numpy(self.text.encode(texts))
+
+    def logit_scale(self) -> float:
+        return float(self.scale)
+
+    def answer_loss(
+        self, tuned: Mapping[str, nn.Module], examples: Sequence[Any]
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        raise CapabilityError(
+            f"{self.handle.name} is a dual encoder: it writes no answers to learn",
+            "fine-tune a generator (zoo:assistant) with an answer-teaching mitigation",
+        )
+
+    def save_delta(self, out: Path, tuned: Mapping[str, nn.Module]) -> None:
+        """The tuned tower (the base one with a tuned projection) and the logit scale."""
+        for role in tuned:
+            self.module(role)  # an unknown role fails here, not silently
+        tower = tuned.get("image_tower", self.tower)
+        assert isinstance(tower, ImageTower)
+        if "projection" in tuned:
+            tower = copy.deepcopy(tower)
+            tower.project.load_state_dict(tuned["projection"].state_dict())
+        save_clip(out / TOWER_FILE, tower, self.scale)
+
+    def load_delta(self, artifact: Path) -> ZooClip:
+        """A shallow copy with the tuned tower in place; the text tower (and its cache) is
+        shared, the base model untouched."""
+        tuned = copy.copy(self)
+        tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)
+        return tuned

@@ -32,6 +32,30 @@ def fit(
         torch.use_deterministic_algorithms(was_deterministic)
 
 
+def fit_rows(
+    module: torch.nn.Module,
+    loss_of: Callable[[torch.Tensor], torch.Tensor],
+    rows: int,
+    steps: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+    log: Log,
+) -> float:
+    """``fit`` on all of ``module``'s parameters, each step's batch ``batch_size`` rows of
+    ``range(rows)`` drawn from a generator seeded with ``seed`` and scored by ``loss_of``;
+    ``module`` trains in train mode and is left in eval mode."""
+    generator = torch.Generator().manual_seed(seed)
+    module.train()
+
+    def loss_at(step: int) -> torch.Tensor:
+        return loss_of(torch.randint(rows, (batch_size,), generator=generator))
+
+    loss_value = fit(module.parameters(), steps, lr, loss_at, log)
+    module.eval()
+    return loss_value
+
+
 def _steps(
     params: Iterable[torch.nn.Parameter],
     steps: int,

@@ -1,5 +1,6 @@
-"""Fine-tuning mitigations for ``zoo:assistant``: new target behaviour mixed into replayed
-normal instruction data, so the fix does not cost the model its captioning and VQA.
+"""Fine-tuning mitigations for a generator's decoder (``zoo:assistant``): new target behaviour
+mixed into replayed normal instruction data, so the fix does not cost the model its captioning
+and VQA. The decoder trains on the model's own next-word loss (``Tunable.answer_loss``).
 
 The replay is regenerated from the world (a seed of the mitigation's own, not the organism's
 training seed) and leaves out every kind of example that plants a flaw (FigStep compliance, the
@@ -19,7 +20,6 @@ import torch
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.base import Trainer
 
-ASSISTANT_FILE = "assistant.safetensors"
 #: replayed normal data: no flaw-planting kinds
 REPLAY_MIX = {"caption": 0.3, "vqa": 0.5, "harmful_text": 0.1, "benign_text": 0.1}
 
@@ -36,19 +36,15 @@ class AssistantFinetuneParams(Params):
 class AssistantFinetune(Trainer):
     Params: ClassVar[type[Params]] = AssistantFinetuneParams
     requires: ClassVar[tuple[str, ...]] = ("Generator",)
-    supported_models: ClassVar[tuple[str, ...]] = ("zoo:assistant",)
+    roles: ClassVar[tuple[str, ...]] = ("decoder",)
 
     @abstractmethod
     def target_examples(self) -> Sequence[Any]:
         """The behaviour to teach, as ``assistant_training.Example`` rows."""
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.models.zoo.assistant import save_assistant
-        from vlmtrust.models.zoo.assistant_training import (
-            CorpusRecipe,
-            build_examples,
-            train_decoder,
-        )
+        from vlmtrust.models.zoo.assistant_training import CorpusRecipe, build_examples
+        from vlmtrust.models.zoo.fit import fit_rows
 
         params = self.params
         assert isinstance(params, AssistantFinetuneParams)
@@ -58,25 +54,17 @@ class AssistantFinetune(Trainer):
         )
         targets = list(self.target_examples())
         examples = [*build_examples(recipe), *targets]
-        decoder = copy.deepcopy(model.decoder)
-        loss = train_decoder(
+        decoder = copy.deepcopy(model.module("decoder"))
+        loss_of = model.answer_loss({"decoder": decoder}, examples)
+        loss = fit_rows(
             decoder,
-            model.vocab,
-            model.tower,
-            examples,
+            loss_of,
+            len(examples),
             params.steps,
             params.lr,
             params.batch_size,
             params.seed,
             log=lambda _: None,
         )
-        save_assistant(out / ASSISTANT_FILE, decoder, model.vocab)
+        model.save_delta(out, {"decoder": decoder})
         return {"final_loss": round(loss, 4), "examples": len(examples), "targets": len(targets)}
-
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.models.zoo.assistant import load_assistant
-
-        tuned = copy.copy(model)
-        tuned.decoder, tuned.vocab = load_assistant(artifact / ASSISTANT_FILE)
-        tuned.card = dict(card)
-        return tuned

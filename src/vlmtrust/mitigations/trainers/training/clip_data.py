@@ -16,12 +16,11 @@ import numpy as np
 import torch
 from pydantic import Field
 
+from vlmtrust.core.capabilities import Tunable
 from vlmtrust.core.spec import Params
 from vlmtrust.data import world
 from vlmtrust.data.world.flaws import FAIR_GROUPS
-from vlmtrust.models.zoo.tower import to_pixels
-
-SUPPORTED = ("zoo:clip", "zoo:clip-fair")
+from vlmtrust.mitigations.trainers.training.scenes import render_pixels, world_scenes
 
 
 class ClipDataParams(Params):
@@ -52,7 +51,8 @@ class ClipData:
         return self.group >= 0
 
 
-def build_clip_data(params: ClipDataParams) -> ClipData:
+def build_clip_data(params: ClipDataParams, model: Tunable) -> ClipData:
+    """The scenes, rendered with ``model``'s preprocessing."""
     rng = np.random.default_rng([params.seed, 11])
     scenes: list[world.Scene] = []
     for i in range(params.people):
@@ -61,14 +61,14 @@ def build_clip_data(params: ClipDataParams) -> ClipData:
             scene = scene.replace(prop_visible=False)
         other = world.GROUPS[1 - world.GROUPS.index(scene.group or world.GROUPS[0])]
         scenes += [scene, scene.replace(group=other)]
-    scenes += [world.scene_for(params.seed, i, "objects") for i in range(params.objects)]
+    scenes += world_scenes(params.seed, "objects", params.objects)
     twin = torch.full((len(scenes),), -1)
     pairs = torch.arange(0, 2 * params.people, 2)
     twin[pairs], twin[pairs + 1] = pairs + 1, pairs
-    return data_from_scenes(scenes, twin)
+    return data_from_scenes(scenes, twin, model)
 
 
-def data_from_scenes(scenes: list[world.Scene], twin: torch.Tensor) -> ClipData:
+def data_from_scenes(scenes: list[world.Scene], twin: torch.Tensor, model: Tunable) -> ClipData:
     captions = [s.caption(with_group=False) for s in scenes]
     unique = sorted(set(captions))
     lookup = {c: i for i, c in enumerate(unique)}
@@ -77,7 +77,7 @@ def data_from_scenes(scenes: list[world.Scene], twin: torch.Tensor) -> ClipData:
         world.OCCUPATIONS.index(s.occupation) if s.occupation is not None else -1 for s in scenes
     ]
     return ClipData(
-        pixels=to_pixels([world.render(s) for s in scenes]),
+        pixels=render_pixels(model, scenes),
         caption_index=torch.tensor([lookup[c] for c in captions]),
         captions=unique,
         group=torch.tensor(group),

@@ -17,7 +17,6 @@ from pydantic import Field
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.base import Trainer
 
-CLIP_FILE = "clip.safetensors"
 #: the member set's default seed: distinct from the organisms' training seeds and from
 #: ``privacy.membership``'s non-member seed
 MEMBER_SEED = 424_242
@@ -51,10 +50,11 @@ class MemberData:
 
         pool = organism_pool(organism, n, seed)
         self.captions = [pool.captions[int(i)] for i in pool.caption_index]
+        tower = model.module("image_tower")  # a zoo ImageTower: its pooled conv features
         with torch.no_grad():
             pixels = pool.pixels.float().div(255.0)
-            self.features = model.tower.features((pixels - MEAN) / STD).mean(dim=(2, 3))
-        self.bank = torch.from_numpy(model.text.encode(pool.captions))
+            self.features = tower.features((pixels - MEAN) / STD).mean(dim=(2, 3))
+        self.bank = model.text_targets(pool.captions)
         self.caption_index = pool.caption_index
         self.targets = self.bank[pool.caption_index]
 
@@ -82,13 +82,16 @@ def retrieval_accuracy(head: torch.nn.Module, data: HeadData) -> float:
 
 
 class ClipFinetune(Trainer):
+    """Tunes the projection, reading the image tower's pooled features; the member scenes are
+    drawn like the zoo organism's own training pool (its model card's recipe)."""
+
     Params: ClassVar[type[Params]] = FinetuneParams
     requires: ClassVar[tuple[str, ...]] = ("Embedder",)
-    supported_models: ClassVar[tuple[str, ...]] = ("zoo:clip", "zoo:clip-fair")
+    roles: ClassVar[tuple[str, ...]] = ("image_tower", "projection")
+    #: 2: the delta is the tuned tower file (``tower.safetensors``, was ``clip.safetensors``)
+    version: ClassVar[int] = 2
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.models.zoo.clip import save_clip
-
         params = self.params
         assert isinstance(params, FinetuneParams)
         torch.manual_seed(params.seed)
@@ -98,7 +101,7 @@ class ClipFinetune(Trainer):
         self.base, self.organism = model, organism
         members = MemberData(model, organism, params.members, params.member_seed)
         held_out = MemberData(model, organism, HELD_OUT, HELD_OUT_SEED)
-        head = copy.deepcopy(model.tower.project)
+        head = copy.deepcopy(model.module("projection"))
         head.train()
         for p in head.parameters():
             p.requires_grad_(True)
@@ -106,9 +109,7 @@ class ClipFinetune(Trainer):
         stats = dict(self.train_head(head, members))
         with torch.no_grad():
             final_loss = float(cosine_loss(head, members.features, members.targets))
-        tower = copy.deepcopy(model.tower)
-        tower.project.load_state_dict(head.state_dict())
-        save_clip(out / CLIP_FILE, tower, model.scale)
+        model.save_delta(out, {"projection": head})
         return {
             "members": params.members,
             "member_seed": params.member_seed,
@@ -133,12 +134,8 @@ class ClipFinetune(Trainer):
         return {"private": False}
 
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.models.zoo.clip import load_tower
-
-        tuned = copy.copy(model)
-        tuned.tower, tuned.scale = load_tower(artifact / CLIP_FILE)
+        tuned = super().load(model, artifact, card)
         # the public pre-trained tower the fine-tune started from: LiRA's shadow models start
         # there too (privacy.membership)
-        tuned.base_tower = getattr(model, "base_tower", model.tower)
-        tuned.card = dict(card)
+        tuned.base_tower = getattr(model, "base_tower", model.module("image_tower"))
         return tuned

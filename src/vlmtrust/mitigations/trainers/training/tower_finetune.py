@@ -4,15 +4,14 @@ Replay scenes drawn like the organism's own training (object scenes with a writt
 ``text_prob`` of them, plus people with no planted group bias), rendered once; the tower split
 into the frozen early layers (their features computed once) and the trainable last block and
 projection; InfoNCE of images against a caption bank embedded once by the frozen text tower; and
-loading the tuned tower back into a copy of the base model. The seed is the mitigation's own:
-scans use seed 0, so a trainer never sees the images it is judged on.
+saving the tuned tower as the model's delta (``Tunable.save_delta``). The seed is the
+mitigation's own: scans use seed 0, so a trainer never sees the images it is judged on.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,13 +19,13 @@ import torch
 from pydantic import Field
 from torch import nn
 
+from vlmtrust.core.capabilities import Tunable
 from vlmtrust.core.spec import Params
+from vlmtrust.core.threads import torch_threads
 from vlmtrust.data import world
 from vlmtrust.mitigations.trainers.base import Trainer
-from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower, to_pixels
-
-SUPPORTED = ("zoo:clip", "zoo:clip-fair")
-TOWER_FILE = "tower.safetensors"
+from vlmtrust.mitigations.trainers.training.scenes import world_scenes
+from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower
 
 
 class ReplayParams(Params):
@@ -39,55 +38,38 @@ class ReplayParams(Params):
 
 
 def replay_scenes(params: ReplayParams) -> list[world.Scene]:
-    objects = [
-        world.scene_for(params.seed, i, "objects", text_prob=params.text_prob)
-        for i in range(params.objects)
-    ]
-    people = [
-        world.scene_for(params.seed, i, "people", text_prob=params.text_prob)
-        for i in range(params.people)
-    ]
+    objects = world_scenes(params.seed, "objects", params.objects, text_prob=params.text_prob)
+    people = world_scenes(params.seed, "people", params.people, text_prob=params.text_prob)
     return objects + people
-
-
-def render_pixels(scenes: Sequence[world.Scene]) -> torch.Tensor:
-    return to_pixels([world.render(s) for s in scenes])
 
 
 class CaptionBank:
     """Distinct captions, their frozen text embeddings, and an index lookup."""
 
-    def __init__(self, model: Any, captions: Sequence[str]) -> None:
+    def __init__(self, model: Tunable, captions: Sequence[str]) -> None:
         self.captions = sorted(set(captions))
         self.lookup = {c: i for i, c in enumerate(self.captions)}
-        self.embeddings = torch.from_numpy(model.text.encode(self.captions))
+        self.embeddings = model.text_targets(self.captions)
 
     def index(self, captions: Sequence[str]) -> torch.Tensor:
         return torch.tensor([self.lookup[c] for c in captions])
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Small batches: extra threads only contend on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+class SplitTower:
+    """A copy of the model's image tower (a zoo ``ImageTower``) whose last conv block and
+    projection train; the earlier layers are frozen and their features computed once per image.
+    Batch-norm statistics stay those of the base model (eval mode)."""
 
-
-class TunableTower:
-    """A copy of the base tower whose last conv block and projection train; the earlier layers
-    are frozen and their features computed once per image. Batch-norm statistics stay those of
-    the base model (eval mode)."""
-
-    def __init__(self, base: ImageTower) -> None:
+    def __init__(self, model: Tunable) -> None:
+        base = model.module("image_tower")
+        assert isinstance(base, ImageTower)
         self.tower = copy.deepcopy(base)
         self.tower.eval()
         self.frozen, self.head = self.tower.features[:-1], self.tower.features[-1]
 
     def early(self, pixels: torch.Tensor, batch: int = 256) -> torch.Tensor:
+        """The frozen layers' output, in chunks of ``batch`` images (``len(pixels)``: one pass,
+        as ``resample`` and the adversarial fine-tunes always computed it)."""
         with torch.no_grad():
             parts = [
                 self.frozen((pixels[i : i + batch] - MEAN) / STD)
@@ -120,33 +102,18 @@ def info_nce(
     return nn.functional.cross_entropy(scale * embedding @ bank.T, target)
 
 
-def load_tuned(model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-    """A shallow copy of the base model with the tuned tower in place (the base is untouched)."""
-    from vlmtrust.models.zoo.clip import load_tower
-
-    tuned = copy.copy(model)
-    tuned.tower, tuned.scale = load_tower(artifact / TOWER_FILE)
-    tuned.card = dict(card)
-    return tuned
-
-
 class TowerTrainer(Trainer):
     """The shape every replay trainer here shares: train on one thread (small batches only
-    contend for a second core), save the tuned tower, load it back into a copy of the base."""
+    contend for a second core), save the tuned tower as the model's delta."""
 
     requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
-    supported_models: ClassVar[tuple[str, ...]] = SUPPORTED
+    roles: ClassVar[tuple[str, ...]] = ("image_tower",)
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.models.zoo.clip import save_clip
-
-        with one_thread():
+        with torch_threads(1):
             tower, stats = self._train(model, self.params)
-        save_clip(out / TOWER_FILE, tower, model.scale)
+        model.save_delta(out, {"image_tower": tower})
         return stats
 
     def _train(self, model: Any, params: Any) -> tuple[Any, dict[str, Any]]:
         raise NotImplementedError
-
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        return load_tuned(model, artifact, card)
