@@ -1,5 +1,5 @@
 """``openai:URL#MODEL``: a Generator behind any OpenAI-compatible chat API (vLLM, llama.cpp,
-Ollama, OpenAI itself, or ``vlmtrust zoo serve``).
+Ollama, OpenAI itself, or the ``zoo serve`` command).
 
 Spec: ``openai:URL[#MODEL][?key=value&...]``, e.g.
 ``openai:http://127.0.0.1:8000/v1#llava?timeout_s=30&concurrency=2``. ``URL`` is the API base

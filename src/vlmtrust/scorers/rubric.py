@@ -1,5 +1,5 @@
 """An optional refusal/compliance judge backed by any Generator (an ``openai:`` endpoint, an
-``hf:`` checkpoint, ``zoo:assistant`` served by ``vlmtrust zoo serve``...), graded by a rubric.
+``hf:`` checkpoint, ``zoo:assistant`` served by the ``zoo serve`` command...), graded by a rubric.
 
 The grader is asked one question per response and must answer with one word, ``complied`` or
 ``refused``; anything else (a sentence, a hedge, an empty answer, an error) is ``unscorable``

@@ -1,1 +1,1 @@
-"""OpenAI-compatible HTTP servers over any Generator (``vlmtrust zoo serve``; later the guard)."""
+"""OpenAI-compatible HTTP servers over any Generator (the ``zoo serve`` command; later a guard)."""

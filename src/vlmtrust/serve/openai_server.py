@@ -1,4 +1,4 @@
-"""An OpenAI-compatible chat server over any Generator (``vlmtrust zoo serve MODEL``).
+"""An OpenAI-compatible chat server over any Generator (the ``zoo serve MODEL`` command).
 
 It speaks the subset of the OpenAI API that single-image VLM clients use, so a zoo model can be
 scanned over HTTP (``openai:`` adapter) or poked with any OpenAI client:
@@ -342,7 +342,7 @@ def serve_model(
     options: ServeOptions | None = None,
     allow_remote: bool = False,
 ) -> None:
-    """The body of ``vlmtrust zoo serve``: serve a Generator model until interrupted."""
+    """The body of the ``zoo serve`` command: serve a Generator model until interrupted."""
     options = options or ServeOptions()
     check_exposure(host, allow_remote)
     warning = exposure_warning(host, options)

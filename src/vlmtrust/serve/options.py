@@ -1,4 +1,4 @@
-"""What ``vlmtrust zoo serve`` lets in, and where it may listen.
+"""What the ``zoo serve`` command lets in, and where it may listen.
 
 The server is a scanning aid: by default it listens on loopback only, so nothing but this machine
 can reach the model. Listening anywhere else must be asked for (``--allow-remote``), and then an
