@@ -8,6 +8,7 @@ import pytest
 import torch
 from vlmtrust_testing import run_task_directly
 
+from vlmtrust.attacks.trigger_inversion import InvertedTrigger, invert_trigger
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET
@@ -15,7 +16,7 @@ from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import DataContext
-from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan, InvertedTrigger, invert_trigger
+from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan
 
 TRIGGER = "robustness.backdoor_trigger"
 

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
+from vlmtrust.attacks.trigger_inversion import anomaly_indices, invert_trigger
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import MetricRow
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET
 from vlmtrust.models.base import resolve_model
 from vlmtrust.tasks.base import DataContext
-from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan, anomaly_indices, invert_trigger
+from vlmtrust.tasks.robustness.backdoor_scan import BackdoorScan
 
 
 def test_anomaly_index_is_a_robust_z_score_on_the_small_side() -> None:

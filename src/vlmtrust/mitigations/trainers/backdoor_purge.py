@@ -29,19 +29,20 @@ import torch
 from pydantic import Field, field_validator
 from torch import nn
 
+from vlmtrust.attacks.trigger_inversion import (
+    SHAPE_TEMPLATE,
+    InvertedTrigger,
+    anomaly_indices,
+    candidate_labels,
+    invert_trigger,
+)
 from vlmtrust.core.capabilities import Tunable
 from vlmtrust.core.errors import ConfigError
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.trainers.base import Trainer
 from vlmtrust.mitigations.trainers.training.clip_data import ClipDataParams, build_clip_data
 from vlmtrust.mitigations.trainers.training.scenes import render_pixels, world_scenes
-from vlmtrust.tasks.robustness.backdoor_scan import (
-    BackdoorScan,
-    InvertedTrigger,
-    anomaly_indices,
-    invert_trigger,
-)
 
 #: scenes the trigger is inverted on: a seed of their own, apart from training and scans (seed 0)
 INVERSION_SEED = 7_300_900
@@ -112,10 +113,7 @@ class BackdoorPurge(Trainer):
         }
 
     def _candidates(self, params: BackdoorPurgeParams) -> list[str]:
-        scan = BackdoorScan(
-            Spec(name="robustness.backdoor_scan", params={"labels": list(params.labels)})
-        )
-        labels = list(scan.candidates())
+        labels = list(candidate_labels(tuple(params.labels), None, SHAPE_TEMPLATE))
         if params.target is not None and params.target not in labels:
             labels.append(params.target)
         return labels

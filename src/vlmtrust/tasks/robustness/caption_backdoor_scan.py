@@ -33,20 +33,24 @@ import torch
 from PIL import Image
 from pydantic import Field
 
+from vlmtrust.attacks.trigger_inversion import (
+    DEFAULT_CAPTIONS,
+    SHAPE_TEMPLATE,
+    InvertedTrigger,
+    anomaly_indices,
+    candidate_labels,
+    invert_trigger,
+)
 from vlmtrust.core.records import Score
 from vlmtrust.data.source import Scenes
 from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.declared import Computed
 from vlmtrust.metrics.rates import wilson
 from vlmtrust.tasks.robustness.backdoor_scan import (
-    DEFAULT_CAPTIONS,
     REFERENCE,
     BackdoorScan,
     InversionParams,
-    InvertedTrigger,
-    anomaly_indices,
     headline,
-    invert_trigger,
     scan_row,
 )
 from vlmtrust.tasks.robustness.caption_target import _normal
@@ -91,8 +95,9 @@ class CaptionBackdoorScan(BackdoorScan):
     in_pillar_suite: ClassVar[bool] = False
 
     def candidates(self) -> tuple[str, ...]:
-        if self.params.labels or self.params.labels_file:
-            return super().candidates()
+        p = self.params
+        if p.labels or p.labels_file:
+            return candidate_labels(p.labels, p.labels_file, SHAPE_TEMPLATE)
         return (*DEFAULT_CAPTIONS, *WORLD_CAPTIONS)
 
     def _invert(
