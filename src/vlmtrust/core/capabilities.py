@@ -115,17 +115,14 @@ def check_capabilities(
     model_name: str, offered: Iterable[str], required: Iterable[str], task: str
 ) -> None:
     """Raise a CapabilityError naming the first capability ``task`` needs and the model lacks."""
-    have = set(offered)
-    for need in required:
-        if need not in CAPABILITIES:
-            raise ValueError(f"unknown capability {need!r}")
-        if need not in have:
-            offered_text = ", ".join(sorted(have)) or "none"
-            raise CapabilityError(
-                f"model {model_name} is not a {need}, which task {task} needs "
-                f"(it offers: {offered_text})",
-                "pick a model with that capability or drop the task from --suite",
-            )
+    offered = frozenset(offered)
+    need = _first_missing(offered, required, CAPABILITIES, "capability")
+    if need is not None:
+        raise CapabilityError(
+            f"model {model_name} is not a {need}, which task {task} needs "
+            f"(it offers: {_listed(offered)})",
+            "pick a model with that capability or drop the task from --suite",
+        )
 
 
 def check_roles(
@@ -133,17 +130,31 @@ def check_roles(
 ) -> None:
     """Raise a CapabilityError naming the first role ``mitigation`` needs and the model lacks
     (a model that is not Tunable offers none)."""
-    have = set(offered)
+    offered = frozenset(offered)
+    need = _first_missing(offered, required, ROLES, "tunable role")
+    if need is not None:
+        raise CapabilityError(
+            f"model {model_name} offers no {need!r} to tune, which mitigation {mitigation} "
+            f"needs (it offers: {_listed(offered)})",
+            "pick a model that offers that role, or drop the mitigation from --mitigate",
+        )
+
+
+def _first_missing(
+    offered: Iterable[str], required: Iterable[str], known: Iterable[str], kind: str
+) -> str | None:
+    """The first required name the model does not offer; an unknown name is a bug in code."""
+    have, known_names = frozenset(offered), frozenset(known)
     for need in required:
-        if need not in ROLES:
-            raise ValueError(f"unknown tunable role {need!r}")
+        if need not in known_names:
+            raise ValueError(f"unknown {kind} {need!r}")
         if need not in have:
-            offered_text = ", ".join(sorted(have)) or "none"
-            raise CapabilityError(
-                f"model {model_name} offers no {need!r} to tune, which mitigation {mitigation} "
-                f"needs (it offers: {offered_text})",
-                "pick a model that offers that role, or drop the mitigation from --mitigate",
-            )
+            return need
+    return None
+
+
+def _listed(offered: Iterable[str]) -> str:
+    return ", ".join(sorted(offered)) or "none"
 
 
 def capabilities_of(model: object) -> frozenset[str]:

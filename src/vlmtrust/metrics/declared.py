@@ -168,11 +168,7 @@ class ByGroup(Declared):
         out: list[Computed] = []
         for attack, found in scores.items():
             mine = _of(found, self.of.score_metric)
-            groups = sorted({str(s.details[self.key]) for s in mine if self.key in s.details})
-            per_group = {
-                g: self.of.estimate([s for s in mine if str(s.details.get(self.key)) == g])
-                for g in groups
-            }
+            per_group = per_group_estimates(self.of, mine, self.key)
             for group, estimate in per_group.items():
                 out.append(Computed(attack, f"{self.name}[group={group}]", estimate))
             scored = {g: e for g, e in per_group.items() if e.value is not None}
@@ -187,6 +183,13 @@ class ByGroup(Declared):
                 gap = difference(scored[best], scored[worst])  # MOVER: any two 95% intervals
                 out.append(Computed(attack, f"{self.name}_gap", gap, details))
         return out
+
+
+def per_group_estimates(of: Estimator, scores: Sequence[Score], key: str) -> dict[str, Estimate]:
+    """``of`` over each group's scores, groups being the values of ``score.details[key]``
+    (sorted, as text)."""
+    groups = sorted({str(s.details[key]) for s in scores if key in s.details})
+    return {g: of.estimate([s for s in scores if str(s.details.get(key)) == g]) for g in groups}
 
 
 def by_group(of: Estimator, key: str = "group", name: str | None = None) -> ByGroup:

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 
 from vlmtrust.core.records import MetricRow, Score
-from vlmtrust.metrics.declared import Computed, Declared, Estimator, Scores, _of, _summary
+from vlmtrust.metrics.declared import (
+    Computed,
+    Declared,
+    Estimator,
+    Scores,
+    _of,
+    _summary,
+    per_group_estimates,
+)
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, difference, wilson
 from vlmtrust.metrics.rates import rate as wilson_rate
 
@@ -78,14 +86,10 @@ class GroupBreakdown(Declared):
         for attack, found in scores.items():
             mine = _of(found, self.of.score_metric)
             overall = self.of.estimate(mine)
-            groups = sorted({str(s.details[self.key]) for s in mine if self.key in s.details})
-            per_group = {
-                g: self.of.estimate([s for s in mine if str(s.details.get(self.key)) == g])
-                for g in groups
-            }
+            per_group = per_group_estimates(self.of, mine, self.key)
             by_group = {"by_group": {g: summary(e) for g, e in per_group.items()}}
             out.append(Computed(attack, self.of.name, overall, by_group))
-            if len(groups) < 2:
+            if len(per_group) < 2:
                 continue
             best, worst, gap = best_worst_gap(per_group)
             skipped = overall.n_unscorable
