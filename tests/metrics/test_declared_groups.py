@@ -13,13 +13,11 @@ from vlmtrust.metrics.declared_groups import (
     bootstrap_within_groups,
     flag_rate,
     group_breakdown,
-    per_condition,
     proportion,
     restamped,
     two_sample_bootstrap,
 )
 from vlmtrust.metrics.rates import Estimate, difference, wilson
-from vlmtrust.metrics.rates import rate as wilson_rate
 
 
 def _s(i: int, value: float | None, metric: str = "correct", **details: object) -> Score:
@@ -96,26 +94,6 @@ def test_bootstrap_within_groups_keeps_every_group_size():
         groups, lambda i: [float((groups[i] == "B").sum()), len(i)], resamples=20, seed=1
     )
     assert reps.shape == (20, 2) and set(reps[:, 0]) == {1.0} and set(reps[:, 1]) == {4.0}
-
-
-def _shares(scores):
-    scored = [s for s in scores if not s.unscorable]
-    return {"right": (wilson_rate(scored), {"of": len(scored)})}
-
-
-def test_per_condition_stamps_a_task_statistic_with_the_condition_unscorable_count():
-    rows = _rows([per_condition(_shares)], {"none": SCORES, "blur": SCORES[:2]})
-    assert rows["none", "right"].details == {"of": 6, "n_unscorable": 1}
-    assert rows["blur", "right"].details == {"of": 2, "n_unscorable": 0}
-    assert rows["none", "right"].task == "t.x" and rows["none", "right"].model == "z"
-
-
-def test_per_condition_can_count_its_own_way_or_not_at_all_and_rename_the_attack():
-    rows = _rows([per_condition(_shares, unscorable=len, attack="lira")])
-    assert rows["lira", "right"].details["n_unscorable"] == 7
-    rows = _rows([per_condition(_shares, unscorable=None)])
-    assert rows["none", "right"].details == {"of": 6}
-    assert rows["none", "right"].value == pytest.approx(4 / 6)
 
 
 def test_restamped_rows_keep_their_numbers_and_details_and_get_the_scan_stamp():

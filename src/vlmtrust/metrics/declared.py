@@ -368,35 +368,58 @@ def where(
     return view
 
 
-#: what a per-condition custom metric gives: (metric name, estimate, details) per row
+#: what a per-condition custom metric gives: (metric name, estimate, details) per row, or a
+#: mapping ``{metric: (estimate, details)}``
 Row = tuple[str, Estimate, Mapping[str, Any]]
+Stat = tuple[Estimate, dict[str, Any]]
+Statistics = Callable[[Sequence[Score]], Iterable[Row] | Mapping[str, Stat]]
+
+
+def count_unscorable(scores: Sequence[Score]) -> int:
+    return sum(s.unscorable for s in scores)
 
 
 @dataclass(frozen=True)
 class PerCondition(Declared):
-    """A metric the science needs and the framework does not offer (AUROC, ECE...): ``rows``
-    estimates it from one condition's scores; the framework stamps the rows."""
+    """A metric the science needs and the framework does not offer (AUROC, ECE, WEAT...):
+    ``rows`` estimates it from one condition's scores; the framework stamps the rows.
 
-    rows: Callable[[Sequence[Score]], Iterable[Row]]
+    ``unscorable`` decides each row's ``details["n_unscorable"]``: a function of the
+    condition's scores (by default, how many are unscorable), ``"estimate"`` for the count
+    each estimate carries itself, or None for no such key (rows that count what they leave out
+    their own way). ``attack`` files the rows under another label than the condition's."""
+
+    rows: Statistics
     name: str = "custom"
     shared: bool = True
-    unscorable: bool = True
+    unscorable: Callable[[Sequence[Score]], int] | str | None = count_unscorable
+    attack: str | None = None
 
     def compute(self, scores: Scores) -> list[Computed]:
-        return [
-            Computed(attack, metric, est, details, self.shared, self.unscorable)
-            for attack, found in scores.items()
-            for metric, est, details in self.rows(found)
-        ]
+        out: list[Computed] = []
+        for attack, found in scores.items():
+            made = self.rows(found)
+            rows = [(m, e, d) for m, (e, d) in made.items()] if isinstance(made, Mapping) else made
+            for metric, estimate, details in rows:
+                if callable(self.unscorable):
+                    estimate = replace(estimate, n_unscorable=self.unscorable(found))
+                counted = self.unscorable is not None
+                label = self.attack or attack
+                out.append(Computed(label, metric, estimate, details, self.shared, counted))
+        return out
 
 
 def per_condition(
-    rows: Callable[[Sequence[Score]], Iterable[Row]],
+    rows: Statistics,
     *,
     shared: bool = True,
-    unscorable: bool = True,
+    unscorable: Callable[[Sequence[Score]], int] | str | None = count_unscorable,
+    attack: str | None = None,
 ) -> PerCondition:
-    return PerCondition(rows, shared=shared, unscorable=unscorable)
+    if isinstance(unscorable, str) and unscorable != "estimate":
+        raise ValueError(f"unscorable={unscorable!r}: a function, 'estimate' or None")
+    name = getattr(rows, "__name__", "custom")
+    return PerCondition(rows, name, shared=shared, unscorable=unscorable, attack=attack)
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,15 @@
 - :func:`best_worst_gap`, :func:`proportion`, :func:`flag_rate`: the pieces tasks combine;
 - :func:`two_sample_bootstrap` and :func:`bootstrap_within_groups`: resampling that keeps the
   groups apart (each group resampled on its own, as the groups are sampled on their own);
-- :func:`per_condition` and :func:`restamped`: a statistic the framework does not offer
-  (WEAT, Cramér's V, MaxSkew, AUROC...) computed by the task, its rows stamped by
-  :func:`vlmtrust.metrics.declared.metric_rows` like every other.
+- :func:`restamped`: rows another module builds (a judge's calibration), stamped by
+  :func:`vlmtrust.metrics.declared.metric_rows` like every other (a task's own statistic of
+  each condition is :func:`vlmtrust.metrics.declared.per_condition`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
@@ -31,9 +30,6 @@ from vlmtrust.metrics.declared import (
 )
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, difference, wilson
 from vlmtrust.metrics.rates import rate as wilson_rate
-
-#: a task's own statistic of one condition: the estimate and what its row adds to details
-Stat = tuple[Estimate, dict[str, Any]]
 
 
 def proportion(hits: int, n: int) -> Estimate:
@@ -155,59 +151,6 @@ def bootstrap_within_groups(
     )
 
 
-# MERGE: the hooks below are condition-wise, not group-wise; fold them into declared.py
-# (``metric_rows`` always adds ``n_unscorable``: a flag on ``Computed`` could replace AsIs).
-
-
-class AsIs(Estimate):
-    """An estimate whose row keeps the task's details as they are, with no ``n_unscorable``
-    added: for rows that count what they leave out their own way (``details["unscorable"]``)."""
-
-    def as_row(self, *, details: dict[str, Any], **stamp: Any) -> MetricRow:
-        kept = {k: v for k, v in details.items() if k != "n_unscorable"}
-        return super().as_row(details=kept, **stamp)
-
-
-def as_is(estimate: Estimate) -> AsIs:
-    return AsIs(estimate.value, estimate.ci_low, estimate.ci_high, estimate.n)
-
-
-def count_unscorable(scores: Sequence[Score]) -> int:
-    return sum(s.unscorable for s in scores)
-
-
-@dataclass(frozen=True)
-class PerCondition(Declared):
-    """A task's own statistics of each condition's scores, ``statistics(scores)`` giving
-    ``{metric: (estimate, details)}``. Each row's ``details["n_unscorable"]`` is
-    ``unscorable(scores)`` (by default the condition's unscorable scores; None: no such key).
-    ``attack`` files the rows under another label than the condition's (e.g. ``lira``)."""
-
-    statistics: Callable[[Sequence[Score]], Mapping[str, Stat]]
-    name: str
-    unscorable: Callable[[Sequence[Score]], int] | None = count_unscorable
-    attack: str | None = None
-
-    def compute(self, scores: Scores) -> list[Computed]:
-        out: list[Computed] = []
-        for attack, found in scores.items():
-            skipped = self.unscorable(found) if self.unscorable else 0
-            for metric, (estimate, details) in self.statistics(found).items():
-                counted = (
-                    replace(estimate, n_unscorable=skipped) if self.unscorable else as_is(estimate)
-                )
-                out.append(Computed(self.attack or attack, metric, counted, details))
-        return out
-
-
-def per_condition(
-    statistics: Callable[[Sequence[Score]], Mapping[str, Stat]],
-    unscorable: Callable[[Sequence[Score]], int] | None = count_unscorable,
-    attack: str | None = None,
-) -> PerCondition:
-    return PerCondition(statistics, getattr(statistics, "__name__", "custom"), unscorable, attack)
-
-
 @dataclass(frozen=True)
 class Restamped(Declared):
     """Rows another module builds for any scan (a judge's calibration on its shipped set), taken
@@ -218,7 +161,13 @@ class Restamped(Declared):
 
     def compute(self, scores: Scores) -> list[Computed]:
         return [
-            Computed(r.attack, r.metric, AsIs(r.value, r.ci_low, r.ci_high, r.n), r.details)
+            Computed(
+                r.attack,
+                r.metric,
+                Estimate(r.value, r.ci_low, r.ci_high, r.n),
+                r.details,
+                unscorable=False,
+            )
             for r in self.rows()
         ]
 

@@ -34,8 +34,8 @@ from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.data.world.vocabulary import OCCUPATIONS, PAIR
 from vlmtrust.metrics.calibration import mean_estimate
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, interval, per_condition, proportion
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.declared_groups import interval, proportion
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import rounded, twin_pairs
@@ -150,7 +150,9 @@ class Counterfactual(Task):
         ]
 
     def declared_metrics(self) -> tuple[Declared, ...]:
-        return (per_condition(self._changes, lambda s: len(s) - 2 * len(self._pairs(s))),)
+        return (
+            per_condition(self._changes, unscorable=lambda s: len(s) - 2 * len(self._pairs(s))),
+        )
 
     def row_details(self) -> dict[str, Any]:
         return {"unit": "twin pairs"}

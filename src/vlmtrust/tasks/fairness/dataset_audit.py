@@ -33,8 +33,8 @@ from scipy.stats import chi2_contingency
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Scenes
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, per_condition, proportion, summary
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.declared_groups import proportion, summary
 from vlmtrust.metrics.rates import Estimate, difference
 from vlmtrust.tasks.base import DataContext, Task
 

@@ -30,8 +30,8 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.world.vocabulary import OCCUPATIONS
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, per_condition, two_sample_bootstrap
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.declared_groups import two_sample_bootstrap
 from vlmtrust.metrics.fairness import weat_from_associations
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext, Task

@@ -28,8 +28,8 @@ from scipy.stats import chi2_contingency
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.world.vocabulary import OCCUPATIONS
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, best_worst_gap, per_condition, proportion
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.declared_groups import best_worst_gap, proportion
 from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
     Estimate,

@@ -28,13 +28,8 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.data.source import Twins, label_vocabulary
-from vlmtrust.metrics.declared import Declared, rate
-from vlmtrust.metrics.declared_groups import (
-    Stat,
-    bootstrap_within_groups,
-    group_breakdown,
-    per_condition,
-)
+from vlmtrust.metrics.declared import Declared, Stat, per_condition, rate
+from vlmtrust.metrics.declared_groups import bootstrap_within_groups, group_breakdown
 from vlmtrust.metrics.fairness import disparity
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
 from vlmtrust.tasks.base import DataContext, Task

@@ -26,8 +26,8 @@ from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Prompts, Twins
 from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.calibration import mean_estimate
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, flag_rate, per_condition
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.declared_groups import flag_rate
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import read_lines

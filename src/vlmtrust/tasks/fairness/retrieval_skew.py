@@ -32,8 +32,8 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.data.world.vocabulary import OCCUPATIONS
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, flag_rate, interval, per_condition
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.declared_groups import flag_rate, interval
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate
 from vlmtrust.tasks.base import DataContext, Task

@@ -19,8 +19,7 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Scenes
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, per_condition
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.base import DataContext, Task
 

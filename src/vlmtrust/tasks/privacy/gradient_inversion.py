@@ -43,8 +43,7 @@ from vlmtrust.data.source import Scenes
 from vlmtrust.data.sources import reference_samples
 from vlmtrust.data.world.vocabulary import COLOURS, SHAPES
 from vlmtrust.metrics.calibration import mean_estimate
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, per_condition
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.image_quality import psnr, ssim
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.privacy.gradient_leaks import (

@@ -33,8 +33,7 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import MembershipPool
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, per_condition
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.detection import auroc_estimate, stratified_bootstrap
 from vlmtrust.metrics.rates import Estimate, rate
 from vlmtrust.tasks.base import DataContext, Task

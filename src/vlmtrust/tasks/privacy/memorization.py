@@ -38,8 +38,7 @@ from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Canaries
 from vlmtrust.data.sources import reference_samples
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, per_condition
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.rates import Estimate, difference, rate
 from vlmtrust.tasks.base import DataContext, Task
 

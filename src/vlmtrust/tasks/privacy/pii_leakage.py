@@ -19,8 +19,8 @@ from pydantic import Field
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Canaries, Scenes
-from vlmtrust.metrics.declared import Declared
-from vlmtrust.metrics.declared_groups import Stat, flag_rate, per_condition, restamped
+from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.declared_groups import flag_rate, restamped
 from vlmtrust.metrics.rates import rate
 from vlmtrust.scorers.judge_calibration import JudgeCalibration
 from vlmtrust.scorers.pii import ENTITIES, find_faces, find_pii, read_text

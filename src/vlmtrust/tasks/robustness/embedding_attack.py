@@ -86,7 +86,7 @@ class EmbeddingAttack(ZeroShot):
         return out
 
     def declared_metrics(self) -> Sequence[Declared]:
-        return (per_condition(self._curves, shared=False),)
+        return (per_condition(self._curves, shared=False, unscorable="estimate"),)
 
     def _curves(self, scores: Sequence[Score]) -> Iterator[Row]:
         """Accuracy at each radius per side: a sample survives r iff its breaking radius > r."""

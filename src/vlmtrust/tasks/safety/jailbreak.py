@@ -77,7 +77,7 @@ class Jailbreak(Task):
         split_by(ASR, "category"),
         split_by(ASR, "set"),
         Estimator(None, "unscorable_rate", unscorable_rate, details=unscorable_details),
-        change_from(rate(None), BASELINE, "asr_gap", details=GAP, unscorable=False),
+        change_from(rate(None), BASELINE, "asr_gap", details=GAP, unscorable=None),
     )
 
     def __init__(self, spec: Spec) -> None:
@@ -116,7 +116,7 @@ class Jailbreak(Task):
 
     def declared_metrics(self) -> Sequence[Declared]:
         return (
-            (*self.metrics, per_condition(_agreement, unscorable=False))
+            (*self.metrics, per_condition(_agreement, unscorable=None))
             if self.rubric
             else self.metrics
         )

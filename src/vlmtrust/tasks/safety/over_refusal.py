@@ -67,7 +67,7 @@ class OverRefusal(Task):
         on(
             where(lambda s: s.details.get("set") == IDENTITY, lambda a: a.startswith("text_only")),
             split_by(REFUSAL, "group"),
-            per_condition(_gaps, unscorable=False),
+            per_condition(_gaps, unscorable=None),
         ),
     )
 

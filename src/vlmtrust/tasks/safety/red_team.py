@@ -119,7 +119,7 @@ class RedTeam(Task):
     Params = RedTeamParams
     params: RedTeamParams
     requires = ("Generator",)
-    metrics = (per_condition(_campaigns, unscorable=False),)
+    metrics = (per_condition(_campaigns, unscorable=None),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         # the shipped probes whatever --data is: the campaign mutates their requests
