@@ -252,6 +252,33 @@ def demo(
         typer.echo(f"report written to {report_path}")
 
 
+@app.command()
+def export(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option(help="the base model: hf:/path/to/checkpoint")],
+    mitigate: Annotated[str, typer.Option(help="the trainer (or a+b) whose fix to export")],
+    out: Annotated[Path, typer.Option(help="a new folder for the fixed checkpoint")],
+    adapter_only: Annotated[
+        bool, typer.Option(help="write the LoRA adapter alone instead of merging it")
+    ] = False,
+    results: Annotated[
+        Path | None,
+        typer.Option(help="run directory of a scan with this mitigation: its rows go on the card"),
+    ] = None,
+) -> None:
+    """Write the fixed model as a Hugging Face checkpoint with a model card (trains only if no
+    scan has trained this mitigation on this model yet)."""
+    with user_errors(ctx):
+        from vlmtrust.runner.export import export as export_model
+
+        done = export_model(model, mitigate, out, adapter_only=adapter_only, results=results)
+        how = "LoRA merged" if done.merged else "weights as tuned"
+        typer.echo(
+            f"{done.base} + {done.mitigation} exported to {done.out} ({how}; "
+            f"{done.compared_rows} before -> after rows on the card)"
+        )
+
+
 zoo_app = typer.Typer(no_args_is_help=True, help="The embedded model organisms.")
 app.add_typer(zoo_app, name="zoo")
 

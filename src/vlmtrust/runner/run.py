@@ -82,7 +82,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         )
     for task in tasks:
         check_capabilities(handle.name, handle.capabilities, task.requires, task.spec.name)
-    variants = [(), *(_parse_variant(v, handle) for v in config.mitigations)]
+    variants = [(), *(parse_variant(v, handle) for v in config.mitigations)]
     source = _open_source(config, console)
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
@@ -143,7 +143,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     )
 
 
-def _parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
+def parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
     """``a+b`` -> validated specs, each checked against the model's capabilities."""
     from vlmtrust.mitigations.base import build_mitigation
     from vlmtrust.mitigations.trainers.base import Trainer

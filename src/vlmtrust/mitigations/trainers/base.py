@@ -34,6 +34,8 @@ class Trainer(Wrapper):
     #: the ``Tunable`` roles the trainer takes from the model, to tune or to read through
     #: (checked against the model's handle before a run starts)
     roles: ClassVar[tuple[str, ...]] = ()
+    #: True when the delta is a LoRA adapter (``vlmtrust export`` merges it, or writes it alone)
+    adapter: ClassVar[bool] = False
 
     def check_model(self, handle: ModelHandle) -> None:
         offered = handle.tunable_roles if "Tunable" in handle.capabilities else frozenset()

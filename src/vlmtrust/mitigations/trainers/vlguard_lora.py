@@ -84,6 +84,7 @@ class VlguardLora(Trainer):
     Params: ClassVar[type[Params]] = VlguardLoraParams
     params: VlguardLoraParams
     requires: ClassVar[tuple[str, ...]] = ("Generator",)
+    adapter: ClassVar[bool] = True
 
     def check_model(self, handle: ModelHandle) -> None:
         if handle.kind != "hf" or not handle.options.get("generative"):
