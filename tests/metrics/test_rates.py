@@ -48,3 +48,17 @@ def test_difference_interval_contains_the_difference_and_separation():
     assert accuracy(_scores(90, 10)).separates_from(accuracy(_scores(40, 60)))
     assert not accuracy(_scores(50, 50)).separates_from(accuracy(_scores(52, 48)))
     assert not Estimate(None, None, None, 0).separates_from(accuracy(_scores(1, 1)))
+
+
+def test_wilson_equals_scipys_wilson_interval_to_the_bit():
+    from scipy.stats import binomtest
+
+    from vlmtrust.metrics.rates import wilson
+
+    pairs = [(k, n) for n in range(1, 81) for k in range(n + 1)]
+    pairs += [(k, n) for n in (997, 10_007) for k in (0, 1, 2, n // 3, n // 2, n - 1, n)]
+    for k, n in pairs:
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert wilson(k, n) == (float(ci.low), float(ci.high)), (k, n)
+    with pytest.raises(ValueError, match="n >= 1"):
+        wilson(0, 0)

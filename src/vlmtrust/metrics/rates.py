@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
 
 from vlmtrust.core.records import MetricRow, Score
 
@@ -72,10 +71,24 @@ def percentile_interval(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
+#: the two-sided 95% normal quantile, ``scipy.special.ndtri(0.975)`` to the last bit
+Z95 = 1.959963984540054
+
+
 def wilson(successes: int, n: int) -> tuple[float, float]:
-    """Wilson score 95% interval for a binomial proportion."""
-    ci = binomtest(successes, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
+    """Wilson score 95% interval for a binomial proportion (Newcombe 1998), computed as
+    ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")`` does, operation for
+    operation (tested equal to the bit), without importing scipy.stats (0.9 s per process)."""
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"wilson({successes}, {n}): need 0 <= successes <= n and n >= 1")
+    p = successes / n
+    denom = 2 * (n + Z95**2)
+    center = (2 * n * p + Z95**2) / denom
+    q = 1 - p
+    delta = Z95 / denom * math.sqrt(4 * n * p * q + Z95**2)
+    low = 0.0 if successes == 0 else center - delta
+    high = 1.0 if successes == n else center + delta
+    return float(low), float(high)
 
 
 def rate(scores: Sequence[Score]) -> Estimate:

@@ -11,7 +11,6 @@ come from transformers' own image-text-to-text table.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from PIL import Image
 from vlmtrust.core.errors import ConfigError, ModelLoadError
 from vlmtrust.core.spec import sha256_hex
 from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
+from vlmtrust.store.digests import file_sha256
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -223,8 +223,7 @@ def checkpoint_fingerprint(path: Path) -> str:
         if file.is_file() and (
             file.name in _CHECKPOINT_FILES or file.name.endswith(_WEIGHT_SUFFIXES)
         ):
-            with file.open("rb") as handle:
-                parts += [file.name, hashlib.file_digest(handle, "sha256").hexdigest()]
+            parts += [file.name, file_sha256(file)]
     return sha256_hex(*parts)
 
 
