@@ -246,8 +246,7 @@ def build_hub_siglip2(path: Path, seed: int = 0) -> Path:
         },
     }
     _save_model(path, config, lambda: SiglipModel(SiglipConfig(**config)), seed)
-    processor = _square_processor("SiglipImageProcessor", 2)
-    _write_json(path, "preprocessor_config.json", {**processor, "processor_class": "SiglipProcessor"})
+    _write_json(path, "preprocessor_config.json", _square_processor("SiglipImageProcessor", 2))
     return path
 
 

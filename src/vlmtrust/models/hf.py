@@ -191,6 +191,8 @@ class HFModelKind(ModelKind):
 
         path = Path(handle.options["path"])
         arch = DUAL_ENCODERS[handle.options["model_type"]]
+        # first: it is cheap, and a missing tokenizer library should not wait for the weights
+        tokenizer = load_tokenizer(path, handle.spec)
         try:
             model_class = getattr(transformers, arch.model_class)
             model = model_class.from_pretrained(path, local_files_only=True, dtype=torch.float32)
@@ -201,7 +203,6 @@ class HFModelKind(ModelKind):
                 f"cannot load {handle.spec}: {err}",
                 "check the directory holds a complete checkpoint (weights and tokenizer)",
             ) from err
-        tokenizer = load_tokenizer(path, handle.spec)
         if arch.naflex:
             from vlmtrust.models.hf_naflex import HFNaflexEncoder, NaflexPreprocess
 

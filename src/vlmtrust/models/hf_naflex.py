@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -149,6 +149,6 @@ class HFNaflexEncoder(HFDualEncoder):
         return _unit_pooled(features)
 
 
-def _unit_pooled(output: object) -> torch.Tensor:
-    pooled = output if isinstance(output, torch.Tensor) else getattr(output, "pooler_output")
+def _unit_pooled(output: Any) -> torch.Tensor:
+    pooled = output if isinstance(output, torch.Tensor) else output.pooler_output
     return torch.nn.functional.normalize(pooled.float(), dim=-1)
