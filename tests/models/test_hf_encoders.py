@@ -15,6 +15,7 @@ import transformers
 from cli_run import run_cli
 from PIL import Image
 from tiny_encoders import HUB_BUILDERS
+from tiny_models import build_tiny_clip
 
 from vlmtrust.core.errors import ModelLoadError
 from vlmtrust.models.base import resolve_model
@@ -52,12 +53,13 @@ def _images() -> list[Image.Image]:
     return [Image.new("RGB", (40, 40), (220, 30, 30)), noise, tall, Image.new("L", (5, 9), 200)]
 
 
-@pytest.mark.parametrize("family", sorted(HUB_BUILDERS))
+@pytest.mark.parametrize("family", ["clip", *sorted(HUB_BUILDERS)])
 def test_family_scans_zero_shot_through_the_cli(
     family: str, checkpoints: dict[str, Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    model = f"hf:{checkpoints[family]}"
+    path = build_tiny_clip(tmp_path / "clip") if family == "clip" else checkpoints[family]
+    model = f"hf:{path}"
     result = run_cli(
         "scan", "--model", model, "--task", "robustness.zero_shot", "--limit", "4",
         "--out", str(out), "--quiet",
