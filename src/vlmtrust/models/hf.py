@@ -1,4 +1,4 @@
-"""``hf:/path``: a local transformers checkpoint: CLIP or SigLIP dual encoders here,
+"""``hf:/path``: a local transformers checkpoint: CLIP, SigLIP and SigLIP 2 dual encoders here,
 image-text-to-text generators in :mod:`vlmtrust.models.hf_generator` (chosen by config.json).
 
 Preprocessing is done here in PIL and torch rather than by transformers' image processors, which
@@ -24,6 +24,7 @@ from PIL import Image
 from vlmtrust.core.errors import ConfigError, ModelLoadError
 from vlmtrust.core.spec import sha256_hex
 from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
+from vlmtrust.models.hf_tokenizer import check_tokenizer_class, load_tokenizer
 from vlmtrust.store.digests import file_sha256
 
 if TYPE_CHECKING:
@@ -77,6 +78,10 @@ class DualEncoderArch:
     logit_bias: bool
     # Used when preprocessor_config.json does not say: CLIP crops, SigLIP squashes.
     center_crop: bool
+    # PIL resampling filter when preprocessor_config.json does not say (3 bicubic, 2 bilinear)
+    resample: int = 3
+    # SigLIP 2 NaFlex: patch sequences at each image's aspect ratio (models/hf_naflex.py)
+    naflex: bool = False
 
 
 DUAL_ENCODERS: dict[str, DualEncoderArch] = {
@@ -99,6 +104,20 @@ DUAL_ENCODERS: dict[str, DualEncoderArch] = {
         text_attention_mask=False,
         logit_bias=True,
         center_crop=False,
+    ),
+    # SigLIP 2's fixed-resolution checkpoints are model_type "siglip" (with a Gemma tokenizer);
+    # only the NaFlex ones are "siglip2". Text is handled as SigLIP's.
+    "siglip2": DualEncoderArch(
+        model_class="Siglip2Model",
+        mean=(0.5, 0.5, 0.5),
+        std=(0.5, 0.5, 0.5),
+        embed_dim=lambda config: int(config.text_config.projection_size),
+        pad_to_max_length=True,
+        text_attention_mask=False,
+        logit_bias=True,
+        center_crop=False,
+        resample=2,
+        naflex=True,
     ),
 }
 
@@ -151,6 +170,7 @@ class HFModelKind(ModelKind):
                 "drop the ?... part (options apply to generative checkpoints)",
             )
         require_weights_and_tokenizer(path)
+        check_tokenizer_class(path, f"hf:{target}")
         return ModelHandle(
             spec=f"hf:{target}",
             kind="hf",
@@ -171,19 +191,24 @@ class HFModelKind(ModelKind):
 
         path = Path(handle.options["path"])
         arch = DUAL_ENCODERS[handle.options["model_type"]]
+        # first: it is cheap, and a missing tokenizer library should not wait for the weights
+        tokenizer = load_tokenizer(path, handle.spec)
         try:
             model_class = getattr(transformers, arch.model_class)
             model = model_class.from_pretrained(path, local_files_only=True, dtype=torch.float32)
             # Evaluation only: frozen weights, so gradients flow to the pixels alone.
             model.eval().requires_grad_(False)
-            tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
-            preprocess = Preprocess.read(path, arch, model)
         except Exception as err:  # safetensors, tokenizers and torch each raise their own types
             raise ModelLoadError(
                 f"cannot load {handle.spec}: {err}",
                 "check the directory holds a complete checkpoint (weights and tokenizer)",
             ) from err
-        return HFDualEncoder(handle, model, tokenizer, arch, preprocess)
+        if arch.naflex:
+            from vlmtrust.models.hf_naflex import HFNaflexEncoder, NaflexPreprocess
+
+            naflex = NaflexPreprocess.read(path, arch, model)
+            return HFNaflexEncoder(handle, model, tokenizer, arch, naflex)
+        return HFDualEncoder(handle, model, tokenizer, arch, Preprocess.read(path, arch, model))
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -235,6 +260,7 @@ class Preprocess:
     center_crop: bool
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    resample: int = 3  # PIL's filter number: 3 bicubic, 2 bilinear
 
     @classmethod
     def read(cls, path: Path, arch: DualEncoderArch, model: PreTrainedModel) -> Preprocess:
@@ -248,19 +274,21 @@ class Preprocess:
             center_crop=bool(config.get("do_center_crop", arch.center_crop)),
             mean=tuple(float(v) for v in config.get("image_mean", arch.mean)),
             std=tuple(float(v) for v in config.get("image_std", arch.std)),
+            resample=int(config.get("resample", arch.resample)),
         )
 
     def fit(self, image: Image.Image) -> Image.Image:
-        """Bicubic resize of the shorter side plus a centre crop (or a squash), as RGB."""
+        """Resize of the shorter side plus a centre crop (or a squash), as RGB."""
         image = image.convert("RGB")
         size = self.size
+        resample = Image.Resampling(self.resample)
         if not self.center_crop:
-            return image.resize((size, size), Image.Resampling.BICUBIC)
+            return image.resize((size, size), resample)
         width, height = image.size
         # transformers' arithmetic (the long side truncated), so pixels match its processor's
         longer = int(size * max(width, height) / min(width, height))
         new_w, new_h = (size, longer) if width <= height else (longer, size)
-        image = image.resize((new_w, new_h), Image.Resampling.BICUBIC)
+        image = image.resize((new_w, new_h), resample)
         left, top = (new_w - size) // 2, (new_h - size) // 2
         return image.crop((left, top, left + size, top + size))
 
@@ -293,7 +321,7 @@ class HFDualEncoder(ModelAdapter):
     def encode_image(self, images: Sequence[Image.Image]) -> np.ndarray:
         self._count()
         with torch.inference_mode():
-            return self._image_embeddings(self._pixels(images)).numpy()
+            return self._embed_images(images).numpy()
 
     def encode_text(self, texts: Sequence[str]) -> np.ndarray:
         self._count()
@@ -303,7 +331,7 @@ class HFDualEncoder(ModelAdapter):
         """Logits (images x labels); ``labels`` are the full texts, prompts already applied."""
         self._count()
         with torch.inference_mode():
-            return self._logits(self._image_embeddings(self._pixels(images)), labels).numpy()
+            return self._logits(self._embed_images(images), labels).numpy()
 
     def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         self._count()
@@ -313,6 +341,10 @@ class HFDualEncoder(ModelAdapter):
         """Logits as a function of [0, 1] pixels, differentiable for gradient attacks."""
         self._count()
         return self._logits(self._image_embeddings(pixels), labels)
+
+    def _embed_images(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """Unit embeddings of images, as the model's own image processor would feed them."""
+        return self._image_embeddings(self._pixels(images))
 
     def _pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         size = self._preprocess.size
