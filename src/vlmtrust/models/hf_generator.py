@@ -37,7 +37,6 @@ from vlmtrust.models.hf_processors import (
     ChatPrompter,
     conversation,
     load_processor,
-    uses_prompt_format,
 )
 
 GENERATOR = frozenset({"Generator"})
@@ -118,8 +117,7 @@ def resolve_generator(
     """Check the files a generative checkpoint needs, cheaply; weights are not loaded."""
     require_weights_and_tokenizer(path)
     processor_config = _image_processor_config(path)
-    prompt_format = uses_prompt_format(path, model_type)
-    if not prompt_format and not _has_chat_template(path):
+    if not _has_chat_template(path):
         raise ModelLoadError(
             f"model {path} has no chat template, so prompts cannot be formatted for it",
             "save one beside the model (processor.chat_template = ...; "
@@ -143,7 +141,6 @@ def resolve_generator(
             "path": str(path.resolve()),
             "model_type": model_type,
             "generative": True,
-            "prompt_format": prompt_format,
             **options.model_dump(),
         },
     )
@@ -229,7 +226,7 @@ class HFGenerator(ModelAdapter):
         if "Differentiable" in handle.capabilities:
             self._preprocess = _pixel_preprocess(processor.image_processor, model.config)
         self._prompt_ids: dict[str, torch.Tensor] = {}
-        self._prompter = ChatPrompter(processor, bool(handle.options.get("prompt_format")))
+        self._prompter = ChatPrompter(processor)
 
     def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         """Greedy answers in input order; image and text-only prompts run as separate batches

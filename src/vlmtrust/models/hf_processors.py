@@ -9,11 +9,9 @@ files, whatever their layout. Any family works this way, not a list of known one
 
 Prompts are data: control tokens a prompt writes (``<image>``, ``<|im_end|>``, ...) must reach the
 model as plain text. transformers does that with ``sanitize_control_tokens``, but some processors
-(Idefics3, SmolVLM) then fail, as they read token offsets the sanitised encoding lacks; for those,
-:func:`chat_inputs` breaks each control token in the prompt with a word joiner instead.
-Checkpoints without a chat template whose processor writes the prompt format itself (PaliGemma)
-take the prompt as it is.
-"""
+(Idefics3, which the first SmolVLM checkpoints use) then fail, as they read token offsets the
+sanitised encoding lacks; for those, :class:`ChatPrompter` breaks each control token in the
+prompt with a word joiner instead."""
 
 from __future__ import annotations
 
@@ -23,8 +21,6 @@ from typing import Any
 
 from PIL import Image
 
-#: processors that place image tokens and BOS themselves, so a bare prompt is their format
-PROMPT_FORMAT_PROCESSORS = frozenset({"PaliGemmaProcessor"})
 #: inserted after a control token's first character: it then encodes as ordinary text
 WORD_JOINER = "\u2060"
 _CONFIG_FILES = ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json")
@@ -66,11 +62,6 @@ def load_processor(path: Path, model_type: str | None) -> Any:
     return transformers.AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
         path, local_files_only=True
     )
-
-
-def uses_prompt_format(path: Path, model_type: str | None) -> bool:
-    """True for a checkpoint whose processor formats a bare prompt itself (PaliGemma)."""
-    return processor_class_name(path, model_type) in PROMPT_FORMAT_PROCESSORS
 
 
 def _processor_type(name: str | None) -> Any:
@@ -136,18 +127,15 @@ class ChatPrompter:
     """Turns (image, prompt) rows into model inputs with the processor's chat template, control
     tokens in prompts encoded as text."""
 
-    def __init__(self, processor: Any, prompt_format: bool = False) -> None:
+    def __init__(self, processor: Any) -> None:
         self._processor = processor
-        self._prompt_format = prompt_format
-        self._sanitize = not prompt_format
+        self._sanitize = True
         self._control = _control_tokens(processor.tokenizer)
 
     def inputs(
         self, images: list[Image.Image | None], prompts: list[str], padding: bool = True
     ) -> Any:
         """Tensors for ``model.generate`` or a forward pass (left padding is the tokenizer's)."""
-        if self._prompt_format:
-            return self._bare(images, prompts, padding)
         if self._sanitize:
             try:
                 return self._chat(images, prompts, padding, sanitize=True)
@@ -175,15 +163,6 @@ class ChatPrompter:
             return_tensors="pt",
             processor_kwargs={"padding": padding},
             sanitize_control_tokens=sanitize,
-        )
-
-    def _bare(self, images: list[Image.Image | None], prompts: list[str], padding: bool) -> Any:
-        texts = [self.neutralise(p) for p in prompts]
-        pictures = [i.convert("RGB") for i in images if i is not None]
-        if pictures and len(pictures) != len(images):
-            raise ValueError("a prompt-format batch is all images or all text")
-        return self._processor(
-            text=texts, images=pictures or None, padding=padding, return_tensors="pt"
         )
 
 
