@@ -195,21 +195,6 @@ def test_a_tiling_processor_gives_a_generator_without_gradients(tmp_path: Path) 
         loaded.to_pixels([tall])
 
 
-def test_a_processor_with_a_video_part_is_refused_in_planning(llava: Path, tmp_path: Path) -> None:
-    """transformers 5 builds Qwen2-VL's processor (it has a video processor) only with
-    torchvision, which is never installed here: the error names the reason up front."""
-    from transformers.utils.import_utils import is_torchvision_available
-
-    if is_torchvision_available():
-        pytest.skip("torchvision is installed: Qwen2-VL's processor can be built")
-    path = shutil.copytree(llava, tmp_path / "qwen-like")
-    processor_config = json.loads((path / "processor_config.json").read_text())
-    processor_config["processor_class"] = "Qwen2VLProcessor"
-    (path / "processor_config.json").write_text(json.dumps(processor_config))
-    with pytest.raises(ModelLoadError, match=r"Qwen2VLProcessor.*torchvision"):
-        resolve_model(f"hf:{path}")
-
-
 def test_text_only_checkpoint_cannot_take_images(tmp_path: Path) -> None:
     path = _text_only_llama(tmp_path / "llama")
     with pytest.raises(ModelLoadError, match="cannot take images") as err:

@@ -10,9 +10,10 @@ prompts are left-padded so a batch decodes together. Image processors run on the
 Differentiable only where the processor's preprocessing is a resize, crop and normalise we can
 reproduce in torch (LLaVA with a CLIP or SigLIP image processor): then ``to_pixels`` gives [0, 1]
 pixels at the tower's size and ``pixel_logits`` scores answers as a differentiable function of
-them, like ``zoo:assistant``. Tiling processors (LLaVA-NeXT, Idefics3) are Generator only.
-Processors with a video part (Qwen2-VL, SmolVLM, LLaVA-OneVision) need torchvision in
-transformers 5, which is never installed here: such checkpoints are refused at planning.
+them, like ``zoo:assistant``. Tiling and patchifying processors (LLaVA-NeXT, Idefics3,
+Qwen2-VL, ...) are Generator only.
+Processors with a video part (Qwen2-VL, SmolVLM, LLaVA-OneVision) are built without it
+(:mod:`vlmtrust.models.hf_processors`): its classes need torchvision, never installed here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from vlmtrust.core.errors import CapabilityError, ModelLoadError
 from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
 from vlmtrust.models.base import ModelAdapter, ModelHandle, parse_query_options
 from vlmtrust.models.hf import Preprocess, checkpoint_fingerprint, require_weights_and_tokenizer
+from vlmtrust.models.hf_processors import (
+    ChatPrompter,
+    conversation,
+    load_processor,
+)
 
 GENERATOR = frozenset({"Generator"})
 DIFFERENTIABLE_GENERATOR = frozenset({"Generator", "Differentiable"})
@@ -48,7 +54,7 @@ PIXEL_PROCESSORS = frozenset(
     }
 )
 _CHAT_TEMPLATE_FILES = ("chat_template.jinja", "chat_template.json")
-EXAMPLES = "LLaVA, LLaVA-NeXT, Idefics3, PaliGemma"
+EXAMPLES = "LLaVA, Qwen2-VL, SmolVLM, LLaVA-OneVision"
 
 
 class GeneratorOptions(Params):
@@ -117,7 +123,6 @@ def resolve_generator(
             "save one beside the model (processor.chat_template = ...; "
             "processor.save_pretrained(DIR)) or use a chat/instruct checkpoint",
         )
-    _require_loadable_processor(path)
     differentiable = (
         model_type in PIXEL_MODEL_TYPES
         and processor_config.get("image_processor_type") in PIXEL_PROCESSORS
@@ -166,41 +171,6 @@ def _image_processor_config(path: Path) -> dict[str, Any]:
     )
 
 
-def _require_loadable_processor(path: Path) -> None:
-    """transformers 5 builds a processor that has a video part (Qwen2-VL, SmolVLM,
-    LLaVA-OneVision) only with torchvision, which this project never installs: say so now, in
-    planning, rather than fail with an internal AttributeError at load."""
-    import transformers
-    from transformers.utils.import_utils import is_torchvision_available
-
-    name = _processor_class(path)
-    processor_type = getattr(transformers, name, None) if name else None
-    if processor_type is None or is_torchvision_available():
-        return
-    if "video_processor" in processor_type.get_attributes():
-        raise ModelLoadError(
-            f"model {path} uses {name}, whose video processor transformers builds only with "
-            "torchvision (not installed)",
-            "use a checkpoint with an image-only processor (LLaVA, LLaVA-NeXT, Idefics3, "
-            "PaliGemma) or serve this one elsewhere and scan it as openai:URL#MODEL",
-        )
-
-
-def _processor_class(path: Path) -> str | None:
-    for name in ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json"):
-        file = path / name
-        if not file.is_file():
-            continue
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        found = data.get("processor_class") if isinstance(data, dict) else None
-        if isinstance(found, str):
-            return found
-    return None
-
-
 def _has_chat_template(path: Path) -> bool:
     if any((path / name).is_file() for name in _CHAT_TEMPLATE_FILES):
         return True
@@ -221,9 +191,7 @@ def load_generator(handle: ModelHandle) -> HFGenerator:
 
     path = Path(handle.options["path"])
     try:
-        processor = transformers.AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
-            path, local_files_only=True
-        )
+        processor = load_processor(path, handle.options.get("model_type"))
         model = transformers.AutoModelForImageTextToText.from_pretrained(
             path, local_files_only=True, dtype=torch.float32
         )
@@ -258,6 +226,7 @@ class HFGenerator(ModelAdapter):
         if "Differentiable" in handle.capabilities:
             self._preprocess = _pixel_preprocess(processor.image_processor, model.config)
         self._prompt_ids: dict[str, torch.Tensor] = {}
+        self._prompter = ChatPrompter(processor)
 
     def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         """Greedy answers in input order; image and text-only prompts run as separate batches
@@ -277,16 +246,7 @@ class HFGenerator(ModelAdapter):
     def _generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         """Control tokens written in a prompt (``<image>``, ``<eos>``, role markers) are encoded
         as plain text: a prompt is data, and a stray placeholder would break the batch."""
-        conversations = [_conversation(i, p) for i, p in zip(images, prompts, strict=True)]
-        inputs = self._processor.apply_chat_template(
-            conversations,
-            add_generation_prompt=True,
-            tokenize=True,
-            return_dict=True,
-            return_tensors="pt",
-            processor_kwargs={"padding": True},
-            sanitize_control_tokens=True,
-        )
+        inputs = self._prompter.inputs(list(images), list(prompts))
         with torch.inference_mode():
             out = self._model.generate(**inputs, generation_config=self._generation)
         new_tokens = out[:, inputs["input_ids"].shape[1] :]
@@ -336,14 +296,7 @@ class HFGenerator(ModelAdapter):
         if prompt not in self._prompt_ids:
             size = self._require_pixels().size
             blank = Image.new("RGB", (size, size))
-            inputs = self._processor.apply_chat_template(
-                [_conversation(blank, prompt)],
-                add_generation_prompt=True,
-                tokenize=True,
-                return_dict=True,
-                return_tensors="pt",
-                sanitize_control_tokens=True,
-            )
+            inputs = self._prompter.inputs([blank], [prompt], padding=False)
             self._prompt_ids[prompt] = inputs["input_ids"]
         return self._prompt_ids[prompt]
 
@@ -358,11 +311,8 @@ class HFGenerator(ModelAdapter):
 
 
 def _conversation(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
-    content: list[dict[str, Any]] = []
-    if image is not None:
-        content.append({"type": "image", "image": image.convert("RGB")})
-    content.append({"type": "text", "text": prompt})
-    return [{"role": "user", "content": content}]
+    """One user turn (the LoRA trainer formats its examples the way scans prompt)."""
+    return conversation(image, prompt)
 
 
 def _greedy_config(model: Any, tokenizer: Any, max_new_tokens: int) -> Any:

@@ -1,0 +1,177 @@
+"""Building and prompting a generative checkpoint's processor without torchvision.
+
+transformers 5 builds every processor with a video part (Qwen2-VL, Qwen2.5-VL, Qwen3-VL, SmolVLM,
+LLaVA-OneVision, InternVL, ...) through ``AutoVideoProcessor``, whose classes need torchvision,
+which this project never installs. Scans send images and text only, so such a processor is
+built here from the same class with its video part left out (:func:`load_processor`); the image
+processor, tokenizer, chat template and processor settings still come from the checkpoint's own
+files, whatever their layout. Any family works this way, not a list of known ones.
+
+Prompts are data: control tokens a prompt writes (``<image>``, ``<|im_end|>``, ...) must reach the
+model as plain text. transformers does that with ``sanitize_control_tokens``, but some processors
+(Idefics3, which the first SmolVLM checkpoints use) then fail, as they read token offsets the
+sanitised encoding lacks; for those, :class:`ChatPrompter` breaks each control token in the
+prompt with a word joiner instead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+#: inserted after a control token's first character: it then encodes as ordinary text
+WORD_JOINER = "\u2060"
+_CONFIG_FILES = ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json")
+
+
+def processor_class_name(path: Path, model_type: str | None) -> str | None:
+    """The checkpoint's processor class: what its files record, else transformers' default for
+    its model type (hub repos record it in one of three files, or nowhere)."""
+    for name in _CONFIG_FILES:
+        file = path / name
+        if not file.is_file():
+            continue
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        found = data.get("processor_class") if isinstance(data, dict) else None
+        if isinstance(found, str):
+            return found
+    if model_type is None:
+        return None
+    from transformers.models.auto.auto_mappings import PROCESSOR_MAPPING_NAMES
+
+    default = PROCESSOR_MAPPING_NAMES.get(model_type)
+    return default if isinstance(default, str) else None
+
+
+def load_processor(path: Path, model_type: str | None) -> Any:
+    """The checkpoint's processor, built as ``AutoProcessor`` would, less a video part that
+    would need torchvision."""
+    import transformers
+
+    processor_type = _processor_type(processor_class_name(path, model_type))
+    if processor_type is not None and _needs_video_stub(processor_type):
+        stub = _no_video_processor()
+        return _without_video(processor_type, type(stub)).from_pretrained(
+            path, local_files_only=True, video_processor=stub
+        )
+    return transformers.AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+        path, local_files_only=True
+    )
+
+
+def _processor_type(name: str | None) -> Any:
+    import transformers
+
+    return getattr(transformers, name, None) if name else None
+
+
+def _needs_video_stub(processor_type: Any) -> bool:
+    from transformers.utils.import_utils import is_torchvision_available
+
+    return "video_processor" in processor_type.get_attributes() and not is_torchvision_available()
+
+
+def _no_video_processor() -> Any:
+    """Stands in for the video processor: every setting reads None, processing a video is
+    refused (scans send none), and it serialises as ``{}`` (processors print themselves)."""
+    from transformers.utils.hub import PushToHubMixin
+
+    class NoVideoProcessor(PushToHubMixin):
+        def __getattr__(self, name: str) -> None:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            return None
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError("videos need torchvision, which is not installed")
+
+        def to_dict(self) -> dict[str, Any]:
+            return {}
+
+    return NoVideoProcessor()
+
+
+def _without_video(processor_type: Any, stub_type: type) -> Any:
+    """A subclass that takes a ``stub_type`` object as its video part: transformers checks
+    that part against the video processor classes, which cannot load without torchvision."""
+
+    def check_argument_for_proper_class(self: Any, argument_name: str, argument: Any) -> Any:
+        if isinstance(argument, stub_type):
+            return stub_type
+        return processor_type.check_argument_for_proper_class(self, argument_name, argument)
+
+    return type(
+        processor_type.__name__,
+        (processor_type,),
+        {
+            "check_argument_for_proper_class": check_argument_for_proper_class,
+            "__module__": processor_type.__module__,
+        },
+    )
+
+
+def conversation(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
+    content: list[dict[str, Any]] = []
+    if image is not None:
+        content.append({"type": "image", "image": image.convert("RGB")})
+    content.append({"type": "text", "text": prompt})
+    return [{"role": "user", "content": content}]
+
+
+class ChatPrompter:
+    """Turns (image, prompt) rows into model inputs with the processor's chat template, control
+    tokens in prompts encoded as text."""
+
+    def __init__(self, processor: Any) -> None:
+        self._processor = processor
+        self._sanitize = True
+        self._control = _control_tokens(processor.tokenizer)
+
+    def inputs(
+        self, images: list[Image.Image | None], prompts: list[str], padding: bool = True
+    ) -> Any:
+        """Tensors for ``model.generate`` or a forward pass (left padding is the tokenizer's)."""
+        if self._sanitize:
+            try:
+                return self._chat(images, prompts, padding, sanitize=True)
+            except (ValueError, NotImplementedError):
+                # offsets-reading processors (Idefics3, SmolVLM) cannot take sanitised encodings
+                self._sanitize = False
+        return self._chat(images, [self.neutralise(p) for p in prompts], padding, sanitize=False)
+
+    def neutralise(self, text: str) -> str:
+        """``text`` with a word joiner after each control token's first character."""
+        for token in self._control:
+            if token in text:
+                text = text.replace(token, token[0] + WORD_JOINER + token[1:])
+        return text
+
+    def _chat(
+        self, images: list[Image.Image | None], prompts: list[str], padding: bool, sanitize: bool
+    ) -> Any:
+        conversations = [conversation(i, p) for i, p in zip(images, prompts, strict=True)]
+        return self._processor.apply_chat_template(
+            conversations,
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            processor_kwargs={"padding": padding},
+            sanitize_control_tokens=sanitize,
+        )
+
+
+def _control_tokens(tokenizer: Any) -> tuple[str, ...]:
+    """Every added token (special or not) longer than one character, longest first, whitespace
+    tokens left out: what a prompt must not be able to write."""
+    tokens = {
+        str(token.content)
+        for token in tokenizer.added_tokens_decoder.values()
+        if len(str(token.content)) > 1 and not str(token.content).isspace()
+    }
+    return tuple(sorted(tokens, key=len, reverse=True))

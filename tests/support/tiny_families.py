@@ -1,0 +1,354 @@
+"""Tiny random checkpoints of the open generative VLM families, saved as their hub repos are.
+
+Each builder writes what the family's real repository ships: ``config.json``, weights,
+``generation_config.json``, the family's tokenizer class (a byte-level BPE trained offline on a
+few caption words, with the family's special tokens), ``preprocessor_config.json`` (the image
+processor, with ``processor_class``), ``processor_config.json`` where the family has processor
+settings, and ``chat_template.json`` holding the family's real chat template. No processor object
+is saved: loading must work from the files alone, as it must for a downloaded checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+import transformers
+from tiny_models import CAPTION_WORDS_TEXT
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+SIGLIP_MEAN = [0.5, 0.5, 0.5]
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+
+QWEN2_VL_TEMPLATE = (
+    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}"
+    "{{ message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}"
+    "Picture {{ image_count.value }}: {% endif %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'video' or 'video' in content %}"
+    "{% set video_count.value = video_count.value + 1 %}{% if add_vision_id %}"
+    "Video {{ video_count.value }}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n"
+    "{% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+_IDEFICS_TURNS = (
+    "{% for message in messages %}{{message['role'] | capitalize}}"
+    "{% if message['content'][0]['type'] == 'image' %}{{':'}}{% else %}{{': '}}{% endif %}"
+    "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{line['text']}}"
+    "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}"
+    "<end_of_utterance>\n{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
+)
+SMOLVLM_TEMPLATE = "<|im_start|>" + _IDEFICS_TURNS
+IDEFICS3_TEMPLATE = "<|begin_of_text|>" + _IDEFICS_TURNS
+LLAVA_ONEVISION_TEMPLATE = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + ' '}}"
+    "{# Render all images first #}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}"
+    "{{ '<image>' }}{% endfor %}{# Render all video then #}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'video') %}"
+    "{{ '<video>' }}{% endfor %}{# Render all text next #}{% if message['role'] != 'assistant' %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
+    "{{ '\n' + content['text'] }}{% endfor %}{% else %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
+    "{% generation %}{{ '\n' + content['text'] }}{% endgeneration %}{% endfor %}{% endif %}"
+    "{{'<|im_end|>'}}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+QWEN_TOKENS = (
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+)
+
+
+def bpe_tokenizer(tokenizer_class: str, special_tokens: tuple[str, ...], **kwargs: Any) -> Any:
+    """The family's tokenizer class over a byte-level BPE trained on caption words; every
+    special token is an added special token (as in the real vocabularies)."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=list(special_tokens),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator([CAPTION_WORDS_TEXT] * 3, trainer)
+    trained = json.loads(tokenizer.to_str())["model"]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in trained["merges"]]
+    built = getattr(transformers, tokenizer_class)(vocab=trained["vocab"], merges=merges, **kwargs)
+    built.add_special_tokens({"additional_special_tokens": list(special_tokens)})
+    return built
+
+
+def _ids(tokenizer: Any, *tokens: str) -> list[int]:
+    return [int(tokenizer.convert_tokens_to_ids(token)) for token in tokens]
+
+
+def _decoder(tokenizer: Any, model_type: str, width: int = 32) -> dict[str, Any]:
+    return {
+        "model_type": model_type,
+        "vocab_size": len(tokenizer),
+        "hidden_size": width,
+        "intermediate_size": 2 * width,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 1024,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+
+
+def save_hub_layout(
+    path: Path,
+    model: Any,
+    tokenizer: Any,
+    image_processor: Any,
+    processor_class: str,
+    chat_template: str | None,
+    processor_settings: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint as hub repos hold it: the image processor in
+    preprocessor_config.json, processor settings in processor_config.json, the template in
+    chat_template.json."""
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    tokenizer.chat_template = None
+    tokenizer.save_pretrained(path)
+    image_processor.save_pretrained(path)
+    file = path / "preprocessor_config.json"
+    settings = json.loads(file.read_text())
+    settings["processor_class"] = processor_class
+    file.write_text(json.dumps(settings, indent=2) + "\n")
+    if processor_settings is not None:
+        processor = {**processor_settings, "processor_class": processor_class}
+        (path / "processor_config.json").write_text(json.dumps(processor, indent=2) + "\n")
+    if chat_template is not None:
+        template = json.dumps({"chat_template": chat_template}, indent=2)
+        (path / "chat_template.json").write_text(template + "\n")
+    return path
+
+
+def _seeded(seed: int, build: Callable[[], Any]) -> Any:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def _qwen_vl(
+    path: Path,
+    seed: int,
+    config_type: str,
+    model_type: str,
+    processor: str,
+    vision: dict[str, Any],
+    text_type: str,
+) -> Path:
+    tokenizer = bpe_tokenizer(
+        "Qwen2Tokenizer", QWEN_TOKENS, eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
+    image, video, start, end = _ids(
+        tokenizer, "<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>"
+    )
+    text = {
+        **_decoder(tokenizer, text_type),
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": 10000.0,
+            "mrope_section": [2, 3, 3],
+        },
+    }
+    config = getattr(transformers, config_type)(
+        text_config=text,
+        vision_config=vision,
+        image_token_id=image,
+        video_token_id=video,
+        vision_start_token_id=start,
+        vision_end_token_id=end,
+        tie_word_embeddings=True,
+    )
+    model = _seeded(seed, lambda: getattr(transformers, model_type)(config))
+    # 28 x 28 pixels per merged token: images become 4 to 16 tokens
+    image_processor = transformers.Qwen2VLImageProcessorPil(
+        min_pixels=4 * 28 * 28, max_pixels=16 * 28 * 28, patch_size=14, merge_size=2
+    )
+    save_hub_layout(path, model, tokenizer, image_processor, processor, QWEN2_VL_TEMPLATE)
+    # hub files name the pixel budget as min_pixels / max_pixels (the processor reads both forms)
+    file = path / "preprocessor_config.json"
+    settings = json.loads(file.read_text())
+    settings.pop("size", None)
+    settings.update(min_pixels=4 * 28 * 28, max_pixels=16 * 28 * 28)
+    file.write_text(json.dumps(settings, indent=2) + "\n")
+    return path
+
+
+def build_tiny_qwen2_vl(path: Path, seed: int = 0) -> Path:
+    """Qwen2-VL-2B-Instruct's layout: Qwen2VLImageProcessor, Qwen2Tokenizer, chat_template.json."""
+    vision = {"depth": 1, "embed_dim": 32, "hidden_size": 32, "num_heads": 2, "patch_size": 14}
+    return _qwen_vl(
+        path,
+        seed,
+        "Qwen2VLConfig",
+        "Qwen2VLForConditionalGeneration",
+        "Qwen2VLProcessor",
+        vision,
+        "qwen2_vl_text",
+    )
+
+
+def build_tiny_qwen2_5_vl(path: Path, seed: int = 0) -> Path:
+    """Qwen2.5-VL-3B-Instruct's layout (windowed vision attention, one full-attention block)."""
+    vision = {
+        "depth": 2,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_heads": 2,
+        "out_hidden_size": 32,
+        "patch_size": 14,
+        "window_size": 56,
+        "fullatt_block_indexes": [1],
+    }
+    return _qwen_vl(
+        path,
+        seed,
+        "Qwen2_5_VLConfig",
+        "Qwen2_5_VLForConditionalGeneration",
+        "Qwen2_5_VLProcessor",
+        vision,
+        "qwen2_5_vl_text",
+    )
+
+
+IDEFICS_TOKENS = ("<fake_token_around_image>", "<image>", "<end_of_utterance>", "<global-img>")
+
+
+def _idefics(path: Path, seed: int, family: str) -> Path:
+    smol = family == "smolvlm"
+    if smol:  # SmolVLM: SmolLM2's GPT2Tokenizer, <|im_start|> as BOS
+        special = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", *IDEFICS_TOKENS)
+        tokenizer = bpe_tokenizer(
+            "GPT2Tokenizer",
+            special,
+            bos_token="<|im_start|>",
+            eos_token="<end_of_utterance>",
+            pad_token="<|im_end|>",
+            unk_token="<|endoftext|>",
+        )
+    else:  # Idefics3-8B-Llama3: Llama 3's tokenizer
+        special = ("<|begin_of_text|>", "<|end_of_text|>", *IDEFICS_TOKENS)
+        tokenizer = bpe_tokenizer(
+            "GPT2Tokenizer",
+            special,
+            bos_token="<|begin_of_text|>",
+            eos_token="<end_of_utterance>",
+            pad_token="<|end_of_text|>",
+            unk_token="<|end_of_text|>",
+        )
+    image_size, patch, scale = 32, 8, 2
+    vision = {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "image_size": image_size,
+        "patch_size": patch,
+    }
+    prefix = "SmolVLM" if smol else "Idefics3"
+    config = getattr(transformers, f"{prefix}Config")(
+        vision_config=vision,
+        text_config=_decoder(tokenizer, "llama"),
+        image_token_id=_ids(tokenizer, "<image>")[0],
+        scale_factor=scale,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = _seeded(
+        seed, lambda: getattr(transformers, f"{prefix}ForConditionalGeneration")(config)
+    )
+    # images split into tiles of image_size (at most 2 x 2 here) plus a global view
+    image_processor = getattr(transformers, f"{prefix}ImageProcessorPil")(
+        do_image_splitting=True,
+        max_image_size={"longest_edge": image_size},
+        size={"longest_edge": 2 * image_size},
+        image_mean=SIGLIP_MEAN,
+        image_std=SIGLIP_MEAN,
+    )
+    seq_len = (image_size // patch) ** 2 // scale**2
+    return save_hub_layout(
+        path,
+        model,
+        tokenizer,
+        image_processor,
+        f"{prefix}Processor",
+        SMOLVLM_TEMPLATE if smol else IDEFICS3_TEMPLATE,
+        {"image_seq_len": seq_len},
+    )
+
+
+def build_tiny_smolvlm(path: Path, seed: int = 0) -> Path:
+    """SmolVLM-256M-Instruct's layout: image splitting, image_seq_len in processor_config.json."""
+    return _idefics(path, seed, "smolvlm")
+
+
+def build_tiny_idefics3(path: Path, seed: int = 0) -> Path:
+    """Idefics3-8B-Llama3's layout (the processor SmolVLM grew from)."""
+    return _idefics(path, seed, "idefics3")
+
+
+def build_tiny_llava_onevision(path: Path, seed: int = 0) -> Path:
+    """llava-onevision-qwen2-0.5b-ov-hf's layout: SigLIP tower, anyres tiling, Qwen2 decoder."""
+    special = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<image>", "<video>")
+    tokenizer = bpe_tokenizer(
+        "Qwen2Tokenizer", special, eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
+    size, patch = 32, 8
+    grid = [[size, size], [size, 2 * size], [2 * size, size]]
+    vision = {
+        "model_type": "siglip_vision_model",
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "image_size": size,
+        "patch_size": patch,
+    }
+    config = transformers.LlavaOnevisionConfig(
+        vision_config=vision,
+        text_config=_decoder(tokenizer, "qwen2"),
+        image_token_index=_ids(tokenizer, "<image>")[0],
+        video_token_index=_ids(tokenizer, "<video>")[0],
+        image_grid_pinpoints=grid,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="full",
+    )
+    model = _seeded(seed, lambda: transformers.LlavaOnevisionForConditionalGeneration(config))
+    image_processor = transformers.LlavaOnevisionImageProcessorPil(
+        size={"height": size, "width": size},
+        image_grid_pinpoints=grid,
+        image_mean=SIGLIP_MEAN,
+        image_std=SIGLIP_MEAN,
+    )
+    settings = {"num_image_tokens": (size // patch) ** 2, "vision_feature_select_strategy": "full"}
+    return save_hub_layout(
+        path,
+        model,
+        tokenizer,
+        image_processor,
+        "LlavaOnevisionProcessor",
+        LLAVA_ONEVISION_TEMPLATE,
+        settings,
+    )
