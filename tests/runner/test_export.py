@@ -80,8 +80,7 @@ def test_an_exported_clip_loads_in_transformers_and_computes_what_the_scan_measu
     pixels = torch.rand(3, 3, 32, 32)
     with torch.no_grad():
         want, got, before = (
-            m.get_image_features(pixel_values=pixels)
-            for m in (tuned._model, exported, base._model)
+            m.get_image_features(pixel_values=pixels) for m in (tuned._model, exported, base._model)
         )
     want, got, before = (getattr(t, "pooler_output", t) for t in (want, got, before))
     assert torch.allclose(want, got, atol=1e-4)
