@@ -373,3 +373,16 @@ def test_cli_scans_in_bfloat16_and_rejects_bad_placements_in_one_line(
         assert result.code == 2 and message.startswith("error: ") and "\n" not in message
         assert needle in message
         assert not out.exists()
+
+
+def test_device_map_auto_loads_through_accelerate_and_scores_the_same(
+    tiny_clip: Path, images: list[Image.Image]
+) -> None:
+    """Without a GPU accelerate keeps every layer on the CPU: same numbers, same fingerprint."""
+    default = resolve_model(f"hf:{tiny_clip}")
+    mapped = resolve_model(f"hf:{tiny_clip}?device_map=auto")
+    assert mapped.options["placement"]["device_map"] == "auto"
+    assert mapped.fingerprint == default.fingerprint
+    np.testing.assert_array_equal(
+        mapped.load().classify(images, LABELS), default.load().classify(images, LABELS)
+    )
