@@ -43,7 +43,8 @@ MODELS.add(
     "hf",
     "vlmtrust.models.hf:HFModelKind",
     "a local transformers checkpoint: CLIP/SigLIP, or image-text-to-text (LLaVA, LLaVA-NeXT, ...)"
-    ": hf:/path/to/dir[?max_new_tokens=N]",
+    ": hf:/path/to/dir[?device=auto|cpu|cuda:N|mps&dtype=auto|float32|bfloat16|float16"
+    "&batch_size=auto|N&device_map=auto&max_new_tokens=N]",
 )
 
 MODELS.add(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -277,3 +278,67 @@ def _text_only_llama(path: Path) -> Path:
     LlamaForCausalLM(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+# --- device, precision and batch size ---
+
+
+def test_dtype_joins_the_generator_fingerprint_beside_its_options(llava: Path) -> None:
+    short = resolve_model(f"hf:{llava}?max_new_tokens=6")
+    assert resolve_model(f"hf:{llava}?max_new_tokens=6&device=cpu").fingerprint == short.fingerprint
+    assert resolve_model(f"hf:{llava}?dtype=float32&max_new_tokens=6").fingerprint == (
+        short.fingerprint
+    )
+    half = resolve_model(f"hf:{llava}?max_new_tokens=6&dtype=bfloat16")
+    assert half.fingerprint != short.fingerprint
+    assert half.options["max_new_tokens"] == 6 and half.options["placement"]["dtype"] == "bfloat16"
+    with pytest.raises(ConfigError, match="dtype='int8'"):
+        resolve_model(f"hf:{llava}?dtype=int8")
+
+
+def test_bfloat16_on_cpu_answers_and_scores_close_to_float32(
+    llava: Path, model: HFGenerator, images: list[Image.Image | None]
+) -> None:
+    half = resolve_model(f"hf:{llava}?max_new_tokens=6&dtype=bfloat16").load()
+    assert isinstance(half, HFGenerator)
+    assert next(half._model.parameters()).dtype == torch.bfloat16
+    answers = half.generate(images, PROMPTS)
+    assert len(answers) == 3 and all(isinstance(a, str) and a for a in answers)
+    real = [image for image in images if image is not None]
+    pixels = half.to_pixels(real).requires_grad_(True)
+    logits = half.pixel_logits(pixels, ["red", "a blue square"])
+    assert logits.dtype == torch.float32 and logits.device == pixels.device
+    reference = model.pixel_logits(model.to_pixels(real), ["red", "a blue square"])
+    torch.testing.assert_close(logits.detach(), reference, atol=0.1, rtol=0.01)
+    assert not torch.equal(logits.detach(), reference)
+    logits[:, 1].sum().backward()
+    assert pixels.grad is not None and pixels.grad.dtype == torch.float32
+    assert float(pixels.grad.abs().sum()) > 0
+
+
+def test_out_of_memory_while_generating_halves_the_batch_with_the_same_answers(
+    llava: Path, model: HFGenerator
+) -> None:
+    """A fault-injecting double of the language model's forward only: more than one sequence
+    raises as CUDA's allocator does."""
+    fresh = resolve_model(f"hf:{llava}?max_new_tokens=6").load()
+    assert isinstance(fresh, HFGenerator)
+    rng = np.random.default_rng(1)
+    images = [Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)) for _ in range(4)]
+    prompts = [*PROMPTS, "what is in the picture?"]
+    raised: list[int] = []
+
+    def check(_module: Any, _args: Any, kwargs: dict[str, Any]) -> None:
+        size = int(kwargs["inputs_embeds"].shape[0])
+        if size > 1:
+            raised.append(size)
+            raise torch.OutOfMemoryError(f"CUDA out of memory (injected at {size} sequences)")
+
+    language = fresh._model.model.language_model
+    hook = language.register_forward_pre_hook(check, with_kwargs=True)
+    try:
+        answers = fresh.generate(images, prompts)
+    finally:
+        hook.remove()
+    assert raised == [4, 2]
+    assert answers == model.generate(images, prompts)

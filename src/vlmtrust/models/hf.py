@@ -7,6 +7,11 @@ attacks: ``to_pixels`` gives [0, 1] pixels, normalisation happens inside the dif
 
 Architectures are data (:data:`DUAL_ENCODERS`, keyed by ``model_type``); generative families
 come from transformers' own image-text-to-text table.
+
+Device and precision come from the spec's options (:mod:`vlmtrust.models.placement`): inputs
+are moved to the model's device and dtype, outputs come back as float32 on the CPU (numpy) or,
+for gradient paths, on the device of the caller's pixels, so tasks and attacks never see
+either.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from PIL import Image
 
 from vlmtrust.core.errors import ConfigError, ModelLoadError
 from vlmtrust.core.spec import sha256_hex
-from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
+from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind, parse_query_options
+from vlmtrust.models.batching import BatchSizer
 from vlmtrust.models.hf_tokenizer import check_tokenizer_class, load_tokenizer
+from vlmtrust.models.placement import OPTIONS, Accelerators, Placement, resolve_placement
 from vlmtrust.store.digests import file_sha256
 
 if TYPE_CHECKING:
@@ -129,7 +136,8 @@ class HFModelKind(ModelKind):
     def resolve(cls, target: str) -> ModelHandle:
         """Read config.json and hash the files; weights are not loaded (this runs at planning).
 
-        ``DIR?key=value`` passes options to a generative checkpoint (see ``hf_generator``)."""
+        ``DIR?key=value`` options: device, dtype, device_map and batch_size for every
+        checkpoint (see ``placement``), and a generative checkpoint's own (``hf_generator``)."""
         from vlmtrust.models import hf_generator
 
         directory, _, query = target.partition("?")
@@ -147,9 +155,16 @@ class HFModelKind(ModelKind):
         config = _read_config(path)
         model_type = config.get("model_type")
         model_type = model_type if isinstance(model_type, str) else None
+        example = "hf:DIR?device=cuda&dtype=bfloat16"
+        params = parse_query_options(query, f"hf:{target}", example)
+        placed = {k: v for k, v in params.items() if k in OPTIONS}
+        rest = {k: v for k, v in params.items() if k not in OPTIONS}
         if model_type not in DUAL_ENCODERS and hf_generator.is_generative(model_type, config):
-            options = hf_generator.parse_options(target, query)
-            return hf_generator.resolve_generator(target, path, model_type or "", config, options)
+            options = hf_generator.validate_options(rest)
+            placement = resolve_placement(placed, f"hf:{target}", Accelerators.detect())
+            return hf_generator.resolve_generator(
+                target, path, model_type or "", config, options, placement
+            )
         if model_type not in DUAL_ENCODERS:
             text_only = hf_generator.text_only_problem(path, model_type, config)
             if text_only:
@@ -164,20 +179,26 @@ class HFModelKind(ModelKind):
                 f"supported model types: {supported}, or an image-text-to-text checkpoint "
                 f"({hf_generator.EXAMPLES}, ...)",
             )
-        if query:
+        if rest:
             raise ConfigError(
-                f"hf:{target} passes options to a dual encoder, which takes none",
-                "drop the ?... part (options apply to generative checkpoints)",
+                f"hf:{target} passes {', '.join(sorted(rest))} to a dual encoder, which takes "
+                f"only {', '.join(OPTIONS)}",
+                "drop the others (they apply to generative checkpoints)",
             )
+        placement = resolve_placement(placed, f"hf:{target}", Accelerators.detect())
         require_weights_and_tokenizer(path)
         check_tokenizer_class(path, f"hf:{target}")
         return ModelHandle(
             spec=f"hf:{target}",
             kind="hf",
             name=f"hf:{path.resolve().name}",
-            fingerprint=checkpoint_fingerprint(path),
+            fingerprint=placement.fingerprint(checkpoint_fingerprint(path)),
             capabilities=DUAL_ENCODER_CAPABILITIES,
-            options={"path": str(path.resolve()), "model_type": model_type},
+            options={
+                "path": str(path.resolve()),
+                "model_type": model_type,
+                "placement": placement.model_dump(),
+            },
         )
 
     @classmethod
@@ -191,13 +212,12 @@ class HFModelKind(ModelKind):
 
         path = Path(handle.options["path"])
         arch = DUAL_ENCODERS[handle.options["model_type"]]
+        placement = handle_placement(handle)
         # first: it is cheap, and a missing tokenizer library should not wait for the weights
         tokenizer = load_tokenizer(path, handle.spec)
         try:
             model_class = getattr(transformers, arch.model_class)
-            model = model_class.from_pretrained(path, local_files_only=True, dtype=torch.float32)
-            # Evaluation only: frozen weights, so gradients flow to the pixels alone.
-            model.eval().requires_grad_(False)
+            model = from_pretrained(model_class.from_pretrained, path, placement)
         except Exception as err:  # safetensors, tokenizers and torch each raise their own types
             raise ModelLoadError(
                 f"cannot load {handle.spec}: {err}",
@@ -207,8 +227,34 @@ class HFModelKind(ModelKind):
             from vlmtrust.models.hf_naflex import HFNaflexEncoder, NaflexPreprocess
 
             naflex = NaflexPreprocess.read(path, arch, model)
-            return HFNaflexEncoder(handle, model, tokenizer, arch, naflex)
-        return HFDualEncoder(handle, model, tokenizer, arch, Preprocess.read(path, arch, model))
+            return HFNaflexEncoder(handle, model, tokenizer, arch, naflex, placement)
+        preprocess = Preprocess.read(path, arch, model)
+        return HFDualEncoder(handle, model, tokenizer, arch, preprocess, placement)
+
+
+def handle_placement(handle: ModelHandle) -> Placement:
+    """The placement resolved at planning (handles from before it existed: CPU float32)."""
+    return Placement.model_validate(handle.options.get("placement", {}))
+
+
+def from_pretrained(load: Callable[..., Any], path: Path, placement: Placement) -> Any:
+    """``load(path, ...)`` (a ``from_pretrained``) in the placement's dtype and on its device,
+    frozen for evaluation (gradients then flow to the pixels alone).
+
+    SDPA attention is asked for; an architecture without it gets eager attention instead of an
+    error (transformers 5 raises when sdpa is asked for explicitly and unsupported)."""
+    kwargs: dict[str, Any] = {"local_files_only": True, "dtype": placement.torch_dtype}
+    if placement.device_map:
+        kwargs["device_map"] = placement.device_map
+    try:
+        model = load(path, attn_implementation="sdpa", **kwargs)
+    except (ValueError, ImportError) as err:
+        if "scaled_dot_product_attention" not in str(err) and "sdpa" not in str(err):
+            raise
+        model = load(path, attn_implementation="eager", **kwargs)
+    if not placement.device_map:  # accelerate has placed the weights already
+        model = model.to(placement.device)
+    return model.eval().requires_grad_(False)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -303,6 +349,7 @@ class HFDualEncoder(ModelAdapter):
         tokenizer: PreTrainedTokenizerBase,
         arch: DualEncoderArch,
         preprocess: Preprocess,
+        placement: Placement | None = None,
     ) -> None:
         super().__init__(handle)
         # Any: transformers' per-architecture methods (get_image_features, logit_bias) are
@@ -311,17 +358,24 @@ class HFDualEncoder(ModelAdapter):
         self._tokenizer = tokenizer
         self._arch = arch
         self._preprocess = preprocess
-        self._mean = torch.tensor(preprocess.mean).view(1, 3, 1, 1)
-        self._std = torch.tensor(preprocess.std).view(1, 3, 1, 1)
+        placement = placement or Placement()
+        # where inputs go: the model's first weights (with device_map=auto, accelerate's hooks
+        # move activations on from there)
+        self._device = torch.device(model.device)
+        self._dtype = placement.torch_dtype
+        self._mean = torch.tensor(preprocess.mean).view(1, 3, 1, 1).to(self._device)
+        self._std = torch.tensor(preprocess.std).view(1, 3, 1, 1).to(self._device)
         self._max_tokens = int(model.config.text_config.max_position_embeddings)
         self.embed_dim = arch.embed_dim(model.config)
+        self._image_batches = BatchSizer(placement.batch_size, f"{handle.name} (images)")
+        self._text_batches = BatchSizer(placement.batch_size, f"{handle.name} (texts)")
         # Label prompts repeat across every batch of a task: embed each distinct text once.
         self._text_cache: dict[str, np.ndarray] = {}
 
     def encode_image(self, images: Sequence[Image.Image]) -> np.ndarray:
         self._count()
         with torch.inference_mode():
-            return self._embed_images(images).numpy()
+            return self._embed_images(images).cpu().numpy()
 
     def encode_text(self, texts: Sequence[str]) -> np.ndarray:
         self._count()
@@ -331,22 +385,31 @@ class HFDualEncoder(ModelAdapter):
         """Logits (images x labels); ``labels`` are the full texts, prompts already applied."""
         self._count()
         with torch.inference_mode():
-            return self._logits(self._embed_images(images), labels).numpy()
+            return self._logits(self._embed_images(images), labels).cpu().numpy()
 
     def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         self._count()
         return self._pixels(images)
 
     def pixel_logits(self, pixels: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
-        """Logits as a function of [0, 1] pixels, differentiable for gradient attacks."""
+        """Logits as a function of [0, 1] pixels, differentiable for gradient attacks, as
+        float32 on the pixels' device (the moves in and out keep the autograd graph)."""
         self._count()
-        return self._logits(self._image_embeddings(pixels), labels)
+        return self._logits(self._image_embeddings(pixels), labels).to(pixels.device)
 
     def _embed_images(self, images: Sequence[Image.Image]) -> torch.Tensor:
-        """Unit embeddings of images, as the model's own image processor would feed them."""
-        return self._image_embeddings(self._pixels(images))
+        """Unit embeddings of images, as the model's own image processor would feed them, in
+        passes the batch sizer halves on out-of-memory."""
+        pixels = self._pixels(images)
+        if not len(pixels):
+            return self._image_embeddings(pixels)
+        parts = self._image_batches.run(
+            len(pixels), lambda rows: self._image_embeddings(pixels[rows])
+        )
+        return torch.cat(parts)
 
     def _pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """[0, 1] float32 pixels on the CPU, where attacks make and change them."""
         size = self._preprocess.size
         if not images:
             return torch.empty((0, 3, size, size))
@@ -354,10 +417,12 @@ class HFDualEncoder(ModelAdapter):
         return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255.0).contiguous()
 
     def _image_embeddings(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Unit float32 embeddings on the model's device."""
         if pixels.shape[0] == 0:
-            return torch.empty((0, self.embed_dim))
-        normalised = (pixels - self._mean) / self._std
-        return _unit(_pooled(self._model.get_image_features(pixel_values=normalised)))
+            return torch.empty((0, self.embed_dim), device=self._device)
+        normalised = (pixels.to(self._device, torch.float32) - self._mean) / self._std
+        features = self._model.get_image_features(pixel_values=normalised.to(self._dtype))
+        return _unit(_pooled(features))
 
     def _text_embeddings(self, texts: Sequence[str]) -> np.ndarray:
         missing = [text for text in dict.fromkeys(texts) if text not in self._text_cache]
@@ -369,22 +434,29 @@ class HFDualEncoder(ModelAdapter):
                 max_length=self._max_tokens,
                 return_tensors="pt",
             )
-            inputs = {"input_ids": tokens["input_ids"]}
-            if self._arch.text_attention_mask:
-                inputs["attention_mask"] = tokens["attention_mask"]
+            names = ["input_ids", *(["attention_mask"] if self._arch.text_attention_mask else [])]
+            inputs = {name: tokens[name].to(self._device) for name in names}
             with torch.inference_mode():
-                vectors = _unit(_pooled(self._model.get_text_features(**inputs))).numpy()
+                parts = self._text_batches.run(
+                    len(missing), lambda rows: self._text_features(inputs, rows)
+                )
+                vectors = torch.cat(parts).cpu().numpy()
             self._text_cache.update(zip(missing, vectors, strict=True))
         if not texts:
             return np.empty((0, self.embed_dim), dtype=np.float32)
         return np.stack([self._text_cache[text] for text in texts])
 
+    def _text_features(self, inputs: dict[str, torch.Tensor], rows: slice) -> torch.Tensor:
+        sliced = {name: tensor[rows] for name, tensor in inputs.items()}
+        return _unit(_pooled(self._model.get_text_features(**sliced)))
+
     def _logits(self, image_embeddings: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
-        text = torch.from_numpy(self._text_embeddings(labels))
-        scale: torch.Tensor = self._model.logit_scale.exp()
-        logits = scale * image_embeddings @ text.T
+        device = image_embeddings.device
+        text = torch.from_numpy(self._text_embeddings(labels)).to(device)
+        scale = self._model.logit_scale.exp().float().to(device)
+        logits: torch.Tensor = scale * image_embeddings @ text.T
         if self._arch.logit_bias:
-            logits = logits + self._model.logit_bias
+            logits = logits + self._model.logit_bias.float().to(device)
         return logits
 
 

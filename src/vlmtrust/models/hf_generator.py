@@ -14,6 +14,10 @@ them, like ``zoo:assistant``. Tiling and patchifying processors (LLaVA-NeXT, Ide
 Qwen2-VL, ...) are Generator only.
 Processors with a video part (Qwen2-VL, SmolVLM, LLaVA-OneVision) are built without it
 (:mod:`vlmtrust.models.hf_processors`): its classes need torchvision, never installed here.
+
+Device, dtype and batch size are the shared ``hf:`` options (:mod:`vlmtrust.models.placement`):
+processor outputs go to the model's device (floating ones in its dtype), answers and scores come
+back on the CPU / the caller's pixel device as float32.
 """
 
 from __future__ import annotations
@@ -31,13 +35,21 @@ from pydantic import Field
 
 from vlmtrust.core.errors import CapabilityError, ModelLoadError
 from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
-from vlmtrust.models.base import ModelAdapter, ModelHandle, parse_query_options
-from vlmtrust.models.hf import Preprocess, checkpoint_fingerprint, require_weights_and_tokenizer
+from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.batching import BatchSizer
+from vlmtrust.models.hf import (
+    Preprocess,
+    checkpoint_fingerprint,
+    from_pretrained,
+    handle_placement,
+    require_weights_and_tokenizer,
+)
 from vlmtrust.models.hf_processors import (
     ChatPrompter,
     conversation,
     load_processor,
 )
+from vlmtrust.models.placement import Placement
 
 GENERATOR = frozenset({"Generator"})
 DIFFERENTIABLE_GENERATOR = frozenset({"Generator", "Differentiable"})
@@ -105,14 +117,18 @@ def _text_only_architectures(config: dict[str, Any]) -> bool:
     )
 
 
-def parse_options(target: str, query: str) -> GeneratorOptions:
-    """``key=value&...`` after ``?`` -> validated options; one-line errors."""
-    params = parse_query_options(query, f"hf:{target}", "hf:DIR?max_new_tokens=64")
+def validate_options(params: dict[str, str]) -> GeneratorOptions:
+    """The spec's options other than placement ones -> validated options; one-line errors."""
     return validate_params(GeneratorOptions, Spec(name="hf", params=params))
 
 
 def resolve_generator(
-    target: str, path: Path, model_type: str, config: dict[str, Any], options: GeneratorOptions
+    target: str,
+    path: Path,
+    model_type: str,
+    config: dict[str, Any],
+    options: GeneratorOptions,
+    placement: Placement,
 ) -> ModelHandle:
     """Check the files a generative checkpoint needs, cheaply; weights are not loaded."""
     require_weights_and_tokenizer(path)
@@ -131,6 +147,7 @@ def resolve_generator(
     fingerprint = sha256_hex(
         checkpoint_fingerprint(path), canonical_json(options.model_dump(mode="json"))
     )
+    fingerprint = placement.fingerprint(fingerprint)
     return ModelHandle(
         spec=f"hf:{target}",
         kind="hf",
@@ -141,6 +158,7 @@ def resolve_generator(
             "path": str(path.resolve()),
             "model_type": model_type,
             "generative": True,
+            "placement": placement.model_dump(),
             **options.model_dump(),
         },
     )
@@ -190,10 +208,11 @@ def load_generator(handle: ModelHandle) -> HFGenerator:
     import transformers
 
     path = Path(handle.options["path"])
+    placement = handle_placement(handle)
     try:
         processor = load_processor(path, handle.options.get("model_type"))
-        model = transformers.AutoModelForImageTextToText.from_pretrained(
-            path, local_files_only=True, dtype=torch.float32
+        model = from_pretrained(
+            transformers.AutoModelForImageTextToText.from_pretrained, path, placement
         )
     except Exception as err:  # safetensors, tokenizers, jinja and torch each raise their own
         raise ModelLoadError(
@@ -205,16 +224,21 @@ def load_generator(handle: ModelHandle) -> HFGenerator:
             f"{handle.spec} loaded a processor without an image processor",
             "save the model's full processor (AutoProcessor) beside it",
         )
-    model.eval().requires_grad_(False)  # type: ignore[no-untyped-call]  # evaluation only: gradients flow to the pixels alone
-    return HFGenerator(handle, model, processor)
+    return HFGenerator(handle, model, processor, placement)
 
 
 class HFGenerator(ModelAdapter):
     """A local image-text-to-text model as Generator (and Differentiable when declared)."""
 
-    def __init__(self, handle: ModelHandle, model: Any, processor: Any) -> None:
+    def __init__(
+        self, handle: ModelHandle, model: Any, processor: Any, placement: Placement | None = None
+    ) -> None:
         super().__init__(handle)
         self._model = model
+        placement = placement or Placement()
+        self._device = torch.device(model.device)  # where inputs go (see HFDualEncoder)
+        self._dtype = placement.torch_dtype
+        self._batches = BatchSizer(placement.batch_size, f"{handle.name} (generate)")
         self._processor = processor
         self._tokenizer = processor.tokenizer
         self._tokenizer.padding_side = "left"  # answers then start together at the right edge
@@ -230,7 +254,8 @@ class HFGenerator(ModelAdapter):
 
     def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         """Greedy answers in input order; image and text-only prompts run as separate batches
-        (a processor expects the same number of images in every conversation)."""
+        (a processor expects the same number of images in every conversation), each split
+        further only when it does not fit in memory (``batch_size``)."""
         self._count()
         if len(images) != len(prompts):
             raise ValueError(f"{len(images)} images for {len(prompts)} prompts")
@@ -238,18 +263,30 @@ class HFGenerator(ModelAdapter):
         for with_image in (True, False):
             rows = [i for i, image in enumerate(images) if (image is not None) == with_image]
             if rows:
-                texts = self._generate([images[i] for i in rows], [prompts[i] for i in rows])
+                texts = self._generate_batched(
+                    [images[i] for i in rows], [prompts[i] for i in rows]
+                )
                 for i, text in zip(rows, texts, strict=True):
                     answers[i] = text
         return answers
+
+    def _generate_batched(
+        self, images: Sequence[Image.Image | None], prompts: Sequence[str]
+    ) -> list[str]:
+        parts = self._batches.run(
+            len(prompts), lambda rows: self._generate(images[rows], prompts[rows])
+        )
+        return [text for part in parts for text in part]
 
     def _generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         """Control tokens written in a prompt (``<image>``, ``<eos>``, role markers) are encoded
         as plain text: a prompt is data, and a stray placeholder would break the batch."""
         inputs = self._prompter.inputs(list(images), list(prompts))
         with torch.inference_mode():
-            out = self._model.generate(**inputs, generation_config=self._generation)
-        new_tokens = out[:, inputs["input_ids"].shape[1] :]
+            out = self._model.generate(
+                **self._on_device(inputs), generation_config=self._generation
+            )
+        new_tokens = out[:, inputs["input_ids"].shape[1] :].cpu()
         decoded = self._tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [str(text).strip() for text in decoded]
 
@@ -270,15 +307,17 @@ class HFGenerator(ModelAdapter):
         with each label (then EOS), differentiable in ``pixels`` for targeted gradient attacks."""
         self._count()
         preprocess = self._require_pixels()
-        mean = torch.tensor(preprocess.mean).view(1, 3, 1, 1)
-        std = torch.tensor(preprocess.std).view(1, 3, 1, 1)
-        normalised = (pixels - mean) / std
-        asked = self._prompt_tokens(prompt)
+        mean = torch.tensor(preprocess.mean, device=self._device).view(1, 3, 1, 1)
+        std = torch.tensor(preprocess.std, device=self._device).view(1, 3, 1, 1)
+        normalised = ((pixels.to(self._device, torch.float32) - mean) / std).to(self._dtype)
+        asked = self._prompt_tokens(prompt).to(self._device)
         eos = self._tokenizer.eos_token_id
         columns = []
         for label in labels:
             answer = list(self._tokenizer(label, add_special_tokens=False)["input_ids"])
-            answer_ids = torch.tensor([answer + ([eos] if eos is not None else [])])
+            answer_ids = torch.tensor(
+                [answer + ([eos] if eos is not None else [])], device=asked.device
+            )
             ids = torch.cat([asked, answer_ids], dim=1).expand(len(pixels), -1)
             logits = self._model(
                 input_ids=ids, pixel_values=normalised, attention_mask=torch.ones_like(ids)
@@ -287,8 +326,18 @@ class HFGenerator(ModelAdapter):
             logp = logits[:, start - 1 : -1].float().log_softmax(-1)
             columns.append(logp.gather(-1, ids[:, start:, None]).sum(dim=(1, 2)))
         if not columns:
-            return torch.empty((len(pixels), 0))
-        return torch.stack(columns, dim=1)
+            return torch.empty((len(pixels), 0), device=pixels.device)
+        return torch.stack(columns, dim=1).to(pixels.device)
+
+    def _on_device(self, inputs: Any) -> dict[str, Any]:
+        """Processor outputs on the model's device, floating ones (pixels) in its dtype."""
+        moved: dict[str, Any] = {}
+        for name, value in inputs.items():
+            if isinstance(value, torch.Tensor):
+                dtype = self._dtype if value.is_floating_point() else value.dtype
+                value = value.to(self._device, dtype)
+            moved[name] = value
+        return moved
 
     def _prompt_tokens(self, prompt: str) -> torch.Tensor:
         """(1, T) ids of the templated prompt, image placeholders expanded as the processor does

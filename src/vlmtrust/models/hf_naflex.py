@@ -120,9 +120,12 @@ class HFNaflexEncoder(HFDualEncoder):
     def _embed_images(self, images: Sequence[Image.Image]) -> torch.Tensor:
         """Each image at its own grid, as the processor gives them (one padded batch)."""
         if not images:
-            return torch.empty((0, self.embed_dim))
+            return torch.empty((0, self.embed_dim), device=self._device)
         pixels = [_to_tensor(self._naflex().fit(image)) for image in images]
-        return self._patch_embeddings(pixels)
+        parts = self._image_batches.run(
+            len(pixels), lambda rows: self._patch_embeddings(pixels[rows])
+        )
+        return torch.cat(parts)
 
     def _pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         preprocess = self._naflex()
@@ -137,14 +140,17 @@ class HFNaflexEncoder(HFDualEncoder):
 
     def _image_embeddings(self, pixels: torch.Tensor) -> torch.Tensor:
         if pixels.shape[0] == 0:
-            return torch.empty((0, self.embed_dim))
+            return torch.empty((0, self.embed_dim), device=self._device)
         return self._patch_embeddings(list(pixels))
 
     def _patch_embeddings(self, pixels: Sequence[torch.Tensor]) -> torch.Tensor:
         mean, std = self._mean.view(3, 1, 1), self._std.view(3, 1, 1)
-        rows, mask, shapes = self._naflex().patches([(image - mean) / std for image in pixels])
+        normalised = [(image.to(self._device, torch.float32) - mean) / std for image in pixels]
+        rows, mask, shapes = self._naflex().patches(normalised)
         features = self._model.get_image_features(
-            pixel_values=rows, pixel_attention_mask=mask, spatial_shapes=shapes
+            pixel_values=rows.to(self._dtype),
+            pixel_attention_mask=mask.to(self._device),
+            spatial_shapes=shapes.to(self._device),
         )
         return _unit_pooled(features)
 
