@@ -101,10 +101,17 @@ def _task(n: int) -> Any:
 
 
 def _peak_mib() -> float:
+    """Peak resident memory of this process (host RAM)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def harness(model_dir: str, out: str, n: int, batch: int) -> dict[str, Any]:
+def _gpu_peak_mib() -> float | None:
+    import torch
+
+    return torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
+
+
+def harness(model_dir: str, out: str, n: int, batch: int, options: str) -> dict[str, Any]:
     """The scan a user runs: ``vlmtrust scan --task robustness.zero_shot:n=N``."""
     start = time.perf_counter()  # before any import: each path pays its own
     from vlmtrust.core.config import RunConfig
@@ -112,7 +119,7 @@ def harness(model_dir: str, out: str, n: int, batch: int) -> dict[str, Any]:
 
     summary = run(
         RunConfig(
-            model=f"hf:{model_dir}",
+            model=f"hf:{model_dir}{options}",
             tasks=(_task(n),),
             out=Path(out),
             batch_size=batch,
@@ -121,10 +128,10 @@ def harness(model_dir: str, out: str, n: int, batch: int) -> dict[str, Any]:
     )
     seconds = time.perf_counter() - start
     images = sum(row.n for row in summary.metrics if row.metric == "accuracy")
-    return {"seconds": seconds, "images": images, "peak_mib": _peak_mib()}
+    return {"seconds": seconds, "images": images, "peak_mib": _peak_mib(), "gpu": _gpu_peak_mib()}
 
 
-def bare(model_dir: str, n: int, batch: int) -> dict[str, Any]:
+def bare(model_dir: str, n: int, batch: int, device: str, dtype: str) -> dict[str, Any]:
     """What a user would write with transformers alone, on the same attacked images."""
     start = time.perf_counter()  # before any import: each path pays its own
     import torch
@@ -134,7 +141,7 @@ def bare(model_dir: str, n: int, batch: int) -> dict[str, Any]:
     from vlmtrust.data import world
     from vlmtrust.tasks.base import build_task
 
-    model = CLIPModel.from_pretrained(model_dir).eval()
+    model = CLIPModel.from_pretrained(model_dir, dtype=getattr(torch, dtype)).to(device).eval()
     processor = CLIPImageProcessorPil.from_pretrained(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     samples = world.generate(0, n)
@@ -142,7 +149,8 @@ def bare(model_dir: str, n: int, batch: int) -> dict[str, Any]:
     prompts = [f"a photo of a {c}." for c in world.SHAPES]
     images = 0
     with torch.inference_mode():
-        text = model.get_text_features(**tokenizer(prompts, padding=True, return_tensors="pt"))
+        tokens = tokenizer(prompts, padding=True, return_tensors="pt").to(device)
+        text = model.get_text_features(**tokens)
         text = getattr(text, "pooler_output", text)
         text = text / text.norm(dim=-1, keepdim=True)
         for condition in task.conditions():
@@ -151,12 +159,14 @@ def bare(model_dir: str, n: int, batch: int) -> dict[str, Any]:
             for i in range(0, len(attacked), batch):
                 chunk = [s.load_image() for s in attacked[i : i + batch]]
                 pixels = processor(images=chunk, return_tensors="pt")["pixel_values"]
+                pixels = pixels.to(device, getattr(torch, dtype))
                 found = model.get_image_features(pixel_values=pixels)
                 found = getattr(found, "pooler_output", found)
                 found = found / found.norm(dim=-1, keepdim=True)
-                (found @ text.T).argmax(dim=-1)
+                (found @ text.T).argmax(dim=-1).cpu()
                 images += len(chunk)
-    return {"seconds": time.perf_counter() - start, "images": images, "peak_mib": _peak_mib()}
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "images": images, "peak_mib": _peak_mib(), "gpu": _gpu_peak_mib()}
 
 
 def _fresh(function: Any, *args: Any) -> dict[str, Any]:
@@ -171,6 +181,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--large", action="store_true", help="ViT-L/14 as well (for a GPU)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N (both paths)")
+    parser.add_argument("--dtype", default="float32", help="float32, bfloat16, float16")
     args = parser.parse_args()
     import torch
 
@@ -180,16 +192,18 @@ def main() -> None:
             model_dir = str(build(Path(tmp) / shape.replace("/", "-"), shape))
             bares, harnesses = [], []
             for repeat in range(args.repeats):
-                bares.append(_fresh(bare, model_dir, args.n, args.batch))
+                bares.append(_fresh(bare, model_dir, args.n, args.batch, args.device, args.dtype))
                 out = str(Path(tmp) / f"run-{shape.replace('/', '-')}-{repeat}")
-                harnesses.append(_fresh(harness, model_dir, out, args.n, args.batch))
+                options = f"?device={args.device}&dtype={args.dtype}"
+                harnesses.append(_fresh(harness, model_dir, out, args.n, args.batch, options))
             b = min(bares, key=lambda r: r["seconds"])
             h = min(harnesses, key=lambda r: r["seconds"])
             assert b["images"] == h["images"], (b["images"], h["images"])
             line = {
                 "bench": "real_size",
                 "model": f"CLIP {shape} (random weights)",
-                "device": "cpu",
+                "device": args.device,
+                "dtype": args.dtype,
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch "
                 f"{torch.__version__}, {torch.get_num_threads()} threads",
                 "images": h["images"],
@@ -201,6 +215,8 @@ def main() -> None:
                 "bare_images_per_s": round(b["images"] / b["seconds"], 1),
                 "harness_peak_mib": round(h["peak_mib"]),
                 "bare_peak_mib": round(b["peak_mib"]),
+                **({"harness_gpu_peak_mib": round(h["gpu"])} if h["gpu"] is not None else {}),
+                **({"bare_gpu_peak_mib": round(b["gpu"])} if b["gpu"] is not None else {}),
             }
             print(json.dumps(line), flush=True)
 
