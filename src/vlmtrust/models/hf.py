@@ -44,7 +44,7 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
 # Files transformers reads from a checkpoint directory besides the weights (*.safetensors,
 # *.bin); all of them change what the model computes, so all go into the fingerprint.
-_CHECKPOINT_FILES = frozenset(
+CHECKPOINT_FILES = frozenset(
     {
         "config.json",
         "preprocessor_config.json",
@@ -292,7 +292,7 @@ def checkpoint_fingerprint(path: Path) -> str:
     parts: list[str] = []
     for file in sorted(path.iterdir()):
         if file.is_file() and (
-            file.name in _CHECKPOINT_FILES or file.name.endswith(_WEIGHT_SUFFIXES)
+            file.name in CHECKPOINT_FILES or file.name.endswith(_WEIGHT_SUFFIXES)
         ):
             parts += [file.name, file_sha256(file)]
     return sha256_hex(*parts)

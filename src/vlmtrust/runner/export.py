@@ -26,27 +26,12 @@ from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.records import MetricRow
 from vlmtrust.core.spec import parse_spec, split_variants
+from vlmtrust.models.hf import CHECKPOINT_FILES
 from vlmtrust.runner.run import parse_variant
 
-#: files a checkpoint folder holds besides weights and config.json that change what it computes
-#: (tokenizer, processor, prompt format, decoding defaults): copied from the base as they are
-BESIDE_WEIGHTS = (
-    "preprocessor_config.json",
-    "processor_config.json",
-    "video_preprocessor_config.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
-    "vocab.json",
-    "vocab.txt",
-    "merges.txt",
-    "spiece.model",
-    "tokenizer.model",
-    "chat_template.jinja",
-    "chat_template.json",
-    "generation_config.json",
-)
+#: files beside the weights that change what a checkpoint computes (tokenizer, processor, prompt
+#: format, decoding defaults; the video processor's too, for whoever uses it): copied as they are
+BESIDE_WEIGHTS = sorted((CHECKPOINT_FILES - {"config.json"}) | {"video_preprocessor_config.json"})
 CARD_FILE = "README.md"
 PROVENANCE_FILE = "vlmtrust_export.json"
 
