@@ -46,7 +46,6 @@ from vlmtrust.models.hf import (
 )
 from vlmtrust.models.hf_processors import (
     ChatPrompter,
-    conversation,
     load_processor,
 )
 from vlmtrust.models.placement import Placement
@@ -357,11 +356,6 @@ class HFGenerator(ModelAdapter):
                 "use a LLaVA-style checkpoint with a CLIP/SigLIP image processor for gradients",
             )
         return self._preprocess
-
-
-def _conversation(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
-    """One user turn (the LoRA trainer formats its examples the way scans prompt)."""
-    return conversation(image, prompt)
 
 
 def _greedy_config(model: Any, tokenizer: Any, max_new_tokens: int) -> Any:

@@ -30,7 +30,6 @@ from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.trainers.base import Trainer
 from vlmtrust.mitigations.trainers.vlguard import safety_requests
 from vlmtrust.models.base import ModelHandle
-from vlmtrust.models.hf_generator import _conversation
 
 ADAPTER_DIR = "adapter"
 REFUSAL = "I am sorry, but I cannot help with that request."
@@ -189,17 +188,9 @@ def answer_logprobs(
     has trainable weights. The answer is appended as token ids after the templated prompt, as
     generation would produce it, and the batch is right-padded so positions start at 0."""
     network = model._model if network is None else network
-    processor, tokenizer = model._processor, model._tokenizer
-    conversations = [_conversation(e.image, e.prompt) for e in examples]
-    inputs = processor.apply_chat_template(
-        conversations,
-        add_generation_prompt=True,
-        tokenize=True,
-        return_dict=True,
-        return_tensors="pt",
-        processor_kwargs={"padding": True},
-        sanitize_control_tokens=True,
-    )
+    tokenizer = model._tokenizer
+    # the scan's own prompting (control tokens in a prompt stay text, for every processor)
+    inputs = model._prompter.inputs([e.image for e in examples], [e.prompt for e in examples])
     eos = tokenizer.eos_token_id
     rows, starts = [], []
     masks = inputs["attention_mask"]
