@@ -7,7 +7,7 @@ from vlmtrust.core.errors import CapabilityError, ConfigError
 from vlmtrust.core.spec import Spec
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
-from vlmtrust.runner.run import _parse_variant
+from vlmtrust.runner.run import parse_variant
 from vlmtrust.store.artifacts import ArtifactCache
 
 TINY = {"steps": 3, "replay": 64, "safety_examples": 16, "batch_size": 8}
@@ -49,9 +49,9 @@ def test_a_model_the_trainer_cannot_fine_tune_is_refused_before_the_run():
 
 def test_fine_tuning_must_come_before_wrappers_in_a_composition():
     handle = resolve_model("zoo:assistant")
-    assert len(_parse_variant("vlguard+ocr_mask", handle)) == 2
+    assert len(parse_variant("vlguard+ocr_mask", handle)) == 2
     with pytest.raises(ConfigError, match="put fine-tuning mitigations first"):
-        _parse_variant("ocr_mask+vlguard", handle)
+        parse_variant("ocr_mask+vlguard", handle)
 
 
 def test_a_model_that_is_not_tunable_is_refused_by_the_cli_in_one_line(tmp_path, tiny_clip):
