@@ -18,7 +18,7 @@ from typing import Any
 import torch
 import transformers
 from tiny_models import CAPTION_WORDS_TEXT
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 SIGLIP_MEAN = [0.5, 0.5, 0.5]
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -352,3 +352,149 @@ def build_tiny_llava_onevision(path: Path, seed: int = 0) -> Path:
         LLAVA_ONEVISION_TEMPLATE,
         settings,
     )
+
+
+GEMMA3_TEMPLATE = (
+    "{{ bos_token }}\n"
+    "{%- if messages[0]['role'] == 'system' -%}\n"
+    "    {%- if messages[0]['content'] is string -%}\n"
+    "        {%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}\n"
+    "    {%- else -%}\n"
+    "        {%- set first_user_prefix = messages[0]['content'][0]['text'] + '\n\n' -%}\n"
+    "    {%- endif -%}\n"
+    "    {%- set loop_messages = messages[1:] -%}\n"
+    "{%- else -%}\n"
+    '    {%- set first_user_prefix = "" -%}\n'
+    "    {%- set loop_messages = messages -%}\n"
+    "{%- endif -%}\n"
+    "{%- for message in loop_messages -%}\n"
+    "    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}\n"
+    '        {{ raise_exception("Conversation roles must alternate '
+    'user/assistant/user/assistant/...") }}\n'
+    "    {%- endif -%}\n"
+    "    {%- if (message['role'] == 'assistant') -%}\n"
+    '        {%- set role = "model" -%}\n'
+    "    {%- else -%}\n"
+    "        {%- set role = message['role'] -%}\n"
+    "    {%- endif -%}\n"
+    "    {{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else \"\") }}\n"
+    "    {%- if message['content'] is string -%}\n"
+    "        {{ message['content'] | trim }}\n"
+    "    {%- elif message['content'] is iterable -%}\n"
+    "        {%- for item in message['content'] -%}\n"
+    "            {%- if item['type'] == 'image' -%}\n"
+    "                {{ '<start_of_image>' }}\n"
+    "            {%- elif item['type'] == 'text' -%}\n"
+    "                {{ item['text'] | trim }}\n"
+    "            {%- endif -%}\n"
+    "        {%- endfor -%}\n"
+    "    {%- else -%}\n"
+    '        {{ raise_exception("Invalid content type") }}\n'
+    "    {%- endif -%}\n"
+    "    {{ '<end_of_turn>\n' }}\n"
+    "{%- endfor -%}\n"
+    "{%- if add_generation_prompt -%}\n"
+    "    {{'<start_of_turn>model\n'}}\n"
+    "{%- endif -%}\n"
+)
+GEMMA_TOKENS = ("<pad>", "<eos>", "<bos>", "<unk>", "<mask>")
+GEMMA3_TOKENS = ("<start_of_turn>", "<end_of_turn>", "<start_of_image>", "<end_of_image>")
+
+
+def sentencepiece_bpe(
+    tokenizer_class: str, special_tokens: tuple[str, ...], added: tuple[str, ...], **kwargs: Any
+) -> Any:
+    """The family's tokenizer class over a SentencePiece-style BPE (``▁`` for spaces, byte
+    fallback) trained on caption words, as Gemma's and Llama 2's vocabularies are; ``added``
+    become added special tokens after the trained vocabulary."""
+    tokenizer = Tokenizer(models.BPE(byte_fallback=True, unk_token="<unk>"))
+    tokenizer.normalizer = normalizers.Replace(" ", "\u2581")
+    tokenizer.pre_tokenizer = pre_tokenizers.Split(" ", behavior="merged_with_previous")
+    byte_tokens = [f"<0x{b:02X}>" for b in range(256)]
+    trainer = trainers.BpeTrainer(
+        vocab_size=600,
+        special_tokens=[*special_tokens, *byte_tokens],
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator([CAPTION_WORDS_TEXT] * 3, trainer)
+    trained = json.loads(tokenizer.to_str())["model"]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in trained["merges"]]
+    built = getattr(transformers, tokenizer_class)(vocab=trained["vocab"], merges=merges, **kwargs)
+    built.add_special_tokens({"additional_special_tokens": list(added)})
+    return built
+
+
+def _siglip_tower(size: int, patch: int) -> dict[str, Any]:
+    return {
+        "model_type": "siglip_vision_model",
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "image_size": size,
+        "patch_size": patch,
+    }
+
+
+def build_tiny_gemma3(path: Path, seed: int = 0) -> Path:
+    """gemma-3-4b-it's layout: SigLIP tower pooled to ``mm_tokens_per_image`` soft tokens,
+    GemmaTokenizer with boi/eoi/image tokens in tokenizer_config.json, Gemma3ImageProcessor,
+    ``image_seq_length`` in processor_config.json, chat_template.json."""
+    image_tokens = {
+        "boi_token": "<start_of_image>",
+        "eoi_token": "<end_of_image>",
+        "image_token": "<image_soft_token>",
+    }
+    tokenizer = sentencepiece_bpe(
+        "GemmaTokenizer",
+        GEMMA_TOKENS,
+        (*GEMMA3_TOKENS, "<image_soft_token>"),
+        extra_special_tokens=image_tokens,
+    )
+    size, patch, per_image = 32, 8, 4  # 4 x 4 patches pooled 2 x 2 into 4 soft tokens
+    boi, eoi, image = _ids(tokenizer, "<start_of_image>", "<end_of_image>", "<image_soft_token>")
+    text = {
+        **_decoder(tokenizer, "gemma3_text"),
+        "head_dim": 16,
+        "query_pre_attn_scalar": 16,
+        "sliding_window": 64,
+        "num_hidden_layers": 2,
+        "layer_types": ["sliding_attention", "full_attention"],
+    }
+    config = transformers.Gemma3Config(
+        text_config=text,
+        vision_config=_siglip_tower(size, patch),
+        mm_tokens_per_image=per_image,
+        boi_token_index=boi,
+        eoi_token_index=eoi,
+        image_token_index=image,
+        eos_token_id=_ids(tokenizer, "<eos>", "<end_of_turn>"),
+    )
+    model = _seeded(seed, lambda: transformers.Gemma3ForConditionalGeneration(config))
+    image_processor = transformers.Gemma3ImageProcessorPil(
+        size={"height": size, "width": size}, image_mean=SIGLIP_MEAN, image_std=SIGLIP_MEAN
+    )
+    save_hub_layout(
+        path,
+        model,
+        tokenizer,
+        image_processor,
+        "Gemma3Processor",
+        GEMMA3_TEMPLATE,
+        {"image_seq_length": per_image},
+    )
+    _update_json(path / "preprocessor_config.json", image_seq_length=per_image)
+    # as the hub's tokenizer_config.json: the image tokens by name, at top level and as extras
+    _update_json(
+        path / "tokenizer_config.json",
+        processor_class="Gemma3Processor",
+        extra_special_tokens=image_tokens,
+        **image_tokens,
+    )
+    return path
+
+
+def _update_json(file: Path, **entries: Any) -> None:
+    data = json.loads(file.read_text())
+    data.update(entries)
+    file.write_text(json.dumps(data, indent=2) + "\n")
