@@ -26,6 +26,7 @@ FAMILIES: dict[str, Callable[[Path], Path]] = {
     "idefics3": tf.build_tiny_idefics3,
     "llava_onevision": tf.build_tiny_llava_onevision,
     "gemma3": tf.build_tiny_gemma3,
+    "qwen3_vl": tf.build_tiny_qwen3_vl,
 }
 
 
@@ -88,6 +89,7 @@ CONTROL_TOKENS = {
     "qwen2_vl": ("<|image_pad|>", "<|im_end|>"),
     "idefics3": ("<image>", "<end_of_utterance>"),
     "gemma3": ("<start_of_image>", "<end_of_turn>"),
+    "qwen3_vl": ("<|image_pad|>", "<|im_end|>"),
 }
 
 

@@ -498,3 +498,165 @@ def _update_json(file: Path, **entries: Any) -> None:
     data = json.loads(file.read_text())
     data.update(entries)
     file.write_text(json.dumps(data, indent=2) + "\n")
+
+
+_QWEN3_VL_CONTENT = (
+    "{%- set image_count = namespace(value=0) %}\n"
+    "{%- set video_count = namespace(value=0) %}\n"
+    "{%- macro render_content(content, do_vision_count) %}\n"
+    "    {%- if content is string %}\n"
+    "        {{- content }}\n"
+    "    {%- else %}\n"
+    "        {%- for item in content %}\n"
+    "            {%- if 'image' in item or 'image_url' in item or item.type == 'image' %}\n"
+    "                {%- if do_vision_count %}\n"
+    "                    {%- set image_count.value = image_count.value + 1 %}\n"
+    "                {%- endif %}\n"
+    "                {%- if add_vision_id %}Picture {{ image_count.value }}: {% endif -%}\n"
+    "                <|vision_start|><|image_pad|><|vision_end|>\n"
+    "            {%- elif 'video' in item or item.type == 'video' %}\n"
+    "                {%- if do_vision_count %}\n"
+    "                    {%- set video_count.value = video_count.value + 1 %}\n"
+    "                {%- endif %}\n"
+    "                {%- if add_vision_id %}Video {{ video_count.value }}: {% endif -%}\n"
+    "                <|vision_start|><|video_pad|><|vision_end|>\n"
+    "            {%- elif 'text' in item %}\n"
+    "                {{- item.text }}\n"
+    "            {%- endif %}\n"
+    "        {%- endfor %}\n"
+    "    {%- endif %}\n"
+    "{%- endmacro %}\n"
+)
+_QWEN3_VL_TOOLS = (
+    "{%- if tools %}\n"
+    "    {{- '<|im_start|>system\\n' }}\n"
+    "    {%- if messages[0].role == 'system' %}\n"
+    "        {{- render_content(messages[0].content, false) + '\\n\\n' }}\n"
+    "    {%- endif %}\n"
+    '    {{- "# Tools\\n\\nYou may call one or more functions to assist with the user query.'
+    "\\n\\nYou are provided with function signatures within <tools></tools> XML tags:\\n"
+    '<tools>" }}\n'
+    "    {%- for tool in tools %}\n"
+    '        {{- "\\n" }}\n'
+    "        {{- tool | tojson }}\n"
+    "    {%- endfor %}\n"
+    '    {{- "\\n</tools>\\n\\nFor each function call, return a json object with function name '
+    "and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n"
+    '{\\"name\\": <function-name>, \\"arguments\\": <args-json-object>}\\n'
+    '</tool_call><|im_end|>\\n" }}\n'
+    "{%- else %}\n"
+    "    {%- if messages[0].role == 'system' %}\n"
+    "        {{- '<|im_start|>system\\n' + render_content(messages[0].content, false) + "
+    "'<|im_end|>\\n' }}\n"
+    "    {%- endif %}\n"
+    "{%- endif %}\n"
+)
+_QWEN3_VL_TURNS = (
+    "{%- for message in messages %}\n"
+    "    {%- set content = render_content(message.content, True) %}\n"
+    '    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}\n'
+    "        {{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}\n"
+    '    {%- elif message.role == "assistant" %}\n'
+    "        {{- '<|im_start|>' + message.role + '\\n' + content }}\n"
+    "        {%- if message.tool_calls %}\n"
+    "            {%- for tool_call in message.tool_calls %}\n"
+    "                {%- if (loop.first and content) or (not loop.first) %}\n"
+    "                    {{- '\\n' }}\n"
+    "                {%- endif %}\n"
+    "                {%- if tool_call.function %}\n"
+    "                    {%- set tool_call = tool_call.function %}\n"
+    "                {%- endif %}\n"
+    '                {{- \'<tool_call>\\n{"name": "\' }}\n'
+    "                {{- tool_call.name }}\n"
+    '                {{- \'", "arguments": \' }}\n'
+    "                {%- if tool_call.arguments is string %}\n"
+    "                    {{- tool_call.arguments }}\n"
+    "                {%- else %}\n"
+    "                    {{- tool_call.arguments | tojson }}\n"
+    "                {%- endif %}\n"
+    "                {{- '}\\n</tool_call>' }}\n"
+    "            {%- endfor %}\n"
+    "        {%- endif %}\n"
+    "        {{- '<|im_end|>\\n' }}\n"
+    '    {%- elif message.role == "tool" %}\n'
+    '        {%- if loop.first or (messages[loop.index0 - 1].role != "tool") %}\n'
+    "            {{- '<|im_start|>user' }}\n"
+    "        {%- endif %}\n"
+    "        {{- '\\n<tool_response>\\n' }}\n"
+    "        {{- content }}\n"
+    "        {{- '\\n</tool_response>' }}\n"
+    '        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}\n'
+    "            {{- '<|im_end|>\\n' }}\n"
+    "        {%- endif %}\n"
+    "    {%- endif %}\n"
+    "{%- endfor %}\n"
+    "{%- if add_generation_prompt %}\n"
+    "    {{- '<|im_start|>assistant\\n' }}\n"
+    "{%- endif %}\n"
+)
+#: Qwen3-VL-*-Instruct's template (the Thinking variants add <think> to the assistant turn)
+QWEN3_VL_TEMPLATE = _QWEN3_VL_CONTENT + _QWEN3_VL_TOOLS + _QWEN3_VL_TURNS
+
+
+def build_tiny_qwen3_vl(path: Path, seed: int = 0) -> Path:
+    """Qwen3-VL-2B-Instruct's layout: 16 px patches merged 2 x 2, DeepStack features from a
+    vision block, interleaved M-RoPE; Qwen2VLImageProcessor with ``size`` as the pixel budget;
+    Qwen2Tokenizer; chat_template.json."""
+    tokenizer = bpe_tokenizer(
+        "Qwen2Tokenizer", QWEN_TOKENS, eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
+    image, video, start, end = _ids(
+        tokenizer, "<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>"
+    )
+    text = {
+        **_decoder(tokenizer, "qwen3_vl_text"),
+        "head_dim": 16,
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": 5000000.0,
+            "mrope_section": [2, 3, 3],
+            "mrope_interleaved": True,
+        },
+    }
+    vision = {
+        "depth": 2,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_heads": 2,
+        "out_hidden_size": 32,
+        "patch_size": 16,
+        "num_position_embeddings": 16,
+        "deepstack_visual_indexes": [0],
+    }
+    config = transformers.Qwen3VLConfig(
+        text_config=text,
+        vision_config=vision,
+        image_token_id=image,
+        video_token_id=video,
+        vision_start_token_id=start,
+        vision_end_token_id=end,
+        tie_word_embeddings=True,
+    )
+    model = _seeded(seed, lambda: transformers.Qwen3VLForConditionalGeneration(config))
+    # 32 x 32 pixels per merged token: images become 4 to 16 tokens
+    budget = {"shortest_edge": 4 * 32 * 32, "longest_edge": 16 * 32 * 32}
+    image_processor = transformers.Qwen2VLImageProcessorPil(
+        size=budget, patch_size=16, merge_size=2, image_mean=SIGLIP_MEAN, image_std=SIGLIP_MEAN
+    )
+    save_hub_layout(path, model, tokenizer, image_processor, "Qwen3VLProcessor", QWEN3_VL_TEMPLATE)
+    # the hub repo names the fast (torchvision) class and ships a video processor's settings
+    _update_json(
+        path / "preprocessor_config.json", image_processor_type="Qwen2VLImageProcessorFast"
+    )
+    video = {
+        "size": {"shortest_edge": 4 * 32 * 32, "longest_edge": 64 * 32 * 32},
+        "patch_size": 16,
+        "temporal_patch_size": 2,
+        "merge_size": 2,
+        "image_mean": SIGLIP_MEAN,
+        "image_std": SIGLIP_MEAN,
+        "processor_class": "Qwen3VLProcessor",
+        "video_processor_type": "Qwen3VLVideoProcessor",
+    }
+    (path / "video_preprocessor_config.json").write_text(json.dumps(video, indent=2) + "\n")
+    return path
