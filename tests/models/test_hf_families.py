@@ -27,6 +27,7 @@ FAMILIES: dict[str, Callable[[Path], Path]] = {
     "llava_onevision": tf.build_tiny_llava_onevision,
     "gemma3": tf.build_tiny_gemma3,
     "qwen3_vl": tf.build_tiny_qwen3_vl,
+    "mllama": tf.build_tiny_mllama,
 }
 
 
@@ -90,6 +91,7 @@ CONTROL_TOKENS = {
     "idefics3": ("<image>", "<end_of_utterance>"),
     "gemma3": ("<start_of_image>", "<end_of_turn>"),
     "qwen3_vl": ("<|image_pad|>", "<|im_end|>"),
+    "mllama": ("<|image|>", "<|eot_id|>"),
 }
 
 
@@ -111,3 +113,12 @@ def test_control_tokens_in_a_prompt_stay_text(family: str, tmp_path: Path) -> No
     for token in (placeholder, end):
         token_id = tokenizer.convert_tokens_to_ids(token)
         assert tricky_ids.count(token_id) == clean_ids.count(token_id)
+
+
+def test_a_template_that_writes_the_date_gets_a_fixed_one(tmp_path: Path) -> None:
+    """Llama 3.2 Vision's template writes today's date for text-only prompts: the prompt (and
+    so the answer) must not change with the day a scan runs."""
+    model = resolve_model(f"hf:{tf.build_tiny_mllama(tmp_path / 'mllama')}").load()
+    assert isinstance(model, HFGenerator)
+    ids = model._prompter.inputs([None], ["hello"])["input_ids"][0]
+    assert "Today Date: 26 Jul 2024\n" in model._tokenizer.decode(ids)

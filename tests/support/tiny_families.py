@@ -660,3 +660,85 @@ def build_tiny_qwen3_vl(path: Path, seed: int = 0) -> Path:
     }
     (path / "video_preprocessor_config.json").write_text(json.dumps(video, indent=2) + "\n")
     return path
+
+
+TEMPLATES = Path(__file__).parent / "chat_templates"
+LLAMA3_VISION_TOKENS = (
+    "<|begin_of_text|>",
+    "<|end_of_text|>",
+    "<|finetune_right_pad_id|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eom_id|>",
+    "<|eot_id|>",
+    "<|python_tag|>",
+    "<|image|>",
+)
+
+
+def byte_level_fast_tokenizer(special_tokens: tuple[str, ...], **kwargs: Any) -> Any:
+    """``PreTrainedTokenizerFast`` over a byte-level BPE trained on caption words, BOS added by
+    the post-processor: what Llama 3's ``tokenizer.json`` is, in small."""
+    from tokenizers import processors
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=list(special_tokens),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator([CAPTION_WORDS_TEXT] * 3, trainer)
+    bos = kwargs["bos_token"]
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, 0)]
+    )
+    return transformers.PreTrainedTokenizerFast(tokenizer_object=tokenizer, **kwargs)
+
+
+def build_tiny_mllama(path: Path, seed: int = 0) -> Path:
+    """Llama-3.2-11B-Vision-Instruct's layout: tiled vision encoder (up to 4 tiles) read by
+    cross-attention layers of the decoder; ``PreTrainedTokenizerFast`` with ``<|image|>``;
+    MllamaImageProcessor; the real template in chat_template.json."""
+    tokenizer = byte_level_fast_tokenizer(
+        LLAMA3_VISION_TOKENS,
+        bos_token="<|begin_of_text|>",
+        eos_token="<|eot_id|>",
+        pad_token="<|finetune_right_pad_id|>",
+    )
+    size, patch = 32, 8
+    vision = {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 2,
+        "num_global_layers": 1,
+        "attention_heads": 2,
+        "image_size": size,
+        "patch_size": patch,
+        "intermediate_layers_indices": [0],
+        "vision_output_dim": 64,  # hidden_size x (1 + len(intermediate_layers_indices))
+    }
+    text = {
+        **_decoder(tokenizer, "mllama_text_model"),
+        "num_hidden_layers": 2,
+        "cross_attention_layers": [1],
+        "eos_token_id": _ids(tokenizer, "<|end_of_text|>", "<|eom_id|>", "<|eot_id|>"),
+    }
+    config = transformers.MllamaConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_index=_ids(tokenizer, "<|image|>")[0],
+    )
+    model = _seeded(seed, lambda: transformers.MllamaForConditionalGeneration(config))
+    image_processor = transformers.MllamaImageProcessorPil(
+        size={"height": size, "width": size},
+        max_image_tiles=4,
+        image_mean=CLIP_MEAN,
+        image_std=CLIP_STD,
+    )
+    template = (TEMPLATES / "llama3_2_vision.jinja").read_text(encoding="utf-8")
+    save_hub_layout(path, model, tokenizer, image_processor, "MllamaProcessor", template)
+    _update_json(path / "tokenizer_config.json", tokenizer_class="PreTrainedTokenizerFast")
+    return path

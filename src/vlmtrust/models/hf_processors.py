@@ -23,6 +23,9 @@ from PIL import Image
 
 #: inserted after a control token's first character: it then encodes as ordinary text
 WORD_JOINER = "\u2060"
+#: templates that write today's date (Llama 3.x) get this one, their own default: a prompt must
+#: not change with the day a scan runs
+TEMPLATE_DATE = "26 Jul 2024"
 _CONFIG_FILES = ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json")
 
 
@@ -163,6 +166,7 @@ class ChatPrompter:
             return_tensors="pt",
             processor_kwargs={"padding": padding},
             sanitize_control_tokens=sanitize,
+            date_string=TEMPLATE_DATE,
         )
 
 
