@@ -28,6 +28,7 @@ FAMILIES: dict[str, Callable[[Path], Path]] = {
     "gemma3": tf.build_tiny_gemma3,
     "qwen3_vl": tf.build_tiny_qwen3_vl,
     "mllama": tf.build_tiny_mllama,
+    "internvl": tf.build_tiny_internvl,
 }
 
 
@@ -92,6 +93,7 @@ CONTROL_TOKENS = {
     "gemma3": ("<start_of_image>", "<end_of_turn>"),
     "qwen3_vl": ("<|image_pad|>", "<|im_end|>"),
     "mllama": ("<|image|>", "<|eot_id|>"),
+    "internvl": ("<IMG_CONTEXT>", "<|im_end|>"),
 }
 
 

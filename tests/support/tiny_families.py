@@ -742,3 +742,103 @@ def build_tiny_mllama(path: Path, seed: int = 0) -> Path:
     save_hub_layout(path, model, tokenizer, image_processor, "MllamaProcessor", template)
     _update_json(path / "tokenizer_config.json", tokenizer_class="PreTrainedTokenizerFast")
     return path
+
+
+#: transformers' convert_internvl_weights_to_hf.py template, as the ``-hf`` repos ship it
+INTERNVL_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{'<|im_start|>' + message['role'] + '\n'}}"
+    "{% if message['content'] is string %}"
+    "{{ message['content'] }}"
+    "{% else %}"
+    "{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' %}"
+    "{{ '<IMG_CONTEXT>\n' }}"
+    "{% elif content['type'] == 'video' %}"
+    "{{ '<video>\n' }}"
+    "{% elif content['type'] == 'text' %}"
+    "{{ content['text'] }}"
+    "{% endif %}"
+    "{% endfor %}"
+    "{% endif %}"
+    "{{'<|im_end|>\n'}}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}"
+    "{{'<|im_start|>assistant\n' }}"
+    "{% endif %}"
+)
+INTERNVL_IMAGE_TOKENS = {
+    "start_image_token": "<img>",
+    "end_image_token": "</img>",
+    "context_image_token": "<IMG_CONTEXT>",
+    "video_token": "<video>",
+}
+
+
+def build_tiny_internvl(path: Path, seed: int = 0) -> Path:
+    """InternVL3-1B-hf's layout (transformers' conversion): InternViT tiles pixel-shuffled to
+    ``image_seq_length`` tokens each, Qwen2 decoder; Qwen2Tokenizer with the image tokens as
+    extra special tokens; GotOcr2ImageProcessor cropping to patches; chat_template.jinja."""
+    special = (
+        *QWEN_TOKENS,
+        "<img>",
+        "</img>",
+        "<IMG_CONTEXT>",
+        "<quad>",
+        "</quad>",
+        "<ref>",
+        "</ref>",
+        "<box>",
+        "</box>",
+        "<video>",
+    )
+    tokenizer = bpe_tokenizer(
+        "Qwen2Tokenizer", special, eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
+    size, patch = 32, 8
+    seq_len = (size // patch) ** 2 // 4  # pixel shuffle at downsample_ratio 0.5
+    vision = {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "image_size": [size, size],
+        "patch_size": [patch, patch],
+        "use_absolute_position_embeddings": True,
+    }
+    config = transformers.InternVLConfig(
+        vision_config=vision,
+        text_config=_decoder(tokenizer, "qwen2"),
+        image_token_id=_ids(tokenizer, "<IMG_CONTEXT>")[0],
+        image_seq_length=seq_len,
+        downsample_ratio=0.5,
+    )
+    model = _seeded(seed, lambda: transformers.InternVLForConditionalGeneration(config))
+    image_processor = transformers.GotOcr2ImageProcessorPil(
+        size={"height": size, "width": size},
+        crop_to_patches=True,
+        min_patches=1,
+        max_patches=4,
+        image_mean=[0.485, 0.456, 0.406],
+        image_std=[0.229, 0.224, 0.225],
+    )
+    save_hub_layout(
+        path,
+        model,
+        tokenizer,
+        image_processor,
+        "InternVLProcessor",
+        None,
+        {"image_seq_length": seq_len},
+    )
+    (path / "chat_template.jinja").write_text(INTERNVL_TEMPLATE, encoding="utf-8")
+    _update_json(
+        path / "preprocessor_config.json", image_processor_type="GotOcr2ImageProcessorFast"
+    )
+    _update_json(
+        path / "tokenizer_config.json",
+        extra_special_tokens=INTERNVL_IMAGE_TOKENS,
+        processor_class="InternVLProcessor",
+        **INTERNVL_IMAGE_TOKENS,
+    )
+    return path

@@ -134,6 +134,8 @@ class ChatPrompter:
         self._processor = processor
         self._sanitize = True
         self._control = _control_tokens(processor.tokenizer)
+        template = getattr(processor, "chat_template", None)
+        self._template_kwargs = {"date_string": TEMPLATE_DATE} if _writes_date(template) else {}
 
     def inputs(
         self, images: list[Image.Image | None], prompts: list[str], padding: bool = True
@@ -166,8 +168,14 @@ class ChatPrompter:
             return_tensors="pt",
             processor_kwargs={"padding": padding},
             sanitize_control_tokens=sanitize,
-            date_string=TEMPLATE_DATE,
+            **self._template_kwargs,
         )
+
+
+def _writes_date(template: Any) -> bool:
+    """Whether a chat template (or any of several named ones) reads ``date_string``."""
+    texts = template.values() if isinstance(template, dict) else [template]
+    return any(isinstance(text, str) and "date_string" in text for text in texts)
 
 
 def _control_tokens(tokenizer: Any) -> tuple[str, ...]:
