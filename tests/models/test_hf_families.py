@@ -16,6 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from vlmtrust.cli.main import app
+from vlmtrust.core.errors import ModelLoadError
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf_generator import HFGenerator
 
@@ -29,6 +30,7 @@ FAMILIES: dict[str, Callable[[Path], Path]] = {
     "qwen3_vl": tf.build_tiny_qwen3_vl,
     "mllama": tf.build_tiny_mllama,
     "internvl": tf.build_tiny_internvl,
+    "paligemma": tf.build_tiny_paligemma,
 }
 
 
@@ -94,6 +96,7 @@ CONTROL_TOKENS = {
     "qwen3_vl": ("<|image_pad|>", "<|im_end|>"),
     "mllama": ("<|image|>", "<|eot_id|>"),
     "internvl": ("<IMG_CONTEXT>", "<|im_end|>"),
+    "paligemma": ("<image>", "<eos>"),
 }
 
 
@@ -124,3 +127,30 @@ def test_a_template_that_writes_the_date_gets_a_fixed_one(tmp_path: Path) -> Non
     assert isinstance(model, HFGenerator)
     ids = model._prompter.inputs([None], ["hello"])["input_ids"][0]
     assert "Today Date: 26 Jul 2024\n" in model._tokenizer.decode(ids)
+
+
+def test_without_a_chat_template_the_processor_formats_and_a_blank_image_stands_in(
+    tmp_path: Path,
+) -> None:
+    """PaliGemma base checkpoints ship no template: the processor writes image tokens, BOS,
+    the prompt and a newline; a text-only prompt gets a white image of the processor's size."""
+    handle = resolve_model(f"hf:{tf.build_tiny_paligemma(tmp_path / 'pali')}?max_new_tokens=2")
+    assert handle.options["prompt_format"] == "processor"
+    assert handle.options["text_only"] == "blank image"
+    model = handle.load()
+    assert isinstance(model, HFGenerator)
+    inputs = model._prompter.inputs([None], ["hello"])
+    text = model._tokenizer.decode(inputs["input_ids"][0])
+    assert text == "<image>" * 16 + "<bos>hello\n"
+    assert inputs["pixel_values"].shape == (1, 3, 32, 32)
+    assert bool((inputs["pixel_values"] == 1.0).all())  # white, normalised to 1 by SigLIP's 0.5
+    assert len(model.generate([None, Image.new("RGB", (20, 50))], ["hi", "what?"])) == 2
+
+
+def test_no_template_and_a_processor_that_cannot_format_is_refused(tmp_path: Path) -> None:
+    """Without a template, only a processor that writes the prompt format itself will do:
+    Qwen2-VL's needs its placeholders written by a template, so planning refuses it."""
+    path = tf.build_tiny_qwen2_vl(tmp_path / "qwen")
+    (path / "chat_template.json").unlink()
+    with pytest.raises(ModelLoadError, match="does not format prompts itself"):
+        resolve_model(f"hf:{path}")

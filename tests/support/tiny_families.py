@@ -842,3 +842,27 @@ def build_tiny_internvl(path: Path, seed: int = 0) -> Path:
         **INTERNVL_IMAGE_TOKENS,
     )
     return path
+
+
+def build_tiny_paligemma(path: Path, seed: int = 0) -> Path:
+    """paligemma-3b-pt-224's layout: SigLIP tower, Gemma decoder, GemmaTokenizer with
+    ``<image>``, SiglipImageProcessor with ``image_seq_length`` and ``processor_class`` in
+    preprocessor_config.json, and no chat template (the processor writes the prompt format)."""
+    tokenizer = sentencepiece_bpe("GemmaTokenizer", GEMMA_TOKENS, ("<image>",))
+    size, patch = 32, 8
+    seq_len = (size // patch) ** 2
+    config = transformers.PaliGemmaConfig(
+        vision_config={**_siglip_tower(size, patch), "projection_dim": 32},
+        text_config={**_decoder(tokenizer, "gemma"), "head_dim": 16},
+        image_token_index=_ids(tokenizer, "<image>")[0],
+        projection_dim=32,
+        hidden_size=32,
+    )
+    model = _seeded(seed, lambda: transformers.PaliGemmaForConditionalGeneration(config))
+    image_processor = transformers.SiglipImageProcessorPil(
+        size={"height": size, "width": size}, image_mean=SIGLIP_MEAN, image_std=SIGLIP_MEAN
+    )
+    save_hub_layout(path, model, tokenizer, image_processor, "PaliGemmaProcessor", None)
+    _update_json(path / "preprocessor_config.json", image_seq_length=seq_len)
+    _update_json(path / "tokenizer_config.json", processor_class="PaliGemmaProcessor")
+    return path
