@@ -46,6 +46,7 @@ from vlmtrust.models.hf import (
 )
 from vlmtrust.models.hf_processors import (
     ChatPrompter,
+    formats_prompts_itself,
     load_processor,
 )
 from vlmtrust.models.placement import Placement
@@ -132,9 +133,11 @@ def resolve_generator(
     """Check the files a generative checkpoint needs, cheaply; weights are not loaded."""
     require_weights_and_tokenizer(path)
     processor_config = _image_processor_config(path)
-    if not _has_chat_template(path):
+    templated = _has_chat_template(path)
+    if not templated and not formats_prompts_itself(path, model_type):
         raise ModelLoadError(
-            f"model {path} has no chat template, so prompts cannot be formatted for it",
+            f"model {path} has no chat template and its processor does not format prompts "
+            "itself, so prompts cannot be formatted for it",
             "save one beside the model (processor.chat_template = ...; "
             "processor.save_pretrained(DIR)) or use a chat/instruct checkpoint",
         )
@@ -158,6 +161,7 @@ def resolve_generator(
             "model_type": model_type,
             "generative": True,
             "placement": placement.model_dump(),
+            **({} if templated else {"prompt_format": "processor", "text_only": "blank image"}),
             **options.model_dump(),
         },
     )

@@ -11,7 +11,13 @@ Prompts are data: control tokens a prompt writes (``<image>``, ``<|im_end|>``, .
 model as plain text. transformers does that with ``sanitize_control_tokens``, but some processors
 (Idefics3, which the first SmolVLM checkpoints use) then fail, as they read token offsets the
 sanitised encoding lacks; for those, :class:`ChatPrompter` breaks each control token in the
-prompt with a word joiner instead."""
+prompt with a word joiner instead.
+
+A checkpoint without a chat template is still usable when its processor writes the prompt format
+itself from bare text and an image (PaliGemma: image tokens, BOS, the prompt, a newline):
+:func:`formats_prompts_itself` probes for that, generically. Such processors need an image, so
+a text-only prompt gets a blank white image of the processor's size (recorded on the model
+handle and in the README: the answer is to the prompt beside a blank picture)."""
 
 from __future__ import annotations
 
@@ -23,6 +29,9 @@ from PIL import Image
 
 #: inserted after a control token's first character: it then encodes as ordinary text
 WORD_JOINER = "\u2060"
+#: templates that write today's date (Llama 3.x) get this one, their own default: a prompt must
+#: not change with the day a scan runs
+TEMPLATE_DATE = "26 Jul 2024"
 _CONFIG_FILES = ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json")
 
 
@@ -115,6 +124,39 @@ def _without_video(processor_type: Any, stub_type: type) -> Any:
     )
 
 
+def formats_prompts_itself(path: Path, model_type: str | None) -> bool:
+    """Whether the checkpoint's processor turns bare text and an image into its model's prompt
+    format (image placeholders included) with no chat template: probed on a blank image."""
+    try:
+        processor = load_processor(path, model_type)
+        token_id = _image_token_id(processor)
+        if token_id is None:
+            return False
+        probe = processor(text=["x"], images=[blank_image(processor)], return_tensors="pt")
+        return token_id in probe["input_ids"][0].tolist()
+    except Exception:  # any processor refusing bare text (LLaVA: no <image> in it) says no
+        return False
+
+
+def blank_image(processor: Any) -> Image.Image:
+    """White, at the image processor's size (224 px where it names none)."""
+    size = getattr(getattr(processor, "image_processor", None), "size", None) or {}
+    height = size.get("height") or size.get("shortest_edge") or 224
+    width = size.get("width") or size.get("shortest_edge") or 224
+    return Image.new("RGB", (int(width), int(height)), (255, 255, 255))
+
+
+def _image_token_id(processor: Any) -> int | None:
+    found = getattr(processor, "image_token_id", None)
+    if isinstance(found, int):
+        return found
+    token = getattr(processor, "image_token", None)
+    if isinstance(token, str):
+        found = processor.tokenizer.convert_tokens_to_ids(token)
+        return found if isinstance(found, int) else None
+    return None
+
+
 def conversation(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
     content: list[dict[str, Any]] = []
     if image is not None:
@@ -125,17 +167,23 @@ def conversation(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]
 
 class ChatPrompter:
     """Turns (image, prompt) rows into model inputs with the processor's chat template, control
-    tokens in prompts encoded as text."""
+    tokens in prompts encoded as text; without a template, the processor formats bare prompts
+    itself (:func:`formats_prompts_itself`) and a blank image stands in for a missing one."""
 
     def __init__(self, processor: Any) -> None:
         self._processor = processor
+        self._bare = not getattr(processor, "chat_template", None)
         self._sanitize = True
         self._control = _control_tokens(processor.tokenizer)
+        template = getattr(processor, "chat_template", None)
+        self._template_kwargs = {"date_string": TEMPLATE_DATE} if _writes_date(template) else {}
 
     def inputs(
         self, images: list[Image.Image | None], prompts: list[str], padding: bool = True
     ) -> Any:
         """Tensors for ``model.generate`` or a forward pass (left padding is the tokenizer's)."""
+        if self._bare:
+            return self._formatted(images, prompts, padding)
         if self._sanitize:
             try:
                 return self._chat(images, prompts, padding, sanitize=True)
@@ -163,7 +211,28 @@ class ChatPrompter:
             return_tensors="pt",
             processor_kwargs={"padding": padding},
             sanitize_control_tokens=sanitize,
+            **self._template_kwargs,
         )
+
+    def _formatted(
+        self, images: list[Image.Image | None], prompts: list[str], padding: bool
+    ) -> Any:
+        """The processor's own prompt format: a raw call has no sanitising, so control tokens
+        are broken with a word joiner."""
+        blank = blank_image(self._processor)
+        pictures = [blank if i is None else i.convert("RGB") for i in images]
+        return self._processor(
+            text=[self.neutralise(p) for p in prompts],
+            images=pictures,
+            padding=padding,
+            return_tensors="pt",
+        )
+
+
+def _writes_date(template: Any) -> bool:
+    """Whether a chat template (or any of several named ones) reads ``date_string``."""
+    texts = template.values() if isinstance(template, dict) else [template]
+    return any(isinstance(text, str) and "date_string" in text for text in texts)
 
 
 def _control_tokens(tokenizer: Any) -> tuple[str, ...]:
