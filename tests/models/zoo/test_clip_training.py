@@ -4,10 +4,10 @@ import json
 
 import pytest
 import torch
+from vlmtrust.models.zoo.clip_training import PoolRecipe, build_pool, organism_pool
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.models.zoo import weights_dir
-from vlmtrust.models.zoo.clip_training import PoolRecipe, build_pool, organism_pool
 
 
 def test_pool_defaults_are_the_shipped_clips_and_its_pool_is_regenerated_from_the_card():

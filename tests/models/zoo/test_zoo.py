@@ -132,7 +132,7 @@ def test_a_member_outside_an_organism_s_kind_is_a_one_line_capability_error(
 def test_the_assistant_teaches_answers_to_a_decoder_copy_and_saves_it_as_its_delta(
     assistant, tmp_path
 ):
-    from vlmtrust.models.zoo.assistant_training import Example
+    from vlmtrust.data.instructions import Example
 
     image = world.render(world.scene_for(0, 0, "objects"))
     examples = [

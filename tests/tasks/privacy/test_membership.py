@@ -8,7 +8,7 @@ import torch
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
-from vlmtrust.models.zoo.clip_training import PoolRecipe, build_pool
+from vlmtrust.data.world.pool import PoolRecipe, build_pool
 from vlmtrust.runner import run
 from vlmtrust.tasks.privacy.membership import roc_points, tpr_at_fpr
 
