@@ -110,7 +110,7 @@ class OfflineLira:
             trainer.train_head(head, pool.subset(chosen))
             head.eval()
             self.heads.append(head)
-        self.base_tower: ConvTower = base.module("image_tower")
+        self.pretrained_tower: ConvTower = base.module("image_tower")
         # the pooled OUT spread, measured once on fresh scenes no shadow saw, so a sample's
         # score does not depend on the batch it arrives in
         calibration = MemberData(base, recipe, CALIBRATION, seed + 1)
@@ -152,7 +152,7 @@ class OfflineLira:
         pixels = tower.normalise(self.model.to_pixels([s.load_image() for s in samples]))
         with torch.no_grad():
             target_features = tower.features(pixels).mean(dim=(2, 3))
-            base_features = self.base_tower.features(pixels).mean(dim=(2, 3))
+            base_features = self.pretrained_tower.features(pixels).mean(dim=(2, 3))
         target = self.phi(self.model.module("projection"), target_features, captions)
         mean = self.shadow_phi(base_features, captions).mean(axis=0)
         return (target - mean) / self.sd, target
