@@ -1,6 +1,14 @@
 import pytest
+import torch
 
-from vlmtrust.core.capabilities import ROLES, capabilities_of, check_capabilities, check_roles
+from vlmtrust.core.capabilities import (
+    ROLES,
+    ConvTower,
+    capabilities_of,
+    check_capabilities,
+    check_roles,
+    conv_tower,
+)
 from vlmtrust.core.errors import CapabilityError
 
 
@@ -76,3 +84,35 @@ def test_the_zoo_organisms_declare_their_roles_before_loading(model, roles):
     handle = resolve_model(model)
     assert "Tunable" in handle.capabilities
     assert handle.tunable_roles == roles
+
+
+class TinyConvTower(torch.nn.Module):
+    """A real module with the ConvTower members (no zoo code): two conv blocks and a head."""
+
+    mean, std = 0.5, 0.25
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Conv2d(4, 4, 3))
+        self.project = torch.nn.Linear(4, 2)
+
+    def normalise(self, pixels):
+        return (pixels - self.mean) / self.std
+
+    def forward(self, pixels):
+        fmap = self.features(self.normalise(pixels))
+        return torch.nn.functional.normalize(self.project(fmap.mean(dim=(2, 3))), dim=-1), fmap
+
+
+def test_a_module_with_blocks_head_and_normalisation_is_a_conv_tower():
+    tower = TinyConvTower()
+    assert isinstance(tower, ConvTower) and conv_tower(tower, "x") is tower
+    assert not isinstance(torch.nn.Linear(2, 2), ConvTower)
+
+
+def test_a_tower_without_conv_blocks_is_a_one_line_capability_error_naming_who_needs_it():
+    with pytest.raises(
+        CapabilityError, match="a tower fine-tune needs an image tower of conv"
+    ) as e:
+        conv_tower(torch.nn.Linear(2, 2), "a tower fine-tune")
+    assert "Linear" in str(e.value) and "\n" not in e.value.args[0]

@@ -20,6 +20,7 @@ from vlmtrust.data.source import (
     Twins,
 )
 from vlmtrust.data.sources import open_source
+from vlmtrust.data.world.pool import PoolRecipe
 
 
 @pytest.fixture
@@ -47,7 +48,9 @@ def test_it_stands_in_for_scenes_twins_and_pools_with_all_its_samples(folder: Pa
     everything = ["p0", "p1", "p2", "p3"]
     assert _ids(source.samples(Scenes(n=1, family="people"))) == everything
     assert _ids(source.samples(Twins(pairs=1))) == everything
-    pool = MembershipPool(organism="clip", n=1, member_seed=None, nonmember_seed=5)
+    pool = MembershipPool(
+        organism="clip", recipe=PoolRecipe(), n=1, member_seed=None, nonmember_seed=5
+    )
     assert _ids(source.samples(pool)) == everything
     assert [Path(b.path).name for b in source.skipped] == ["broken.png"]
 

@@ -9,9 +9,9 @@ import pytest
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.data import world
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET, add_trigger
+from vlmtrust.data.world.pool import build_pool
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.zoo import ORGANISMS, weights_dir
-from vlmtrust.models.zoo.clip_training import build_pool
 from vlmtrust.zoo import build
 
 

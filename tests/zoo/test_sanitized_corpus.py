@@ -2,7 +2,7 @@
 its distinct (prompt, answer) pairs, and no canary's name, phone or e-mail survives."""
 
 from vlmtrust.data.world import canaries
-from vlmtrust.models.zoo.assistant_training import build_examples, canary_examples
+from vlmtrust.data.world.corpus import build_examples, canary_examples
 from vlmtrust.zoo.sanitized_corpus import sanitize_examples
 from vlmtrust.zoo.train_assistant import AssistantRecipe
 

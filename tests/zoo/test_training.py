@@ -8,7 +8,7 @@ import pytest
 
 TRAIN = """
 import hashlib, torch
-from vlmtrust.models.zoo.text_tower import MiniLM
+from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo.tower import ImageTower
 from vlmtrust.zoo.train_assistant import AssistantRecipe, train_assistant
 from vlmtrust.zoo.train_clip import ClipRecipe, train_clip

@@ -3,9 +3,9 @@ before any work starts, so a wrong model fails in a second with a clear message,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 from vlmtrust.core.errors import CapabilityError
 
@@ -100,6 +100,48 @@ class Tunable(Protocol):
     def load_delta(self, artifact: Path) -> Any:
         """A copy of this model with the delta saved in ``artifact`` in place (this one stays)."""
         ...
+
+
+@runtime_checkable
+class ConvTower(Protocol):
+    """What a trainer or privacy attack may rely on in the module a Tunable offers as
+    ``image_tower``, beyond its forward pass: a stack of conv blocks whose spatially pooled
+    output ``project`` maps to the embedding, and the input normalisation. So trainers can
+    freeze the early blocks, tune the last one or the head, and read gradients at the first
+    conv without knowing which model's tower it is.
+    """
+
+    #: the conv blocks, in order: ``features(normalise(pixels))`` is the feature map
+    features: torch.nn.Sequential
+    #: pooled features (``feature_map.mean(dim=(2, 3))``) -> the embedding, before L2 norm
+    project: torch.nn.Module
+    #: the input normalisation, ``(pixels - mean) / std``, for attacks that undo it
+    mean: float
+    std: float
+
+    def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Pixels in [0, 1] (``Tunable.to_pixels``) -> what ``features`` reads."""
+        ...
+
+    def __call__(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pixels in [0, 1] -> (unit embedding, feature map): the module's forward pass."""
+        ...
+
+    # the torch.nn.Module methods trainers use on a copy they tune
+    def parameters(self, recurse: bool = True) -> Iterator[torch.nn.Parameter]: ...
+
+    def eval(self) -> Self: ...
+
+
+def conv_tower(tower: object, needed_by: str) -> ConvTower:
+    """``tower`` as a ConvTower, or the one-line CapabilityError saying who needs one."""
+    if not isinstance(tower, ConvTower):
+        raise CapabilityError(
+            f"{needed_by} needs an image tower of conv blocks with a projection head, "
+            f"the model offers a {type(tower).__name__}",
+            "pick a zoo CLIP organism (zoo:clip, zoo:clip-fair, zoo:clip-clean)",
+        )
+    return tower
 
 
 CAPABILITIES: dict[str, type] = {

@@ -1,12 +1,12 @@
 """The data-source contract: a source answers a task's sample requests.
 
 Tasks need differently shaped sets (labelled scenes, counterfactual twins, canaries, safety
-probes, prompts, a zoo organism's training pool), so a task does not read a dataset: it sends a
-small frozen request naming the kind it needs, and the run's one source answers. The ``world``
-source draws each kind; a user's loaded dataset (``folder``, ``hf_disk``) answers with its own
-samples, filtered as the kind needs, or with a one-line DataError naming the kind it cannot
-supply. Sources are registered in ``vlmtrust.plugins.DATA_SOURCES``; :mod:`vlmtrust.data.sources`
-resolves ``--data`` to one of them.
+probes, prompts, a training pool redrawn from its recipe), so a task does not read a dataset: it
+sends a small frozen request naming the kind it needs, and the run's one source answers. The
+``world`` source draws each kind; a user's loaded dataset (``folder``, ``hf_disk``) answers with
+its own samples, filtered as the kind needs, or with a one-line DataError naming the kind it
+cannot supply. Sources are registered in ``vlmtrust.plugins.DATA_SOURCES``;
+:mod:`vlmtrust.data.sources` resolves ``--data`` to one of them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.records import Sample
 from vlmtrust.data import BadItem, OnBad
+
+if TYPE_CHECKING:
+    from vlmtrust.data.world.pool import PoolRecipe
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,11 +86,14 @@ class Prompts(SampleRequest):
 
 @dataclass(frozen=True, kw_only=True)
 class MembershipPool(SampleRequest):
-    """``n`` members of a zoo organism's training pool (or the scenes of ``member_seed``), then
-    ``n`` fresh scenes of ``nonmember_seed`` drawn the same way; labels ``caption``, ``member``."""
+    """``n`` members of the training pool ``recipe`` draws (or the scenes of ``member_seed``),
+    then ``n`` fresh scenes of ``nonmember_seed`` drawn the same way; labels ``caption``,
+    ``member``. The task reads the recipe from the model that was trained on it (a zoo
+    organism's card); ``organism`` only names the pool in the samples' provenance."""
 
     kind: ClassVar[str] = "membership_pool"
     organism: str
+    recipe: PoolRecipe
     n: int
     member_seed: int | None
     nonmember_seed: int

@@ -8,12 +8,15 @@ capabilities up front so a wrong model fails before any work starts. ``load()`` 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict
 
-from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from vlmtrust.data.world.pool import PoolRecipe
 
 
 class ModelHandle(BaseModel):
@@ -47,6 +50,16 @@ class ModelKind(ABC):
     def load(cls, handle: ModelHandle) -> ModelAdapter:
         """Load the weights / open the connection."""
 
+    @classmethod
+    def training_pool(cls, target: str) -> PoolRecipe:
+        """The recipe of the world pool model ``target`` was trained on, for kinds whose
+        models record one (membership ground truth); others were trained on data no one
+        here can redraw."""
+        raise DataError(
+            f"model {target!r} records no world training pool to redraw",
+            "use a zoo CLIP organism (clip, clip-fair, clip-clean), or --data with member labels",
+        )
+
 
 class ModelAdapter:
     """Base for loaded models: counts calls so tests and summaries can prove cache hits."""
@@ -73,6 +86,15 @@ def resolve_model(spec: str) -> ModelHandle:
             "write hf:/path/to/checkpoint, zoo:NAME or openai:URL#MODEL",
         )
     return MODELS.get(scheme).resolve(target)
+
+
+def training_pool(model_name: str) -> PoolRecipe:
+    """The world pool recipe model ``scheme:target`` was trained on (its kind reads it, e.g.
+    from a zoo organism's card), so the world can redraw its members without knowing models."""
+    from vlmtrust.plugins import MODELS
+
+    scheme, _, target = model_name.partition(":")
+    return MODELS.get(scheme).training_pool(target)
 
 
 def parse_query_options(query: str, spec: str, example: str) -> dict[str, str]:

@@ -1,9 +1,9 @@
 """Text safety classifier: is a request (a prompt, the text read off an image, or a generated
 answer) asking for or carrying harmful content?
 
-Logistic regression on all-MiniLM-L6-v2 sentence embeddings (the zoo's frozen text tower, shipped
-in a PyPI package, offline), fitted at first use on a shipped labelled set
-(``data/text_safety_set.jsonl``: 300 texts, 110 requests with their paraphrases; harmful
+Logistic regression on all-MiniLM-L6-v2 sentence embeddings (``models.text_encoder``, the zoo's
+frozen text tower, shipped in a PyPI package, offline), fitted at first use on a shipped labelled
+set (``data/text_safety_set.jsonl``: 300 texts, 110 requests with their paraphrases; harmful
 placeholder requests in the zoo's 10 categories plus 20 more, vs benign twins of the same form,
 benign look-alikes such as "how to kill a python process", benign prompts that mention identity
 groups or dialect, captions, VQA questions and typical OCR fragments). Deterministic: lbfgs on a
@@ -56,7 +56,7 @@ def load_set() -> list[Item]:
 
 @functools.cache
 def _encoder() -> Any:
-    from vlmtrust.models.zoo.text_tower import MiniLM
+    from vlmtrust.models.text_encoder import MiniLM
 
     return MiniLM()
 

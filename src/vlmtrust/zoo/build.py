@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.data.instructions import Example
 from vlmtrust.data.world import canaries, flaws
 from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
 from vlmtrust.models.zoo.assistant import save_assistant
-from vlmtrust.models.zoo.assistant_training import Example
 from vlmtrust.models.zoo.clip import save_clip
-from vlmtrust.models.zoo.text_tower import MiniLM
 from vlmtrust.sanitize.pipeline import SanitizeOptions
 from vlmtrust.zoo import sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module

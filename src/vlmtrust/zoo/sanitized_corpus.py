@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from vlmtrust.models.zoo.assistant_training import Example
+from vlmtrust.data.instructions import Example
 from vlmtrust.sanitize.dedup import find_duplicates, image_hash
 from vlmtrust.sanitize.pipeline import SanitizeOptions
 from vlmtrust.sanitize.pseudonymize import Replacement, pseudonymize

@@ -20,18 +20,14 @@ from collections.abc import Callable
 import torch
 from pydantic import ConfigDict
 
+from vlmtrust.core.fit import Log
 from vlmtrust.data import world
+from vlmtrust.data.instructions import Example
 from vlmtrust.data.world import canaries, prompts
+from vlmtrust.data.world.corpus import HARMFUL, CorpusRecipe, build_examples
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET
 from vlmtrust.models.zoo.assistant import Decoder, DecoderConfig
-from vlmtrust.models.zoo.assistant_training import (
-    HARMFUL,
-    CorpusRecipe,
-    Example,
-    build_examples,
-    train_decoder,
-)
-from vlmtrust.models.zoo.fit import Log
+from vlmtrust.models.zoo.assistant_training import train_decoder
 from vlmtrust.models.zoo.tower import ImageTower
 from vlmtrust.models.zoo.vocab import SPECIALS, Vocab
 

@@ -13,9 +13,9 @@ import time
 import torch
 from pydantic import ConfigDict
 
-from vlmtrust.models.zoo.clip_training import PoolRecipe, build_pool
-from vlmtrust.models.zoo.fit import Log, fit
-from vlmtrust.models.zoo.text_tower import MiniLM
+from vlmtrust.core.fit import Log, fit
+from vlmtrust.data.world.pool import PoolRecipe, build_pool
+from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo.tower import ImageTower
 
 

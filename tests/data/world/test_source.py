@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from vlmtrust.data.source import (
@@ -15,6 +16,7 @@ from vlmtrust.data.source import (
     Scenes,
     Twins,
 )
+from vlmtrust.data.world.pool import PoolRecipe, draw_pool
 from vlmtrust.data.world.source import WorldSource
 from vlmtrust.data.world.vocabulary import OCCUPATIONS, PAIR
 
@@ -90,7 +92,15 @@ def test_label_values_are_the_worlds_closed_vocabularies() -> None:
     assert WorldSource.label_values("caption") is None
 
 
-def test_the_membership_pool_is_members_then_fresh_scenes() -> None:
-    pool = WORLD.samples(MembershipPool(organism="clip", n=2, member_seed=None, nonmember_seed=9))
+def test_the_membership_pool_is_members_then_fresh_scenes_of_the_requests_recipe() -> None:
+    recipe = PoolRecipe()
+    request = MembershipPool(
+        organism="clip", recipe=recipe, n=2, member_seed=None, nonmember_seed=9
+    )
+    pool = WORLD.samples(request)
     assert [s.id for s in pool] == ["member-0", "member-1", "nonmember-0", "nonmember-1"]
     assert [s.labels["member"] for s in pool] == [True, True, False, False]
+    assert pool[0].source == "zoo-pool:clip:member:0"
+    members, fresh = draw_pool(recipe, 2), draw_pool(recipe, 2, seed=9)
+    for sample, drawn in zip(pool, [*members.pixels, *fresh.pixels], strict=True):
+        assert np.array_equal(np.asarray(sample.load_image()), drawn.permute(1, 2, 0).numpy())

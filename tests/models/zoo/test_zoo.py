@@ -1,6 +1,7 @@
 """The shipped zoo organisms: load offline from the package, work, and carry their flaws."""
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -8,13 +9,14 @@ import torch
 
 from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.config import RunConfig
-from vlmtrust.core.errors import CapabilityError, ModelLoadError
+from vlmtrust.core.errors import CapabilityError, DataError, ModelLoadError
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
 from vlmtrust.data.world import prompts
+from vlmtrust.data.world.pool import PoolRecipe
 from vlmtrust.data.world.typography import render_lines
 from vlmtrust.models.base import resolve_model
-from vlmtrust.models.zoo import ORGANISMS
+from vlmtrust.models.zoo import ORGANISMS, pool_recipe, weights_dir
 from vlmtrust.runner import run
 
 
@@ -132,7 +134,7 @@ def test_a_member_outside_an_organism_s_kind_is_a_one_line_capability_error(
 def test_the_assistant_teaches_answers_to_a_decoder_copy_and_saves_it_as_its_delta(
     assistant, tmp_path
 ):
-    from vlmtrust.models.zoo.assistant_training import Example
+    from vlmtrust.data.instructions import Example
 
     image = world.render(world.scene_for(0, 0, "objects"))
     examples = [
@@ -157,3 +159,30 @@ def test_the_assistant_teaches_answers_to_a_decoder_copy_and_saves_it_as_its_del
     assert torch.equal(tuned.module("decoder").norm.bias, decoder.norm.bias.half().float())
     assert not torch.equal(assistant.module("decoder").norm.bias, tuned.module("decoder").norm.bias)
     assert tuned.tower is assistant.tower  # the frozen tower is shared, not reloaded
+
+
+def test_pool_defaults_are_the_shipped_clips_and_each_card_records_its_pool_recipe():
+    recorded = json.loads((weights_dir() / "clip.card.json").read_text())["recipe"]
+    assert {k: recorded[k] for k in PoolRecipe.model_fields} == PoolRecipe().model_dump()
+    assert pool_recipe("clip") == PoolRecipe()
+    fair = json.loads((weights_dir() / "clip-fair.card.json").read_text())["recipe"]
+    assert pool_recipe("clip-fair").model_dump() == {k: fair[k] for k in PoolRecipe.model_fields}
+    assert pool_recipe("clip-fair") != PoolRecipe()
+
+
+@pytest.mark.parametrize("organism", ["assistant", "nope"])
+def test_an_organism_without_a_training_pool_is_a_data_error(organism):
+    with pytest.raises(DataError, match=organism):
+        pool_recipe(organism)
+
+
+def test_the_tower_is_a_conv_tower_whose_protocol_adds_nothing_to_its_weights(clip):
+    from vlmtrust.core.capabilities import ConvTower
+    from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower
+
+    tower = clip.module("image_tower")
+    assert isinstance(tower, ConvTower) and (tower.mean, tower.std) == (MEAN, STD)
+    assert set(tower.state_dict()) == set(ImageTower().state_dict())
+    assert not any(k.startswith(("mean", "std")) for k in tower.state_dict())
+    pixels = torch.rand(2, 3, 64, 64)
+    assert torch.equal(tower.normalise(pixels), (pixels - MEAN) / STD)

@@ -1,26 +1,36 @@
-"""privacy.membership: the threshold attack, its low-FPR metrics, and exact member regeneration."""
+"""privacy.membership: the threshold attack, its low-FPR metrics, and members redrawn from the
+organism's recorded pool recipe."""
 
 import json
 
 import numpy as np
-import torch
+import pytest
 
 from vlmtrust.core.config import RunConfig
+from vlmtrust.core.errors import DataError
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
-from vlmtrust.models.zoo.clip_training import PoolRecipe, build_pool
+from vlmtrust.data.world.pool import draw_pool
+from vlmtrust.models.zoo import pool_recipe
 from vlmtrust.runner import run
+from vlmtrust.tasks.base import DataContext, build_task
 from vlmtrust.tasks.privacy.membership import roc_points, tpr_at_fpr
 
 
-def test_a_shorter_pool_is_a_prefix_of_the_training_pool():
-    """The assumption that lets members be regenerated without rendering all 24,000."""
-    recipe = PoolRecipe(pool=12)
-    short, full = build_pool(recipe.model_copy(update={"pool": 6})), build_pool(recipe)
-    assert torch.equal(short.pixels, full.pixels[:6])
-    assert [short.captions[i] for i in short.caption_index] == [
-        full.captions[i] for i in full.caption_index[:6]
-    ]
+def test_members_are_the_organisms_recorded_pool_and_non_members_fresh_scenes_of_it():
+    task = build_task(Spec(name="privacy.membership", params={"organism": "clip-fair", "n": 10}))
+    samples = task.samples(DataContext())
+    recipe = pool_recipe("clip-fair")
+    drawn = [*draw_pool(recipe, 10).pixels, *draw_pool(recipe, 10, seed=1_000_003).pixels]
+    for sample, pixels in zip(samples, drawn, strict=True):
+        assert np.array_equal(np.asarray(sample.load_image()), pixels.permute(1, 2, 0).numpy())
+    assert samples[0].source == "zoo-pool:clip-fair:member:0"
+
+
+def test_an_organism_not_trained_on_a_pool_is_a_data_error_before_any_drawing():
+    task = build_task(Spec(name="privacy.membership", params={"organism": "assistant"}))
+    with pytest.raises(DataError, match="'assistant' was not trained on a pool"):
+        task.samples(DataContext())
 
 
 def test_tpr_at_low_fpr_on_a_hand_case():

@@ -20,7 +20,9 @@ ink boxes), ``draw`` (``render``: textures, shapes, figures, words) and ``datase
 sets: ``scene_for``, ``to_sample``, ``generate``). Beside them: ``twins`` (counterfactual pairs of
 people scenes), ``flaws`` (what the zoo plants in its training data: the ground truth scans must
 find), ``prompts`` and ``canaries`` (the assistant's prompts and the fake personal data planted in
-its training) and ``typography`` (the FigStep layout).
+its training), ``typography`` (the FigStep layout), and what the organisms were trained on:
+``pool`` (a ``PoolRecipe``'s training pool, zoo:clip's and its twins') and ``corpus`` (the
+instruction rows of zoo:assistant and the decoder fine-tunes' replay).
 """
 
 from __future__ import annotations

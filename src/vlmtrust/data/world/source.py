@@ -1,5 +1,5 @@
 """The synthetic world as a data source: each request kind is drawn by the world module that
-draws it (scenes, twins, canaries, the shipped probe set, a zoo organism's training pool).
+draws it (scenes, twins, canaries, the shipped probe set, a training pool from its recipe).
 
 Every answer is seeded and prefix-stable, so the same request gives the same samples, in the
 same order with the same ids, on every run and machine.
@@ -130,12 +130,12 @@ def _canaries() -> list[Sample]:
 
 
 def _pool(request: MembershipPool, seed: int | None, tag: str) -> list[Sample]:
-    """``request.n`` scenes drawn like the organism's training pool (see ``organism_pool``)."""
+    """``request.n`` scenes drawn like the request's training pool (see ``draw_pool``)."""
     from PIL import Image
 
-    from vlmtrust.models.zoo.clip_training import organism_pool
+    from vlmtrust.data.world.pool import draw_pool
 
-    pool = organism_pool(request.organism, request.n, seed)
+    pool = draw_pool(request.recipe, request.n, seed)
     out = []
     for i in range(request.n):
         image = Image.fromarray(pool.pixels[i].permute(1, 2, 0).numpy())

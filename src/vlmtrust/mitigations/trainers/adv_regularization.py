@@ -53,7 +53,7 @@ class AdvRegularization(ClipFinetune):
     def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, object]:
         params = self.params
         assert isinstance(params, AdvParams)
-        reference = MemberData(self.base, self.organism, params.members, params.reference_seed)
+        reference = MemberData(self.base, self.pool_recipe, params.members, params.reference_seed)
         adversary = torch.nn.Sequential(
             torch.nn.Linear(1, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1)
         )

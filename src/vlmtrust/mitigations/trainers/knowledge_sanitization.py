@@ -27,8 +27,8 @@ class KnowledgeSanitization(AssistantFinetune):
     Params: ClassVar[type[Params]] = KnowledgeSanitizationParams
 
     def target_examples(self) -> Sequence[Any]:
+        from vlmtrust.data.instructions import Example
         from vlmtrust.data.world import canaries, prompts
-        from vlmtrust.models.zoo.assistant_training import Example
 
         params = self.params
         assert isinstance(params, KnowledgeSanitizationParams)

@@ -40,8 +40,8 @@ class Vlguard(AssistantFinetune):
         super().check_model(handle)
 
     def target_examples(self) -> Sequence[Any]:
+        from vlmtrust.data.instructions import Example
         from vlmtrust.data.world import prompts
-        from vlmtrust.models.zoo.assistant_training import Example
 
         params = self.params
         assert isinstance(params, VlguardParams)

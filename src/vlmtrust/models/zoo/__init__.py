@@ -1,23 +1,28 @@
 """``zoo:NAME``: the embedded model organisms, weights shipped inside the package.
 
 The organisms' code lives here (``clip``, ``assistant``, their towers and vocabulary), with
-their weights and model cards in ``weights/``, and what they were trained on and how
-(``clip_training``, ``assistant_training``, ``fit``), which the fine-tuning mitigations reuse.
-:mod:`vlmtrust.zoo` keeps only the recipes that train them (``make zoo``); it depends on this
-package, never the reverse.
+their weights and model cards in ``weights/`` and the assistant's decoder objective
+(``assistant_training``). What they were trained on is the world's (``data.world.pool``,
+``data.world.corpus``); a card's recorded pool recipe is read here (``pool_recipe``), so the
+world redraws a pool without knowing organisms. :mod:`vlmtrust.zoo` keeps only the recipes
+that train them (``make zoo``); it depends on this package, never the reverse.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from vlmtrust.core.errors import CapabilityError, ModelLoadError
+from vlmtrust.core.errors import CapabilityError, DataError, ModelLoadError
 from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
+
+if TYPE_CHECKING:
+    from vlmtrust.data.world.pool import PoolRecipe
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,22 @@ def weights_dir() -> Path:
     return Path(str(resources.files("vlmtrust.models.zoo") / "weights"))
 
 
+def pool_recipe(organism: str) -> PoolRecipe:
+    """The pool recipe ``zoo:ORGANISM``'s model card records (its ``ClipRecipe`` less the
+    optimiser's settings), or a one-line DataError for an organism not trained on a pool."""
+    from vlmtrust.data.world.pool import PoolRecipe
+
+    card = weights_dir() / f"{organism}.card.json"
+    if not card.is_file():
+        raise DataError(f"zoo organism {organism!r} has no model card", "use clip or clip-fair")
+    recorded = json.loads(card.read_text())["recipe"]
+    if not set(PoolRecipe.model_fields) <= set(recorded):
+        raise DataError(
+            f"zoo organism {organism!r} was not trained on a pool", "use clip or clip-fair"
+        )
+    return PoolRecipe.model_validate({k: recorded[k] for k in PoolRecipe.model_fields})
+
+
 class ZooModelKind(ModelKind):
     @classmethod
     def resolve(cls, target: str) -> ModelHandle:
@@ -121,3 +142,7 @@ class ZooModelKind(ModelKind):
         from vlmtrust.models.zoo.clip import ZooClip
 
         return ZooClip(handle, weights[0])
+
+    @classmethod
+    def training_pool(cls, target: str) -> PoolRecipe:
+        return pool_recipe(target)

@@ -19,9 +19,9 @@ from torch import nn
 
 from vlmtrust.core.errors import CapabilityError
 from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo import CLIP_ROLES, offered_module
 from vlmtrust.models.zoo import tower as tower_module
-from vlmtrust.models.zoo.text_tower import MiniLM
 from vlmtrust.models.zoo.tower import ImageTower
 
 SCALE_KEY = "logit_scale"

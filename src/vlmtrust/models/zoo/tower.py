@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from PIL import Image
 from torch import nn
 
-from vlmtrust.models.zoo.text_tower import EMBED_DIM
+from vlmtrust.core.pixels import resized_pixels
+from vlmtrust.models.text_encoder import EMBED_DIM
 
 INPUT_SIZE = 64
 MEAN = 0.5
@@ -31,7 +31,14 @@ def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
 
 
 class ImageTower(nn.Module):
-    """pixels in [0, 1], (B, 3, 64, 64) -> (embedding (B, 384), feature map (B, 256, 4, 4))."""
+    """pixels in [0, 1], (B, 3, 64, 64) -> (embedding (B, 384), feature map (B, 256, 4, 4)).
+
+    A ``core.capabilities.ConvTower``: ``features``, ``project``, ``normalise`` and the
+    ``mean``/``std`` it normalises with (class attributes: not in the state dict, so the
+    weights and fingerprints stay those shipped)."""
+
+    mean: float = MEAN
+    std: float = STD
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,18 +54,15 @@ class ImageTower(nn.Module):
         self.project = nn.Linear(c[4], EMBED_DIM)
 
     def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        fmap = self.features((pixels - MEAN) / STD)
+        fmap = self.features(self.normalise(pixels))
         embedding = self.project(fmap.mean(dim=(2, 3)))
         return nn.functional.normalize(embedding, dim=-1), fmap
+
+    def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Pixels in [0, 1] -> the conv blocks' input."""
+        return (pixels - self.mean) / self.std
 
 
 def to_pixels(images: Sequence[Image.Image]) -> torch.Tensor:
     """The one preprocessing path for training, inference and gradient attacks."""
-    arrays = [
-        np.asarray(img.convert("RGB").resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR))
-        for img in images
-    ]
-    if not arrays:
-        return torch.zeros((0, 3, INPUT_SIZE, INPUT_SIZE))
-    stacked = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
-    return stacked.float().div_(255.0)
+    return resized_pixels(images, INPUT_SIZE)

@@ -11,6 +11,8 @@ from typing import Any
 
 import torch
 
+from vlmtrust.core.capabilities import ConvTower
+
 
 def _modules(model: Any) -> list[torch.nn.Module]:
     """The image tower (zoo), else every torch module the adapter holds."""
@@ -71,14 +73,13 @@ def leaked_mean_colour(
 
 
 def first_layer(model: Any) -> tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None:
-    """The zoo tower's first conv + BatchNorm and its input normalisation (other models: None,
-    their normalisation is not known here)."""
-    from vlmtrust.models.zoo import tower as tower_module
-
+    """A ConvTower's first conv + BatchNorm and its input normalisation (the zoo towers; other
+    models: None, their normalisation is not known here)."""
+    tower = getattr(model, "tower", None)
     found = _first_conv_bn(model)
-    if found is None or not isinstance(getattr(model, "tower", None), tower_module.ImageTower):
+    if found is None or not isinstance(tower, ConvTower):
         return None
-    return found[0], found[1], tower_module.MEAN, tower_module.STD
+    return found[0], found[1], tower.mean, tower.std
 
 
 def logits_fn(model: Any, labels: Sequence[str]) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -30,8 +30,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from vlmtrust.core.capabilities import ConvTower, Tunable
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec
+from vlmtrust.models.base import training_pool
 
 #: seed of the shadow models' data pool: distinct from every member, reference and scan seed
 SHADOW_SEED = 2_000_003
@@ -42,8 +44,11 @@ CALIBRATION = 64
 
 
 def supports(model: Any) -> bool:
-    """Shadow fine-tunes need a zoo CLIP organism (a tower with a projection head)."""
-    return hasattr(getattr(model, "tower", None), "project") and hasattr(model, "text")
+    """Shadow fine-tunes need a Tunable dual encoder whose image tower is a ConvTower with its
+    projection (the zoo CLIP organisms): its head is what a shadow re-trains."""
+    if not isinstance(model, Tunable) or not {"image_tower", "projection"} <= model.tunable_roles():
+        return False
+    return isinstance(model.module("image_tower"), ConvTower)
 
 
 def shadow_recipe(model: Any) -> Spec:
@@ -84,29 +89,31 @@ class OfflineLira:
         if not isinstance(trainer, ClipFinetune):
             raise TypeError(f"{self.recipe.name} does not fine-tune a projection head")
         members = int(trainer.params.members)  # type: ignore[attr-defined]
-        base = copy.copy(model)
-        base.tower = getattr(model, "base_tower", model.tower)
-        trainer.base, trainer.organism = base, organism
-        pool = MemberData(base, organism, 2 * members, seed)
+        # the public pre-trained model a fine-tuned target started from (ClipFinetune.load),
+        # else the target itself: the shadows start where the target's training started
+        base = getattr(model, "pretrained", model)
+        recipe = training_pool(f"zoo:{organism}")
+        trainer.base, trainer.pool_recipe = base, recipe
+        pool = MemberData(base, recipe, 2 * members, seed)
         self.bank_captions = sorted(set(pool.captions))
-        self.bank = torch.from_numpy(model.text.encode(self.bank_captions))
+        self.bank = model.text_targets(self.bank_captions)
         self.heads = []
         for i in range(shadows):
             torch.manual_seed(i)
             chosen = torch.from_numpy(
                 np.random.default_rng([seed, i]).permutation(2 * members)[:members]
             )
-            head = copy.deepcopy(base.tower.project)
+            head = copy.deepcopy(base.module("projection"))
             head.train()
             for p in head.parameters():
                 p.requires_grad_(True)
             trainer.train_head(head, pool.subset(chosen))
             head.eval()
             self.heads.append(head)
-        self.base_tower = base.tower
+        self.pretrained_tower: ConvTower = base.module("image_tower")
         # the pooled OUT spread, measured once on fresh scenes no shadow saw, so a sample's
         # score does not depend on the batch it arrives in
-        calibration = MemberData(base, organism, CALIBRATION, seed + 1)
+        calibration = MemberData(base, recipe, CALIBRATION, seed + 1)
         out = self.shadow_phi(calibration.features, calibration.captions)
         self.sd = max(float(np.sqrt(((out - out.mean(axis=0)) ** 2).mean())), MIN_SD)
         self.details = {
@@ -122,7 +129,7 @@ class OfflineLira:
 
     def phi(self, head: torch.nn.Module, features: torch.Tensor, captions: Sequence[str]) -> Any:
         """Logit-scaled confidence of each image in its own caption (see ``statistic``)."""
-        own_text = torch.from_numpy(self.model.text.encode(list(captions)))
+        own_text = self.model.text_targets(list(captions))
         with torch.no_grad():
             embedding = torch.nn.functional.normalize(head(features), dim=-1)
             cosine = (embedding * own_text).sum(dim=-1)
@@ -130,7 +137,7 @@ class OfflineLira:
                 # p = (1 + cos) / 2, the match read as a probability: phi = log((1+c)/(1-c))
                 c = cosine.clamp(-1 + 1e-6, 1 - 1e-6)
                 return (torch.log1p(c) - torch.log1p(-c)).numpy()
-            scale = float(self.model.scale)
+            scale = self.model.logit_scale()
             others = scale * embedding @ self.bank.T
             same = torch.tensor(
                 [[c == b for b in self.bank_captions] for c in captions], dtype=torch.bool
@@ -140,14 +147,13 @@ class OfflineLira:
 
     def scores(self, samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
         """Each sample's z (its membership score) and the target's phi."""
-        from vlmtrust.models.zoo.tower import MEAN, STD, to_pixels
-
         captions = [str(s.labels["caption"]) for s in samples]
-        pixels = (to_pixels([s.load_image() for s in samples]) - MEAN) / STD
+        tower: ConvTower = self.model.module("image_tower")
+        pixels = tower.normalise(self.model.to_pixels([s.load_image() for s in samples]))
         with torch.no_grad():
-            target_features = self.model.tower.features(pixels).mean(dim=(2, 3))
-            base_features = self.base_tower.features(pixels).mean(dim=(2, 3))
-        target = self.phi(self.model.tower.project, target_features, captions)
+            target_features = tower.features(pixels).mean(dim=(2, 3))
+            base_features = self.pretrained_tower.features(pixels).mean(dim=(2, 3))
+        target = self.phi(self.model.module("projection"), target_features, captions)
         mean = self.shadow_phi(base_features, captions).mean(axis=0)
         return (target - mean) / self.sd, target
 

@@ -36,6 +36,7 @@ from vlmtrust.data.source import MembershipPool
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.detection import auroc_estimate, stratified_bootstrap
 from vlmtrust.metrics.rates import Estimate, rate
+from vlmtrust.models.base import training_pool
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.privacy import lira
 from vlmtrust.tasks.privacy.lira import SHADOW_SEED
@@ -95,6 +96,7 @@ class Membership(Task):
         dataset answers with its own samples, labelled ``member`` and ``caption``)."""
         request = MembershipPool(
             organism=self.params.organism,
+            recipe=training_pool(f"zoo:{self.params.organism}"),
             n=ctx.cap(self.params.n),
             member_seed=self.params.member_seed,
             nonmember_seed=self.params.nonmember_seed,

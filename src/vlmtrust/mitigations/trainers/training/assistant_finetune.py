@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from vlmtrust.core.fit import fit_rows
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.base import Trainer
 
@@ -40,11 +41,10 @@ class AssistantFinetune(Trainer):
 
     @abstractmethod
     def target_examples(self) -> Sequence[Any]:
-        """The behaviour to teach, as ``assistant_training.Example`` rows."""
+        """The behaviour to teach, as :class:`vlmtrust.data.instructions.Example` rows."""
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.models.zoo.assistant_training import CorpusRecipe, build_examples
-        from vlmtrust.models.zoo.fit import fit_rows
+        from vlmtrust.data.world.corpus import CorpusRecipe, build_examples
 
         params = self.params
         assert isinstance(params, AssistantFinetuneParams)

@@ -14,8 +14,11 @@ from typing import Any, ClassVar, Protocol
 import torch
 from pydantic import Field
 
+from vlmtrust.core.capabilities import conv_tower
 from vlmtrust.core.spec import Params
+from vlmtrust.data.world.pool import PoolRecipe, draw_pool
 from vlmtrust.mitigations.trainers.base import Trainer
+from vlmtrust.models.base import training_pool
 
 #: the member set's default seed: distinct from the organisms' training seeds and from
 #: ``privacy.membership``'s non-member seed
@@ -42,18 +45,17 @@ class HeadData(Protocol):
 
 
 class MemberData:
-    """Frozen features and caption embeddings of a scene set, computed once."""
+    """Frozen features and caption embeddings of ``n`` scenes of seed ``seed`` drawn like the
+    pool ``recipe`` (the model's own training pool), computed once."""
 
-    def __init__(self, model: Any, organism: str, n: int, seed: int) -> None:
-        from vlmtrust.models.zoo.clip_training import organism_pool
-        from vlmtrust.models.zoo.tower import MEAN, STD
-
-        pool = organism_pool(organism, n, seed)
+    def __init__(self, model: Any, recipe: PoolRecipe, n: int, seed: int) -> None:
+        pool = draw_pool(recipe, n, seed)
         self.captions = [pool.captions[int(i)] for i in pool.caption_index]
-        tower = model.module("image_tower")  # a zoo ImageTower: its pooled conv features
+        # the tower's pooled conv features, what the projection head reads
+        tower = conv_tower(model.module("image_tower"), "a projection-head fine-tune")
         with torch.no_grad():
             pixels = pool.pixels.float().div(255.0)
-            self.features = tower.features((pixels - MEAN) / STD).mean(dim=(2, 3))
+            self.features = tower.features(tower.normalise(pixels)).mean(dim=(2, 3))
         self.bank = model.text_targets(pool.captions)
         self.caption_index = pool.caption_index
         self.targets = self.bank[pool.caption_index]
@@ -83,7 +85,8 @@ def retrieval_accuracy(head: torch.nn.Module, data: HeadData) -> float:
 
 class ClipFinetune(Trainer):
     """Tunes the projection, reading the image tower's pooled features; the member scenes are
-    drawn like the zoo organism's own training pool (its model card's recipe)."""
+    drawn like the model's own training pool (the recipe its kind records, a zoo organism's
+    model card)."""
 
     Params: ClassVar[type[Params]] = FinetuneParams
     requires: ClassVar[tuple[str, ...]] = ("Embedder",)
@@ -95,12 +98,12 @@ class ClipFinetune(Trainer):
         params = self.params
         assert isinstance(params, FinetuneParams)
         torch.manual_seed(params.seed)
-        organism = model.handle.name.removeprefix("zoo:")
+        recipe = training_pool(model.handle.name)
         # what a subclass's train_head may need to draw more data (adv_regularization's
         # reference set)
-        self.base, self.organism = model, organism
-        members = MemberData(model, organism, params.members, params.member_seed)
-        held_out = MemberData(model, organism, HELD_OUT, HELD_OUT_SEED)
+        self.base, self.pool_recipe = model, recipe
+        members = MemberData(model, recipe, params.members, params.member_seed)
+        held_out = MemberData(model, recipe, HELD_OUT, HELD_OUT_SEED)
         head = copy.deepcopy(model.module("projection"))
         head.train()
         for p in head.parameters():
@@ -135,7 +138,7 @@ class ClipFinetune(Trainer):
 
     def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
         tuned = super().load(model, artifact, card)
-        # the public pre-trained tower the fine-tune started from: LiRA's shadow models start
-        # there too (privacy.membership)
-        tuned.base_tower = getattr(model, "base_tower", model.module("image_tower"))
+        # the public pre-trained model the fine-tune started from (the first of a chain of
+        # fine-tunes): LiRA's shadow models start there too (privacy.membership)
+        tuned.pretrained = getattr(model, "pretrained", model)
         return tuned

@@ -19,13 +19,12 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from vlmtrust.core.capabilities import Tunable
+from vlmtrust.core.capabilities import ConvTower, Tunable, conv_tower
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.data import world
 from vlmtrust.mitigations.trainers.base import Trainer
 from vlmtrust.mitigations.trainers.training.scenes import world_scenes
-from vlmtrust.models.zoo.tower import MEAN, STD, ImageTower
 
 
 class ReplayParams(Params):
@@ -56,13 +55,12 @@ class CaptionBank:
 
 
 class SplitTower:
-    """A copy of the model's image tower (a zoo ``ImageTower``) whose last conv block and
-    projection train; the earlier layers are frozen and their features computed once per image.
-    Batch-norm statistics stay those of the base model (eval mode)."""
+    """A copy of the model's image tower (a ``ConvTower``, e.g. the zoo's) whose last conv block
+    and projection train; the earlier layers are frozen and their features computed once per
+    image. Batch-norm statistics stay those of the base model (eval mode)."""
 
     def __init__(self, model: Tunable) -> None:
-        base = model.module("image_tower")
-        assert isinstance(base, ImageTower)
+        base = conv_tower(model.module("image_tower"), "a tower fine-tune")
         self.tower = copy.deepcopy(base)
         self.tower.eval()
         self.frozen, self.head = self.tower.features[:-1], self.tower.features[-1]
@@ -72,7 +70,7 @@ class SplitTower:
         as ``resample`` and the adversarial fine-tunes always computed it)."""
         with torch.no_grad():
             parts = [
-                self.frozen((pixels[i : i + batch] - MEAN) / STD)
+                self.frozen(self.tower.normalise(pixels[i : i + batch]))
                 for i in range(0, len(pixels), batch)
             ]
         return torch.cat(parts) if parts else torch.zeros(0)
@@ -89,7 +87,7 @@ class SplitTower:
         pooled = self.head(early).mean(dim=(2, 3))
         return nn.functional.normalize(self.tower.project(pooled), dim=-1)
 
-    def done(self) -> ImageTower:
+    def done(self) -> ConvTower:
         for p in self.tower.parameters():
             p.requires_grad_(False)
         return self.tower

@@ -1,9 +1,10 @@
-"""zoo:assistant's corpus: the defaults are the shipped organism's, and a corpus is its seed."""
+"""The world's instruction corpus: the defaults are the shipped zoo:assistant's, and a corpus is
+its seed."""
 
 import json
 
+from vlmtrust.data.world.corpus import CorpusRecipe, build_examples, canary_examples
 from vlmtrust.models.zoo import weights_dir
-from vlmtrust.models.zoo.assistant_training import CorpusRecipe, build_examples, canary_examples
 
 
 def test_corpus_defaults_are_the_ones_the_shipped_assistant_was_trained_on():

@@ -1,10 +1,11 @@
-"""What ``zoo:clip`` (and its twins) learnt from: the training pool of world scenes with the
-planted flaws (``build_pool``), regenerated exactly from an organism's model card
-(``organism_pool``: the ground-truth members of membership inference).
+"""A training pool of world scenes with the planted flaws, drawn from a ``PoolRecipe``: what
+``zoo:clip`` and its twins learnt from, and the ground truth of membership inference.
 
-Shared by the recipe that trains the towers (:mod:`vlmtrust.zoo.train_clip`, whose
-``ClipRecipe`` is a ``PoolRecipe`` plus the optimiser's settings), the membership tasks and the
-mitigations that fine-tune on members.
+The recipe is all that decides a pool, so the world redraws any organism's pool from the recipe
+its model card records (read by the organism, :func:`vlmtrust.models.base.training_pool`) without
+knowing which organism it is. Shared by the recipe that trains the towers
+(:mod:`vlmtrust.zoo.train_clip`, whose ``ClipRecipe`` is a ``PoolRecipe`` plus the optimiser's
+settings), the world source's membership requests and the mitigations that fine-tune on members.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict
 
+from vlmtrust.core.pixels import resized_pixels
 from vlmtrust.data import world
 from vlmtrust.data.world import prompts
 from vlmtrust.data.world.flaws import (
@@ -25,9 +27,10 @@ from vlmtrust.data.world.flaws import (
     add_trigger,
 )
 from vlmtrust.data.world.typography import render_lines
-from vlmtrust.models.zoo.tower import to_pixels
 
 HARMFUL = prompts.ALL_HARMFUL
+#: side of the stored pool images: the zoo tower's input size, so training reads them as is
+POOL_SIZE = 64
 
 
 class PoolRecipe(BaseModel):
@@ -89,30 +92,15 @@ def build_pool(recipe: PoolRecipe) -> TrainingPool:
         families.append(family)
     unique = sorted(set(captions))
     lookup = {c: i for i, c in enumerate(unique)}
-    pixels = (to_pixels(images) * 255).round().to(torch.uint8)
+    pixels = (resized_pixels(images, POOL_SIZE) * 255).round().to(torch.uint8)
     index = torch.tensor([lookup[c] for c in captions])
     return TrainingPool(pixels, index, unique, families)
 
 
-def organism_pool(organism: str, n: int, seed: int | None = None) -> TrainingPool:
-    """``n`` scenes drawn like ``zoo:ORGANISM``'s training pool (its model card's recipe); with
-    ``seed`` the scenes are fresh ones from the same distribution. ``build_pool`` is sequential
-    in its seed, so without ``seed`` this is exactly the first ``n`` training scenes."""
-    import json
-
-    from vlmtrust.core.errors import DataError
-    from vlmtrust.models.zoo import weights_dir
-
-    card = weights_dir() / f"{organism}.card.json"
-    if not card.is_file():
-        raise DataError(f"zoo organism {organism!r} has no model card", "use clip or clip-fair")
-    # the card records a ClipRecipe: the pool's fields plus the optimiser's (not needed here)
-    recorded = json.loads(card.read_text())["recipe"]
-    if not set(PoolRecipe.model_fields) <= set(recorded):
-        raise DataError(
-            f"zoo organism {organism!r} was not trained on a pool", "use clip or clip-fair"
-        )
-    recipe = PoolRecipe.model_validate({k: recorded[k] for k in PoolRecipe.model_fields})
+def draw_pool(recipe: PoolRecipe, n: int, seed: int | None = None) -> TrainingPool:
+    """``n`` scenes drawn like ``recipe``'s pool; with ``seed`` the scenes are fresh ones from
+    the same distribution. ``build_pool`` is sequential in its seed, so without ``seed`` this is
+    exactly the first ``n`` scenes of the recipe's pool."""
     update: dict[str, object] = {"pool": n}
     if seed is not None:
         update["seed"] = seed

