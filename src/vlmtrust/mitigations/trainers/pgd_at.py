@@ -28,6 +28,7 @@ from vlmtrust.mitigations.trainers.training.adversarial_finetune import (
     AdversarialFinetune,
     AdversarialFinetuneParams,
     ObjectData,
+    Steps,
 )
 from vlmtrust.mitigations.trainers.training.tower_finetune import SplitTower
 
@@ -70,9 +71,7 @@ class PgdAt(AdversarialFinetune):
         params = self.params
         assert isinstance(params, PgdAtParams)
         labels = list(banks)
-        early = split.early(data.pixels, batch=len(data.pixels))
-        optimiser = torch.optim.Adam(split.parameters(), params.lr)
-        generator = torch.Generator().manual_seed(params.seed)
+        run = Steps(split, data.pixels, params.lr, params.seed)
         sizes = [len(banks[label]) for label in labels]
 
         def logits_of(pixels: torch.Tensor) -> torch.Tensor:
@@ -80,8 +79,7 @@ class PgdAt(AdversarialFinetune):
             return joint_logits([scale * embedding @ banks[label].T for label in labels])
 
         adversarial_loss = clean_loss = 0.0
-        for _ in range(params.steps):
-            picked = torch.randint(len(early), (params.batch_size,), generator=generator)
+        for picked in run.batches(params.steps, params.batch_size):
             targets = [data.targets[label][picked] for label in labels]
             attacked = perturb(
                 logits_of,
@@ -94,16 +92,14 @@ class PgdAt(AdversarialFinetune):
                 targeted=False,
             )
             attacked_early = split.early(attacked, batch=len(attacked))
-            on_attacked, on_clean = split.embed(attacked_early), split.embed(early[picked])
+            on_attacked, on_clean = split.embed(attacked_early), split.embed(run.early[picked])
             pairs = list(zip(labels, targets, strict=True))
             ce = nn.functional.cross_entropy
             adversarial = torch.stack([ce(scale * on_attacked @ banks[k].T, t) for k, t in pairs])
             clean = torch.stack([ce(scale * on_clean @ banks[k].T, t) for k, t in pairs])
             adversarial, clean = adversarial.sum(), clean.sum()
             loss = adversarial + params.clean_weight * clean
-            optimiser.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
-            optimiser.step()
+            run.update(loss)
             adversarial_loss, clean_loss = float(adversarial.detach()), float(clean.detach())
         return {
             "final_adversarial_loss": round(adversarial_loss, 4),

@@ -29,6 +29,7 @@ from vlmtrust.mitigations.trainers.training.adversarial_finetune import (
     AdversarialFinetune,
     AdversarialFinetuneParams,
     ObjectData,
+    Steps,
 )
 from vlmtrust.mitigations.trainers.training.tower_finetune import SplitTower
 
@@ -82,13 +83,10 @@ class Villa(AdversarialFinetune):
     ) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, VillaParams)
-        early = split.early(data.pixels, batch=len(data.pixels))
-        optimiser = torch.optim.Adam(split.parameters(), params.lr)
-        generator = torch.Generator().manual_seed(params.seed)
+        run = Steps(split, data.pixels, params.lr, params.seed)
         totals = {"clean": 0.0, "adversarial": 0.0, "kl": 0.0}
-        for _ in range(params.steps):
-            picked = torch.randint(len(early), (params.batch_size,), generator=generator)
-            embeddings = split.embed(early[picked])
+        for picked in run.batches(params.steps, params.batch_size):
+            embeddings = split.embed(run.early[picked])
             terms: dict[str, list[torch.Tensor]] = {"clean": [], "adversarial": [], "kl": []}
             for label, bank in banks.items():
                 truth = data.targets[label][picked]
@@ -118,8 +116,6 @@ class Villa(AdversarialFinetune):
                 + params.adversarial_weight * summed["adversarial"]
                 + params.kl_weight * summed["kl"]
             )
-            optimiser.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
-            optimiser.step()
+            run.update(loss)
             totals = {k: float(v.detach()) for k, v in summed.items()}
         return {f"final_{k}_loss": round(v, 4) for k, v in totals.items()}

@@ -12,7 +12,7 @@ the tuned image tower as the model's delta.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -36,6 +36,26 @@ class AdversarialFinetuneParams(Params):
         default=("shape", "colour"), min_length=1, description="label sets trained against"
     )
     lr: float = Field(default=1e-3, gt=0.0)
+
+
+class Steps:
+    """What every adversarial fine-tune loop starts from: the frozen layers' features of all
+    images (computed once), Adam over the trainable tail, and seeded minibatch draws."""
+
+    def __init__(self, split: SplitTower, pixels: torch.Tensor, lr: float, seed: int) -> None:
+        self.early = split.early(pixels, batch=len(pixels))
+        self.optimiser = torch.optim.Adam(split.parameters(), lr)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def batches(self, steps: int, size: int) -> Iterator[torch.Tensor]:
+        """``steps`` draws of ``size`` row indices (with replacement)."""
+        for _ in range(steps):
+            yield torch.randint(len(self.early), (size,), generator=self.generator)
+
+    def update(self, loss: torch.Tensor) -> None:
+        self.optimiser.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        self.optimiser.step()
 
 
 @dataclass
