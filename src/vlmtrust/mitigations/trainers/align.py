@@ -25,7 +25,7 @@ from vlmtrust.mitigations.trainers.training.tower_finetune import (
     SplitTower,
     TowerTrainer,
     info_nce,
-    replay_scenes,
+    start_replay,
 )
 
 
@@ -47,10 +47,7 @@ class Align(TowerTrainer):
     Params: ClassVar[type[Params]] = AlignParams
 
     def _train(self, model: Any, params: AlignParams) -> tuple[Any, dict[str, Any]]:
-        torch.manual_seed(params.seed)
-        generator = torch.Generator().manual_seed(params.seed)
-        scenes = replay_scenes(params)
-        captions = [s.caption(with_group=False) for s in scenes]
+        generator, scenes, captions = start_replay(params)
         bank = CaptionBank(model, captions)
         target = bank.index(captions)
         split = SplitTower(model)

@@ -34,7 +34,7 @@ from vlmtrust.mitigations.trainers.training.tower_finetune import (
     SplitTower,
     TowerTrainer,
     info_nce,
-    replay_scenes,
+    start_replay,
 )
 
 SWAPS: tuple[str, ...] = ("shape", "colour")
@@ -85,9 +85,7 @@ class Biaug(TowerTrainer):
     Params: ClassVar[type[Params]] = BiaugParams
 
     def _train(self, model: Any, params: BiaugParams) -> tuple[Any, dict[str, Any]]:
-        torch.manual_seed(params.seed)
-        generator = torch.Generator().manual_seed(params.seed)
-        replay = replay_scenes(params)
+        generator, replay, _ = start_replay(params)
         objects, swapped = hard_negatives(replay, params.seed)
         people = [s for s in replay if s.family != "objects"]
         # rows: objects, then each swap kind in order, then people

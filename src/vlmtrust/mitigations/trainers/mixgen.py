@@ -25,7 +25,7 @@ from vlmtrust.mitigations.trainers.training.tower_finetune import (
     SplitTower,
     TowerTrainer,
     info_nce,
-    replay_scenes,
+    start_replay,
 )
 
 
@@ -56,10 +56,7 @@ class Mixgen(TowerTrainer):
     Params: ClassVar[type[Params]] = MixgenParams
 
     def _train(self, model: Any, params: MixgenParams) -> tuple[Any, dict[str, Any]]:
-        torch.manual_seed(params.seed)
-        generator = torch.Generator().manual_seed(params.seed)
-        scenes = replay_scenes(params)
-        captions = [s.caption(with_group=False) for s in scenes]
+        generator, scenes, captions = start_replay(params)
         pixels = render_pixels(model, scenes)
         first = torch.randint(len(scenes), (params.pairs,), generator=generator)
         # the partner is any other scene: a pair with itself would be no augmentation

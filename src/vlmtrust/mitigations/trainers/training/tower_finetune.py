@@ -42,6 +42,16 @@ def replay_scenes(params: ReplayParams) -> list[world.Scene]:
     return objects + people
 
 
+def start_replay(params: ReplayParams) -> tuple[torch.Generator, list[world.Scene], list[str]]:
+    """The seeded start every replay trainer shares: torch's global seed and a generator for
+    its own draws, both from the mitigation's seed; the replay scenes and their captions
+    (without group words)."""
+    torch.manual_seed(params.seed)
+    generator = torch.Generator().manual_seed(params.seed)
+    scenes = replay_scenes(params)
+    return generator, scenes, [s.caption(with_group=False) for s in scenes]
+
+
 class CaptionBank:
     """Distinct captions, their frozen text embeddings, and an index lookup."""
 
