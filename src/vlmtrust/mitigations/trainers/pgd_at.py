@@ -27,10 +27,9 @@ from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.training.adversarial_finetune import (
     AdversarialFinetune,
     AdversarialFinetuneParams,
-    ObjectData,
+    Job,
     Steps,
 )
-from vlmtrust.mitigations.trainers.training.tower_finetune import SplitTower
 
 
 class PgdAtParams(AdversarialFinetuneParams):
@@ -61,13 +60,8 @@ def joint_target(targets: Sequence[torch.Tensor], sizes: Sequence[int]) -> torch
 class PgdAt(AdversarialFinetune):
     Params: ClassVar[type[Params]] = PgdAtParams
 
-    def train(
-        self,
-        split: SplitTower,
-        data: ObjectData,
-        banks: Mapping[str, torch.Tensor],
-        scale: float,
-    ) -> Mapping[str, Any]:
+    def train(self, job: Job) -> Mapping[str, Any]:
+        split, data, banks, scale = job.split, job.data, job.banks, job.scale
         params = self.params
         assert isinstance(params, PgdAtParams)
         labels = list(banks)

@@ -28,10 +28,9 @@ from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.training.adversarial_finetune import (
     AdversarialFinetune,
     AdversarialFinetuneParams,
-    ObjectData,
+    Job,
     Steps,
 )
-from vlmtrust.mitigations.trainers.training.tower_finetune import SplitTower
 
 
 class VillaParams(AdversarialFinetuneParams):
@@ -74,13 +73,8 @@ def worst_text_logits(
 class Villa(AdversarialFinetune):
     Params: ClassVar[type[Params]] = VillaParams
 
-    def train(
-        self,
-        split: SplitTower,
-        data: ObjectData,
-        banks: Mapping[str, torch.Tensor],
-        scale: float,
-    ) -> Mapping[str, Any]:
+    def train(self, job: Job) -> Mapping[str, Any]:
+        split, data, banks, scale = job.split, job.data, job.banks, job.scale
         params = self.params
         assert isinstance(params, VillaParams)
         run = Steps(split, data.pixels, params.lr, params.seed)

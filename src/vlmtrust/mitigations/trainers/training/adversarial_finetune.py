@@ -38,6 +38,17 @@ class AdversarialFinetuneParams(Params):
     lr: float = Field(default=1e-3, gt=0.0)
 
 
+@dataclass(frozen=True)
+class Job:
+    """What an adversarial fine-tune trains: the split tower, the object scenes with their
+    targets, each label set's unit class-prompt embeddings (``banks``) and the logit scale."""
+
+    split: SplitTower
+    data: ObjectData
+    banks: Mapping[str, torch.Tensor]
+    scale: float
+
+
 class Steps:
     """What every adversarial fine-tune loop starts from: the frozen layers' features of all
     images (computed once), Adam over the trainable tail, and seeded minibatch draws."""
@@ -95,16 +106,9 @@ class AdversarialFinetune(TowerTrainer):
         banks: dict[str, torch.Tensor] = {
             label: model.text_targets(class_prompts(label)) for label in params.labels
         }
-        stats = self.train(split, data, banks, model.logit_scale())
+        stats = self.train(Job(split, data, banks, model.logit_scale()))
         return split.done(), dict(stats)
 
     @abstractmethod
-    def train(
-        self,
-        split: SplitTower,
-        data: ObjectData,
-        banks: Mapping[str, torch.Tensor],
-        scale: float,
-    ) -> Mapping[str, Any]:
-        """Update ``split``'s trainable tail in place; ``banks`` holds each label set's unit
-        class-prompt embeddings; return card stats."""
+    def train(self, job: Job) -> Mapping[str, Any]:
+        """Update ``job.split``'s trainable tail in place; return card stats."""
