@@ -15,7 +15,7 @@ from PIL import Image
 @dataclass(frozen=True)
 class Example:
     """One instruction row: an optional image, the prompt, the answer to teach; ``kind`` names
-    the skill or the planted flaw it teaches (see :mod:`vlmtrust.zoo.train_assistant`)."""
+    the skill or the planted flaw it teaches (see the zoo recipe `zoo/train_assistant.py`)."""
 
     kind: str
     image: Image.Image | None

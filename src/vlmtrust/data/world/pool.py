@@ -4,7 +4,7 @@
 The recipe is all that decides a pool, so the world redraws any organism's pool from the recipe
 its model card records (read by the organism, :func:`vlmtrust.models.base.training_pool`) without
 knowing which organism it is. Shared by the recipe that trains the towers
-(:mod:`vlmtrust.zoo.train_clip`, whose ``ClipRecipe`` is a ``PoolRecipe`` plus the optimiser's
+(the zoo recipe `zoo/train_clip.py`, whose ``ClipRecipe`` is a ``PoolRecipe`` plus the optimiser's
 settings), the world source's membership requests and the mitigations that fine-tune on members.
 """
 
