@@ -36,15 +36,13 @@ SHAPES = {
     "ViT-B/32": (768, 12, 12, 32, 224, 512, 12, 8, 512),
     "ViT-L/14": (1024, 24, 16, 14, 224, 768, 12, 12, 768),
 }
-CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
-CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
 
 def build(path: Path, shape: str) -> Path:
     """Save a random CLIP of ``shape`` with the tests' offline tokenizer and CLIP's real
     preprocessor settings (shortest edge 224, centre crop, bicubic)."""
     import torch
-    from tiny_models import build_tiny_tokenizer
+    from tiny_models import build_tiny_tokenizer, clip_preprocessor
     from transformers import CLIPConfig, CLIPModel
 
     v_width, v_layers, v_heads, patch, size, t_width, t_layers, t_heads, proj = SHAPES[shape]
@@ -77,20 +75,7 @@ def build(path: Path, shape: str) -> Path:
     model.save_pretrained(path)
     tokenizer.model_max_length = 77
     tokenizer.save_pretrained(path)
-    preprocessor = {
-        "image_processor_type": "CLIPImageProcessor",
-        "do_resize": True,
-        "size": {"shortest_edge": size},
-        "resample": 3,
-        "do_center_crop": True,
-        "crop_size": {"height": size, "width": size},
-        "do_rescale": True,
-        "rescale_factor": 1 / 255,
-        "do_normalize": True,
-        "image_mean": CLIP_MEAN,
-        "image_std": CLIP_STD,
-    }
-    (path / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2))
+    (path / "preprocessor_config.json").write_text(json.dumps(clip_preprocessor(size), indent=2))
     return path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.core.records import Score
 from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.declared import (
     Computed,
@@ -174,51 +174,3 @@ def test_bootstrap_mean_of_a_statistic_matches_the_calibration_bootstrap():
         10,
     )
     assert row.details["n_unscorable"] == 1
-
-
-# group A: 3 of 3 right; group B: 1 of 3 right; one unscorable
-GROUP_SCORES = [_s(0, 1, g="A"), _s(1, 1, g="A"), _s(2, 1, g="A")]
-GROUP_SCORES += [_s(3, 1, g="B"), _s(4, 0, g="B"), _s(5, 0, g="B"), _s(6, None)]
-
-
-def _group_rows(declared, scores=None) -> dict[tuple[str, str], MetricRow]:
-    found = metric_rows(
-        declared,
-        {"none": GROUP_SCORES} if scores is None else scores,
-        task="t.x",
-        mitigation="m",
-        model="z",
-    )
-    return {(r.attack, r.metric): r for r in found}
-
-
-def _shares(scores):
-    scored = [s for s in scores if not s.unscorable]
-    return {"right": (wilson_rate(scored), {"of": len(scored)})}
-
-
-def test_per_condition_stamps_a_task_statistic_with_the_condition_unscorable_count():
-    rows = _group_rows([per_condition(_shares)], {"none": GROUP_SCORES, "blur": GROUP_SCORES[:2]})
-    assert rows["none", "right"].details == {"of": 6, "n_unscorable": 1}
-    assert rows["blur", "right"].details == {"of": 2, "n_unscorable": 0}
-    assert rows["none", "right"].task == "t.x" and rows["none", "right"].model == "z"
-
-
-def test_per_condition_can_count_its_own_way_or_not_at_all_and_rename_the_attack():
-    rows = _group_rows([per_condition(_shares, unscorable=len, attack="lira")])
-    assert rows["lira", "right"].details["n_unscorable"] == 7
-    rows = _group_rows([per_condition(_shares, unscorable=None)])
-    assert rows["none", "right"].details == {"of": 6}
-    assert rows["none", "right"].value == pytest.approx(4 / 6)
-
-
-def test_per_condition_can_keep_each_estimates_own_unscorable_count():
-    def own(scores):
-        yield "right", Estimate(0.5, None, None, 2, n_unscorable=5), {}
-
-    rows = _group_rows([per_condition(own, unscorable="estimate")])
-    assert rows["none", "right"].details == {"n_unscorable": 5}
-    rows = _group_rows([per_condition(own)])
-    assert rows["none", "right"].details == {"n_unscorable": 1}
-    with pytest.raises(ValueError, match="unscorable='own'"):
-        per_condition(own, unscorable="own")

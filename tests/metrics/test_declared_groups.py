@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from vlmtrust.core.records import MetricRow, Score
-from vlmtrust.metrics.declared import metric_rows, rate
+from vlmtrust.metrics.declared import metric_rows, per_condition, rate
 from vlmtrust.metrics.declared_groups import (
     best_worst_gap,
     bootstrap_within_groups,
@@ -18,6 +18,7 @@ from vlmtrust.metrics.declared_groups import (
     two_sample_bootstrap,
 )
 from vlmtrust.metrics.rates import Estimate, difference, wilson
+from vlmtrust.metrics.rates import rate as wilson_rate
 
 
 def _s(i: int, value: float | None, metric: str = "correct", **details: object) -> Score:
@@ -113,3 +114,35 @@ def test_restamped_rows_keep_their_numbers_and_details_and_get_the_scan_stamp():
     row = rows["calibration", "judge.p"]
     assert (row.value, row.ci_low, row.ci_high, row.n, row.details) == (0.5, 0.1, 0.9, 4, {"c": 1})
     assert (row.mitigation, row.model) == ("m", "z")
+
+
+def _shares(scores):
+    scored = [s for s in scores if not s.unscorable]
+    return {"right": (wilson_rate(scored), {"of": len(scored)})}
+
+
+def test_per_condition_stamps_a_task_statistic_with_the_condition_unscorable_count():
+    rows = _rows([per_condition(_shares)], {"none": SCORES, "blur": SCORES[:2]})
+    assert rows["none", "right"].details == {"of": 6, "n_unscorable": 1}
+    assert rows["blur", "right"].details == {"of": 2, "n_unscorable": 0}
+    assert rows["none", "right"].task == "t.x" and rows["none", "right"].model == "z"
+
+
+def test_per_condition_can_count_its_own_way_or_not_at_all_and_rename_the_attack():
+    rows = _rows([per_condition(_shares, unscorable=len, attack="lira")])
+    assert rows["lira", "right"].details["n_unscorable"] == 7
+    rows = _rows([per_condition(_shares, unscorable=None)])
+    assert rows["none", "right"].details == {"of": 6}
+    assert rows["none", "right"].value == pytest.approx(4 / 6)
+
+
+def test_per_condition_can_keep_each_estimates_own_unscorable_count():
+    def own(scores):
+        yield "right", Estimate(0.5, None, None, 2, n_unscorable=5), {}
+
+    rows = _rows([per_condition(own, unscorable="estimate")])
+    assert rows["none", "right"].details == {"n_unscorable": 5}
+    rows = _rows([per_condition(own)])
+    assert rows["none", "right"].details == {"n_unscorable": 1}
+    with pytest.raises(ValueError, match="unscorable='own'"):
+        per_condition(own, unscorable="own")

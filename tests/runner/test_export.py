@@ -14,6 +14,7 @@ import pytest
 import torch
 from cli_run import run_cli
 from tiny_models import build_tiny_llava
+from vlmtrust_testing import caption_folder
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec, parse_spec
@@ -25,26 +26,13 @@ from vlmtrust.runner import run
 pytestmark = pytest.mark.timeout(900)
 
 
-def _folder(path: Path, scenes, member=None) -> Path:
-    path.mkdir()
-    rows = []
-    for i, scene in enumerate(scenes):
-        scene.load_image().save(path / f"{i}.png")
-        row = {"file": f"{i}.png", "caption": scene.labels["caption"]}
-        if member is not None:
-            row["member"] = member(i)
-        rows.append(row)
-    (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
 @pytest.fixture
 def dp_scan(tmp_path, tiny_clip, monkeypatch):
     """A membership scan of the tiny CLIP with dp_finetune on a member folder: (run, spec)."""
     monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     scenes = world.generate(11, 24, family="objects")
-    members = _folder(tmp_path / "members", scenes[:12])
-    scan = _folder(tmp_path / "scan", scenes, member=lambda i: i < 12)
+    members = caption_folder(tmp_path / "members", scenes[:12])
+    scan = caption_folder(tmp_path / "scan", scenes, member=lambda i: i < 12)
     mitigation = f'dp_finetune:member_data="{members}",epochs=3,batch_size=6'
     config = RunConfig(
         model=f"hf:{tiny_clip}",

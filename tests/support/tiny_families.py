@@ -74,9 +74,8 @@ QWEN_TOKENS = (
 )
 
 
-def bpe_tokenizer(tokenizer_class: str, special_tokens: tuple[str, ...], **kwargs: Any) -> Any:
-    """The family's tokenizer class over a byte-level BPE trained on caption words; every
-    special token is an added special token (as in the real vocabularies)."""
+def trained_byte_bpe(special_tokens: tuple[str, ...]) -> Tokenizer:
+    """A byte-level BPE (400 tokens) trained on caption words, the special tokens added."""
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
@@ -87,6 +86,13 @@ def bpe_tokenizer(tokenizer_class: str, special_tokens: tuple[str, ...], **kwarg
         show_progress=False,
     )
     tokenizer.train_from_iterator([CAPTION_WORDS_TEXT] * 3, trainer)
+    return tokenizer
+
+
+def bpe_tokenizer(tokenizer_class: str, special_tokens: tuple[str, ...], **kwargs: Any) -> Any:
+    """The family's tokenizer class over a byte-level BPE trained on caption words; every
+    special token is an added special token (as in the real vocabularies)."""
+    tokenizer = trained_byte_bpe(special_tokens)
     trained = json.loads(tokenizer.to_str())["model"]
     merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in trained["merges"]]
     built = getattr(transformers, tokenizer_class)(vocab=trained["vocab"], merges=merges, **kwargs)
@@ -681,16 +687,7 @@ def byte_level_fast_tokenizer(special_tokens: tuple[str, ...], **kwargs: Any) ->
     the post-processor: what Llama 3's ``tokenizer.json`` is, in small."""
     from tokenizers import processors
 
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=list(special_tokens),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator([CAPTION_WORDS_TEXT] * 3, trainer)
+    tokenizer = trained_byte_bpe(special_tokens)
     bos = kwargs["bos_token"]
     tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, 0)]

@@ -138,7 +138,13 @@ def build_tiny_clip(
         projection_dim=width,
     )
     model = _seeded(seed, lambda: CLIPModel(config))
-    preprocessor = {
+    return _save(path, model, tokenizer, clip_preprocessor(image_size))
+
+
+def clip_preprocessor(image_size: int) -> dict[str, Any]:
+    """CLIP's real ``preprocessor_config.json`` at ``image_size``: shorter side, centre crop,
+    bicubic, CLIP's mean and std."""
+    return {
         "image_processor_type": "CLIPImageProcessor",
         "do_resize": True,
         "size": {"shortest_edge": image_size},
@@ -151,7 +157,6 @@ def build_tiny_clip(
         "image_mean": list(CLIP_MEAN),
         "image_std": list(CLIP_STD),
     }
-    return _save(path, model, tokenizer, preprocessor)
 
 
 def build_tiny_siglip(path: Path, seed: int = 0, image_size: int = 32) -> Path:

@@ -161,3 +161,20 @@ def report_rows(run_dir: Any) -> list[dict[str, Any]]:
     assert result.exit_code == 0, result.output
     rows: list[dict[str, Any]] = json.loads(result.stdout)["rows"]
     return rows
+
+
+def caption_folder(path: Any, samples: Any, member: Any = None) -> Any:
+    """An image folder with labels.jsonl (file, caption and, given ``member(i)``, a member
+    flag), as a user brings one for ``--data`` or a trainer's ``member_data``."""
+    import json
+
+    path.mkdir()
+    rows = []
+    for i, sample in enumerate(samples):
+        sample.load_image().save(path / f"{i}.png")
+        row = {"file": f"{i}.png", "caption": sample.labels["caption"]}
+        if member is not None:
+            row["member"] = member(i)
+        rows.append(row)
+    (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path

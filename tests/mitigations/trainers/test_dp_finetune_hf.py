@@ -2,12 +2,12 @@
 its visual projection over a user member folder, epsilon and delta on the card and the rows,
 a cached artifact, and one-line errors for a missing member set."""
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 import torch
+from vlmtrust_testing import caption_folder
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
@@ -18,24 +18,11 @@ from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 
 
-def _folder(path, scenes, member=None):
-    path.mkdir()
-    rows = []
-    for i, scene in enumerate(scenes):
-        scene.load_image().save(path / f"{i}.png")
-        row = {"file": f"{i}.png", "caption": scene.labels["caption"]}
-        if member is not None:
-            row["member"] = member(i)
-        rows.append(row)
-    (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
 def test_dp_finetune_trains_an_hf_clip_projection_with_a_budget(tmp_path, tiny_clip, monkeypatch):
     monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     scenes = world.generate(11, 32, family="objects")
-    members = _folder(tmp_path / "members", scenes[:16])
-    scan = _folder(tmp_path / "scan", scenes, member=lambda i: i < 16)
+    members = caption_folder(tmp_path / "members", scenes[:16])
+    scan = caption_folder(tmp_path / "scan", scenes, member=lambda i: i < 16)
     mitigation = f'dp_finetune:member_data="{members}",epochs=5,batch_size=8'
     config = RunConfig(
         model=f"hf:{tiny_clip}",
@@ -66,7 +53,7 @@ def test_dp_finetune_trains_an_hf_clip_projection_with_a_budget(tmp_path, tiny_c
     assert tuned.card["epsilon"] == training["epsilon"]
 
 
-def test_dp_finetune_on_an_hf_clip_needs_its_member_folder(tmp_path, tiny_clip, monkeypatch):
+def test_dp_finetune_on_an_hf_clip_needs_its_membercaption_folder(tmp_path, tiny_clip, monkeypatch):
     monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     handle = resolve_model(f"hf:{tiny_clip}")
     with pytest.raises(ConfigError, match="member_data=PATH"):
