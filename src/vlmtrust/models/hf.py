@@ -323,6 +323,13 @@ class Preprocess:
             resample=int(config.get("resample", arch.resample)),
         )
 
+    def pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """(B, 3, size, size) float32 pixels in [0, 1] on the CPU, each image ``fit``."""
+        if not images:
+            return torch.empty((0, 3, self.size, self.size))
+        batch = np.stack([np.asarray(self.fit(image)) for image in images])
+        return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255.0).contiguous()
+
     def fit(self, image: Image.Image) -> Image.Image:
         """Resize of the shorter side plus a centre crop (or a squash), as RGB."""
         image = image.convert("RGB")
@@ -410,11 +417,7 @@ class HFDualEncoder(ModelAdapter):
 
     def _pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         """[0, 1] float32 pixels on the CPU, where attacks make and change them."""
-        size = self._preprocess.size
-        if not images:
-            return torch.empty((0, 3, size, size))
-        batch = np.stack([np.asarray(self._preprocess.fit(image)) for image in images])
-        return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255.0).contiguous()
+        return self._preprocess.pixels(images)
 
     def _image_embeddings(self, pixels: torch.Tensor) -> torch.Tensor:
         """Unit float32 embeddings on the model's device."""

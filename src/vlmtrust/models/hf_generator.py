@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from PIL import Image
 from pydantic import Field
@@ -296,12 +295,7 @@ class HFGenerator(ModelAdapter):
     def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         """[0, 1] pixels at the vision tower's size (resized and cropped as the processor does)."""
         self._count()
-        preprocess = self._require_pixels()
-        size = preprocess.size
-        if not images:
-            return torch.empty((0, 3, size, size))
-        batch = np.stack([np.asarray(preprocess.fit(image)) for image in images])
-        return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div(255.0).contiguous()
+        return self._require_pixels().pixels(images)
 
     def pixel_logits(
         self, pixels: torch.Tensor, labels: Sequence[str], prompt: str = "describe the image."
