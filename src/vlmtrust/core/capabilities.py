@@ -103,19 +103,50 @@ class Tunable(Protocol):
 
 
 @runtime_checkable
-class ConvTower(Protocol):
+class BlockTower(Protocol):
     """What a trainer or privacy attack may rely on in the module a Tunable offers as
-    ``image_tower``, beyond its forward pass: a stack of conv blocks whose spatially pooled
-    output ``project`` maps to the embedding, and the input normalisation. So trainers can
-    freeze the early blocks, tune the last one or the head, and read gradients at the first
-    conv without knowing which model's tower it is.
+    ``image_tower``, beyond its forward pass: a stem, a stack of blocks, a pooling and a
+    projection head, so that ``project(pool(blocks(stem(pixels))))`` is the embedding before
+    its L2 norm. A zoo CNN (conv blocks, mean pooling) and a CLIP or SigLIP vision transformer
+    (encoder layers, class token or attention pooling) both are one; trainers freeze the early
+    blocks and tune the last ones and the head without knowing which model's tower it is.
     """
+
+    @property
+    def blocks(self) -> torch.nn.Sequential:
+        """The blocks, in order, each mapping the previous one's output to its own."""
+        ...
+
+    #: pooled features -> the embedding, before L2 norm (``pool`` of the last block's output)
+    project: torch.nn.Module
+
+    def stem(self, pixels: torch.Tensor) -> torch.Tensor:
+        """Pixels in [0, 1] (``Tunable.to_pixels``) -> what the first block reads (the input
+        normalisation included)."""
+        ...
+
+    def pool(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The last block's output -> what ``project`` reads."""
+        ...
+
+    def __call__(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Pixels in [0, 1] -> (unit embedding, last block's output): the forward pass."""
+        ...
+
+    # the torch.nn.Module methods trainers use on a copy they tune
+    def parameters(self, recurse: bool = True) -> Iterator[torch.nn.Parameter]: ...
+
+    def eval(self) -> Self: ...
+
+
+@runtime_checkable
+class ConvTower(BlockTower, Protocol):
+    """A ``BlockTower`` of conv blocks with a scalar input normalisation, for attacks that read
+    gradients at the first conv or undo the normalisation (the zoo's tower)."""
 
     #: the conv blocks, in order: ``features(normalise(pixels))`` is the feature map
     features: torch.nn.Sequential
-    #: pooled features (``feature_map.mean(dim=(2, 3))``) -> the embedding, before L2 norm
-    project: torch.nn.Module
-    #: the input normalisation, ``(pixels - mean) / std``, for attacks that undo it
+    #: the input normalisation, ``(pixels - mean) / std``
     mean: float
     std: float
 
@@ -123,14 +154,16 @@ class ConvTower(Protocol):
         """Pixels in [0, 1] (``Tunable.to_pixels``) -> what ``features`` reads."""
         ...
 
-    def __call__(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pixels in [0, 1] -> (unit embedding, feature map): the module's forward pass."""
-        ...
 
-    # the torch.nn.Module methods trainers use on a copy they tune
-    def parameters(self, recurse: bool = True) -> Iterator[torch.nn.Parameter]: ...
-
-    def eval(self) -> Self: ...
+def block_tower(tower: object, needed_by: str) -> BlockTower:
+    """``tower`` as a BlockTower, or the one-line CapabilityError saying who needs one."""
+    if not isinstance(tower, BlockTower):
+        raise CapabilityError(
+            f"{needed_by} needs an image tower of blocks with a projection head, "
+            f"the model offers a {type(tower).__name__}",
+            "pick a zoo CLIP organism or an hf: CLIP / SigLIP checkpoint",
+        )
+    return tower
 
 
 def conv_tower(tower: object, needed_by: str) -> ConvTower:
@@ -142,6 +175,11 @@ def conv_tower(tower: object, needed_by: str) -> ConvTower:
             "pick a zoo CLIP organism (zoo:clip, zoo:clip-fair, zoo:clip-clean)",
         )
     return tower
+
+
+def pooled_features(tower: BlockTower, pixels: torch.Tensor) -> torch.Tensor:
+    """What ``tower.project`` reads for ``pixels``: the frozen part of a projection fine-tune."""
+    return tower.pool(tower.blocks(tower.stem(pixels)))
 
 
 CAPABILITIES: dict[str, type] = {

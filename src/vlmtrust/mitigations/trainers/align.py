@@ -51,8 +51,8 @@ class Align(TowerTrainer):
         bank = CaptionBank(model, captions)
         target = bank.index(captions)
         split = SplitTower(model)
-        with torch.no_grad():  # only the projection trains: pool the conv features once
-            pooled = split.head(split.early(render_pixels(model, scenes))).mean(dim=(2, 3))
+        with torch.no_grad():  # only the projection trains: pool the features once
+            pooled = split.pooled(split.early(render_pixels(model, scenes)))
         project = split.tower.project
         optimiser = torch.optim.Adam(split.parameters(head=False), params.lr)
         scale = model.logit_scale()

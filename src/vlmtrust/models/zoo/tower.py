@@ -33,9 +33,10 @@ def _conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
 class ImageTower(nn.Module):
     """pixels in [0, 1], (B, 3, 64, 64) -> (embedding (B, 384), feature map (B, 256, 4, 4)).
 
-    A ``core.capabilities.ConvTower``: ``features``, ``project``, ``normalise`` and the
-    ``mean``/``std`` it normalises with (class attributes: not in the state dict, so the
-    weights and fingerprints stay those shipped)."""
+    A ``core.capabilities.ConvTower``: ``features`` (its ``blocks``), ``project``,
+    ``normalise`` (its ``stem``), mean pooling and the ``mean``/``std`` it normalises with
+    (class attributes: not in the state dict, so the weights and fingerprints stay those
+    shipped)."""
 
     mean: float = MEAN
     std: float = STD
@@ -55,12 +56,23 @@ class ImageTower(nn.Module):
 
     def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         fmap = self.features(self.normalise(pixels))
-        embedding = self.project(fmap.mean(dim=(2, 3)))
+        embedding = self.project(self.pool(fmap))
         return nn.functional.normalize(embedding, dim=-1), fmap
 
     def normalise(self, pixels: torch.Tensor) -> torch.Tensor:
         """Pixels in [0, 1] -> the conv blocks' input."""
         return (pixels - self.mean) / self.std
+
+    # BlockTower: what the trainers' tower split reads
+    @property
+    def blocks(self) -> nn.Sequential:
+        return self.features
+
+    def stem(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.normalise(pixels)
+
+    def pool(self, hidden: torch.Tensor) -> torch.Tensor:
+        return hidden.mean(dim=(2, 3))
 
 
 def to_pixels(images: Sequence[Image.Image]) -> torch.Tensor:

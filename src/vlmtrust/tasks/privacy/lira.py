@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vlmtrust.core.capabilities import ConvTower, Tunable
+from vlmtrust.core.capabilities import BlockTower, ConvTower, Tunable, pooled_features
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec
 from vlmtrust.models.base import training_pool
@@ -45,7 +45,8 @@ CALIBRATION = 64
 
 def supports(model: Any) -> bool:
     """Shadow fine-tunes need a Tunable dual encoder whose image tower is a ConvTower with its
-    projection (the zoo CLIP organisms): its head is what a shadow re-trains."""
+    projection (the zoo CLIP organisms, whose training pool the shadows redraw): its head is
+    what a shadow re-trains."""
     if not isinstance(model, Tunable) or not {"image_tower", "projection"} <= model.tunable_roles():
         return False
     return isinstance(model.module("image_tower"), ConvTower)
@@ -110,7 +111,7 @@ class OfflineLira:
             trainer.train_head(head, pool.subset(chosen))
             head.eval()
             self.heads.append(head)
-        self.pretrained_tower: ConvTower = base.module("image_tower")
+        self.pretrained_tower: BlockTower = base.module("image_tower")
         # the pooled OUT spread, measured once on fresh scenes no shadow saw, so a sample's
         # score does not depend on the batch it arrives in
         calibration = MemberData(base, recipe, CALIBRATION, seed + 1)
@@ -148,11 +149,11 @@ class OfflineLira:
     def scores(self, samples: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray]:
         """Each sample's z (its membership score) and the target's phi."""
         captions = [str(s.labels["caption"]) for s in samples]
-        tower: ConvTower = self.model.module("image_tower")
-        pixels = tower.normalise(self.model.to_pixels([s.load_image() for s in samples]))
+        tower: BlockTower = self.model.module("image_tower")
+        pixels = self.model.to_pixels([s.load_image() for s in samples])
         with torch.no_grad():
-            target_features = tower.features(pixels).mean(dim=(2, 3))
-            base_features = self.pretrained_tower.features(pixels).mean(dim=(2, 3))
+            target_features = pooled_features(tower, pixels)
+            base_features = pooled_features(self.pretrained_tower, pixels)
         target = self.phi(self.model.module("projection"), target_features, captions)
         mean = self.shadow_phi(base_features, captions).mean(axis=0)
         return (target - mean) / self.sd, target

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 import torch
 from pydantic import Field
 
-from vlmtrust.core.capabilities import conv_tower
+from vlmtrust.core.capabilities import block_tower, pooled_features
 from vlmtrust.core.spec import Params
 from vlmtrust.data.world.pool import PoolRecipe, draw_pool
 from vlmtrust.mitigations.trainers.base import Trainer
@@ -51,11 +51,10 @@ class MemberData:
     def __init__(self, model: Any, recipe: PoolRecipe, n: int, seed: int) -> None:
         pool = draw_pool(recipe, n, seed)
         self.captions = [pool.captions[int(i)] for i in pool.caption_index]
-        # the tower's pooled conv features, what the projection head reads
-        tower = conv_tower(model.module("image_tower"), "a projection-head fine-tune")
+        # the tower's pooled features, what the projection head reads
+        tower = block_tower(model.module("image_tower"), "a projection-head fine-tune")
         with torch.no_grad():
-            pixels = pool.pixels.float().div(255.0)
-            self.features = tower.features(tower.normalise(pixels)).mean(dim=(2, 3))
+            self.features = pooled_features(tower, pool.pixels.float().div(255.0))
         self.bank = model.text_targets(pool.captions)
         self.caption_index = pool.caption_index
         self.targets = self.bank[pool.caption_index]

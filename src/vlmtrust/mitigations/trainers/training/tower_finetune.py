@@ -19,7 +19,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from vlmtrust.core.capabilities import ConvTower, Tunable, conv_tower
+from vlmtrust.core.capabilities import BlockTower, Tunable, block_tower
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.data import world
@@ -65,22 +65,26 @@ class CaptionBank:
 
 
 class SplitTower:
-    """A copy of the model's image tower (a ``ConvTower``, e.g. the zoo's) whose last conv block
-    and projection train; the earlier layers are frozen and their features computed once per
-    image. Batch-norm statistics stay those of the base model (eval mode)."""
+    """A copy of the model's image tower (a ``BlockTower``: the zoo's CNN, a CLIP or SigLIP
+    vision transformer) whose last ``tuned`` blocks and projection train; the earlier layers
+    are frozen and their output computed once per image. Batch-norm statistics stay those of
+    the base model (eval mode)."""
 
-    def __init__(self, model: Tunable) -> None:
-        base = conv_tower(model.module("image_tower"), "a tower fine-tune")
+    def __init__(self, model: Tunable, tuned: int = 1) -> None:
+        base = block_tower(model.module("image_tower"), "a tower fine-tune")
         self.tower = copy.deepcopy(base)
         self.tower.eval()
-        self.frozen, self.head = self.tower.features[:-1], self.tower.features[-1]
+        blocks = self.tower.blocks
+        self.frozen, self.head = blocks[:-tuned], blocks[-tuned:]
+        if tuned == 1:  # the one block itself, as the zoo's trainers always ran it
+            self.head = blocks[-1]
 
     def early(self, pixels: torch.Tensor, batch: int = 256) -> torch.Tensor:
         """The frozen layers' output, in chunks of ``batch`` images (``len(pixels)``: one pass,
         as ``resample`` and the adversarial fine-tunes always computed it)."""
         with torch.no_grad():
             parts = [
-                self.frozen(self.tower.normalise(pixels[i : i + batch]))
+                self.frozen(self.tower.stem(pixels[i : i + batch]))
                 for i in range(0, len(pixels), batch)
             ]
         return torch.cat(parts) if parts else torch.zeros(0)
@@ -93,11 +97,14 @@ class SplitTower:
             p.requires_grad_(True)
         return trainable
 
-    def embed(self, early: torch.Tensor) -> torch.Tensor:
-        pooled = self.head(early).mean(dim=(2, 3))
-        return nn.functional.normalize(self.tower.project(pooled), dim=-1)
+    def pooled(self, early: torch.Tensor) -> torch.Tensor:
+        """What the projection reads: the tuned blocks' output, pooled."""
+        return self.tower.pool(self.head(early))
 
-    def done(self) -> ConvTower:
+    def embed(self, early: torch.Tensor) -> torch.Tensor:
+        return nn.functional.normalize(self.tower.project(self.pooled(early)), dim=-1)
+
+    def done(self) -> BlockTower:
         for p in self.tower.parameters():
             p.requires_grad_(False)
         return self.tower
