@@ -56,6 +56,11 @@ def test_a_hub_layout_checkpoint_scans_through_the_cli(family: str, tmp_path: Pa
     assert all(r["n"] + r["details"].get("n_unscorable", 0) == 4 for r in accuracy)
     assert {"text_only", "figstep"} <= {r["attack"] for r in asr}
     assert all(r["n"] + r["details"].get("n_unscorable", 0) == 2 for r in asr)
+    # how the model was run differently from its recipe is said beside it, in every format
+    caveats = json.loads(report.stdout)["runs"][0]["header"]["model"]["caveats"]
+    assert bool(caveats) == (family == "paligemma")
+    markdown = runner.invoke(app, ["report", str(out), "--format", "md"]).stdout
+    assert ("blank white image" in markdown) == (family == "paligemma")
 
 
 @pytest.fixture(scope="module")

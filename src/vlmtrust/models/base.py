@@ -30,6 +30,9 @@ class ModelHandle(BaseModel):
     #: the ``Tunable`` roles the model offers to trainers, known before its weights load
     tunable_roles: frozenset[str] = frozenset()
     options: dict[str, Any] = {}
+    #: how this model is run differently from its own recipe, in a reader's words (e.g. a
+    #: blank image standing in for none): every report shows them beside the model
+    caveats: tuple[str, ...] = ()
 
     def load(self) -> ModelAdapter:
         from vlmtrust.plugins import MODELS

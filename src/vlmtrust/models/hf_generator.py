@@ -163,7 +163,15 @@ def resolve_generator(
             **({} if templated else {"prompt_format": "processor", "text_only": "blank image"}),
             **options.model_dump(),
         },
+        caveats=() if templated else NO_TEMPLATE_CAVEATS,
     )
+
+
+#: what a checkpoint without a chat template (PaliGemma) is run with, as every report says
+NO_TEMPLATE_CAVEATS = (
+    "no chat template: the processor formats each prompt, and a text-only prompt is sent "
+    "with a blank white image (the model cannot take none)",
+)
 
 
 def _image_processor_config(path: Path) -> dict[str, Any]:

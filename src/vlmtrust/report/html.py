@@ -155,6 +155,7 @@ def _provenance(runs: Sequence[RunRows]) -> str:
             ("run directory", str(run.run_dir)),
             ("model", f"{model.get('name', '?')} ({model.get('spec', '?')})"),
             ("model fingerprint", str(model.get("fingerprint", "?"))),
+            *(("model caveat", str(caveat)) for caveat in model.get("caveats", [])),
             ("vlmtrust version", str(h.get("vlmtrust_version", "?"))),
             ("store schema", str(h.get("schema_version", "?"))),
             ("seed", str(h.get("seed"))),

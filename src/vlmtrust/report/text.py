@@ -66,6 +66,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
             f"## {model.get('name', '?')} ({run.run_dir})",
             "",
             f"- model fingerprint: `{str(model.get('fingerprint', '?'))[:16]}`",
+            *(f"- model caveat: {caveat}" for caveat in model.get("caveats", [])),
             f"- seed: {run.header.get('seed')}, limit: {run.header.get('limit')}, "
             f"data: {run.header.get('data') or 'world generator'}",
             "",

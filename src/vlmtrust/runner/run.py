@@ -296,7 +296,12 @@ def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> di
     return {
         "vlmtrust_version": version("vlmtrust"),
         "schema_version": SCHEMA_VERSION,
-        "model": {"spec": handle.spec, "name": handle.name, "fingerprint": handle.fingerprint},
+        "model": {
+            "spec": handle.spec,
+            "name": handle.name,
+            "fingerprint": handle.fingerprint,
+            "caveats": list(handle.caveats),
+        },
         "tasks": [s.model_dump(mode="json") for s in task_specs.values()],
         "conditions": {
             name: sorted({c.attack.label for c in cells if c.task.spec.name == name})
