@@ -3,11 +3,14 @@ import torch
 
 from vlmtrust.core.capabilities import (
     ROLES,
+    BlockTower,
     ConvTower,
+    block_tower,
     capabilities_of,
     check_capabilities,
     check_roles,
     conv_tower,
+    pooled_features,
 )
 from vlmtrust.core.errors import CapabilityError
 
@@ -99,15 +102,65 @@ class TinyConvTower(torch.nn.Module):
     def normalise(self, pixels):
         return (pixels - self.mean) / self.std
 
+    @property
+    def blocks(self):
+        return self.features
+
+    def stem(self, pixels):
+        return self.normalise(pixels)
+
+    def pool(self, hidden):
+        return hidden.mean(dim=(2, 3))
+
     def forward(self, pixels):
         fmap = self.features(self.normalise(pixels))
-        return torch.nn.functional.normalize(self.project(fmap.mean(dim=(2, 3))), dim=-1), fmap
+        return torch.nn.functional.normalize(self.project(self.pool(fmap)), dim=-1), fmap
+
+
+class TinyTokenTower(torch.nn.Module):
+    """A BlockTower that is no ConvTower: token blocks, class-token pooling, no scalar
+    normalisation (a vision transformer's shape)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = torch.nn.Linear(3, 4)
+        self.layers = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 4))
+        self.project = torch.nn.Linear(4, 2)
+
+    @property
+    def blocks(self):
+        return self.layers
+
+    def stem(self, pixels):
+        return self.embed(pixels.flatten(2).transpose(1, 2))
+
+    def pool(self, hidden):
+        return hidden[:, 0]
+
+    def forward(self, pixels):
+        hidden = self.blocks(self.stem(pixels))
+        return torch.nn.functional.normalize(self.project(self.pool(hidden)), dim=-1), hidden
 
 
 def test_a_module_with_blocks_head_and_normalisation_is_a_conv_tower():
     tower = TinyConvTower()
     assert isinstance(tower, ConvTower) and conv_tower(tower, "x") is tower
+    assert isinstance(tower, BlockTower) and block_tower(tower, "x") is tower
     assert not isinstance(torch.nn.Linear(2, 2), ConvTower)
+
+
+def test_a_token_tower_is_a_block_tower_but_no_conv_tower():
+    tower = TinyTokenTower()
+    assert block_tower(tower, "x") is tower and not isinstance(tower, ConvTower)
+    with pytest.raises(CapabilityError, match="needs an image tower of conv blocks"):
+        conv_tower(tower, "a gradient-leak attack")
+    with pytest.raises(CapabilityError, match="needs an image tower of blocks"):
+        block_tower(torch.nn.Linear(2, 2), "a tower fine-tune")
+    pixels = torch.rand(2, 3, 4, 4)
+    embedding, _ = tower(pixels)
+    # what a projection fine-tune reads is what the forward pass projects
+    pooled = pooled_features(tower, pixels)
+    assert torch.allclose(torch.nn.functional.normalize(tower.project(pooled), dim=-1), embedding)
 
 
 def test_a_tower_without_conv_blocks_is_a_one_line_capability_error_naming_who_needs_it():

@@ -163,9 +163,10 @@ def report_rows(run_dir: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def caption_folder(path: Any, samples: Any, member: Any = None) -> Any:
+def caption_folder(path: Any, samples: Any, member: Any = None, columns: Any = None) -> Any:
     """An image folder with labels.jsonl (file, caption and, given ``member(i)``, a member
-    flag), as a user brings one for ``--data`` or a trainer's ``member_data``."""
+    flag, and given ``columns(i)``, its extra columns), as a user brings one for ``--data`` or
+    a trainer's ``train_data``."""
     import json
 
     path.mkdir()
@@ -175,6 +176,35 @@ def caption_folder(path: Any, samples: Any, member: Any = None) -> Any:
         row = {"file": f"{i}.png", "caption": sample.labels["caption"]}
         if member is not None:
             row["member"] = member(i)
+        if columns is not None:
+            row.update(columns(i))
         rows.append(row)
     (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+def scan_trains_once(config: Any, capsys: Any) -> list[Any]:
+    """Run ``config`` twice: the first run trains its mitigations (a "training ..." line), the
+    second finds every artifact in the cache and trains nothing; the second run's rows."""
+    from vlmtrust.runner import run
+
+    run(config)
+    assert "training " in capsys.readouterr().err
+    rows = list(run(config.model_copy(update={"out": config.out.with_name("again")})).metrics)
+    assert "training " not in capsys.readouterr().err
+    return rows
+
+
+def hf_zero_shot(checkpoint: Any, tmp_path: Any, mitigation: str) -> Any:
+    """A zero-shot scan of an hf: dual encoder on 4 world scenes with ``mitigation``."""
+    from vlmtrust.core.config import RunConfig
+    from vlmtrust.core.spec import Spec
+
+    return RunConfig(
+        model=f"hf:{checkpoint}",
+        tasks=(Spec(name="robustness.zero_shot"),),
+        limit=4,
+        mitigations=(mitigation,),
+        out=tmp_path / "run",
+        show_progress=False,
+    )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from vlmtrust_testing import run_task_directly
+from vlmtrust_testing import caption_folder, hf_zero_shot, run_task_directly, scan_trains_once
 
 from vlmtrust.attacks.trigger_inversion import InvertedTrigger, invert_trigger
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
@@ -124,3 +125,18 @@ def test_calibration_scan_reports_ece_in_and_out_for_backdoor_purge(tmp_path, pu
             assert rows[(variant, metric)].n > 0
     drop = rows[("none", "accuracy_in")].value - rows[("backdoor_purge", "accuracy_in")].value
     assert drop <= 0.05
+
+
+def test_purge_trains_on_an_hf_clip_from_train_data_once(tmp_path, tiny_clip, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
+    scenes = world.generate(31, 12, family="objects")
+    caption_folder(tmp_path / "train", scenes)
+    target = scenes[0].labels["caption"]
+    mitigation = (
+        f'backdoor_purge:train_data="train",target="{target}",invert_images=4,'
+        "invert_steps=30,invert_success=0.25,steps=2,batch_size=4"
+    )
+    rows = scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
+    assert {r.mitigation.split("(")[0] for r in rows} == {"none", "backdoor_purge"}
+    card = next(r for r in rows if r.mitigation != "none").details["training"]
+    assert card["target"] == target and card["target_from"] == "param"

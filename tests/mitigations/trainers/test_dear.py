@@ -4,10 +4,10 @@ than 3 points of zero-shot accuracy, and a calibration scan reports ECE in/out f
 
 import numpy as np
 import pytest
-from vlmtrust_testing import run_task_directly
+from vlmtrust_testing import caption_folder, hf_zero_shot, run_task_directly, scan_trains_once
 
 from vlmtrust.core.config import RunConfig
-from vlmtrust.core.errors import CapabilityError
+from vlmtrust.core.errors import CapabilityError, ConfigError, DataError
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation
@@ -82,3 +82,28 @@ def test_an_untrained_residual_is_the_base_model(clip):
     before = clip.calls
     same.classify(images, ["a photo of a circle."])
     assert same.calls == clip.calls == before + 1  # counted once, on the inner model
+
+
+def test_dear_trains_on_an_hf_clip_from_train_data_once(tmp_path, tiny_clip, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
+    people = world.generate(21, 16, family="people")
+    caption_folder(
+        tmp_path / "train", people, columns=lambda i: {"group": people[i].labels["group"]}
+    )
+    mitigation = 'dear:train_data="train",steps=4,batch_size=8'
+    rows = scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
+    assert {r.mitigation.split("(")[0] for r in rows} == {"none", "dear"}
+    card = next(r for r in rows if r.mitigation != "none").details["training"]
+    assert card["train_rows"] == 16 and card["twins"] == 0
+
+
+def test_dear_on_an_hf_clip_needs_rows_of_two_groups(tmp_path, tiny_clip, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    handle = resolve_model(f"hf:{tiny_clip}")
+    with pytest.raises(ConfigError, match="dear:train_data=PATH"):
+        build_mitigation(Spec(name="dear")).check_model(handle)
+    people = world.generate(21, 4, family="people")
+    caption_folder(tmp_path / "one", people, columns=lambda i: {"group": "A"})
+    one_group = Spec(name="dear", params={"train_data": "one"})
+    with pytest.raises(DataError, match="at least two groups"):
+        build_mitigation(one_group).check_model(handle)

@@ -53,14 +53,15 @@ def test_dp_finetune_trains_an_hf_clip_projection_with_a_budget(tmp_path, tiny_c
     assert tuned.card["epsilon"] == training["epsilon"]
 
 
-def test_dp_finetune_on_an_hf_clip_needs_its_membercaption_folder(tmp_path, tiny_clip, monkeypatch):
+def test_dp_finetune_on_an_hf_clip_needs_its_member_folder(tmp_path, tiny_clip, monkeypatch):
     monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     handle = resolve_model(f"hf:{tiny_clip}")
-    with pytest.raises(ConfigError, match="member_data=PATH"):
+    with pytest.raises(ConfigError, match="dp_finetune:train_data=PATH"):
         build_mitigation(Spec(name="dp_finetune")).check_model(handle)
     missing = Spec(name="dp_finetune", params={"member_data": str(tmp_path / "nowhere")})
     with pytest.raises(DataError, match="does not exist"):
         build_mitigation(missing).check_model(handle)
-    zoo = Spec(name="dp_finetune", params={"member_data": str(tmp_path)})
-    with pytest.raises(ConfigError, match="member_data is for hf"):
-        build_mitigation(zoo).check_model(resolve_model("zoo:clip"))
+    # member_data= is train_data's former name: both spell the same spec
+    old, new = ({key: "members/"} for key in ("member_data", "train_data"))
+    same = [build_mitigation(Spec(name="dp_finetune", params=p)).spec for p in (old, new)]
+    assert same[0] == same[1]

@@ -3,11 +3,15 @@ plain fine-tune leaks membership, DP-SGD at epsilon 8 does not (a reduced but re
 members, the default epochs)."""
 
 import pytest
+from vlmtrust_testing import caption_folder, hf_zero_shot, scan_trains_once
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data import world
+from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.mitigations.trainers.training.clip_head import MEMBER_SEED
+from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 
 MEMBERS = 64
@@ -88,3 +92,28 @@ def test_adv_regularization_brings_the_overfit_leak_down(tmp_path):
     accuracy = rows["adv_regularization", "accuracy_nonmember"]
     assert accuracy.n == MEMBERS and accuracy.ci_low <= accuracy.value <= accuracy.ci_high
     assert rows["adv_regularization", "tpr@1%fpr"].n == 2 * MEMBERS
+
+
+def test_adv_regularization_trains_on_an_hf_clip_from_train_data_once(
+    tmp_path, tiny_clip, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
+    scenes = world.generate(41, 16, family="objects")
+    caption_folder(tmp_path / "train", scenes, member=lambda i: i < 8)
+    mitigation = 'adv_regularization:train_data="train",epochs=3'
+    rows = scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
+    assert {r.mitigation.split("(")[0] for r in rows} == {"none", "adv_regularization"}
+    card = next(r for r in rows if r.mitigation != "none").details["training"]
+    assert card["members"] == 8 and card["held_out"] == 8
+    assert 0 <= card["held_out_accuracy_after"] <= 1
+
+
+def test_adv_regularization_on_train_data_needs_a_reference_set(tmp_path, tiny_clip, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    scenes = world.generate(41, 6, family="objects")
+    caption_folder(tmp_path / "train", scenes)  # no member column: every row is a member
+    handle = resolve_model(f"hf:{tiny_clip}")
+    build_mitigation(Spec(name="overfit", params={"train_data": "train"})).check_model(handle)
+    spec = Spec(name="adv_regularization", params={"train_data": "train"})
+    with pytest.raises(DataError, match="non-member rows"):
+        build_mitigation(spec).check_model(handle)

@@ -19,14 +19,18 @@ from typing import ClassVar
 import torch
 from pydantic import Field
 
+from vlmtrust.core.errors import DataError
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.training.clip_head import (
     ClipFinetune,
     FinetuneParams,
     HeadData,
     MemberData,
+    RowData,
     cosine_loss,
+    split_members,
 )
+from vlmtrust.models.base import ModelHandle
 
 #: the reference set's seed: distinct from the member, held-out and scan non-member seeds
 REFERENCE_SEED = 535_353
@@ -46,14 +50,34 @@ def member_statistic(head: torch.nn.Module, data: HeadData) -> torch.Tensor:
 
 
 class AdvRegularization(ClipFinetune):
-    """Min-max fine-tune: the head minimises its loss plus the adversary's membership gain."""
+    """Min-max fine-tune: the head minimises its loss plus the adversary's membership gain.
+    On ``train_data`` the reference set is the rows not marked member."""
 
     Params: ClassVar[type[Params]] = AdvParams
+
+    def check_model(self, handle: ModelHandle) -> None:
+        super().check_model(handle)
+        params = self.params
+        assert isinstance(params, AdvParams)
+        if params.train_data is not None:
+            _, others = split_members(self.train_rows(), params.member_column)
+            if len(others) < 2:
+                raise DataError(
+                    f"adv_regularization needs at least 2 non-member rows in train_data "
+                    f"{params.train_data} as its reference set, found {len(others)}",
+                    f"mark reference rows false in column {params.member_column!r}",
+                )
+
+    def reference(self, params: AdvParams) -> HeadData:
+        """The defender's own non-members: fresh pool scenes, or the rows not marked member."""
+        if params.train_data is None:
+            return MemberData(self.base, self.pool_recipe, params.members, params.reference_seed)
+        return RowData(self.base, self.other_rows)
 
     def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, object]:
         params = self.params
         assert isinstance(params, AdvParams)
-        reference = MemberData(self.base, self.pool_recipe, params.members, params.reference_seed)
+        reference = self.reference(params)
         adversary = torch.nn.Sequential(
             torch.nn.Linear(1, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1)
         )

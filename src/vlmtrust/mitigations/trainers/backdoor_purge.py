@@ -15,12 +15,16 @@ patch's neighbourhood and removes it (n=200 scan scenes: dilate 5 left 0.06, dil
 filling the grown region with random noise instead removed nothing (1.0): the pattern matters.
 Whether the purge worked is measured with ``robustness.backdoor_trigger`` and re-checked with
 ``robustness.backdoor_scan``.
+
+On a user's model the clean images are its ``train_data`` rows (an image and a caption each):
+the screening and the inversion run on them too, and the candidate labels are ``labels=``, else
+the distinct values of ``label_column``, else the distinct captions (at least 3).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,11 +42,13 @@ from vlmtrust.attacks.trigger_inversion import (
 )
 from vlmtrust.core.capabilities import Tunable
 from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.mitigations.trainers.base import Trainer
-from vlmtrust.mitigations.trainers.training.clip_data import ClipDataParams, build_clip_data
+from vlmtrust.mitigations.trainers.training.clip_data import ClipDataParams, clip_data
 from vlmtrust.mitigations.trainers.training.scenes import render_pixels, world_scenes
+from vlmtrust.mitigations.trainers.training.train_data import column
 
 #: scenes the trigger is inverted on: a seed of their own, apart from training and scans (seed 0)
 INVERSION_SEED = 7_300_900
@@ -85,10 +91,12 @@ class BackdoorPurge(Trainer):
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, BackdoorPurgeParams)
+        rows = self.train_rows() if params.train_data is not None else None
         with torch_threads(1):
-            labels = self._candidates(params)
-            target, screen = self._suspect(model, labels, params)
-            pixels = _scenes(model, params.invert_images, offset=1000)
+            clean = _Clean(model, rows)
+            labels = self._candidates(params, rows)
+            target, screen = self._suspect(model, labels, params, clean)
+            pixels = clean.pixels(params.invert_images, offset=1000)
             trigger = invert_trigger(
                 lambda x: model.pixel_logits(x, labels),
                 pixels,
@@ -101,7 +109,7 @@ class BackdoorPurge(Trainer):
                     f"no small trigger sends scenes to {target!r}: nothing to purge",
                     "check the scan's suspected target, or raise invert_steps",
                 )
-            tower, loss = self._unlearn(model, trigger, params)
+            tower, loss = self._unlearn(model, trigger, params, rows)
         model.save_delta(out, {"image_tower": tower})
         return {
             "target": target,
@@ -112,20 +120,26 @@ class BackdoorPurge(Trainer):
             "final_loss": round(loss, 4),
         }
 
-    def _candidates(self, params: BackdoorPurgeParams) -> list[str]:
-        labels = list(candidate_labels(tuple(params.labels), None, SHAPE_TEMPLATE))
+    def _candidates(self, params: BackdoorPurgeParams, rows: Sequence[Sample] | None) -> list[str]:
+        given = tuple(params.labels)
+        if not given and rows is not None:
+            classes = [column(row, params.label_column) for row in rows]
+            if len(set(classes) - {""}) < 3:
+                classes = [column(row, "caption") for row in rows]
+            given = tuple(sorted(set(classes) - {""}))
+        labels = list(candidate_labels(given, None, SHAPE_TEMPLATE))
         if params.target is not None and params.target not in labels:
             labels.append(params.target)
         return labels
 
     def _suspect(
-        self, model: Any, labels: list[str], params: BackdoorPurgeParams
+        self, model: Any, labels: list[str], params: BackdoorPurgeParams, clean: _Clean
     ) -> tuple[str, dict[str, float]]:
         """The given target, or the top MAD anomaly of a cheap per-label inversion (log norms,
         as the scan's default)."""
         if params.target is not None:
             return params.target, {}
-        pixels = _scenes(model, params.screen_images, offset=0)
+        pixels = clean.pixels(params.screen_images, offset=0)
         norms = []
         for candidate in range(len(labels)):
             found = invert_trigger(
@@ -141,10 +155,14 @@ class BackdoorPurge(Trainer):
         return labels[int(np.argmax(index))], screen
 
     def _unlearn(
-        self, model: Any, trigger: InvertedTrigger, params: BackdoorPurgeParams
+        self,
+        model: Any,
+        trigger: InvertedTrigger,
+        params: BackdoorPurgeParams,
+        rows: Sequence[Sample] | None,
     ) -> tuple[torch.nn.Module, float]:
         torch.manual_seed(params.seed)
-        data = build_clip_data(params, model)
+        data = clip_data(params, model, rows)
         tower = copy.deepcopy(model.module("image_tower"))
         tower.eval()  # batch-norm statistics stay those of the base model
         for p in tower.parameters():
@@ -172,6 +190,16 @@ class BackdoorPurge(Trainer):
         return tower, loss_value
 
 
-def _scenes(model: Tunable, n: int, offset: int) -> torch.Tensor:
-    """Clean object scenes the defender renders for inversion (its own seed, not the scans')."""
-    return render_pixels(model, world_scenes(INVERSION_SEED, "objects", n, offset=offset))
+class _Clean:
+    """Clean images the defender screens and inverts on: object scenes of its own seed (not
+    the scans'), or the user's rows (the first ``n`` to screen, the last ``n`` to invert)."""
+
+    def __init__(self, model: Tunable, rows: Sequence[Sample] | None) -> None:
+        self.model, self.rows = model, rows
+
+    def pixels(self, n: int, offset: int) -> torch.Tensor:
+        if self.rows is None:
+            scenes = world_scenes(INVERSION_SEED, "objects", n, offset=offset)
+            return render_pixels(self.model, scenes)
+        picked = self.rows[:n] if offset == 0 else self.rows[-n:]
+        return self.model.to_pixels([row.load_image() for row in picked])

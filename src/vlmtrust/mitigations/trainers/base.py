@@ -22,8 +22,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from vlmtrust.core.capabilities import check_roles
+from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import sha256_hex
 from vlmtrust.mitigations.base import Wrapper, variant_label
+from vlmtrust.mitigations.trainers.training.train_data import (
+    TrainDataParams,
+    require_train_data,
+    samples_fingerprint,
+    train_samples,
+)
 from vlmtrust.models.base import ModelHandle
 from vlmtrust.store.artifacts import ArtifactCache
 
@@ -40,10 +47,24 @@ class Trainer(Wrapper):
     def check_model(self, handle: ModelHandle) -> None:
         offered = handle.tunable_roles if "Tunable" in handle.capabilities else frozenset()
         check_roles(handle.name, offered, self.roles, self.spec.name)
+        if isinstance(self.params, TrainDataParams):
+            require_train_data(handle, self.params.train_data, self.spec.name, self.train_columns())
+
+    def train_columns(self) -> tuple[str, ...]:
+        """What every row of ``train_data`` needs, for trainers whose params take one
+        (``TrainDataParams``): label or group columns, or ``prompt``."""
+        return ("caption",)
+
+    def train_rows(self) -> list[Sample]:
+        """The usable rows of the user's ``train_data`` (checked again: it may have changed)."""
+        assert isinstance(self.params, TrainDataParams) and self.params.train_data is not None
+        return train_samples(self.params.train_data, self.spec.name, self.train_columns())
 
     def data_fingerprint(self) -> str:
-        """What the training data depends on beyond the spec; world-generated data is fully
-        decided by the spec (its seed included), so the default is empty."""
+        """What the training data depends on beyond the spec: the ``train_data`` rows' content;
+        world-generated data is fully decided by the spec (its seed included), so empty."""
+        if isinstance(self.params, TrainDataParams) and self.params.train_data is not None:
+            return samples_fingerprint(self.train_rows(), self.train_columns())
         return ""
 
     def artifact_key(self, handle: ModelHandle) -> str:

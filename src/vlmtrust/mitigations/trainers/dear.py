@@ -12,6 +12,11 @@ Beyond the paper, r also pays ``twin_weight`` x |e'(A) - e'(B)|^2 on counterfact
 On zoo:clip the adversary alone reached chance on its training data yet left MaxSkew@10 at 0.30
 (from 0.327): a probe that cannot decide the group is not the same as twins that rank alike.
 ``twin_weight=0`` is DeAR as published.
+
+On a user's model it trains on ``train_data`` rows: an image, a ``caption`` and a group column
+(``group_column``, default ``group``; ``group_gender``-style and demographic columns load as
+groups). Rows without a group keep the caption loss only; a user's rows have no counterfactual
+twins, so the twin term is left out there (the card says so).
 """
 
 from __future__ import annotations
@@ -29,12 +34,15 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from vlmtrust.core.capabilities import Tunable
+from vlmtrust.core.errors import DataError
+from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params
 from vlmtrust.core.threads import torch_threads
-from vlmtrust.data import world
 from vlmtrust.mitigations.base import WrappedModel
 from vlmtrust.mitigations.trainers.base import Trainer
-from vlmtrust.mitigations.trainers.training.clip_data import ClipDataParams, build_clip_data
+from vlmtrust.mitigations.trainers.training.clip_data import ClipDataParams, clip_data
+from vlmtrust.mitigations.trainers.training.train_data import column
+from vlmtrust.models.base import ModelHandle
 
 RESIDUAL_FILE = "residual.safetensors"
 SHAPE_FILE = "residual.json"
@@ -67,6 +75,20 @@ def image_embeddings(model: Tunable, pixels: torch.Tensor) -> torch.Tensor:
     return embedding
 
 
+def twin_gap(
+    residual: nn.Module, embeddings: torch.Tensor, twin: torch.Tensor, hidden: torch.Tensor
+) -> torch.Tensor:
+    """Mean squared distance of each row's e' to its twin's, over the rows that have a twin
+    (every world person; no user row): 0 when none has."""
+    paired = twin >= 0
+    if not bool(paired.all()):
+        hidden, twin = hidden[paired], twin[paired]
+        if not len(twin):
+            return hidden.sum() * 0.0
+    twins = apply_residual(residual, embeddings[twin])
+    return (hidden - twins).pow(2).sum(-1).mean()
+
+
 def apply_residual(residual: nn.Module, embedding: torch.Tensor) -> torch.Tensor:
     shifted: torch.Tensor = embedding + residual(embedding)
     return nn.functional.normalize(shifted, dim=-1)
@@ -80,31 +102,54 @@ class Dear(Trainer):
     requires: ClassVar[tuple[str, ...]] = ("Embedder", "Classifier")
     roles: ClassVar[tuple[str, ...]] = ("image_tower",)
 
+    def train_columns(self) -> tuple[str, ...]:
+        params = self.params
+        assert isinstance(params, DearParams)
+        return ("caption", params.group_column)
+
+    def check_model(self, handle: ModelHandle) -> None:
+        super().check_model(handle)
+        params = self.params
+        assert isinstance(params, DearParams)
+        if params.train_data is not None:
+            groups = {column(row, params.group_column) for row in self.train_rows()} - {""}
+            if len(groups) < 2:
+                raise DataError(
+                    f"dear needs train_data rows of at least two groups in column "
+                    f"{params.group_column!r}, found {len(groups)}",
+                    "add rows of other groups, or name the group column with group_column=",
+                )
+
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, DearParams)
+        rows = self.train_rows() if params.train_data is not None else None
         with torch_threads(1):
-            residual, stats = self._train(model, params)
+            residual, stats = self._train(model, params, rows)
         state = {k: v.contiguous() for k, v in residual.state_dict().items()}
         save_file(state, str(out / RESIDUAL_FILE))
         dim = int(stats.pop("dim"))
         (out / SHAPE_FILE).write_text(json.dumps({"dim": dim, "hidden": params.hidden}))
+        if rows is not None:
+            return {**stats, "train_rows": len(rows), "twins": 0}
         return {**stats, "people": params.people, "objects": params.objects}
 
-    def _train(self, model: Any, params: DearParams) -> tuple[nn.Module, dict[str, float]]:
+    def _train(
+        self, model: Any, params: DearParams, rows: Sequence[Sample] | None
+    ) -> tuple[nn.Module, dict[str, float]]:
         """Alternating min-max: the adversary takes ``adversary_steps`` steps on the current
         (detached) e', then the residual a step on CLIP loss + weight x the adversary's
         confidence (cross-entropy to the uniform guess, smooth where gradient reversal
         oscillates)."""
         torch.manual_seed(params.seed)
-        data = build_clip_data(params, model)
+        data = clip_data(params, model, rows)
         with torch.no_grad():
             embeddings = image_embeddings(model, data.pixels)
         bank = model.text_targets(data.captions)
         scale = model.logit_scale()
         dim = embeddings.shape[1]
         residual = residual_mlp(dim, params.hidden)
-        adversary = nn.Sequential(nn.Linear(dim, 64), nn.ReLU(), nn.Linear(64, len(world.GROUPS)))
+        adversary = nn.Sequential(nn.Linear(dim, 64), nn.ReLU(), nn.Linear(64, len(data.groups)))
         fix = torch.optim.Adam(residual.parameters(), params.lr)
         probe = torch.optim.Adam(adversary.parameters(), params.lr * 2)
         generator = torch.Generator().manual_seed(params.seed)
@@ -127,8 +172,7 @@ class Dear(Trainer):
             )
             hidden = apply_residual(residual, embeddings[who])
             confusion = -adversary(hidden).log_softmax(-1).mean()  # CE to the uniform guess
-            twins = apply_residual(residual, embeddings[data.twin[who]])
-            invariance = (hidden - twins).pow(2).sum(-1).mean()
+            invariance = twin_gap(residual, embeddings, data.twin[who], hidden)
             fix.zero_grad()
             loss = clip_loss + params.adversary_weight * confusion + params.twin_weight * invariance
             loss.backward()

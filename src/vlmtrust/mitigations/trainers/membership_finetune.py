@@ -7,32 +7,29 @@ defence. Fine-tuning on ``members`` scenes for many epochs plants a real signal 
 ``privacy.membership:member_seed=SEED,n=MEMBERS`` measures; ``dp_finetune`` runs the identical
 fine-tune with per-sample clipping and Gaussian noise and reports its (epsilon, delta).
 
-Only the projection head (one ``Linear``) trains, over the frozen convolutional features: it is
-what Opacus can clip per sample (the BatchNorm layers of the tower are not), and features are
-computed once, so a fine-tune takes seconds. The loss pulls each member image's embedding onto
-its caption's text embedding (1 - cosine), the quantity the membership attack thresholds.
+Only the projection head trains, over the frozen tower's pooled features (a zoo CNN's, or a
+CLIP's class token: its post-layernorm and projection), since Opacus can clip it per sample (the
+BatchNorm layers of the zoo tower are not), and features are computed once, so a fine-tune takes
+seconds. On a user's model the members are its ``train_data`` rows (see ``training/clip_head``).
+The loss pulls each member image's embedding onto its caption's text embedding (1 - cosine),
+the quantity the membership attack thresholds.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
-from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.training.clip_head import (
     ClipFinetune,
     FinetuneParams,
     HeadData,
     cosine_loss,
-    retrieval_accuracy,
 )
-from vlmtrust.models.base import ModelHandle
 
 
 class DpParams(FinetuneParams):
@@ -42,9 +39,11 @@ class DpParams(FinetuneParams):
     delta: float = Field(default=1e-5, gt=0, lt=1, description="target delta (< 1/members)")
     max_grad_norm: float = Field(default=1.0, gt=0, description="per-sample clipping bound")
     batch_size: int = Field(default=32, ge=1, description="expected (Poisson) batch size")
-    member_data: str | None = Field(
+    train_data: str | None = Field(
         default=None,
-        description="hf: CLIPs only: the member set, an image folder with a caption column",
+        validation_alias=AliasChoices("train_data", "member_data"),
+        description="the member set (and held-out rows, member=false), any --data layout with "
+        "a caption column; member_data= is its former name",
     )
 
 
@@ -58,61 +57,6 @@ class DpFinetune(ClipFinetune):
     Poisson-sampled batches as the accounting assumes."""
 
     Params: ClassVar[type[Params]] = DpParams
-
-    def check_model(self, handle: ModelHandle) -> None:
-        from vlmtrust.mitigations.trainers.training import hf_projection
-
-        params = self.params
-        assert isinstance(params, DpParams)
-        if hf_projection.is_hf_clip(handle):
-            hf_projection.member_samples(params.member_data)  # fail before the run starts
-            return
-        super().check_model(handle)
-        if params.member_data is not None:
-            raise ConfigError(
-                f"member_data is for hf: CLIPs; {handle.name}'s members are world scenes",
-                "drop member_data and choose the scenes with members= and member_seed=",
-            )
-
-    def data_fingerprint(self) -> str:
-        from vlmtrust.mitigations.trainers.training import hf_projection
-
-        params = self.params
-        assert isinstance(params, DpParams)
-        return hf_projection.data_fingerprint(params.member_data) if params.member_data else ""
-
-    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
-        from vlmtrust.mitigations.trainers.training import hf_projection
-
-        if not hf_projection.is_hf_clip(model.handle):
-            return super().fit(model, out)
-        params = self.params
-        assert isinstance(params, DpParams)
-        torch.manual_seed(params.seed)
-        members = hf_projection.member_samples(params.member_data)
-        data = hf_projection.HfMemberData(model, members)
-        head = copy.deepcopy(hf_projection.projection(model))
-        head.train()
-        for p in head.parameters():
-            p.requires_grad_(True)
-        before = retrieval_accuracy(head, data)
-        stats = dict(self.train_head(head, data))
-        hf_projection.save_projection(out / hf_projection.PROJECTION_FILE, head)
-        return {
-            "members": len(members),
-            "member_data": params.member_data,
-            # a user model has no held-out generator: utility is retrieval on the member set
-            "member_accuracy_before": round(before, 4),
-            "member_accuracy": round(retrieval_accuracy(head, data), 4),
-            **stats,
-        }
-
-    def load(self, model: Any, artifact: Path, card: Mapping[str, Any]) -> Any:
-        from vlmtrust.mitigations.trainers.training import hf_projection
-
-        if hf_projection.is_hf_clip(model.handle):
-            return hf_projection.load_projection(model, artifact, card)
-        return super().load(model, artifact, card)
 
     def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, Any]:
         import warnings

@@ -1,4 +1,5 @@
-"""Training data shared by the ``zoo:clip`` fairness trainers (``dear``, ``resample``).
+"""Training data shared by the dual-encoder fairness and purge trainers (``dear``, ``resample``,
+``backdoor_purge``): world scenes for zoo models, the user's ``train_data`` rows otherwise.
 
 People scenes are drawn 50/50 across groups in every occupation (the planted correlation is the
 thing to remove, so it must not be re-taught) and each is rendered twice, once per group (its
@@ -10,6 +11,7 @@ seed 0 and held-out twins other seeds, so a trainer never sees the images it is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,26 +19,35 @@ import torch
 from pydantic import Field
 
 from vlmtrust.core.capabilities import Tunable
-from vlmtrust.core.spec import Params
+from vlmtrust.core.records import Sample
 from vlmtrust.data import world
 from vlmtrust.data.world.flaws import FAIR_GROUPS
 from vlmtrust.mitigations.trainers.training.scenes import render_pixels, world_scenes
+from vlmtrust.mitigations.trainers.training.train_data import TrainDataParams, column
 
 
-class ClipDataParams(Params):
+class ClipDataParams(TrainDataParams):
     people: int = Field(
         default=600, ge=2, description="people scenes, each also rendered as its group twin"
     )
     objects: int = Field(default=600, ge=0, description="object scenes replayed for shapes")
     hidden_prop_share: float = Field(default=0.3, ge=0.0, le=1.0)
     seed: int = Field(default=7_300_001, description="world seed of the training scenes")
+    group_column: str = Field(
+        default="group", description="train_data: the column naming each row's group"
+    )
+    label_column: str = Field(
+        default="label", description="train_data: the column naming each row's class"
+    )
 
 
 @dataclass
 class ClipData:
     """Rendered training scenes (pixels in [0, 1], 64 px), each with its caption index into
     ``captions``; ``group`` / ``occupation`` / ``twin`` (the index of the same scene rendered
-    with the other group) are -1 on object scenes."""
+    with the other group) are -1 on object scenes. ``groups`` and ``occupations`` name the
+    group and occupation indices (the world's, or the values found in the user's columns);
+    ``scenes`` is empty for user rows, which have no twins (``twin`` all -1)."""
 
     pixels: torch.Tensor
     caption_index: torch.Tensor
@@ -45,6 +56,8 @@ class ClipData:
     occupation: torch.Tensor
     scenes: list[world.Scene]
     twin: torch.Tensor
+    groups: tuple[str, ...] = tuple(world.GROUPS)
+    occupations: tuple[str, ...] = tuple(world.OCCUPATIONS)
 
     @property
     def people(self) -> torch.Tensor:
@@ -85,3 +98,40 @@ def data_from_scenes(scenes: list[world.Scene], twin: torch.Tensor, model: Tunab
         scenes=scenes,
         twin=twin,
     )
+
+
+def data_from_samples(
+    samples: Sequence[Sample], model: Tunable, params: ClipDataParams, chunk: int = 64
+) -> ClipData:
+    """The user's rows (an image and a caption each), with the model's preprocessing; a row's
+    group and class come from ``group_column`` / ``label_column`` where it has them (-1 where
+    it has not: it then trains the captions only, like the world's object scenes)."""
+    captions = [column(s, "caption") for s in samples]
+    unique = sorted(set(captions))
+    lookup = {c: i for i, c in enumerate(unique)}
+    group_values = [column(s, params.group_column) for s in samples]
+    label_values = [column(s, params.label_column) for s in samples]
+    groups = tuple(sorted({g for g in group_values if g}))
+    occupations = tuple(sorted({o for o in label_values if o}))
+    pixels = [
+        model.to_pixels([s.load_image() for s in samples[i : i + chunk]])
+        for i in range(0, len(samples), chunk)
+    ]
+    return ClipData(
+        pixels=torch.cat(pixels),
+        caption_index=torch.tensor([lookup[c] for c in captions]),
+        captions=unique,
+        group=torch.tensor([groups.index(g) if g else -1 for g in group_values]),
+        occupation=torch.tensor([occupations.index(o) if o else -1 for o in label_values]),
+        scenes=[],
+        twin=torch.full((len(samples),), -1),
+        groups=groups,
+        occupations=occupations,
+    )
+
+
+def clip_data(params: ClipDataParams, model: Tunable, rows: Sequence[Sample] | None) -> ClipData:
+    """World scenes when the trainer has no ``train_data`` rows (zoo models), else the rows."""
+    if rows is None:
+        return build_clip_data(params, model)
+    return data_from_samples(rows, model, params)

@@ -1,13 +1,18 @@
-"""The projection-head fine-tune of ``zoo:clip`` shared by the membership trainers
-(``overfit``, ``dp_finetune`` in ``trainers/membership_finetune.py``, ``adv_regularization``) and
-by ``privacy.membership``'s LiRA shadow heads: ``ClipFinetune``, its member data and its loss.
+"""The projection-head fine-tune shared by the membership trainers (``overfit``,
+``dp_finetune`` in ``trainers/membership_finetune.py``, ``adv_regularization``) and by
+``privacy.membership``'s LiRA shadow heads: ``ClipFinetune``, its member data and its loss.
 A helper, not a plugin: the registered trainers subclass it.
+
+A zoo organism's members are scenes drawn like its own training pool; any other dual encoder's
+are the user's ``train_data`` rows (an image and a caption each): those whose ``member_column``
+is true (every row when no row has the column); the others are its held-out set, on which the
+card reports retrieval accuracy before and after (``adv_regularization``'s reference set too).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -15,10 +20,13 @@ import torch
 from pydantic import Field
 
 from vlmtrust.core.capabilities import block_tower, pooled_features
+from vlmtrust.core.errors import DataError
+from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params
 from vlmtrust.data.world.pool import PoolRecipe, draw_pool
 from vlmtrust.mitigations.trainers.base import Trainer
-from vlmtrust.models.base import training_pool
+from vlmtrust.mitigations.trainers.training.train_data import TrainDataParams, column
+from vlmtrust.models.base import ModelHandle, training_pool
 
 #: the member set's default seed: distinct from the organisms' training seeds and from
 #: ``privacy.membership``'s non-member seed
@@ -27,7 +35,10 @@ HELD_OUT_SEED = 777_001
 HELD_OUT = 256
 
 
-class FinetuneParams(Params):
+class FinetuneParams(TrainDataParams):
+    member_column: str = Field(
+        default="member", description="train_data: the column marking member rows (true/false)"
+    )
     members: int = Field(default=128, ge=8, description="member scenes fine-tuned on")
     member_seed: int = Field(default=MEMBER_SEED, description="seed of the member scenes")
     epochs: int = Field(default=400, ge=1, description="passes over the member set")
@@ -68,6 +79,36 @@ class MemberData:
         return part
 
 
+class RowData:
+    """Frozen features and caption embeddings of the user's rows, computed once (in chunks)."""
+
+    def __init__(self, model: Any, rows: Sequence[Sample], chunk: int = 64) -> None:
+        self.captions = [column(row, "caption") for row in rows]
+        distinct = sorted(set(self.captions))
+        tower = block_tower(model.module("image_tower"), "a projection-head fine-tune")
+        parts = []
+        with torch.no_grad():
+            for i in range(0, len(rows), chunk):
+                pixels = model.to_pixels([row.load_image() for row in rows[i : i + chunk]])
+                parts.append(pooled_features(tower, pixels))
+        self.features = torch.cat(parts)
+        self.bank = model.text_targets(distinct)
+        self.caption_index = torch.tensor([distinct.index(c) for c in self.captions])
+        self.targets = self.bank[self.caption_index]
+
+
+def is_member(row: Sample, member_column: str) -> bool:
+    return column(row, member_column).lower() in ("true", "1", "yes")
+
+
+def split_members(rows: Sequence[Sample], member_column: str) -> tuple[list[Sample], list[Sample]]:
+    """(members, others): rows marked member, or every row when none has the column."""
+    if not any(column(row, member_column) for row in rows):
+        return list(rows), []
+    members = [row for row in rows if is_member(row, member_column)]
+    return members, [row for row in rows if not is_member(row, member_column)]
+
+
 def cosine_loss(head: torch.nn.Module, features: torch.Tensor, targets: torch.Tensor) -> Any:
     embedding = torch.nn.functional.normalize(head(features), dim=-1)
     return (1 - (embedding * targets).sum(dim=-1)).mean()
@@ -93,16 +134,40 @@ class ClipFinetune(Trainer):
     #: 2: the delta is the tuned tower file (``tower.safetensors``, was ``clip.safetensors``)
     version: ClassVar[int] = 2
 
+    def check_model(self, handle: ModelHandle) -> None:
+        super().check_model(handle)
+        params = self.params
+        assert isinstance(params, FinetuneParams)
+        if params.train_data is not None:
+            members, _ = split_members(self.train_rows(), params.member_column)
+            if len(members) < 2:
+                raise DataError(
+                    f"{self.spec.name} needs at least 2 member rows in train_data "
+                    f"{params.train_data}, found {len(members)}",
+                    f"mark member rows true in column {params.member_column!r}",
+                )
+
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
         params = self.params
         assert isinstance(params, FinetuneParams)
         torch.manual_seed(params.seed)
-        recipe = training_pool(model.handle.name)
         # what a subclass's train_head may need to draw more data (adv_regularization's
         # reference set)
-        self.base, self.pool_recipe = model, recipe
-        members = MemberData(model, recipe, params.members, params.member_seed)
-        held_out = MemberData(model, recipe, HELD_OUT, HELD_OUT_SEED)
+        self.base = model
+        if params.train_data is None:
+            self.pool_recipe = training_pool(model.handle.name)
+            members: HeadData = MemberData(
+                model, self.pool_recipe, params.members, params.member_seed
+            )
+            held_out: HeadData = MemberData(model, self.pool_recipe, HELD_OUT, HELD_OUT_SEED)
+            sizes: dict[str, Any] = {"members": params.members, "member_seed": params.member_seed}
+        else:
+            member_rows, self.other_rows = split_members(self.train_rows(), params.member_column)
+            members = RowData(model, member_rows)
+            # no other rows: utility is retrieval on the member set itself (said on the card)
+            held_out = RowData(model, self.other_rows) if self.other_rows else members
+            sizes = {"members": len(member_rows), "train_data": params.train_data}
+            sizes["held_out"] = len(self.other_rows) or "none: the members"
         head = copy.deepcopy(model.module("projection"))
         head.train()
         for p in head.parameters():
@@ -113,13 +178,12 @@ class ClipFinetune(Trainer):
             final_loss = float(cosine_loss(head, members.features, members.targets))
         model.save_delta(out, {"projection": head})
         return {
-            "members": params.members,
-            "member_seed": params.member_seed,
+            **sizes,
             "final_loss": round(final_loss, 4),
             "member_accuracy": round(retrieval_accuracy(head, members), 4),
             "held_out_accuracy_before": round(before, 4),
             "held_out_accuracy_after": round(retrieval_accuracy(head, held_out), 4),
-            "held_out": HELD_OUT,
+            "held_out": sizes.get("held_out", HELD_OUT),
             **stats,
         }
 

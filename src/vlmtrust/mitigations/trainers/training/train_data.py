@@ -72,7 +72,8 @@ def train_samples(
 
 
 def column(sample: Sample, name: str) -> str:
-    """A row's value for ``name`` as text (``prompt`` is the sample's prompt, else a label)."""
+    """A row's value for ``name`` as text: ``prompt`` is the sample's prompt, else a label,
+    else a group (``group_``-prefixed and demographic columns load as groups); "" if absent."""
     return _value(sample, name)
 
 
@@ -83,6 +84,8 @@ def samples_fingerprint(samples: Sequence[Sample], columns: Sequence[str]) -> st
 
 def _value(sample: Sample, name: str) -> str:
     value = sample.prompt if name == "prompt" else sample.labels.get(name)
+    if value is None and name != "prompt":
+        value = sample.groups.get(name)
     return "" if value is None else str(value).strip()
 
 
