@@ -74,7 +74,7 @@ class AdvRegularization(ClipFinetune):
             return MemberData(self.base, self.pool_recipe, params.members, params.reference_seed)
         return RowData(self.base, self.other_rows)
 
-    def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, object]:
+    def train_head(self, head: torch.nn.Module, data: HeadData) -> Mapping[str, object]:
         params = self.params
         assert isinstance(params, AdvParams)
         reference = self.reference(params)

@@ -18,18 +18,27 @@ the quantity the membership attack thresholds.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
 from pydantic import AliasChoices, Field
 
+from vlmtrust.core.capabilities import block_tower
+from vlmtrust.core.errors import CapabilityError
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.training.clip_head import (
     ClipFinetune,
     FinetuneParams,
     HeadData,
+    RowData,
     cosine_loss,
+    retrieval_accuracy,
+    split_members,
 )
+from vlmtrust.mitigations.trainers.training.tower_lora import EmbeddingOf, merge_lora, with_lora
+from vlmtrust.mitigations.trainers.training.train_data import WORLD_KINDS
+from vlmtrust.models.base import ModelHandle
 
 
 class DpParams(FinetuneParams):
@@ -45,6 +54,15 @@ class DpParams(FinetuneParams):
         description="the member set (and held-out rows, member=false), any --data layout with "
         "a caption column; member_data= is its former name",
     )
+    lora_rank: int = Field(
+        default=0,
+        ge=0,
+        description="0: DP-SGD on the projection; r > 0: on rank-r LoRA adapters of the "
+        "vision transformer's attention, through the whole tower (hf: CLIP / SigLIP)",
+    )
+    lora_targets: tuple[str, ...] = Field(
+        default=("q_proj", "v_proj"), description="the tower's linear layers given adapters"
+    )
 
 
 class Overfit(ClipFinetune):
@@ -58,7 +76,50 @@ class DpFinetune(ClipFinetune):
 
     Params: ClassVar[type[Params]] = DpParams
 
-    def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, Any]:
+    def check_model(self, handle: ModelHandle) -> None:
+        super().check_model(handle)
+        params = self.params
+        assert isinstance(params, DpParams)
+        if params.lora_rank and handle.kind in WORLD_KINDS:
+            raise CapabilityError(
+                f"dp_finetune:lora_rank adapts a vision transformer; {handle.name}'s tower is "
+                "a CNN with batch norm, which DP-SGD cannot clip per sample",
+                "drop lora_rank (DP-SGD on the projection), or scan an hf: CLIP / SigLIP",
+            )
+
+    def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
+        params = self.params
+        assert isinstance(params, DpParams)
+        if not params.lora_rank:
+            return super().fit(model, out)
+        torch.manual_seed(params.seed)
+        member_rows, others = split_members(self.train_rows(), params.member_column)
+        members = RowData(model, member_rows, pooled=False)
+        held_out = RowData(model, others, pooled=False) if others else members
+        base = model.module("image_tower")
+        block_tower(base, "dp_finetune:lora_rank")  # a tower whose forward gives embeddings
+        tower = with_lora(base, params.lora_rank, params.lora_targets, model.handle.name)
+        embed = EmbeddingOf(tower)
+        embed.train()
+        before = retrieval_accuracy(embed, held_out)
+        stats = dict(self.train_head(embed, members))
+        tuned = merge_lora(tower)
+        tuned.eval()
+        after = retrieval_accuracy(EmbeddingOf(tuned), held_out)
+        model.save_delta(out, {"image_tower": tuned})
+        return {
+            "members": len(member_rows),
+            "train_data": params.train_data,
+            "tuned": f"LoRA rank {params.lora_rank} on {', '.join(params.lora_targets)}",
+            "trainable_parameters": stats.pop("trainable_parameters"),
+            "member_accuracy": round(retrieval_accuracy(EmbeddingOf(tuned), members), 4),
+            "held_out_accuracy_before": round(before, 4),
+            "held_out_accuracy_after": round(after, 4),
+            "held_out": len(others) or "none: the members",
+            **stats,
+        }
+
+    def train_head(self, head: torch.nn.Module, data: HeadData) -> Mapping[str, Any]:
         import warnings
 
         from opacus import PrivacyEngine
@@ -71,7 +132,8 @@ class DpFinetune(ClipFinetune):
             batch_size=params.batch_size,
             generator=torch.Generator().manual_seed(params.seed),
         )
-        optimiser = torch.optim.Adam(head.parameters(), lr=params.lr)
+        trainable = [p for p in head.parameters() if p.requires_grad]
+        optimiser = torch.optim.Adam(trainable, lr=params.lr)
         with warnings.catch_warnings():
             # Opacus warns that secure_mode is off (its noise is not cryptographically secure):
             # fine for a measurement, said in the card
@@ -104,4 +166,5 @@ class DpFinetune(ClipFinetune):
             "sample_rate": round(min(1.0, params.batch_size / len(data.features)), 4),
             "accountant": "rdp",
             "secure_mode": False,
+            "trainable_parameters": sum(p.numel() for p in trainable),
         }

@@ -80,9 +80,13 @@ class MemberData:
 
 
 class RowData:
-    """Frozen features and caption embeddings of the user's rows, computed once (in chunks)."""
+    """Frozen features and caption embeddings of the user's rows, computed once (in chunks);
+    with ``pooled=False`` the features are the rows' pixels (for a fine-tune that reaches
+    inside the tower)."""
 
-    def __init__(self, model: Any, rows: Sequence[Sample], chunk: int = 64) -> None:
+    def __init__(
+        self, model: Any, rows: Sequence[Sample], chunk: int = 64, pooled: bool = True
+    ) -> None:
         self.captions = [column(row, "caption") for row in rows]
         distinct = sorted(set(self.captions))
         tower = block_tower(model.module("image_tower"), "a projection-head fine-tune")
@@ -90,7 +94,7 @@ class RowData:
         with torch.no_grad():
             for i in range(0, len(rows), chunk):
                 pixels = model.to_pixels([row.load_image() for row in rows[i : i + chunk]])
-                parts.append(pooled_features(tower, pixels))
+                parts.append(pooled_features(tower, pixels) if pooled else pixels)
         self.features = torch.cat(parts)
         self.bank = model.text_targets(distinct)
         self.caption_index = torch.tensor([distinct.index(c) for c in self.captions])
@@ -187,7 +191,7 @@ class ClipFinetune(Trainer):
             **stats,
         }
 
-    def train_head(self, head: torch.nn.Linear, data: HeadData) -> Mapping[str, Any]:
+    def train_head(self, head: torch.nn.Module, data: HeadData) -> Mapping[str, Any]:
         """Full-batch Adam until the member set is memorised."""
         params = self.params
         assert isinstance(params, FinetuneParams)
