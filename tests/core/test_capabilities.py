@@ -99,6 +99,17 @@ class TinyConvTower(torch.nn.Module):
     def normalise(self, pixels):
         return (pixels - self.mean) / self.std
 
+    # the BlockTower members a ConvTower also has
+    @property
+    def blocks(self):
+        return self.features
+
+    def stem(self, pixels):
+        return self.normalise(pixels)
+
+    def pool(self, hidden):
+        return hidden.mean(dim=(2, 3))
+
     def forward(self, pixels):
         fmap = self.features(self.normalise(pixels))
         return torch.nn.functional.normalize(self.project(fmap.mean(dim=(2, 3))), dim=-1), fmap
