@@ -102,6 +102,7 @@ class TinyConvTower(torch.nn.Module):
     def normalise(self, pixels):
         return (pixels - self.mean) / self.std
 
+    # the BlockTower members a ConvTower also has
     @property
     def blocks(self):
         return self.features

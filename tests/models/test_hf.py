@@ -87,7 +87,7 @@ def test_pixel_logits_match_classify_and_carry_gradients(
 
 def test_declared_capabilities_are_implemented(checkpoint: Path, model: HFDualEncoder) -> None:
     declared = resolve_model(f"hf:{checkpoint}").capabilities
-    assert declared == {"Embedder", "Classifier", "Differentiable"}
+    assert declared == {"Embedder", "Classifier", "Differentiable", "Tunable"}
     assert declared <= capabilities_of(model)
 
 

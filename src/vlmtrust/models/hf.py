@@ -188,12 +188,16 @@ class HFModelKind(ModelKind):
         placement = resolve_placement(placed, f"hf:{target}", Accelerators.detect())
         require_weights_and_tokenizer(path)
         check_tokenizer_class(path, f"hf:{target}")
+        from vlmtrust.models.hf_dual_tuning import tunable_roles
+
+        roles = tunable_roles(DUAL_ENCODERS[model_type], config)
         return ModelHandle(
             spec=f"hf:{target}",
             kind="hf",
             name=f"hf:{path.resolve().name}",
             fingerprint=placement.fingerprint(checkpoint_fingerprint(path)),
-            capabilities=DUAL_ENCODER_CAPABILITIES,
+            capabilities=DUAL_ENCODER_CAPABILITIES | ({"Tunable"} if roles else set()),
+            tunable_roles=roles,
             options={
                 "path": str(path.resolve()),
                 "model_type": model_type,
@@ -228,8 +232,11 @@ class HFModelKind(ModelKind):
 
             naflex = NaflexPreprocess.read(path, arch, model)
             return HFNaflexEncoder(handle, model, tokenizer, arch, naflex, placement)
+        from vlmtrust.models.hf_dual_tuning import HFTunableEncoder
+
         preprocess = Preprocess.read(path, arch, model)
-        return HFDualEncoder(handle, model, tokenizer, arch, preprocess, placement)
+        adapter = HFTunableEncoder if handle.tunable_roles else HFDualEncoder
+        return adapter(handle, model, tokenizer, arch, preprocess, placement)
 
 
 def handle_placement(handle: ModelHandle) -> Placement:

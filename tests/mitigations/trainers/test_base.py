@@ -54,15 +54,17 @@ def test_fine_tuning_must_come_before_wrappers_in_a_composition():
         parse_variant("ocr_mask+vlguard", handle)
 
 
-def test_a_model_that_is_not_tunable_is_refused_by_the_cli_in_one_line(tmp_path, tiny_clip):
-    """hf: models do not offer Tunable yet: a trainer asking for the image tower exits 2."""
+def test_a_model_that_is_not_tunable_is_refused_by_the_cli_in_one_line(tmp_path):
+    """SigLIP 2 NaFlex offers no Tunable: a trainer asking for the image tower exits 2."""
     from cli_run import run_cli
+    from tiny_encoders import build_hub_siglip2_naflex
 
+    naflex = build_hub_siglip2_naflex(tmp_path / "naflex")
     out = tmp_path / "run"
     result = run_cli(
         "scan",
         "--model",
-        f"hf:{tiny_clip}",
+        f"hf:{naflex}",
         "--suite",
         "robustness",
         "--mitigate",
