@@ -208,3 +208,18 @@ def hf_zero_shot(checkpoint: Any, tmp_path: Any, mitigation: str) -> Any:
         out=tmp_path / "run",
         show_progress=False,
     )
+
+
+def cached_card(model: str, mitigation: str) -> dict[str, Any]:
+    """The card of ``mitigation``'s artifact for ``model``, found in the cache (a scan trained
+    it); a miss fails instead of training."""
+    from vlmtrust.core.spec import parse_spec
+    from vlmtrust.mitigations.base import build_mitigation
+    from vlmtrust.models.base import resolve_model
+    from vlmtrust.store.artifacts import ArtifactCache
+
+    handle = resolve_model(model)
+    trainer: Any = build_mitigation(parse_spec(mitigation))
+    card = ArtifactCache().card(trainer.artifact_key(handle))
+    assert card is not None, f"{mitigation} was not trained for {model}"
+    return dict(card)

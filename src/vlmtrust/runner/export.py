@@ -78,7 +78,9 @@ def export(
                 "to export",
                 f"apply it with `vlmtrust scan --mitigate {spec.name}`, or export trainers only",
             )
-    label = variant_label(specs)
+    # the label the scan wrote: of the validated specs (an alias such as member_data= reads
+    # as its field's name there)
+    label = variant_label([t.spec for t in trainers])
     if adapter_only and not any(isinstance(t, Trainer) and t.adapter for t in trainers):
         raise ConfigError(
             f"{label} tunes whole modules, not a LoRA adapter: there is no adapter to write alone",

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-from vlmtrust_testing import caption_folder, hf_zero_shot, run_task_directly, scan_trains_once
+from vlmtrust_testing import (
+    cached_card,
+    caption_folder,
+    hf_zero_shot,
+    run_task_directly,
+    scan_trains_once,
+)
 
 from vlmtrust.attacks.trigger_inversion import InvertedTrigger, invert_trigger
 from vlmtrust.core.config import RunConfig
@@ -138,5 +144,5 @@ def test_purge_trains_on_an_hf_clip_from_train_data_once(tmp_path, tiny_clip, mo
     )
     rows = scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
     assert {r.mitigation.split("(")[0] for r in rows} == {"none", "backdoor_purge"}
-    card = next(r for r in rows if r.mitigation != "none").details["training"]
+    card = cached_card(f"hf:{tiny_clip}", mitigation)
     assert card["target"] == target and card["target_from"] == "param"

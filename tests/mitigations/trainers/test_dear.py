@@ -4,7 +4,13 @@ than 3 points of zero-shot accuracy, and a calibration scan reports ECE in/out f
 
 import numpy as np
 import pytest
-from vlmtrust_testing import caption_folder, hf_zero_shot, run_task_directly, scan_trains_once
+from vlmtrust_testing import (
+    cached_card,
+    caption_folder,
+    hf_zero_shot,
+    run_task_directly,
+    scan_trains_once,
+)
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, ConfigError, DataError
@@ -93,7 +99,7 @@ def test_dear_trains_on_an_hf_clip_from_train_data_once(tmp_path, tiny_clip, mon
     mitigation = 'dear:train_data="train",steps=4,batch_size=8'
     rows = scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
     assert {r.mitigation.split("(")[0] for r in rows} == {"none", "dear"}
-    card = next(r for r in rows if r.mitigation != "none").details["training"]
+    card = cached_card(f"hf:{tiny_clip}", mitigation)
     assert card["train_rows"] == 16 and card["twins"] == 0
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from vlmtrust_testing import caption_folder
+from vlmtrust_testing import cached_card, caption_folder, hf_zero_shot, scan_trains_once
 
 from vlmtrust.core.config import RunConfig
-from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.errors import CapabilityError, ConfigError, DataError
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation
@@ -65,3 +65,32 @@ def test_dp_finetune_on_an_hf_clip_needs_its_member_folder(tmp_path, tiny_clip, 
     old, new = ({key: "members/"} for key in ("member_data", "train_data"))
     same = [build_mitigation(Spec(name="dp_finetune", params=p)).spec for p in (old, new)]
     assert same[0] == same[1]
+
+
+def test_dp_finetune_with_lora_adapts_the_attention_of_the_whole_tower(
+    tmp_path, tiny_clip, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
+    scenes = world.generate(11, 16, family="objects")
+    caption_folder(tmp_path / "train", scenes, member=lambda i: i < 12)
+    mitigation = 'dp_finetune:train_data="train",lora_rank=2,epochs=2,batch_size=6'
+    scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
+    card = cached_card(f"hf:{tiny_clip}", mitigation)
+    assert card["tuned"] == "LoRA rank 2 on q_proj, v_proj" and card["private"] is True
+    assert 0 < card["epsilon"] <= 8 and card["members"] == 12 and card["held_out"] == 4
+    base = resolve_model(f"hf:{tiny_clip}").load()
+    tuned = build_mitigation(parse_spec(mitigation)).wrap(base)  # from the cache
+    layers = [m._model.vision_model.encoder.layers for m in (base, tuned)]
+    assert card["trainable_parameters"] == sum(
+        2 * 2 * layer.self_attn.q_proj.in_features * 2 for layer in layers[0]
+    )  # A (2 x d) and B (d x 2) for q and v of every layer
+    for before, after in zip(*layers, strict=True):
+        assert not torch.equal(before.self_attn.q_proj.weight, after.self_attn.q_proj.weight)
+        assert torch.equal(before.self_attn.k_proj.weight, after.self_attn.k_proj.weight)
+        assert torch.equal(before.mlp.fc1.weight, after.mlp.fc1.weight)
+
+
+def test_dp_finetune_with_lora_refuses_a_batch_norm_tower():
+    spec = Spec(name="dp_finetune", params={"lora_rank": 2})
+    with pytest.raises(CapabilityError, match="batch norm"):
+        build_mitigation(spec).check_model(resolve_model("zoo:clip"))

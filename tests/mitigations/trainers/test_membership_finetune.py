@@ -3,7 +3,7 @@ plain fine-tune leaks membership, DP-SGD at epsilon 8 does not (a reduced but re
 members, the default epochs)."""
 
 import pytest
-from vlmtrust_testing import caption_folder, hf_zero_shot, scan_trains_once
+from vlmtrust_testing import cached_card, caption_folder, hf_zero_shot, scan_trains_once
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import DataError
@@ -103,7 +103,7 @@ def test_adv_regularization_trains_on_an_hf_clip_from_train_data_once(
     mitigation = 'adv_regularization:train_data="train",epochs=3'
     rows = scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
     assert {r.mitigation.split("(")[0] for r in rows} == {"none", "adv_regularization"}
-    card = next(r for r in rows if r.mitigation != "none").details["training"]
+    card = cached_card(f"hf:{tiny_clip}", mitigation)
     assert card["members"] == 8 and card["held_out"] == 8
     assert 0 <= card["held_out_accuracy_after"] <= 1
 
