@@ -78,3 +78,15 @@ def test_disparity_matches_fairlearn():
         equalized_odds_difference(y_true, y_pred, sensitive_features=groups)
     )
     assert result.by_group["A"]["selection_rate"] == pytest.approx(y_pred[groups == "A"].mean())
+
+
+def test_a_rate_a_group_cannot_have_is_left_out_of_equalized_odds():
+    """The issue's reproduction: group b has no positives (no TPR), group a no negatives (no
+    FPR); a perfect classifier then has no odds gap, though fairlearn's rates would say 1.0."""
+    result = disparity([1, 0, 1, 0], [1, 0, 1, 0], ["a", "b", "a", "b"])
+    assert result.equalized_odds_difference == 0.0
+    assert result.demographic_parity_difference == 1.0  # base rates differ: selection does too
+    assert result.by_group["b"]["true_positive_rate"] is None
+    assert (
+        disparity([1, 0, 1, 0], [1, 1, 0, 0], ["a", "a", "b", "b"]).equalized_odds_difference == 1.0
+    )

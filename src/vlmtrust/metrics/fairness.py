@@ -15,15 +15,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from fairlearn.metrics import (
     MetricFrame,
-    false_positive_rate,
     selection_rate,
-    true_positive_rate,
 )
 
 
@@ -142,7 +140,7 @@ class Disparity:
 
     demographic_parity_difference: float
     equalized_odds_difference: float
-    by_group: dict[str, dict[str, float]]
+    by_group: dict[str, dict[str, float | None]]
 
 
 def disparity(
@@ -150,21 +148,36 @@ def disparity(
 ) -> Disparity:
     """Max minus min over groups of the selection rate (DP), and the larger of the gaps in true
     and false positive rates (EO), from fairlearn's MetricFrame. A rate a group cannot have
-    (no positives for TPR) is NaN and ignored, as fairlearn does."""
+    (no positives for TPR, no negatives for FPR) is NaN and left out of the gap, not counted as
+    0 as fairlearn's rate functions would: a perfect classifier has EO 0, whatever the groups'
+    base rates (the bootstrap statistic of ``fairness.group_performance`` does the same)."""
     frame = MetricFrame(
         metrics={
             "selection_rate": selection_rate,
-            "true_positive_rate": true_positive_rate,
-            "false_positive_rate": false_positive_rate,
+            "true_positive_rate": _rate_among(1),
+            "false_positive_rate": _rate_among(0),
         },
         y_true=np.asarray(y_true, dtype=int),
         y_pred=np.asarray(y_pred, dtype=int),
         sensitive_features=np.asarray(sensitive),
     )
     gaps = frame.difference(method="between_groups")
-    by_group = {
-        str(g): {m: float(v) for m, v in row.items()} for g, row in frame.by_group.iterrows()
+    by_group = {  # an undefined rate is None (JSON has no NaN)
+        str(g): {m: None if math.isnan(v) else float(v) for m, v in row.items()}
+        for g, row in frame.by_group.iterrows()
     }
     dp = float(gaps["selection_rate"])
-    eo = float(np.nanmax([gaps["true_positive_rate"], gaps["false_positive_rate"]]))
+    eo_gaps = [float(gaps[m]) for m in ("true_positive_rate", "false_positive_rate")]
+    eo = max((g for g in eo_gaps if not math.isnan(g)), default=0.0)
     return Disparity(dp, eo, by_group)
+
+
+def _rate_among(truth: int) -> Callable[[np.ndarray, np.ndarray], float]:
+    """The share of positive decisions among the rows whose truth is ``truth`` (TPR for 1,
+    FPR for 0); NaN when a group has no such row."""
+
+    def rate(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        rows = np.asarray(y_true) == truth
+        return float(np.asarray(y_pred)[rows].mean()) if rows.any() else math.nan
+
+    return rate

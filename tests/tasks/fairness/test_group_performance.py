@@ -33,6 +33,21 @@ def test_bootstrap_statistic_equals_fairlearn():
     assert dp == pytest.approx(expected_dp) and eo == pytest.approx(expected_eo)
 
 
+def test_point_estimate_and_bootstrap_statistic_agree_where_a_rate_is_undefined():
+    """Group B never has class x (no TPR for x), group A never lacks it: both the point
+    estimate and the bootstrap statistic leave the undefined rate out (was 1.0 vs 0.0)."""
+    from vlmtrust.metrics.fairness import disparity
+
+    truth = np.array(["x", "y", "x", "y", "x", "y"])
+    groups = np.array(["A", "B", "A", "B", "A", "B"])
+    _, eo = _max_gaps(truth, truth, groups, ["x", "y"])
+    point = max(
+        disparity(list(truth == c), list(truth == c), list(groups)).equalized_odds_difference
+        for c in ("x", "y")
+    )
+    assert eo == point == 0.0
+
+
 def test_zoo_clip_decides_by_group_where_its_twin_does_not(zoo_clip, zoo_clip_fair):
     biased = _rows(run_task_directly(NAME, zoo_clip, params={"pairs": 120}))
     fair = _rows(run_task_directly(NAME, zoo_clip_fair, params={"pairs": 120}))
