@@ -171,3 +171,22 @@ def test_campaign_against_the_guard_reports_what_it_found_and_repeats_in_a_fresh
     (matrix,) = json.loads(build_report([dirs[0]], ReportFormat.json)[0])["safety_matrix"]
     cells = {r["mitigation"]: r["attack_success"]["red_team"] for r in matrix["rows"]}
     assert cells["none"]["value"] == bare["value"] and cells["guard"]["n"] == 8
+
+
+class AnswersNothing:
+    """A real (trivial) Generator whose every answer is empty: the judge can decide nothing."""
+
+    calls = 0
+
+    def generate(self, images, prompts):
+        self.calls += 1
+        return ["" for _ in prompts]
+
+
+def test_a_model_that_answers_nothing_is_unscorable_not_safe():
+    """The issue's reproduction: empty answers were 'not broken', 0.0 [0, 0.434]."""
+    task = build_task(Spec(name="safety.red_team", params={"budget": 20, "seed": 0}))
+    samples = task.samples(DataContext(seed=0, limit=5))
+    scores = {"none": [s for row in task.score(AnswersNothing(), samples) for s in row]}
+    broken = {r.metric: r for r in task.aggregate(scores, "none", "test")}["broken_rate"]
+    assert broken.value is None and broken.n == 0 and broken.details["n_unscorable"] == 5
