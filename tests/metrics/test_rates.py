@@ -62,3 +62,10 @@ def test_wilson_equals_scipys_wilson_interval_to_the_bit():
         assert wilson(k, n) == (float(ci.low), float(ci.high)), (k, n)
     with pytest.raises(ValueError, match="n >= 1"):
         wilson(0, 0)
+
+
+def test_a_difference_keeps_what_both_sides_left_out():
+    """The issue's defect: asr_gap rows lost n_unscorable (only the None branch kept it)."""
+    a = Estimate(0.5, 0.3, 0.7, 20, n_unscorable=3)
+    b = Estimate(0.2, 0.1, 0.4, 20, n_unscorable=1)
+    assert difference(a, b).n_unscorable == 4

@@ -122,7 +122,8 @@ def difference(a: Estimate, b: Estimate) -> Estimate:
     diff = a.value - b.value
     low = diff - math.sqrt((a.value - a.ci_low) ** 2 + (b.ci_high - b.value) ** 2)
     high = diff + math.sqrt((a.ci_high - a.value) ** 2 + (b.value - b.ci_low) ** 2)
-    return Estimate(diff, max(-1.0, low), min(1.0, high), min(a.n, b.n))
+    unscorable = a.n_unscorable + b.n_unscorable
+    return Estimate(diff, max(-1.0, low), min(1.0, high), min(a.n, b.n), unscorable)
 
 
 def accuracy_drop(clean: Sequence[Score], attacked: Sequence[Score]) -> Estimate:
