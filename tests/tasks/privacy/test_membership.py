@@ -38,6 +38,10 @@ def test_tpr_at_low_fpr_on_a_hand_case():
     members = np.array([0.995, 0.985, 0.975, 0.5])
     assert tpr_at_fpr(members, others, 0.01) == 0.5  # threshold 0.98: one non-member above
     assert tpr_at_fpr(members, others, 0.001) == 0.25  # threshold 0.99: none above
+    # 0.29 * 100 is 28.999999999999996 in floats: still 29 non-members may pass, not 28
+    assert 0.29 * 100 < 29
+    high = np.array([0.705, 0.695])  # between the 29th (0.71) and 30th (0.70) highest others
+    assert tpr_at_fpr(high, others, 0.29) == 0.5
     curve = roc_points(members, others)
     assert curve["x"][0] == 0.0 and curve["y"][-1] == 1.0
 

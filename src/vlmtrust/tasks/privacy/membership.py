@@ -22,6 +22,7 @@ A fine-tuned target's card fields (epsilon, delta, noise, held-out accuracy befo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Literal
@@ -273,8 +274,10 @@ def attack_estimates(
 
 def tpr_at_fpr(members: np.ndarray, others: np.ndarray, fpr: float) -> float:
     """Share of members scoring above the threshold that lets at most ``fpr`` of non-members
-    through (the strict upper quantile: with n non-members, at most floor(fpr * n) pass)."""
-    allowed = int(np.floor(fpr * len(others)))
+    through (the strict upper quantile: with n non-members, at most floor(fpr * n) pass; the
+    rounding guard stops float noise (0.29 * 100 = 28.999999999999996) from letting one fewer
+    through, as ``metrics.detection`` guards its kept count)."""
+    allowed = math.floor(round(fpr * len(others), 9))
     ranked = np.sort(others)[::-1]
     threshold = ranked[allowed] if allowed < len(ranked) else -np.inf
     return float((members > threshold).mean())
