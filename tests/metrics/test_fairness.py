@@ -90,3 +90,13 @@ def test_a_rate_a_group_cannot_have_is_left_out_of_equalized_odds():
     assert (
         disparity([1, 0, 1, 0], [1, 1, 0, 0], ["a", "a", "b", "b"]).equalized_odds_difference == 1.0
     )
+
+
+def test_a_ranked_group_with_no_desired_share_is_infinitely_skewed():
+    """The issue's defect: max_skew raised (or, beside other groups, ignored the group) and
+    ndkl divided by zero when a group in the top k had a desired share of 0."""
+    desired = {"A": 1.0, "B": 0.0}
+    assert max_skew(["B"], desired) == math.inf
+    assert max_skew(["A", "B"], desired) == math.inf  # no longer hidden by A's finite skew
+    assert ndkl(["A", "B"], desired) == math.inf
+    assert max_skew(["A"], desired) == 0.0 and ndkl(["A"], desired) == 0.0

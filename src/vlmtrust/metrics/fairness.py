@@ -36,28 +36,32 @@ def max_skew(top: Sequence[Hashable], desired: Mapping[Hashable, float]) -> floa
     """MaxSkew@k = max over groups of ln(share in ``top`` / desired share).
 
     0 means every group has exactly its desired share; ln 2 (0.69) means some group fills twice
-    its share. A group absent from ``top`` has skew -inf, which never wins the max.
+    its share. A group absent from ``top`` has skew -inf, which never wins the max; a group in
+    ``top`` whose desired share is 0 has skew +inf (it should not be there at all), which does.
     """
     if not top:
         raise ValueError("max_skew needs a non-empty top-k list")
     observed = shares(top)
-    skews = [
-        math.log(observed[g] / p) for g, p in desired.items() if p > 0 and observed.get(g, 0) > 0
-    ]
     if any(g not in desired for g in observed):
         raise ValueError("a group in the ranking has no desired share")
-    return max(skews)
+    return max(
+        math.log(share / desired[g]) if desired[g] > 0 else math.inf
+        for g, share in observed.items()
+    )
 
 
 def kl_divergence(p: Mapping[Hashable, float], q: Mapping[Hashable, float]) -> float:
-    """KL(p || q) in nats, with 0 ln 0 = 0."""
-    return sum(pv * math.log(pv / q[g]) for g, pv in p.items() if pv > 0)
+    """KL(p || q) in nats, with 0 ln 0 = 0, and +inf where p has mass q gives none."""
+    return sum(
+        pv * math.log(pv / q[g]) if q[g] > 0 else math.inf for g, pv in p.items() if pv > 0
+    )
 
 
 def ndkl(ranking: Sequence[Hashable], desired: Mapping[Hashable, float]) -> float:
     """Normalized discounted KL divergence of the prefixes of ``ranking`` from ``desired``:
     (1/Z) sum_i KL(shares(top-i) || desired) / log2(i + 1), Z = sum_i 1 / log2(i + 1).
-    0 when every prefix has the desired shares; larger is more skewed, weighted to the top."""
+    0 when every prefix has the desired shares; larger is more skewed, weighted to the top;
+    +inf when a group with desired share 0 is ranked at all."""
     if not ranking:
         raise ValueError("ndkl needs a non-empty ranking")
     weights = [1.0 / math.log2(i + 1) for i in range(1, len(ranking) + 1)]
