@@ -106,3 +106,16 @@ def test_empty_sets_give_no_value_and_bad_inputs_are_rejected():
         top_label_brier([0.5], [0.5])
     with pytest.raises(ValueError):
         expected_calibration_error([0.5, 0.6], [True])
+
+
+def test_a_nan_is_left_out_of_a_mean_and_counted_not_passed_through():
+    """The issue's defect: mean_estimate returned NaN for any NaN input, silently."""
+    from vlmtrust.metrics.calibration import mean_estimate
+
+    estimate = mean_estimate([0.2, float("nan"), 0.4, float("nan")], resamples=200)
+    assert estimate.value == pytest.approx(0.3) and estimate.n == 2
+    assert estimate.n_unscorable == 2 and estimate.ci_low <= 0.3 <= estimate.ci_high
+    nothing = mean_estimate([float("nan")], resamples=200)
+    assert (nothing.value, nothing.n, nothing.n_unscorable) == (None, 0, 1)
+    with np.errstate(invalid="ignore"):  # the interval of an infinite mean is inf - inf
+        assert mean_estimate([1.0, float("inf")], resamples=200).value == float("inf")

@@ -201,7 +201,13 @@ def mean_estimate(
 
 
 def _mean_estimate(terms: np.ndarray, resamples: int, seed: int) -> Estimate:
+    """The mean of the terms that are numbers; a NaN is no measurement (an abstained row, a
+    failed score): it is left out and counted in ``n_unscorable``, never averaged in. (An
+    infinite term is a measurement, e.g. the PSNR of an exact reconstruction, and stays.)"""
+    measured = ~np.isnan(terms)
+    left_out = int((~measured).sum())
+    terms = terms[measured]
     if terms.size == 0:
-        return Estimate(None, None, None, 0)
+        return Estimate(None, None, None, 0, left_out)
     low, high = bootstrap_interval(terms.size, lambda i: terms[i].mean(axis=1), resamples, seed)
-    return Estimate(float(terms.mean()), low, high, terms.size)
+    return Estimate(float(terms.mean()), low, high, terms.size, left_out)

@@ -52,9 +52,7 @@ def max_skew(top: Sequence[Hashable], desired: Mapping[Hashable, float]) -> floa
 
 def kl_divergence(p: Mapping[Hashable, float], q: Mapping[Hashable, float]) -> float:
     """KL(p || q) in nats, with 0 ln 0 = 0, and +inf where p has mass q gives none."""
-    return sum(
-        pv * math.log(pv / q[g]) if q[g] > 0 else math.inf for g, pv in p.items() if pv > 0
-    )
+    return sum(pv * math.log(pv / q[g]) if q[g] > 0 else math.inf for g, pv in p.items() if pv > 0)
 
 
 def ndkl(ranking: Sequence[Hashable], desired: Mapping[Hashable, float]) -> float:
