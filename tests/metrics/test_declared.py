@@ -49,7 +49,9 @@ def _rows(*declared):
 def test_rate_counts_only_scorable_scores_with_wilson_intervals():
     rows = _rows(rate("correct", "accuracy"))
     clean = rows[("none", "accuracy")]
-    assert (clean.value, clean.n, clean.details) == (0.75, 4, {"k": 1, "n_unscorable": 1})
+    bounds = {"unscorable_bounds": [3 / 5, 4 / 5]}  # the undecided one a 0, or a 1
+    assert (clean.value, clean.n) == (0.75, 4)
+    assert clean.details == {"k": 1, "n_unscorable": 1, **bounds}
     assert (clean.ci_low, clean.ci_high) == pytest.approx(wilson(3, 4))
     assert rows[("blur", "accuracy")].value == pytest.approx(2 / 5)
     assert {r.task for r in rows.values()} == {"t.x"} and {r.model for r in rows.values()} == {"z"}
@@ -174,3 +176,27 @@ def test_bootstrap_mean_of_a_statistic_matches_the_calibration_bootstrap():
         10,
     )
     assert row.details["n_unscorable"] == 1
+
+
+def test_a_rate_with_unscorable_items_carries_the_bounds_they_could_move_it_to():
+    """3 of 4 decided are 1, 2 undecided: the rate could be 3/6 (both 0) to 5/6 (both 1)."""
+    scores = [_s(0, 1.0), _s(1, 1.0), _s(2, 1.0), _s(3, 0.0), _s(4, None), _s(5, None)]
+    (row,) = metric_rows(
+        [rate("correct")], {"none": scores}, task="t", mitigation="none", model="m"
+    )
+    assert (row.value, row.n, row.details["n_unscorable"]) == (0.75, 4, 2)
+    assert row.details["unscorable_bounds"] == pytest.approx([3 / 6, 5 / 6])
+    (decided,) = metric_rows(
+        [rate("correct")], {"none": scores[:4]}, task="t", mitigation="none", model="m"
+    )
+    assert "unscorable_bounds" not in decided.details
+
+
+def test_rates_and_means_offer_per_sample_terms_by_id_for_paired_tests():
+    scores = {"none": [_s(0, 1.0), _s(1, 0.0), _s(2, None)], "jpeg": [_s(0, 0.0), _s(1, 0.0)]}
+    terms = rate("correct").terms(scores)
+    assert terms["none", "correct"].kind == "binary"
+    assert terms["none", "correct"].values == {"s0": 1.0, "s1": 0.0}  # unscorable left out
+    assert mean("correct").terms(scores)["jpeg", "correct"].kind == "continuous"
+    twice = {"none": [_s(0, 1.0), _s(0, 0.0)]}  # two scores of one sample: no one-to-one pairs
+    assert rate("correct").terms(twice) == {}

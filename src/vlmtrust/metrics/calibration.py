@@ -118,13 +118,14 @@ def reliability_diagram(
 
 def negative_log_likelihood(p_true: npt.ArrayLike) -> float:
     """Mean ``-log p_true`` with ``p_true`` clipped to [1e-12, 1]."""
-    losses = _nll_terms(p_true)
+    losses = nll_terms(p_true)
     if losses.size == 0:
         raise ValueError("NLL needs at least one sample")
     return float(losses.mean())
 
 
-def _nll_terms(p_true: npt.ArrayLike) -> np.ndarray:
+def nll_terms(p_true: npt.ArrayLike) -> np.ndarray:
+    """Each sample's negative log-likelihood of its true class (floored at ``P_FLOOR``)."""
     p = np.asarray(p_true, dtype=np.float64).ravel()
     if p.size and (np.isnan(p).any() or p.min() < 0.0 or p.max() > 1.0):
         raise ValueError("probabilities must lie in [0, 1]")
@@ -179,7 +180,7 @@ def nll_estimate(
     p_true: npt.ArrayLike, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
 ) -> Estimate:
     """Mean negative log-likelihood of the true class with a bootstrap 95% interval."""
-    return _mean_estimate(_nll_terms(p_true), resamples, seed)
+    return _mean_estimate(nll_terms(p_true), resamples, seed)
 
 
 def brier_estimate(

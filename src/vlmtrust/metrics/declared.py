@@ -30,6 +30,7 @@ from typing import Any
 
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.metrics.calibration import mean_estimate
+from vlmtrust.metrics.paired import Kind, PairedTerms
 from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
     Estimate,
@@ -65,6 +66,11 @@ class Declared(ABC):
     def compute(self, scores: Scores) -> list[Computed]:
         """Estimates from scores keyed by attack label (one per condition, or fewer)."""
 
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        """Per (attack, metric) row, the per-sample terms a paired before -> after test reads
+        (``metrics.paired``); none by default (a metric with no per-sample form, e.g. ECE)."""
+        return {}
+
 
 def _of(scores: Sequence[Score], score_metric: str | None) -> list[Score]:
     return [s for s in scores if score_metric is None or s.metric == score_metric]
@@ -85,22 +91,62 @@ class Estimator(Declared):
     details: Details = field(default_factory=dict)
     shared: bool = True
     unscorable: bool = True
+    #: the per-sample term the estimate is the rate or mean of, for paired tests
+    term: Callable[[Score], float] | None = None
+    pairing: Kind | None = None
 
     def computed(self, attack: str, scores: Sequence[Score], metric: str | None = None) -> Computed:
         """This estimate of ``scores`` (filtered to ``score_metric``) as one condition's row."""
         mine = _of(scores, self.score_metric)
         details = self.details(mine) if callable(self.details) else self.details
         est = self.estimate(mine)
+        # the bounds follow the row's own unscorable count (opted out, or counted its own way:
+        # no bounds from ours)
+        counted = self.unscorable and "n_unscorable" not in details
+        if self.pairing == "binary" and est.n_unscorable and counted:
+            details = {**details, "unscorable_bounds": unscorable_bounds(est)}
         return Computed(attack, metric or self.name, est, details, self.shared, self.unscorable)
 
     def compute(self, scores: Scores) -> list[Computed]:
         return [self.computed(attack, found) for attack, found in scores.items()]
 
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        out = {}
+        for attack, found in scores.items():
+            made = self.terms_of(found)
+            if made is not None:
+                out[attack, self.name] = made
+        return out
+
+    def terms_of(self, scores: Sequence[Score]) -> PairedTerms | None:
+        """The scorable scores' terms by sample id; None without a term, or where a sample
+        has several scores of this kind (nothing to pair one to one)."""
+        if self.term is None or self.pairing is None:
+            return None
+        kept = [s for s in _of(scores, self.score_metric) if not s.unscorable]
+        values = {s.sample_id: self.term(s) for s in kept}
+        if len(values) < len(kept):
+            return None
+        return PairedTerms(self.pairing, values)
+
+
+def unscorable_bounds(estimate: Estimate) -> list[float]:
+    """[low, high]: the rate if every unscorable item had been a 0, or every one a 1, so a
+    reader sees how far what the judge could not decide might move the number."""
+    total = estimate.n + estimate.n_unscorable
+    ones = round((estimate.value or 0.0) * estimate.n)
+    return [ones / total, (ones + estimate.n_unscorable) / total]
+
 
 def rate(score_metric: str | None, name: str | None = None, **options: Any) -> Estimator:
     """Share of 0/1 scores equal to 1, with a Wilson 95% interval (``options``: Estimator's
     ``details``, ``shared``, ``unscorable``)."""
-    return Estimator(score_metric, name or score_metric or "rate", wilson_rate, **options)
+    name = name or score_metric or "rate"
+    return Estimator(score_metric, name, wilson_rate, term=_value, pairing="binary", **options)
+
+
+def _value(score: Score) -> float:
+    return float(score.value or 0.0)
 
 
 def mean(
@@ -125,7 +171,8 @@ def bootstrap_mean(
     estimate = scorable_only(
         lambda kept: mean_estimate([statistic(s) for s in kept], resamples, seed)
     )
-    return Estimator(score_metric, name or score_metric or "mean", estimate, **options)
+    name = name or score_metric or "mean"
+    return Estimator(score_metric, name, estimate, term=statistic, pairing="continuous", **options)
 
 
 def scorable_only(
@@ -182,6 +229,17 @@ class ByGroup(Declared):
                 }
                 gap = difference(scored[best], scored[worst])  # MOVER: any two 95% intervals
                 out.append(Computed(attack, f"{self.name}_gap", gap, details))
+        return out
+
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        out = {}
+        for attack, found in scores.items():
+            mine = _of(found, self.of.score_metric)
+            for group in sorted({str(s.details[self.key]) for s in mine if self.key in s.details}):
+                part = [s for s in mine if str(s.details.get(self.key)) == group]
+                made = self.of.terms_of(part)
+                if made is not None:
+                    out[attack, f"{self.name}[group={group}]"] = made
         return out
 
 
@@ -298,6 +356,9 @@ class AttackedOnly(Declared):
             if attack != self.reference and _of(found, self.of.score_metric)
         ]
 
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        return {k: v for k, v in self.of.terms(scores).items() if k[0] != self.reference}
+
 
 def attacked_only(of: Estimator, reference: str = CLEAN) -> AttackedOnly:
     return AttackedOnly(of, reference, of.name)
@@ -325,6 +386,19 @@ class SplitBy(Declared):
             ]
         return out
 
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        out = {}
+        for attack, found in scores.items():
+            splits: dict[str, list[Score]] = defaultdict(list)
+            for s in _of(found, self.of.score_metric):
+                if s.details.get(self.key) is not None:
+                    splits[str(s.details[self.key])].append(s)
+            for value, part in splits.items():
+                made = self.of.terms_of(part)
+                if made is not None:
+                    out[attack, f"{self.name}.{self.key}.{value}"] = made
+        return out
+
 
 def split_by(of: Estimator, key: str, name: str | None = None) -> SplitBy:
     return SplitBy(of, key, name or of.name)
@@ -345,6 +419,10 @@ class On(Declared):
     def compute(self, scores: Scores) -> list[Computed]:
         seen = self.view(scores)
         return [c for metric in self.metrics for c in metric.compute(seen)]
+
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        seen = self.view(scores)
+        return {k: v for metric in self.metrics for k, v in metric.terms(seen).items()}
 
 
 def on(view: View, *metrics: Declared) -> On:
@@ -394,6 +472,8 @@ class PerCondition(Declared):
     shared: bool = True
     unscorable: Callable[[Sequence[Score]], int] | str | None = count_unscorable
     attack: str | None = None
+    #: the per-sample terms of those rows that have them, by metric name (paired tests)
+    paired: Callable[[Sequence[Score]], Mapping[str, PairedTerms]] | None = None
 
     def compute(self, scores: Scores) -> list[Computed]:
         out: list[Computed] = []
@@ -408,6 +488,15 @@ class PerCondition(Declared):
                 out.append(Computed(label, metric, estimate, details, self.shared, counted))
         return out
 
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        if self.paired is None:
+            return {}
+        return {
+            (self.attack or attack, metric): made
+            for attack, found in scores.items()
+            for metric, made in self.paired(found).items()
+        }
+
 
 def per_condition(
     rows: Statistics,
@@ -415,11 +504,14 @@ def per_condition(
     shared: bool = True,
     unscorable: Callable[[Sequence[Score]], int] | str | None = count_unscorable,
     attack: str | None = None,
+    paired: Callable[[Sequence[Score]], Mapping[str, PairedTerms]] | None = None,
 ) -> PerCondition:
     if isinstance(unscorable, str) and unscorable != "estimate":
         raise ValueError(f"unscorable={unscorable!r}: a function, 'estimate' or None")
     name = getattr(rows, "__name__", "custom")
-    return PerCondition(rows, name, shared=shared, unscorable=unscorable, attack=attack)
+    return PerCondition(
+        rows, name, shared=shared, unscorable=unscorable, attack=attack, paired=paired
+    )
 
 
 @dataclass(frozen=True)

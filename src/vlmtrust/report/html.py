@@ -19,9 +19,10 @@ from importlib.metadata import version
 
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
-from vlmtrust.report.compare import intervals_separate, run_label, shared
+from vlmtrust.report.compare import run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.markup import badge, ci, num, table
+from vlmtrust.report.paired import paired_verdict
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_table, safety_matrices
@@ -292,7 +293,6 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
         change = (
             "-" if r.value is None or before.value is None else f"{r.value - before.value:+.3f}"
         )
-        separate = intervals_separate(r, before)
         body.append(
             [
                 escape(r.mitigation),
@@ -301,12 +301,12 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
                 f"{num(before.value)} {ci(before)} n={before.n}",
                 f"{num(r.value)} {ci(r)} n={r.n}",
                 change,
-                "yes" if separate else "no (intervals overlap)",
+                escape(paired_verdict(r, before)),
             ]
         )
     if not body:
         return '<p class="muted">No mitigation was scanned for this task (baseline only).</p>'
-    head = ["mitigation", "attack", "metric", "before (none)", "after", "change", "separate"]
+    head = ["mitigation", "attack", "metric", "before (none)", "after", "change", "real change?"]
     return "<h4>Mitigations: before -&gt; after</h4>" + table(head, body, numeric=frozenset({5}))
 
 

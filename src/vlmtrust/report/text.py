@@ -13,6 +13,7 @@ from typing import Any
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import comparison_json, run_label, shared
 from vlmtrust.report.gates import GateResult
+from vlmtrust.report.paired import paired_markdown
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_json, matrix_markdown, safety_matrices
 
@@ -75,6 +76,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         ]
         lines += [_row(row) for row in run.rows]
         lines.append("")
+        lines += paired_markdown(run.rows)
     lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
     if len(runs) > 1:
         lines += _comparison(runs)

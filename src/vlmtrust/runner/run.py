@@ -31,6 +31,7 @@ from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import result_key
+from vlmtrust.runner.paired import paired_details
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredExample, StoredResult
 from vlmtrust.tasks.base import DataContext, Task, build_task
@@ -279,15 +280,23 @@ def _aggregate(
             {s.id: s for s in cell.samples},
             {r.sample_id: r for r in results},
         )
-    rows: list[MetricRow] = []
+    made: dict[tuple[int, str], list[MetricRow]] = {}
     examples: list[StoredExample] = []
     for (task_id, variant), by_attack in grouped.items():
         task = tasks[task_id]
-        rows.extend(task.aggregate(by_attack, variant, handle.name))
+        made[task_id, variant] = task.aggregate(by_attack, variant, handle.name)
         picks = task.examples(by_attack)
         examples += build_examples(
             picks, conditions[(task_id, variant)], task.spec.name, variant, handle.name
         )
+    paired = paired_details(grouped, tasks)
+    rows = [
+        row.model_copy(update={"details": {**row.details, "paired": found}})
+        if (found := paired.get((*key, row.attack, row.metric))) is not None
+        else row
+        for key, part in made.items()
+        for row in part
+    ]
     return rows, examples
 
 

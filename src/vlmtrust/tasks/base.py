@@ -13,6 +13,7 @@ from vlmtrust.core.spec import Params, Spec, sha256_hex, validate_params
 from vlmtrust.data.source import DataSource, SampleRequest
 from vlmtrust.data.sources import open_source, reference_samples
 from vlmtrust.metrics.declared import Declared, metric_rows
+from vlmtrust.metrics.paired import PairedTerms
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,13 @@ class Task(ABC):
             model=model,
             details=self.row_details(),
         )
+
+    def paired_terms(
+        self, scores: Mapping[str, Sequence[Score]]
+    ) -> dict[tuple[str, str], PairedTerms]:
+        """Per (attack, metric) row, the per-sample terms of the declared metrics that have
+        them: what a paired before -> after test of a mitigation compares."""
+        return {k: v for m in self.declared_metrics() for k, v in m.terms(scores).items()}
 
     def declared_metrics(self) -> Sequence[Declared]:
         """The metrics to compute: the class's ``metrics``, or, where they depend on the task's

@@ -35,6 +35,7 @@ from vlmtrust.data.world.vocabulary import OCCUPATIONS
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.declared_groups import flag_rate, interval
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
+from vlmtrust.metrics.paired import PairedTerms
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.fairness.common import (
@@ -135,7 +136,27 @@ class RetrievalSkew(Task):
         return f"no {self.params.group!r} group attribute"
 
     def declared_metrics(self) -> tuple[Declared, ...]:
-        return (per_condition(self._skews),)
+        return (per_condition(self._skews, paired=self._paired),)
+
+    def _paired(self, scores: Sequence[Score]) -> dict[str, PairedTerms]:
+        """Per-unit terms for paired tests: each pool's mean skew over the queries (pools are
+        the independent units, as in the interval), and each judged sample's correctness."""
+        p = self.params
+        scored = [s for s in scores if not s.unscorable]
+        out: dict[str, PairedTerms] = {}
+        judged = {
+            s.sample_id: float(bool(s.details["correct"])) for s in scored if "correct" in s.details
+        }
+        if judged:
+            out["accuracy"] = PairedTerms("binary", judged)
+        cells = self._cells(scored)
+        if cells is not None:
+            buckets = sorted({stable_bucket(s.details["pool_key"], p.pools) for s in scored})
+            for name, matrix in cells.items():
+                columns = matrix.mean(axis=0).tolist()
+                pools = {f"pool{b}": v for b, v in zip(buckets, columns, strict=True)}
+                out[f"{name}@{p.k}"] = PairedTerms("continuous", pools)
+        return out
 
     def _skews(self, scores: Sequence[Score]) -> dict[str, Stat]:
         p = self.params

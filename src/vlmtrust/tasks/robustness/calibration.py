@@ -24,6 +24,7 @@ from scipy.special import softmax
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.metrics import calibration
 from vlmtrust.metrics.declared import Declared, Row, per_condition
+from vlmtrust.metrics.paired import Kind, PairedTerms
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.robustness.ood import (
     IN_OUT_SELECTION,
@@ -128,7 +129,32 @@ class Calibration(InOutTask):
         return out
 
     def declared_metrics(self) -> Sequence[Declared]:
-        return (per_condition(self._calibration), coverage_by_side("confidence"))
+        calibration_rows = per_condition(self._calibration, paired=self._paired)
+        return (calibration_rows, coverage_by_side("confidence"))
+
+    def _paired(self, scores: Sequence[Score]) -> dict[str, PairedTerms]:
+        """The per-sample terms of every row but ECE (a binned statistic has none): hit,
+        NLL, Brier term and confidence, by sample id, per split."""
+        out: dict[str, PairedTerms] = {}
+        mine = [s for s in scores if s.metric == "confidence" and not s.unscorable]
+        for split, is_ood in SPLITS:
+            scored = [s for s in mine if bool(s.details.get("ood")) is is_ood]
+            ids = [s.sample_id for s in scored]
+            if len(set(ids)) < len(ids):
+                continue  # several scores per sample: nothing to pair one to one
+            conf = np.array([s.value for s in scored], dtype=np.float64)
+            hit = np.array([bool(s.details["correct"]) for s in scored], dtype=np.float64)
+            nll = calibration.nll_terms([s.details["p_true"] for s in scored])
+            per_sample: list[tuple[str, Kind, np.ndarray]] = [
+                ("accuracy", "binary", hit),
+                ("nll", "continuous", nll),
+                ("brier", "continuous", (conf - hit) ** 2),
+                ("confidence", "continuous", conf),
+            ]
+            for name, kind, terms in per_sample:
+                values = dict(zip(ids, terms.tolist(), strict=True))
+                out[f"{name}_{split}"] = PairedTerms(kind, values)
+        return out
 
     def _calibration(self, scores: Sequence[Score]) -> Iterator[Row]:
         """Per split: accuracy (Wilson), ECE with its reliability diagram, NLL, Brier and mean

@@ -1,0 +1,60 @@
+"""A scan with mitigations attaches the paired before -> after test to every mitigated row whose
+metric has per-sample terms (rates, means; pools for retrieval skew), Holm-adjusted across the
+variant's rows; a binned statistic (ECE) gets none; the report says which changes are real."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vlmtrust.core.config import RunConfig
+from vlmtrust.core.spec import Spec
+from vlmtrust.report.build import ReportFormat, build_report
+from vlmtrust.runner import run
+
+pytestmark = pytest.mark.timeout(900)
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory):
+    out = tmp_path_factory.mktemp("paired") / "run"
+    config = RunConfig(
+        model="zoo:clip",
+        tasks=(Spec(name="robustness.calibration"), Spec(name="fairness.retrieval_skew")),
+        limit=48,
+        mitigations=("temperature_scaling", "pbm"),
+        out=out,
+        show_progress=False,
+    )
+    run(config)
+    markdown = build_report([out], ReportFormat.md)[0]
+    return json.loads(build_report([out], ReportFormat.json)[0])["rows"], markdown
+
+
+def test_temperature_scaling_and_pbm_rows_carry_paired_p_values(rows):
+    found, _ = rows
+    mitigated = [r for r in found if r["mitigation"] != "none"]
+    assert {r["mitigation"] for r in mitigated} == {"temperature_scaling", "pbm"}
+    for r in mitigated:
+        paired = r["details"].get("paired")
+        if r["metric"].startswith("ece") or r["value"] is None:
+            assert paired is None, r["metric"]  # ECE has no per-sample terms
+            continue
+        assert paired is not None, (r["mitigation"], r["metric"])
+        assert 0 <= paired["p_value"] <= paired["p_holm"] <= 1
+        assert paired["ci_low"] <= paired["difference"] <= paired["ci_high"]
+        assert paired["real"] == (paired["p_holm"] < 0.05)
+        if r["metric"].startswith("accuracy"):
+            assert paired["test"] == "McNemar exact" and paired["n_pairs"] == r["n"]
+
+
+def test_temperature_scaling_changes_confidence_not_predictions(rows):
+    found, markdown = rows
+    by = {(r["mitigation"], r["metric"]): r["details"].get("paired") for r in found}
+    # one temperature keeps every argmax: no discordant pair, p = 1
+    assert by["temperature_scaling", "accuracy_in"]["discordant"] == [0, 0]
+    assert by["temperature_scaling", "accuracy_in"]["p_value"] == 1.0
+    confidence = by["temperature_scaling", "confidence_in"]
+    assert confidence["test"] == "sign-flip permutation" and confidence["difference"] != 0
+    assert "### Mitigations: is the change real?" in markdown
