@@ -89,3 +89,15 @@ def test_metrics_replace_per_identity(tmp_path):
         store.replace_metrics([row.model_copy(update={"value": 0.7})])
         assert [r.value for r in store.metrics()] == [0.7]
         assert store.metrics()[0].details == {"a": 1}
+
+
+def test_terms_are_kept_per_row_and_replaced_and_an_older_store_has_none(tmp_path):
+    from vlmtrust.store import StoredTerms
+
+    key = ("t.x", "none", "none", "asr", "zoo:m")
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        store.replace_terms([StoredTerms(key=key, kind="binary", values={"a": 1.0, "b": 0.0})])
+        store.replace_terms([StoredTerms(key=key, kind="binary", values={"a": 0.0})])
+        assert store.terms() == [StoredTerms(key=key, kind="binary", values={"a": 0.0})]
+        store._db.execute("DROP TABLE terms")  # as a store written before terms were kept
+        assert store.terms() == []

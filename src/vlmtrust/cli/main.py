@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from vlmtrust.cli.errors import OneLineErrors, user_errors
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
@@ -60,6 +61,10 @@ FAIL_ON_HELP = (
 )
 MAX_PIXELS_HELP = "refuse images with more pixels (checked from the header: decompression bombs)"
 BOUND_HELP = "which number a gate compares: conservative (upper for >, lower for <), or one"
+BASELINE_HELP = (
+    "a run directory to gate against: thresholds may then read baseline+0.02 "
+    "(judged with the paired test on the samples both runs scored)"
+)
 EXIT_GATE_VIOLATED = 1
 
 
@@ -68,7 +73,8 @@ def _report_gates(results: list[Any], quiet: bool = False) -> None:
     console = Console(stderr=True, quiet=quiet)
     for result in results:
         colour = {"pass": "green", "warn": "yellow", "fail": "red"}[result.status]
-        line = f"[{colour}]gate {result.status}[/] {result.message()}"
+        # the message is text, not markup: a selector such as [attack=figstep] must show
+        line = f"[{colour}]gate {result.status}[/] {escape(result.message())}"
         console.print(line, highlight=False, soft_wrap=True)
     if any(r.violated for r in results):
         raise typer.Exit(EXIT_GATE_VIOLATED)
@@ -102,6 +108,7 @@ def scan(
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
     fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
     gate_bound: Annotated[GateBound, typer.Option(help=BOUND_HELP)] = GateBound.conservative,
+    baseline: Annotated[Path | None, typer.Option(help=BASELINE_HELP)] = None,
     max_image_pixels: Annotated[
         int, typer.Option(min=1, help=MAX_PIXELS_HELP)
     ] = DEFAULT_MAX_PIXELS,
@@ -115,6 +122,10 @@ def scan(
         from vlmtrust.runner import run
 
         gates = [parse_gate(text) for text in fail_on or ()]
+        if baseline is not None:
+            from vlmtrust.store import ResultStore
+
+            ResultStore.open_existing(baseline).close()  # a bad baseline fails before the scan
 
         config = RunConfig(
             model=model,
@@ -140,7 +151,12 @@ def scan(
 
         # wide enough to read when piped (a terminal uses its own width)
         console.print(metric_table(summary.metrics), width=None if console.is_terminal else 160)
-        results = evaluate(gates, summary.metrics, gate_bound.value)
+        against = None
+        if baseline is not None:
+            from vlmtrust.report.baseline import Baseline
+
+            against = Baseline.load(baseline, [out])
+        results = evaluate(gates, summary.metrics, gate_bound.value, against)
     _report_gates(results)
 
 
@@ -213,6 +229,7 @@ def report(
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
     fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
     gate_bound: Annotated[GateBound, typer.Option(help=BOUND_HELP)] = GateBound.conservative,
+    baseline: Annotated[Path | None, typer.Option(help=BASELINE_HELP)] = None,
 ) -> None:
     """Write a report from one or more run directories (reads only their stores); several
     directories are compared side by side."""
@@ -224,7 +241,7 @@ def report(
         if out is not None:
             check_output_file(out)
         fmt = infer_format(format, out)
-        text, results = build_report(run_dirs, fmt, fail_on or (), gate_bound.value)
+        text, results = build_report(run_dirs, fmt, fail_on or (), gate_bound.value, baseline)
         if out is None:
             typer.echo(text, nl=False)
         else:

@@ -38,11 +38,18 @@ def build_report(
     fmt: ReportFormat,
     gate_texts: Sequence[str] = (),
     bound: Bound = "conservative",
+    baseline: Path | None = None,
 ) -> tuple[str, list[GateResult]]:
-    """The report text and the judged gates. Bad gates raise before anything is rendered."""
+    """The report text and the judged gates (``baseline``: a run the gates may compare with).
+    Bad gates raise before anything is rendered."""
     gates = [parse_gate(text) for text in gate_texts]
     runs = load_runs(list(run_dirs), with_evidence=fmt is ReportFormat.html)
-    results = evaluate(gates, [row for run in runs for row in run.rows], bound)
+    against = None
+    if baseline is not None:
+        from vlmtrust.report.baseline import Baseline
+
+        against = Baseline.load(baseline, list(run_dirs))
+    results = evaluate(gates, [row for run in runs for row in run.rows], bound, against)
     if fmt is ReportFormat.html:
         from vlmtrust.report.html import render_html
 

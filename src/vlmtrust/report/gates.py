@@ -23,6 +23,14 @@ value (nothing could be scored) violates the gate, since nothing shows it is met
 Status of a gate: ``fail`` when violated on the chosen bound; ``warn`` when met on the chosen
 bound but the 95% interval still crosses the threshold (only possible with a non-conservative
 bound); ``pass`` otherwise.
+
+Against a baseline run (``--baseline RUN_DIR``), the threshold may be ``baseline`` plus or minus
+a margin: ``safety.jailbreak[attack=figstep].asr>baseline+0.02`` fails when the attack success
+rate rose by more than 0.02 over the baseline run's. The change is judged with the paired test
+on the samples both runs scored (``report/baseline.py``): the chosen bound of the paired
+difference's 95% interval is compared with the margin, and the message names the test and its
+p-value; where the runs share no scored samples, or a metric has no per-sample terms, the two
+rows are compared unpaired (Newcombe's interval), and the message says so.
 """
 
 from __future__ import annotations
@@ -32,11 +40,14 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.pillars import pillar_of
 from vlmtrust.core.records import MetricRow
+
+if TYPE_CHECKING:
+    from vlmtrust.report.baseline import Baseline
 
 Bound = Literal["upper", "lower", "point", "conservative"]
 Status = Literal["pass", "warn", "fail"]
@@ -70,6 +81,8 @@ class Gate:
     op: str
     threshold: float
     selector: tuple[tuple[str, str], ...] = ()
+    #: a baseline gate: the threshold is the baseline run's value plus this margin
+    baseline_offset: float | None = None
 
     def matches(self, row: MetricRow) -> bool:
         wanted = dict(self.selector)
@@ -95,6 +108,8 @@ class RowVerdict:
     bound: str
     violated: bool
     straddles: bool
+    #: how a baseline gate compared (the paired test, or why unpaired)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +138,10 @@ class GateResult:
         parts = []
         for v in worst[:3]:
             shown = "no value" if v.compared is None else f"{v.compared:.4g}"
-            parts.append(f"{v.row.model} {v.row.attack}/{v.row.mitigation}: {v.bound} {shown}")
+            note = f" ({v.note})" if v.note else ""
+            parts.append(
+                f"{v.row.model} {v.row.attack}/{v.row.mitigation}: {v.bound} {shown}{note}"
+            )
         more = f" (+{len(worst) - 3} more)" if len(worst) > 3 else ""
         bad = sum(1 for v in self.verdicts if v.violated)
         verdict = f"violated on {bad} of" if bad else "met on"
@@ -142,7 +160,7 @@ def parse_gate(text: str) -> Gate:
             f"gate {text!r} has an unknown operator {op!r}",
             "use one of > >= < <= (the gate fails when the comparison holds)",
         )
-    threshold = _threshold(text, comparison["threshold"])
+    threshold, offset = _threshold_or_baseline(text, comparison["threshold"])
     subject = _SUBJECT.match(comparison["subject"])
     if subject is None:
         raise ConfigError(f"cannot read gate {text!r}", f"write it as {GATE_HELP}")
@@ -156,7 +174,21 @@ def parse_gate(text: str) -> Gate:
         op=op,
         threshold=threshold,
         selector=_selector(text, subject["selector"] or ""),
+        baseline_offset=offset,
     )
+
+
+_BASELINE = re.compile(r"^baseline\s*(?:(?P<sign>[+-])\s*(?P<margin>.+))?$")
+
+
+def _threshold_or_baseline(text: str, raw: str) -> tuple[float, float | None]:
+    """(threshold, None) for a number; (margin, margin) for ``baseline [+-] margin``."""
+    found = _BASELINE.match(raw.strip())
+    if found is None:
+        return _threshold(text, raw), None
+    margin = _threshold(text, found["margin"]) if found["margin"] else 0.0
+    offset = -margin if found["sign"] == "-" else margin
+    return offset, offset
 
 
 def _threshold(text: str, raw: str) -> float:
@@ -190,21 +222,38 @@ def _selector(text: str, raw: str) -> tuple[tuple[str, str], ...]:
 
 
 def evaluate(
-    gates: Sequence[Gate], rows: Sequence[MetricRow], bound: Bound = "conservative"
+    gates: Sequence[Gate],
+    rows: Sequence[MetricRow],
+    bound: Bound = "conservative",
+    baseline: Baseline | None = None,
 ) -> list[GateResult]:
-    """Judge every gate; a gate matching no row raises ConfigError (exit 2)."""
+    """Judge every gate; a gate matching no row raises ConfigError (exit 2), and so does a
+    baseline gate without a baseline run."""
     results: list[GateResult] = []
     for gate in gates:
-        matched = [r for r in rows if gate.matches(r)]
-        if not matched:
-            raise ConfigError(
-                f"gate {gate.text!r} matches no metric row "
-                f"(task {gate.task}, metric {gate.metric}, {_selector_text(gate)})",
-                "check the task and metric names in the report (vlmtrust report RUN --format md)",
-            )
+        if gate.baseline_offset is not None:
+            if baseline is None:
+                raise ConfigError(
+                    f"gate {gate.text!r} compares with a baseline run, and none was given",
+                    "pass --baseline RUN_DIR (a directory written by vlmtrust scan)",
+                )
+            results.append(baseline.evaluate(gate, _matched(gate, rows), bound))
+            continue
+        matched = _matched(gate, rows)
         chosen = gate.conservative_bound if bound == "conservative" else bound
         results.append(GateResult(gate, chosen, tuple(_verdict(gate, r, chosen) for r in matched)))
     return results
+
+
+def _matched(gate: Gate, rows: Sequence[MetricRow]) -> list[MetricRow]:
+    matched = [r for r in rows if gate.matches(r)]
+    if not matched:
+        raise ConfigError(
+            f"gate {gate.text!r} matches no metric row "
+            f"(task {gate.task}, metric {gate.metric}, {_selector_text(gate)})",
+            "check the task and metric names in the report (vlmtrust report RUN --format md)",
+        )
+    return matched
 
 
 def _verdict(gate: Gate, row: MetricRow, bound: str) -> RowVerdict:

@@ -31,9 +31,15 @@ from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import result_key
-from vlmtrust.runner.paired import paired_details
+from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
 from vlmtrust.runner.progress import scan_progress
-from vlmtrust.store import SCHEMA_VERSION, ResultStore, StoredExample, StoredResult
+from vlmtrust.store import (
+    SCHEMA_VERSION,
+    ResultStore,
+    StoredExample,
+    StoredResult,
+    StoredTerms,
+)
 from vlmtrust.tasks.base import DataContext, Task, build_task
 from vlmtrust.tasks.suite import suite_specs, unique
 
@@ -108,8 +114,9 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                     f"running {todo}"
                 )
                 calls = _execute(units, store, config, todo, console)
-                metrics, examples = _aggregate(cells, store, handle)
+                metrics, examples, terms = _aggregate(cells, store, handle)
                 store.replace_metrics(metrics)
+                store.replace_terms(terms)
                 store.replace_examples(examples)
                 status = "complete"
             except KeyboardInterrupt:
@@ -265,8 +272,10 @@ def _stored(result: UnitResult, by_key: dict[str, WorkUnit]) -> list[StoredResul
 
 def _aggregate(
     cells: Sequence[Cell], store: ResultStore, handle: ModelHandle
-) -> tuple[list[MetricRow], list[StoredExample]]:
-    """Metric rows per task x variant, and the gallery examples the task picks from them."""
+) -> tuple[list[MetricRow], list[StoredExample], list[StoredTerms]]:
+    """Metric rows per task x variant (a mitigated row with its paired test against the
+    baseline), the gallery examples the task picks from them, and the rows' per-sample terms
+    (kept, so a later run can be gated against this one with paired tests)."""
     grouped: dict[tuple[int, str], dict[str, list[Score]]] = defaultdict(dict)
     conditions: dict[tuple[int, str], dict[str, ExampleSource]] = defaultdict(dict)
     tasks: dict[int, Task] = {}
@@ -289,7 +298,8 @@ def _aggregate(
         examples += build_examples(
             picks, conditions[(task_id, variant)], task.spec.name, variant, handle.name
         )
-    paired = paired_details(grouped, tasks)
+    terms = all_terms(grouped, tasks)
+    paired = paired_details(terms)
     rows = [
         row.model_copy(update={"details": {**row.details, "paired": found}})
         if (found := paired.get((*key, row.attack, row.metric))) is not None
@@ -297,7 +307,7 @@ def _aggregate(
         for key, part in made.items()
         for row in part
     ]
-    return rows, examples
+    return rows, examples, stored_terms(terms, tasks, handle.name)
 
 
 def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> dict[str, Any]:

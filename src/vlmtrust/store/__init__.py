@@ -1,6 +1,12 @@
 """Append-only SQLite results store."""
 
-from vlmtrust.store.records import HumanLabel, StoredExample, StoredResult, UnscorableCount
+from vlmtrust.store.records import (
+    HumanLabel,
+    StoredExample,
+    StoredResult,
+    StoredTerms,
+    UnscorableCount,
+)
 from vlmtrust.store.sqlite import SCHEMA_VERSION, ResultStore
 
 __all__ = [
@@ -9,5 +15,6 @@ __all__ = [
     "ResultStore",
     "StoredExample",
     "StoredResult",
+    "StoredTerms",
     "UnscorableCount",
 ]

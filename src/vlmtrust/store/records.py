@@ -64,3 +64,15 @@ class UnscorableCount(BaseModel):
     model: str
     reason: str
     count: int
+
+
+class StoredTerms(BaseModel):
+    """One metric row's per-sample terms: ``kind`` ``binary`` (0/1 outcomes, the row is their
+    rate) or ``continuous`` (numbers, the row is their mean), by sample id (or pool id)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: (task, attack, mitigation, metric, model): the metric row these are the terms of
+    key: tuple[str, str, str, str, str]
+    kind: str
+    values: dict[str, float]

@@ -18,7 +18,13 @@ from typing import Any, Literal
 from vlmtrust.core.errors import StoreError
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.store.liveness import Owner, is_gone, this_process
-from vlmtrust.store.records import HumanLabel, StoredExample, StoredResult, UnscorableCount
+from vlmtrust.store.records import (
+    HumanLabel,
+    StoredExample,
+    StoredResult,
+    StoredTerms,
+    UnscorableCount,
+)
 
 #: 2: the ``examples`` table (the report's evidence gallery) and ``human_labels`` (review import).
 #: ``run_processes`` (who runs each scan, so a killed one reads "interrupted") joined version 2
@@ -76,6 +82,16 @@ CREATE TABLE IF NOT EXISTS run_processes (
     pid INTEGER NOT NULL,
     host TEXT NOT NULL,
     started TEXT
+);
+CREATE TABLE IF NOT EXISTS terms (
+    task TEXT NOT NULL,
+    attack TEXT NOT NULL,
+    mitigation TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    model TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    PRIMARY KEY (task, attack, mitigation, metric, model)
 );
 CREATE TABLE IF NOT EXISTS examples (
     task TEXT NOT NULL,
@@ -289,6 +305,28 @@ class ResultStore:
                 n=r[8],
                 details=json.loads(r[9]),
             )
+            for r in rows
+        ]
+
+    def replace_terms(self, terms: Sequence[StoredTerms]) -> None:
+        """Write each metric row's per-sample terms (what paired tests against this run read,
+        e.g. a later run's baseline gate); recomputed with the rows at the end of each scan."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*t.key, t.kind, json.dumps(dict(t.values), sort_keys=True)) for t in terms],
+            )
+
+    def terms(self) -> list[StoredTerms]:
+        """Every stored row's per-sample terms; none from a store written before they were
+        kept (its rows can then only be compared unpaired)."""
+        if "terms" not in self._tables():
+            return []
+        rows = self._db.execute(
+            "SELECT task, attack, mitigation, metric, model, kind, terms FROM terms"
+        )
+        return [
+            StoredTerms(key=(r[0], r[1], r[2], r[3], r[4]), kind=r[5], values=json.loads(r[6]))
             for r in rows
         ]
 
