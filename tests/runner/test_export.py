@@ -81,6 +81,8 @@ def test_an_exported_clip_loads_in_transformers_and_computes_what_the_scan_measu
     card = (out / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: transformers")
     assert "| privacy.membership | none | auc |" in card  # the measured row, before and after
+    [auc_line] = [line for line in card.splitlines() if "| auc |" in line]
+    assert auc_line.endswith("| no paired form |")  # AUC has no per-sample form to pair
     provenance = json.loads((out / "vlmtrust_export.json").read_text())
     [auc] = [p for p in provenance["before_after"] if p["metric"] == "auc"]
     assert auc["before"]["n"] == auc["after"]["n"] == 24
@@ -170,3 +172,21 @@ def test_results_of_another_model_are_refused(tmp_path, tiny_clip, dp_scan):
     )  # fmt: skip
     assert "a different checkpoint" in line
     assert not (tmp_path / "x").exists()
+
+
+def test_the_card_shows_each_row_s_paired_test():
+    from vlmtrust.runner.export import model_card
+
+    paired = {"difference": -0.4, "ci_low": -0.55, "ci_high": -0.25, "test": "McNemar exact"}
+    paired |= {"p_value": 1e-5, "p_holm": 3e-5, "real": True}
+    summary = {"value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 50}
+    row = {"task": "safety.jailbreak", "attack": "figstep", "metric": "asr"}
+    provenance = {
+        "mitigation": "vlguard_lora",
+        "base_model": "hf:llava",
+        "base_fingerprint": "f" * 64,
+        "merged": True,
+        "before_after": [row | {"before": summary, "after": summary, "paired": paired}],
+    }
+    card = model_card(provenance, "llava")
+    assert "-0.400 [-0.550, -0.250], McNemar exact Holm p=3e-05 (real) |" in card

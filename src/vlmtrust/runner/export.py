@@ -171,6 +171,8 @@ def pair_rows(rows: Sequence[MetricRow], label: str) -> list[dict[str, Any]]:
                 "metric": r.metric,
                 "before": _summary(base),
                 "after": _summary(r),
+                # the paired test the scan attached (None for a metric without one)
+                "paired": r.details.get("paired"),
             }
         )
     return sorted(pairs, key=lambda p: (p["task"], p["attack"], p["metric"]))
@@ -207,13 +209,33 @@ def model_card(provenance: dict[str, Any], base_name: str) -> str:
     lines += [
         "## Measured before -> after (95% intervals, n)",
         "",
-        "| task | attack | metric | before | after |",
-        "|---|---|---|---|---|",
+        "The paired change is after - before on the samples both scored, with its paired",
+        "95% interval and test (Holm-adjusted p); a change is real when that p < 0.05.",
+        "",
+        "| task | attack | metric | before | after | paired change |",
+        "|---|---|---|---|---|---|",
     ]
     for p in pairs:
-        cells = (p["task"], p["attack"], p["metric"], _cell(p["before"]), _cell(p["after"]))
+        cells = (
+            p["task"],
+            p["attack"],
+            p["metric"],
+            _cell(p["before"]),
+            _cell(p["after"]),
+            _paired_cell(p.get("paired")),
+        )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _paired_cell(paired: dict[str, Any] | None) -> str:
+    if not paired:
+        return "no paired form"
+    real = "real" if paired["real"] else "not shown"
+    return (
+        f"{paired['difference']:+.3f} [{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}], "
+        f"{paired['test']} Holm p={paired['p_holm']:.2g} ({real})"
+    )
 
 
 def _cell(s: dict[str, Any]) -> str:
