@@ -6,6 +6,8 @@ preprocessing), ``clip_data`` (the fairness training set of ``dear``, ``resample
 ``overfit``, ``dp_finetune``, ``adv_regularization`` and LiRA's shadow heads),
 ``tower_finetune`` (``SplitTower`` and ``TowerTrainer``: the tower fine-tune of ``mixgen``,
 ``biaug``, ``align``, ``resample``), ``adversarial_finetune`` (``pgd_at``, ``villa``),
+``train_data`` (a trainer's own folder, ``train_data=PATH``) and ``tower_data`` (its rows as
+the tower trainers read them),
 ``assistant_finetune`` (``vlguard``, ``knowledge_sanitization``) and ``hf_projection``
 (``dp_finetune`` on a Hugging Face CLIP).
 """
