@@ -165,8 +165,8 @@ def report_rows(run_dir: Any) -> list[dict[str, Any]]:
 
 def caption_folder(path: Any, samples: Any, member: Any = None, columns: Any = None) -> Any:
     """An image folder with labels.jsonl (file, caption and, given ``member(i)``, a member
-    flag, and given ``columns(i)``, its extra columns), as a user brings one for ``--data`` or
-    a trainer's ``train_data``."""
+    flag), as a user brings one for ``--data`` or a trainer's ``train_data``; ``columns``
+    (``{column: function of (i, sample)}``) adds more, e.g. a label or a negative caption."""
     import json
 
     path.mkdir()
@@ -176,8 +176,8 @@ def caption_folder(path: Any, samples: Any, member: Any = None, columns: Any = N
         row = {"file": f"{i}.png", "caption": sample.labels["caption"]}
         if member is not None:
             row["member"] = member(i)
-        if columns is not None:
-            row.update(columns(i))
+        for name, value in (columns or {}).items():
+            row[name] = value(i, sample)
         rows.append(row)
     (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path

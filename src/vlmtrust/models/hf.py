@@ -6,7 +6,8 @@ need torchvision (absent here), and so that one pixel path serves both inference
 attacks: ``to_pixels`` gives [0, 1] pixels, normalisation happens inside the differentiable part.
 
 Architectures are data (:data:`DUAL_ENCODERS`, keyed by ``model_type``); generative families
-come from transformers' own image-text-to-text table.
+come from transformers' own image-text-to-text table. Fixed-size dual encoders load as
+:class:`vlmtrust.models.hf_dual_tuning.HFTunableEncoder`, which adds ``Tunable``.
 
 Device and precision come from the spec's options (:mod:`vlmtrust.models.placement`): inputs
 are moved to the model's device and dtype, outputs come back as float32 on the CPU (numpy) or,

@@ -10,7 +10,8 @@ A delta holds only the tensors a trainer changed, under the checkpoint's own par
 (a fine-tune of a ViT-L's last block writes that block and the head, not the tower), and
 ``load_delta`` puts it into a deep copy of the transformers model: the base adapter and its
 model stay as they were; the copy shares the text-embedding cache (the text tower is frozen)
-but nothing on the image side.
+but nothing on the image side. The copy is of the whole model, so a mitigated variant holds
+the checkpoint twice in memory while both are scanned.
 
 Half precision: the tower trains in the model's dtype (a bfloat16 checkpoint gives a bfloat16
 copy to tune; float16 may underflow, so prefer bfloat16 or float32 for training); the base

@@ -93,9 +93,7 @@ def test_an_untrained_residual_is_the_base_model(clip):
 def test_dear_trains_on_an_hf_clip_from_train_data_once(tmp_path, tiny_clip, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # files named in specs must be under the working dir
     people = world.generate(21, 16, family="people")
-    caption_folder(
-        tmp_path / "train", people, columns=lambda i: {"group": people[i].labels["group"]}
-    )
+    caption_folder(tmp_path / "train", people, columns={"group": lambda i, s: s.labels["group"]})
     mitigation = 'dear:train_data="train",steps=4,batch_size=8'
     rows = scan_trains_once(hf_zero_shot(tiny_clip, tmp_path, mitigation), capsys)
     assert {r.mitigation.split("(")[0] for r in rows} == {"none", "dear"}
@@ -109,7 +107,7 @@ def test_dear_on_an_hf_clip_needs_rows_of_two_groups(tmp_path, tiny_clip, monkey
     with pytest.raises(ConfigError, match="dear:train_data=PATH"):
         build_mitigation(Spec(name="dear")).check_model(handle)
     people = world.generate(21, 4, family="people")
-    caption_folder(tmp_path / "one", people, columns=lambda i: {"group": "A"})
+    caption_folder(tmp_path / "one", people, columns={"group": lambda i, s: "A"})
     one_group = Spec(name="dear", params={"train_data": "one"})
     with pytest.raises(DataError, match="at least two groups"):
         build_mitigation(one_group).check_model(handle)

@@ -1,5 +1,6 @@
-"""``align``: fine-tune zoo:clip's image projection to close the modality gap (Liang et al. 2022,
-"Mind the Gap"; the review's cross-modal alignment direction).
+"""``align``: fine-tune a CLIP's image projection to close the modality gap (Liang et al. 2022,
+"Mind the Gap"; the review's cross-modal alignment direction), on the replay scenes of a zoo
+model or the captioned images of ``train_data`` (any model).
 
 zoo:clip's image embeddings sit in a cone of their own, far from the frozen MiniLM caption
 embeddings (centroid gap 0.60), though each image still ranks its own caption first. Only the
@@ -15,17 +16,16 @@ from typing import Any, ClassVar
 
 import torch
 from pydantic import Field
-from torch import nn
 
 from vlmtrust.core.spec import Params
-from vlmtrust.mitigations.trainers.training.scenes import render_pixels
 from vlmtrust.mitigations.trainers.training.tower_finetune import (
     CaptionBank,
     ReplayParams,
     SplitTower,
     TowerTrainer,
+    captioned_pixels,
+    data_count,
     info_nce,
-    start_replay,
 )
 
 
@@ -47,19 +47,18 @@ class Align(TowerTrainer):
     Params: ClassVar[type[Params]] = AlignParams
 
     def _train(self, model: Any, params: AlignParams) -> tuple[Any, dict[str, Any]]:
-        generator, scenes, captions = start_replay(params)
+        generator, pixels, captions = captioned_pixels(params, model, self.spec.name)
         bank = CaptionBank(model, captions)
         target = bank.index(captions)
         split = SplitTower(model)
         with torch.no_grad():  # only the projection trains: pool the features once
-            pooled = split.pooled(split.early(render_pixels(model, scenes)))
-        project = split.tower.project
+            pooled = split.pooled(split.early(pixels))
         optimiser = torch.optim.Adam(split.parameters(head=False), params.lr)
         scale = model.logit_scale()
         stats = {"loss": 0.0, "gap": 0.0}
         for _ in range(params.steps):
-            picked = torch.randint(len(scenes), (params.batch_size,), generator=generator)
-            embedding = nn.functional.normalize(project(pooled[picked]), dim=-1)
+            picked = torch.randint(len(captions), (params.batch_size,), generator=generator)
+            embedding = split.embed_pooled(pooled[picked])
             texts = bank.embeddings[target[picked]]
             gap = centroid_gap_loss(embedding, texts)
             loss = info_nce(scale, embedding, bank.embeddings, target[picked])
@@ -71,5 +70,5 @@ class Align(TowerTrainer):
         return split.done(), {
             "final_loss": round(stats["loss"], 4),
             "final_batch_gap": round(stats["gap"], 4),
-            "replay_scenes": len(scenes),
+            **data_count(params, len(captions)),
         }

@@ -1,13 +1,15 @@
-"""``mixgen``: MixGen augmentation fine-tune of zoo:clip's image tower (Hao et al. 2023, "MixGen:
-A New Multi-Modal Data Augmentation").
+"""``mixgen``: MixGen augmentation fine-tune of a CLIP's image tower (Hao et al. 2023, "MixGen:
+A New Multi-Modal Data Augmentation"), on the replay scenes of a zoo model or the captioned
+images of ``train_data`` (any model).
 
 A MixGen pair is two training samples merged into one: the images interpolated pixel-wise,
 ``lam * a + (1 - lam) * b`` (``lam=0.5`` as in the paper), and the two captions concatenated. It
 keeps the image-text correspondence while making new pairs, and an image that holds two
 half-contrast scenes is one a model can only match if it does not lean on full contrast or on
 one salient cue. Each batch replaces ``mix_share`` of its samples with MixGen pairs; the pairs
-are drawn once from the replay scenes (``pairs`` of them) so their early features and caption
-embeddings are computed once. The last conv block and the projection train, as in ``resample``.
+are drawn once from the training images (``pairs`` of them) so their early features and caption
+embeddings are computed once. The last ``tuned_blocks`` blocks and the projection train, as in
+``resample``.
 """
 
 from __future__ import annotations
@@ -18,21 +20,21 @@ import torch
 from pydantic import Field
 
 from vlmtrust.core.spec import Params
-from vlmtrust.mitigations.trainers.training.scenes import render_pixels
 from vlmtrust.mitigations.trainers.training.tower_finetune import (
     CaptionBank,
     ReplayParams,
     SplitTower,
     TowerTrainer,
+    captioned_pixels,
+    data_count,
     info_nce,
-    start_replay,
 )
 
 
 class MixgenParams(ReplayParams):
     objects: int = Field(default=600, ge=1, description="object scenes replayed")
     people: int = Field(default=150, ge=0, description="people scenes replayed (no group bias)")
-    pairs: int = Field(default=500, ge=1, description="MixGen pairs drawn from the replay scenes")
+    pairs: int = Field(default=500, ge=1, description="MixGen pairs drawn from the images")
     lam: float = Field(default=0.5, gt=0.0, lt=1.0, description="image interpolation weight")
     mix_share: float = Field(
         default=0.5, ge=0.0, le=1.0, description="share of each batch that is MixGen pairs"
@@ -40,6 +42,7 @@ class MixgenParams(ReplayParams):
     steps: int = Field(default=200, ge=1)
     lr: float = Field(default=1e-3, gt=0.0)
     batch_size: int = Field(default=128, ge=2)
+    tuned_blocks: int = Field(default=1, ge=1, description="last tower blocks that train")
 
 
 def mix_images(a: torch.Tensor, b: torch.Tensor, lam: float) -> torch.Tensor:
@@ -56,22 +59,21 @@ class Mixgen(TowerTrainer):
     Params: ClassVar[type[Params]] = MixgenParams
 
     def _train(self, model: Any, params: MixgenParams) -> tuple[Any, dict[str, Any]]:
-        generator, scenes, captions = start_replay(params)
-        pixels = render_pixels(model, scenes)
-        first = torch.randint(len(scenes), (params.pairs,), generator=generator)
-        # the partner is any other scene: a pair with itself would be no augmentation
-        offset = torch.randint(1, len(scenes), (params.pairs,), generator=generator)
-        second = (first + offset) % len(scenes)
+        generator, pixels, captions = captioned_pixels(params, model, self.spec.name)
+        first = torch.randint(len(captions), (params.pairs,), generator=generator)
+        # the partner is any other image: a pair with itself would be no augmentation
+        offset = torch.randint(1, len(captions), (params.pairs,), generator=generator)
+        second = (first + offset) % len(captions)
         mixed_pixels = mix_images(pixels[first], pixels[second], params.lam)
         mixed_captions = [
             mix_captions(captions[int(a)], captions[int(b)])
             for a, b in zip(first, second, strict=True)
         ]
         bank = CaptionBank(model, captions + mixed_captions)
-        split = SplitTower(model)
+        split = SplitTower(model, params.tuned_blocks)
         early = split.early(torch.cat([pixels, mixed_pixels]))
         target = bank.index(captions + mixed_captions)
-        n_plain = len(scenes)
+        n_plain = len(captions)
         n_mixed = round(params.batch_size * params.mix_share) if params.pairs else 0
         optimiser = torch.optim.Adam(split.parameters(), params.lr)
         scale = model.logit_scale()
@@ -87,7 +89,7 @@ class Mixgen(TowerTrainer):
             loss_value = float(loss.detach())
         return split.done(), {
             "final_loss": round(loss_value, 4),
-            "replay_scenes": n_plain,
+            **data_count(params, n_plain),
             "mixgen_pairs": params.pairs,
             "distinct_captions": len(bank.captions),
         }

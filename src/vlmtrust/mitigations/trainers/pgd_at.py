@@ -1,16 +1,16 @@
-"""``pgd_at``: pixel adversarial fine-tuning of zoo:clip, TeCoA-style (Mao et al. 2023,
-"Understanding Zero-Shot Adversarial Robustness for Large-Scale Models").
+"""``pgd_at``: pixel adversarial fine-tuning of a CLIP (zoo or ``hf:``), TeCoA-style (Mao et al.
+2023, "Understanding Zero-Shot Adversarial Robustness for Large-Scale Models").
 
 Each step attacks a batch of training scenes with our own L-inf PGD (``attacks.gradient.perturb``)
 against the zero-shot classifier the frozen text tower defines, through the *whole* image tower
-(the real pixel threat model, not a feature-space stand-in), then trains the tower's last block and
-projection to classify the adversarial images by cross-entropy to the true class prompt. The
-world's label sets are attacked jointly: one PGD ascends the sum of the shape and colour
-cross-entropies, written as a single cross-entropy over the product classes (logit
-``l_shape[i] + l_colour[j]``; its log-softmax factorises into the two), so ``perturb`` is reused as
-it is. Beyond TeCoA, the loss adds ``clean_weight`` x the clean cross-entropy (``clean_weight=0``
-is TeCoA as published), which keeps clean accuracy; training uses a cheaper attack (3 steps)
-than the 10-step PGD it is judged by.
+(the real pixel threat model, not a feature-space stand-in), then trains the tower's last block(s)
+and projection to classify the adversarial images by cross-entropy to the true class prompt. The
+label sets (the world's, or ``train_data``'s label columns) are attacked jointly: one PGD ascends
+the sum of their (e.g. shape and colour) cross-entropies, written as a single cross-entropy over
+the product classes (logit ``l_shape[i] + l_colour[j]``; its log-softmax factorises into the two),
+so ``perturb`` is reused as it is. Beyond TeCoA, the loss adds ``clean_weight`` x the clean
+cross-entropy (``clean_weight=0`` is TeCoA as published), which keeps clean accuracy; training
+uses a cheaper attack (3 steps) than the 10-step PGD it is judged by.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""``villa``: adversarial fine-tuning of zoo:clip in the embedding space (Gan et al. 2020,
-"Large-Scale Adversarial Training for Vision-and-Language Representation Learning").
+"""``villa``: adversarial fine-tuning of a CLIP (zoo or ``hf:``) in the embedding space (Gan et
+al. 2020, "Large-Scale Adversarial Training for Vision-and-Language Representation Learning").
 
 VILLA perturbs embeddings instead of pixels and trains against the perturbation with a
 cross-entropy term on the perturbed prediction plus a KL consistency term between the clean and
@@ -10,7 +10,7 @@ unit image embedding ``u`` moves by ``image_radius`` toward the rival prompt tha
 side every class prompt moves by ``text_radius`` independently, the worst case of which lowers the
 true logit by ``r`` and raises every other by ``r`` (``|u| = 1``). The perturbation is a constant
 of each step (as in VILLA); gradients flow through the clean embedding. Only the tower's last
-block and projection train, on embeddings of cached early features, so a step costs one small
+block(s) and projection train, on embeddings of cached early features, so a step costs one small
 forward and backward: this is robustness in the embedding space, and pixel robustness is what the
 scan then measures (``robustness.adversarial``).
 """
