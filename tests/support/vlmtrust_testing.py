@@ -178,3 +178,17 @@ def caption_folder(path: Any, samples: Any, member: Any = None) -> Any:
         rows.append(row)
     (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+def prompt_folder(path: Any, rows: Sequence[tuple[Image.Image, dict[str, Any]]]) -> Any:
+    """An image folder with labels.jsonl: one (image, columns) pair per row (``prompt`` and
+    the flags a generator trainer's ``train_data`` reads: ``forget``, ``harmful``)."""
+    import json
+
+    path.mkdir()
+    lines = []
+    for i, (image, columns) in enumerate(rows):
+        image.save(path / f"{i}.png")
+        lines.append(json.dumps({"file": f"{i}.png", **columns}) + "\n")
+    (path / "labels.jsonl").write_text("".join(lines))
+    return path

@@ -10,9 +10,11 @@ that train them (``make zoo``); it depends on this package, never the reverse.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,6 +24,8 @@ from vlmtrust.core.errors import CapabilityError, DataError, ModelLoadError
 from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind
 
 if TYPE_CHECKING:
+    import torch
+
     from vlmtrust.data.world.pool import PoolRecipe
 
 
@@ -83,6 +87,13 @@ def offered_module(model_name: str, modules: Mapping[str, T], role: str) -> T:
             f"it offers: {', '.join(sorted(modules))}",
         )
     return modules[role]
+
+
+@contextmanager
+def copied_module(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
+    """``Tunable.trainable`` for an organism: a deep copy, small enough to train whole (the
+    organism's own module stays as it was, with nothing to undo afterwards)."""
+    yield copy.deepcopy(module)
 
 
 def weights_dir() -> Path:
