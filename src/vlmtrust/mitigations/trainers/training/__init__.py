@@ -6,6 +6,8 @@ preprocessing), ``clip_data`` (the fairness training set of ``dear``, ``resample
 ``overfit``, ``dp_finetune``, ``adv_regularization`` and LiRA's shadow heads),
 ``tower_finetune`` (``SplitTower`` and ``TowerTrainer``: the tower fine-tune of ``mixgen``,
 ``biaug``, ``align``, ``resample``), ``adversarial_finetune`` (``pgd_at``, ``villa``),
-``assistant_finetune`` (``vlguard``, ``knowledge_sanitization``) and ``hf_projection``
-(``dp_finetune`` on a Hugging Face CLIP).
+``assistant_finetune`` (``vlguard``, ``knowledge_sanitization``), ``self_distill`` (the
+refusal, own-answer replay, LoRA settings and yes/no columns of the generator trainers on a
+user's model), ``train_data`` (a trainer's own folder) and ``hf_projection`` (``dp_finetune``
+on a Hugging Face CLIP).
 """
