@@ -45,10 +45,14 @@ COLUMNS = ("prompt", "forget")
 
 
 class KnowledgeSanitizationParams(AssistantFinetuneParams, LoraParams, TrainDataParams):
-    #: copies of each question to forget in the fine-tuning data
-    repeats: int = Field(default=20, ge=1)
-    #: the refusal taught (default: the world's on zoo organisms, a plain sentence elsewhere)
-    refusal: str | None = Field(default=None, min_length=1)
+    repeats: int = Field(
+        default=20, ge=1, description="copies of each question to forget in the training data"
+    )
+    refusal: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the refusal taught (default: the world's on zoo models, a sentence on hf:)",
+    )
 
 
 class KnowledgeSanitization(AssistantFinetune):

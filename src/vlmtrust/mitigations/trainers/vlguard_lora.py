@@ -58,10 +58,18 @@ SMALL_MODEL = 10_000_000
 
 
 class VlguardLoraParams(LoraParams, TrainDataParams):
-    #: typographic safety examples (half harmful -> refusal, half benign -> the base's answer)
-    safety_examples: int = Field(default=400, ge=0)
-    #: at most this many train_data rows (not harmful) replayed with the base model's answers
-    replay: int = Field(default=400, ge=0)
+    safety_examples: int = Field(
+        default=400,
+        ge=0,
+        description="typographic FigStep requests, half harmful (-> refusal), half benign "
+        "(-> the base's own answer)",
+    )
+    replay: int = Field(
+        default=400,
+        ge=0,
+        description="at most this many train_data rows (not harmful) kept with the base "
+        "model's own answers",
+    )
     steps: int = Field(default=200, ge=1)
     lr: float = Field(default=2e-4, gt=0)
     batch_size: int = Field(default=8, ge=1)

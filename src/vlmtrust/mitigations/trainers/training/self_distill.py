@@ -27,9 +27,12 @@ _NO = frozenset({"false", "no", "0"})
 class LoraParams(Params):
     """LoRA settings of a trainer (used by ``hf:`` generators; zoo organisms tune whole)."""
 
-    rank: int = Field(default=8, ge=1)
-    alpha: int = Field(default=16, ge=1)
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+    rank: int = Field(default=8, ge=1, description="LoRA rank (hf: models)")
+    alpha: int = Field(default=16, ge=1, description="LoRA alpha: updates scale by alpha/rank")
+    target_modules: tuple[str, ...] = Field(
+        default=("q_proj", "v_proj"),
+        description="names of the linear layers LoRA adapts (hf: models)",
+    )
 
     def lora(self) -> Lora:
         return Lora(rank=self.rank, alpha=self.alpha, target_modules=self.target_modules)
