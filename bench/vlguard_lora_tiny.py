@@ -18,22 +18,20 @@ from typing import Any
 
 import torch
 from tiny_models import build_tiny_llava
+from vlmtrust_testing import prompt_folder
 
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.instructions import Example
 from vlmtrust.data.probes import load_probes
-from vlmtrust.mitigations.trainers.vlguard_lora import (
-    REFUSAL,
-    Example,
-    VlguardLora,
-    answer_logprobs,
-    world_prompts,
-)
+from vlmtrust.mitigations.trainers.vlguard_lora import REFUSAL, VlguardLora, world_prompts
 from vlmtrust.models.base import resolve_model
+from vlmtrust.models.hf_generator_tuning import answer_logprobs
 from vlmtrust.scorers import refusal
 
 #: the spec tests/mitigations/trainers/test_vlguard_lora.py trains
 SPEC = {
+    "train_data": "replay",
     "steps": 40,
     "lr": 0.01,
     "safety_examples": 40,
@@ -58,6 +56,9 @@ def main() -> None:
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["VLMTRUST_CACHE"] = tmp
+        os.chdir(tmp)  # train_data is named relative to the working folder
+        replay = [(image, {"prompt": prompt}) for image, prompt in world_prompts(1000, 24)]
+        prompt_folder(Path(tmp) / "replay", replay)
         path = build_tiny_llava(Path(tmp) / "llava", seed=0)
         base = resolve_model(f"hf:{path}?max_new_tokens=12").load()
         started = time.perf_counter()

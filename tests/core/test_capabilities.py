@@ -38,6 +38,8 @@ class TunableStub:
 
     def module(self, role): ...
 
+    def trainable(self, role, lora=None): ...
+
     def to_pixels(self, images): ...
 
     def text_targets(self, texts): ...
@@ -54,6 +56,13 @@ class TunableStub:
 def test_a_model_with_every_tunable_member_is_tunable():
     assert "Tunable" in capabilities_of(TunableStub())
     assert "Tunable" not in capabilities_of(TextOnly())
+
+
+def test_a_model_that_cannot_hand_out_a_module_to_train_is_not_tunable():
+    class NoTrainable(TunableStub):
+        trainable = None  # what a model written before trainable() existed lacks
+
+    assert "Tunable" not in capabilities_of(NoTrainable())
 
 
 def test_a_missing_role_is_one_line_naming_the_role_the_model_and_the_mitigation():

@@ -40,7 +40,8 @@ def test_a_hub_layout_checkpoint_scans_through_the_cli(family: str, tmp_path: Pa
     config = json.loads((path / "config.json").read_text())
     assert config["model_type"] == family
     handle = resolve_model(f"hf:{path}")
-    assert handle.capabilities == {"Generator"}  # tiling / patchifying: no pixel path
+    # tiling / patchifying: no pixel path; LoRA-tunable like every generator
+    assert handle.capabilities == {"Generator", "Tunable"}
     out = tmp_path / "run"
     tasks = ["--task", 'robustness.vqa:n=2,corruptions=["jpeg"]', "--task", "safety.jailbreak"]
     model = ["--model", f"hf:{path}?max_new_tokens=3"]

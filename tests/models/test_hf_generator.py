@@ -55,7 +55,7 @@ def images() -> list[Image.Image | None]:
 
 def test_resolves_as_a_differentiable_generator(llava: Path, model: HFGenerator) -> None:
     handle = resolve_model(f"hf:{llava}")
-    assert handle.capabilities == {"Generator", "Differentiable"}
+    assert handle.capabilities == {"Generator", "Differentiable", "Tunable"}
     assert handle.capabilities <= capabilities_of(model)
     assert handle.name == "hf:llava" and handle.options["model_type"] == "llava"
     assert handle.options["max_new_tokens"] == 64
@@ -172,7 +172,7 @@ def test_older_layout_with_preprocessor_config_loads_the_same(
     (path / "preprocessor_config.json").write_text(json.dumps(image_processor))
     (path / "processor_config.json").write_text(json.dumps(processor_config))
     legacy = resolve_model(f"hf:{path}?max_new_tokens=6")
-    assert legacy.capabilities == {"Generator", "Differentiable"}
+    assert legacy.capabilities == {"Generator", "Differentiable", "Tunable"}
     image = Image.new("RGB", (32, 32), (30, 160, 40))
     loaded = legacy.load()
     assert isinstance(loaded, HFGenerator)
@@ -184,7 +184,7 @@ def test_a_tiling_processor_gives_a_generator_without_gradients(tmp_path: Path) 
     different numbers of tokens in one left-padded batch, and there is no pixel path."""
     path = build_tiny_llava_next(tmp_path / "llava-next")
     handle = resolve_model(f"hf:{path}?max_new_tokens=5")
-    assert handle.capabilities == {"Generator"}
+    assert handle.capabilities == {"Generator", "Tunable"}
     loaded = handle.load()
     assert isinstance(loaded, HFGenerator)
     tall, wide = Image.new("RGB", (30, 64), (220, 30, 30)), Image.new("RGB", (64, 30), (0, 0, 200))

@@ -14,7 +14,7 @@ import pytest
 import torch
 from cli_run import run_cli
 from tiny_models import build_tiny_llava
-from vlmtrust_testing import caption_folder
+from vlmtrust_testing import caption_folder, prompt_folder
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec, parse_spec
@@ -94,7 +94,11 @@ def test_a_lora_fix_is_merged_into_a_loadable_generator_or_written_alone(tmp_pat
 
     monkeypatch.chdir(tmp_path)
     checkpoint = build_tiny_llava(tmp_path / "llava")
-    mitigation = "vlguard_lora:steps=3,safety_examples=4,replay=2,batch_size=2,lr=0.05"
+    replay = [(s.load_image(), {"prompt": "describe the image."}) for s in world.generate(4, 2)]
+    prompt_folder(tmp_path / "replay", replay)
+    mitigation = (
+        'vlguard_lora:train_data="replay",steps=3,safety_examples=4,replay=2,batch_size=2,lr=0.05'
+    )
     out = tmp_path / "fixed"
     done = run_cli(
         "export", "--model", f"hf:{checkpoint}", "--mitigate", mitigation, "--out", str(out)

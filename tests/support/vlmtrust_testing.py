@@ -223,3 +223,17 @@ def cached_card(model: str, mitigation: str) -> dict[str, Any]:
     card = ArtifactCache().card(trainer.artifact_key(handle))
     assert card is not None, f"{mitigation} was not trained for {model}"
     return dict(card)
+
+
+def prompt_folder(path: Any, rows: Sequence[tuple[Image.Image, dict[str, Any]]]) -> Any:
+    """An image folder with labels.jsonl: one (image, columns) pair per row (``prompt`` and
+    the flags a generator trainer's ``train_data`` reads: ``forget``, ``harmful``)."""
+    import json
+
+    path.mkdir()
+    lines = []
+    for i, (image, columns) in enumerate(rows):
+        image.save(path / f"{i}.png")
+        lines.append(json.dumps({"file": f"{i}.png", **columns}) + "\n")
+    (path / "labels.jsonl").write_text("".join(lines))
+    return path

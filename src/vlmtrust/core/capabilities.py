@@ -4,8 +4,11 @@ before any work starts, so a wrong model fails in a second with a clear message,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from vlmtrust.core.errors import CapabilityError
 
@@ -54,6 +57,18 @@ class Differentiable(Protocol):
 ROLES: tuple[str, ...] = ("image_tower", "text_tower", "projection", "decoder")
 
 
+class Lora(BaseModel):
+    """LoRA settings a trainer asks for: a model that tunes large modules as low-rank adapters
+    (``hf:`` generators) places them by these; one that tunes whole modules ignores them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rank: int = Field(default=8, ge=1)
+    alpha: int = Field(default=16, ge=1)
+    #: names (or name suffixes) of the linear layers to adapt, as ``peft`` matches them
+    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+
+
 @runtime_checkable
 class Tunable(Protocol):
     """What a trainer fine-tunes through, so it never reaches into a model's internals.
@@ -62,7 +77,9 @@ class Tunable(Protocol):
     training objective: a dual encoder's frozen text targets and logit scale, a generator's
     next-word loss over (image, prompt, answer) examples. A member that does not fit the model's
     kind raises a CapabilityError; trainers never reach it, as they ask first for the roles
-    that kind offers. The tuned roles' weights are saved as a delta and loaded into a copy.
+    that kind offers. A trainer tunes what ``trainable`` hands it (never the model's own module:
+    the baseline keeps using it); the tuned roles' weights are saved as a delta and loaded into
+    a copy.
     """
 
     def tunable_roles(self) -> frozenset[str]:
@@ -70,7 +87,17 @@ class Tunable(Protocol):
         ...
 
     def module(self, role: str) -> torch.nn.Module:
-        """The model's own module playing ``role``: trainers copy it before they train it."""
+        """The model's own module playing ``role``, to read through (never to train)."""
+        ...
+
+    def trainable(
+        self, role: str, lora: Lora | None = None
+    ) -> AbstractContextManager[torch.nn.Module]:
+        """The module a trainer tunes for ``role``, for the length of the ``with`` block: a copy
+        of ``module(role)`` (small models, whole modules), or LoRA adapters (``lora``, else
+        defaults) placed over the model's own frozen module (large ones: a 7B base cannot be
+        copied to train; inside the block the model itself runs through them), removed on exit
+        so the model computes exactly as before. Call ``save_delta`` inside the block."""
         ...
 
     def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:

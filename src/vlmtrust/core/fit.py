@@ -26,11 +26,14 @@ def fit(
     varying order, and ``make zoo`` would not reproduce its weights bit for bit.
     """
     was_deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(True)
+    was_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    # warn_only: on a GPU some kernels (cuBLAS without CUBLAS_WORKSPACE_CONFIG) have no
+    # deterministic variant and would raise; the CPU loops run the same kernels either way
+    torch.use_deterministic_algorithms(True, warn_only=True)
     try:
         return _steps(params, steps, lr, loss_at, log, status)
     finally:
-        torch.use_deterministic_algorithms(was_deterministic)
+        torch.use_deterministic_algorithms(was_deterministic, warn_only=was_warn_only)
 
 
 def fit_rows(
@@ -43,7 +46,7 @@ def fit_rows(
     seed: int,
     log: Log,
 ) -> float:
-    """``fit`` on all of ``module``'s parameters, each step's batch ``batch_size`` rows of
+    """``fit`` on ``module``'s trainable parameters, each step's batch ``batch_size`` rows of
     ``range(rows)`` drawn from a generator seeded with ``seed`` and scored by ``loss_of``;
     ``module`` trains in train mode and is left in eval mode."""
     generator = torch.Generator().manual_seed(seed)
@@ -52,7 +55,8 @@ def fit_rows(
     def loss_at(step: int) -> torch.Tensor:
         return loss_of(torch.randint(rows, (batch_size,), generator=generator))
 
-    loss_value = fit(module.parameters(), steps, lr, loss_at, log)
+    trained = [p for p in module.parameters() if p.requires_grad]  # LoRA: the adapters only
+    loss_value = fit(trained, steps, lr, loss_at, log)
     module.eval()
     return loss_value
 

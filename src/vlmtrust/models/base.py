@@ -7,7 +7,10 @@ capabilities up front so a wrong model fails before any work starts. ``load()`` 
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -16,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from vlmtrust.core.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
+    import torch
+
     from vlmtrust.data.world.pool import PoolRecipe
 
 
@@ -113,3 +118,11 @@ def parse_query_options(query: str, spec: str, example: str) -> dict[str, str]:
             raise ConfigError(f"option {key!r} given twice in {spec}", "give it once")
         params[key] = value
     return params
+
+
+@contextmanager
+def copied_module(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
+    """``Tunable.trainable`` for a model whose modules are small enough to train whole (a zoo
+    organism, a dual encoder's tower): a deep copy; the model's own module stays as it was,
+    with nothing to undo afterwards."""
+    yield copy.deepcopy(module)

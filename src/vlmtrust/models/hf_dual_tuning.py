@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from vlmtrust.core.capabilities import Lora
 from vlmtrust.core.errors import CapabilityError, ModelLoadError
+from vlmtrust.models.base import copied_module
 from vlmtrust.models.hf import DualEncoderArch, HFDualEncoder
 from vlmtrust.models.hf_tower import HFVisionTower
 
@@ -72,6 +75,11 @@ class HFTunableEncoder(HFDualEncoder):
             class_token = self._arch.model_class == "CLIPModel"
             self._tower = HFVisionTower(self._model, preprocess.mean, preprocess.std, class_token)
         return self._tower if role == "image_tower" else self._tower.project
+
+    def trainable(self, role: str, lora: Lora | None = None) -> AbstractContextManager[nn.Module]:
+        """A deep copy of ``module(role)``: a dual encoder's tower trains whole blocks (its last
+        ones and the head), as the zoo's does, so ``lora`` is not used."""
+        return copied_module(self.module(role))
 
     def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
         """Frozen unit text embeddings, float32 on the CPU (as trainers keep their targets)."""

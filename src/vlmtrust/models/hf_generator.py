@@ -15,6 +15,9 @@ Qwen2-VL, ...) are Generator only.
 Processors with a video part (Qwen2-VL, SmolVLM, LLaVA-OneVision) are built without it
 (:mod:`vlmtrust.models.hf_processors`): its classes need torchvision, never installed here.
 
+Tunable everywhere: trainers tune the decoder as LoRA adapters on the frozen base
+(:mod:`vlmtrust.models.hf_generator_tuning`).
+
 Device, dtype and batch size are the shared ``hf:`` options (:mod:`vlmtrust.models.placement`):
 processor outputs go to the model's device (floating ones in its dtype), answers and scores come
 back on the CPU / the caller's pixel device as float32.
@@ -43,6 +46,7 @@ from vlmtrust.models.hf import (
     handle_placement,
     require_weights_and_tokenizer,
 )
+from vlmtrust.models.hf_generator_tuning import DECODER_ROLES, GeneratorTuning
 from vlmtrust.models.hf_processors import (
     ChatPrompter,
     formats_prompts_itself,
@@ -50,8 +54,8 @@ from vlmtrust.models.hf_processors import (
 )
 from vlmtrust.models.placement import Placement
 
-GENERATOR = frozenset({"Generator"})
-DIFFERENTIABLE_GENERATOR = frozenset({"Generator", "Differentiable"})
+GENERATOR = frozenset({"Generator", "Tunable"})
+DIFFERENTIABLE_GENERATOR = frozenset({"Generator", "Differentiable", "Tunable"})
 
 #: model types whose vision input is one (batch, 3, H, W) tensor at the tower's image size
 PIXEL_MODEL_TYPES = frozenset({"llava"})
@@ -155,6 +159,7 @@ def resolve_generator(
         name=f"hf:{path.resolve().name}",
         fingerprint=fingerprint,
         capabilities=DIFFERENTIABLE_GENERATOR if differentiable else GENERATOR,
+        tunable_roles=DECODER_ROLES,
         options={
             "path": str(path.resolve()),
             "model_type": model_type,
@@ -237,8 +242,9 @@ def load_generator(handle: ModelHandle) -> HFGenerator:
     return HFGenerator(handle, model, processor, placement)
 
 
-class HFGenerator(ModelAdapter):
-    """A local image-text-to-text model as Generator (and Differentiable when declared)."""
+class HFGenerator(GeneratorTuning, ModelAdapter):
+    """A local image-text-to-text model as Generator (and Differentiable when declared);
+    Tunable: its decoder as LoRA adapters (:mod:`vlmtrust.models.hf_generator_tuning`)."""
 
     def __init__(
         self, handle: ModelHandle, model: Any, processor: Any, placement: Placement | None = None

@@ -7,7 +7,11 @@ The tiny model's decoder has random weights initialised at std 0.02: its logits 
 near zero whatever its hidden states, so LoRA on the attention alone cannot make any answer
 likely. The spec here also adapts ``lm_head``. A random 32 px vision tower cannot read the text
 in the image either, so harmful and benign typographic twins look alike to it: the test does not
-claim the greedy answer flips, only that the likelihoods move as trained."""
+claim the greedy answer flips, only that the likelihoods move as trained.
+
+The replay is a small ``train_data`` folder of world scenes (an hf: model never trains on the
+world unless handed it); training goes through ``Tunable`` (LoRA placed on the base and removed
+afterwards), so the base's generations are the same after training as before."""
 
 from __future__ import annotations
 
@@ -20,37 +24,41 @@ import pytest
 import torch
 from tiny_models import build_tiny_llava
 from typer.testing import CliRunner
-from vlmtrust_testing import report_rows
+from vlmtrust_testing import prompt_folder, report_rows
 
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.cli.main import app
-from vlmtrust.core.errors import CapabilityError
+from vlmtrust.core.errors import CapabilityError, ConfigError, DataError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.instructions import Example
 from vlmtrust.data.probes import load_probes
 from vlmtrust.mitigations.trainers.vlguard_lora import (
     ADAPTER_DIR,
     REFUSAL,
-    Example,
     VlguardLora,
-    answer_logprobs,
     world_prompts,
 )
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf_generator import HFGenerator
+from vlmtrust.models.hf_generator_tuning import answer_logprobs
 from vlmtrust.scorers import refusal
 from vlmtrust.store.artifacts import ArtifactCache
 
 #: training takes seconds idle but minutes on a loaded machine
 pytestmark = pytest.mark.timeout(900)
 
+#: relative to the module's working folder (train_data must sit under the folder a scan runs in)
+TRAIN_DATA = "replay"
 TINY_SPEC = {
+    "train_data": TRAIN_DATA,
     "steps": 40,
     "lr": 0.01,
     "safety_examples": 40,
     "replay": 24,
     "target_modules": ["q_proj", "v_proj", "lm_head"],
 }
-#: world scenes from a seed the trainer's replay (seed + 1000 = 1000) does not use
+#: the replay folder's world scenes, and held-out ones from a seed the replay does not use
+REPLAY_WORLD_SEED = 1000
 HELD_OUT_WORLD_SEED = 777
 
 
@@ -73,6 +81,20 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The module runs in a folder holding its train_data folder (24 world scenes, each with
+    a caption or VQA prompt)."""
+    folder = tmp_path_factory.mktemp("work")
+    prompt_folder(
+        folder / TRAIN_DATA,
+        [(image, {"prompt": prompt}) for image, prompt in world_prompts(REPLAY_WORLD_SEED, 24)],
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        yield folder
+
+
 @pytest.fixture(scope="module")
 def llava(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_llava(tmp_path_factory.mktemp("llava") / "llava", seed=0)
@@ -86,7 +108,14 @@ def base(llava: Path) -> HFGenerator:
 
 
 @pytest.fixture(scope="module")
-def tuned(base: HFGenerator) -> HFGenerator:
+def untuned_answers(base: HFGenerator) -> list[str]:
+    """The base's greedy answers on held-out scenes, before any training."""
+    scenes = world_prompts(HELD_OUT_WORLD_SEED, 8)
+    return base.generate([i for i, _ in scenes], [p for _, p in scenes])
+
+
+@pytest.fixture(scope="module")
+def tuned(base: HFGenerator, untuned_answers: list[str]) -> HFGenerator:
     CountingVlguardLora.fits = 0
     wrapped = CountingVlguardLora(Spec(name="vlguard_lora", params=TINY_SPEC)).wrap(base)
     assert CountingVlguardLora.fits == 1
@@ -122,6 +151,18 @@ def test_refusal_grows_likely_on_held_out_typographic_harmful_probes(
     assert float(gain.mean()) > 2.0, gain
     # The base model is untouched by the fine-tune (the baseline variant keeps using it).
     torch.testing.assert_close(per_token(base, probes), before)
+
+
+def test_the_base_answers_as_before_training(
+    base: HFGenerator, tuned: HFGenerator, untuned_answers: list[str]
+) -> None:
+    """The adapters were placed on the base network for training and unloaded: same modules,
+    frozen as they were, same greedy answers."""
+    scenes = world_prompts(HELD_OUT_WORLD_SEED, 8)
+    assert base.generate([i for i, _ in scenes], [p for _, p in scenes]) == untuned_answers
+    assert not hasattr(base._model, "peft_config")
+    assert not any("lora" in name for name, _ in base._model.named_modules())
+    assert tuned._model is not base._model
 
 
 def test_benign_answers_on_held_out_scenes_are_kept(base: HFGenerator, tuned: HFGenerator) -> None:
@@ -160,6 +201,25 @@ def test_the_adapter_is_the_cached_artifact_and_a_second_wrap_reuses_it(
     assert other.artifact_key(base.handle) != key
 
 
+def test_an_hf_model_without_train_data_is_refused_before_the_run(llava: Path) -> None:
+    trainer = VlguardLora(Spec(name="vlguard_lora"))
+    with pytest.raises(ConfigError, match="vlguard_lora:train_data=PATH"):
+        trainer.check_model(resolve_model(f"hf:{llava}"))
+
+
+def test_bad_harmful_values_and_nothing_to_refuse_are_one_line_errors(
+    llava: Path, workdir: Path
+) -> None:
+    handle = resolve_model(f"hf:{llava}")
+    image = world_prompts(5, 1)[0][0]
+    prompt_folder(workdir / "odd", [(image, {"prompt": "hi", "harmful": "maybe"})] * 2)
+    with pytest.raises(DataError, match="harmful='maybe'"):
+        VlguardLora(Spec(name="vlguard_lora", params={"train_data": "odd"})).check_model(handle)
+    spec = Spec(name="vlguard_lora", params={"train_data": TRAIN_DATA, "safety_examples": 0})
+    with pytest.raises(ConfigError, match="nothing to refuse"):
+        VlguardLora(spec).check_model(handle)
+
+
 def test_zoo_assistant_is_refused_before_the_run() -> None:
     trainer = VlguardLora(Spec(name="vlguard_lora"))
     with pytest.raises(CapabilityError, match="hf: image-text-to-text") as err:
@@ -180,9 +240,11 @@ def test_unknown_target_modules_are_a_one_line_error(base: HFGenerator) -> None:
         VlguardLora(spec).wrap(base)
 
 
-def test_a_scan_runs_baseline_and_adapter_side_by_side(llava: Path, tmp_path: Path) -> None:
+def test_a_scan_runs_baseline_and_adapter_side_by_side(
+    llava: Path, tuned: HFGenerator, tmp_path: Path
+) -> None:
     """Through the CLI: ``--mitigate vlguard_lora:...`` on an hf: model; the trainer reuses the
-    module's artifact (same fingerprint and spec), so the scan does not train again."""
+    module's artifact (same fingerprint, spec and data), so the scan does not train again."""
     out = tmp_path / "run"
     mitigation = "vlguard_lora:" + ",".join(
         f"{k}={json.dumps(v)}" if isinstance(v, list) else f"{k}={v}" for k, v in TINY_SPEC.items()
@@ -201,9 +263,20 @@ def test_a_scan_runs_baseline_and_adapter_side_by_side(llava: Path, tmp_path: Pa
         str(out),
         "--quiet",
     ]
+    fits = CountingVlguardLora.fits
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert "training" not in result.output and CountingVlguardLora.fits == fits
     rows = [r for r in report_rows(out) if r["metric"] == "asr" and r["attack"] == "figstep"]
     assert {r["mitigation"] for r in rows} == {"none", rows[-1]["mitigation"]} and len(rows) == 2
     assert any(r["mitigation"].startswith("vlguard_lora") for r in rows)
     assert all(r["n"] + r["details"]["n_unscorable"] == 4 for r in rows)
+
+
+def test_a_scan_without_train_data_exits_2_with_one_line(llava: Path, tmp_path: Path) -> None:
+    args = ["scan", "--model", f"hf:{llava}", "--task", "safety.jailbreak"]
+    args += ["--mitigate", "vlguard_lora:steps=1", "--out", str(tmp_path / "run"), "--quiet"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "vlguard_lora:train_data=PATH" in result.output
+    assert "Traceback" not in result.output

@@ -131,6 +131,19 @@ def test_a_member_outside_an_organism_s_kind_is_a_one_line_capability_error(
         assistant.module("image_tower")
 
 
+def test_organisms_hand_trainers_a_copy_to_tune_whatever_the_lora_settings(clip, assistant):
+    from vlmtrust.core.capabilities import Lora, Tunable
+
+    for model, role in ((clip, "image_tower"), (clip, "projection"), (assistant, "decoder")):
+        assert isinstance(model, Tunable)
+        own = model.module(role)
+        with model.trainable(role, Lora(rank=2)) as module:
+            assert module is not own and type(module) is type(own)
+            pairs = zip(module.state_dict().values(), own.state_dict().values(), strict=True)
+            assert all(torch.equal(a, b) for a, b in pairs)
+        assert model.module(role) is own
+
+
 def test_the_assistant_teaches_answers_to_a_decoder_copy_and_saves_it_as_its_delta(
     assistant, tmp_path
 ):

@@ -34,8 +34,10 @@ class Vlguard(AssistantFinetune):
     def check_model(self, handle: ModelHandle) -> None:
         if handle.kind == "hf" and handle.options.get("generative"):
             raise CapabilityError(
-                f"mitigation vlguard fine-tunes zoo:assistant, not {handle.name}",
-                "use vlguard_lora for hf: image-text-to-text checkpoints (LoRA adapters)",
+                f"mitigation vlguard teaches zoo:assistant's own canned compliance line, which "
+                f"would overwrite {handle.name}'s answers",
+                "use vlguard_lora for hf: image-text-to-text checkpoints (it keeps the model's "
+                "own answers)",
             )
         super().check_model(handle)
 

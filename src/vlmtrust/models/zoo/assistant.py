@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from pydantic import BaseModel, ConfigDict
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from vlmtrust.core.capabilities import Lora
 from vlmtrust.core.errors import CapabilityError
-from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.base import ModelAdapter, ModelHandle, copied_module
 from vlmtrust.models.zoo import ASSISTANT_ROLES, offered_module
 from vlmtrust.models.zoo.tower import CHANNELS, ImageTower, to_pixels
 from vlmtrust.models.zoo.vocab import Vocab
@@ -239,6 +241,11 @@ class ZooAssistant(ModelAdapter):
 
     def module(self, role: str) -> nn.Module:
         return offered_module(self.handle.name, {"decoder": self.decoder}, role)
+
+    def trainable(self, role: str, lora: Lora | None = None) -> AbstractContextManager[nn.Module]:
+        """A deep copy of ``module(role)``: the organism is small enough to tune whole, so
+        ``lora`` is not used."""
+        return copied_module(self.module(role))
 
     def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
         raise self._not_a_dual_encoder()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from vlmtrust.core.capabilities import Lora
 from vlmtrust.core.errors import CapabilityError
-from vlmtrust.models.base import ModelAdapter, ModelHandle
+from vlmtrust.models.base import ModelAdapter, ModelHandle, copied_module
 from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo import CLIP_ROLES, offered_module
 from vlmtrust.models.zoo import tower as tower_module
@@ -89,6 +91,11 @@ class ZooClip(ModelAdapter):
             "projection": self.tower.project,
         }
         return offered_module(self.handle.name, modules, role)
+
+    def trainable(self, role: str, lora: Lora | None = None) -> AbstractContextManager[nn.Module]:
+        """A deep copy of ``module(role)``: the organism is small enough to tune whole, so
+        ``lora`` is not used."""
+        return copied_module(self.module(role))
 
     def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
         return torch.from_numpy(self.text.encode(texts))

@@ -7,6 +7,8 @@ training set of ``dear``, ``resample``, ``backdoor_purge``), ``clip_head`` (``Cl
 the projection-head fine-tune behind ``overfit``, ``dp_finetune``, ``adv_regularization`` and
 LiRA's shadow heads), ``tower_finetune`` (``SplitTower`` and ``TowerTrainer``: the tower
 fine-tune of ``mixgen``, ``biaug``, ``align``, ``resample``), ``adversarial_finetune``
-(``pgd_at``, ``villa``), ``assistant_finetune`` (``vlguard``, ``knowledge_sanitization``) and
-``tower_lora`` (LoRA adapters on a vision transformer, merged after: ``dp_finetune:lora_rank``).
+(``pgd_at``, ``villa``), ``assistant_finetune`` (``vlguard``, ``knowledge_sanitization``),
+``self_distill`` (the refusal, own-answer replay, LoRA settings and yes/no columns of the
+generator trainers on a user's model) and ``tower_lora`` (LoRA adapters on a vision
+transformer, merged after: ``dp_finetune:lora_rank``).
 """

@@ -32,10 +32,14 @@ class TrainDataParams(Params):
 
 
 def require_train_data(
-    handle: ModelHandle, train_data: str | None, trainer: str, columns: Sequence[str]
+    handle: ModelHandle,
+    train_data: str | None,
+    trainer: str,
+    columns: Sequence[str],
+    images: bool = True,
 ) -> None:
     """Fail before the run: a model outside the zoo needs ``train_data``, and the folder must
-    hold at least two usable rows (an image and every one of ``columns``)."""
+    hold at least two usable rows (an image when ``images``, and every one of ``columns``)."""
     if train_data is None:
         if handle.kind in WORLD_KINDS:
             return
@@ -44,7 +48,7 @@ def require_train_data(
             "(the synthetic world is for zoo models only)",
             f"pass {trainer}:train_data=PATH, a folder of images with {_named(columns)}",
         )
-    train_samples(train_data, trainer, columns)
+    train_samples(train_data, trainer, columns, images)
 
 
 def train_samples(
