@@ -16,12 +16,28 @@ def result_key(
     sample: Sample,
     model_fingerprint: str,
 ) -> str:
-    return sha256_hex(
+    return result_keys(task, attack, mitigations, [sample_digest(sample)], model_fingerprint)[0]
+
+
+def sample_digest(sample: Sample) -> tuple[str, str]:
+    """What a key needs of a sample: its id and content hash. A plan computes it once per
+    sample, not once per condition (the hash reads every image byte)."""
+    return sample.id, sample.content_hash()
+
+
+def result_keys(
+    task: Spec,
+    attack: Spec,
+    mitigations: Sequence[Spec],
+    samples: Sequence[tuple[str, str]],
+    model_fingerprint: str,
+) -> tuple[str, ...]:
+    """The keys of one condition's samples (``sample_digest`` each), equal to ``result_key``
+    per sample; the specs are serialised once per condition, not once per sample."""
+    head = (
         task.canonical(),
         attack.canonical(),
         canonical_json([m.model_dump(mode="json") for m in mitigations]),
-        sample.id,
-        sample.content_hash(),
-        model_fingerprint,
-        str(SCHEMA_VERSION),
     )
+    tail = (model_fingerprint, str(SCHEMA_VERSION))
+    return tuple(sha256_hex(*head, sample_id, digest, *tail) for sample_id, digest in samples)

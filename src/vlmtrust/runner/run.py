@@ -30,7 +30,7 @@ from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
-from vlmtrust.runner.keys import result_key
+from vlmtrust.runner.keys import result_keys, sample_digest
 from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import (
@@ -202,12 +202,11 @@ def _plan(
         for attack in attacks:
             name = f"attack {attack.spec.name} of task {task.spec.name}"
             check_capabilities(handle.name, handle.capabilities, attack.requires, name)
+        key_spec = resolved.key_spec()
+        digests = [sample_digest(s) for s in samples]  # once per sample, not per condition
         for variant in variants:
             for attack in attacks:
-                keys = tuple(
-                    result_key(resolved.key_spec(), attack.spec, variant, s, handle.fingerprint)
-                    for s in samples
-                )
+                keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys))
     return cells
 
