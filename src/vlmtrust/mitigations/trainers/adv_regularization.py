@@ -19,7 +19,6 @@ from typing import ClassVar
 import torch
 from pydantic import Field
 
-from vlmtrust.core.errors import DataError
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.training.clip_head import (
     ClipFinetune,
@@ -28,9 +27,7 @@ from vlmtrust.mitigations.trainers.training.clip_head import (
     MemberData,
     RowData,
     cosine_loss,
-    split_members,
 )
-from vlmtrust.models.base import ModelHandle
 
 #: the reference set's seed: distinct from the member, held-out and scan non-member seeds
 REFERENCE_SEED = 535_353
@@ -54,19 +51,8 @@ class AdvRegularization(ClipFinetune):
     On ``train_data`` the reference set is the rows not marked member."""
 
     Params: ClassVar[type[Params]] = AdvParams
-
-    def check_model(self, handle: ModelHandle) -> None:
-        super().check_model(handle)
-        params = self.params
-        assert isinstance(params, AdvParams)
-        if params.train_data is not None:
-            _, others = split_members(self.train_rows(), params.member_column)
-            if len(others) < 2:
-                raise DataError(
-                    f"adv_regularization needs at least 2 non-member rows in train_data "
-                    f"{params.train_data} as its reference set, found {len(others)}",
-                    f"mark reference rows false in column {params.member_column!r}",
-                )
+    #: the rows marked false are its reference set
+    needs: ClassVar[tuple[str, ...]] = ("member", "non-member")
 
     def reference(self, params: AdvParams) -> HeadData:
         """The defender's own non-members: fresh pool scenes, or the rows not marked member."""

@@ -48,7 +48,16 @@ class Trainer(Wrapper):
         offered = handle.tunable_roles if "Tunable" in handle.capabilities else frozenset()
         check_roles(handle.name, offered, self.roles, self.spec.name)
         if isinstance(self.params, TrainDataParams):
-            require_train_data(handle, self.params.train_data, self.spec.name, self.train_columns())
+            require_train_data(
+                handle,
+                self.params.train_data,
+                self.spec.name,
+                self.train_columns(),
+                images=self.train_images,
+            )
+
+    #: whether every ``train_data`` row needs an image (a generator's prompts may go without)
+    train_images: ClassVar[bool] = True
 
     def train_columns(self) -> tuple[str, ...]:
         """What every row of ``train_data`` needs, for trainers whose params take one
@@ -58,7 +67,9 @@ class Trainer(Wrapper):
     def train_rows(self) -> list[Sample]:
         """The usable rows of the user's ``train_data`` (checked again: it may have changed)."""
         assert isinstance(self.params, TrainDataParams) and self.params.train_data is not None
-        return train_samples(self.params.train_data, self.spec.name, self.train_columns())
+        return train_samples(
+            self.params.train_data, self.spec.name, self.train_columns(), images=self.train_images
+        )
 
     def data_fingerprint(self) -> str:
         """What the training data depends on beyond the spec: the ``train_data`` rows' content;

@@ -33,7 +33,6 @@ from vlmtrust.mitigations.trainers.training.self_distill import (
 )
 from vlmtrust.mitigations.trainers.training.train_data import (
     TrainDataParams,
-    require_train_data,
     samples_fingerprint,
     train_samples,
 )
@@ -61,9 +60,13 @@ class KnowledgeSanitization(AssistantFinetune):
     #: the train_data rows, read once per trainer (the check and the key both need them)
     _rows: list[Sample] | None = None
 
+    train_images: ClassVar[bool] = False
+
+    def train_columns(self) -> tuple[str, ...]:
+        return COLUMNS
+
     def check_model(self, handle: ModelHandle) -> None:
-        super().check_model(handle)
-        require_train_data(handle, self.params.train_data, NAME, COLUMNS, images=False)
+        super().check_model(handle)  # train_data required outside the zoo, COLUMNS in its rows
         if self.params.train_data is not None:
             self._split()  # every forget value readable, something to forget
 

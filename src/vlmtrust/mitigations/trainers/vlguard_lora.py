@@ -41,7 +41,6 @@ from vlmtrust.mitigations.trainers.training.self_distill import (
 )
 from vlmtrust.mitigations.trainers.training.train_data import (
     TrainDataParams,
-    require_train_data,
     samples_fingerprint,
     train_samples,
 )
@@ -113,8 +112,7 @@ class VlguardLora(Trainer):
                 f"not {handle.name}",
                 "use it with hf:DIR (a LLaVA-style checkpoint); for zoo:assistant use vlguard",
             )
-        super().check_model(handle)
-        require_train_data(handle, self.params.train_data, NAME, COLUMNS)
+        super().check_model(handle)  # train_data required, COLUMNS in its rows
         harmful, _ = self._split()
         if not harmful and self.params.safety_examples == 0:
             raise ConfigError(
@@ -122,6 +120,9 @@ class VlguardLora(Trainer):
                 f"{self.params.train_data}: there is nothing to refuse",
                 "mark harmful rows with harmful=true, or keep the typographic safety_examples",
             )
+
+    def train_columns(self) -> tuple[str, ...]:
+        return COLUMNS
 
     def data_fingerprint(self) -> str:
         return samples_fingerprint(self._samples(), (*COLUMNS, "harmful"))

@@ -138,17 +138,23 @@ class ClipFinetune(Trainer):
     #: 2: the delta is the tuned tower file (``tower.safetensors``, was ``clip.safetensors``)
     version: ClassVar[int] = 2
 
+    #: the parts of ``train_data`` a fine-tune needs at least two rows of: the members
+    #: (rows marked true), and for ``adv_regularization`` the reference set (marked false)
+    needs: ClassVar[tuple[str, ...]] = ("member",)
+
     def check_model(self, handle: ModelHandle) -> None:
         super().check_model(handle)
         params = self.params
         assert isinstance(params, FinetuneParams)
-        if params.train_data is not None:
-            members, _ = split_members(self.train_rows(), params.member_column)
-            if len(members) < 2:
+        if params.train_data is None:
+            return
+        members, others = split_members(self.train_rows(), params.member_column)
+        for part, rows, mark in (("member", members, "true"), ("non-member", others, "false")):
+            if part in self.needs and len(rows) < 2:
                 raise DataError(
-                    f"{self.spec.name} needs at least 2 member rows in train_data "
-                    f"{params.train_data}, found {len(members)}",
-                    f"mark member rows true in column {params.member_column!r}",
+                    f"{self.spec.name} needs at least 2 {part} rows in train_data "
+                    f"{params.train_data}, found {len(rows)}",
+                    f"mark {part} rows {mark} in column {params.member_column!r}",
                 )
 
     def fit(self, model: Any, out: Path) -> Mapping[str, Any]:
