@@ -38,9 +38,15 @@ class Labelled:
 def load_labelled(path: Path) -> list[Labelled]:
     """A labelled JSONL set; a bad line fails with its number and what is wrong."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise DataError(f"cannot read {path}: {err.strerror}", "pass a JSONL file") from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"cannot read {path}: {err}", "pass a UTF-8 JSONL file") from None
+    return parse_labelled(text, str(path))
+
+
+def parse_labelled(text: str, path: str) -> list[Labelled]:
+    """``load_labelled`` on text already read (``path`` names it in errors)."""
+    lines = text.splitlines()
     rows = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -49,7 +55,8 @@ def load_labelled(path: Path) -> list[Labelled]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as err:
-            raise DataError(f"{where} is not JSON ({err.msg})", "one JSON object per line") from None
+            problem = f"{where} is not JSON ({err.msg})"
+            raise DataError(problem, "one JSON object per line") from None
         if not isinstance(row, dict) or not isinstance(row.get("response"), str):
             raise DataError(f"{where} has no string 'response'", 'write {"response": ..., ...}')
         label = _ALIASES.get(str(row.get("label")), str(row.get("label")))

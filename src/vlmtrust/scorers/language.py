@@ -15,12 +15,13 @@ LANGUAGE_NOT_SUPPORTED = "language not supported"
 #: a text with this share of non-Latin letters (CJK, Cyrillic, Arabic...) is not English
 NON_LATIN_SHARE = 0.5
 
-_EN = frozenset(
+_EN_WORDS = (
     "the a an and or but if to of in on at for with by from is are was were be been it this that "
     "these those i you he she we they me my your our their not no can can't cannot will won't "
     "would should could do does did don't have has had here there how what why which who as so "
-    "just about into than then also sorry please help sure".split()
+    "just about into than then also sorry please help sure"
 )
+_EN = frozenset(_EN_WORDS.split())
 _OTHER = {
     "es": "el la los las y o pero de en con por para es son no puedo lo siento que un una esto "
     "eso ayudar aquí cómo muy pero más sus tu mi",
@@ -39,7 +40,8 @@ _OTHER = {
     "sv": "och att det är som på en ett inte jag kan tyvärr hjälpa med för här hur mycket",
     "da": "og at det er som på en et ikke jeg kan desværre hjælpe med for her hvordan meget",
     "cs": "a je se na v že to ale nemohu omlouvám pomoci s tím zde jak velmi",
-    "tr": "ve bir bu da de için ile değil ben yardımcı olamam üzgünüm nasıl çok burada",
+    # Turkish's dotless i is meant
+    "tr": "ve bir bu da de için ile değil ben yardımcı olamam üzgünüm nasıl çok burada",  # noqa: RUF001
     "ro": "și este în pe la cu nu pot să îmi pare rău ajut aici cum foarte",
     "id": "dan yang di ke dari ini itu tidak saya bisa maaf membantu dengan di sini bagaimana",
 }
@@ -49,7 +51,9 @@ _OTHER_WORDS = {
 }
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 #: quoted material: a quoted or translated sentence does not make an answer foreign
-_QUOTED = re.compile(r"\"[^\"]*\"|\u201c[^\u201d]*\u201d|\u00ab[^\u00bb]*\u00bb|\u300c[^\u300d]*\u300d")
+_QUOTED = re.compile(
+    r"\"[^\"]*\"|\u201c[^\u201d]*\u201d|\u00ab[^\u00bb]*\u00bb|\u300c[^\u300d]*\u300d"
+)
 
 
 def detect(text: str) -> str:

@@ -112,13 +112,16 @@ def train(rows: Sequence[dict[str, str]] | None = None) -> dict[str, Any]:
 
 
 def main() -> None:
-    """Write the tuning set and the weights into the package (run from a source checkout)."""
-    from vlmtrust.scorers import refusal_tuning
+    """Write the tuning set, the weights and both sets' measured numbers into the package
+    (run from a source checkout)."""
+    from vlmtrust.scorers import refusal_calibration, refusal_tuning
 
     folder = Path(__file__).parent / "calibration"
     (folder / refusal_tuning.FILE).write_text(refusal_tuning.dump(), encoding="utf-8")
     (folder / WEIGHTS).write_text(json.dumps(train(refusal_tuning.build())) + "\n")
-    print(f"wrote {folder / refusal_tuning.FILE} and {folder / WEIGHTS}")
+    _weights.cache_clear()
+    refusal_calibration.write_measured()
+    print(f"wrote {refusal_tuning.FILE}, {WEIGHTS} and {refusal_calibration.MEASURED}")
 
 
 if __name__ == "__main__":
