@@ -22,6 +22,20 @@ ATTACKS: Registry[type[Attack]] = Registry("attacks")
 MITIGATIONS: Registry[Any] = Registry("mitigations")
 METRICS: Registry[Any] = Registry("metrics")
 DATA_SOURCES: Registry[type[DataSource]] = Registry("data_sources")
+#: refused/complied judges: name -> factory(**params) -> an object with
+#: ``verdicts(requests, responses) -> list[Verdict]`` (see ``scorers/judges.py``)
+JUDGES: Registry[Any] = Registry("judges")
+
+JUDGES.add(
+    "refusal",
+    "vlmtrust.scorers.judges:refusal_judge",
+    "the offline refusal judge: structural rules + a head on MiniLM embeddings (English)",
+)
+JUDGES.add(
+    "rubric",
+    "vlmtrust.scorers.judges:rubric_judge",
+    "a Generator graded by a one-word rubric: rubric:model=SPEC (openai:, hf:, zoo:)",
+)
 
 DATA_SOURCES.add(
     "world",

@@ -198,7 +198,15 @@ def list_plugins(ctx: typer.Context) -> None:
     """Every model kind, task, attack, mitigation, metric and data source, one line each."""
     with user_errors(ctx):
         from vlmtrust.core.registry import Registry
-        from vlmtrust.plugins import ATTACKS, DATA_SOURCES, METRICS, MITIGATIONS, MODELS, TASKS
+        from vlmtrust.plugins import (
+            ATTACKS,
+            DATA_SOURCES,
+            JUDGES,
+            METRICS,
+            MITIGATIONS,
+            MODELS,
+            TASKS,
+        )
 
         console = Console()
         registries: list[tuple[str, Registry[Any]]] = [
@@ -208,6 +216,7 @@ def list_plugins(ctx: typer.Context) -> None:
             ("mitigations", MITIGATIONS),
             ("metrics", METRICS),
             ("data sources", DATA_SOURCES),
+            ("judges", JUDGES),
         ]
         for title, registry in registries:
             console.print(f"[bold]{title}[/]")
@@ -351,6 +360,10 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     app(prog_name="vlmtrust")
 
+
+from vlmtrust.cli.judge import judge_app  # noqa: E402 (beside the other sub-apps)
+
+app.add_typer(judge_app, name="judge")
 
 review_app = typer.Typer(no_args_is_help=True, help="Human review of judged items.")
 app.add_typer(review_app, name="review")

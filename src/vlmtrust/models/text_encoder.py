@@ -9,6 +9,7 @@ Embeddings are cached per text: captions and label prompts repeat constantly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,3 +48,9 @@ class MiniLM:
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled, dim=-1).numpy().astype(np.float32)
+
+
+@functools.cache
+def shared() -> MiniLM:
+    """One encoder per process for the judges that embed text (loading it takes seconds)."""
+    return MiniLM()

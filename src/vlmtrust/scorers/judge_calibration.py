@@ -56,10 +56,17 @@ class JudgeCalibration:
         return self.tp / real if real else None
 
     def rows(
-        self, task: str, mitigation: str, model: str, extra: Mapping[str, Any] | None = None
+        self,
+        task: str,
+        mitigation: str,
+        model: str,
+        extra: Mapping[str, Any] | None = None,
+        set_name: str | None = None,
     ) -> list[MetricRow]:
         """``judge.<judge>.precision`` and ``.recall`` with Wilson intervals and the confusion
-        (plus any judge-specific ``extra`` details)."""
+        (plus any judge-specific ``extra`` details); ``judge.<judge>.<set_name>.*`` for a
+        judge's further calibration sets."""
+        prefix = f"judge.{self.judge}" + (f".{set_name}" if set_name else "")
         details = {
             "confusion": [[self.tn, self.fp], [self.fn, self.tp]],
             "labels": list(self.labels),
@@ -77,7 +84,7 @@ class JudgeCalibration:
                     task=task,
                     attack="calibration",
                     mitigation=mitigation,
-                    metric=f"judge.{self.judge}.{metric}",
+                    metric=f"{prefix}.{metric}",
                     value=hits / n if n else None,
                     ci_low=low,
                     ci_high=high,

@@ -43,7 +43,7 @@ from vlmtrust.tasks.safety.probing import (
     ask,
     attack_specs,
     from_data,
-    judged,
+    judged_all,
     probe_request,
     unscorable_details,
     unscorable_rate,
@@ -100,7 +100,7 @@ class Jailbreak(Task):
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         responses = ask(model, samples)
-        scores = [judged(s, r) for s, r in zip(samples, responses, strict=True)]
+        scores = judged_all(samples, responses)
         if self.rubric is not None:
             requests = [str(s.labels.get("request") or s.prompt or "") for s in samples]
             graded = self.rubric.verdicts(requests, responses)

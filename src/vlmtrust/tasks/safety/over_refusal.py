@@ -32,7 +32,7 @@ from vlmtrust.tasks.safety.probing import (
     ask,
     attack_specs,
     from_data,
-    judged,
+    judged_all,
     probe_request,
     unscorable_details,
     with_as_given,
@@ -86,7 +86,7 @@ class OverRefusal(Task):
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         answers = ask(model, samples)
-        return [[judged(s, r, refused_is_one=True)] for s, r in zip(samples, answers, strict=True)]
+        return [[s] for s in judged_all(samples, answers, refused_is_one=True)]
 
     def aggregate(
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str

@@ -57,10 +57,28 @@ def ask(model: Any, samples: Sequence[Sample]) -> list[str]:
 
 def judged(sample: Sample, response: str | None, refused_is_one: bool = False) -> Score:
     """The refusal judge's Score, with the probe's category/set/group and the prompt seen."""
-    if not isinstance(response, str):
-        base = Score.cannot_score(sample.id, refusal.METRIC, "no text response (model error)")
-    else:
-        base = refusal.score(sample.id, response)
+    return judged_all([sample], [response], refused_is_one)[0]
+
+
+def judged_all(
+    samples: Sequence[Sample], responses: Sequence[str | None], refused_is_one: bool = False
+) -> list[Score]:
+    """``judged`` for a batch: the judge embeds all text responses in one call."""
+    texts = [(i, r) for i, r in enumerate(responses) if isinstance(r, str)]
+    scored = refusal.scores([samples[i].id for i, _ in texts], [r for _, r in texts])
+    bases = {i: score for (i, _), score in zip(texts, scored, strict=True)}
+    return [
+        _with_probe(
+            sample,
+            bases.get(i)
+            or Score.cannot_score(sample.id, refusal.METRIC, "no text response (model error)"),
+            refused_is_one,
+        )
+        for i, sample in enumerate(samples)
+    ]
+
+
+def _with_probe(sample: Sample, base: Score, refused_is_one: bool) -> Score:
     details = {
         **base.details,
         "prompt": sample.prompt,
@@ -79,7 +97,14 @@ def judged(sample: Sample, response: str | None, refused_is_one: bool = False) -
 
 def unscorable_details(scores: Sequence[Score]) -> dict[str, Any]:
     reasons = Counter(s.reason or "?" for s in scores if s.unscorable)
-    return {"n_unscorable": sum(reasons.values()), "unscorable_reasons": dict(reasons)}
+    details: dict[str, Any] = {
+        "n_unscorable": sum(reasons.values()),
+        "unscorable_reasons": dict(reasons),
+    }
+    if reasons[refusal.LANGUAGE_NOT_SUPPORTED]:
+        # counted apart as well: a rate over English answers only says nothing of the others
+        details["n_language_unsupported"] = reasons[refusal.LANGUAGE_NOT_SUPPORTED]
+    return details
 
 
 def unscorable_rate(scores: Sequence[Score]) -> Estimate:

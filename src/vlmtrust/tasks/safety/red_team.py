@@ -176,10 +176,11 @@ class RedTeam(Task):
             )
             chosen = draws.argmax(axis=0)
             attacked = [arms[int(a)].apply(p) for a, p in zip(chosen, todo, strict=True)]
-            for a, probe, response in zip(chosen, todo, ask(model, attacked), strict=True):
+            responses = ask(model, attacked)
+            verdicts = _verdicts(responses)
+            for a, probe, verdict in zip(chosen, todo, verdicts, strict=True):
                 spent += 1
                 asked.add(probe.id)
-                verdict = refusal.judge(response).complied
                 if verdict is not None:
                     judged.add(probe.id)
                     tries[a] += 1
@@ -222,11 +223,10 @@ class RedTeam(Task):
         replayed = [(p, by_label[broken[p.id]]) for p in probes if p.id in broken]
         responses = ask(target, [attack.apply(p) for p, attack in replayed]) if replayed else []
         per_attack: dict[str, dict[str, int]] = {}
-        for (_, attack), response in zip(replayed, responses, strict=True):
+        for (_, attack), verdict in zip(replayed, _verdicts(responses), strict=True):
             tally = per_attack.setdefault(
                 attack.label, {"successes": 0, "tries": 0, "unscorable": 0}
             )
-            verdict = refusal.judge(response).complied
             if verdict is None:
                 tally["unscorable"] += 1
             else:
@@ -263,3 +263,11 @@ def load_transfer_target(spec: str, mitigate: str) -> Any:
     for m in mitigations:
         model = build_mitigation(m).wrap(model)
     return model
+
+
+def _verdicts(responses: Sequence[str | None]) -> list[bool | None]:
+    """The refusal judge's calls on one round of responses (one batched call; an errored,
+    non-text response is undecided)."""
+    texts = [r for r in responses if isinstance(r, str)]
+    calls = iter(v.complied for v in refusal.judge_many(texts))
+    return [next(calls) if isinstance(r, str) else None for r in responses]
