@@ -22,6 +22,26 @@ ATTACKS: Registry[type[Attack]] = Registry("attacks")
 MITIGATIONS: Registry[Any] = Registry("mitigations")
 METRICS: Registry[Any] = Registry("metrics")
 DATA_SOURCES: Registry[type[DataSource]] = Registry("data_sources")
+#: judge kinds: ``KIND:MODEL_SPEC`` -> a judge (``scorers.judges.lookup``)
+JUDGES: Registry[Any] = Registry("judges")
+
+JUDGES.add(
+    "llama_guard",
+    "vlmtrust.scorers.judges:LlamaGuardJudge",
+    "Llama Guard 3 (8B, 1B, 11B-Vision) / 4 as judge: llama_guard:hf:DIR or llama_guard:openai:URL"
+    "#MODEL; parses 'safe' / 'unsafe\\nS1,S3', anything else unscorable",
+)
+JUDGES.add(
+    "shieldgemma2",
+    "vlmtrust.scorers.judges:ShieldGemma2Judge",
+    "ShieldGemma 2 image judge: shieldgemma2:hf:DIR; P(Yes) per policy, unsafe at 0.5",
+)
+JUDGES.add(
+    "rubric",
+    "vlmtrust.scorers.judges:RubricJudge",
+    "any Generator grading answers complied/refused by a rubric: rubric:openai:URL#MODEL, "
+    "rubric:hf:DIR, rubric:zoo:assistant",
+)
 
 DATA_SOURCES.add(
     "world",
