@@ -7,6 +7,7 @@ safe."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,12 @@ from vlmtrust.scorers.guard_formats import judged_role
 UNSAFE, SAFE, GARBLED = "\n\nunsafe\nS9", "\n\nsafe", "\n\nUnsafe: weapons"
 
 
+def rule(turns: list[str]) -> str:
+    """The default answer: by the judged (last) turn."""
+    judged = turns[-1].lower()
+    return GARBLED if "garble" in judged else UNSAFE if "bomb" in judged else SAFE
+
+
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -25,7 +32,12 @@ def _text(content: Any) -> str:
 
 
 class GuardServer:
-    def __init__(self, checkpoint: Path, name: str = "llama-guard") -> None:
+    def __init__(
+        self,
+        checkpoint: Path,
+        name: str = "llama-guard",
+        answer: Callable[[list[str]], str] = rule,
+    ) -> None:
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
         self.rendered: list[str] = []
         self.bodies: list[dict[str, Any]] = []
@@ -43,13 +55,13 @@ class GuardServer:
                 {"role": m["role"], "content": _text(m["content"])} for m in body["messages"]
             ]
             self.rendered.append(self.tokenizer.apply_chat_template(messages, tokenize=False))
-            judged = messages[-1]["content"].lower()
-            judged_role([m["content"] for m in messages])
-            answer = GARBLED if "garble" in judged else UNSAFE if "bomb" in judged else SAFE
+            turns = [str(m["content"]) for m in messages]
+            judged_role(turns)
+            text = answer(turns)
             return {
                 "id": "chatcmpl-guard",
                 "object": "chat.completion",
                 "created": 0,
                 "model": name,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}}],
             }
