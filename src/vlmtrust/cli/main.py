@@ -179,10 +179,19 @@ def sanitize(
 
 @app.command("list")
 def list_plugins(ctx: typer.Context) -> None:
-    """Every model kind, task, attack, mitigation, metric and data source, one line each."""
+    """Every model kind, task, attack, mitigation, metric, data source and judge, one line
+    each."""
     with user_errors(ctx):
         from vlmtrust.core.registry import Registry
-        from vlmtrust.plugins import ATTACKS, DATA_SOURCES, METRICS, MITIGATIONS, MODELS, TASKS
+        from vlmtrust.plugins import (
+            ATTACKS,
+            DATA_SOURCES,
+            JUDGES,
+            METRICS,
+            MITIGATIONS,
+            MODELS,
+            TASKS,
+        )
 
         console = Console()
         registries: list[tuple[str, Registry[Any]]] = [
@@ -192,6 +201,7 @@ def list_plugins(ctx: typer.Context) -> None:
             ("mitigations", MITIGATIONS),
             ("metrics", METRICS),
             ("data sources", DATA_SOURCES),
+            ("judges", JUDGES),
         ]
         for title, registry in registries:
             console.print(f"[bold]{title}[/]")
