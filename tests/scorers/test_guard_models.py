@@ -18,7 +18,11 @@ from tiny_guards import (
 )
 
 from vlmtrust.core.errors import ConfigError, ModelLoadError
-from vlmtrust.scorers.guard_formats import llama_guard_messages, llama_guard_prompt
+from vlmtrust.scorers.guard_formats import (
+    llama_guard_messages,
+    llama_guard_prompt,
+    shieldgemma2_prompt,
+)
 from vlmtrust.scorers.guard_models import HFLlamaGuard, HFShieldGemma2, local_spec
 from vlmtrust.scorers.judges import JudgeItem, LlamaGuardJudge, ShieldGemma2Judge
 
@@ -102,6 +106,12 @@ def test_shieldgemma2_reads_yes_against_no_per_shipped_policy(
     with torch.inference_mode():
         out = model(**processor(images=[image], return_tensors="pt"))
     assert list(probabilities.values()) == pytest.approx(out.probabilities[:, 0].tolist())
+    # the text the model reads is the documented prompt, the image expanded into soft tokens
+    inputs = processor(images=[image], policies=["violence"], return_tensors="pt")
+    sent = processor.tokenizer.decode(inputs["input_ids"][0])
+    expanded = "\n\n<start_of_image>" + "<image_soft_token>" * 4 + "<end_of_image>\n\n"
+    policy = guard.policies["violence"]
+    assert sent == shieldgemma2_prompt(policy).replace("<start_of_image>", expanded)
     judge = ShieldGemma2Judge(spec)
     verdict, no_image = judge.verdicts([JudgeItem("look", image=image), JudgeItem("look")])
     assert verdict.unsafe == (max(probabilities.values()) >= 0.5)
