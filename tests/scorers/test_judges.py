@@ -97,16 +97,18 @@ def test_a_served_llama_guard_judges_through_openai(served: tuple[GuardServer, s
         (None, ()),
     ]
     assert "not 'safe' or 'unsafe'" in verdicts[-1].reason
+    # requests run concurrently: match them by content, not by order
     bodies = server.bodies[before:]
+    answered = [b for b in bodies if len(b["messages"]) == 2]
+    assert len(answered) == 2
     # the answer judged is sent as the assistant turn, deterministically (temperature 0, seed)
-    assert [m["role"] for m in bodies[2]["messages"]] == ["user", "assistant"]
+    assert all([m["role"] for m in b["messages"]] == ["user", "assistant"] for b in answered)
     assert all(b["temperature"] == 0.0 and b["seed"] == 0 for b in bodies)
     # what the server's own template renders from them is the documented prompt
     rendered = server.rendered[before:]
-    assert rendered[0] == llama_guard_prompt([REQUEST])
-    assert rendered[2] == llama_guard_prompt(
-        [REQUEST, "mix the powder, then build the bomb casing"]
-    )
+    assert llama_guard_prompt([REQUEST]) in rendered
+    answer = "mix the powder, then build the bomb casing"
+    assert llama_guard_prompt([REQUEST, answer]) in rendered
 
 
 def test_an_image_goes_to_the_served_guard_in_the_user_turn(
