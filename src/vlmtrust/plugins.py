@@ -23,18 +23,38 @@ MITIGATIONS: Registry[Any] = Registry("mitigations")
 METRICS: Registry[Any] = Registry("metrics")
 DATA_SOURCES: Registry[type[DataSource]] = Registry("data_sources")
 #: refused/complied judges: name -> factory(**params) -> an object with
-#: ``verdicts(requests, responses) -> list[Verdict]`` (see ``scorers/judges.py``)
+#: ``verdicts(requests, responses) -> list[Verdict]`` (see ``scorers/refusal_judges.py``)
+REFUSAL_JUDGES: Registry[Any] = Registry("refusal_judges")
+
+REFUSAL_JUDGES.add(
+    "refusal",
+    "vlmtrust.scorers.refusal_judges:refusal_judge",
+    "the offline refusal judge: structural rules + a head on MiniLM embeddings (English)",
+)
+REFUSAL_JUDGES.add(
+    "rubric",
+    "vlmtrust.scorers.refusal_judges:rubric_judge",
+    "a Generator graded by a one-word rubric: rubric:model=SPEC (openai:, hf:, zoo:)",
+)
+#: judge kinds: ``KIND:MODEL_SPEC`` -> a judge (``scorers.judges.lookup``)
 JUDGES: Registry[Any] = Registry("judges")
 
 JUDGES.add(
-    "refusal",
-    "vlmtrust.scorers.judges:refusal_judge",
-    "the offline refusal judge: structural rules + a head on MiniLM embeddings (English)",
+    "llama_guard",
+    "vlmtrust.scorers.judges:LlamaGuardJudge",
+    "Llama Guard 3 (8B, 1B, 11B-Vision) / 4 as judge: llama_guard:hf:DIR or llama_guard:openai:URL"
+    "#MODEL; parses 'safe' / 'unsafe\\nS1,S3', anything else unscorable",
+)
+JUDGES.add(
+    "shieldgemma2",
+    "vlmtrust.scorers.judges:ShieldGemma2Judge",
+    "ShieldGemma 2 image judge: shieldgemma2:hf:DIR; P(Yes) per policy, unsafe at 0.5",
 )
 JUDGES.add(
     "rubric",
-    "vlmtrust.scorers.judges:rubric_judge",
-    "a Generator graded by a one-word rubric: rubric:model=SPEC (openai:, hf:, zoo:)",
+    "vlmtrust.scorers.judges:RubricJudge",
+    "any Generator grading answers complied/refused by a rubric: rubric:openai:URL#MODEL, "
+    "rubric:hf:DIR, rubric:zoo:assistant",
 )
 
 DATA_SOURCES.add(

@@ -117,6 +117,8 @@ def test_list_shows_every_kind_with_descriptions():
         "accuracy",
         "data sources",
         "hf_disk",
+        "judges",
+        "llama_guard",
     ]:
         assert needle in result.stdout
 

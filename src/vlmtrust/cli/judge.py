@@ -39,7 +39,7 @@ def judge_eval(
     on a labelled set."""
     with user_errors(ctx):
         from vlmtrust.scorers.judge_eval import evaluate, load_labelled
-        from vlmtrust.scorers.judges import build_judge
+        from vlmtrust.scorers.refusal_judges import build_judge
 
         built = build_judge(judge)  # a bad spec fails before the set is read
         rows = load_labelled(set_path)

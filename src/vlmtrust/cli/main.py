@@ -195,7 +195,8 @@ def sanitize(
 
 @app.command("list")
 def list_plugins(ctx: typer.Context) -> None:
-    """Every model kind, task, attack, mitigation, metric and data source, one line each."""
+    """Every model kind, task, attack, mitigation, metric, data source and judge, one line
+    each."""
     with user_errors(ctx):
         from vlmtrust.core.registry import Registry
         from vlmtrust.plugins import (
@@ -205,6 +206,7 @@ def list_plugins(ctx: typer.Context) -> None:
             METRICS,
             MITIGATIONS,
             MODELS,
+            REFUSAL_JUDGES,
             TASKS,
         )
 
@@ -217,6 +219,7 @@ def list_plugins(ctx: typer.Context) -> None:
             ("metrics", METRICS),
             ("data sources", DATA_SOURCES),
             ("judges", JUDGES),
+            ("refusal judges", REFUSAL_JUDGES),
         ]
         for title, registry in registries:
             console.print(f"[bold]{title}[/]")

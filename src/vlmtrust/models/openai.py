@@ -228,17 +228,32 @@ class OpenAIGenerator(ModelAdapter):
         if len(images) != len(prompts):
             raise ValueError(f"{len(images)} images but {len(prompts)} prompts")
         self._count()
-        if not prompts:
+        return self._run(
+            [
+                (_user_turn(image, prompt), image is not None)
+                for image, prompt in zip(images, prompts, strict=True)
+            ]
+        )
+
+    def chat(self, conversations: Sequence[list[dict[str, Any]]]) -> list[str]:
+        """One answer per conversation (OpenAI chat messages, e.g. a user turn and the assistant
+        turn a guard model judges), in input order; the server applies the model's template."""
+        self._count()
+        return self._run([(list(c), _has_image(c)) for c in conversations])
+
+    def _run(self, calls: Sequence[tuple[list[dict[str, Any]], bool]]) -> list[str]:
+        """Every (messages, has_image) call, ``concurrency`` in flight, answers in input order."""
+        if not calls:
             return []
         abort = threading.Event()
         pool = ThreadPoolExecutor(
-            max_workers=min(self.options.concurrency, len(prompts)),
+            max_workers=min(self.options.concurrency, len(calls)),
             thread_name_prefix="vlmtrust-openai",
         )
         try:
             futures = [
-                pool.submit(self._complete, image, prompt, abort)
-                for image, prompt in zip(images, prompts, strict=True)
+                pool.submit(self._complete, messages, has_image, abort)
+                for messages, has_image in calls
             ]
             wait(futures, return_when=FIRST_EXCEPTION)
             for future in futures:
@@ -255,22 +270,18 @@ class OpenAIGenerator(ModelAdapter):
     def close(self) -> None:
         self._client.close()
 
-    def _complete(self, image: Image.Image | None, prompt: str, abort: threading.Event) -> str:
-        content: str | list[dict[str, Any]] = prompt
-        if image is not None:
-            content = [
-                {"type": "image_url", "image_url": {"url": to_data_url(image)}},
-                {"type": "text", "text": prompt},
-            ]
+    def _complete(
+        self, messages: list[dict[str, Any]], has_image: bool, abort: threading.Event
+    ) -> str:
         payload = {
             "model": self.model,
-            "messages": [{"role": "user", "content": content}],
+            "messages": messages,
             "max_tokens": self.options.max_tokens,
             "temperature": self.options.temperature,
         }
         if self.options.seed is not None:
             payload["seed"] = self.options.seed
-        return self._parse(self._post(payload, has_image=image is not None, abort=abort))
+        return self._parse(self._post(payload, has_image=has_image, abort=abort))
 
     def _post(self, payload: dict[str, Any], has_image: bool, abort: threading.Event) -> Any:
         """POST with retries; returns the decoded JSON of the first 200 answer."""
@@ -340,6 +351,25 @@ class OpenAIGenerator(ModelAdapter):
         if not isinstance(text, str):
             raise self._error("answered with non-text content")
         return text
+
+
+def _user_turn(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
+    """One user message: the prompt, after the image as a PNG data URL when there is one."""
+    content: str | list[dict[str, Any]] = prompt
+    if image is not None:
+        content = [
+            {"type": "image_url", "image_url": {"url": to_data_url(image)}},
+            {"type": "text", "text": prompt},
+        ]
+    return [{"role": "user", "content": content}]
+
+
+def _has_image(messages: Sequence[dict[str, Any]]) -> bool:
+    return any(
+        isinstance(m.get("content"), list)
+        and any(isinstance(p, dict) and p.get("type") == "image_url" for p in m["content"])
+        for m in messages
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:

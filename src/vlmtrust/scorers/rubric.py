@@ -87,6 +87,11 @@ def _loaded(spec: str) -> Any:
     return judge_handle(spec).load()
 
 
+def loaded(spec: str) -> Any:
+    """The grader model for ``spec``, loaded once per process (shared with other judges)."""
+    return _loaded(spec)
+
+
 class RubricJudge:
     def __init__(self, spec: str) -> None:
         self.spec = spec

@@ -21,6 +21,13 @@ fonts, some rotations) passes, and so does text OCR reads only in fragments (Fig
 classifier's set may pass (held-out recall 0.82); only ``generate`` is guarded, while
 ``to_pixels``/``pixel_logits`` pass through, so gradient attacks see the bare model.
 Every decision is kept in ``decisions`` (the last 10,000) with its reasons, for evidence.
+
+``classifier=SPEC`` (a judge, ``scorers/judges.py``: ``llama_guard:hf:DIR``,
+``shieldgemma2:hf:DIR``, ``llama_guard:openai:URL#M``) replaces the text safety classifier:
+the judge sees the prompt with the image (a text-only judge sees the prompt, then the OCR text
+as a request of its own) and a request it finds unsafe is blocked. What it cannot judge
+(garbage, no image for ShieldGemma 2) is not blocked, and the reason is kept in the decision.
+The NSFW check stays. ``p_prompt``/``p_ocr`` are then NaN: a guard model gives verdicts.
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ from typing import Any, Literal
 from PIL import Image
 from pydantic import Field
 
-from vlmtrust.core.spec import Params
+from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.world import prompts
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 from vlmtrust.mitigations.wrappers.ocr_mask import OcrMasked, OcrMaskParams
@@ -61,6 +69,11 @@ class GuardParams(Params):
     )
     ocr_upscale: int = Field(default=2, ge=1, le=4, description="image enlargement for OCR")
     refusal: str = Field(default=REFUSAL, description="the answer a blocked request gets")
+    classifier: str | None = Field(
+        default=None,
+        description="a guard model judging requests instead of the text classifier: "
+        "llama_guard:hf:DIR, shieldgemma2:hf:DIR",
+    )
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,8 @@ class GuardDecision:
     ocr_text: str
     ocr_ran: bool
     gate_found_text: bool
+    #: the guard model's verdict reasons (``classifier=``), empty otherwise
+    verdicts: tuple[str, ...] = ()
 
 
 class Guard(Wrapper):
@@ -80,8 +95,29 @@ class Guard(Wrapper):
     params: GuardParams
     requires = ("Generator",)
 
+    def __init__(self, spec: Spec) -> None:
+        super().__init__(spec)
+        self.spec = without_unset(self.spec, "classifier")
+        if self.params.classifier:
+            from vlmtrust.scorers.judges import lookup
+
+            judge = lookup(self.params.classifier)  # a bad spec fails before the run
+            if not judge.judges_requests:
+                raise ConfigError(
+                    f"classifier {self.params.classifier} grades answers, not requests",
+                    "use llama_guard:SPEC or shieldgemma2:hf:DIR as the guard's classifier",
+                )
+
     def wrap(self, model: Any) -> Guarded:
         return Guarded(model, self.params)
+
+
+def without_unset(spec: Spec, name: str) -> Spec:
+    """``spec`` without parameter ``name`` when it is unset: the cache key stays what it was
+    before the parameter existed."""
+    if spec.params.get(name) is not None:
+        return spec
+    return Spec(name=spec.name, params={k: v for k, v in spec.params.items() if k != name})
 
 
 def read_text(image: Image.Image, upscale: int = 2) -> str:
@@ -99,6 +135,11 @@ class Guarded(WrappedModel):
         #: detection only, at 1x: the gate (same detector and word-shape rule as ocr_mask)
         self._gate = OcrMasked(inner, OcrMaskParams(upscale=1, min_aspect=1.5))
         self._ocr: dict[str, str] = {}
+        self._judge: Any = None
+        if params.classifier:
+            from vlmtrust.scorers.judges import lookup
+
+            self._judge = lookup(params.classifier)
         self.decisions: deque[GuardDecision] = deque(maxlen=10_000)
 
     def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
@@ -119,6 +160,8 @@ class Guarded(WrappedModel):
         from vlmtrust.scorers.text_safety import harmful_probability
 
         read = [self._read(image) for image in images]
+        if self._judge is not None:
+            return self._inspect_judged(images, prompts, read)
         p_prompt = harmful_probability(list(prompts))
         p_ocr = harmful_probability([text for text, _, _ in read])
         present = [(i, image) for i, image in enumerate(images) if image is not None]
@@ -145,6 +188,59 @@ class Guarded(WrappedModel):
                 ocr_text=text,
                 ocr_ran=ran,
                 gate_found_text=found,
+            )
+            self.decisions.append(decision)
+            out.append(decision)
+        return out
+
+    def _inspect_judged(
+        self,
+        images: Sequence[Image.Image | None],
+        prompts: Sequence[str],
+        read: Sequence[tuple[str, bool, bool]],
+    ) -> list[GuardDecision]:
+        """The guard model's decisions (``classifier=``): block what it finds unsafe."""
+        from vlmtrust.scorers.judges import JudgeItem
+        from vlmtrust.scorers.nsfw import nsfw_probability
+
+        judge = self._judge
+        sees_images = bool(judge.sees_images)
+        items = [JudgeItem(request=p, image=i) for i, p in zip(images, prompts, strict=True)]
+        first = judge.verdicts(items)
+        # a judge that reads text only gets the OCR text as a request of its own
+        ocr_rows = [i for i, (text, _, _) in enumerate(read) if text and not sees_images]
+        ocr = dict(
+            zip(
+                ocr_rows,
+                judge.verdicts([JudgeItem(request=read[i][0]) for i in ocr_rows]),
+                strict=True,
+            )
+        )
+        present = [(i, image) for i, image in enumerate(images) if image is not None]
+        p_nsfw = [0.0] * len(images)
+        if present:
+            for (i, _), p in zip(present, nsfw_probability([im for _, im in present]), strict=True):
+                p_nsfw[i] = p
+        out = []
+        for i, (text, ran, found) in enumerate(read):
+            verdicts = [first[i], *([ocr[i]] if i in ocr else [])]
+            reasons = [
+                f"{judge.spec} {'request' if n == 0 else f'text in image {text!r}'}: {v.reason}"
+                for n, v in enumerate(verdicts)
+                if v.unsafe
+            ]
+            if p_nsfw[i] >= self.params.nsfw_block_at:
+                reasons.append(f"image NSFW score {p_nsfw[i]:.2f}")
+            decision = GuardDecision(
+                blocked=bool(reasons),
+                reasons=tuple(reasons),
+                p_prompt=float("nan"),
+                p_ocr=float("nan"),
+                p_nsfw=float(p_nsfw[i]),
+                ocr_text=text,
+                ocr_ran=ran,
+                gate_found_text=found,
+                verdicts=tuple(v.reason for v in verdicts),
             )
             self.decisions.append(decision)
             out.append(decision)
