@@ -63,7 +63,7 @@ def test_a_rubric_judge_served_over_http(labelled):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--judge", "nope"], "unknown judges 'nope'"),
+        (["--judge", "nope"], "unknown refusal_judges 'nope'"),
         (["--judge", "rubric"], "judge 'rubric'"),
     ],
 )
