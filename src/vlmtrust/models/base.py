@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict
 
-from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.errors import CapabilityError, ConfigError, DataError
 
 if TYPE_CHECKING:
     import torch
@@ -126,3 +126,24 @@ def copied_module(module: torch.nn.Module) -> Iterator[torch.nn.Module]:
     organism, a dual encoder's tower): a deep copy; the model's own module stays as it was,
     with nothing to undo afterwards."""
     yield copy.deepcopy(module)
+
+
+class NotADualEncoder:
+    """The dual-encoder members of ``Tunable`` for a generator: it has no text tower, so they
+    raise the one-line CapabilityError (trainers ask for the roles first and never reach them)."""
+
+    handle: ModelHandle
+    #: what to fine-tune instead, named in the error
+    dual_encoder_hint: str = "a dual encoder"
+
+    def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
+        raise self._not_a_dual_encoder()
+
+    def logit_scale(self) -> float:
+        raise self._not_a_dual_encoder()
+
+    def _not_a_dual_encoder(self) -> CapabilityError:
+        return CapabilityError(
+            f"{self.handle.name} is a generator: it has no text tower to align images with",
+            f"fine-tune {self.dual_encoder_hint} with a contrastive mitigation",
+        )

@@ -22,6 +22,7 @@ from PIL import Image
 
 from vlmtrust.core.capabilities import Lora
 from vlmtrust.core.errors import CapabilityError
+from vlmtrust.models.base import NotADualEncoder
 
 if TYPE_CHECKING:
     from vlmtrust.models.base import ModelHandle
@@ -45,7 +46,7 @@ class AnswerRow(Protocol):
     def answer(self) -> str: ...
 
 
-class GeneratorTuning:
+class GeneratorTuning(NotADualEncoder):
     """The ``Tunable`` members of :class:`~vlmtrust.models.hf_generator.HFGenerator`."""
 
     handle: ModelHandle
@@ -101,18 +102,6 @@ class GeneratorTuning:
             for name, param in network.named_parameters():
                 param.requires_grad_(grads[name])
             network.train(training)
-
-    def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
-        raise self._not_a_dual_encoder()
-
-    def logit_scale(self) -> float:
-        raise self._not_a_dual_encoder()
-
-    def _not_a_dual_encoder(self) -> CapabilityError:
-        return CapabilityError(
-            f"{self.handle.name} is a generator: it has no text tower to align images with",
-            "fine-tune a dual encoder with a contrastive mitigation",
-        )
 
     def answer_loss(
         self, tuned: Mapping[str, torch.nn.Module], examples: Sequence[Any]

@@ -24,8 +24,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from vlmtrust.core.capabilities import Lora
-from vlmtrust.core.errors import CapabilityError
-from vlmtrust.models.base import ModelAdapter, ModelHandle, copied_module
+from vlmtrust.models.base import ModelAdapter, ModelHandle, NotADualEncoder, copied_module
 from vlmtrust.models.zoo import ASSISTANT_ROLES, offered_module
 from vlmtrust.models.zoo.tower import CHANNELS, ImageTower, to_pixels
 from vlmtrust.models.zoo.vocab import Vocab
@@ -152,9 +151,11 @@ def greedy(
     return [vocab.decode(o) for o in out]
 
 
-class ZooAssistant(ModelAdapter):
+class ZooAssistant(NotADualEncoder, ModelAdapter):
     """Generator over the frozen tower and the trained decoder; Differentiable too: the
     log-likelihood of candidate answers is a differentiable function of the pixels."""
+
+    dual_encoder_hint = "a dual encoder (zoo:clip)"
 
     def __init__(self, handle: ModelHandle, tower_weights: Path, weights: Path) -> None:
         from vlmtrust.models.zoo.clip import load_tower
@@ -246,18 +247,6 @@ class ZooAssistant(ModelAdapter):
         """A deep copy of ``module(role)``: the organism is small enough to tune whole, so
         ``lora`` is not used."""
         return copied_module(self.module(role))
-
-    def text_targets(self, texts: Sequence[str]) -> torch.Tensor:
-        raise self._not_a_dual_encoder()
-
-    def logit_scale(self) -> float:
-        raise self._not_a_dual_encoder()
-
-    def _not_a_dual_encoder(self) -> CapabilityError:
-        return CapabilityError(
-            f"{self.handle.name} is a generator: it has no text tower to align images with",
-            "fine-tune a dual encoder (zoo:clip) with a contrastive mitigation",
-        )
 
     def answer_loss(
         self, tuned: Mapping[str, nn.Module], examples: Sequence[Any]
