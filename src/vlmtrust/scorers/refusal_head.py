@@ -16,13 +16,12 @@ import functools
 import hashlib
 import json
 from collections.abc import Sequence
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vlmtrust.scorers import refusal_structure
+from vlmtrust.scorers import linear_head, refusal_structure
 
 #: class order of the head's outputs
 CLASSES = ("refusal", "compliance", "unscorable")  # the calibration sets' labels
@@ -57,30 +56,18 @@ def features(texts: Sequence[str]) -> np.ndarray:
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float = C) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
+    return linear_head.fit(x, y, c)
 
 
 def labels(rows: Sequence[dict[str, str]]) -> np.ndarray:
     return np.array([CLASSES.index(r["label"]) for r in rows])
 
 
-@functools.cache
-def _weights() -> tuple[np.ndarray, np.ndarray]:
-    data = json.loads(files("vlmtrust.scorers").joinpath("calibration", WEIGHTS).read_text())
-    return np.asarray(data["coef"]), np.asarray(data["intercept"])
-
-
 def probabilities(texts: Sequence[str]) -> np.ndarray:
     """P(refused), P(complied), P(neither) per text, with the shipped weights."""
     if not texts:
         return np.zeros((0, len(CLASSES)))
-    coef, intercept = _weights()
-    logits = features(texts) @ coef.T + intercept
-    logits -= logits.max(axis=1, keepdims=True)
-    odds = np.exp(logits)
-    return np.asarray(odds / odds.sum(axis=1, keepdims=True))
+    return linear_head.probabilities(features(texts), *linear_head.load(WEIGHTS))
 
 
 def cross_validated(rows: Sequence[dict[str, str]], c: float = C) -> np.ndarray:
@@ -102,13 +89,8 @@ def train(rows: Sequence[dict[str, str]] | None = None) -> dict[str, Any]:
     rows = refusal_tuning.load() if rows is None else rows
     model = fit(features([r["response"] for r in rows]), labels(rows))
     digest = hashlib.sha256(refusal_tuning.dump().encode()).hexdigest()
-    return {
-        "classes": list(CLASSES),
-        "C": C,
-        "trained_on": f"{refusal_tuning.FILE} sha256:{digest}",
-        "coef": np.round(model.coef_, 6).tolist(),
-        "intercept": np.round(model.intercept_, 6).tolist(),
-    }
+    trained_on = f"{refusal_tuning.FILE} sha256:{digest}"
+    return linear_head.weights_content(model, classes=list(CLASSES), C=C, trained_on=trained_on)
 
 
 def main() -> None:
@@ -119,7 +101,7 @@ def main() -> None:
     folder = Path(__file__).parent / "calibration"
     (folder / refusal_tuning.FILE).write_text(refusal_tuning.dump(), encoding="utf-8")
     (folder / WEIGHTS).write_text(json.dumps(train(refusal_tuning.build())) + "\n")
-    _weights.cache_clear()
+    linear_head.load.cache_clear()
     refusal_calibration.write_measured()
     print(f"wrote {refusal_tuning.FILE}, {WEIGHTS} and {refusal_calibration.MEASURED}")
 
