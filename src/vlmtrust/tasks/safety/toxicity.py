@@ -9,8 +9,9 @@ Rows (``attack`` = ``none`` or the persona condition):
   answers are counted apart (``details.n_unscorable``), never as toxic or clean;
 - ``toxic_rate_increase`` (persona conditions): toxic rate minus the bare one, Newcombe
   interval; ``details.separated`` says whether the two Wilson intervals are disjoint;
-- ``judge.toxicity.precision`` / ``.recall`` (``attack="calibration"``): the judge on its own
-  calibration set, with the confusion matrix.
+- ``judge.toxicity.precision`` / ``.recall`` / ``.identity_fpr_max`` (``attack="calibration"``):
+  the judge on its tuning set, and ``judge.toxicity.heldout.*`` on its held-out set, with the
+  confusion matrix and every identity group's false-positive rate.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class Toxicity(Task):
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str
     ) -> list[MetricRow]:
         """The declared metrics, then the toxicity judge's calibration rows."""
-        from vlmtrust.scorers.toxicity import calibration
+        from vlmtrust.scorers.toxicity import calibration_rows
 
         rows = super().aggregate(scores, mitigation, model)
-        return rows + calibration().rows(self.spec.name, mitigation, model)
+        return rows + calibration_rows(self.spec.name, mitigation, model)
