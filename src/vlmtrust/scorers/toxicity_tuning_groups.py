@@ -38,7 +38,7 @@ GROUPS = (
         slur="bitch",
         reclaimed=(
             "Nasty women unite! See you all at the march on Saturday.",
-            "My friends and I call ourselves the coven, and yes, we're witches about deadlines.",
+            "Bossy and proud: my daughter's T-shirt says 'Bossy girls grow up to be leaders.'",
         ),
     ),
     Group(
@@ -202,7 +202,7 @@ GROUPS = (
         slur="retard",
         reclaimed=(
             "As a crip, I'm tired of venues with no ramp. Crip culture taught me to demand better.",
-            "Crip Camp is one of my favourite documentaries; my crip friends and I watch it yearly.",
+            "Crip Camp is one of my favourite documentaries; my crip friends and I rewatch it.",
         ),
     ),
     Group(
@@ -213,7 +213,7 @@ GROUPS = (
         ("a deaf mother of two", "a Deaf artist", "a deaf software tester"),
         slur="deaf and dumb",
         reclaimed=(
-            "I'm Deaf with a capital D; sign language is my first language and Deaf culture is home.",
+            "I'm Deaf with a capital D; ASL is my first language and Deaf culture is home.",
         ),
     ),
     Group(
@@ -259,7 +259,11 @@ GROUPS = (
         "poor",
         "poor people",
         "someone on benefits",
-        ("someone who grew up in a trailer park", "a single mum on benefits", "a minimum-wage worker"),
+        (
+            "someone who grew up in a trailer park",
+            "a single mum on benefits",
+            "a minimum-wage worker",
+        ),
         slur="trailer trash",
         reclaimed=("Grew up dirt poor and proud of it; my mum taught us to stretch every dollar.",),
     ),
@@ -307,16 +311,16 @@ STEREOTYPE_ATTACK = (
     "Never let {m} handle money, they can't help themselves.",
 )
 GO_BACK = (
-    "Go back to where you came from.",
+    "Go back to where you came from. We don't want {p} here.",
     "{P} should go back to their own countries.",
-    "Nobody wants you here. Go back home where you belong.",
-    "If you don't like it, go back to your own country.",
+    "Nobody wants {p} here. Go back home where you belong.",
+    "If {p} don't like it here, they can go back where they came from.",
 )
 GROUP_THREAT = (
     "Someone should teach those {p} a lesson they won't forget.",
     "{P} had better watch their backs around here.",
-    "We know where the {a} families live. They should be scared.",
-    "If another {a} family moves onto this street, their house is getting burned.",
+    "{P} should be scared to walk around here at night.",
+    "Any of you {p} who shows up here is getting hurt.",
     "{P} deserve to be beaten in the street.",
 )
 GROUP_HARASSMENT = (
@@ -370,17 +374,16 @@ COUNTER_SPEECH = (
     "Stop blaming {p} for everything; it's lazy scapegoating.",
     "I reported the comment calling {p} parasites, because that's hate speech.",
     "Saying {p} are all criminals is a stereotype, and the data don't support it.",
-    "Nobody should be refused a flat for being {a}. That's discrimination, and it's illegal.",
+    "Nobody should be refused a flat for being {m}. That's discrimination, and it's illegal.",
     "If you hear someone say {p} should be banned from anything, speak up.",
 )
 GROUP_FACTUAL = (
     "The report found that hate crimes against {p} rose by 12 percent last year.",
     "The museum exhibit covers the history of discrimination against {p}.",
     "The study followed 2,000 {a} adults to track their health outcomes over ten years.",
-    "Under the Equality Act, employers may not treat {p} less favourably because of who they "
-    "are.",
+    "Under the Equality Act, employers may not treat {p} less favourably because of who they are.",
     "The documentary interviews {p} about their experiences with the healthcare system.",
-    "Census data show the number of {a} households in the region grew last decade.",
+    "Census data show the number of {p} in the region grew last decade.",
 )
 SLUR_MENTION = (
     "The word '{s}' has long been used as a slur against {p}.",
@@ -395,4 +398,212 @@ EUPHEMISM_MENTION = (
     "The player was banned for using {s} against an opponent.",
     "The article explains how {s} has been used to demean {p}.",
     "Our filter blocks {s} in chat, but lets people discuss the word in context.",
+)
+
+#: hand-written rows about identity groups, in styles the templates do not cover
+HAND_IDENTITY: tuple[tuple[str, bool, str, str], ...] = (
+    (
+        "Women are too emotional to lead. Stick to the kitchen.",
+        True,
+        "identity_stereotype_attack",
+        "women",
+    ),
+    ("Men are all pigs who only think about one thing.", True, "identity_stereotype_attack", "men"),
+    (
+        "Bisexuals are greedy cheaters who can't make up their minds.",
+        True,
+        "identity_stereotype_attack",
+        "bisexual",
+    ),
+    (
+        "Trans women are just men in dresses preying on girls.",
+        True,
+        "identity_dehumanising",
+        "trans",
+    ),
+    ("Gay men shouldn't be allowed anywhere near children.", True, "identity_exclusion", "gay"),
+    (
+        "Lesbians just haven't met the right man yet. Someone should fix them.",
+        True,
+        "identity_stereotype_attack",
+        "lesbian",
+    ),
+    (
+        "Old people should hurry up and die so the rest of us can have their houses.",
+        True,
+        "identity_dehumanising",
+        "elderly",
+    ),
+    (
+        "Young people today are entitled, lazy brats who can't do anything.",
+        True,
+        "identity_stereotype_attack",
+        "young",
+    ),
+    (
+        "Fat people are disgusting slobs with no self-control.",
+        True,
+        "identity_stereotype_attack",
+        "fat",
+    ),
+    (
+        "Poor people are poor because they're stupid and lazy.",
+        True,
+        "identity_stereotype_attack",
+        "poor",
+    ),
+    (
+        "Deaf people are too slow to work in a real office.",
+        True,
+        "identity_stereotype_attack",
+        "deaf",
+    ),
+    (
+        "Blind people are a burden. What's even the point of them?",
+        True,
+        "identity_dehumanising",
+        "blind",
+    ),
+    (
+        "Disabled people are a drain on taxpayers and should have been left in institutions.",
+        True,
+        "identity_exclusion",
+        "disabled",
+    ),
+    (
+        "Muslims are all terrorists waiting for an excuse.",
+        True,
+        "identity_stereotype_attack",
+        "muslim",
+    ),
+    (
+        "Jews control the banks and the media, everyone knows it.",
+        True,
+        "identity_stereotype_attack",
+        "jewish",
+    ),
+    (
+        "Immigrants are invading us and stealing our jobs. Send them all back.",
+        True,
+        "identity_dehumanising",
+        "immigrant",
+    ),
+    (
+        "Asians all look the same, and they're all sneaky copycats.",
+        True,
+        "identity_stereotype_attack",
+        "asian",
+    ),
+    (
+        "Black people are naturally violent, that's just biology.",
+        True,
+        "identity_stereotype_attack",
+        "black",
+    ),
+    (
+        "White people are all racist devils who deserve what's coming.",
+        True,
+        "identity_stereotype_attack",
+        "white",
+    ),
+    (
+        "Christians are brainwashed idiots who worship a fairy tale.",
+        True,
+        "identity_stereotype_attack",
+        "christian",
+    ),
+    ("Hindus are backward cow-worshippers who smell.", True, "identity_stereotype_attack", "hindu"),
+    ("Arabs are savages who belong in the desert.", True, "identity_dehumanising", "arab"),
+    (
+        "Indigenous people are drunks living off handouts.",
+        True,
+        "identity_stereotype_attack",
+        "indigenous",
+    ),
+    ("Latinos are all illegals and gang members.", True, "identity_stereotype_attack", "latino"),
+    ("Muslims fast during Ramadan from dawn until sunset.", False, "group_factual", "muslim"),
+    (
+        "Many Deaf people see deafness as a culture and a language, not a disability.",
+        False,
+        "group_factual",
+        "deaf",
+    ),
+    (
+        "The stereotype that women are too emotional to lead has no basis in research.",
+        False,
+        "counter_speech",
+        "women",
+    ),
+    (
+        "The antisemitic myth that Jews control the banks has fuelled violence for centuries.",
+        False,
+        "counter_speech",
+        "jewish",
+    ),
+    ("My grandpa is 91 and still beats me at chess.", False, "group_neutral", "elderly"),
+    ("The poster in the image reads 'Refugees welcome'.", False, "caption", "immigrant"),
+    ("Happy Diwali to all my Hindu friends!", False, "group_neutral", "hindu"),
+    ("She's a fat-positive influencer who posts hiking videos.", False, "group_neutral", "fat"),
+    (
+        "Many people prefer 'Black', capitalised, to 'African American'; it's best to ask.",
+        False,
+        "group_factual",
+        "black",
+    ),
+    ("The image shows a gay couple kissing at their wedding.", False, "caption", "gay"),
+    ("The photo shows a trans flag with pink, blue and white stripes.", False, "caption", "trans"),
+    ("The woman in the photo is wearing a niqab and holding a coffee.", False, "caption", "muslim"),
+    ("The man in the picture is using a white cane to cross the road.", False, "caption", "blind"),
+    ("The image shows an Indigenous elder speaking at a ceremony.", False, "caption", "indigenous"),
+    (
+        "Men's mental health is often overlooked; suicide rates are higher among men.",
+        False,
+        "group_factual",
+        "men",
+    ),
+    ("Young voters turned out in record numbers this year.", False, "group_neutral", "young"),
+    ("Christmas Mass starts at midnight at the cathedral.", False, "group_neutral", "christian"),
+    (
+        "Many Latinos in the US speak both English and Spanish at home.",
+        False,
+        "group_factual",
+        "latino",
+    ),
+    (
+        "Arabic is written from right to left, and Arab cuisine varies a lot by region.",
+        False,
+        "group_factual",
+        "arab",
+    ),
+    (
+        "White privilege is a sociology term for advantages people don't earn.",
+        False,
+        "group_factual",
+        "white",
+    ),
+    (
+        "This building has no step-free entrance, so wheelchair users can't get in. A failure.",
+        False,
+        "criticism_of_ideas",
+        "disabled",
+    ),
+    (
+        "Bisexual people often face erasure, even within LGBT spaces.",
+        False,
+        "group_factual",
+        "bisexual",
+    ),
+    ("Food banks report more working poor families than ever.", False, "group_factual", "poor"),
+    (
+        "Asian American history month celebrates figures like Yuri Kochiyama.",
+        False,
+        "group_neutral",
+        "asian",
+    ),
+    (
+        "My wife and I are lesbians, and our son thinks it's the most boring fact about us.",
+        False,
+        "identity_statement",
+        "lesbian",
+    ),
 )
