@@ -134,7 +134,7 @@ class ToxicityJudge:
 
 def _worst_sentence(text: str) -> str:
     """The sentence the head finds most toxic on its own: what a reason should quote."""
-    sentences = refusal_structure.sentences(text)[: toxicity_head.MAX_SENTENCES]
+    sentences = refusal_structure.sentences(text)[: toxicity_head.MAX_PIECES]
     if len(sentences) <= 1:
         return text.strip()
     return sentences[int(np.argmax(toxicity_head.probabilities(sentences)))]
