@@ -36,7 +36,6 @@ class Change:
     """A later run's row against the reference's: paired on shared samples when it can be,
     else unpaired (``why``), judged by whether the two 95% intervals separate."""
 
-    delta: float | None
     separates: bool
     #: both rows have a 95% interval (else ``separates`` is False for want of one)
     intervals: bool
@@ -69,6 +68,7 @@ class Change:
         )
 
     def matching(self) -> str:
+        """Whether the two rows scored the same samples, and how many only one side has."""
         p = self.paired
         if p is None:
             return ""
@@ -156,10 +156,7 @@ def _column(
     reference: RunRows, run: RunRows, items: list[Aligned], index: int
 ) -> list[Change | None]:
     """One later run's changes over the rows, the paired p-values Holm-adjusted together."""
-    changes = [
-        _change(reference, run, item.cells[0], item.cells[index], item.delta(index))
-        for item in items
-    ]
+    changes = [_change(reference, run, item.cells[0], item.cells[index]) for item in items]
     tested = [(j, c, c.paired) for j, c in enumerate(changes) if c and c.paired]
     adjusted = holm([paired.p_value for _, _, paired in tested])
     for (j, change, _), p_holm in zip(tested, adjusted, strict=True):
@@ -172,13 +169,12 @@ def _change(
     run: RunRows,
     before: MetricRow | None,
     after: MetricRow | None,
-    delta: float | None,
 ) -> Change | None:
     """Paired on the sample ids both rows scored, whatever the two models are called."""
     if before is None or after is None:
         return None
     intervals = None not in (before.ci_low, before.ci_high, after.ci_low, after.ci_high)
-    unpaired = Change(delta, intervals_separate(before, after), intervals)
+    unpaired = Change(intervals_separate(before, after), intervals)
     key = (before.task, before.attack, before.mitigation, before.metric)
     then, now = reference.terms.get((*key, before.model)), run.terms.get((*key, after.model))
     if then is None or now is None:
