@@ -74,7 +74,10 @@ def test_comparison_aligns_runs_with_deltas(zoo_scan, tmp_path):
     section = html.split('id="comparison"', 1)[1].split("</section>", 1)[0]
     rows = load_runs([zoo_scan])[0].rows
     assert f"{len(rows)} row(s) shared by at least two runs; 0 row(s)" in section
-    assert section.count("+0.000") == sum(1 for r in rows if r.value is not None)
+    assert section.count("<td>+0.000</td>") == sum(1 for r in rows if r.value is not None)
+    # a run compared with itself: paired rows change by 0 on all samples, none is real
+    assert "no: paired +0.000 [+0.000, +0.000]" in section and "all samples shared" in section
+    assert "<td>yes" not in section and "not shared" not in section
     md = CliRunner().invoke(app, ["report", str(zoo_scan), str(zoo_scan), "--format", "md"])
     assert "## Comparison" in md.stdout
 

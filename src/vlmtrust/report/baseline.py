@@ -17,23 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vlmtrust.core.records import MetricRow
-from vlmtrust.metrics.paired import Kind, PairedTerms, paired_change
+from vlmtrust.metrics.paired import PairedTerms, paired_change
 from vlmtrust.metrics.rates import Estimate, difference
 from vlmtrust.report.gates import Bound, Gate, GateResult, RowVerdict
+from vlmtrust.report.terms import TermsKey, load_terms
 from vlmtrust.store import ResultStore
-
-Key = tuple[str, str, str, str, str]
-
-
-def load_terms(run_dirs: Sequence[Path]) -> dict[Key, PairedTerms]:
-    """Every stored row's per-sample terms in these runs, keyed like the rows."""
-    out: dict[Key, PairedTerms] = {}
-    for run_dir in run_dirs:
-        with ResultStore.open_existing(run_dir) as store:
-            for stored in store.terms():
-                kind: Kind = "binary" if stored.kind == "binary" else "continuous"
-                out[stored.key] = PairedTerms(kind, stored.values)
-    return out
 
 
 @dataclass(frozen=True)
@@ -42,8 +30,8 @@ class Baseline:
 
     run_dir: Path
     rows: Sequence[MetricRow]
-    terms: Mapping[Key, PairedTerms]
-    current_terms: Mapping[Key, PairedTerms]
+    terms: Mapping[TermsKey, PairedTerms]
+    current_terms: Mapping[TermsKey, PairedTerms]
 
     @classmethod
     def load(cls, run_dir: Path, current: Sequence[Path]) -> Baseline:

@@ -19,7 +19,7 @@ from importlib.metadata import version
 
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
-from vlmtrust.report.compare import run_label, shared
+from vlmtrust.report.compare import COMPARISON_NOTE, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.markup import badge, ci, num, table
 from vlmtrust.report.paired import paired_verdict
@@ -121,7 +121,7 @@ def _comparison(runs: Sequence[RunRows]) -> str:
     labels = [escape(run_label(r)) for r in runs]
     head = ["task", "attack", "mitigation", "metric", f"{labels[0]} (reference)"]
     for label in labels[1:]:
-        head += [label, "delta", "intervals separate"]
+        head += [label, "delta", "real change?"]
     body = []
     common, single = shared(list(runs))
     for item in common:
@@ -130,15 +130,15 @@ def _comparison(runs: Sequence[RunRows]) -> str:
             shown = "-" if cell is None else f"{num(cell.value)} {ci(cell)} n={cell.n}"
             cells.append(shown)
             if i:
-                delta, sep = item.delta(i), item.separates(i)
+                delta, change = item.delta(i), item.change(i)
                 cells.append("-" if delta is None else f"{delta:+.3f}")
-                cells.append("-" if sep is None else ("yes" if sep else "no"))
+                cells.append("-" if change is None else escape(change.verdict()))
         body.append(cells)
     return (
         '<section id="comparison"><h2>Comparison</h2><p>Rows aligned by task, attack, '
         "mitigation and metric; deltas are each run minus the reference (first) run. "
         f"{len(common)} row(s) shared by at least two runs; {single} row(s) only one run has "
-        "are in the task sections below.</p>"
+        f"are in the task sections below. {escape(COMPARISON_NOTE)}</p>"
         f"{table(head, body) if common else ''}</section>"
     )
 

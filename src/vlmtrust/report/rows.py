@@ -1,5 +1,6 @@
 """Load what a report shows: per run directory, the run header, its metric rows, and the
-provenance, unscorable counts and gallery examples the HTML report adds."""
+provenance, unscorable counts and gallery examples the HTML report adds; with several runs,
+each row's per-sample terms, which the comparison pairs by sample id."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.metrics.paired import PairedTerms
+from vlmtrust.report.terms import TermsKey, load_terms
 from vlmtrust.store import ResultStore, StoredExample, UnscorableCount
 
 
@@ -20,6 +23,8 @@ class RunRows:
     unscorable: list[UnscorableCount] = field(default_factory=list)
     result_counts: dict[str, int] = field(default_factory=dict)
     examples: list[StoredExample] = field(default_factory=list)
+    #: per-sample terms by row key; loaded only when several runs are compared
+    terms: dict[TermsKey, PairedTerms] = field(default_factory=dict)
 
     @property
     def model_name(self) -> str:
@@ -27,13 +32,15 @@ class RunRows:
 
 
 def load_runs(run_dirs: list[Path], with_evidence: bool = False) -> list[RunRows]:
-    """Read each store once; ``with_evidence`` adds what only the HTML report shows."""
+    """Read each store; ``with_evidence`` adds what only the HTML report shows, and several
+    runs add their terms (one run has nothing to pair with)."""
     runs: list[RunRows] = []
     for run_dir in run_dirs:
+        terms = load_terms([run_dir]) if len(run_dirs) > 1 else {}
         with ResultStore.open_existing(run_dir) as store:
             header, rows = store.latest_header() or {}, store.metrics()
             if not with_evidence:
-                runs.append(RunRows(run_dir, header, rows))
+                runs.append(RunRows(run_dir, header, rows, terms=terms))
                 continue
             runs.append(
                 RunRows(
@@ -44,6 +51,7 @@ def load_runs(run_dirs: list[Path], with_evidence: bool = False) -> list[RunRows
                     unscorable=store.unscorable_counts(),
                     result_counts=store.result_counts(),
                     examples=store.examples(),
+                    terms=terms,
                 )
             )
     return runs

@@ -11,7 +11,7 @@ from importlib.metadata import version
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
-from vlmtrust.report.compare import comparison_json, run_label, shared
+from vlmtrust.report.compare import COMPARISON_NOTE, comparison_json, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.paired import paired_markdown
 from vlmtrust.report.rows import RunRows
@@ -87,12 +87,13 @@ def _comparison(runs: list[RunRows]) -> list[str]:
     labels = [run_label(r) for r in runs]
     head = ["task", "attack", "mitigation", "metric", f"{labels[0]} (reference)"]
     for label in labels[1:]:
-        head += [label, "delta"]
+        head += [label, "delta", "real change?"]
     common, single = shared(runs)
     lines = [
         "## Comparison",
         "",
         f"{len(common)} row(s) shared by at least two runs ({single} in one run only, above).",
+        COMPARISON_NOTE,
         "",
         "| " + " | ".join(head) + " |",
         "|" + " --- |" * len(head),
@@ -102,8 +103,9 @@ def _comparison(runs: list[RunRows]) -> list[str]:
         for i, cell in enumerate(item.cells):
             cells.append("-" if cell is None else f"{_value(cell)} {_ci(cell)}")
             if i:
-                delta = item.delta(i)
+                delta, change = item.delta(i), item.change(i)
                 cells.append("-" if delta is None else f"{delta:+.3f}")
+                cells.append("-" if change is None else change.verdict())
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     return lines
