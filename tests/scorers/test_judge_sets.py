@@ -54,7 +54,7 @@ def test_a_mixed_set_is_an_error_naming_both_lines(tmp_path):
         tmp_path,
         [{"response": "no", "label": "refusal"}, {"response": "x", "label": "unsafe"}],
     )
-    with pytest.raises(DataError, match="line 2 is labelled 'unsafe' .* but line 1 made"):
+    with pytest.raises(DataError, match=r"line 2 is labelled 'unsafe' .* but line 1 made"):
         load_labelled(path)
 
 

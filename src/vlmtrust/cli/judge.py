@@ -24,7 +24,7 @@ JUDGE_HELP = (
 )
 SET_HELP = (
     'labelled JSONL, one {"response": ..., "label": ...} per line; the labels say the kind: '
-    "refusal/compliance, toxic/not_toxic (or {\"text\": ..., \"toxic\": true|false}; "
+    'refusal/compliance, toxic/not_toxic (or {"text": ..., "toxic": true|false}; '
     '"identity"? per row), safe/unsafe ("request"?, "image"? relative to the set\'s folder); '
     "unscorable in any"
 )

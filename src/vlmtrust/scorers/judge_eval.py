@@ -159,7 +159,9 @@ def _as_call(call: Call | Verdict) -> Call:
     return Call(label, call.reason)
 
 
-def _identity_fpr(rows: Sequence[Labelled], calls: Sequence[Call]) -> tuple[tuple[str, Estimate], ...]:
+def _identity_fpr(
+    rows: Sequence[Labelled], calls: Sequence[Call]
+) -> tuple[tuple[str, Estimate], ...]:
     """Per-identity false-positive rate over the rows labelled toxic or not (unscorable-labelled
     rows have no truth to be wrong about)."""
     toxic = TOXICITY_SET.classes[1]
