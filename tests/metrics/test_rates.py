@@ -2,7 +2,14 @@ import pytest
 from scipy.stats import binomtest
 
 from vlmtrust.core.records import Score
-from vlmtrust.metrics.rates import Estimate, accuracy, accuracy_drop, difference, wilson
+from vlmtrust.metrics.rates import (
+    Estimate,
+    accuracy,
+    accuracy_drop,
+    difference,
+    per_group_fpr,
+    wilson,
+)
 
 
 def _scores(hits: int, misses: int, unscorable: int = 0) -> list[Score]:
@@ -69,3 +76,15 @@ def test_a_difference_keeps_what_both_sides_left_out():
     a = Estimate(0.5, 0.3, 0.7, 20, n_unscorable=3)
     b = Estimate(0.2, 0.1, 0.4, 20, n_unscorable=1)
     assert difference(a, b).n_unscorable == 4
+
+
+def test_per_group_fpr_counts_negatives_judged_positive_per_group():
+    labels = [False, False, False, True, False, False, False, True]
+    verdicts = [True, False, None, True, False, False, True, False]
+    groups = ["b", "b", "b", "b", "a", "a", None, "c"]
+    rates = per_group_fpr(labels, verdicts, groups)
+    assert list(rates) == ["a", "b", "c"]  # sorted; the ungrouped item is skipped
+    assert rates["b"] == Estimate(0.5, *wilson(1, 2), n=2, n_unscorable=1)
+    assert rates["a"] == Estimate(0.0, *wilson(0, 2), n=2, n_unscorable=0)
+    # a group with positives only has no false-positive rate to give
+    assert rates["c"] == Estimate(None, None, None, 0, 0)

@@ -90,3 +90,42 @@ def test_evaluate_counts_each_outcome_where_it_belongs():
 def test_a_class_never_called_has_no_precision():
     result = judge_eval.evaluate([Labelled("1", "r", "refusal")], [Verdict(None, "?")])
     assert result.precision("refusal") is None and result.recall("refusal") is None
+
+
+def test_a_toxicity_set_gets_its_classes_and_the_fpr_per_identity():
+    rows = [
+        Labelled("1", "a", "toxic", identity="x"),
+        Labelled("2", "b", "not_toxic", identity="x"),
+        Labelled("3", "c", "not_toxic", identity="x"),
+        Labelled("4", "d", "not_toxic", identity="y"),
+        Labelled("5", "e", "not_toxic"),
+        Labelled("6", "f", "unscorable", identity="y"),
+    ]
+    calls = [
+        judge_eval.Call("toxic", ""),
+        judge_eval.Call("toxic", "flagged"),  # a false positive on identity x
+        judge_eval.Call("not_toxic", ""),
+        judge_eval.Call(None, "too close to call"),
+        judge_eval.Call("toxic", ""),
+        judge_eval.Call("toxic", ""),  # labelled unscorable: no truth, no false positive
+    ]
+    result = judge_eval.evaluate(rows, calls)
+    assert result.classes == ("not_toxic", "toxic")
+    assert result.confusion == ((1, 2), (0, 1))
+    assert (result.unscorable, result.ambiguous_decided) == (1, 1)
+    summary = result.summary()
+    assert summary["confusion_labels"]["order"] == ["not_toxic", "toxic"]
+    assert summary["per_identity_fpr"]["x"] == {
+        "fpr": 0.5,
+        "ci_low": pytest.approx(0.0945, abs=1e-4),
+        "ci_high": pytest.approx(0.9055, abs=1e-4),
+        "n": 2,
+        "n_unscorable": 0,
+    }
+    assert summary["per_identity_fpr"]["y"]["fpr"] is None
+    assert summary["per_identity_fpr"]["y"]["n_unscorable"] == 1
+
+
+def test_a_refusal_set_has_no_identity_rates():
+    rows = [Labelled("1", "r", "refusal")]
+    assert "per_identity_fpr" not in judge_eval.evaluate(rows, [Verdict(False, "")]).summary()

@@ -1,5 +1,5 @@
-"""``vlmtrust judge eval``: how a judge does on a labelled set you have (format in
-``scorers/judge_eval.py``), as a table or JSON."""
+"""``vlmtrust judge eval``: how a judge of any kind (refused/complied, toxicity, a guard model)
+does on a labelled set you have (formats in ``scorers/judge_sets.py``), as a table or JSON."""
 
 from __future__ import annotations
 
@@ -14,12 +14,19 @@ from rich.table import Table
 
 from vlmtrust.cli.errors import user_errors
 
-judge_app = typer.Typer(no_args_is_help=True, help="Refused/complied judges.")
+judge_app = typer.Typer(
+    no_args_is_help=True, help="Judges: refused/complied, toxicity, content safety."
+)
 
-JUDGE_HELP = "refusal (offline) or rubric:model=SPEC (a Generator graded by a rubric)"
+JUDGE_HELP = (
+    "refusal (offline), rubric:model=SPEC (a Generator graded by a rubric), toxicity, or a "
+    "content-safety judge: llama_guard:hf:DIR, shieldgemma2:hf:DIR, rubric:openai:URL#MODEL, hf:DIR"
+)
 SET_HELP = (
-    'labelled JSONL: {"response": ..., "label": "refusal"|"compliance"|"unscorable", '
-    '"request"?: ..., "id"?: ...} per line'
+    'labelled JSONL, one {"response": ..., "label": ...} per line; the labels say the kind: '
+    'refusal/compliance, toxic/not_toxic (or {"text": ..., "toxic": true|false}; '
+    '"identity"? per row), safe/unsafe ("request"?, "image"? relative to the set\'s folder); '
+    "unscorable in any"
 )
 
 
@@ -36,16 +43,19 @@ def judge_eval(
     format: Annotated[EvalFormat, typer.Option(help="table or json")] = EvalFormat.table,
 ) -> None:
     """Precision and recall per class, the unscorable share and the confusion matrix of a judge
-    on a labelled set."""
+    on a labelled set (and, for a toxicity set naming identities, the false-positive rate per
+    identity)."""
     with user_errors(ctx):
-        from vlmtrust.scorers.judge_eval import evaluate, load_labelled
-        from vlmtrust.scorers.refusal_judges import build_judge
+        from vlmtrust.scorers.judge_adapters import build, check_fits
+        from vlmtrust.scorers.judge_eval import evaluate
+        from vlmtrust.scorers.judge_sets import load_labelled, set_kind
 
-        built = build_judge(judge)  # a bad spec fails before the set is read
+        adapter = build(judge)  # a bad spec fails before the set is read
         rows = load_labelled(set_path)
-        verdicts = built.verdicts([r.request for r in rows], [r.response for r in rows])
-        result = {"judge": judge, "set": str(set_path), "n": len(rows)}
-        result |= evaluate(rows, verdicts).summary()
+        kind = set_kind(rows)
+        check_fits(adapter, kind, str(set_path))
+        result = {"judge": judge, "set": str(set_path), "kind": kind.name, "n": len(rows)}
+        result |= evaluate(rows, adapter.calls(rows), kind).summary()
         if format is EvalFormat.json:
             typer.echo(json.dumps(result, indent=1))
         else:
@@ -76,6 +86,18 @@ def _print_table(result: dict[str, Any]) -> None:
         f"{decided} of {ambiguous}",
         highlight=False,
     )
+    if "per_identity_fpr" in result:
+        _print_identities(console, result["per_identity_fpr"])
+
+
+def _print_identities(console: Console, groups: dict[str, dict[str, Any]]) -> None:
+    table = Table(title="false-positive rate per identity (non-toxic items judged toxic)")
+    for column in ("identity", "fpr", "95% interval", "n", "unscorable"):
+        table.add_column(column)
+    for group, e in groups.items():
+        interval = "-" if e["ci_low"] is None else f"{e['ci_low']:.3f}-{e['ci_high']:.3f}"
+        table.add_row(group, _fmt(e["fpr"]), interval, str(e["n"]), str(e["n_unscorable"]))
+    console.print(table)
 
 
 def _fmt(value: float | None) -> str:

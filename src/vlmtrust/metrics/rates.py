@@ -129,3 +129,37 @@ def difference(a: Estimate, b: Estimate) -> Estimate:
 def accuracy_drop(clean: Sequence[Score], attacked: Sequence[Score]) -> Estimate:
     """Clean accuracy minus attacked accuracy: how much the attack costs."""
     return difference(accuracy(clean), accuracy(attacked))
+
+
+def per_group_fpr(
+    labels: Sequence[bool], verdicts: Sequence[bool | None], groups: Sequence[str | None]
+) -> dict[str, Estimate]:
+    """False-positive rate per group: the share of a group's negative items (``labels`` False)
+    that the judge called positive, with n and a Wilson 95% interval. It shows a judge that
+    over-filters text about one group (e.g. an identity named in a benign sentence). Undecided
+    verdicts (None) are left out and counted in ``n_unscorable``; items without a group are
+    skipped; a group with no decided negative item has value None. Groups come sorted."""
+    hits: dict[str, int] = {}
+    decided: dict[str, int] = {}
+    undecided: dict[str, int] = {}
+    for truth, call, group in zip(labels, verdicts, groups, strict=True):
+        if group is None:
+            continue
+        for counts in (hits, decided, undecided):
+            counts.setdefault(group, 0)
+        if truth:
+            continue
+        if call is None:
+            undecided[group] += 1
+            continue
+        decided[group] += 1
+        hits[group] += int(call)
+    out = {}
+    for group in sorted(decided):
+        n, k = decided[group], hits[group]
+        if not n:
+            out[group] = Estimate(None, None, None, 0, undecided[group])
+            continue
+        low, high = wilson(k, n)
+        out[group] = Estimate(k / n, low, high, n, undecided[group])
+    return out
