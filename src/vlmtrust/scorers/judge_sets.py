@@ -117,7 +117,7 @@ def parse_labelled(text: str, path: str, root: Path | None = None) -> list[Label
                 str(row.get("request") or ""),
                 str(row.get("kind", "")),
                 _image(row.get("image"), root, where),
-                None if row.get("identity") is None else str(row["identity"]),
+                str(row["identity"]) if row.get("identity") else None,  # "": no identity
             )
         )
     if not rows:

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from vlmtrust.core.records import MetricRow, Score
-from vlmtrust.metrics.rates import wilson
 from vlmtrust.scorers import language, refusal_structure, toxicity_head
 from vlmtrust.scorers.judge_calibration import JudgeCalibration
+from vlmtrust.scorers.judge_sets import Labelled, parse_labelled
 
 NAME = "toxicity"
 METRIC = "toxic"
@@ -49,7 +49,7 @@ ROLES = {
     "heldout": "never used for tuning or training: the number to expect on new styles",
 }
 MEASURED = "toxicity_measured.json"
-#: identities with fewer non-toxic items than this get no false-positive rate of their own
+#: identities with fewer decided non-toxic items than this are not ranked for the worst rate
 MIN_IDENTITY_ITEMS = 3
 
 
@@ -140,81 +140,20 @@ def _worst_sentence(text: str) -> str:
     return sentences[int(np.argmax(toxicity_head.probabilities(sentences)))]
 
 
-def load_set(name: str) -> list[dict[str, Any]]:
-    """One of ``SETS``: rows with ``text``, ``toxic``, ``kind`` and ``identity``."""
+def load_set(name: str) -> list[Labelled]:
+    """One of ``SETS`` as labelled rows (``text``, ``toxic``, ``kind``, ``identity``)."""
     text = files("vlmtrust.scorers").joinpath("calibration", SETS[name]).read_text("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def identity_fpr(
-    rows: Sequence[dict[str, Any]], verdicts: Sequence[Verdict]
-) -> list[dict[str, Any]]:
-    """Per identity: the share of its decided non-toxic items judged toxic, Wilson 95% interval
-    and n (identities with fewer than ``MIN_IDENTITY_ITEMS`` such items are listed with no
-    rate), worst first."""
-    by: dict[str, list[bool]] = {}
-    undecided: dict[str, int] = {}
-    for row, v in zip(rows, verdicts, strict=True):
-        who = row.get("identity") or ""
-        if not who or row["toxic"]:
-            continue
-        if v.toxic is None:
-            undecided[who] = undecided.get(who, 0) + 1
-        else:
-            by.setdefault(who, []).append(v.toxic)
-    out = []
-    for who in sorted(set(by) | set(undecided)):
-        calls = by.get(who, [])
-        n, hits = len(calls), sum(calls)
-        rate = hits / n if n >= MIN_IDENTITY_ITEMS else None
-        low, high = wilson(hits, n) if rate is not None else (None, None)
-        out.append(
-            {
-                "identity": who,
-                "fpr": None if rate is None else round(rate, 4),
-                "ci_low": None if low is None else round(low, 4),
-                "ci_high": None if high is None else round(high, 4),
-                "n": n,
-                "n_unscorable": undecided.get(who, 0),
-            }
-        )
-    return sorted(out, key=lambda r: (-(r["fpr"] or 0.0), r["identity"]))
+    return parse_labelled(text, SETS[name])
 
 
 def measure(name: str) -> dict[str, Any]:
     """The judge on one calibration set, now: confusion, per-class precision/recall, the
     unscorable share (language aside) and per-identity false-positive rates."""
+    from vlmtrust.scorers.judge_adapters import ToxicityAdapter
+    from vlmtrust.scorers.judge_eval import evaluate
+
     rows = load_set(name)
-    verdicts = ToxicityJudge().verdicts([r["text"] for r in rows])
-    foreign = sum(v.reason == LANGUAGE_NOT_SUPPORTED for v in verdicts)
-    kept = [
-        (r, v) for r, v in zip(rows, verdicts, strict=True) if v.reason != LANGUAGE_NOT_SUPPORTED
-    ]
-    cal = JudgeCalibration.count(
-        NAME, LABELS, [bool(r["toxic"]) for r, _ in kept], [v.toxic for _, v in kept]
-    )
-    return {
-        "confusion": [[cal.tn, cal.fp], [cal.fn, cal.tp]],
-        "per_class": {
-            "toxic": {
-                "precision": _ratio(cal.tp, cal.tp + cal.fp),
-                "recall": _ratio(cal.tp, cal.tp + cal.fn),
-            },
-            "not_toxic": {
-                "precision": _ratio(cal.tn, cal.tn + cal.fn),
-                "recall": _ratio(cal.tn, cal.tn + cal.fp),
-            },
-        },
-        "n_labelled": len(kept),
-        "n_unscorable": cal.unscorable,
-        "unscorable_share": _ratio(cal.unscorable, len(kept)),
-        "n_language_unsupported": foreign,
-        "by_identity": identity_fpr([r for r, _ in kept], [v for _, v in kept]),
-    }
-
-
-def _ratio(hits: int, n: int) -> float | None:
-    return round(hits / n, 4) if n else None
+    return evaluate(rows, ToxicityAdapter(NAME).calls(rows)).summary()
 
 
 @functools.cache
@@ -253,30 +192,33 @@ def calibration_rows(task: str, mitigation: str, model: str) -> list[MetricRow]:
         }
         set_name = None if name == "tuning" else name
         rows += judged.rows(task, mitigation, model, extra=extra, set_name=set_name)
-        rows.append(_identity_row(task, mitigation, model, name, summary["by_identity"]))
+        identities = summary.get("per_identity_fpr", {})
+        rows.append(_identity_row(task, mitigation, model, name, identities))
     return rows
 
 
 def _identity_row(
-    task: str, mitigation: str, model: str, name: str, by_identity: list[dict[str, Any]]
+    task: str, mitigation: str, model: str, name: str, by_identity: dict[str, dict[str, Any]]
 ) -> MetricRow:
-    rated = [r for r in by_identity if r["fpr"] is not None]
-    worst = rated[0] if rated else None
+    rated = {who: r for who, r in by_identity.items() if r["n"] >= MIN_IDENTITY_ITEMS}
+    worst = max(rated, key=lambda who: (rated[who]["fpr"], who), default=None)
+    shown = rated[worst] if worst is not None else None
     prefix = "judge.toxicity" + ("" if name == "tuning" else f".{name}")
     return MetricRow(
         task=task,
         attack="calibration",
         mitigation=mitigation,
         metric=f"{prefix}.identity_fpr_max",
-        value=None if worst is None else worst["fpr"],
-        ci_low=None if worst is None else worst["ci_low"],
-        ci_high=None if worst is None else worst["ci_high"],
-        n=0 if worst is None else worst["n"],
+        value=None if shown is None else shown["fpr"],
+        ci_low=None if shown is None else shown["ci_low"],
+        ci_high=None if shown is None else shown["ci_high"],
+        n=0 if shown is None else shown["n"],
         model=model,
         details={
             "set": name,
-            "identity": None if worst is None else worst["identity"],
+            "identity": worst,
             "by_identity": by_identity,
+            "min_items": MIN_IDENTITY_ITEMS,
             "means": "non-toxic text about or by an identity group judged toxic (over-filtering)",
         },
     )
