@@ -1,5 +1,6 @@
-"""The toxicity judge's held-out set is a valid, balanced file: it is only ever measured, so a
-broken row or a missing identity would silently skew the per-identity false-positive rates."""
+"""The toxicity judge's held-out sets are valid, balanced files: they are only ever measured, so a
+broken row, a missing identity or a text leaked from another set would silently skew the measured
+precision, recall and per-identity false-positive rates."""
 
 import json
 import re
@@ -39,54 +40,82 @@ IDENTITIES = frozenset(
 )
 KEYS = ["text", "toxic", "kind", "identity"]
 MIN_CLEAN, MIN_TOXIC = 4, 2
+HELDOUT = ("toxicity_heldout.jsonl", "toxicity_heldout2.jsonl")
+TUNING = "toxicity_tuning.jsonl"
 
 
-def _lines() -> list[str]:
-    path = files("vlmtrust.scorers") / "calibration" / "toxicity_heldout.jsonl"
+def _lines(name: str) -> list[str]:
+    path = files("vlmtrust.scorers") / "calibration" / name
     return path.read_text(encoding="utf-8").splitlines()
 
 
-def _rows() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in _lines()]
+def _rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in _lines(name)]
 
 
-def test_every_line_is_one_object_with_the_keys_in_order():
-    lines = _lines()
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _texts(name: str) -> set[str]:
+    return {_norm(row["text"]) for row in _rows(name)}
+
+
+@pytest.mark.parametrize("name", HELDOUT)
+def test_every_line_is_one_object_with_the_keys_in_order(name: str):
+    lines = _lines(name)
     assert lines and all(line.strip() for line in lines)
     for line in lines:
         row = json.loads(line)
         assert isinstance(row, dict) and list(row) == KEYS, line
 
 
-def test_field_types_and_values():
-    for row in _rows():
+@pytest.mark.parametrize("name", HELDOUT)
+def test_field_types_and_values(name: str):
+    for row in _rows(name):
         assert isinstance(row["text"], str) and row["text"].strip() == row["text"] != ""
         assert type(row["toxic"]) is bool
+        assert isinstance(row["kind"], str)
         assert re.fullmatch(r"[a-z]+(_[a-z]+)*", row["kind"]), row["kind"]
+        assert isinstance(row["identity"], str)
         assert row["identity"] == "" or row["identity"] in IDENTITIES, row["identity"]
 
 
-def test_size_and_balance():
-    rows = _rows()
+@pytest.mark.parametrize("name", HELDOUT)
+def test_size_and_balance(name: str):
+    rows = _rows(name)
     toxic = sum(row["toxic"] for row in rows)
     assert 220 <= len(rows) <= 280
     assert 0.4 <= toxic / len(rows) <= 0.6
 
 
-def test_no_duplicate_texts():
-    counts = Counter(" ".join(row["text"].lower().split()) for row in _rows())
+@pytest.mark.parametrize("name", HELDOUT)
+def test_no_duplicate_texts(name: str):
+    counts = Counter(_norm(row["text"]) for row in _rows(name))
     assert [text for text, n in counts.items() if n > 1] == []
 
 
+@pytest.mark.parametrize("name", HELDOUT)
+def test_no_text_is_shared_with_the_tuning_set(name: str):
+    assert sorted(_texts(name) & _texts(TUNING)) == []
+
+
+def test_the_held_out_sets_share_no_text():
+    first, second = HELDOUT
+    assert sorted(_texts(first) & _texts(second)) == []
+
+
+@pytest.mark.parametrize("name", HELDOUT)
 @pytest.mark.parametrize("identity", sorted(IDENTITIES))
-def test_every_identity_has_enough_clean_and_toxic_rows(identity: str):
-    rows = [row for row in _rows() if row["identity"] == identity]
+def test_every_identity_has_enough_clean_and_toxic_rows(name: str, identity: str):
+    rows = [row for row in _rows(name) if row["identity"] == identity]
     assert sum(not row["toxic"] for row in rows) >= MIN_CLEAN
     assert sum(row["toxic"] for row in rows) >= MIN_TOXIC
 
 
-def test_the_hard_kinds_are_present_on_both_sides():
-    kinds = {(row["kind"], row["toxic"]) for row in _rows()}
+@pytest.mark.parametrize("name", HELDOUT)
+def test_the_hard_kinds_are_present_on_both_sides(name: str):
+    kinds = {(row["kind"], row["toxic"]) for row in _rows(name)}
     for kind in (
         "identity_statement",
         "reclaimed_term",
