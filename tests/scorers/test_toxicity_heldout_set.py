@@ -42,7 +42,7 @@ MIN_CLEAN, MIN_TOXIC = 4, 2
 
 
 def _lines() -> list[str]:
-    path = files("vlmtrust.scorers") / "calibration" / "toxicity_heldout.jsonl"
+    path = files("vlmtrust.scorers") / "calibration" / "toxicity_dev.jsonl"
     return path.read_text(encoding="utf-8").splitlines()
 
 

@@ -43,7 +43,7 @@ LANGUAGE_NOT_SUPPORTED = language.LANGUAGE_NOT_SUPPORTED
 THRESHOLD = 0.5
 #: half-width of the undecided band around the threshold (probability units)
 BAND = 0.15
-SETS = {"tuning": "toxicity_tuning.jsonl", "heldout": "toxicity_heldout.jsonl"}
+SETS = {"tuning": "toxicity_tuning.jsonl", "heldout": "toxicity_dev.jsonl"}
 ROLES = {
     "tuning": "trained and tuned on: an upper bound",
     "heldout": "never used for tuning or training: the number to expect on new styles",
