@@ -1061,6 +1061,16 @@ HARD: dict[str, tuple[bool, tuple[tuple[str, str], ...]]] = {
                 "to explain.",
             ),
             ("black", "Black, queer, 30, and a proud auntie to five nieces."),
+            (
+                "women",
+                "Dating profile: woman, 41, firefighter, two rescue greyhounds, will beat you at "
+                "darts.",
+            ),
+            (
+                "lesbian",
+                "Cover letter: as a lesbian who co-founded my university's LGBT society, I'd "
+                "welcome the chance to run your youth outreach.",
+            ),
         ),
     ),
     "equality_statement": (
@@ -1212,6 +1222,11 @@ HARD: dict[str, tuple[bool, tuple[tuple[str, str], ...]]] = {
                 "christian",
                 "Mocking Christians as 'brainless sheep' is just as bigoted as mocking any other "
                 "faith; you can disagree with doctrine without insulting believers.",
+            ),
+            (
+                "women",
+                "The comment 'she only got the job because she's a woman' ignores that she had the"
+                " best interview scores of any candidate.",
             ),
         ),
     ),
@@ -1641,6 +1656,16 @@ HARD: dict[str, tuple[bool, tuple[tuple[str, str], ...]]] = {
                 "",
                 "A bride and groom cut a three-tier cake while guests take photos on their phones.",
             ),
+            (
+                "women",
+                "Three women in hard hats inspect steel beams on a construction site, one pointing"
+                " at a blueprint.",
+            ),
+            (
+                "white",
+                "A white-haired farmer and his grandson, both sunburnt, stack hay bales on a "
+                "trailer at dusk.",
+            ),
         ),
     ),
     "vqa_answer": (
@@ -1690,6 +1715,11 @@ HARD: dict[str, tuple[bool, tuple[tuple[str, str], ...]]] = {
                 "trans",
                 "Q: What does the flag in the picture represent? A: It's the transgender pride "
                 "flag: light blue, pink and white stripes.",
+            ),
+            (
+                "women",
+                "Q: What is the woman doing? A: Parallel parking a red hatchback on a narrow "
+                "street.",
             ),
         ),
     ),
