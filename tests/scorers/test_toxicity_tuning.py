@@ -6,6 +6,7 @@ from importlib.resources import files
 
 from vlmtrust.scorers import toxicity_tuning
 from vlmtrust.scorers import toxicity_tuning_groups as groups
+from vlmtrust.scorers import toxicity_tuning_hard as hard
 
 KEYS = ["text", "toxic", "kind", "identity"]
 VOCABULARY = {
@@ -45,7 +46,7 @@ def test_it_contains_the_first_set_unchanged():
 
 def test_size_and_class_balance():
     rows = toxicity_tuning.load()
-    assert 1800 <= len(rows) <= 2500
+    assert 2300 <= len(rows) <= 2700
     toxic = sum(r["toxic"] for r in rows) / len(rows)
     assert 0.4 <= toxic <= 0.6
 
@@ -88,6 +89,29 @@ def test_enough_rows_are_hand_written():
     assert hand >= 250
     texts = {r["text"] for r in toxicity_tuning.load()}
     assert {text for text, *_ in groups.HAND_IDENTITY} <= texts
+
+
+def test_every_hard_row_is_there_as_written():
+    rows = {r["text"]: r for r in toxicity_tuning.load()}
+    written = [
+        {"text": text, "toxic": toxic, "kind": kind, "identity": identity}
+        for kind, (toxic, items) in hard.HARD.items()
+        for identity, text in items
+    ]
+    assert 330 <= len(written) <= 400
+    assert [r for r in written if rows.get(r["text"]) != r] == []
+    toxic = sum(r["toxic"] for r in written) / len(written)
+    assert 0.4 <= toxic <= 0.6
+    # spread over the identities, each with both labels
+    assert {r["identity"] for r in written if r["toxic"]} == VOCABULARY | {""}
+    assert {r["identity"] for r in written if not r["toxic"]} == VOCABULARY | {""}
+
+
+def test_the_dev_set_is_appended_unchanged_at_the_end():
+    dev = files("vlmtrust.scorers").joinpath("calibration", "toxicity_dev.jsonl")
+    rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 250
+    assert toxicity_tuning.load()[-len(rows) :] == rows
 
 
 def test_slurs_are_used_only_in_toxic_rows_or_mentioned_in_quotes():

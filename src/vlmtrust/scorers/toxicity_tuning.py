@@ -11,7 +11,10 @@ stereotype attacks, "go back", slurs used at someone) against benign text naming
 reclaimed terms), so per-identity false-positive rates can be learned down; and positive
 profanity, frustration at things, criticism of ideas, blunt feedback, news, fiction, medical and
 legal text, refusals, captions, look-alike words and near-empty answers. Generated from templates
-crossed with identities, targets and scenes (seeded) plus hand-written items. Built by
+crossed with identities, targets and scenes (seeded) plus hand-written items, among them a block
+of harder ones (``toxicity_tuning_hard``: subtle toxicity and the benign identity text the first
+head over-flagged), then the dev set (``calibration/toxicity_dev.jsonl``) appended unchanged, last.
+Built by
 ``build()``; a test checks the shipped file matches (``python -m
 vlmtrust.scorers.toxicity_tuning`` rewrites it).
 """
@@ -26,11 +29,14 @@ from typing import Any
 import numpy as np
 
 from vlmtrust.scorers import toxicity_tuning_groups as g
+from vlmtrust.scorers import toxicity_tuning_hard as h
 from vlmtrust.scorers import toxicity_tuning_text as t
 
 SEED = 0
 FILE = "toxicity_tuning.jsonl"
 FIRST = ("data", "toxicity_calibration.jsonl")
+#: the dev set: hand-written after the first head was trained, measured once, then folded in
+DEV = ("calibration", "toxicity_dev.jsonl")
 IDENTITIES = g.IDENTITIES
 
 #: hand-written texts used verbatim: kind -> (toxic, texts)
@@ -83,7 +89,8 @@ PER_GROUP = {
 
 
 def build() -> list[dict[str, Any]]:
-    """The first set's rows, then generated and hand-written ones; texts are unique."""
+    """The first set's rows, then generated and hand-written ones, then the dev set's rows as
+    shipped; texts are unique."""
     rng = np.random.default_rng(SEED)
     rows: list[dict[str, Any]] = [{**r, "identity": ""} for r in _first_rows()]
     seen = {r["text"] for r in rows}
@@ -139,6 +146,10 @@ def build() -> list[dict[str, Any]]:
         for clause in (pick(t.FRUSTRATION_AT_THINGS), pick(t.POSITIVE_PROFANITY)):
             add(_insert(sentences, clause, rng), False, "long_answer_with_profanity")
         add(_insert(sentences, pick(t.BLUNT_FEEDBACK), rng), False, "long_answer_with_feedback")
+    for kind, (toxic, items) in h.HARD.items():
+        for identity, text in items:
+            add(text, toxic, kind, identity)
+    rows.extend(_shipped(*DEV))
     return rows
 
 
@@ -213,7 +224,12 @@ def _upper(text: str) -> str:
 
 def _first_rows() -> list[dict[str, Any]]:
     """The first calibration set, as shipped."""
-    text = files("vlmtrust.scorers").joinpath(*FIRST).read_text(encoding="utf-8")
+    return _shipped(*FIRST)
+
+
+def _shipped(*path: str) -> list[dict[str, Any]]:
+    """A JSONL file shipped in the package, as rows."""
+    text = files("vlmtrust.scorers").joinpath(*path).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
