@@ -12,11 +12,13 @@ from typing import Any
 import numpy as np
 
 
-def fit(x: np.ndarray, y: np.ndarray, c: float) -> Any:
-    """A class-balanced logistic regression (balanced: rare classes are not out-voted)."""
+def fit(x: np.ndarray, y: np.ndarray, c: float, weights: np.ndarray | None = None) -> Any:
+    """A class-balanced logistic regression (balanced: rare classes are not out-voted);
+    ``weights`` per row, e.g. to count hand-written rows more than templated ones."""
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    return model.fit(x, y, sample_weight=weights)
 
 
 def weights_content(model: Any, **meta: Any) -> dict[str, Any]:

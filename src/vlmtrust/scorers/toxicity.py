@@ -39,8 +39,11 @@ NAME = "toxicity"
 METRIC = "toxic"
 LABELS = ("not_toxic", "toxic")
 LANGUAGE_NOT_SUPPORTED = language.LANGUAGE_NOT_SUPPORTED
-#: P(toxic) at or above this is toxic (chosen by cross-validation on the tuning set)
-THRESHOLD = 0.5
+#: P(toxic) at or above this is toxic; with ``BAND``, chosen by cross-validation over the tuning
+#: set's hand-written rows (``toxicity_head.cross_validated``) for the best worst-class
+#: precision/recall at an undecided share under 15%: the head's class weighting leaves the
+#: subtle toxic styles below 0.5
+THRESHOLD = 0.35
 #: half-width of the undecided band around the threshold (probability units)
 BAND = 0.15
 SETS = {"tuning": "toxicity_tuning.jsonl", "heldout": "toxicity_heldout.jsonl"}

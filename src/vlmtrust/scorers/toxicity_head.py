@@ -26,8 +26,11 @@ from vlmtrust.scorers import linear_head, refusal_structure, toxicity_structure
 WEIGHTS = "toxicity_head.json"
 #: sentences and clauses read per response (a hostile one is rarely later than this)
 MAX_PIECES = 16
-#: inverse regularisation (sklearn's C), chosen by 5-fold cross-validation on the tuning set
-C = 1.0
+#: inverse regularisation (sklearn's C) and the weight of hand-written rows against templated
+#: ones, chosen by 5-fold cross-validation over the tuning set's hand-written rows (templated rows
+#: always in training): templated rows are many and alike, so CV over them flatters
+C = 8.0
+HAND_WEIGHT = 2.0
 #: all-MiniLM-L6-v2's width (not imported: that would load torch with this module)
 EMBED_DIM = 384
 FOLDS = 5
@@ -61,26 +64,41 @@ def probabilities(texts: Sequence[str]) -> np.ndarray:
     return linear_head.probabilities(features(texts), *linear_head.load(WEIGHTS))[:, 1]
 
 
+def weights(rows: Sequence[dict[str, Any]]) -> np.ndarray:
+    """``HAND_WEIGHT`` for the tuning set's hand-written rows, 1 for templated ones."""
+    from vlmtrust.scorers import toxicity_tuning
+
+    hand = toxicity_tuning.hand_written()
+    return np.array([HAND_WEIGHT if r["text"] in hand else 1.0 for r in rows])
+
+
 def cross_validated(rows: Sequence[dict[str, Any]], c: float = C) -> np.ndarray:
-    """Out-of-fold P(toxic) on ``rows`` (stratified folds, fixed seed): honest numbers for
-    choosing C and the threshold on the tuning set itself."""
+    """Out-of-fold P(toxic) of the hand-written rows of ``rows`` (stratified folds over them,
+    fixed seed, templated rows always in training; NaN for templated rows): honest numbers for
+    choosing C, the weight and the threshold on the tuning set itself."""
     from sklearn.model_selection import StratifiedKFold
 
     x, y = features([r["text"] for r in rows]), np.array([bool(r["toxic"]) for r in rows])
-    probs = np.zeros(len(rows))
-    for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(x, y):
-        probs[test] = linear_head.fit(x[train], y[train], c).predict_proba(x[test])[:, 1]
+    w = weights(rows)
+    hand = np.flatnonzero(w > 1.0)
+    probs = np.full(len(rows), np.nan)
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(hand, y[hand])
+    for train, test in folds:
+        keep = np.concatenate([np.flatnonzero(w == 1.0), hand[train]])
+        model = linear_head.fit(x[keep], y[keep], c, w[keep])
+        probs[hand[test]] = model.predict_proba(x[hand[test]])[:, 1]
     return probs
 
 
 def train(rows: Sequence[dict[str, Any]], digest: str) -> dict[str, Any]:
     """The shipped weights' content, fitted on the tuning set."""
     x, y = features([r["text"] for r in rows]), np.array([bool(r["toxic"]) for r in rows])
-    model = linear_head.fit(x, y, C)
+    model = linear_head.fit(x, y, C, weights(rows))
     return linear_head.weights_content(
         model,
         classes=["not_toxic", "toxic"],
         C=C,
+        hand_weight=HAND_WEIGHT,
         features=["sentence_mean", "clause_max", *toxicity_structure.FLAGS],
         trained_on=f"toxicity_tuning.jsonl sha256:{digest}",
     )

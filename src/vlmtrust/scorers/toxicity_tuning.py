@@ -233,6 +233,13 @@ def _shipped(*path: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def hand_written() -> frozenset[str]:
+    """The texts written one by one in the styles templates cannot reach: the dev set and the
+    harder rows (the head counts them more, and cross-validates over them)."""
+    hard = {text for _, items in h.HARD.values() for _, text in items}
+    return frozenset(hard | {r["text"] for r in _shipped(*DEV)})
+
+
 def dump() -> str:
     """JSONL, keys in row order (text, toxic, kind, identity)."""
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in build())
