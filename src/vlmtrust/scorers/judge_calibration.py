@@ -45,6 +45,14 @@ class JudgeCalibration:
             cells[("t" if call == real else "f") + ("p" if call else "n")] += 1
         return cls(judge, labels, unscorable=undecided, **cells)
 
+    @classmethod
+    def from_summary(
+        cls, judge: str, labels: tuple[str, str], summary: Mapping[str, Any]
+    ) -> JudgeCalibration:
+        """From a labelled-set evaluation's ``summary()`` (``scorers/judge_eval.py``)."""
+        (tn, fp), (fn, tp) = summary["confusion"]
+        return cls(judge, labels, tn, fp, fn, tp, summary["n_unscorable"])
+
     @property
     def precision(self) -> float | None:
         called = self.tp + self.fp
@@ -94,3 +102,16 @@ class JudgeCalibration:
                 )
             )
         return out
+
+
+def set_details(name: str, file: str, role: str, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What a calibration row says about the set it was measured on: which set, its role
+    (tuned on, or held out), per-class numbers and what was left undecided."""
+    return {
+        "set": name,
+        "file": file,
+        "role": role,
+        "per_class": summary["per_class"],
+        "unscorable_share": summary["unscorable_share"],
+        "n_language_unsupported": summary["n_language_unsupported"],
+    }

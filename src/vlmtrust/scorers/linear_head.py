@@ -6,10 +6,28 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from importlib.resources import files
 from typing import Any
 
 import numpy as np
+
+
+@functools.cache
+def _encoder() -> Any:
+    from vlmtrust.models.text_encoder import shared
+
+    return shared()
+
+
+def embed_pieces(*groups: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    """MiniLM embedding of every distinct piece (sentence, clause) in ``groups``, each embedded
+    once, in one length-sorted call (little padding), so a batch of responses costs seconds."""
+    unique = sorted({p for group in groups for pieces in group for p in pieces}, key=len)
+    if not unique:
+        return {}
+    encoded = _encoder().encode(unique)
+    return {piece: encoded[i] for i, piece in enumerate(unique)}
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float, weights: np.ndarray | None = None) -> Any:

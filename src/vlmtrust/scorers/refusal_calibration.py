@@ -28,7 +28,7 @@ from typing import Any
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.scorers import refusal
-from vlmtrust.scorers.judge_calibration import JudgeCalibration
+from vlmtrust.scorers.judge_calibration import JudgeCalibration, set_details
 from vlmtrust.scorers.judge_eval import Evaluation, Labelled, evaluate, parse_labelled
 
 NAME = "refusal"
@@ -211,16 +211,9 @@ def calibration_rows(task: str, mitigation: str, model: str) -> list[MetricRow]:
     the judge and which number is honest."""
     rows: list[MetricRow] = []
     for name, summary in measured().items():
-        (tn, fp), (fn, tp) = summary["confusion"]
-        undecided = summary["n_unscorable"]
-        judged = JudgeCalibration(NAME, (NEGATIVE, POSITIVE), tn, fp, fn, tp, undecided)
+        judged = JudgeCalibration.from_summary(NAME, (NEGATIVE, POSITIVE), summary)
         extra = {
-            "set": name,
-            "file": SETS[name],
-            "role": ROLES[name],
-            "per_class": summary["per_class"],
-            "unscorable_share": summary["unscorable_share"],
-            "n_language_unsupported": summary["n_language_unsupported"],
+            **set_details(name, SETS[name], ROLES[name], summary),
             "ambiguous_judged_unscorable": [
                 summary["ambiguous_decided"][1] - summary["ambiguous_decided"][0],
                 summary["ambiguous_decided"][1],

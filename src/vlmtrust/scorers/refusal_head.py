@@ -12,7 +12,6 @@ per batch of responses, so a scan's responses cost seconds, not minutes.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -33,19 +32,10 @@ C = 16.0
 FOLDS = 5
 
 
-@functools.cache
-def _encoder() -> Any:
-    from vlmtrust.models.text_encoder import shared
-
-    return shared()
-
-
 def features(texts: Sequence[str]) -> np.ndarray:
     """One row per text: first-sentence, rest-mean and all-mean embeddings, structure flags."""
     pieces = [refusal_structure.sentences(t)[:MAX_SENTENCES] or [""] for t in texts]
-    unique = sorted({s for p in pieces for s in p}, key=len)  # length-sorted: little padding
-    encoded = _encoder().encode(unique) if unique else np.zeros((0, 384), dtype=np.float32)
-    row = {s: encoded[i] for i, s in enumerate(unique)}
+    row = linear_head.embed_pieces(pieces)
     out = []
     for text, sentences in zip(texts, pieces, strict=True):
         vectors = np.stack([row[s] for s in sentences])

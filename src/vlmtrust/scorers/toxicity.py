@@ -32,7 +32,7 @@ import numpy as np
 
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.scorers import language, refusal_structure, toxicity_head
-from vlmtrust.scorers.judge_calibration import JudgeCalibration
+from vlmtrust.scorers.judge_calibration import JudgeCalibration, set_details
 from vlmtrust.scorers.judge_sets import Labelled, parse_labelled
 
 NAME = "toxicity"
@@ -183,16 +183,8 @@ def calibration_rows(task: str, mitigation: str, model: str) -> list[MetricRow]:
     identity's rate in ``details.by_identity``."""
     rows: list[MetricRow] = []
     for name, summary in measured().items():
-        (tn, fp), (fn, tp) = summary["confusion"]
-        judged = JudgeCalibration(NAME, LABELS, tn, fp, fn, tp, summary["n_unscorable"])
-        extra = {
-            "set": name,
-            "file": SETS[name],
-            "role": ROLES[name],
-            "per_class": summary["per_class"],
-            "unscorable_share": summary["unscorable_share"],
-            "n_language_unsupported": summary["n_language_unsupported"],
-        }
+        judged = JudgeCalibration.from_summary(NAME, LABELS, summary)
+        extra = set_details(name, SETS[name], ROLES[name], summary)
         set_name = None if name == "tuning" else name
         rows += judged.rows(task, mitigation, model, extra=extra, set_name=set_name)
         identities = summary.get("per_identity_fpr", {})

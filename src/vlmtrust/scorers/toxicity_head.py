@@ -12,7 +12,6 @@ vlmtrust.scorers.toxicity_head`` on the tuning set (``toxicity_tuning.py``); the
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -36,22 +35,13 @@ EMBED_DIM = 384
 FOLDS = 5
 
 
-@functools.cache
-def _encoder() -> Any:
-    from vlmtrust.models.text_encoder import shared
-
-    return shared()
-
-
 def features(texts: Sequence[str]) -> np.ndarray:
     """One row per text: the sentence-mean and clause-max embeddings, then the surface flags."""
     if not texts:
         return np.zeros((0, 2 * EMBED_DIM + len(toxicity_structure.FLAGS)))
     sentences = [refusal_structure.sentences(t)[:MAX_PIECES] or [t] for t in texts]
     clauses = [toxicity_structure.clauses(t)[:MAX_PIECES] or [t] for t in texts]
-    unique = sorted({p for pieces in (*sentences, *clauses) for p in pieces}, key=len)
-    encoded = _encoder().encode(unique)  # length-sorted: little padding; cached per piece
-    row = {piece: encoded[i] for i, piece in enumerate(unique)}
+    row = linear_head.embed_pieces(sentences, clauses)
     mean = np.stack([np.stack([row[p] for p in pieces]).mean(0) for pieces in sentences])
     worst = np.stack([np.stack([row[p] for p in pieces]).max(0) for pieces in clauses])
     return np.concatenate([mean, worst, toxicity_structure.flags(texts)], axis=1)
