@@ -82,3 +82,52 @@ def test_bad_inputs_fail_before_anything_is_written(tiny_clip, tmp_path):
             )
         )
     assert not out.exists()
+
+
+def _skew_scan(out, limit, **params):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from vlmtrust.report.build import ReportFormat, build_report
+
+    config = RunConfig(
+        model="zoo:clip",
+        tasks=(Spec(name="fairness.retrieval_skew", params=params),),
+        out=out,
+        limit=limit,
+        show_progress=False,
+    )
+    said = StringIO()
+    summary = run(config, Console(file=said, width=300))
+    markdown = build_report([out], ReportFormat.md)[0]
+    return summary, said.getvalue(), markdown
+
+
+def test_a_limit_below_a_tasks_minimum_warns_and_marks_its_rows(tmp_path):
+    """--limit 100 on retrieval_skew: 5 sub-pools of 20 images cannot show a top-10 skew."""
+    summary, said, markdown = _skew_scan(tmp_path / "small", 100)
+    assert "underpowered task fairness.retrieval_skew: 100 samples" in said
+    assert "raise --limit to 500 or more" in said
+    assert summary.metrics and all(
+        r.details["underpowered"]
+        == {
+            "n_samples": 100,
+            "minimum": 500,
+            "why": "each of its 5 sub-pools needs at least 10 x k = 100 images for a top-10 "
+            "skew to show",
+            "fix": "raise --limit to 500 or more",
+        }
+        for r in summary.metrics
+    )
+    assert "underpowered: 100 samples < 500" in markdown
+    from vlmtrust.report.build import ReportFormat, build_report
+
+    html = build_report([tmp_path / "small"], ReportFormat.html)[0]
+    assert 'title="underpowered: 100 samples &lt; 500' in html
+
+
+def test_enough_samples_for_the_minimum_marks_nothing(tmp_path):
+    summary, said, markdown = _skew_scan(tmp_path / "enough", 100, k=5, pools=2, pairs=50)
+    assert "underpowered" not in said and "underpowered" not in markdown
+    assert summary.metrics and not any("underpowered" in r.details for r in summary.metrics)

@@ -21,7 +21,7 @@ from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, run_label, shared
 from vlmtrust.report.gates import GateResult
-from vlmtrust.report.markup import badge, ci, num, table
+from vlmtrust.report.markup import badge, ci, num, table, underpowered
 from vlmtrust.report.paired import paired_verdict
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import RunRows
@@ -245,7 +245,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
             escape(r.mitigation),
             escape(r.attack),
             escape(r.metric),
-            num(r.value),
+            num(r.value) + _underpowered_badge(r),
             ci(r),
             str(r.n),
             escape(str(unscorable)),
@@ -268,6 +268,15 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     out.append(_gallery([e for run in runs for e in run.examples if e.task == task]))
     out.append("</section>")
     return "".join(out)
+
+
+def _underpowered_badge(row: MetricRow) -> str:
+    why = underpowered(row)
+    return (
+        ""
+        if why is None
+        else f' <span class="badge warn" title="{escape(why)}">underpowered</span>'
+    )
 
 
 def _before_after(rows: Sequence[MetricRow]) -> str:

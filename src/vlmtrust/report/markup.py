@@ -23,6 +23,16 @@ def ci(row: MetricRow) -> str:
     return f"[{num(row.ci_low)}, {num(row.ci_high)}]"
 
 
+def underpowered(row: MetricRow) -> str | None:
+    """Why a row's number may not show its flaw: its task had fewer samples than it needs."""
+    weak = row.details.get("underpowered")
+    if not isinstance(weak, dict):
+        return None
+    return (
+        f"underpowered: {weak.get('n_samples')} samples < {weak.get('minimum')} ({weak.get('fix')})"
+    )
+
+
 def table(
     head: Iterable[str], body: Iterable[Iterable[str]], numeric: frozenset[int] = frozenset()
 ) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, comparison_json, run_label, shared
 from vlmtrust.report.gates import GateResult
+from vlmtrust.report.markup import underpowered
 from vlmtrust.report.paired import paired_markdown
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_json, matrix_markdown, safety_matrices
@@ -112,7 +113,9 @@ def _comparison(runs: list[RunRows]) -> list[str]:
 
 
 def _value(row: MetricRow) -> str:
-    return "n/a" if row.value is None else f"{row.value:.3f}"
+    value = "n/a" if row.value is None else f"{row.value:.3f}"
+    why = underpowered(row)
+    return value if why is None else f"{value} ({why})"
 
 
 def _ci(row: MetricRow) -> str:

@@ -43,6 +43,16 @@ class DataContext:
         return request if request.seed is not None else replace(request, seed=self.seed)
 
 
+@dataclass(frozen=True)
+class Minimum:
+    """The fewest samples a task's statistic needs to mean anything, and why: below it the
+    number is computed but the flaw it measures can vanish (a retrieval pool smaller than its
+    top k), so the runner warns and marks the task's rows ``underpowered``."""
+
+    samples: int
+    why: str
+
+
 class Task(ABC):
     """Subclasses set ``Params`` and ``requires`` (capability names); the name's prefix is the
     pillar (:func:`vlmtrust.core.pillars.pillar_of`)."""
@@ -76,6 +86,10 @@ class Task(ABC):
         """The part of the spec that decides how one sample is scored under one condition."""
         kept = {k: v for k, v in self.spec.params.items() if k not in self.selection_params}
         return Spec(name=self.spec.name, params=kept)
+
+    def minimum_samples(self) -> Minimum | None:
+        """The sample count below which this task's statistic is underpowered (None: any)."""
+        return None
 
     @abstractmethod
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -37,7 +37,7 @@ from vlmtrust.metrics.declared_groups import flag_rate, interval
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
 from vlmtrust.metrics.paired import PairedTerms
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, Minimum, Task
 from vlmtrust.tasks.fairness.common import (
     mean_over_pools,
     read_lines,
@@ -47,6 +47,8 @@ from vlmtrust.tasks.fairness.common import (
 )
 
 METRIC = "retrieval"
+#: a sub-pool needs this many images per top-k slot for the top k to be a small, selective part
+POOL_PER_K = 10
 
 
 class RetrievalSkewParams(Params):
@@ -74,6 +76,16 @@ class RetrievalSkew(Task):
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return twin_pairs(ctx, self.params.pairs)
+
+    def minimum_samples(self) -> Minimum:
+        """A top-k that takes a large share of its sub-pool cannot skew: it holds whatever the
+        pool holds (at --limit 100 the planted occupation skew reads 0.07 instead of 0.33)."""
+        per_pool = POOL_PER_K * self.params.k
+        return Minimum(
+            per_pool * self.params.pools,
+            f"each of its {self.params.pools} sub-pools needs at least {POOL_PER_K} x k = "
+            f"{per_pool} images for a top-{self.params.k} skew to show",
+        )
 
     def resolve(self, samples: Sequence[Sample]) -> Self:
         """Pin the query list (a query file's content goes into the cache key)."""
