@@ -7,6 +7,7 @@ import pytest
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, ConfigError
 from vlmtrust.core.spec import Spec
+from vlmtrust.models.base import ModelHandle
 from vlmtrust.runner import run
 
 
@@ -82,3 +83,20 @@ def test_bad_inputs_fail_before_anything_is_written(tiny_clip, tmp_path):
             )
         )
     assert not out.exists()
+
+
+def test_a_mitigation_the_model_cannot_take_says_to_drop_the_mitigation():
+    from vlmtrust.runner.run import parse_variant
+
+    handle = ModelHandle(
+        spec="zoo:assistant",
+        kind="zoo",
+        name="zoo:assistant",
+        fingerprint="f",
+        capabilities=frozenset({"Generator"}),
+    )
+    with pytest.raises(CapabilityError) as caught:
+        parse_variant("debias_projection", handle)
+    message = str(caught.value)
+    assert "is not an Embedder, which mitigation debias_projection needs" in message
+    assert "drop the mitigation from --mitigate" in message and "--suite" not in message
