@@ -89,7 +89,7 @@ MODELS.add(
 MODELS.add(
     "zoo",
     "vlmtrust.models.zoo:ZooModelKind",
-    "the embedded model organisms with planted flaws: zoo:clip, zoo:assistant",
+    "the embedded model organisms with planted flaws, shipped inside vlmtrust: zoo:NAME (below)",
 )
 
 TASKS.add(

@@ -21,9 +21,18 @@ class TextOnly:
 
 
 def test_missing_capability_names_it_and_the_task():
+    needed_by = "task safety.figstep"
     with pytest.raises(CapabilityError, match=r"not a Generator, which task safety\.figstep needs"):
-        check_capabilities("hf:clip", {"Embedder", "Classifier"}, ["Generator"], "safety.figstep")
-    check_capabilities("hf:clip", {"Embedder", "Classifier"}, ["Classifier"], "t")
+        check_capabilities("hf:clip", {"Embedder", "Classifier"}, ["Generator"], needed_by)
+    check_capabilities("hf:clip", {"Embedder", "Classifier"}, ["Classifier"], "task t")
+
+
+def test_missing_capability_takes_its_article_and_the_callers_fix():
+    fix = "drop the mitigation from --mitigate"
+    with pytest.raises(CapabilityError) as caught:
+        check_capabilities("zoo:assistant", {"Generator"}, ["Embedder"], "mitigation m", fix)
+    assert "is not an Embedder, which mitigation m needs" in str(caught.value)
+    assert caught.value.fix == fix
 
 
 def test_capabilities_of_inspects_the_object():

@@ -7,6 +7,7 @@ import pytest
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, ConfigError
 from vlmtrust.core.spec import Spec
+from vlmtrust.models.base import ModelHandle
 from vlmtrust.runner import run
 
 
@@ -131,3 +132,20 @@ def test_enough_samples_for_the_minimum_marks_nothing(tmp_path):
     summary, said, markdown = _skew_scan(tmp_path / "enough", 100, k=5, pools=2, pairs=50)
     assert "underpowered" not in said and "underpowered" not in markdown
     assert summary.metrics and not any("underpowered" in r.details for r in summary.metrics)
+
+
+def test_a_mitigation_the_model_cannot_take_says_to_drop_the_mitigation():
+    from vlmtrust.runner.run import parse_variant
+
+    handle = ModelHandle(
+        spec="zoo:assistant",
+        kind="zoo",
+        name="zoo:assistant",
+        fingerprint="f",
+        capabilities=frozenset({"Generator"}),
+    )
+    with pytest.raises(CapabilityError) as caught:
+        parse_variant("debias_projection", handle)
+    message = str(caught.value)
+    assert "is not an Embedder, which mitigation debias_projection needs" in message
+    assert "drop the mitigation from --mitigate" in message and "--suite" not in message

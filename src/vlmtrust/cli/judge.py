@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vlmtrust.cli import terminal
 from vlmtrust.cli.errors import user_errors
 
 judge_app = typer.Typer(
@@ -63,7 +64,7 @@ def judge_eval(
 
 
 def _print_table(result: dict[str, Any]) -> None:
-    console = Console()
+    console = terminal.console()
     table = Table(title=f"judge {result['judge']} on {result['set']} (n={result['n']})")
     for column in ("class", "precision", "recall"):
         table.add_column(column)

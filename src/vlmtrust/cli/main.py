@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from vlmtrust.cli import terminal
 from vlmtrust.cli.errors import OneLineErrors, user_errors
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.report.build import ReportFormat
@@ -142,15 +143,14 @@ def scan(
             show_progress=not quiet,
         )
         summary = run(config)
-        console = Console(stderr=True, quiet=quiet)
+        console = terminal.console(stderr=True, quiet=quiet)
         console.print(
             f"reused {summary.reused} of {summary.planned} results, ran {summary.executed} "
             f"({summary.model_calls} model calls); results in {summary.out / 'results.sqlite'}"
         )
         from vlmtrust.report.console import metric_table
 
-        # wide enough to read when piped (a terminal uses its own width)
-        console.print(metric_table(summary.metrics), width=None if console.is_terminal else 160)
+        console.print(metric_table(summary.metrics))
         against = None
         if baseline is not None:
             from vlmtrust.report.baseline import Baseline
@@ -194,40 +194,22 @@ def sanitize(
 
 
 @app.command("list")
-def list_plugins(ctx: typer.Context) -> None:
-    """Every model kind, task, attack, mitigation, metric, data source and judge, one line
-    each."""
+def list_plugins(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None,
+        typer.Argument(help="a task, attack, mitigation, data source or judge: its parameters"),
+    ] = None,
+) -> None:
+    """Every model kind and zoo model, task, attack, mitigation, metric, data source and judge,
+    one line each; with NAME, that plugin's parameters (type, default, description)."""
     with user_errors(ctx):
-        from vlmtrust.core.registry import Registry
-        from vlmtrust.plugins import (
-            ATTACKS,
-            DATA_SOURCES,
-            JUDGES,
-            METRICS,
-            MITIGATIONS,
-            MODELS,
-            REFUSAL_JUDGES,
-            TASKS,
-        )
+        from vlmtrust.cli.listing import print_overview, print_plugin
 
-        console = Console()
-        registries: list[tuple[str, Registry[Any]]] = [
-            ("models", MODELS),
-            ("tasks", TASKS),
-            ("attacks", ATTACKS),
-            ("mitigations", MITIGATIONS),
-            ("metrics", METRICS),
-            ("data sources", DATA_SOURCES),
-            ("judges", JUDGES),
-            ("refusal judges", REFUSAL_JUDGES),
-        ]
-        for title, registry in registries:
-            console.print(f"[bold]{title}[/]")
-            entries = registry.entries()
-            if not entries:
-                console.print("  (none yet)")
-            for entry in entries:
-                console.print(f"  {entry.name:<28} {entry.description}", highlight=False)
+        if name is None:
+            print_overview(terminal.console())
+        else:
+            print_plugin(terminal.console(), name)
 
 
 @app.command()
@@ -401,5 +383,4 @@ def review_import(
         from vlmtrust.review import import_review
 
         rows = import_review(review_csv, run_dir, reviewer=reviewer)
-        console = Console()
-        console.print(metric_table(rows), width=None if console.is_terminal else 160)
+        terminal.console().print(metric_table(rows))

@@ -219,17 +219,28 @@ CAPABILITIES: dict[str, type] = {
 
 
 def check_capabilities(
-    model_name: str, offered: Iterable[str], required: Iterable[str], task: str
+    model_name: str,
+    offered: Iterable[str],
+    required: Iterable[str],
+    needed_by: str,
+    fix: str = "pick a model with that capability",
 ) -> None:
-    """Raise a CapabilityError naming the first capability ``task`` needs and the model lacks."""
+    """Raise a CapabilityError naming the first capability ``needed_by`` (``task X``,
+    ``mitigation Y``: what the user asked for) needs and the model lacks; ``fix`` says what
+    to drop, since a task leaves with --suite but a mitigation with --mitigate."""
     offered = frozenset(offered)
     need = _first_missing(offered, required, CAPABILITIES, "capability")
     if need is not None:
         raise CapabilityError(
-            f"model {model_name} is not a {need}, which task {task} needs "
+            f"model {model_name} is not {with_article(need)}, which {needed_by} needs "
             f"(it offers: {_listed(offered)})",
-            "pick a model with that capability or drop the task from --suite",
+            fix,
         )
+
+
+def with_article(word: str) -> str:
+    """``a Generator``, ``an Embedder``."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def check_roles(

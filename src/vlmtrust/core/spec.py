@@ -100,7 +100,7 @@ def validate_params(params_type: type[P], spec: Spec) -> P:
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(
             f"bad parameter {where!r} for {spec.name}: {message}",
-            f"see `vlmtrust list` for {spec.name}'s parameters",
+            f"`vlmtrust list {spec.name}` shows its parameters",
         ) from err
 
 

@@ -59,6 +59,12 @@ class ModelKind(ABC):
         """Load the weights / open the connection."""
 
     @classmethod
+    def named_models(cls) -> list[tuple[str, str]]:
+        """(spec, one-line description) of the models this kind ships, for ``vlmtrust list``;
+        kinds that point at the user's own models (a path, a URL) ship none."""
+        return []
+
+    @classmethod
     def training_pool(cls, target: str) -> PoolRecipe:
         """The recipe of the world pool model ``target`` was trained on, for kinds whose
         models record one (membership ground truth); others were trained on data no one

@@ -90,7 +90,9 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             f"no task to run on {handle.name}", "pass --suite or --task with tasks it can run"
         )
     for task in tasks:
-        check_capabilities(handle.name, handle.capabilities, task.requires, task.spec.name)
+        needed_by = f"task {task.spec.name}"
+        fix = "pick a model with that capability, or drop the task from --suite or --task"
+        check_capabilities(handle.name, handle.capabilities, task.requires, needed_by, fix)
     variants = [(), *(parse_variant(v, handle) for v in config.mitigations)]
     source = _open_source(config, console)
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
@@ -162,7 +164,8 @@ def parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
     wrappers = [build_mitigation(parse_spec(part)) for part in text.split("+")]
     for wrapper in wrappers:
         name = f"mitigation {wrapper.spec.name}"
-        check_capabilities(handle.name, handle.capabilities, wrapper.requires, name)
+        fix = "pick a model with that capability, or drop the mitigation from --mitigate"
+        check_capabilities(handle.name, handle.capabilities, wrapper.requires, name, fix)
         wrapper.check_model(handle)
     trains = [isinstance(w, Trainer) for w in wrappers]
     if trains != sorted(trains, reverse=True):
@@ -205,7 +208,8 @@ def _plan(
         attacks = [build_attack(spec) for spec in resolved.conditions()]
         for attack in attacks:
             name = f"attack {attack.spec.name} of task {task.spec.name}"
-            check_capabilities(handle.name, handle.capabilities, attack.requires, name)
+            fix = "pick a model with that capability, or drop the task from --suite or --task"
+            check_capabilities(handle.name, handle.capabilities, attack.requires, name, fix)
         key_spec = resolved.key_spec()
         digests = [sample_digest(s) for s in samples]  # once per sample, not per condition
         for variant in variants:

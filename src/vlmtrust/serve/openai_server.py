@@ -309,10 +309,7 @@ def prepare_server(
 
     check_exposure(host, allow_remote)
     handle = resolve_model(spec)
-    try:
-        check_capabilities(handle.name, handle.capabilities, ["Generator"], "zoo serve")
-    except CapabilityError as err:  # its stock fix talks about --suite, which serve lacks
-        raise CapabilityError(err.problem, SERVE_FIX) from None
+    check_capabilities(handle.name, handle.capabilities, ["Generator"], "zoo serve", SERVE_FIX)
     sock = _listen(host, port)
     try:
         model = handle.load()

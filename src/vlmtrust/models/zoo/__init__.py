@@ -144,5 +144,9 @@ class ZooModelKind(ModelKind):
         return ZooClip(handle, weights[0])
 
     @classmethod
+    def named_models(cls) -> list[tuple[str, str]]:
+        return [(f"zoo:{name}", organism.description) for name, organism in ORGANISMS.items()]
+
+    @classmethod
     def training_pool(cls, target: str) -> PoolRecipe:
         return pool_recipe(target)

@@ -244,11 +244,14 @@ def transfer_target(spec: str, mitigate: str) -> tuple[ModelHandle, tuple[Spec, 
     from vlmtrust.mitigations.base import build_mitigation
 
     handle = resolve_model(spec)
-    check_capabilities(handle.name, handle.capabilities, ("Generator",), "red-team transfer")
+    needed_by = "safety.red_team's transfer_model="
+    fix = "give transfer_model= a Generator (image + prompt -> text), e.g. zoo:assistant"
+    check_capabilities(handle.name, handle.capabilities, ("Generator",), needed_by, fix)
     wrappers = [build_mitigation(parse_spec(part)) for part in mitigate.split("+") if part]
     for wrapper in wrappers:
         name = f"transfer mitigation {wrapper.spec.name}"
-        check_capabilities(handle.name, handle.capabilities, wrapper.requires, name)
+        fix = "pick another transfer_model=, or drop the mitigation from transfer_mitigate="
+        check_capabilities(handle.name, handle.capabilities, wrapper.requires, name, fix)
         wrapper.check_model(handle)
     return handle, tuple(w.spec for w in wrappers)
 
