@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from html import escape
 from importlib.metadata import version
+from typing import Any
 
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
@@ -383,6 +384,13 @@ def _row_images(rows: Sequence[MetricRow]) -> str:
     return f'<h4>Evidence images</h4><div class="gallery">{"".join(figures)}</div>'
 
 
+def _truth(labels: dict[str, Any]) -> str:
+    """A sample's true label: its value alone when it has one, else ``key=value`` pairs."""
+    if len(labels) == 1:
+        return str(next(iter(labels.values())))
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
 def _gallery(examples: Sequence[StoredExample]) -> str:
     if not examples:
         return ""
@@ -404,7 +412,8 @@ def _gallery(examples: Sequence[StoredExample]) -> str:
                 f"<b>{escape(e.sample_id)}</b> · {escape(attack)} · {escape(mitigation)}"
                 f' <span class="muted">{escape(model)}</span>',
                 f"<div>verdict: {escape(verdict)}"
-                + (f" · label <b>{escape(e.label)}</b>" if e.label else "")
+                + (f" · predicted <b>{escape(e.label)}</b>" if e.label else "")
+                + (f" · true <b>{escape(_truth(e.truth))}</b>" if e.truth else "")
                 + "</div>",
             ]
             if e.reason:
