@@ -48,6 +48,8 @@ def test_plots_provenance_mitigations_and_gallery(zoo_scan):
     )
     assert any(e.image is None and e.attack.startswith("pgd") for e in examples)
     assert all(len(e.image or b"") < 40_000 for e in examples)
+    # each card sets the model's prediction against the sample's true label
+    assert any(e.truth for e in examples) and "· true <b>" in html
     assert "Unscorable:" in html
 
 
@@ -174,3 +176,39 @@ def test_cards_show_the_headline_the_scan_wrote_without_importing_tasks(zoo_scan
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_gallery_cards_show_the_prediction_and_the_true_label():
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+    from vlmtrust.store import StoredExample
+
+    def example(sample_id, truth):
+        return StoredExample(
+            task="robustness.zero_shot",
+            attack="none",
+            mitigation="none",
+            model="zoo:clip",
+            sample_id=sample_id,
+            metric="correct",
+            value=0.0,
+            label="cat",
+            truth=truth,
+        )
+
+    examples = [example("one", {"class": "dog"}), example("two", {"class": "dog", "size": 3})]
+    row = MetricRow(
+        task="robustness.zero_shot",
+        attack="none",
+        mitigation="none",
+        metric="accuracy",
+        value=0.5,
+        ci_low=0.4,
+        ci_high=0.6,
+        n=2,
+        model="zoo:clip",
+    )
+    html = render_html([RunRows(Path("run"), {}, [row], examples=examples)])
+    assert "predicted <b>cat</b> · true <b>dog</b>" in html
+    assert "true <b>class=dog, size=3</b>" in html and "label <b>" not in html

@@ -37,6 +37,13 @@ def test_each_documented_key_draws_one_plot():
     assert "per group" in task_plots([cases["per group"]])[0][0].title
 
 
+def test_breakdown_bars_say_their_n():
+    """Each bar names its n: the entry's own, else (older stores' by_query) the row's n."""
+    plots, _ = task_plots([_row(details={"by_query": BREAKDOWN})])
+    svg = plots[0].svg
+    assert "A (n=40)" in svg and "B (n=30)" in svg and "n=?" not in svg
+
+
 def test_group_metric_rows_become_one_bar_chart_and_budgets_one_line():
     groups = [_row("accuracy[group=A]", value=0.9), _row("accuracy[group=B]", value=0.4)]
     plots, _ = task_plots(groups)

@@ -24,6 +24,7 @@ def test_examples_round_trip_and_newest_wins(tmp_path):
         value=0.0,
         label="cat",
         reason="wrong",
+        truth={"class": "dog"},
     )
     with ResultStore.in_dir(tmp_path) as store:
         store.replace_examples([first, first.model_copy(update={"sample_id": "t"})])
@@ -31,6 +32,7 @@ def test_examples_round_trip_and_newest_wins(tmp_path):
         examples = store.examples()
     assert [e.sample_id for e in examples] == ["s", "t"]
     assert examples[0].response == "newer" and examples[0].image == b"\x89PNG.."
+    assert examples[0].truth == {"class": "dog"}  # the true label travels with the prediction
 
 
 def test_unscorable_counts_group_by_condition_and_reason(tmp_path):

@@ -51,9 +51,15 @@ def flag_rate(scores: Sequence[Score], flag: Callable[[Score], bool]) -> Estimat
 summary = _summary
 
 
-def interval(estimate: Estimate) -> dict[str, float | None]:
-    """An estimate as a details entry without its n (every entry shares the row's n)."""
-    return {"value": estimate.value, "ci_low": estimate.ci_low, "ci_high": estimate.ci_high}
+def interval(estimate: Estimate) -> dict[str, float | int | None]:
+    """An estimate as a details entry (a breakdown such as ``by_query``), with its n so the
+    report can say how many samples each bar rests on."""
+    return {
+        "value": estimate.value,
+        "ci_low": estimate.ci_low,
+        "ci_high": estimate.ci_high,
+        "n": estimate.n,
+    }
 
 
 def best_worst_gap(per_group: Mapping[str, Estimate]) -> tuple[str, str, Estimate]:

@@ -16,11 +16,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from html import escape
 from importlib.metadata import version
+from typing import Any
 
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, run_label, shared
 from vlmtrust.report.gates import GateResult
+from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
 from vlmtrust.report.markup import badge, ci, num, table, underpowered
 from vlmtrust.report.paired import paired_verdict
 from vlmtrust.report.plots import task_plots
@@ -231,10 +233,12 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
         out.append(
             "<p>" + " ".join(f"{badge(g.status)} {escape(g.gate.text)}" for g in gated) + "</p>"
         )
-    judges = [r for r in rows if r.attack == "calibration" and r.metric.startswith("judge.")]
-    if judges:
+    judges = judge_rows(rows)
+    if judges.rows:
         out.append(_judges(judges))
+    rows = [r for r in rows if not is_judge_row(r)]
     out.append(_before_after(rows))
+    rows += judges.rows  # once per task, not once per mitigation
     head = ["model"] if multi_model else []
     head += ["mitigation", "attack", "metric", "value", "95% interval", "n", "unscorable"]
     body = []
@@ -319,9 +323,9 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
     return "<h4>Mitigations: before -&gt; after</h4>" + table(head, body, numeric=frozenset({5}))
 
 
-def _judges(rows: Sequence[MetricRow]) -> str:
+def _judges(judges: JudgeRows) -> str:
     body = []
-    for r in rows:
+    for r in judges.rows:
         confusion = r.details.get("confusion")
         labels = r.details.get("labels", ["negative", "positive"])
         matrix = "-"
@@ -331,17 +335,25 @@ def _judges(rows: Sequence[MetricRow]) -> str:
                 f"true {escape(str(labels[0]))}: {tn} / {fp} · "
                 f"true {escape(str(labels[1]))}: {fn} / {tp} (predicted neg / pos)"
             )
-        body.append(
-            [
-                escape(r.metric),
-                f"{num(r.value)} {ci(r)}",
-                str(r.n),
-                matrix,
-                escape(str(r.details.get("unscorable", 0))),
-            ]
-        )
-    head = ["judge metric", "value [95%]", "n", "confusion", "unscorable"]
-    return "<h4>Judge calibration</h4>" + table(head, body, numeric=frozenset({2}))
+        cells = [escape(r.mitigation)] if judges.by_mitigation else []
+        cells += [
+            escape(r.metric),
+            f"{num(r.value)} {ci(r)}",
+            str(r.n),
+            matrix,
+            escape(str(r.details.get("unscorable", 0))),
+        ]
+        body.append(cells)
+    head = ["mitigation"] if judges.by_mitigation else []
+    head += ["judge metric", "value [95%]", "n", "confusion", "unscorable"]
+    note = (
+        ""
+        if judges.by_mitigation
+        else '<p class="muted">The judge measured on its own labelled set: the same under '
+        "every mitigation, so shown once.</p>"
+    )
+    numeric = frozenset({len(head) - 3})
+    return "<h4>Judge calibration</h4>" + note + table(head, body, numeric=numeric)
 
 
 def _unscorable(task: str, runs: Sequence[RunRows]) -> str:
@@ -381,6 +393,13 @@ def _row_images(rows: Sequence[MetricRow]) -> str:
     return f'<h4>Evidence images</h4><div class="gallery">{"".join(figures)}</div>'
 
 
+def _truth(labels: dict[str, Any]) -> str:
+    """A sample's true label: its value alone when it has one, else ``key=value`` pairs."""
+    if len(labels) == 1:
+        return str(next(iter(labels.values())))
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
 def _gallery(examples: Sequence[StoredExample]) -> str:
     if not examples:
         return ""
@@ -402,7 +421,8 @@ def _gallery(examples: Sequence[StoredExample]) -> str:
                 f"<b>{escape(e.sample_id)}</b> · {escape(attack)} · {escape(mitigation)}"
                 f' <span class="muted">{escape(model)}</span>',
                 f"<div>verdict: {escape(verdict)}"
-                + (f" · label <b>{escape(e.label)}</b>" if e.label else "")
+                + (f" · predicted <b>{escape(e.label)}</b>" if e.label else "")
+                + (f" · true <b>{escape(_truth(e.truth))}</b>" if e.truth else "")
                 + "</div>",
             ]
             if e.reason:

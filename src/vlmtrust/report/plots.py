@@ -230,14 +230,16 @@ def _gap(row: MetricRow, low: bool) -> float:
     return 0.0 if end is None else abs(row.value - end)
 
 
-def _bars(entries: dict[str, dict[str, Any]], horizontal: bool) -> str:
+def _bars(entries: dict[str, dict[str, Any]], horizontal: bool, n: int | None = None) -> str:
+    """Bars with intervals, each labelled with its n (an entry's own, else the row's ``n``:
+    older stores wrote breakdowns whose entries share the row's n)."""
     names = list(entries)[:40]
     values = [_num(entries[k].get("value")) for k in names]
     err = [
         [abs(v - _num(entries[k].get("ci_low"), v)) for k, v in zip(names, values, strict=True)],
         [abs(_num(entries[k].get("ci_high"), v) - v) for k, v in zip(names, values, strict=True)],
     ]
-    labels = [f"{k} (n={entries[k].get('n', '?')})" for k in names]
+    labels = [f"{k} (n={_n(entries[k], n)})" for k in names]
     with plt.rc_context(_STYLE):
         if horizontal:
             left = min(0.6, 0.05 + 0.016 * max(len(label) for label in labels))
@@ -249,6 +251,13 @@ def _bars(entries: dict[str, dict[str, Any]], horizontal: bool) -> str:
             ax.bar(labels, values, yerr=err, color="#72b7b2")
             ax.tick_params(axis="x", labelrotation=30)
         return _svg(fig)
+
+
+def _n(entry: dict[str, Any], fallback: int | None) -> str:
+    own = entry.get("n")
+    if isinstance(own, int):
+        return str(own)
+    return "?" if fallback is None else str(fallback)
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -264,7 +273,12 @@ def _breakdowns(rows: Iterable[MetricRow]) -> list[Pending]:
                 pending.append(
                     Pending(
                         f"{row.metric} {what}: {_where(row)}",
-                        partial(_bars, entries, key != "by_group"),
+                        partial(
+                            _bars,
+                            entries,
+                            key != "by_group",
+                            row.n if key == "by_query" else None,
+                        ),
                     )
                 )
     return pending

@@ -13,6 +13,7 @@ from typing import Any
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, comparison_json, run_label, shared
 from vlmtrust.report.gates import GateResult
+from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
 from vlmtrust.report.markup import underpowered
 from vlmtrust.report.paired import paired_markdown
 from vlmtrust.report.rows import RunRows
@@ -75,13 +76,38 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
             "| task | mitigation | attack | metric | value | 95% CI | n |",
             "| --- | --- | --- | --- | ---: | --- | ---: |",
         ]
-        lines += [_row(row) for row in run.rows]
+        measured = [row for row in run.rows if not is_judge_row(row)]
+        lines += [_row(row) for row in measured]
         lines.append("")
-        lines += paired_markdown(run.rows)
+        lines += _judges(judge_rows(run.rows))
+        lines += paired_markdown(measured)
     lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
     if len(runs) > 1:
         lines += _comparison(runs)
     return "\n".join(lines)
+
+
+def _judges(judges: JudgeRows) -> list[str]:
+    """Judge-calibration rows once per task (a mitigation column only when copies differ)."""
+    if not judges.rows:
+        return []
+    extra = ["mitigation"] if judges.by_mitigation else []
+    head = ["task", *extra, "judge metric", "value", "95% CI", "n"]
+    lines = [
+        "### Judge calibration",
+        "",
+        "Each judge measured on its own labelled set"
+        + ("." if judges.by_mitigation else ": the same under every mitigation, so shown once."),
+        "",
+        "| " + " | ".join(head) + " |",
+        "| --- |" + (" --- |" if extra else "") + " --- | ---: | --- | ---: |",
+    ]
+    for row in judges.rows:
+        cells = [row.task, *([row.mitigation] if extra else []), row.metric]
+        cells += [_value(row), _ci(row), str(row.n)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
 
 
 def _comparison(runs: list[RunRows]) -> list[str]:

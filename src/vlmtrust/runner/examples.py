@@ -51,6 +51,7 @@ def build_examples(
                 label=score.label,
                 reason=_text(score.reason),
                 unscorable=score.unscorable,
+                truth=dict(sample.labels),
             )
         )
     return out

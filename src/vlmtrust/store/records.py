@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from vlmtrust.core.records import Score
+from vlmtrust.core.records import LabelValue, Score
 
 
 class StoredResult(BaseModel):
@@ -50,9 +50,12 @@ class StoredExample(BaseModel):
     response: str | None = None
     metric: str | None = None
     value: float | None = None
+    #: the score's label: what the model predicted (or the judge decided)
     label: str | None = None
     reason: str | None = None
     unscorable: bool = False
+    #: the sample's own (true) labels, so the gallery can set the prediction against them
+    truth: dict[str, LabelValue] = {}
 
 
 class UnscorableCount(BaseModel):

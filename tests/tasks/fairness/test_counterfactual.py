@@ -36,9 +36,9 @@ def test_pairs_by_hand():
     assert rows["flip_rate"].value == 0.5 and rows["flip_rate"].n == 2
     assert rows["flip_rate"].details["n_unscorable"] == 1
     assert rows["similarity_change"].value == pytest.approx(0.2)
-    assert rows["similarity_change"].details["by_query"]["a photo of a x."][
-        "value"
-    ] == pytest.approx(0.2)
+    per_query = rows["similarity_change"].details["by_query"]["a photo of a x."]
+    assert per_query["value"] == pytest.approx(0.2)
+    assert per_query["n"] == 2  # the report's bars read "(n=2)", not "(n=?)"
 
 
 def test_zoo_clip_answers_change_with_the_group_alone(zoo_clip, zoo_clip_fair):

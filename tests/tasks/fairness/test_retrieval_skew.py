@@ -39,6 +39,7 @@ def test_skew_of_a_ranking_fixed_by_hand():
     assert rows["maxskew@2"].value == pytest.approx(math.log(2))
     assert rows["ndkl@2"].value == pytest.approx(math.log(2))
     assert rows["maxskew@2"].details["by_query"]["q"]["value"] == pytest.approx(math.log(2))
+    assert rows["maxskew@2"].details["by_query"]["q"]["n"] == 4  # images ranked per query
     assert rows["maxskew@2"].ci_low is None  # one pool: nothing to resample
     # predicted groups re-rank the top 2 to one of each: no skew left
     predicted = [

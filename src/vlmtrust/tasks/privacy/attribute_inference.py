@@ -4,12 +4,15 @@ A linear probe (logistic regression, k-fold cross-validated) is trained to predi
 attribute (a sample's ``groups[attribute]``) from the image embedding. Accuracy well above
 chance (the majority class share) means the embedding retains the attribute, so anyone holding
 embeddings can recover it, whatever the model was trained for. Each embedding is stored in its
-Score, so a re-aggregated or resumed run gives the same numbers.
+Score, so a re-aggregated or resumed run gives the same numbers. Rows are put in sample-id order
+and each sample's fold is drawn from a hash of its id, so the same samples give the same number
+in any order (a mitigation or a resumed run that reorders them changes nothing).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,10 +81,17 @@ class AttributeInference(Task):
     def _probe(self, scores: Sequence[Score]) -> dict[str, Stat]:
         """``probe_accuracy`` (pooled out-of-fold, Wilson interval), ``chance`` (majority
         share) and ``probe_advantage`` (accuracy - chance, the same interval shifted)."""
-        scored = [s for s in scores if s.metric == METRIC and not s.unscorable]
+        scored = sorted(
+            (s for s in scores if s.metric == METRIC and not s.unscorable),
+            key=lambda s: s.sample_id,
+        )
         x = np.array([s.details["vector"] for s in scored], dtype=float)
         accuracy, details = probe_accuracy(
-            x, [str(s.label) for s in scored], self.params.folds, self.params.cv_seed
+            x,
+            [str(s.label) for s in scored],
+            self.params.folds,
+            self.params.cv_seed,
+            ids=[s.sample_id for s in scored],
         )
         details["unscorable"] = sum(s.unscorable for s in scores)
         chance = details.get("chance")
@@ -99,22 +109,49 @@ class AttributeInference(Task):
         }
 
 
+def id_folds(ids: Sequence[str], labels: Sequence[str], folds: int, seed: int) -> np.ndarray:
+    """Stratified fold of each row, from its id alone: within a class, rows are ranked by a
+    seeded hash of their id and dealt round-robin, so a row's fold does not depend on where it
+    sits in the list."""
+    by_class: dict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        by_class[label].append(i)
+    fold = np.zeros(len(labels), dtype=int)
+    for rows in by_class.values():
+        ranked = sorted(rows, key=lambda i: (_digest(seed, ids[i]), ids[i]))
+        for k, i in enumerate(ranked):
+            fold[i] = k % folds
+    return fold
+
+
+def _digest(seed: int, sample_id: str) -> str:
+    return hashlib.sha256(f"{seed}:{sample_id}".encode()).hexdigest()
+
+
 def probe_accuracy(
-    x: np.ndarray, labels: Sequence[str], folds: int, seed: int
+    x: np.ndarray,
+    labels: Sequence[str],
+    folds: int,
+    seed: int,
+    ids: Sequence[str] | None = None,
 ) -> tuple[Estimate, dict[str, Any]]:
-    """Out-of-fold accuracy of a logistic-regression probe, pooled over stratified folds."""
+    """Out-of-fold accuracy of a logistic-regression probe, pooled over stratified folds drawn
+    from the row ids (``ids``; the row positions when none are given)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import PredefinedSplit, cross_val_predict
 
     counts = Counter(labels)
     details: dict[str, Any] = {"classes": dict(sorted(counts.items()))}
     if len(counts) < 2 or min(counts.values()) < folds:
         details["reason"] = f"needs 2+ classes with at least {folds} samples each"
         return Estimate(None, None, None, len(labels)), details
-    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    keys = [str(i) for i in range(len(labels))] if ids is None else list(ids)
+    split = PredefinedSplit(id_folds(keys, labels, folds, seed))
     predicted = cross_val_predict(LogisticRegression(max_iter=2000), x, labels, cv=split)
     correct = int((np.asarray(predicted) == np.asarray(labels)).sum())
     low, high = wilson(correct, len(labels))
     details["chance"] = max(counts.values()) / len(labels)
-    details["classifier"] = f"logistic regression (sklearn, lbfgs, C=1), {folds}-fold stratified"
+    details["classifier"] = (
+        f"logistic regression (sklearn, lbfgs, C=1), {folds}-fold stratified by sample id"
+    )
     return Estimate(correct / len(labels), low, high, len(labels)), details
