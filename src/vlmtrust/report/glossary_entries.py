@@ -140,7 +140,8 @@ ENTRIES: tuple[Entry, ...] = (
     (
         "mce",
         "",
-        "mean corruption error: mean over corruptions of the error rate (1 - accuracy), unnormalised",
+        "mean corruption error: mean over corruptions of the error rate (1 - accuracy), "
+        "unnormalised",
         HIGHER,
         "the clean error rate (clean_error in the row's details)",
     ),
@@ -293,7 +294,8 @@ ENTRIES: tuple[Entry, ...] = (
     (
         "bias_distance",
         "",
-        "how much closer a concept's embedding sits to one group's attribute words than the other's",
+        "how much closer a concept's embedding sits to one group's attribute words than "
+        "the other's",
         FAR,
         "0 = equally close to both groups",
     ),
@@ -631,7 +633,8 @@ ENTRIES: tuple[Entry, ...] = (
     (
         "judge.<judge>.recall",
         r"judge\.[a-z_]+\.(heldout\.)?recall",
-        "share of true positives the judge finds, on its labelled set (heldout: on held-out labels)",
+        "share of true positives the judge finds, on its labelled set (heldout: on held-out "
+        "labels)",
         LOWER,
         "1 = finds every one; a low recall under-counts the flaw",
     ),

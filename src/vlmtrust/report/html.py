@@ -23,7 +23,15 @@ from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, run_label, shared
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
-from vlmtrust.report.markup import badge, ci, num, table, underpowered
+from vlmtrust.report.markup import (
+    badge,
+    ci,
+    metric_name,
+    metrics_used,
+    num,
+    table,
+    underpowered,
+)
 from vlmtrust.report.paired import paired_verdict
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import RunRows
@@ -54,7 +62,8 @@ border:1px solid}
 .example{border:1px solid #ddd;border-radius:6px;padding:6px;width:270px;font-size:12px}
 .example img{width:128px;image-rendering:pixelated;display:block;margin-bottom:4px}
 .example pre{white-space:pre-wrap;margin:2px 0;background:#f6f6f6;padding:3px}
-.muted{color:#666}details{margin:.4em 0}
+.muted{color:#666}details{margin:.4em 0}abbr.metric{text-decoration:underline dotted;cursor:help}
+dl.glossary{font-size:12.5px;margin:.3em 0}dl.glossary dd{margin:0 0 .3em 1.5em}
 """
 
 
@@ -127,7 +136,7 @@ def _comparison(runs: Sequence[RunRows]) -> str:
     body = []
     common, single = shared(list(runs))
     for item in common:
-        cells = [escape(k) for k in item.key]
+        cells = [escape(k) for k in item.key[:3]] + [metric_name(item.key[3])]
         for i, cell in enumerate(item.cells):
             shown = "-" if cell is None else f"{num(cell.value)} {ci(cell)} n={cell.n}"
             cells.append(shown)
@@ -233,6 +242,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
         out.append(
             "<p>" + " ".join(f"{badge(g.status)} {escape(g.gate.text)}" for g in gated) + "</p>"
         )
+    out.append(metrics_used(r.metric for r in rows))
     judges = judge_rows(rows)
     if judges.rows:
         out.append(_judges(judges))
@@ -248,7 +258,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
         cells += [
             escape(r.mitigation),
             escape(r.attack),
-            escape(r.metric),
+            metric_name(r.metric),
             num(r.value) + _underpowered_badge(r),
             ci(r),
             str(r.n),
@@ -295,7 +305,7 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
                 [
                     escape(r.mitigation),
                     escape(r.attack),
-                    escape(r.metric),
+                    metric_name(r.metric),
                     "-",
                     f"{num(r.value)} {ci(r)}",
                     "-",
@@ -310,7 +320,7 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
             [
                 escape(r.mitigation),
                 escape(r.attack),
-                escape(r.metric),
+                metric_name(r.metric),
                 f"{num(before.value)} {ci(before)} n={before.n}",
                 f"{num(r.value)} {ci(r)} n={r.n}",
                 change,
@@ -337,7 +347,7 @@ def _judges(judges: JudgeRows) -> str:
             )
         cells = [escape(r.mitigation)] if judges.by_mitigation else []
         cells += [
-            escape(r.metric),
+            metric_name(r.metric),
             f"{num(r.value)} {ci(r)}",
             str(r.n),
             matrix,

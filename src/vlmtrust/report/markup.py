@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from html import escape
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.glossary import explain, used
 
 STATUS_TEXT = {"pass": "pass", "warn": "warn", "fail": "fail", "none": "no gates", "empty": "-"}
 
@@ -50,3 +51,27 @@ def table(
 
 def badge(status: str) -> str:
     return f'<span class="badge {status}">{escape(STATUS_TEXT.get(status, status))}</span>'
+
+
+def metric_name(metric: str) -> str:
+    """A metric's name, escaped, with its glossary line as a tooltip (no script needed)."""
+    entry = explain(metric)
+    if entry is None:
+        return escape(metric)
+    return f'<abbr class="metric" title="{escape(entry.line())}">{escape(metric)}</abbr>'
+
+
+def metrics_used(metrics: Iterable[str]) -> str:
+    """A task's "Metrics used here" list: each glossary entry its rows use, once."""
+    entries = used(set(metrics))
+    if not entries:
+        return ""
+    items = "".join(
+        f"<dt><code>{escape(e.name)}</code></dt><dd>{escape(e.measures)}. "
+        f"<b>{escape(e.bad)}</b>; reference: {escape(e.reference)}.</dd>"
+        for e in entries
+    )
+    return (
+        '<details class="glossary"><summary>Metrics used here</summary>'
+        f'<dl class="glossary">{items}</dl></details>'
+    )
