@@ -13,6 +13,7 @@ from typing import Any
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, comparison_json, run_label, shared
 from vlmtrust.report.gates import GateResult
+from vlmtrust.report.glossary import used
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
 from vlmtrust.report.markup import underpowered
 from vlmtrust.report.paired import paired_markdown
@@ -81,6 +82,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         lines.append("")
         lines += _judges(judge_rows(run.rows))
         lines += paired_markdown(measured)
+        lines += _metrics(run.rows)
     lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
     if len(runs) > 1:
         lines += _comparison(runs)
@@ -136,6 +138,21 @@ def _comparison(runs: list[RunRows]) -> list[str]:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     return lines
+
+
+def _metrics(rows: Sequence[MetricRow]) -> list[str]:
+    """Per task, a "Metrics" list: what each metric its rows use measures (``glossary``)."""
+    out: list[str] = []
+    for task in sorted({r.task for r in rows}):
+        entries = used({r.metric for r in rows if r.task == task})
+        if entries:
+            out += [f"### Metrics: {task}", ""]
+            out += [
+                f"- `{e.name}`: {e.measures}. **{e.bad}**; reference: {e.reference}."
+                for e in entries
+            ]
+            out.append("")
+    return out
 
 
 def _value(row: MetricRow) -> str:
