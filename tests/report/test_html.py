@@ -1,6 +1,7 @@
 """The HTML report of a real zoo scan: self-contained, complete, honest about what is missing."""
 
 import re
+from html import escape
 from pathlib import Path
 
 from vlmtrust.report.build import ReportFormat, build_report
@@ -212,3 +213,25 @@ def test_gallery_cards_show_the_prediction_and_the_true_label():
     html = render_html([RunRows(Path("run"), {}, [row], examples=examples)])
     assert "predicted <b>cat</b> · true <b>dog</b>" in html
     assert "true <b>class=dog, size=3</b>" in html and "label <b>" not in html
+
+
+def test_every_metric_name_in_the_tables_carries_its_explanation(zoo_scan):
+    from html import unescape
+
+    from vlmtrust.report.glossary import explain
+
+    html, _ = build_report([zoo_scan], ReportFormat.html)
+    run = load_runs([zoo_scan])[0]
+    for task in {r.task for r in run.rows}:
+        section = html.split(f'id="task-{task}"', 1)[1].split('<section class="task"', 1)[0]
+        assert "<summary>Metrics used here</summary>" in section
+        listed = set(re.findall(r"<dt><code>([^<]*)</code></dt>", section))
+        for metric in {r.metric for r in run.rows if r.task == task}:
+            entry = explain(metric)
+            assert entry is not None, metric
+            assert entry.name in {unescape(x) for x in listed}, metric
+            tooltip = f'<abbr class="metric" title="{escape(entry.line())}">{escape(metric)}</abbr>'
+            assert tooltip in section, metric
+    # no metric name in a plain table cell is left bare (without its tooltip)
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert cells and not [c for c in cells if explain(unescape(c)) is not None]
