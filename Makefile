@@ -26,8 +26,11 @@ $(STAMP): pyproject.toml constraints.txt
 browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# The CLI is installed in the venv, not on the PATH: the last lines say how to call it.
 demo: setup
 	$(VENV)/bin/vlmtrust demo --out runs/demo
+	@echo "vlmtrust is installed in $(VENV), not on your PATH: run $(VENV)/bin/vlmtrust --help,"
+	@echo "or 'source $(VENV)/bin/activate' once and then 'vlmtrust --help' (as the README does)."
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
