@@ -61,6 +61,10 @@ FAIL_ON_HELP = (
     "exit 1 when violated"
 )
 MAX_PIXELS_HELP = "refuse images with more pixels (checked from the header: decompression bombs)"
+SEVERITY_HELP = (
+    "TOML file overriding the default severity thresholds that make rows findings "
+    "(vlmtrust/metrics/severity.toml documents them)"
+)
 BOUND_HELP = "which number a gate compares: conservative (upper for >, lower for <), or one"
 BASELINE_HELP = (
     "a run directory to gate against: thresholds may then read baseline+0.02 "
@@ -113,6 +117,7 @@ def scan(
     max_image_pixels: Annotated[
         int, typer.Option(min=1, help=MAX_PIXELS_HELP)
     ] = DEFAULT_MAX_PIXELS,
+    severity: Annotated[Path | None, typer.Option(help=SEVERITY_HELP)] = None,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -141,6 +146,7 @@ def scan(
             on_bad_data=on_bad_data.value,
             max_image_pixels=max_image_pixels,
             show_progress=not quiet,
+            severity=severity,
         )
         summary = run(config)
         console = terminal.console(stderr=True, quiet=quiet)
@@ -151,6 +157,9 @@ def scan(
         from vlmtrust.report.console import metric_table
 
         console.print(metric_table(summary.metrics))
+        from vlmtrust.report.console import top_findings
+
+        console.print(top_findings(summary.findings))
         against = None
         if baseline is not None:
             from vlmtrust.report.baseline import Baseline
@@ -224,6 +233,7 @@ def report(
     fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
     gate_bound: Annotated[GateBound, typer.Option(help=BOUND_HELP)] = GateBound.conservative,
     baseline: Annotated[Path | None, typer.Option(help=BASELINE_HELP)] = None,
+    severity: Annotated[Path | None, typer.Option(help=SEVERITY_HELP)] = None,
 ) -> None:
     """Write a report from one or more run directories (reads only their stores); several
     directories are compared side by side."""
@@ -235,7 +245,9 @@ def report(
         if out is not None:
             check_output_file(out)
         fmt = infer_format(format, out)
-        text, results = build_report(run_dirs, fmt, fail_on or (), gate_bound.value, baseline)
+        text, results = build_report(
+            run_dirs, fmt, fail_on or (), gate_bound.value, baseline, severity
+        )
         if out is None:
             typer.echo(text, nl=False)
         else:

@@ -32,4 +32,7 @@ class RunConfig(BaseModel):
         default=DEFAULT_MAX_PIXELS, ge=1, description="refuse bigger images (decompression bombs)"
     )
     executor: Spec = Spec(name="local")
+    severity: Path | None = Field(
+        default=None, description="TOML file overriding the default severity thresholds"
+    )
     show_progress: bool = True

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
+from vlmtrust.metrics.severity import load_rules
 from vlmtrust.report.gates import Bound, GateResult, evaluate, parse_gate
 from vlmtrust.report.rows import load_runs
 
@@ -39,11 +40,14 @@ def build_report(
     gate_texts: Sequence[str] = (),
     bound: Bound = "conservative",
     baseline: Path | None = None,
+    severity: Path | None = None,
 ) -> tuple[str, list[GateResult]]:
-    """The report text and the judged gates (``baseline``: a run the gates may compare with).
-    Bad gates raise before anything is rendered."""
+    """The report text and the judged gates (``baseline``: a run the gates may compare with;
+    ``severity``: thresholds that re-derive the findings). Bad gates or a bad severity file
+    raise before anything is rendered."""
     gates = [parse_gate(text) for text in gate_texts]
-    runs = load_runs(list(run_dirs), with_evidence=fmt is ReportFormat.html)
+    rules = None if severity is None else load_rules(severity)
+    runs = load_runs(list(run_dirs), with_evidence=fmt is ReportFormat.html, rules=rules)
     against = None
     if baseline is not None:
         from vlmtrust.report.baseline import Baseline

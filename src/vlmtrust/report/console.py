@@ -1,12 +1,14 @@
-"""The metric table printed at the end of a scan."""
+"""The metric table and the top findings printed at the end of a scan."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from rich.table import Table
+from rich.text import Text
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.store import Finding
 
 
 def metric_table(rows: Sequence[MetricRow]) -> Table:
@@ -20,3 +22,23 @@ def metric_table(rows: Sequence[MetricRow]) -> Table:
         value = "n/a" if row.value is None else f"{row.value:.3f}"
         table.add_row(row.task, row.mitigation, row.attack, row.metric, value, ci, str(row.n))
     return table
+
+
+#: how many findings the console shows after a scan (the report lists them all)
+TOP_FINDINGS = 5
+
+
+def top_findings(findings: Sequence[Finding], top: int = TOP_FINDINGS) -> Text:
+    """The worst findings as lines a reader can act on, or that there are none."""
+    if not findings:
+        return Text("findings: none (no row reaches a severity threshold)")
+    out = Text(f"findings (top {min(top, len(findings))} of {len(findings)}, worst first):\n")
+    for finding in findings[:top]:
+        out.append(f"  [{finding.severity}] ", style=_STYLE.get(finding.severity, ""))
+        out.append(f"{finding.statement} ({finding.model})\n")
+        out.append(f"      fix: {finding.fix}\n", style="dim")
+    out.rstrip()
+    return out
+
+
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}

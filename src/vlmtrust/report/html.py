@@ -21,6 +21,7 @@ from typing import Any
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, run_label, shared
+from vlmtrust.report.findings import all_findings, findings_html
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
 from vlmtrust.report.markup import (
@@ -64,6 +65,11 @@ border:1px solid}
 .example pre{white-space:pre-wrap;margin:2px 0;background:#f6f6f6;padding:3px}
 .muted{color:#666}details{margin:.4em 0}abbr.metric{text-decoration:underline dotted;cursor:help}
 dl.glossary{font-size:12.5px;margin:.3em 0}dl.glossary dd{margin:0 0 .3em 1.5em}
+ul.verdicts{list-style:none;padding:0}li.verdict{border-left:6px solid #999;padding:2px 8px;
+margin:3px 0}ol.findings li{margin:.4em 0}.critical{border-color:#8e0000}
+.high{border-color:#c62828}.medium{border-color:#ef8f00}.low{border-color:#1565c0}
+.sev-critical{color:#fff;background:#8e0000}.sev-high{color:#fff;background:#c62828}
+.sev-medium{background:#ffe0a3}.sev-low{background:#dbe9fb}
 """
 
 
@@ -82,6 +88,7 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
+        findings_html(all_findings(runs), tasks_by_pillar),
         f'<p class="muted">vlmtrust {escape(version("vlmtrust"))}, written '
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Every rate shows its 95% "
         "interval and the n it rests on; unscorable judgements are never counted.</p>",
@@ -279,7 +286,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     if left_out:
         out.append(f'<p class="muted">{left_out} more plot(s) not drawn (cap per task).</p>')
     out.append(_row_images(rows))
-    out.append(_gallery([e for run in runs for e in run.examples if e.task == task]))
+    out.append(_gallery(task, [e for run in runs for e in run.examples if e.task == task]))
     out.append("</section>")
     return "".join(out)
 
@@ -410,9 +417,10 @@ def _truth(labels: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
-def _gallery(examples: Sequence[StoredExample]) -> str:
+def _gallery(task: str, examples: Sequence[StoredExample]) -> str:
     if not examples:
-        return ""
+        return f'<p class="muted" id="gallery-{escape(task)}">No gallery examples stored.</p>'
+
     by_condition: dict[tuple[str, str, str], list[StoredExample]] = defaultdict(list)
     for e in examples:
         by_condition[(e.model, e.mitigation, e.attack)].append(e)
@@ -443,6 +451,7 @@ def _gallery(examples: Sequence[StoredExample]) -> str:
                 lines.append(f"<div>answer:</div><pre>{escape(e.response)}</pre>")
             cards.append(f'<div class="example">{"".join(lines)}</div>')
     return (
-        f"<details open><summary>Evidence gallery ({len(cards)} examples)</summary>"
+        f'<details open id="gallery-{escape(task)}">'
+        f"<summary>Evidence gallery ({len(cards)} examples)</summary>"
         f'<div class="gallery">{"".join(cards)}</div></details>'
     )

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.metrics.findings import derive_findings
 from vlmtrust.metrics.paired import PairedTerms
+from vlmtrust.metrics.severity import Rule, default_rules
 from vlmtrust.report.terms import TermsKey, load_terms
-from vlmtrust.store import ResultStore, StoredExample, UnscorableCount
+from vlmtrust.store import Finding, ResultStore, StoredExample, UnscorableCount
 
 
 @dataclass(frozen=True)
@@ -25,22 +27,31 @@ class RunRows:
     examples: list[StoredExample] = field(default_factory=list)
     #: per-sample terms by row key; loaded only when several runs are compared
     terms: dict[TermsKey, PairedTerms] = field(default_factory=dict)
+    #: what the scan found, worst first (as stored, or re-derived under --severity)
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def model_name(self) -> str:
         return str(self.header.get("model", {}).get("name", "?"))
 
 
-def load_runs(run_dirs: list[Path], with_evidence: bool = False) -> list[RunRows]:
+def load_runs(
+    run_dirs: list[Path], with_evidence: bool = False, rules: tuple[Rule, ...] | None = None
+) -> list[RunRows]:
     """Read each store; ``with_evidence`` adds what only the HTML report shows, and several
-    runs add their terms (one run has nothing to pair with)."""
+    runs add their terms (one run has nothing to pair with). Findings are the stored ones,
+    re-derived from the rows under ``rules`` when given (``--severity``) or when the store is
+    older than findings."""
     runs: list[RunRows] = []
     for run_dir in run_dirs:
         terms = load_terms([run_dir]) if len(run_dirs) > 1 else {}
         with ResultStore.open_existing(run_dir) as store:
             header, rows = store.latest_header() or {}, store.metrics()
+            findings = None if rules is not None else store.findings()
+            if findings is None:
+                findings = derive_findings(rows, rules or default_rules())
             if not with_evidence:
-                runs.append(RunRows(run_dir, header, rows, terms=terms))
+                runs.append(RunRows(run_dir, header, rows, terms=terms, findings=findings))
                 continue
             runs.append(
                 RunRows(
@@ -52,6 +63,7 @@ def load_runs(run_dirs: list[Path], with_evidence: bool = False) -> list[RunRows
                     result_counts=store.result_counts(),
                     examples=store.examples(),
                     terms=terms,
+                    findings=findings,
                 )
             )
     return runs

@@ -12,6 +12,7 @@ from typing import Any
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.compare import COMPARISON_NOTE, comparison_json, run_label, shared
+from vlmtrust.report.findings import all_findings, findings_markdown, tasks_by_pillar, verdicts
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.glossary import used
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
@@ -28,6 +29,8 @@ def to_json(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         "runs": [{"run_dir": str(r.run_dir), "header": r.header} for r in runs],
         "rows": [row.model_dump(mode="json") for r in runs for row in r.rows],
         "gates": [_gate_json(g) for g in gates],
+        "verdicts": verdicts(all_findings(runs), tasks_by_pillar(runs)),
+        "findings": [f.model_dump(mode="json") for f in all_findings(runs)],
     }
     if len(runs) > 1:
         doc["comparison"] = comparison_json(runs)
@@ -60,6 +63,7 @@ def _gate_json(result: GateResult) -> dict[str, Any]:
 
 def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
     lines = ["# vlmtrust report", ""]
+    lines += findings_markdown(all_findings(runs), tasks_by_pillar(runs))
     if gates:
         lines += ["## Gates", ""]
         lines += [f"- **{g.status}** {g.message()}" for g in gates]

@@ -24,6 +24,8 @@ from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data.source import DataSource, LoadOptions
 from vlmtrust.data.sources import open_source
+from vlmtrust.metrics.findings import derive_findings
+from vlmtrust.metrics.severity import load_rules
 from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.runner.created import CreatedPaths
@@ -35,6 +37,7 @@ from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import (
     SCHEMA_VERSION,
+    Finding,
     ResultStore,
     StoredExample,
     StoredResult,
@@ -75,11 +78,14 @@ class RunSummary:
     model_calls: int
     metrics: list[MetricRow] = field(default_factory=list)
     skipped_data: list[str] = field(default_factory=list)
+    #: every finding in the store's rows, worst first
+    findings: list[Finding] = field(default_factory=list)
 
 
 def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     console = console or Console(stderr=True, quiet=not config.show_progress)
     check_output_dir(config.out)
+    rules = load_rules(config.severity)  # a bad severity file fails before anything runs
     handle = resolve_model(config.model)
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
@@ -123,6 +129,9 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                 store.replace_metrics(metrics)
                 store.replace_terms(terms)
                 store.replace_examples(examples)
+                # from every row the store holds, so a resumed or extended scan re-ranks all
+                findings = derive_findings(store.metrics(), rules)
+                store.replace_findings(findings)
                 status = "complete"
             except KeyboardInterrupt:
                 status = "interrupted"
@@ -153,6 +162,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         model_calls=calls,
         metrics=metrics,
         skipped_data=skipped,
+        findings=findings,
     )
 
 

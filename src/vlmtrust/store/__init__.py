@@ -1,6 +1,8 @@
 """Append-only SQLite results store."""
 
 from vlmtrust.store.records import (
+    SEVERITIES,
+    Finding,
     HumanLabel,
     StoredExample,
     StoredResult,
@@ -11,6 +13,8 @@ from vlmtrust.store.sqlite import SCHEMA_VERSION, ResultStore
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SEVERITIES",
+    "Finding",
     "HumanLabel",
     "ResultStore",
     "StoredExample",

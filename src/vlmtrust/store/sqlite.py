@@ -19,6 +19,7 @@ from vlmtrust.core.errors import StoreError
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.store.liveness import Owner, is_gone, this_process
 from vlmtrust.store.records import (
+    Finding,
     HumanLabel,
     StoredExample,
     StoredResult,
@@ -29,7 +30,8 @@ from vlmtrust.store.records import (
 #: 2: the ``examples`` table (the report's evidence gallery) and ``human_labels`` (review import).
 #: ``run_processes`` (who runs each scan, so a killed one reads "interrupted") joined version 2
 #: without a bump: a new table only, which older vlmtrust versions ignore and newer ones do
-#: without when reading a store written before it.
+#: without when reading a store written before it; so did ``findings`` (what the report opens
+#: with), read as none from an older store.
 SCHEMA_VERSION = 2
 STORE_FILE = "results.sqlite"
 #: ``create``: a scan's store, made if missing; ``update``: an existing store to add to (review
@@ -102,6 +104,10 @@ CREATE TABLE IF NOT EXISTS examples (
     example TEXT NOT NULL,
     image BLOB,
     PRIMARY KEY (task, attack, mitigation, model, sample_id)
+);
+CREATE TABLE IF NOT EXISTS findings (
+    rank INTEGER PRIMARY KEY,
+    finding TEXT NOT NULL
 );
 """
 
@@ -423,6 +429,24 @@ class ResultStore:
             "ORDER BY model, task, mitigation, attack <> 'none', attack, sample_id"
         )
         return [StoredExample.model_validate({**json.loads(r[0]), "image": r[1]}) for r in rows]
+
+    def replace_findings(self, findings: Sequence[Finding]) -> None:
+        """Store the run's findings, ranked worst first; they are derived from every metric row
+        the store holds, so the new list replaces the old one whole."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM findings")
+            db.executemany(
+                "INSERT INTO findings VALUES (?, ?)",
+                [(rank, f.model_dump_json()) for rank, f in enumerate(findings)],
+            )
+
+    def findings(self) -> list[Finding] | None:
+        """The stored findings, worst first; None from a store written before they were kept
+        (a report then derives them from the rows)."""
+        if "findings" not in self._tables():
+            return None
+        rows = self._db.execute("SELECT finding FROM findings ORDER BY rank")
+        return [Finding.model_validate_json(r[0]) for r in rows]
 
     def unscorable_counts(self) -> list[UnscorableCount]:
         """How many stored scores could not be judged, per condition and reason."""

@@ -1,0 +1,220 @@
+"""Findings: the metric rows that say something is wrong, as sentences a reader can act on.
+
+A baseline row (mitigation ``none``) is a finding when its severity rule (``severity.py``) rates
+it ``low`` or worse. One finding per model, task and rule, from its worst row (the others are
+named in its sentence). Each says which mitigation in the run fixed it, by the paired test on
+the same samples where the row has one, else by the severity dropping."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from vlmtrust.core.pillars import pillar_of
+from vlmtrust.core.records import MetricRow
+from vlmtrust.metrics.severity import Rule, rule_for
+from vlmtrust.store.records import SEVERITIES, Finding
+
+BASELINE = "none"
+#: rows that measure a judge, not the model: never findings
+_CALIBRATION = "calibration"
+
+RowIndex = dict[tuple[str, str, str, str, str], MetricRow]
+
+
+def derive_findings(rows: Sequence[MetricRow], rules: tuple[Rule, ...]) -> list[Finding]:
+    """Every finding in ``rows``, worst first."""
+    index: RowIndex = {(r.model, r.task, r.attack, r.mitigation, r.metric): r for r in rows}
+    groups: dict[tuple[str, str, str], list[tuple[int, float, MetricRow, MetricRow | None]]]
+    groups = defaultdict(list)
+    for row in rows:
+        if row.mitigation != BASELINE or row.attack == _CALIBRATION or row.value is None:
+            continue
+        rule = rule_for(rules, row.metric)
+        judged = None if rule is None else _judge(rule, row, index)
+        if rule is None or judged is None:
+            continue
+        severity, distance, reference = judged
+        if severity != "info":
+            level = SEVERITIES.index(severity)
+            groups[row.model, row.task, rule.name].append((level, distance, row, reference))
+    by_name = {r.name: r for r in rules}
+    found = []
+    for (_model, _task, name), judged_rows in groups.items():
+        judged_rows.sort(key=lambda j: (j[0], -j[1], j[2].attack, j[2].metric))
+        found.append(_finding(by_name[name], judged_rows, index))
+    return rank(found)
+
+
+def rank(findings: Sequence[Finding]) -> list[Finding]:
+    """Worst first: by severity, then distance from the reference, then name."""
+    return sorted(
+        findings,
+        key=lambda f: (SEVERITIES.index(f.severity), -f.distance, f.task, f.metric, f.model),
+    )
+
+
+def _reference(
+    rule: Rule, row: MetricRow, index: RowIndex, mitigation: str
+) -> tuple[float, MetricRow | None] | None:
+    attack = rule.reference_attack
+    if attack is None:
+        assert not isinstance(rule.reference, str)
+        return rule.reference, None
+    clean = index.get((row.model, row.task, attack, mitigation, row.metric))
+    if attack == row.attack or clean is None or clean.value is None:
+        return None
+    return clean.value, clean
+
+
+def _judge(
+    rule: Rule, row: MetricRow, index: RowIndex, mitigation: str = BASELINE
+) -> tuple[str, float, MetricRow | None] | None:
+    """The row's severity, its distance from the reference and the reference row (if any)."""
+    reference = _reference(rule, row, index, mitigation)
+    if reference is None or row.value is None:
+        return None
+    distance = rule.distance(row.value, reference[0])
+    return rule.severity(distance), distance, reference[1]
+
+
+def _finding(
+    rule: Rule,
+    judged: list[tuple[int, float, MetricRow, MetricRow | None]],
+    index: RowIndex,
+) -> Finding:
+    level, distance, row, reference = judged[0]
+    fix, fixed_by, fix_row = _fix(rule, row, SEVERITIES[level], distance, index)
+    evidence = [row, *([reference] if reference else []), *(j[2] for j in judged[1:])]
+    if fix_row is not None:
+        evidence.append(fix_row)
+    return Finding(
+        pillar=pillar_of(row.task),
+        task=row.task,
+        metric=row.metric,
+        attack=row.attack,
+        model=row.model,
+        severity=SEVERITIES[level],  # type: ignore[arg-type]
+        rule=rule.name,
+        statement=_statement(rule, row, reference, judged[1:]),
+        evidence=tuple(dict.fromkeys(row_key(r) for r in evidence)),
+        anchors=(f"#task-{row.task}", f"#gallery-{row.task}"),
+        fix=fix,
+        fixed_by=fixed_by,
+        distance=distance,
+    )
+
+
+def row_key(row: MetricRow) -> str:
+    """How a finding names a row: ``task/attack/mitigation/metric/model``."""
+    return "/".join((row.task, row.attack, row.mitigation, row.metric, row.model))
+
+
+def _fix(
+    rule: Rule, row: MetricRow, severity: str, distance: float, index: RowIndex
+) -> tuple[str, str | None, MetricRow | None]:
+    """The mitigation that lowered the severity most (a paired test, where there is one, must
+    call its change real), said with its effect; one whose real change leaves the severity
+    as it was is said to reduce it, not fix it; else that none helped, naming what was tried."""
+    level = SEVERITIES.index(severity)
+    tried = sorted(
+        {
+            m
+            for (mo, t, a, m, me) in index
+            if (mo, t, a, me) == (row.model, row.task, row.attack, row.metric) and m != BASELINE
+        }
+    )
+    best: tuple[int, float, str, MetricRow] | None = None
+    for mitigation in tried:
+        after = index[row.model, row.task, row.attack, mitigation, row.metric]
+        judged = _judge(rule, after, index, mitigation)
+        paired = after.details.get("paired")
+        if judged is None or (isinstance(paired, dict) and not paired.get("real")):
+            continue
+        after_level = SEVERITIES.index(judged[0])
+        # a lower severity, or (with a paired test calling it real) a smaller distance
+        helps = after_level > level or (isinstance(paired, dict) and judged[1] < distance)
+        if helps and (best is None or (-after_level, judged[1]) < best[:2]):
+            best = (-after_level, judged[1], mitigation, after)
+    if best is None:
+        shown = ", ".join(
+            f"{m} {_num(rule, row.value)} -> "
+            f"{_num(rule, index[row.model, row.task, row.attack, m, row.metric].value)}"
+            for m in tried
+        )
+        why = f" (tried {shown})" if tried else " (none was scanned for this task)"
+        return "no mitigation in this run fixed it" + why, None, None
+    after_level, mitigation, after = -best[0], best[2], best[3]
+    if after_level == level:
+        fixed: str | None = None
+        text = f"no mitigation in this run fixed it; {mitigation} reduced it: {row.metric}"
+    else:
+        fixed, text = mitigation, f"{mitigation}: {row.metric}"
+    text += f" {_num(rule, row.value)} -> {_num(rule, after.value)}"
+    paired = after.details.get("paired")
+    if isinstance(paired, dict):
+        text += f", {_paired(paired)}"
+    else:
+        text += " (unpaired: no per-sample test for this metric)"
+    if SEVERITIES[after_level] != "info":
+        text += f"; still {SEVERITIES[after_level]}"
+    return text, fixed, after
+
+
+def _paired(paired: dict[str, Any]) -> str:
+    p = float(paired["p_holm"])
+    shown = "p<0.001" if p < 0.001 else f"p={p:.2g}"
+    return (
+        f"paired {paired['difference']:+.3f} "
+        f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}], Holm {shown}"
+    )
+
+
+def _statement(
+    rule: Rule,
+    row: MetricRow,
+    reference: MetricRow | None,
+    others: list[tuple[int, float, MetricRow, MetricRow | None]],
+) -> str:
+    value = f"{_num(rule, row.value)} {_interval(rule, row)} (n={row.n})"
+    if reference is not None:
+        text = (
+            f"{rule.title}: {row.attack} gets {row.metric} {value} where {rule.note or 'the'} "
+            f"({reference.attack}) gets {_num(rule, reference.value)}"
+        )
+    else:
+        under = "" if row.attack == BASELINE else f" under {row.attack}"
+        ref = _num(rule, float(rule.reference))  # type: ignore[arg-type]
+        note = f" ({rule.note})" if rule.note else ""
+        text = f"{rule.title}: {row.metric} {value}{under}; reference {ref}{note}"
+    if others:
+        text += "; also " + ", ".join(
+            f"{o[2].attack if o[2].metric == row.metric else o[2].metric} {_num(rule, o[2].value)}"
+            for o in others[:4]
+        )
+        if len(others) > 4:
+            text += f" and {len(others) - 4} more"
+    if row.details.get("underpowered"):
+        text += " (underpowered: too few samples to trust)"
+    return text
+
+
+def _num(rule: Rule, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if rule.percent:
+        return _pct(value) + "%"
+    return f"{value:.3f}"
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}".rstrip("0").rstrip(".")
+
+
+def _interval(rule: Rule, row: MetricRow) -> str:
+    if row.ci_low is None or row.ci_high is None:
+        return "[no interval]"
+    if rule.percent:
+        return f"[{_pct(row.ci_low)}-{_pct(row.ci_high)}%]"
+    return f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"
