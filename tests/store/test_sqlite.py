@@ -101,3 +101,34 @@ def test_terms_are_kept_per_row_and_replaced_and_an_older_store_has_none(tmp_pat
         assert store.terms() == [StoredTerms(key=key, kind="binary", values={"a": 0.0})]
         store._db.execute("DROP TABLE terms")  # as a store written before terms were kept
         assert store.terms() == []
+
+
+def test_findings_are_replaced_whole_in_rank_order_and_an_older_store_has_none(tmp_path):
+    from vlmtrust.store import Finding
+
+    def finding(task, severity):
+        return Finding(
+            pillar="safety",
+            task=task,
+            metric="asr",
+            attack="figstep",
+            model="zoo:m",
+            severity=severity,
+            rule="jailbreak",
+            statement=f"{task} is bad",
+            evidence=(f"{task}/figstep/none/asr/zoo:m",),
+            anchors=(f"#task-{task}", f"#gallery-{task}"),
+            fix="no mitigation in this run fixed it",
+            distance=0.5,
+        )
+
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        assert store.findings() == []
+        store.replace_findings([finding("safety.a", "critical"), finding("safety.b", "low")])
+        store.replace_findings([finding("safety.c", "high"), finding("safety.a", "medium")])
+        assert [(f.task, f.severity) for f in store.findings() or []] == [
+            ("safety.c", "high"),
+            ("safety.a", "medium"),
+        ]
+        store._db.execute("DROP TABLE findings")  # as a store written before findings
+        assert store.findings() is None

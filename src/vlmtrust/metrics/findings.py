@@ -130,7 +130,7 @@ def _fix(
         after = index[row.model, row.task, row.attack, mitigation, row.metric]
         judged = _judge(rule, after, index, mitigation)
         paired = after.details.get("paired")
-        if judged is None or (isinstance(paired, dict) and not paired.get("real")):
+        if judged is None or (isinstance(paired, dict) and not _shown_real(paired)):
             continue
         after_level = SEVERITIES.index(judged[0])
         # a lower severity, or (with a paired test calling it real) a smaller distance
@@ -162,13 +162,24 @@ def _fix(
     return text, fixed, after
 
 
+def _shown_real(paired: dict[str, Any]) -> bool:
+    """The paired test calls the change real, or its interval excludes 0 (a test over a few
+    pools, e.g. 5 retrieval sub-pools, cannot reach p < 0.05 however large the change)."""
+    low, high = paired.get("ci_low"), paired.get("ci_high")
+    excludes = low is not None and high is not None and (low > 0 or high < 0)
+    return bool(paired.get("real")) or excludes
+
+
 def _paired(paired: dict[str, Any]) -> str:
     p = float(paired["p_holm"])
     shown = "p<0.001" if p < 0.001 else f"p={p:.2g}"
-    return (
+    text = (
         f"paired {paired['difference']:+.3f} "
         f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}], Holm {shown}"
     )
+    if not paired.get("real"):
+        text += f" (the interval excludes 0; {paired['n_pairs']} pairs are too few for the test)"
+    return text
 
 
 def _statement(
