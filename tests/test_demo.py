@@ -23,3 +23,66 @@ def test_demo_scans_every_pillar_and_writes_the_html_report(tmp_path):
     assert "output_guard" in html and "pbm" in html
     rows = json.loads((out / "report.json").read_text())["rows"]
     assert_rows_match_golden(rows, "demo_limit12")
+
+
+PLANTED = {
+    # task: (rule, the mitigation expected to act on it, or None)
+    "fairness.retrieval_skew": ("retrieval_skew", "pbm"),
+    "safety.jailbreak": ("jailbreak", None),
+    "safety.toxicity": ("persona_toxicity", "output_guard"),
+    "privacy.memorization": ("memorised_canaries", None),
+    "robustness.ood": ("ood_detection", None),
+}
+
+
+def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path):
+    """The demo's models at small sizes (the retrieval skew at the 500 images its statistic
+    needs): each planted flaw is a finding with a severity, its evidence and what fixed it,
+    and the console, JSON, Markdown and HTML show the same findings, HTML first."""
+    clip, assistant = tmp_path / "clip", tmp_path / "assistant"
+    scans = (
+        [
+            ["--model", "zoo:clip", "--task", "fairness.retrieval_skew:pairs=250"],
+            ["--task", "robustness.ood", "--mitigate", "pbm", "--out", str(clip)],
+        ],
+        [
+            ["--model", "zoo:assistant", "--task", "safety.jailbreak", "--task", "safety.toxicity"],
+            ["--task", "privacy.memorization", "--mitigate", "output_guard", "--limit", "8"],
+            ["--out", str(assistant)],
+        ],
+    )
+    outputs = []
+    for parts in scans:
+        result = CliRunner().invoke(app, ["scan", *[a for p in parts for a in p]])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert "findings (top 2 of 2, worst first):" in outputs[0]
+    assert "findings (top 3 of 3, worst first):" in outputs[1]
+    assert "[critical] Typographic jailbreak: figstep gets asr 100%" in outputs[1]
+
+    doc = json.loads(
+        CliRunner().invoke(app, ["report", str(clip), str(assistant), "--format", "json"]).stdout
+    )
+    findings = {f["task"]: f for f in doc["findings"]}
+    assert set(PLANTED) <= set(findings)
+    for task, (rule, fixer) in PLANTED.items():
+        found = findings[task]
+        assert found["rule"] == rule and found["severity"] in ("critical", "high", "medium")
+        assert found["evidence"] and found["anchors"] == [f"#task-{task}", f"#gallery-{task}"]
+        assert found["fixed_by"] == fixer, found["fix"]
+    assert findings["fairness.retrieval_skew"]["fix"].startswith("pbm: maxskew@10 ")
+    assert "paired " in findings["fairness.retrieval_skew"]["fix"]
+    assert "output_guard: toxic_rate 100% -> 0%, paired " in findings["safety.toxicity"]["fix"]
+    assert findings["safety.jailbreak"]["fix"].startswith("no mitigation in this run fixed it")
+    assert any(v.startswith("safety: critical") for v in doc["verdicts"])
+
+    markdown = CliRunner().invoke(app, ["report", str(clip), str(assistant)]).stdout
+    assert markdown.index("## Findings") < markdown.index("## zoo:clip")
+    for i, found in enumerate(doc["findings"], 1):
+        assert f"{i}. **{found['severity']}** {found['statement']}" in markdown
+
+    html = CliRunner().invoke(app, ["report", str(clip), str(assistant), "--format", "html"])
+    page = html.stdout
+    assert page.index("</h1>") < page.index('<section id="findings">') < page.index("<p")
+    for task in PLANTED:
+        assert f'href="#gallery-{task}"' in page and f'id="gallery-{task}"' in page

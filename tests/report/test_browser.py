@@ -75,3 +75,35 @@ def test_report_renders_offline_without_errors(zoo_scan, tmp_path):
     assert any("Content Security Policy" in e for e in probe.console_errors)
     assert open_requests == ["http://127.0.0.1:9/probe.png"]
     shutil.copy(shot, tmp_path / "kept.png")
+
+
+FINDINGS_FACTS = """JSON.stringify({
+  afterTitle: document.querySelector('h1').nextElementSibling.id,
+  top: document.querySelector('#findings').getBoundingClientRect().top,
+  firstTable: document.querySelector('table').getBoundingClientRect().top,
+  verdicts: document.querySelectorAll('#findings li.verdict').length,
+  findings: document.querySelectorAll('#findings ol.findings > li').length,
+  links: [...document.querySelectorAll('#findings ol.findings a')].map(a => a.hash),
+  targets: [...document.querySelectorAll('#findings ol.findings a')]
+    .filter(a => document.getElementById(decodeURIComponent(a.hash.slice(1)))).length,
+})"""
+
+
+def test_findings_are_the_first_thing_after_the_title_and_link_to_their_evidence(
+    zoo_scan, tmp_path
+):
+    html, _ = build_report([zoo_scan], ReportFormat.html)
+    page = tmp_path / "report.html"
+    page.write_text(html)
+    browser = Chromium(tmp_path / "profile")
+    try:
+        visit = browser.visit(page.as_uri(), FINDINGS_FACTS)
+    finally:
+        browser.close()
+    facts = visit.result
+    assert facts["afterTitle"] == "findings"
+    assert facts["top"] < facts["firstTable"]
+    assert facts["verdicts"] == 4  # one per pillar
+    assert facts["findings"] >= 1  # the zoo's OOD over-confidence at least
+    assert "#task-robustness.ood" in facts["links"]
+    assert facts["targets"] == len(facts["links"])  # every evidence link lands somewhere
