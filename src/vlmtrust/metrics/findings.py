@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from vlmtrust.core.pillars import pillar_of
-from vlmtrust.core.records import MetricRow
+from vlmtrust.core.records import SEVERITIES, Finding, MetricRow
 from vlmtrust.metrics.severity import Rule, rule_for
-from vlmtrust.store.records import SEVERITIES, Finding
 
 BASELINE = "none"
 #: rows that measure a judge, not the model: never findings
@@ -95,7 +94,7 @@ def _finding(
         metric=row.metric,
         attack=row.attack,
         model=row.model,
-        severity=SEVERITIES[level],  # type: ignore[arg-type]
+        severity=SEVERITIES[level],
         rule=rule.name,
         statement=_statement(rule, row, reference, judged[1:]),
         evidence=tuple(dict.fromkeys(row_key(r) for r in evidence)),
@@ -196,7 +195,7 @@ def _statement(
         )
     else:
         under = "" if row.attack == BASELINE else f" under {row.attack}"
-        ref = _num(rule, float(rule.reference))  # type: ignore[arg-type]
+        ref = _num(rule, float(rule.reference))
         note = f" ({rule.note})" if rule.note else ""
         text = f"{rule.title}: {row.metric} {value}{under}; reference {ref}{note}"
     if others:

@@ -20,7 +20,7 @@ from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.outputs import check_output_dir
-from vlmtrust.core.records import MetricRow, Sample, Score
+from vlmtrust.core.records import Finding, MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data.source import DataSource, LoadOptions
 from vlmtrust.data.sources import open_source
@@ -37,7 +37,6 @@ from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import (
     SCHEMA_VERSION,
-    Finding,
     ResultStore,
     StoredExample,
     StoredResult,

@@ -1,8 +1,7 @@
 """Append-only SQLite results store."""
 
+from vlmtrust.core.records import SEVERITIES, Finding
 from vlmtrust.store.records import (
-    SEVERITIES,
-    Finding,
     HumanLabel,
     StoredExample,
     StoredResult,

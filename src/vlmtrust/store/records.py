@@ -3,8 +3,6 @@ unscorable counts a report shows."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
 
 from vlmtrust.core.records import LabelValue, Score
@@ -81,36 +79,3 @@ class StoredTerms(BaseModel):
     key: tuple[str, str, str, str, str]
     kind: str
     values: dict[str, float]
-
-
-#: how bad a finding is, worst first (``info`` is below every threshold: never a finding)
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-Severity = Literal["critical", "high", "medium", "low", "info"]
-
-
-class Finding(BaseModel):
-    """One thing wrong with a model, derived from a metric row by the severity thresholds
-    (``metrics.findings``) and stored with the rows, so every report format lists the same."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    pillar: str
-    task: str
-    metric: str
-    attack: str
-    model: str
-    severity: Severity
-    #: the rule (``metrics/severity.toml``) that judged the row
-    rule: str
-    #: one sentence with the numbers and their interval
-    statement: str
-    #: the rows it rests on, as ``task/attack/mitigation/metric/model``
-    evidence: tuple[str, ...]
-    #: the report anchors to jump to: the task's rows and its gallery
-    anchors: tuple[str, ...]
-    #: the best mitigation's effect, or that no mitigation in this run fixed it
-    fix: str
-    #: the mitigation that fixed it, if one did
-    fixed_by: str | None = None
-    #: distance from the reference in the bad direction (ranks findings of one severity)
-    distance: float

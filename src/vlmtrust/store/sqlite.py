@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vlmtrust.core.errors import StoreError
-from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.core.records import Finding, MetricRow, Score
 from vlmtrust.store.liveness import Owner, is_gone, this_process
 from vlmtrust.store.records import (
-    Finding,
     HumanLabel,
     StoredExample,
     StoredResult,
