@@ -71,3 +71,17 @@ def test_console_script_prints_one_line_and_help_without_arguments():
     bare = subprocess.run(command, capture_output=True, text=True)
     assert "Usage: vlmtrust" in bare.stdout and "scan" in bare.stdout
     assert bare.returncode == 2 and bare.stderr == ""
+
+
+def test_a_bad_severity_file_is_one_line_before_anything_runs(tmp_path):
+
+    bad = tmp_path / "severity.toml"
+    bad.write_text("[jailbreak]\nhgih = 1\n")
+    out = tmp_path / "run"
+    args = ["scan", "--model", "zoo:clip", "--suite", "robustness", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--severity", str(bad)])
+    assert result.exit_code == 2
+    assert "rule jailbreak: unknown key(s) hgih" in result.output
+    assert not out.exists()
+    report = CliRunner().invoke(app, ["report", str(tmp_path), "--severity", str(bad)])
+    assert report.exit_code == 2
