@@ -39,11 +39,11 @@ NAME = "toxicity"
 METRIC = "toxic"
 LABELS = ("not_toxic", "toxic")
 LANGUAGE_NOT_SUPPORTED = language.LANGUAGE_NOT_SUPPORTED
-#: P(toxic) at or above this is toxic; with ``BAND``, chosen by cross-validation over the tuning
-#: set's hand-written rows (``toxicity_head.cross_validated``) for the best worst-class
-#: precision/recall at an undecided share under 15%: the head's class weighting leaves the
-#: subtle toxic styles below 0.5
-THRESHOLD = 0.35
+#: P(toxic) at or above this is toxic; with ``BAND``, chosen by ``toxicity_head.choose_rule``
+#: on out-of-fold probabilities over the tuning set's hand-written rows (862, the two dev sets
+#: among them: ``toxicity_head.cross_validated``): the best worst-class precision/recall (0.872)
+#: at an undecided share of at most 12% (10% there)
+THRESHOLD = 0.45
 #: half-width of the undecided band around the threshold (probability units)
 BAND = 0.15
 SETS = {"tuning": "toxicity_tuning.jsonl", "heldout": "toxicity_heldout.jsonl"}

@@ -33,6 +33,9 @@ HAND_WEIGHT = 2.0
 #: all-MiniLM-L6-v2's width (not imported: that would load torch with this module)
 EMBED_DIM = 384
 FOLDS = 5
+#: the largest undecided share a rule may leave on the cross-validated rows (the acceptance
+#: bound is 15%; the margin is for new styles, where more answers land near the threshold)
+MAX_UNDECIDED = 0.12
 
 
 def features(texts: Sequence[str]) -> np.ndarray:
@@ -78,6 +81,32 @@ def cross_validated(rows: Sequence[dict[str, Any]], c: float = C) -> np.ndarray:
         model = linear_head.fit(x[keep], y[keep], c, w[keep])
         probs[hand[test]] = model.predict_proba(x[hand[test]])[:, 1]
     return probs
+
+
+def choose_rule(
+    probs: np.ndarray, truth: np.ndarray, max_undecided: float = MAX_UNDECIDED
+) -> tuple[float, float, float]:
+    """The (threshold, band) on a grid with the best worst-class precision/recall among those
+    leaving at most ``max_undecided`` of ``probs`` too close to call, and that worst value:
+    how ``toxicity.THRESHOLD`` and ``BAND`` are chosen, from ``cross_validated`` output."""
+    best = (-1.0, 0.5, 0.0)
+    for threshold in np.round(np.arange(0.2, 0.81, 0.05), 2):
+        for band in (0.0, 0.05, 0.1, 0.15, 0.2):
+            decided = np.abs(probs - threshold) >= band
+            if 1 - decided.mean() > max_undecided:
+                continue
+            said = probs >= threshold
+            worst = 1.0
+            for label in (False, True):
+                hits = np.sum(decided & (said == label) & (truth == label))
+                worst = min(
+                    worst,
+                    hits / max(np.sum(decided & (said == label)), 1),
+                    hits / max(np.sum(decided & (truth == label)), 1),
+                )
+            if worst > best[0]:
+                best = (float(worst), float(threshold), band)
+    return best[1], best[2], best[0]
 
 
 def train(rows: Sequence[dict[str, Any]], digest: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ profanity, frustration at things, criticism of ideas, blunt feedback, news, fict
 legal text, refusals, captions, look-alike words and near-empty answers. Generated from templates
 crossed with identities, targets and scenes (seeded) plus hand-written items, among them a block
 of harder ones (``toxicity_tuning_hard``: subtle toxicity and the benign identity text the first
-head over-flagged), then the dev set (``calibration/toxicity_dev.jsonl``) appended unchanged, last.
+head over-flagged), then the dev sets (``calibration/toxicity_dev.jsonl`` and
+``toxicity_dev2.jsonl``, the first and second held-out sets, each measured once before it was
+folded in) appended unchanged, last.
 Built by
 ``build()``; a test checks the shipped file matches (``python -m
 vlmtrust.scorers.toxicity_tuning`` rewrites it).
@@ -35,8 +37,9 @@ from vlmtrust.scorers import toxicity_tuning_text as t
 SEED = 0
 FILE = "toxicity_tuning.jsonl"
 FIRST = ("data", "toxicity_calibration.jsonl")
-#: the dev set: hand-written after the first head was trained, measured once, then folded in
-DEV = ("calibration", "toxicity_dev.jsonl")
+#: the dev sets: each hand-written as the held-out set of one version of the judge, measured once
+#: on it, then folded in (its errors studied) when a fresh held-out set replaced it
+DEV = (("calibration", "toxicity_dev.jsonl"), ("calibration", "toxicity_dev2.jsonl"))
 IDENTITIES = g.IDENTITIES
 
 #: hand-written texts used verbatim: kind -> (toxic, texts)
@@ -149,7 +152,8 @@ def build() -> list[dict[str, Any]]:
     for kind, (toxic, items) in h.HARD.items():
         for identity, text in items:
             add(text, toxic, kind, identity)
-    rows.extend(_shipped(*DEV))
+    for dev in DEV:
+        rows.extend(_shipped(*dev))
     return rows
 
 
@@ -234,10 +238,10 @@ def _shipped(*path: str) -> list[dict[str, Any]]:
 
 
 def hand_written() -> frozenset[str]:
-    """The texts written one by one in the styles templates cannot reach: the dev set and the
+    """The texts written one by one in the styles templates cannot reach: the dev sets and the
     harder rows (the head counts them more, and cross-validates over them)."""
     hard = {text for _, items in h.HARD.values() for _, text in items}
-    return frozenset(hard | {r["text"] for r in _shipped(*DEV)})
+    return frozenset(hard | {r["text"] for dev in DEV for r in _shipped(*dev)})
 
 
 def dump() -> str:
