@@ -235,3 +235,107 @@ def test_every_metric_name_in_the_tables_carries_its_explanation(zoo_scan):
     # no metric name in a plain table cell is left bare (without its tooltip)
     cells = re.findall(r"<td>([^<]*)</td>", html)
     assert cells and not [c for c in cells if explain(unescape(c)) is not None]
+
+
+def _metric(task, model, value, mitigation="none", attack="none", metric="accuracy"):
+    from vlmtrust.core.records import MetricRow
+
+    return MetricRow(
+        task=task,
+        attack=attack,
+        mitigation=mitigation,
+        metric=metric,
+        value=value,
+        ci_low=value - 0.05,
+        ci_high=value + 0.05,
+        n=40,
+        model=model,
+    )
+
+
+def _section(html, task):
+    return html.split(f'id="task-{task}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_runs_sharing_no_rows_get_no_comparison_but_one_sentence_in_provenance():
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    clip = RunRows(Path("clip"), {}, [_metric("robustness.zero_shot", "zoo:clip", 0.9)])
+    chat = RunRows(Path("chat"), {}, [_metric("robustness.vqa", "zoo:assistant", 0.8)])
+    html = render_html([clip, chat])
+    assert 'id="comparison"' not in html and "shared by at least two runs" not in html
+    provenance = html.split('id="provenance"', 1)[1]
+    assert provenance.count("share no rows") == 1
+    # sharing a row brings the section back, as it was
+    twin = RunRows(Path("twin"), {}, [_metric("robustness.zero_shot", "zoo:clip-clean", 0.7)])
+    html = render_html([clip, chat, twin])
+    assert "1 row(s) shared by at least two runs; 1 row(s) only one run has" in html
+    assert "share no rows" not in html
+
+
+def test_before_after_names_the_model_when_a_section_mixes_two_models():
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    task = "robustness.zero_shot"
+    clip = [_metric(task, "zoo:clip", 0.9), _metric(task, "zoo:clip", 0.8, "pbm")]
+    twin = [_metric(task, "zoo:twin", 0.6), _metric(task, "zoo:twin", 0.3, "pbm")]
+    html = render_html([RunRows(Path("a"), {}, clip), RunRows(Path("b"), {}, twin)])
+    table = _section(html, task).split("before -&gt; after", 1)[1].split("</table>", 1)[0]
+    assert "<thead><tr><th>model</th><th>mitigation</th>" in table
+    assert "<td>zoo:clip</td><td>pbm</td>" in table and "<td>zoo:twin</td><td>pbm</td>" in table
+    assert '<td class="num">-0.100</td>' in table and '<td class="num">-0.300</td>' in table
+    # one model alone: no model column
+    alone = render_html([RunRows(Path("a"), {}, clip)])
+    assert "<th>model</th>" not in _section(alone, task)
+
+
+def test_the_same_model_scanned_twice_pairs_each_run_with_its_own_baseline():
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    task = "robustness.zero_shot"
+    first = [_metric(task, "zoo:clip", 0.2), _metric(task, "zoo:clip", 0.1, "pbm")]
+    second = [_metric(task, "zoo:clip", 0.6), _metric(task, "zoo:clip", 0.5, "pbm")]
+    html = render_html([RunRows(Path("one"), {}, first), RunRows(Path("two"), {}, second)])
+    section = _section(html, task)
+    table = section.split("before -&gt; after", 1)[1].split("</table>", 1)[0]
+    assert "<th>model</th>" in table
+    assert "<td>zoo:clip (one)</td>" in table and "<td>zoo:clip (two)</td>" in table
+    assert table.count('<td class="num">-0.100</td>') == 2  # not 0.1 - 0.6
+    rows = section.split("All rows (4)", 1)[1]
+    assert rows.count("<td>zoo:clip (one)</td>") == 2 and rows.count("<td>zoo:clip (two)</td>") == 2
+
+
+def test_provenance_comes_last_and_galleries_are_closed(zoo_scan):
+    html, _ = build_report([zoo_scan], ReportFormat.html)
+    sections = re.findall(r'<section id="([^"]+)"', html)
+    assert sections[0] == "findings" and sections[-1] == "provenance"
+    assert html.index('id="provenance"') > html.index('id="pillar-safety"')
+    assert '<details open id="gallery-' not in html
+    assert html.count('<details id="gallery-') == len(
+        {r.task for r in load_runs([zoo_scan])[0].rows}
+    )
+
+
+def test_long_tables_fold_into_closed_details_saying_what_they_hold():
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.markup import FOLD_ROWS
+    from vlmtrust.report.rows import RunRows
+
+    task = "robustness.zero_shot"
+    attacks = [f"corruption.c{i}" for i in range(FOLD_ROWS + 1)]
+    long = [_metric(task, "zoo:clip", 0.5, m, a) for a in attacks for m in ("none", "pbm")]
+    section = _section(render_html([RunRows(Path("a"), {}, long)]), task)
+    n = FOLD_ROWS + 1
+    assert section.count('<details class="fold">') == 2
+    assert (
+        '<details class="fold"><summary><b>Mitigations: before -&gt; after</b>: '
+        f"{n} mitigated rows, each against its own run's baseline" in section
+    )
+    assert f'<details class="fold"><summary><b>All rows ({2 * n})</b>: every metric row' in section
+    short = _section(render_html([RunRows(Path("a"), {}, long[:FOLD_ROWS])]), task)
+    assert "<details class" not in short.replace('<details class="glossary">', "")
+    assert "<h4>Mitigations: before -&gt; after</h4>" in short
+    assert f"<h4>All rows ({FOLD_ROWS})</h4>" in short

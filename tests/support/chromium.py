@@ -126,14 +126,18 @@ class Chromium:
                 return event
 
     def visit(self, url: str, expression: str) -> PageVisit:
-        """Load ``url`` with console, log and network watched; evaluate ``expression`` (which
-        returns a JSON string) once loaded; take a full-page screenshot."""
+        """Load ``url`` with console, log and network watched, in a 1280 x 800 viewport (the
+        screenshot's width, so page sizes are measured at a fixed width); evaluate
+        ``expression`` (which returns a JSON string) once loaded; take a full-page
+        screenshot."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
         ]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable", session=session)
+        viewport = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+        self.send("Emulation.setDeviceMetricsOverride", viewport, session=session)
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait_for("Page.loadEventFired")
         visit = PageVisit()

@@ -20,13 +20,14 @@ from typing import Any
 
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow
-from vlmtrust.report.compare import COMPARISON_NOTE, run_label, shared
+from vlmtrust.report.compare import COMPARISON_NOTE, Aligned, run_label, shared
 from vlmtrust.report.findings import all_findings, findings_html
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
 from vlmtrust.report.markup import (
     badge,
     ci,
+    fold,
     metric_name,
     metrics_used,
     num,
@@ -70,6 +71,7 @@ margin:3px 0}ol.findings li{margin:.4em 0}.critical{border-color:#8e0000}
 .high{border-color:#c62828}.medium{border-color:#ef8f00}.low{border-color:#1565c0}
 .sev-critical{color:#fff;background:#8e0000}.sev-high{color:#fff;background:#c62828}
 .sev-medium{background:#ffe0a3}.sev-low{background:#dbe9fb}
+details.fold>summary{margin:.8em 0 .3em;cursor:pointer}
 """
 
 
@@ -81,6 +83,7 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         if row.task not in names:
             names.append(row.task)
     title = "vlmtrust report: " + ", ".join(dict.fromkeys(r.model_name for r in runs))
+    common, single = shared(list(runs)) if len(runs) > 1 else ([], 0)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -94,8 +97,7 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         "interval and the n it rests on; unscorable judgements are never counted.</p>",
         cards(tasks_by_pillar, rows, gates, headlines(runs)),
         _gates(gates),
-        _comparison(runs) if len(runs) > 1 else "",
-        _provenance(runs),
+        _comparison(runs, common, single),
     ]
     for pillar, tasks in tasks_by_pillar.items():
         parts.append(f'<section id="pillar-{escape(pillar)}"><h2>{escape(pillar)}</h2>')
@@ -106,6 +108,7 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         for task in tasks:
             parts.append(_task_section(task, runs, gates))
         parts.append("</section>")
+    parts.append(_provenance(runs, _nothing_shared(runs, common)))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -135,13 +138,25 @@ def _gates(gates: Sequence[GateResult]) -> str:
 # --------------------------------------------------------------------------- runs
 
 
-def _comparison(runs: Sequence[RunRows]) -> str:
+def _nothing_shared(runs: Sequence[RunRows], common: Sequence[Aligned]) -> str:
+    """Provenance's one sentence where several runs share no row (and so no comparison)."""
+    if len(runs) < 2 or common:
+        return ""
+    return (
+        f"<p>These {len(runs)} runs share no rows (task, attack, mitigation and metric), so "
+        "there is nothing to compare.</p>"
+    )
+
+
+def _comparison(runs: Sequence[RunRows], common: Sequence[Aligned], single: int) -> str:
+    """The rows at least two runs share, side by side; no section when they share none."""
+    if not common:
+        return ""
     labels = [escape(run_label(r)) for r in runs]
     head = ["task", "attack", "mitigation", "metric", f"{labels[0]} (reference)"]
     for label in labels[1:]:
         head += [label, "delta", "real change?"]
     body = []
-    common, single = shared(list(runs))
     for item in common:
         cells = [escape(k) for k in item.key[:3]] + [metric_name(item.key[3])]
         for i, cell in enumerate(item.cells):
@@ -157,16 +172,22 @@ def _comparison(runs: Sequence[RunRows]) -> str:
         "mitigation and metric; deltas are each run minus the reference (first) run. "
         f"{len(common)} row(s) shared by at least two runs; {single} row(s) only one run has "
         f"are in the task sections below. {escape(COMPARISON_NOTE)}</p>"
-        f"{table(head, body) if common else ''}</section>"
+        f"{fold('Shared rows', _shared_what(len(common)), len(common), table(head, body))}"
+        "</section>"
     )
+
+
+def _shared_what(rows: int) -> str:
+    return f"{rows} rows, each run's value and its delta from the reference"
 
 
 def _when(stamp: float | None) -> str:
     return "-" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(stamp))
 
 
-def _provenance(runs: Sequence[RunRows]) -> str:
-    out = ['<section id="provenance"><h2>Provenance</h2>']
+def _provenance(runs: Sequence[RunRows], note: str = "") -> str:
+    """Where the numbers come from, last on the page: the findings and their evidence first."""
+    out = ['<section id="provenance"><h2>Provenance</h2>', note]
     for run in runs:
         h = run.header
         model = h.get("model", {})
@@ -240,9 +261,25 @@ def _safety_matrix(rows: Sequence[MetricRow]) -> str:
 # --------------------------------------------------------------------------- tasks
 
 
+Sourced = tuple[str, MetricRow]
+
+
+def _sourced(task: str, runs: Sequence[RunRows]) -> list[Sourced]:
+    """The task's rows, each with the run it came from: its model's name, or the run's label
+    where two runs scanned the same model (so neither a table nor a baseline mixes them up)."""
+    mine = [(run, [r for r in run.rows if r.task == task]) for run in runs]
+    mine = [(run, rows) for run, rows in mine if rows]
+    models = [{r.model for r in rows} for _, rows in mine]
+    clash = len(set().union(*models)) < sum(len(m) for m in models)
+    return [
+        (f"{r.model} ({run.run_dir})" if clash else r.model, r) for run, rows in mine for r in rows
+    ]
+
+
 def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult]) -> str:
-    rows = [r for run in runs for r in run.rows if r.task == task]
-    multi_model = len({r.model for r in rows}) > 1
+    sourced = _sourced(task, runs)
+    rows = [r for _, r in sourced]
+    multi_model = len({label for label, _ in sourced}) > 1
     out = [f'<section class="task" id="task-{escape(task)}"><h3>{escape(task)}</h3>']
     gated = [g for g in gates if g.gate.task == task]
     if gated:
@@ -253,14 +290,16 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     judges = judge_rows(rows)
     if judges.rows:
         out.append(_judges(judges))
-    rows = [r for r in rows if not is_judge_row(r)]
-    out.append(_before_after(rows))
-    rows += judges.rows  # once per task, not once per mitigation
+    measured = [(label, r) for label, r in sourced if not is_judge_row(r)]
+    out.append(_before_after(measured, multi_model))
+    # judge rows once per task, not once per mitigation; a judge's, whichever run stored it
+    listed = measured + [(r.model, r) for r in judges.rows]
+    rows = [r for _, r in listed]
     head = ["model"] if multi_model else []
     head += ["mitigation", "attack", "metric", "value", "95% interval", "n", "unscorable"]
     body = []
-    for r in rows:
-        cells = [escape(r.model)] if multi_model else []
+    for label, r in listed:
+        cells = [escape(label)] if multi_model else []
         unscorable = r.details.get("n_unscorable", r.details.get("unscorable", ""))
         cells += [
             escape(r.mitigation),
@@ -273,8 +312,10 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
         ]
         body.append(cells)
     offset = len(head) - 7
-    out.append(f"<h4>All rows ({len(rows)})</h4>")
-    out.append(table(head, body, numeric=frozenset({offset + 3, offset + 5, offset + 6})))
+    listing = table(head, body, numeric=frozenset({offset + 3, offset + 5, offset + 6}))
+    what = "every metric row of this task, by " + ("model, " if multi_model else "")
+    what += "mitigation, attack and metric, with its 95% interval and n"
+    out.append(fold(f"All rows ({len(rows)})", what, len(rows), listing))
     out.append(_unscorable(task, runs))
     plots, left_out = task_plots(rows)
     if plots:
@@ -300,16 +341,20 @@ def _underpowered_badge(row: MetricRow) -> str:
     )
 
 
-def _before_after(rows: Sequence[MetricRow]) -> str:
-    baseline = {(r.model, r.attack, r.metric): r for r in rows if r.mitigation == "none"}
+def _before_after(sourced: Sequence[Sourced], by_model: bool = False) -> str:
+    """Each mitigated row against its own run's baseline; a model column (``by_model``) where
+    the section holds several models or runs."""
+    baseline = {(s, r.attack, r.metric): r for s, r in sourced if r.mitigation == "none"}
     body = []
-    for r in rows:
+    for source, r in sourced:
         if r.mitigation == "none":
             continue
-        before = baseline.get((r.model, r.attack, r.metric))
+        before = baseline.get((source, r.attack, r.metric))
+        model = [escape(source)] if by_model else []
         if before is None:
             body.append(
                 [
+                    *model,
                     escape(r.mitigation),
                     escape(r.attack),
                     metric_name(r.metric),
@@ -325,6 +370,7 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
         )
         body.append(
             [
+                *model,
                 escape(r.mitigation),
                 escape(r.attack),
                 metric_name(r.metric),
@@ -336,8 +382,11 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
         )
     if not body:
         return '<p class="muted">No mitigation was scanned for this task (baseline only).</p>'
-    head = ["mitigation", "attack", "metric", "before (none)", "after", "change", "real change?"]
-    return "<h4>Mitigations: before -&gt; after</h4>" + table(head, body, numeric=frozenset({5}))
+    head = ["model"] if by_model else []
+    head += ["mitigation", "attack", "metric", "before (none)", "after", "change", "real change?"]
+    listing = table(head, body, numeric=frozenset({len(head) - 2}))
+    what = f"{len(body)} mitigated rows, each against its own run's baseline (none)"
+    return fold("Mitigations: before -&gt; after", what, len(body), listing)
 
 
 def _judges(judges: JudgeRows) -> str:
@@ -451,7 +500,7 @@ def _gallery(task: str, examples: Sequence[StoredExample]) -> str:
                 lines.append(f"<div>answer:</div><pre>{escape(e.response)}</pre>")
             cards.append(f'<div class="example">{"".join(lines)}</div>')
     return (
-        f'<details open id="gallery-{escape(task)}">'
+        f'<details id="gallery-{escape(task)}">'
         f"<summary>Evidence gallery ({len(cards)} examples)</summary>"
         f'<div class="gallery">{"".join(cards)}</div></details>'
     )

@@ -75,3 +75,22 @@ def metrics_used(metrics: Iterable[str]) -> str:
         '<details class="glossary"><summary>Metrics used here</summary>'
         f'<dl class="glossary">{items}</dl></details>'
     )
+
+
+#: A table with more rows than this folds shut (``fold``). At 25 px a one-line row and about
+#: 45 px a row whose paired verdict wraps, 8 rows take 200-360 px: under half of an 800 px
+#: laptop screen, read in place with its heading. A longer table pushes the task's plots and
+#: the next task out of view, so it opens only when asked for.
+FOLD_ROWS = 8
+
+
+def fold(heading: str, what: str, rows: int, body: str) -> str:
+    """A table under its heading, or past ``FOLD_ROWS`` rows a closed ``<details>`` whose
+    summary line says how many rows it holds and what they are (both already escaped)."""
+    if rows <= FOLD_ROWS:
+        return f"<h4>{heading}</h4>{body}"
+    return (
+        f'<details class="fold"><summary><b>{heading}</b>: {what} '
+        '<span class="muted">(folded: click to show)</span></summary>'
+        f"{body}</details>"
+    )

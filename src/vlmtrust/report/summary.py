@@ -33,7 +33,7 @@ def headlines(runs: Sequence[RunRows]) -> dict[str, str | None]:
 
 def headline(task: str, rows: Sequence[MetricRow], declared: str | None) -> str:
     """The task's headline metric (else its first) at the baseline, as a range over its
-    attacks and models; judge calibration rows are never a headline."""
+    attacks, one range per model; judge calibration rows are never a headline."""
     mine = [
         r
         for r in rows
@@ -47,16 +47,25 @@ def headline(task: str, rows: Sequence[MetricRow], declared: str | None) -> str:
     metric = mine[0].metric
     if declared is not None and any(r.metric == declared for r in mine):
         metric = declared
-    values = [r.value for r in mine if r.metric == metric and r.value is not None]
-    span = (
-        num(min(values))
-        if min(values) == max(values)
-        else (f"{num(min(values))} to {num(max(values))}")
+    models = dict.fromkeys(r.model for r in mine)
+    spans = [_span([r for r in mine if r.metric == metric and r.model == m]) for m in models]
+    shown = (
+        spans[0]
+        if len(spans) == 1
+        else "; ".join(f"{escape(m)} {span}" for m, span in zip(models, spans, strict=True))
     )
-    return (
-        f'<a href="#task-{escape(task)}">{escape(task)}</a>: {escape(metric)} {span} '
-        f'<span class="muted">over {len(values)} condition(s)</span>'
-    )
+    return f'<a href="#task-{escape(task)}">{escape(task)}</a>: {escape(metric)} {shown}'
+
+
+def _span(rows: Sequence[MetricRow]) -> str:
+    """One model's value, or its range over conditions (a range across models would hide
+    which model is which)."""
+    values = [r.value for r in rows if r.value is not None]
+    if not values:
+        return "no value"
+    low, high = min(values), max(values)
+    span = num(low) if low == high else f"{num(low)} to {num(high)}"
+    return f'{span} <span class="muted">over {len(values)} condition(s)</span>'
 
 
 def cards(

@@ -11,7 +11,13 @@ from importlib.metadata import version
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
-from vlmtrust.report.compare import COMPARISON_NOTE, comparison_json, run_label, shared
+from vlmtrust.report.compare import (
+    COMPARISON_NOTE,
+    Aligned,
+    comparison_json,
+    run_label,
+    shared,
+)
 from vlmtrust.report.findings import all_findings, findings_markdown, tasks_by_pillar, verdicts
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.glossary import used
@@ -69,14 +75,8 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         lines += [f"- **{g.status}** {g.message()}" for g in gates]
         lines.append("")
     for run in runs:
-        model = run.header.get("model", {})
         lines += [
-            f"## {model.get('name', '?')} ({run.run_dir})",
-            "",
-            f"- model fingerprint: `{str(model.get('fingerprint', '?'))[:16]}`",
-            *(f"- model caveat: {caveat}" for caveat in model.get("caveats", [])),
-            f"- seed: {run.header.get('seed')}, limit: {run.header.get('limit')}, "
-            f"data: {run.header.get('data') or 'world generator'}",
+            f"## {run.model_name} ({run.run_dir})",
             "",
             "| task | mitigation | attack | metric | value | 95% CI | n |",
             "| --- | --- | --- | --- | ---: | --- | ---: |",
@@ -88,9 +88,29 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         lines += paired_markdown(measured)
         lines += _metrics(run.rows)
     lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
-    if len(runs) > 1:
-        lines += _comparison(runs)
+    common, single = shared(runs) if len(runs) > 1 else ([], 0)
+    lines += _comparison(runs, common, single)
+    lines += _provenance(runs, nothing_shared=len(runs) > 1 and not common)
     return "\n".join(lines)
+
+
+def _provenance(runs: list[RunRows], nothing_shared: bool) -> list[str]:
+    """Where each run's numbers come from, last (as in the HTML report): findings first."""
+    lines = ["## Provenance", ""]
+    if nothing_shared:
+        lines += [f"These {len(runs)} runs share no rows, so there is nothing to compare.", ""]
+    for run in runs:
+        model = run.header.get("model", {})
+        lines += [
+            f"### {run.model_name} ({run.run_dir})",
+            "",
+            f"- model fingerprint: `{str(model.get('fingerprint', '?'))[:16]}`",
+            *(f"- model caveat: {caveat}" for caveat in model.get("caveats", [])),
+            f"- seed: {run.header.get('seed')}, limit: {run.header.get('limit')}, "
+            f"data: {run.header.get('data') or 'world generator'}",
+            "",
+        ]
+    return lines
 
 
 def _judges(judges: JudgeRows) -> list[str]:
@@ -116,12 +136,14 @@ def _judges(judges: JudgeRows) -> list[str]:
     return lines
 
 
-def _comparison(runs: list[RunRows]) -> list[str]:
+def _comparison(runs: list[RunRows], common: list[Aligned], single: int) -> list[str]:
+    """The rows at least two runs share; nothing when they share none."""
+    if not common:
+        return []
     labels = [run_label(r) for r in runs]
     head = ["task", "attack", "mitigation", "metric", f"{labels[0]} (reference)"]
     for label in labels[1:]:
         head += [label, "delta", "real change?"]
-    common, single = shared(runs)
     lines = [
         "## Comparison",
         "",
