@@ -19,7 +19,7 @@ from importlib.metadata import version
 from typing import Any
 
 from vlmtrust.core.pillars import PILLARS, pillar_of
-from vlmtrust.core.records import MetricRow
+from vlmtrust.core.records import MetricRow, NotRun
 from vlmtrust.report.compare import COMPARISON_NOTE, run_label, shared
 from vlmtrust.report.findings import all_findings, findings_html
 from vlmtrust.report.gates import GateResult
@@ -254,7 +254,8 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     if judges.rows:
         out.append(_judges(judges))
     rows = [r for r in rows if not is_judge_row(r)]
-    out.append(_before_after(rows))
+    idle = [n for run in runs for n in run.not_run if n.task == task]
+    out.append(_before_after(rows, idle))
     rows += judges.rows  # once per task, not once per mitigation
     head = ["model"] if multi_model else []
     head += ["mitigation", "attack", "metric", "value", "95% interval", "n", "unscorable"]
@@ -300,7 +301,9 @@ def _underpowered_badge(row: MetricRow) -> str:
     )
 
 
-def _before_after(rows: Sequence[MetricRow]) -> str:
+def _before_after(rows: Sequence[MetricRow], idle: Sequence[NotRun] = ()) -> str:
+    """Each mitigated row beside its baseline, then one line per mitigation left out because
+    it cannot act on the task (instead of rows that could only show no change)."""
     baseline = {(r.model, r.attack, r.metric): r for r in rows if r.mitigation == "none"}
     body = []
     for r in rows:
@@ -334,10 +337,15 @@ def _before_after(rows: Sequence[MetricRow]) -> str:
                 escape(paired_verdict(r, before)),
             ]
         )
-    if not body:
+    lines = "".join(
+        f'<p class="muted not-run">{escape(line)}</p>'
+        for line in dict.fromkeys(n.line() for n in idle)
+    )
+    if not body and not lines:
         return '<p class="muted">No mitigation was scanned for this task (baseline only).</p>'
     head = ["mitigation", "attack", "metric", "before (none)", "after", "change", "real change?"]
-    return "<h4>Mitigations: before -&gt; after</h4>" + table(head, body, numeric=frozenset({5}))
+    shown = table(head, body, numeric=frozenset({5})) if body else ""
+    return "<h4>Mitigations: before -&gt; after</h4>" + shown + lines
 
 
 def _judges(judges: JudgeRows) -> str:
