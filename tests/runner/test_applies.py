@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 from rich.console import Console
 
@@ -14,6 +15,7 @@ from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.demo import DEMO_SCANS
 from vlmtrust.report.build import ReportFormat, build_report
+from vlmtrust.report.text import report_schema
 from vlmtrust.runner import run
 from vlmtrust.runner.applies import cannot_act
 from vlmtrust.store import ResultStore
@@ -104,6 +106,8 @@ def test_every_report_format_says_not_run_instead_of_rows(demo_clip):
     ]
     assert line in calibration and ">pbm<" not in calibration
     doc = json.loads(build_report([out], ReportFormat.json)[0])
+    jsonschema.Draft202012Validator(report_schema()).validate(doc)
+    assert doc["runs"][0]["header"]["not_run"] == doc["not_run"]
     assert {(e["task"], e["mitigation"]) for e in doc["not_run"]} >= {
         ("robustness.calibration", "pbm")
     }
