@@ -245,10 +245,9 @@ def used_members(requires: Iterable[str], hooks: Iterable[str] = ()) -> frozense
     """The model members a task or attack may call: those of the capabilities it ``requires``
     and its ``hooks``, each a member it probes for (``hasattr``, ``getattr``) or a capability
     name, for an ``isinstance`` probe that reads all of that capability's members."""
-    probed = [h for h in hooks if h not in CAPABILITIES]
-    return capability_members([*requires, *(h for h in hooks if h in CAPABILITIES)]) | frozenset(
-        probed
-    )
+    tested = [h for h in hooks if h in CAPABILITIES]
+    probed = frozenset(h for h in hooks if h not in CAPABILITIES)
+    return capability_members([*requires, *tested]) | probed
 
 
 def check_capabilities(

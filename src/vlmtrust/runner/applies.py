@@ -19,10 +19,11 @@ from vlmtrust.tasks.base import Task
 
 def changed_members(variant: Sequence[Spec]) -> frozenset[str] | None:
     """The members a variant's wrappers change or add; None when any of them changes the
-    whole model (a trainer, or a wrapper that does not say)."""
+    whole model (a trainer, or a wrapper that does not say: a plugin's may not be a
+    ``Wrapper``)."""
     changed: frozenset[str] = frozenset()
     for spec in variant:
-        acts_on = build_mitigation(spec).acts_on
+        acts_on: frozenset[str] | None = getattr(build_mitigation(spec), "acts_on", None)
         if acts_on is None:
             return None
         changed |= acts_on
