@@ -1,7 +1,7 @@
 """Findings from metric rows: the worst row of a rule per task is a finding with its numbers,
 interval, evidence and the mitigation that fixed it by its paired test (or none)."""
 
-from vlmtrust.core.records import MetricRow
+from vlmtrust.core.records import MetricRow, NotRun
 from vlmtrust.metrics.findings import derive_findings
 from vlmtrust.metrics.severity import default_rules
 
@@ -97,3 +97,28 @@ def test_findings_rank_worst_first():
         ("fairness.retrieval_skew", "medium"),
     ]
     assert "no mitigation in this run fixed it (none was scanned for this task)" in found[0].fix
+
+
+def test_a_task_no_mitigation_could_act_on_says_so():
+    """pbm left out of the OOD task (it only adds predict_groups) is not "tried"; where another
+    mitigation ran and did not fix it, the measured null effect stays the text."""
+    rows = [_row("none", "none", 0.1, metric="auroc_msp", task="robustness.ood")]
+    idle = NotRun(
+        model="zoo:m",
+        task="robustness.ood",
+        mitigation="pbm",
+        changes=("predict_groups",),
+        calls=("classify", "encode_image", "encode_text"),
+    )
+    elsewhere = idle.model_copy(update={"task": "robustness.calibration"})
+    (finding,) = derive_findings(rows, default_rules(), [idle])
+    assert finding.fix == (
+        "no mitigation in this run acts on this task (pbm changes predict_groups; "
+        "robustness.ood calls classify, encode_image, encode_text)"
+    )
+    assert finding.fixed_by is None
+    (other,) = derive_findings(rows, default_rules(), [elsewhere])
+    assert other.fix == "no mitigation in this run fixed it (none was scanned for this task)"
+    tried = [*rows, _row("none", "abstain", 0.1, metric="auroc_msp", task="robustness.ood")]
+    (measured,) = derive_findings(tried, default_rules(), [idle])
+    assert measured.fix == "no mitigation in this run fixed it (tried abstain 0.100 -> 0.100)"

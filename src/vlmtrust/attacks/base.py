@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vlmtrust.core.capabilities import used_members
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params, Spec, validate_params
 
@@ -30,12 +31,18 @@ class Attack(ABC):
     Params: ClassVar[type[Params]] = NoParams
     #: capabilities the attacked model must have (gradient attacks need Differentiable)
     requires: ClassVar[tuple[str, ...]] = ()
+    #: what ``apply_batch`` uses when the model has it, beyond ``requires`` (``Task.hooks``)
+    hooks: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: Spec) -> None:
         self.spec = Spec(
             name=spec.name, params=validate_params(self.Params, spec).model_dump(mode="json")
         )
         self.params = validate_params(self.Params, self.spec)
+
+    def model_members(self) -> frozenset[str]:
+        """Every model member ``apply_batch`` may call (see ``Task.model_members``)."""
+        return used_members(self.requires, self.hooks)
 
     @property
     def label(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -216,6 +216,38 @@ CAPABILITIES: dict[str, type] = {
     "Differentiable": Differentiable,
     "Tunable": Tunable,
 }
+
+
+def protocol_members(protocol: type) -> frozenset[str]:
+    """The public members a capability Protocol declares (methods, properties and annotated
+    attributes, its base Protocols' included): what a model is called through when it is
+    used as one, read off the Protocol so a new member needs no table kept beside it."""
+    found: set[str] = set()
+    for cls in protocol.__mro__:
+        if cls in (Protocol, Generic, object) or not getattr(cls, "_is_protocol", False):
+            continue
+        found.update(vars(cls).get("__annotations__", {}))
+        found.update(vars(cls))
+    return frozenset(name for name in found if not name.startswith("_"))
+
+
+def capability_members(capabilities: Iterable[str]) -> frozenset[str]:
+    """The model members the named capabilities (``CAPABILITIES`` keys) consist of."""
+    out: frozenset[str] = frozenset()
+    for name in capabilities:
+        if name not in CAPABILITIES:
+            raise ValueError(f"unknown capability {name!r}")
+        out |= protocol_members(CAPABILITIES[name])
+    return out
+
+
+def used_members(requires: Iterable[str], hooks: Iterable[str] = ()) -> frozenset[str]:
+    """The model members a task or attack may call: those of the capabilities it ``requires``
+    and its ``hooks``, each a member it probes for (``hasattr``, ``getattr``) or a capability
+    name, for an ``isinstance`` probe that reads all of that capability's members."""
+    tested = [h for h in hooks if h in CAPABILITIES]
+    probed = frozenset(h for h in hooks if h not in CAPABILITIES)
+    return capability_members([*requires, *tested]) | probed
 
 
 def check_capabilities(

@@ -131,3 +131,48 @@ class Finding(Record):
     fixed_by: str | None = None
     #: distance from the reference in the bad direction (ranks findings of one severity)
     distance: float
+
+
+class NotRun(Record):
+    """A mitigation variant the runner did not scan a task under, because it cannot act on
+    it: it trains nothing, and no member its wrappers change (``Wrapper.acts_on``) is one the
+    task or its attacks call (``Task.model_members``), so every score would be the
+    baseline's. Kept in the run header so reports and findings say so instead of showing
+    rows of no change."""
+
+    model: str
+    task: str
+    #: the variant's label, as rows name it (``pbm``, ``a+b``)
+    mitigation: str
+    #: the members the variant's wrappers change or add
+    changes: tuple[str, ...]
+    #: the members the task and its attacks call
+    calls: tuple[str, ...]
+
+    @property
+    def why(self) -> str:
+        """``pbm changes predict_groups; robustness.calibration calls classify``."""
+        return f"{self.mitigation} changes {self._changes}; {self.task} calls {self._calls}"
+
+    def line(self) -> str:
+        """What a report says under the task: ``not run: pbm cannot act on this task (...)``."""
+        return (
+            f"not run: {self.mitigation} cannot act on this task "
+            f"(it changes {self._changes}; the task calls {self._calls})"
+        )
+
+    def header_entry(self) -> dict[str, Any]:
+        """How the run header keeps it (the record's fields and the ``why`` sentence)."""
+        return {**self.model_dump(mode="json"), "why": self.why}
+
+    @classmethod
+    def from_header(cls, entry: dict[str, Any]) -> NotRun:
+        return cls.model_validate({k: entry[k] for k in cls.model_fields})
+
+    @property
+    def _changes(self) -> str:
+        return ", ".join(self.changes) or "nothing"
+
+    @property
+    def _calls(self) -> str:
+        return ", ".join(self.calls) or "no model member"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from vlmtrust.core.pillars import pillar_of
-from vlmtrust.core.records import SEVERITIES, Finding, MetricRow
+from vlmtrust.core.records import SEVERITIES, Finding, MetricRow, NotRun
 from vlmtrust.metrics.severity import Rule, rule_for
 
 BASELINE = "none"
@@ -22,8 +22,11 @@ _CALIBRATION = "calibration"
 RowIndex = dict[tuple[str, str, str, str, str], MetricRow]
 
 
-def derive_findings(rows: Sequence[MetricRow], rules: tuple[Rule, ...]) -> list[Finding]:
-    """Every finding in ``rows``, worst first."""
+def derive_findings(
+    rows: Sequence[MetricRow], rules: tuple[Rule, ...], not_run: Sequence[NotRun] = ()
+) -> list[Finding]:
+    """Every finding in ``rows``, worst first; ``not_run``: the mitigations the run left out
+    of a task because they cannot act on it (said so where no other mitigation was tried)."""
     index: RowIndex = {(r.model, r.task, r.attack, r.mitigation, r.metric): r for r in rows}
     groups: dict[tuple[str, str, str], list[tuple[int, float, MetricRow, MetricRow | None]]]
     groups = defaultdict(list)
@@ -42,7 +45,7 @@ def derive_findings(rows: Sequence[MetricRow], rules: tuple[Rule, ...]) -> list[
     found = []
     for (_model, _task, name), judged_rows in groups.items():
         judged_rows.sort(key=lambda j: (j[0], -j[1], j[2].attack, j[2].metric))
-        found.append(_finding(by_name[name], judged_rows, index))
+        found.append(_finding(by_name[name], judged_rows, index, not_run))
     return rank(found)
 
 
@@ -82,9 +85,11 @@ def _finding(
     rule: Rule,
     judged: list[tuple[int, float, MetricRow, MetricRow | None]],
     index: RowIndex,
+    not_run: Sequence[NotRun] = (),
 ) -> Finding:
     level, distance, row, reference = judged[0]
-    fix, fixed_by, fix_row = _fix(rule, row, SEVERITIES[level], distance, index)
+    idle = [n for n in not_run if (n.model, n.task) == (row.model, row.task)]
+    fix, fixed_by, fix_row = _fix(rule, row, SEVERITIES[level], distance, index, idle)
     evidence = [row, *([reference] if reference else []), *(j[2] for j in judged[1:])]
     if fix_row is not None:
         evidence.append(fix_row)
@@ -111,19 +116,19 @@ def row_key(row: MetricRow) -> str:
 
 
 def _fix(
-    rule: Rule, row: MetricRow, severity: str, distance: float, index: RowIndex
+    rule: Rule,
+    row: MetricRow,
+    severity: str,
+    distance: float,
+    index: RowIndex,
+    idle: Sequence[NotRun] = (),
 ) -> tuple[str, str | None, MetricRow | None]:
     """The mitigation that lowered the severity most (a paired test, where there is one, must
     call its change real), said with its effect; one whose real change leaves the severity
-    as it was is said to reduce it, not fix it; else that none helped, naming what was tried."""
+    as it was is said to reduce it, not fix it; else that none helped, naming what was tried,
+    or, where none was tried because none could act on the task (``idle``), that."""
     level = SEVERITIES.index(severity)
-    tried = sorted(
-        {
-            m
-            for (mo, t, a, m, me) in index
-            if (mo, t, a, me) == (row.model, row.task, row.attack, row.metric) and m != BASELINE
-        }
-    )
+    tried = _tried(row, index)
     best: tuple[int, float, str, MetricRow] | None = None
     for mitigation in tried:
         after = index[row.model, row.task, row.attack, mitigation, row.metric]
@@ -136,6 +141,9 @@ def _fix(
         helps = after_level > level or (isinstance(paired, dict) and judged[1] < distance)
         if helps and (best is None or (-after_level, judged[1]) < best[:2]):
             best = (-after_level, judged[1], mitigation, after)
+    if best is None and not tried and idle:
+        why = "; ".join(n.why for n in idle)
+        return f"no mitigation in this run acts on this task ({why})", None, None
     if best is None:
         shown = ", ".join(
             f"{m} {_num(rule, row.value)} -> "
@@ -159,6 +167,17 @@ def _fix(
     if SEVERITIES[after_level] != "info":
         text += f"; still {SEVERITIES[after_level]}"
     return text, fixed, after
+
+
+def _tried(row: MetricRow, index: RowIndex) -> list[str]:
+    """The mitigations with a row beside ``row`` (same model, task, attack and metric)."""
+    return sorted(
+        {
+            m
+            for (mo, t, a, m, me) in index
+            if (mo, t, a, me) == (row.model, row.task, row.attack, row.metric) and m != BASELINE
+        }
+    )
 
 
 def _shown_real(paired: dict[str, Any]) -> bool:

@@ -22,6 +22,12 @@ class Wrapper(ABC):
     Params: ClassVar[type[Params]] = NoParams
     #: capabilities the wrapped model must have (checked before a run starts)
     requires: ClassVar[tuple[str, ...]] = ()
+    #: the model members (method names) whose results this mitigation changes or adds: a task
+    #: that calls none of them would score exactly as the baseline does, so the runner does not
+    #: scan it under this mitigation. None, the default and what every trainer keeps: the
+    #: whole model (new weights change everything). A wrapper sets it to what its wrapped
+    #: model overrides or adds beyond ``WrappedModel`` (a test holds every wrapper to that).
+    acts_on: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, spec: Spec) -> None:
         params = validate_params(self.Params, spec)

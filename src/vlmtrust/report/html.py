@@ -19,7 +19,7 @@ from importlib.metadata import version
 from typing import Any
 
 from vlmtrust.core.pillars import PILLARS, pillar_of
-from vlmtrust.core.records import MetricRow
+from vlmtrust.core.records import MetricRow, NotRun
 from vlmtrust.report.compare import COMPARISON_NOTE, Aligned, run_label, shared
 from vlmtrust.report.findings import all_findings, findings_html
 from vlmtrust.report.gates import GateResult
@@ -291,7 +291,8 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     if judges.rows:
         out.append(_judges(judges))
     measured = [(label, r) for label, r in sourced if not is_judge_row(r)]
-    out.append(_before_after(measured, multi_model))
+    idle = [n for run in runs for n in run.not_run if n.task == task]
+    out.append(_before_after(measured, multi_model, idle))
     # judge rows once per task, not once per mitigation; a judge's, whichever run stored it
     listed = measured + [(r.model, r) for r in judges.rows]
     rows = [r for _, r in listed]
@@ -341,9 +342,12 @@ def _underpowered_badge(row: MetricRow) -> str:
     )
 
 
-def _before_after(sourced: Sequence[Sourced], by_model: bool = False) -> str:
-    """Each mitigated row against its own run's baseline; a model column (``by_model``) where
-    the section holds several models or runs."""
+def _before_after(
+    sourced: Sequence[Sourced], by_model: bool = False, idle: Sequence[NotRun] = ()
+) -> str:
+    """Each mitigated row against its own run's baseline, with a model column (``by_model``)
+    where the section holds several models or runs; then one line per mitigation left out
+    because it cannot act on the task (instead of rows that could only show no change)."""
     baseline = {(s, r.attack, r.metric): r for s, r in sourced if r.mitigation == "none"}
     body = []
     for source, r in sourced:
@@ -380,13 +384,17 @@ def _before_after(sourced: Sequence[Sourced], by_model: bool = False) -> str:
                 escape(paired_verdict(r, before)),
             ]
         )
-    if not body:
+    lines = "".join(
+        f'<p class="muted not-run">{escape(line)}</p>'
+        for line in dict.fromkeys(n.line() for n in idle)
+    )
+    if not body and not lines:
         return '<p class="muted">No mitigation was scanned for this task (baseline only).</p>'
     head = ["model"] if by_model else []
     head += ["mitigation", "attack", "metric", "before (none)", "after", "change", "real change?"]
-    listing = table(head, body, numeric=frozenset({len(head) - 2}))
+    listing = table(head, body, numeric=frozenset({len(head) - 2})) if body else ""
     what = f"{len(body)} mitigated rows, each against its own run's baseline (none)"
-    return fold("Mitigations: before -&gt; after", what, len(body), listing)
+    return fold("Mitigations: before -&gt; after", what, len(body), listing) + lines
 
 
 def _judges(judges: JudgeRows) -> str:

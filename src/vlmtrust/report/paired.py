@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vlmtrust.core.records import MetricRow
+from vlmtrust.core.records import MetricRow, NotRun
 from vlmtrust.report.compare import intervals_separate
 
 
@@ -28,8 +28,9 @@ def paired_verdict(row: MetricRow, before: MetricRow) -> str:
     return "not shown (unpaired: the 95% intervals overlap)"
 
 
-def paired_markdown(rows: Sequence[MetricRow]) -> list[str]:
-    """A Markdown table of every mitigated row's paired change from the baseline."""
+def paired_markdown(rows: Sequence[MetricRow], idle: Sequence[NotRun] = ()) -> list[str]:
+    """A Markdown table of every mitigated row's paired change from the baseline, then a line
+    per task a mitigation was left out of because it cannot act on it."""
     baseline = {(r.task, r.model, r.attack, r.metric): r for r in rows if r.mitigation == "none"}
     lines = []
     for r in rows:
@@ -37,13 +38,15 @@ def paired_markdown(rows: Sequence[MetricRow]) -> list[str]:
         if r.mitigation != "none" and before is not None:
             cells = [r.task, r.mitigation, r.attack, r.metric, paired_verdict(r, before)]
             lines.append("| " + " | ".join(cells) + " |")
-    if not lines:
+    not_run = list(dict.fromkeys(f"- {n.task}: {n.line()}" for n in idle))
+    if not lines and not not_run:
         return []
-    return [
-        "### Mitigations: is the change real?",
-        "",
-        "| task | mitigation | attack | metric | real change? |",
-        "| --- | --- | --- | --- | --- |",
-        *lines,
-        "",
-    ]
+    out = ["### Mitigations: is the change real?", ""]
+    if lines:
+        out += [
+            "| task | mitigation | attack | metric | real change? |",
+            "| --- | --- | --- | --- | --- |",
+            *lines,
+            "",
+        ]
+    return out + ([*not_run, ""] if not_run else [])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vlmtrust.core.records import MetricRow
+from vlmtrust.core.records import MetricRow, NotRun
 from vlmtrust.metrics.findings import derive_findings
 from vlmtrust.metrics.paired import PairedTerms
 from vlmtrust.metrics.severity import Rule, default_rules
@@ -34,6 +34,16 @@ class RunRows:
     def model_name(self) -> str:
         return str(self.header.get("model", {}).get("name", "?"))
 
+    @property
+    def not_run(self) -> list[NotRun]:
+        """The (task, mitigation) pairs the run left out: the mitigation cannot act there."""
+        return not_run_in(self.header)
+
+
+def not_run_in(header: dict[str, Any]) -> list[NotRun]:
+    """A run header's ``not_run`` entries (none in a header older than them)."""
+    return [NotRun.from_header(entry) for entry in header.get("not_run", [])]
+
 
 def load_runs(
     run_dirs: list[Path], with_evidence: bool = False, rules: tuple[Rule, ...] | None = None
@@ -49,7 +59,7 @@ def load_runs(
             header, rows = store.latest_header() or {}, store.metrics()
             findings = None if rules is not None else store.findings()
             if findings is None:
-                findings = derive_findings(rows, rules or default_rules())
+                findings = derive_findings(rows, rules or default_rules(), not_run_in(header))
             if not with_evidence:
                 runs.append(RunRows(run_dir, header, rows, terms=terms, findings=findings))
                 continue

@@ -37,6 +37,7 @@ def to_json(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         "gates": [_gate_json(g) for g in gates],
         "verdicts": verdicts(all_findings(runs), tasks_by_pillar(runs)),
         "findings": [f.model_dump(mode="json") for f in all_findings(runs)],
+        "not_run": [n.header_entry() for r in runs for n in r.not_run],
     }
     if len(runs) > 1:
         doc["comparison"] = comparison_json(runs)
@@ -85,7 +86,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         lines += [_row(row) for row in measured]
         lines.append("")
         lines += _judges(judge_rows(run.rows))
-        lines += paired_markdown(measured)
+        lines += paired_markdown(measured, run.not_run)
         lines += _metrics(run.rows)
     lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
     common, single = shared(runs) if len(runs) > 1 else ([], 0)

@@ -20,7 +20,7 @@ from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.outputs import check_output_dir
-from vlmtrust.core.records import Finding, MetricRow, Sample, Score
+from vlmtrust.core.records import Finding, MetricRow, NotRun, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data.source import DataSource, LoadOptions
 from vlmtrust.data.sources import open_source
@@ -28,6 +28,7 @@ from vlmtrust.metrics.findings import derive_findings
 from vlmtrust.metrics.severity import load_rules
 from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
+from vlmtrust.runner.applies import cannot_act, report_not_run
 from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
@@ -102,7 +103,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     source = _open_source(config, console)
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
-    cells = _plan(tasks, variants, ctx, handle)
+    cells, not_run = _plan(tasks, variants, ctx, handle)
+    report_not_run(not_run, console)
     _warn_underpowered(cells, console)
 
     run_id = uuid.uuid4().hex[:12]
@@ -110,7 +112,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     removable = created.store_is_new  # until something is stored
     try:
         with ResultStore.in_dir(config.out) as store:
-            store.start_run(run_id, _header(config, handle, cells))
+            store.start_run(run_id, _header(config, handle, cells, not_run))
             removable = False  # decided below, from what the store holds
             status = "failed"
             all_keys = [k for cell in cells for k in cell.keys]
@@ -129,7 +131,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                 store.replace_terms(terms)
                 store.replace_examples(examples)
                 # from every row the store holds, so a resumed or extended scan re-ranks all
-                findings = derive_findings(store.metrics(), rules)
+                findings = derive_findings(store.metrics(), rules, not_run)
                 store.replace_findings(findings)
                 status = "complete"
             except KeyboardInterrupt:
@@ -201,8 +203,11 @@ def _plan(
     variants: Sequence[tuple[Spec, ...]],
     ctx: DataContext,
     handle: ModelHandle,
-) -> list[Cell]:
+) -> tuple[list[Cell], list[NotRun]]:
+    """The cells to run, and the (task, variant) pairs left out because the variant cannot
+    act on the task (``runner.applies``)."""
     cells: list[Cell] = []
+    not_run: list[NotRun] = []
     for task in tasks:
         samples = tuple(task.samples(ctx))
         if not samples:
@@ -222,10 +227,14 @@ def _plan(
         key_spec = resolved.key_spec()
         digests = [sample_digest(s) for s in samples]  # once per sample, not per condition
         for variant in variants:
+            idle = cannot_act(resolved, attacks, variant, handle.name)
+            if idle is not None:
+                not_run.append(idle)
+                continue
             for attack in attacks:
                 keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys, weak))
-    return cells
+    return cells, not_run
 
 
 def underpowered(task: Task, n: int, limit: int | None) -> dict[str, Any] | None:
@@ -364,7 +373,9 @@ def _marked(rows: list[MetricRow], weak: Mapping[str, Any] | None) -> list[Metri
     ]
 
 
-def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> dict[str, Any]:
+def _header(
+    config: RunConfig, handle: ModelHandle, cells: Sequence[Cell], not_run: Sequence[NotRun]
+) -> dict[str, Any]:
     task_specs = {c.task.spec.canonical(): c.task.spec for c in cells}
     return {
         "vlmtrust_version": version("vlmtrust"),
@@ -385,6 +396,8 @@ def _header(config: RunConfig, handle: ModelHandle, cells: Sequence[Cell]) -> di
         # what the report needs of each task, so it reads the store and never imports tasks
         "headlines": {c.task.spec.name: c.task.headline for c in cells},
         "mitigations": list(config.mitigations),
+        # (task, mitigation) pairs not scanned: the mitigation cannot act on the task
+        "not_run": [n.header_entry() for n in not_run],
         "seed": config.seed,
         "limit": config.limit,
         "data": str(config.data) if config.data else None,

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from vlmtrust.core.capabilities import used_members
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec, sha256_hex, validate_params
 from vlmtrust.data.source import DataSource, SampleRequest
@@ -70,6 +71,9 @@ class Task(ABC):
     metrics: ClassVar[tuple[Declared, ...]] = ()
     #: the metric a report's pillar card shows for this task (None: its first metric)
     headline: ClassVar[str | None] = None
+    #: what the task uses when the model has it, beyond ``requires``: a member name it probes
+    #: for (``hasattr``, ``getattr``), or a capability name it tests with ``isinstance``
+    hooks: ClassVar[tuple[str, ...]] = ()
 
     #: the per-sample score value that marks a failure worth showing in the report's gallery
     #: (0.0: a wrong answer; a task whose scores are 1.0 for harm, e.g. attack success, sets 1.0)
@@ -86,6 +90,12 @@ class Task(ABC):
         """The part of the spec that decides how one sample is scored under one condition."""
         kept = {k: v for k, v in self.spec.params.items() if k not in self.selection_params}
         return Spec(name=self.spec.name, params=kept)
+
+    def model_members(self) -> frozenset[str]:
+        """Every model member this task's ``score`` may call: its capabilities' members and its
+        ``hooks``. A mitigation that changes none of them cannot change a score, so the runner
+        does not scan the task under it."""
+        return used_members(self.requires, self.hooks)
 
     def minimum_samples(self) -> Minimum | None:
         """The sample count below which this task's statistic is underpowered (None: any)."""

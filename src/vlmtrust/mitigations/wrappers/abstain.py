@@ -75,6 +75,7 @@ class Abstain(Wrapper):
     Params = AbstainParams
     params: AbstainParams
     requires = ("Classifier",)
+    acts_on = frozenset({"classify", "abstains", "threshold", "threshold_for"})
 
     def wrap(self, model: Any) -> Abstaining:
         from vlmtrust.data import world

@@ -30,8 +30,9 @@ class DebiasInstruction(Wrapper):
     Params = DebiasInstructionParams
     params: DebiasInstructionParams
     requires = ("Generator",)
+    acts_on = frozenset({"generate"})
 
-    def wrap(self, model: Any) -> Any:
+    def wrap(self, model: Any) -> Instructed:
         return Instructed(model, self.params.instruction)
 
 

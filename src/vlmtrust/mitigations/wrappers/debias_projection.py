@@ -61,8 +61,10 @@ class DebiasProjection(Wrapper):
     Params = DebiasProjectionParams
     params: DebiasProjectionParams
     requires = ("Embedder",)
+    #: image embeddings (and so ``encode_image``, ``pixel_logits``) are left as they are
+    acts_on = frozenset({"encode_text", "classify"})
 
-    def wrap(self, model: Any) -> Any:
+    def wrap(self, model: Any) -> ProjectedText:
         return ProjectedText(model, self.fit(model))
 
     def fit(self, model: Any) -> np.ndarray:

@@ -94,6 +94,7 @@ class Guard(Wrapper):
     Params = GuardParams
     params: GuardParams
     requires = ("Generator",)
+    acts_on = frozenset({"generate", "inspect"})
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)

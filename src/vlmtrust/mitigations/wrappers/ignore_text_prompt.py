@@ -29,8 +29,9 @@ class IgnoreTextPrompt(Wrapper):
     Params = IgnoreTextPromptParams
     params: IgnoreTextPromptParams
     requires = ("Generator",)
+    acts_on = frozenset({"generate"})
 
-    def wrap(self, model: Any) -> Any:
+    def wrap(self, model: Any) -> IgnoreTextPrompted:
         return IgnoreTextPrompted(model, self.params.text)
 
 

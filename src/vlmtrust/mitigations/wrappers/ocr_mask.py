@@ -66,6 +66,9 @@ class OcrMask(Wrapper):
     Params = OcrMaskParams
     params: OcrMaskParams
     requires = ()  # anything that takes images; a text-only call passes through untouched
+    #: the image entry points it masks (those the inner model has) and its own helpers;
+    #: ``to_pixels`` and ``pixel_logits`` pass through (the mask is not differentiable)
+    acts_on = frozenset({"encode_image", "classify", "generate", "mask", "mask_all", "boxes"})
 
     def wrap(self, model: Any) -> OcrMasked:
         return OcrMasked(model, self.params)

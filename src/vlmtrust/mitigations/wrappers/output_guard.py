@@ -58,6 +58,7 @@ class OutputGuard(Wrapper):
     Params = OutputGuardParams
     params: OutputGuardParams
     requires = ("Generator",)
+    acts_on = frozenset({"generate", "screen"})
 
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec)

@@ -65,8 +65,11 @@ class Pbm(Wrapper):
     Params = PbmParams
     params: PbmParams
     requires = ("Embedder",)
+    #: only adds the group predictor a retrieval task re-ranks with; every other call is the
+    #: inner model's own, so a task that never asks for groups scores as the baseline does
+    acts_on = frozenset({"predict_groups"})
 
-    def wrap(self, model: Any) -> Any:
+    def wrap(self, model: Any) -> GroupPredicting:
         if self.params.predictor == "prompts":
             if len(self.params.prompts) < 2:
                 raise ConfigError(

@@ -48,8 +48,9 @@ class SafetyPrompt(Wrapper):
     Params = SafetyPromptParams
     params: SafetyPromptParams
     requires = ("Generator",)
+    acts_on = frozenset({"generate"})
 
-    def wrap(self, model: Any) -> Any:
+    def wrap(self, model: Any) -> SafetyPrompted:
         return SafetyPrompted(model, self.params)
 
 

@@ -35,8 +35,9 @@ class TemperatureScaling(Wrapper):
     Params = TemperatureParams
     params: TemperatureParams
     requires = ("Classifier",)
+    acts_on = frozenset({"classify", "pixel_logits"})
 
-    def wrap(self, model: Any) -> Any:
+    def wrap(self, model: Any) -> TemperatureScaled:
         return TemperatureScaled(model, self.fit(model))
 
     def fit(self, model: Any) -> float:

@@ -66,6 +66,7 @@ class Counterfactual(Task):
 
     Params = CounterfactualParams
     params: CounterfactualParams
+    hooks = ("Embedder", "generate")  # whichever the model is (``hasattr`` probes)
     selection_params = frozenset({"pairs", "prop_visible", "resamples", "bootstrap_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

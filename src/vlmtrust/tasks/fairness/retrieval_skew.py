@@ -71,6 +71,8 @@ class RetrievalSkew(Task):
     Params = RetrievalSkewParams
     params: RetrievalSkewParams
     requires = ("Embedder",)
+    #: a mitigation's group predictions (``pbm``), re-ranked with where the model offers them
+    hooks = ("predict_groups",)
     headline = "maxskew@10"
     selection_params = frozenset({"pairs", "pools", "k", "resamples", "bootstrap_seed"})
 

@@ -259,6 +259,8 @@ class GradientInversion(Task):
     Params = GradientInversionParams
     params: GradientInversionParams
     requires = ("Differentiable",)
+    #: the zoo tower's own modules and text encoder, read directly where the model has them
+    hooks = ("tower", "scale", "text")
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

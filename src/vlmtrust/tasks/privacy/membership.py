@@ -90,6 +90,8 @@ class Membership(Task):
     Params = MembershipParams
     params: MembershipParams
     requires = ("Embedder",)
+    #: the model card's member set, and LiRA's shadow models where the model is Tunable
+    hooks = ("card", "handle", "Tunable", "pretrained")
     selection_params = frozenset({"n", "nonmember_seed", "resamples", "organism", "member_seed"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:

@@ -188,6 +188,7 @@ class Memorization(Task):
     Params = MemorizationParams
     params: MemorizationParams
     requires = ("Generator",)
+    hooks = ("answer_logprob",)  # exposure, where the model scores answers (AnswerScorer)
     headline = "extraction_rate"
 
     def records(self) -> list[CanaryRecord]:

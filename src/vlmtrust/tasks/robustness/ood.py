@@ -208,6 +208,7 @@ class OodDetection(InOutTask):
 
     Params = OodParams
     params: OodParams
+    hooks = ("Embedder",)  # MCM, where the model is an Embedder too
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         prompts = self.prompts()
