@@ -235,3 +235,37 @@ def test_every_metric_name_in_the_tables_carries_its_explanation(zoo_scan):
     # no metric name in a plain table cell is left bare (without its tooltip)
     cells = re.findall(r"<td>([^<]*)</td>", html)
     assert cells and not [c for c in cells if explain(unescape(c)) is not None]
+
+
+def test_a_rows_note_is_flagged_beside_its_value_and_written_under_the_table():
+    """robustness.calibration's nll_out is 27.631, the 1e-12 floor: the row's note says so
+    where the number is shown, not only in the JSON."""
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    note = "200 of 200 samples gave the true label a probability below 1e-12 <floored>"
+    rows = [
+        MetricRow(
+            task="robustness.calibration",
+            attack="none",
+            mitigation="none",
+            metric=metric,
+            value=value,
+            ci_low=value,
+            ci_high=value,
+            n=200,
+            model="zoo:clip",
+            details=details,
+        )
+        for metric, value, details in (
+            ("nll_out", 27.631, {"note": note, "n_floored": 200}),
+            ("brier_out", 0.998, {}),
+        )
+    ]
+    html = render_html([RunRows(Path("run"), {}, rows)])
+    section = html.split('id="task-robustness.calibration"', 1)[1]
+    assert section.count("see note</span>") == 1
+    assert f'title="{escape(note)}">see note' in section
+    assert f"<b>nll_out</b> (none · none · zoo:clip): {escape(note)}</li>" in section
+    assert "<floored>" not in html

@@ -29,6 +29,8 @@ from vlmtrust.report.markup import (
     ci,
     metric_name,
     metrics_used,
+    note,
+    notes_html,
     num,
     table,
     underpowered,
@@ -266,7 +268,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
             escape(r.mitigation),
             escape(r.attack),
             metric_name(r.metric),
-            num(r.value) + _underpowered_badge(r),
+            num(r.value) + _underpowered_badge(r) + _note_badge(r),
             ci(r),
             str(r.n),
             escape(str(unscorable)),
@@ -275,6 +277,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     offset = len(head) - 7
     out.append(f"<h4>All rows ({len(rows)})</h4>")
     out.append(table(head, body, numeric=frozenset({offset + 3, offset + 5, offset + 6})))
+    out.append(notes_html(rows))
     out.append(_unscorable(task, runs))
     plots, left_out = task_plots(rows)
     if plots:
@@ -289,6 +292,11 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     out.append(_gallery(task, [e for run in runs for e in run.examples if e.task == task]))
     out.append("</section>")
     return "".join(out)
+
+
+def _note_badge(row: MetricRow) -> str:
+    text = note(row)
+    return "" if text is None else f' <span class="badge" title="{escape(text)}">see note</span>'
 
 
 def _underpowered_badge(row: MetricRow) -> str:
