@@ -10,6 +10,7 @@ from vlmtrust.metrics.calibration import (
     brier_estimate,
     ece_estimate,
     expected_calibration_error,
+    floored,
     negative_log_likelihood,
     nll_estimate,
     reliability_diagram,
@@ -119,3 +120,8 @@ def test_a_nan_is_left_out_of_a_mean_and_counted_not_passed_through():
     assert (nothing.value, nothing.n, nothing.n_unscorable) == (None, 0, 1)
     with np.errstate(invalid="ignore"):  # the interval of an infinite mean is inf - inf
         assert mean_estimate([1.0, float("inf")], resamples=200).value == float("inf")
+
+
+def test_floored_counts_the_probabilities_below_the_floor():
+    assert floored(P_TRUE) == 1
+    assert floored([0.0, 1e-13, 1e-12, 0.5]) == 2  # 1e-12 itself is not below the floor

@@ -339,3 +339,37 @@ def test_long_tables_fold_into_closed_details_saying_what_they_hold():
     assert "<details class" not in short.replace('<details class="glossary">', "")
     assert "<h4>Mitigations: before -&gt; after</h4>" in short
     assert f"<h4>All rows ({FOLD_ROWS})</h4>" in short
+
+
+def test_a_rows_note_is_flagged_beside_its_value_and_written_under_the_table():
+    """robustness.calibration's nll_out is 27.631, the 1e-12 floor: the row's note says so
+    where the number is shown, not only in the JSON."""
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+
+    note = "200 of 200 samples gave the true label a probability below 1e-12 <floored>"
+    rows = [
+        MetricRow(
+            task="robustness.calibration",
+            attack="none",
+            mitigation="none",
+            metric=metric,
+            value=value,
+            ci_low=value,
+            ci_high=value,
+            n=200,
+            model="zoo:clip",
+            details=details,
+        )
+        for metric, value, details in (
+            ("nll_out", 27.631, {"note": note, "n_floored": 200}),
+            ("brier_out", 0.998, {}),
+        )
+    ]
+    html = render_html([RunRows(Path("run"), {}, rows)])
+    section = html.split('id="task-robustness.calibration"', 1)[1]
+    assert section.count("see note</span>") == 1
+    assert f'title="{escape(note)}">see note' in section
+    assert f"<b>nll_out</b> (none · none · zoo:clip): {escape(note)}</li>" in section
+    assert "<floored>" not in html

@@ -1,5 +1,7 @@
 """The details conventions pillar engineers follow each produce a plot."""
 
+import pytest
+
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.plots import task_plots
 
@@ -68,3 +70,48 @@ def test_user_text_with_dollar_signs_is_drawn_literally():
     for row in (_row(details={"by_group": breakdown}), _row(f"accuracy[group={hostile}]")):
         plots, _ = task_plots([row, _row("accuracy[group=B]")])
         assert plots and "undefinedmacro" in plots[0].svg
+
+
+def _bins(filled):
+    """15 equal-width bins, empty but for ``filled``: {bin: (count, confidence, accuracy)}."""
+    out = []
+    for k in range(15):
+        count, confidence, accuracy = filled.get(k, (0, None, None))
+        out.append(
+            {
+                "low": k / 15,
+                "high": (k + 1) / 15,
+                "count": count,
+                "confidence": confidence,
+                "accuracy": accuracy,
+            }
+        )
+    return out
+
+
+def test_an_all_wrong_reliability_diagram_draws_its_gap_and_says_where_the_samples_sit():
+    """robustness.calibration's ece_out: every OOD sample in the top bin, accuracy 0. Accuracy
+    bars alone drew a zero-height bar on the axis, an empty plot; the gap to the bin's mean
+    confidence is what ECE sums, so it is drawn, counted, and said in the caption."""
+    import matplotlib.pyplot as plt
+
+    from vlmtrust.report.plots import draw_reliability
+
+    ood = _bins({14: (200, 0.999, 0.0)})
+    plots, _ = task_plots([_row("ece_out", details={"reliability": ood}, value=0.999)])
+    assert len(plots) == 1 and "n=200" in plots[0].svg
+    assert "all 200 samples in one confidence bin (0.93, 1.00]" in plots[0].title
+    assert "mean confidence 0.999, accuracy 0.000" in plots[0].title
+    assert "no answer is right" in plots[0].title
+    fig, ax = plt.subplots()
+    draw_reliability(ax, ood)
+    drawn = [(p.get_x(), p.get_y(), p.get_height()) for p in ax.patches if p.get_height()]
+    plt.close(fig)
+    assert drawn == [(pytest.approx(14 / 15), 0.0, pytest.approx(0.999))]
+
+
+def test_a_mixed_diagram_is_summarised_and_an_empty_one_is_not_drawn():
+    mixed = _bins({13: (3, 0.9, 1.0), 14: (197, 0.99, 1.0)})
+    plots, _ = task_plots([_row("ece_in", details={"reliability": mixed})])
+    assert plots[0].title.endswith("200 samples in 2 of 15 confidence bins")
+    assert task_plots([_row("ece_in", details={"reliability": _bins({})})]) == ([], 0)

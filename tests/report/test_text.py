@@ -47,3 +47,28 @@ def test_provenance_comes_last_and_no_comparison_when_runs_share_no_rows():
     md = to_markdown([clip, chat, twin])
     assert md.index("## Comparison") < md.index("## Provenance")
     assert "1 row(s) shared by at least two runs" in md and "share no rows" not in md
+
+
+def test_a_rows_note_is_flagged_in_the_table_and_written_under_it():
+    from pathlib import Path
+
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.rows import RunRows
+    from vlmtrust.report.text import to_markdown
+
+    note = "200 of 200 samples gave the true label a probability below 1e-12"
+    row = MetricRow(
+        task="robustness.calibration",
+        attack="none",
+        mitigation="none",
+        metric="nll_out",
+        value=27.631,
+        ci_low=27.631,
+        ci_high=27.631,
+        n=200,
+        model="zoo:clip",
+        details={"note": note},
+    )
+    md = to_markdown([RunRows(Path("run"), {}, [row])])
+    assert "| nll_out | 27.631 (see note) | [27.631, 27.631] | 200 |" in md
+    assert f"- note on robustness.calibration `nll_out` (none · none): {note}" in md

@@ -132,6 +132,13 @@ def nll_terms(p_true: npt.ArrayLike) -> np.ndarray:
     return np.asarray(-np.log(np.clip(p, P_FLOOR, 1.0)))
 
 
+def floored(p_true: npt.ArrayLike) -> int:
+    """How many true-class probabilities lie below ``P_FLOOR``: each of their NLL terms is the
+    floor's ``-log(1e-12)`` = 27.63 nats, whatever the probability was."""
+    p = np.asarray(p_true, dtype=np.float64).ravel()
+    return int((p < P_FLOOR).sum())
+
+
 def top_label_brier(confidence: npt.ArrayLike, correct: npt.ArrayLike) -> float:
     """Binary top-label Brier score: mean ``(confidence - correct)^2`` (see module docstring)."""
     conf, hit = _checked(confidence, correct)

@@ -191,10 +191,12 @@ ENTRIES: tuple[Entry, ...] = (
     (
         "nll_<split>",
         r"nll_(in|out)",
-        "negative log-likelihood of the true label (probabilities floored at 1e-12, so ~27.6 means "
-        "certain and wrong)",
+        "negative log-likelihood of the true label; a probability below 1e-12 counts as 1e-12, so "
+        "27.631 (-ln 1e-12) is the floor, not a measurement: the row's note says how many samples "
+        "hit it",
         HIGHER,
-        "ln(number of classes) = a uniform guess",
+        "ln(number of classes) = a uniform guess; nll_out is the floor 27.631 for every model (an "
+        "out-of-distribution sample's true label is never offered)",
     ),
     (
         "brier_<split>",

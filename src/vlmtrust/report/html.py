@@ -30,6 +30,8 @@ from vlmtrust.report.markup import (
     fold,
     metric_name,
     metrics_used,
+    note,
+    notes_html,
     num,
     table,
     underpowered,
@@ -306,7 +308,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
             escape(r.mitigation),
             escape(r.attack),
             metric_name(r.metric),
-            num(r.value) + _underpowered_badge(r),
+            num(r.value) + _underpowered_badge(r) + _note_badge(r),
             ci(r),
             str(r.n),
             escape(str(unscorable)),
@@ -317,6 +319,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     what = "every metric row of this task, by " + ("model, " if multi_model else "")
     what += "mitigation, attack and metric, with its 95% interval and n"
     out.append(fold(f"All rows ({len(rows)})", what, len(rows), listing))
+    out.append(notes_html(rows))
     out.append(_unscorable(task, runs))
     plots, left_out = task_plots(rows)
     if plots:
@@ -331,6 +334,11 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     out.append(_gallery(task, [e for run in runs for e in run.examples if e.task == task]))
     out.append("</section>")
     return "".join(out)
+
+
+def _note_badge(row: MetricRow) -> str:
+    text = note(row)
+    return "" if text is None else f' <span class="badge" title="{escape(text)}">see note</span>'
 
 
 def _underpowered_badge(row: MetricRow) -> str:

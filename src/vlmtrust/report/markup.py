@@ -34,6 +34,24 @@ def underpowered(row: MetricRow) -> str | None:
     )
 
 
+def note(row: MetricRow) -> str | None:
+    """What a reader must know to read a row's number (``details["note"]``, written by its
+    task), e.g. that an NLL of 27.631 is the 1e-12 probability floor and not a measurement."""
+    text = row.details.get("note")
+    return text if isinstance(text, str) and text else None
+
+
+def notes_html(rows: Iterable[MetricRow]) -> str:
+    """The rows' notes as a list under their table, one line per row that has one."""
+    items = [
+        f"<li><b>{escape(r.metric)}</b> ({escape(r.mitigation)} · {escape(r.attack)}"
+        f" · {escape(r.model)}): {escape(text)}</li>"
+        for r in rows
+        if (text := note(r)) is not None
+    ]
+    return f'<ul class="notes">{"".join(items)}</ul>' if items else ""
+
+
 def table(
     head: Iterable[str], body: Iterable[Iterable[str]], numeric: frozenset[int] = frozenset()
 ) -> str:

@@ -4,7 +4,9 @@ A task gets a plot by putting plain data in ``MetricRow.details``; the report fi
 Pillar engineers: use these keys and shapes (lists stay short: at most ~50 points).
 
 - ``"reliability"``: list of bins ``{"low", "high", "count", "confidence", "accuracy"}``
-  (``robustness.calibration``'s ECE rows) -> a reliability diagram.
+  (``robustness.calibration``'s ECE rows) -> a reliability diagram (accuracy bars, the gap to
+  mean confidence hatched, counts on top, and a caption saying where the samples sit); a list
+  whose bins are all empty draws nothing.
 - ``"roc"``: ``{"fpr": [...], "tpr": [...]}``, positive class as the task documents
   (``robustness.ood``'s AUROC rows; membership inference uses the same key) -> ROC curves, one
   line per row (labelled by ``details["detector"]`` or the metric) per attack x mitigation.
@@ -112,36 +114,88 @@ def _reliability(rows: Iterable[MetricRow]) -> list[Pending]:
     def draw(bins: list[dict[str, Any]]) -> str:
         with plt.rc_context(_STYLE):
             fig, ax = _figure(3.2, 3.0, left=0.17)
-            filled = [b for b in bins if b.get("count")]
-            ax.bar(
-                [(b["low"] + b["high"]) / 2 for b in filled],
-                [b["accuracy"] for b in filled],
-                width=[b["high"] - b["low"] for b in filled],
-                color="#4c78a8",
-                edgecolor="white",
-                label="accuracy in bin",
-            )
-            ax.plot([0, 1], [0, 1], "--", color="#888", label="perfect calibration")
-            ax.plot(
-                [b["confidence"] for b in filled],
-                [b["accuracy"] for b in filled],
-                "o",
-                color="#e45756",
-                markersize=3,
-                label="mean confidence",
-            )
-            ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", ylabel="accuracy")
-            ax.legend(loc="upper left", fontsize=6, frameon=False)
+            draw_reliability(ax, bins)
             return _svg(fig)
 
     return [
         Pending(
-            f"reliability diagram: {row.metric} ({_where(row)})",
+            f"reliability diagram: {row.metric} ({_where(row)}): "
+            f"{reliability_summary(row.details['reliability'])}",
             partial(draw, row.details["reliability"]),
         )
         for row in rows
-        if isinstance(row.details.get("reliability"), list) and row.details["reliability"]
+        if isinstance(row.details.get("reliability"), list) and _filled(row.details["reliability"])
     ]
+
+
+def _filled(bins: list[Any]) -> list[dict[str, Any]]:
+    """The bins holding samples (an all-empty diagram has nothing to draw, so is not drawn)."""
+    return [
+        b
+        for b in bins
+        if isinstance(b, dict)
+        and b.get("count")
+        and isinstance(b.get("accuracy"), int | float)
+        and isinstance(b.get("confidence"), int | float)
+    ]
+
+
+def draw_reliability(ax: Any, bins: list[dict[str, Any]]) -> None:
+    """Per filled bin, accuracy as a bar and the gap up (or down) to the bin's mean confidence
+    as a hatched bar, labelled with the bin's sample count. The gap is what ECE weighs by each
+    bin's share, so it has to be visible: all of an OOD split's samples sit in one bin with
+    accuracy 0, where an accuracy bar alone is a zero-height bar on the axis (an empty plot)."""
+    filled = _filled(bins)
+    centres = [(b["low"] + b["high"]) / 2 for b in filled]
+    widths = [b["high"] - b["low"] for b in filled]
+    accuracy = [float(b["accuracy"]) for b in filled]
+    confidence = [float(b["confidence"]) for b in filled]
+    ax.bar(centres, accuracy, width=widths, color="#4c78a8", edgecolor="white", label="accuracy")
+    ax.bar(
+        centres,
+        [c - a for a, c in zip(accuracy, confidence, strict=True)],
+        bottom=accuracy,
+        width=widths,
+        color="#e4575640",
+        edgecolor="#e45756",
+        hatch="////",
+        linewidth=0.6,
+        label="gap to mean confidence",
+    )
+    rotate = len(filled) > 1  # neighbouring bins are 0.2 inch wide: counts upright collide
+    for x, a, c, b in zip(centres, accuracy, confidence, filled, strict=True):
+        ax.text(
+            x,
+            max(a, c) + 0.015,
+            f"n={b['count']}",
+            ha="center",
+            va="bottom",
+            fontsize=5.5,
+            rotation=90 if rotate else 0,
+            color="#333",
+        )
+    ax.plot([0, 1], [0, 1], "--", color="#888", linewidth=0.8, label="perfect calibration")
+    ax.set(xlim=(0, 1), ylim=(0, 1.15), xlabel="confidence", ylabel="accuracy")
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.legend(loc="upper left", fontsize=6, frameon=False)
+
+
+def reliability_summary(bins: list[dict[str, Any]]) -> str:
+    """What the diagram shows, in words: where the samples sit and how far accuracy is from
+    confidence there (the caption says it even where the bars are hard to read)."""
+    filled = _filled(bins)
+    total = sum(int(b["count"]) for b in filled)
+    if len(filled) == 1:
+        (b,) = filled
+        text = (
+            f"all {total} samples in one confidence bin ({b['low']:.2f}, {b['high']:.2f}]: "
+            f"mean confidence {b['confidence']:.3f}, accuracy {b['accuracy']:.3f}"
+        )
+    else:
+        text = f"{total} samples in {len(filled)} of {len(bins)} confidence bins"
+    if all(b["accuracy"] == 0 for b in filled):
+        text += "; no answer is right, so the gap is the whole confidence (ECE = mean confidence)"
+    return text
 
 
 def _roc(rows: Iterable[MetricRow]) -> list[Pending]:

@@ -22,7 +22,7 @@ from vlmtrust.report.findings import all_findings, findings_markdown, tasks_by_p
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.glossary import used
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
-from vlmtrust.report.markup import underpowered
+from vlmtrust.report.markup import note, underpowered
 from vlmtrust.report.paired import paired_markdown
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_json, matrix_markdown, safety_matrices
@@ -85,6 +85,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         measured = [row for row in run.rows if not is_judge_row(row)]
         lines += [_row(row) for row in measured]
         lines.append("")
+        lines += _notes(measured)
         lines += _judges(judge_rows(run.rows))
         lines += paired_markdown(measured, run.not_run)
         lines += _metrics(run.rows)
@@ -185,7 +186,18 @@ def _metrics(rows: Sequence[MetricRow]) -> list[str]:
 def _value(row: MetricRow) -> str:
     value = "n/a" if row.value is None else f"{row.value:.3f}"
     why = underpowered(row)
-    return value if why is None else f"{value} ({why})"
+    value = value if why is None else f"{value} ({why})"
+    return value if note(row) is None else f"{value} (see note)"
+
+
+def _notes(rows: Sequence[MetricRow]) -> list[str]:
+    """One line per row whose task wrote a note on how to read its number."""
+    lines = [
+        f"- note on {r.task} `{r.metric}` ({r.mitigation} · {r.attack}): {text}"
+        for r in rows
+        if (text := note(r)) is not None
+    ]
+    return [*lines, ""] if lines else []
 
 
 def _ci(row: MetricRow) -> str:

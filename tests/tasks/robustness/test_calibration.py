@@ -1,5 +1,6 @@
 """robustness.calibration on real models: zoo:clip's planted OOD over-confidence, tiny hf: CLIP."""
 
+import numpy as np
 import pytest
 
 from vlmtrust.core.config import RunConfig
@@ -9,6 +10,7 @@ from vlmtrust.metrics.calibration import BRIER_DEFINITION
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import DataContext, build_task
+from vlmtrust.tasks.robustness.calibration import floor_details
 from vlmtrust.tasks.robustness.ood import membership
 
 METRICS = ("accuracy", "ece", "nll", "brier", "confidence")
@@ -69,6 +71,24 @@ def test_per_sample_confidence_correctness_and_p_true(tiny_clip):
     assert (rows["ece_in"].n, rows["ece_in"].details["n_unscorable"]) == (5, 1)
     assert (rows["ece_out"].n, rows["ece_out"].details["n_unscorable"]) == (4, 1)
     assert rows["nll_out"].value == pytest.approx(27.631, abs=1e-3)  # -log(1e-12)
+    assert rows["nll_out"].details["n_floored"] == 4
+    assert rows["nll_out"].details["note"].startswith("4 of 4 samples gave the true label")
+
+
+def test_an_nll_made_of_floored_probabilities_says_so():
+    """27.631 is -log(1e-12), the floor, not a measurement: the row counts the floored samples
+    and its note (which the report shows beside the value) says what the number is made of."""
+    ood = floor_details(np.zeros(200), ood=True)
+    assert (ood["n_floored"], ood["floor_share_of_nll"], ood["p_floor"]) == (200, 1.0, 1e-12)
+    assert ood["note"].startswith("200 of 200 samples gave the true label a probability below")
+    assert "the NLL is dominated by the floor" in ood["note"]
+    assert "nll_out is the floor for any model" in ood["note"]
+    # one confidently wrong sample among 99 good ones still carries most of the NLL
+    mixed = floor_details(np.r_[np.full(99, 0.9), 0.0], ood=False)
+    assert mixed["n_floored"] == 1 and 0.5 < mixed["floor_share_of_nll"] < 1
+    assert "1 of 100 samples" in mixed["note"] and "Out of distribution" not in mixed["note"]
+    clean = floor_details(np.full(10, 0.9), ood=False)
+    assert clean == {"p_floor": 1e-12, "n_floored": 0}
 
 
 def test_runs_on_a_tiny_hf_clip(tiny_clip, tmp_path):

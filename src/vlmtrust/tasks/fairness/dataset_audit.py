@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -31,7 +31,7 @@ from pydantic import Field
 from scipy.stats import chi2_contingency
 
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Params, Spec, sha256_hex
 from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.declared_groups import proportion, summary
@@ -39,6 +39,11 @@ from vlmtrust.metrics.rates import Estimate, difference
 from vlmtrust.tasks.base import DataContext, Task
 
 METRIC = "audit"
+#: gallery cards per condition: the flagged captions, an ungrouped sample, then label x group
+#: cells (zoo:clip's world has 4 occupations x 2 groups)
+GALLERY = 10
+#: distinct flagged terms shown in the gallery, most used first
+GALLERY_TERMS = 3
 
 
 @cache
@@ -74,6 +79,22 @@ class DatasetAudit(Task):
     Params = DatasetAuditParams
     params: DatasetAuditParams
     selection_params = frozenset({"n", "world"})
+    #: a caption using a flagged term is what the gallery shows first
+    failure_value = 1.0
+    examples_per_condition = GALLERY
+
+    def examples(self, scores: Mapping[str, Sequence[Score]]) -> list[tuple[str, str]]:
+        """Distinct cards that show what the audit counted: a caption per flagged term, a
+        sample the audit could not place (no group), then one image per label x group cell,
+        the most skewed label's cells first. (Picking by failure tier, as other tasks do, ranked
+        every unflagged caption, score 0, as a failure and flagged ones last, so three samples
+        by hash alone came out: in the default world all three builders of group B, shown
+        again under each mitigation variant.)"""
+        return [
+            (attack, sample_id)
+            for attack, attacked in scores.items()
+            for sample_id in gallery_picks(attacked, self.examples_per_condition)
+        ]
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         """The run's source's people scenes: in the world, drawn with zoo:clip's planted
@@ -189,3 +210,37 @@ class DatasetAudit(Task):
             },
         )
         return out
+
+
+def gallery_picks(scores: Sequence[Score], limit: int = GALLERY) -> list[str]:
+    """Sample ids for the gallery, each chosen by a hash of the id within its kind (so the
+    pick is deterministic but not the first rows): see :meth:`DatasetAudit.examples`."""
+    mine = sorted(
+        (s for s in scores if s.metric == METRIC and not s.unscorable),
+        key=lambda s: (sha256_hex(s.sample_id.encode()), s.sample_id),
+    )
+    picks: list[str] = []
+
+    def add(score: Score | None) -> None:
+        if score is not None and score.sample_id not in picks and len(picks) < limit:
+            picks.append(score.sample_id)
+
+    used = Counter(t for s in mine for t in s.details.get("terms", []))
+    for term, _ in sorted(used.items(), key=lambda kv: (-kv[1], kv[0]))[:GALLERY_TERMS]:
+        add(next(s for s in mine if term in s.details.get("terms", [])))
+    add(next((s for s in mine if s.details.get("group") is None), None))
+    cells: dict[str, dict[str, list[Score]]] = defaultdict(lambda: defaultdict(list))
+    for s in mine:
+        if s.details.get("group") is not None:
+            cells[str(s.details.get("label"))][str(s.details["group"])].append(s)
+    groups = sorted({g for by_group in cells.values() for g in by_group})
+
+    def skew(label: str) -> float:
+        """Largest minus smallest group share among the label's samples."""
+        sizes = [len(cells[label].get(g, [])) for g in groups]
+        return (max(sizes) - min(sizes)) / sum(sizes)
+
+    for label in sorted(cells, key=lambda lab: (-skew(lab), lab)):
+        for group in sorted(cells[label]):
+            add(cells[label][group][0])
+    return picks

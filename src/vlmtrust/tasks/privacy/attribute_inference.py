@@ -11,8 +11,7 @@ in any order (a mitigation or a resumed run that reorders them changes nothing).
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.folds import id_folds
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.base import DataContext, Task
 
@@ -107,25 +107,6 @@ class AttributeInference(Task):
             "chance": (Estimate(chance, chance, chance, accuracy.n), details),
             "probe_advantage": (advantage, details),
         }
-
-
-def id_folds(ids: Sequence[str], labels: Sequence[str], folds: int, seed: int) -> np.ndarray:
-    """Stratified fold of each row, from its id alone: within a class, rows are ranked by a
-    seeded hash of their id and dealt round-robin, so a row's fold does not depend on where it
-    sits in the list."""
-    by_class: dict[str, list[int]] = defaultdict(list)
-    for i, label in enumerate(labels):
-        by_class[label].append(i)
-    fold = np.zeros(len(labels), dtype=int)
-    for rows in by_class.values():
-        ranked = sorted(rows, key=lambda i: (_digest(seed, ids[i]), ids[i]))
-        for k, i in enumerate(ranked):
-            fold[i] = k % folds
-    return fold
-
-
-def _digest(seed: int, sample_id: str) -> str:
-    return hashlib.sha256(f"{seed}:{sample_id}".encode()).hexdigest()
 
 
 def probe_accuracy(

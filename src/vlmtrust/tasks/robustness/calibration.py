@@ -10,6 +10,10 @@ top-label Brier score and mean confidence (bootstrap intervals).
 An OOD sample's true class is not among the offered classes, so it is never correct and its
 ``p_true`` is 0: ECE out of distribution is then exactly its mean confidence, and every point of
 it is over-confidence. Samples come from the same sources as ``robustness.ood``.
+
+NLL floors ``p_true`` at 1e-12 (27.631 nats); each NLL row counts the floored samples
+(``n_floored``) and, where there are any, carries a ``note`` the report shows beside the value:
+``nll_out`` is the floor by construction, for any model.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from vlmtrust.tasks.robustness.selective import abstention
 
 SPLITS: tuple[tuple[str, bool], ...] = (("in", False), ("out", True))
 CONFIDENCE = "mean max softmax probability"
+#: the NLL term of a floored probability: -log(1e-12) = 27.631 nats
+FLOOR_NATS = float(-np.log(calibration.P_FLOOR))
 
 
 class CalibrationParams(InOutParams):
@@ -178,11 +184,37 @@ class Calibration(InOutTask):
             yield f"accuracy_{split}", _accuracy(hit), {**base, "interval": "Wilson 95%"}
             yield f"ece_{split}", ece, {**base, **diagram}
             nll = calibration.nll_estimate(p_true, *boot)
-            yield f"nll_{split}", nll, {**base, "p_floor": calibration.P_FLOOR}
+            yield f"nll_{split}", nll, {**base, **floor_details(p_true, is_ood)}
             brier = calibration.brier_estimate(conf, hit, *boot)
             yield f"brier_{split}", brier, {**base, "definition": calibration.BRIER_DEFINITION}
             mean_conf = calibration.mean_estimate(conf, *boot)
             yield f"confidence_{split}", mean_conf, {**base, "definition": CONFIDENCE}
+
+
+def floor_details(p_true: np.ndarray, ood: bool) -> dict[str, Any]:
+    """How many samples' NLL is the 1e-12 floor, the floor's share of the NLL, and (where any
+    is) a ``note`` the report shows beside the value: 27.631 is ``-log(1e-12)``, not a model's
+    measured surprise, and out of distribution it is the floor by construction."""
+    k, n = calibration.floored(p_true), len(p_true)
+    out: dict[str, Any] = {"p_floor": calibration.P_FLOOR, "n_floored": k}
+    if not k:
+        return out
+    share = k * FLOOR_NATS / float(calibration.nll_terms(p_true).sum())
+    out["floor_share_of_nll"] = round(share, 6)
+    note = (
+        f"{k} of {n} samples gave the true label a probability below 1e-12, each counted at the "
+        f"floor (-ln 1e-12 = {FLOOR_NATS:.3f} nats); the floor makes up {share:.0%} of this NLL"
+    )
+    if share >= 0.5:
+        note += ", so the NLL is dominated by the floor"
+    if ood:
+        note += (
+            ". Out of distribution the true label is never among the offered classes, so its "
+            "probability is 0 by construction and nll_out is the floor for any model: read "
+            "ece_out and confidence_out instead"
+        )
+    out["note"] = note
+    return out
 
 
 def _accuracy(hit: np.ndarray) -> Estimate:

@@ -10,7 +10,9 @@ assumes one shared space are off by a constant offset. Per condition the task re
 - ``mean_pair_cosine``: mean cosine of each image with its own caption, bootstrap 95% interval;
 - ``modality_separability``: k-fold cross-validated accuracy of a logistic regression telling
   image embeddings from text embeddings (0.5 = one space, 1.0 = two separable clouds), with a
-  Wilson interval on the pooled correct count and the folds' min/max in details.
+  Wilson interval on the pooled correct count and the folds' min/max in details. Folds are drawn
+  from a hash of the sample ids (:mod:`vlmtrust.metrics.folds`) and every statistic reads the
+  pairs in sample-id order, so the same samples give the same numbers in any order.
 
 Each sample's two embeddings are stored in its Score, rounded to 5 decimals, and the aggregate
 recomputes everything from the stored vectors: a resumed or re-aggregated run gives the same
@@ -29,6 +31,7 @@ from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.metrics import calibration
 from vlmtrust.metrics.declared import Declared, Row, per_condition
+from vlmtrust.metrics.folds import id_folds
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
@@ -46,6 +49,8 @@ REFERENCE = "Liang et al. 2022, Mind the Gap (NeurIPS)"
 SEPARABILITY = {
     "chance": 0.5,
     "classifier": "logistic regression (sklearn, lbfgs, C=1)",
+    "split": "folds stratified by a seeded hash of the sample id; a pair's image and caption "
+    "share a fold",
     "interval": "Wilson 95% on the pooled out-of-fold correct count",
 }
 
@@ -125,7 +130,9 @@ class ModalityGap(Task):
         """Centroid gap and pair cosine (bootstrap), separability (cross-validated, Wilson)."""
         p = self.params
         mine = [s for s in scores if s.metric == METRIC]
-        scored = [s for s in mine if not s.unscorable]
+        # in sample-id order: the scores may arrive in any order, and the bootstrap draws and
+        # the classifier's fit would follow it
+        scored = sorted((s for s in mine if not s.unscorable), key=lambda s: s.sample_id)
         images = np.array([s.details["image"] for s in scored], dtype=np.float64)
         texts = np.array([s.details["text"] for s in scored], dtype=np.float64)
         base: dict[str, Any] = {
@@ -142,7 +149,8 @@ class ModalityGap(Task):
         cosines = _cosines(images, texts) if len(scored) else np.zeros(0)
         cosine = calibration.mean_estimate(cosines, p.resamples, p.bootstrap_seed)
         yield "mean_pair_cosine", cosine, {**base, "interval": boot}
-        separable, folds = separability_estimate(images, texts, p.folds, p.cv_seed)
+        ids = [s.sample_id for s in scored]
+        separable, folds = separability_estimate(images, texts, p.folds, p.cv_seed, ids)
         yield "modality_separability", separable, {**base, **folds, **SEPARABILITY}
 
 
@@ -175,27 +183,34 @@ def centroid_gap_estimate(
 
 
 def separability_estimate(
-    images: np.ndarray, texts: np.ndarray, folds: int = 5, seed: int = 0
+    images: np.ndarray,
+    texts: np.ndarray,
+    folds: int = 5,
+    seed: int = 0,
+    ids: Sequence[str] | None = None,
 ) -> tuple[Estimate, dict[str, Any]]:
     """Out-of-fold accuracy of a logistic regression separating image from text embeddings
-    (stratified, shuffled, seeded folds), over all 2n embeddings; Wilson interval on the pooled
-    correct count, and each fold's accuracy in the details. No value with fewer pairs than
-    folds (a fold would lack one of the classes)."""
+    over all 2n embeddings, in stratified folds drawn from the pair ids (``ids``; the row
+    positions when none are given) so the same pairs give the same number in any order, and a
+    pair's image and caption share a fold; Wilson interval on the pooled correct count, and
+    each fold's accuracy in the details. No value with fewer pairs than folds (a fold would
+    lack one of the classes)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
 
     n = len(images)
     if n < folds:
         return Estimate(None, None, None, 2 * n), {"folds": folds, "fold_accuracy": []}
     x = np.concatenate([images, texts])
     y = np.r_[np.zeros(n, dtype=int), np.ones(n, dtype=int)]
-    split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    keys = [str(i) for i in range(n)] if ids is None else [str(i) for i in ids]
+    fold = id_folds([*keys, *keys], [str(v) for v in y], folds, seed)
     correct, per_fold = 0, []
-    for train, test in split.split(x, y):
+    for k in range(folds):
+        train, test = fold != k, fold == k
         clf = LogisticRegression(max_iter=2000).fit(x[train], y[train])
         hits = int((clf.predict(x[test]) == y[test]).sum())
         correct += hits
-        per_fold.append(round(hits / len(test), 6))
+        per_fold.append(round(hits / int(test.sum()), 6))
     low, high = wilson(correct, 2 * n)
     details = {
         "folds": folds,
