@@ -131,10 +131,10 @@ def _group_shortfalls(
                 shortfalls.append(Shortfall((pattern.replace("{group}", group),), note(group)))
         else:
             shortfalls.append(Shortfall((pattern,), note(smallest)))
-    below = f"{len(small)} of {len(counts)} {key} values" if len(counts) > 1 else f"its {key}"
     warning = (
-        f"{key} {smallest!r} has {small[smallest]} samples, fewest of {below} below the "
-        f"{need} each needs, but {minimum.why}; rows {', '.join(minimum.rows)} are marked "
+        f"its smallest {key} {smallest!r} has {small[smallest]} samples, below the {need} each "
+        f"{key} needs ({len(small)} of {len(counts)} are short): {minimum.why}; rows "
+        f"{', '.join(r.replace('{group}', f'<{key}>') for r in minimum.rows)} are marked "
         f"underpowered ({fix})"
     )
     return shortfalls, warning

@@ -98,7 +98,7 @@ class Membership(Task):
     def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
         """The attacks' AUC and TPRs separate members from non-members."""
         rows = ("auc", "tpr@*")  # the threshold attack's and LiRA's (attack="lira")
-        return (GroupMinimum(AUROC_PER_SIDE, "member", AUROC_WHY, rows=rows, group_of=_side),)
+        return (GroupMinimum(AUROC_PER_SIDE, "side", AUROC_WHY, rows=rows, group_of=_side),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         """Members then non-members of the organism's pool from the run's source (a user's
