@@ -1,4 +1,5 @@
-"""Intervals that rest on too few resampled units.
+"""Rows that rest on too little data: the per-group minimums tasks declare (with the reason
+for each number), and intervals bootstrapped over too few units.
 
 A percentile bootstrap over a handful of units (5 retrieval sub-pools, 6 samples) resamples
 the same few values: with 5 units there are only 126 distinct resamples, and a nominal 95%
