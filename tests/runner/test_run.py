@@ -129,7 +129,7 @@ def test_a_limit_below_a_tasks_minimum_warns_and_marks_its_rows(tmp_path):
 
 
 def test_enough_samples_for_the_minimum_marks_nothing(tmp_path):
-    summary, said, markdown = _skew_scan(tmp_path / "enough", 100, k=5, pools=2, pairs=50)
+    summary, said, markdown = _skew_scan(tmp_path / "enough", 100, k=1, pools=10, pairs=50)
     assert "underpowered" not in said and "underpowered" not in markdown
     assert summary.metrics and not any("underpowered" in r.details for r in summary.metrics)
 

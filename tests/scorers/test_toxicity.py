@@ -70,6 +70,20 @@ def test_calibration_rows_carry_both_sets_and_the_worst_identity():
     assert worst.ci_low <= worst.value <= worst.ci_high
 
 
+def test_the_worst_identity_rate_over_a_few_items_is_marked_underpowered():
+    rows = {r.metric: r for r in toxicity.calibration_rows("safety.toxicity", "none", "m")}
+    for metric in ("judge.toxicity.identity_fpr_max", "judge.toxicity.heldout.identity_fpr_max"):
+        row = rows[metric]
+        weak = row.details.get("underpowered")
+        if row.n >= 10:
+            assert weak is None
+        else:
+            assert weak["n_samples"] == row.n and weak["group"] == row.details["identity"]
+    # the held-out set has 2 to 5 items per identity, the tuning set about 20
+    assert "underpowered" in rows["judge.toxicity.heldout.identity_fpr_max"].details
+    assert "underpowered" not in rows["judge.toxicity.identity_fpr_max"].details
+
+
 def test_threats_and_identity_hate_without_swear_words_are_toxic():
     judge = toxicity.ToxicityJudge()
     calls = judge.verdicts(

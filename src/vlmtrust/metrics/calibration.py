@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, Resampled, percentile_interval
 
 BINS = 15
 P_FLOOR = 1e-12
@@ -180,7 +180,8 @@ def ece_estimate(
     low, high = bootstrap_interval(
         conf.size, lambda i: _ece_rows(ids[i], conf[i], hit[i], bins), resamples, seed
     )
-    return Estimate(expected_calibration_error(conf, hit, bins), low, high, conf.size)
+    value = expected_calibration_error(conf, hit, bins)
+    return Estimate(value, low, high, conf.size, resampled=Resampled(conf.size))
 
 
 def nll_estimate(
@@ -202,13 +203,17 @@ def brier_estimate(
 
 
 def mean_estimate(
-    values: npt.ArrayLike, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
+    values: npt.ArrayLike,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    unit: str = "samples",
 ) -> Estimate:
-    """A plain mean (e.g. of confidence) with a bootstrap 95% interval."""
-    return _mean_estimate(np.asarray(values, dtype=np.float64).ravel(), resamples, seed)
+    """A plain mean (e.g. of confidence) with a bootstrap 95% interval (``unit``: what one
+    value is, named where too few of them make the interval untrustworthy)."""
+    return _mean_estimate(np.asarray(values, dtype=np.float64).ravel(), resamples, seed, unit)
 
 
-def _mean_estimate(terms: np.ndarray, resamples: int, seed: int) -> Estimate:
+def _mean_estimate(terms: np.ndarray, resamples: int, seed: int, unit: str = "samples") -> Estimate:
     """The mean of the terms that are numbers; a NaN is no measurement (an abstained row, a
     failed score): it is left out and counted in ``n_unscorable``, never averaged in. (An
     infinite term is a measurement, e.g. the PSNR of an exact reconstruction, and stays.)"""
@@ -218,4 +223,6 @@ def _mean_estimate(terms: np.ndarray, resamples: int, seed: int) -> Estimate:
     if terms.size == 0:
         return Estimate(None, None, None, 0, left_out)
     low, high = bootstrap_interval(terms.size, lambda i: terms[i].mean(axis=1), resamples, seed)
-    return Estimate(float(terms.mean()), low, high, terms.size, left_out)
+    return Estimate(
+        float(terms.mean()), low, high, terms.size, left_out, Resampled(terms.size, unit)
+    )

@@ -22,7 +22,7 @@ from scipy.special import logsumexp, softmax
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, Resampled, percentile_interval
 
 DEFAULT_TPR = 0.95
 
@@ -165,7 +165,9 @@ def auroc_estimate(
     if len(ins) == 0 or len(outs) == 0:
         return Estimate(None, None, None, len(ins) + len(outs))
     low, high = stratified_bootstrap(ins, outs, _auroc_rows, resamples, seed)
-    return Estimate(auroc(ins, outs), low, high, len(ins) + len(outs))
+    return Estimate(
+        auroc(ins, outs), low, high, len(ins) + len(outs), resampled=resampled_sides(ins, outs)
+    )
 
 
 def fpr_at_tpr_estimate(
@@ -180,7 +182,13 @@ def fpr_at_tpr_estimate(
     if len(ins) == 0 or len(outs) == 0:
         return Estimate(None, None, None, len(ins) + len(outs))
     low, high = stratified_bootstrap(ins, outs, lambda a, b: _fpr_rows(a, b, tpr), resamples, seed)
-    return Estimate(fpr_at_tpr(ins, outs, tpr), low, high, len(ins) + len(outs))
+    value = fpr_at_tpr(ins, outs, tpr)
+    return Estimate(value, low, high, len(ins) + len(outs), resampled=resampled_sides(ins, outs))
+
+
+def resampled_sides(ins: np.ndarray, outs: np.ndarray) -> Resampled:
+    """The two sides are resampled apart: the smaller one bounds what the interval can show."""
+    return Resampled(min(len(ins), len(outs)), "samples on its smaller side")
 
 
 def _arrays(in_scores: npt.ArrayLike, out_scores: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:

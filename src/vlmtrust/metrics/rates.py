@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.metrics.power import with_bootstrap_note
+
+
+@dataclass(frozen=True)
+class Resampled:
+    """How many independent units a bootstrap interval resampled (when groups are resampled
+    apart, the smallest group's count) and what they are: too few make the interval
+    untrustworthy (:mod:`vlmtrust.metrics.power`)."""
+
+    units: int
+    unit: str = "samples"
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,9 @@ class Estimate:
     ci_high: float | None
     n: int
     n_unscorable: int = 0
+    #: set where the interval is a bootstrap: over what it resampled (not part of equality:
+    #: it describes the interval, it is not a number of the estimate)
+    resampled: Resampled | None = field(default=None, compare=False)
 
     def as_row(
         self,
@@ -36,7 +50,10 @@ class Estimate:
         model: str,
         details: dict[str, Any],
     ) -> MetricRow:
-        """The stable result row of this estimate."""
+        """The stable result row of this estimate; an interval bootstrapped over too few units
+        says so in ``details.underpowered``."""
+        if self.resampled is not None and self.ci_low is not None:
+            details = with_bootstrap_note(details, self.resampled.units, self.resampled.unit)
         return MetricRow(
             task=task,
             attack=attack,

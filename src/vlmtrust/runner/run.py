@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -35,6 +35,7 @@ from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import result_keys, sample_digest
 from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
+from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.store import (
     SCHEMA_VERSION,
@@ -56,8 +57,8 @@ class Cell:
     attack: Attack
     samples: tuple[Sample, ...]
     keys: tuple[str, ...]
-    #: set when the task has fewer samples than its statistic needs (``Task.minimum_samples``)
-    underpowered: Mapping[str, Any] | None = None
+    #: where the task has fewer samples, in all or in a group, than its statistics need
+    underpowered: Power | None = None
 
     @property
     def variant_label(self) -> str:
@@ -105,7 +106,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
     cells, not_run = _plan(tasks, variants, ctx, handle)
     report_not_run(not_run, console)
-    _warn_underpowered(cells, console)
+    warn((c.underpowered for c in cells), console)
 
     run_id = uuid.uuid4().hex[:12]
     created = CreatedPaths.before_scan(config.out)
@@ -218,7 +219,7 @@ def _plan(
                 f"task {task.spec.name} has duplicate sample ids", "give every sample a unique id"
             )
         resolved = task.resolve(samples)
-        weak = underpowered(resolved, len(samples), ctx.limit)
+        weak = assess(resolved, samples, ctx.limit)
         attacks = [build_attack(spec) for spec in resolved.conditions()]
         for attack in attacks:
             name = f"attack {attack.spec.name} of task {task.spec.name}"
@@ -235,32 +236,6 @@ def _plan(
                 keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys, weak))
     return cells, not_run
-
-
-def underpowered(task: Task, n: int, limit: int | None) -> dict[str, Any] | None:
-    """What a row of ``task`` says when ``n`` samples are fewer than its statistic needs."""
-    minimum = task.minimum_samples()
-    if minimum is None or n >= minimum.samples:
-        return None
-    fix = (
-        f"raise --limit to {minimum.samples} or more"
-        if limit is not None and limit < minimum.samples
-        else f"give it at least {minimum.samples} samples"
-    )
-    return {"n_samples": n, "minimum": minimum.samples, "why": minimum.why, "fix": fix}
-
-
-def _warn_underpowered(cells: Sequence[Cell], console: Console) -> None:
-    seen: set[str] = set()
-    for cell in cells:
-        weak, name = cell.underpowered, cell.task.spec.name
-        if weak is not None and name not in seen:
-            seen.add(name)
-            console.print(
-                f"[yellow]underpowered[/] task {name}: {weak['n_samples']} samples, but "
-                f"{weak['why']}; its rows are marked underpowered ({weak['fix']})",
-                highlight=False,
-            )
 
 
 def _units(
@@ -330,7 +305,7 @@ def _aggregate(
     grouped: dict[tuple[int, str], dict[str, list[Score]]] = defaultdict(dict)
     conditions: dict[tuple[int, str], dict[str, ExampleSource]] = defaultdict(dict)
     tasks: dict[int, Task] = {}
-    weak: dict[int, Mapping[str, Any] | None] = {}
+    weak: dict[int, Power | None] = {}
     for cell in cells:
         weak[id(cell.task)] = cell.underpowered
         results = store.fetch(cell.keys)
@@ -347,7 +322,7 @@ def _aggregate(
     for (task_id, variant), by_attack in grouped.items():
         task = tasks[task_id]
         rows = task.aggregate(by_attack, variant, handle.name)
-        made[task_id, variant] = _marked(rows, weak[task_id])
+        made[task_id, variant] = mark(rows, weak[task_id])
         picks = task.examples(by_attack)
         examples += build_examples(
             picks, conditions[(task_id, variant)], task.spec.name, variant, handle.name
@@ -362,15 +337,6 @@ def _aggregate(
         for row in part
     ]
     return rows, examples, stored_terms(terms, tasks, handle.name)
-
-
-def _marked(rows: list[MetricRow], weak: Mapping[str, Any] | None) -> list[MetricRow]:
-    """Every row of an underpowered task says so (``details.underpowered``)."""
-    if weak is None:
-        return rows
-    return [
-        r.model_copy(update={"details": {**r.details, "underpowered": dict(weak)}}) for r in rows
-    ]
 
 
 def _header(

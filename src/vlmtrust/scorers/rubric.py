@@ -22,7 +22,13 @@ import numpy as np
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import MetricRow
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval, wilson
+from vlmtrust.metrics.rates import (
+    DEFAULT_RESAMPLES,
+    Estimate,
+    Resampled,
+    percentile_interval,
+    wilson,
+)
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.scorers.refusal import COMPLIED, REFUSED, Verdict
 
@@ -156,7 +162,7 @@ def agreement(
         if value is not None:
             draws.append(value)
     k_low, k_high = percentile_interval(np.asarray(draws)) if draws else (None, None)
-    return rate, Estimate(kappa, k_low, k_high, n), details
+    return rate, Estimate(kappa, k_low, k_high, n, resampled=Resampled(n, "responses")), details
 
 
 def agreement_rows(

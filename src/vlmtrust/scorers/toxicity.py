@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from vlmtrust.core.records import MetricRow, Score
+from vlmtrust.metrics.power import RATE_PER_GROUP, rate_note
 from vlmtrust.scorers import language, refusal_structure, toxicity_head
 from vlmtrust.scorers.judge_calibration import JudgeCalibration, set_details
 from vlmtrust.scorers.judge_sets import Labelled, parse_labelled
@@ -215,5 +216,13 @@ def _identity_row(
             "by_identity": by_identity,
             "min_items": MIN_IDENTITY_ITEMS,
             "means": "non-toxic text about or by an identity group judged toxic (over-filtering)",
+            **_underpowered(0 if shown is None else shown["n"], worst),
         },
     )
+
+
+def _underpowered(n: int, identity: str | None) -> dict[str, Any]:
+    """The worst identity's rate rests on its own few items: marked when they are too few."""
+    fix = f"label at least {RATE_PER_GROUP} non-toxic items per identity in the judge's sets"
+    note = rate_note(n, fix) if identity is not None else None
+    return {} if note is None else {"underpowered": {**note, "group": identity}}

@@ -4,9 +4,9 @@ aggregate. The runner owns caching, batching and storage; a task owns only the s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from vlmtrust.core.capabilities import used_members
 from vlmtrust.core.records import MetricRow, Sample, Score
@@ -52,6 +52,27 @@ class Minimum:
 
     samples: int
     why: str
+
+
+@dataclass(frozen=True)
+class GroupMinimum:
+    """The fewest samples each group needs, where a statistic compares groups or reports one
+    per group: a group is a value of every sample's ``groups[key]`` (``source="labels"``:
+    ``labels[key]``); samples without one are in no group. Below it the runner warns and marks
+    the rows it weakens: those whose metric matches one of ``rows`` (shell patterns, in which
+    ``{group}`` stands for the small group's name, so ``asr.category.{group}`` marks only that
+    category's row; a pattern without it marks its rows whenever any group is small)."""
+
+    per_group: int
+    key: str
+    why: str
+    source: Literal["groups", "labels"] = "groups"
+    rows: tuple[str, ...] = ("*",)
+    #: the groups it checks (None: every group), e.g. only the reference of every gap
+    only: tuple[str, ...] | None = None
+    #: the task's own grouping, where a value needs reading (a label of "yes"/1/True); it
+    #: replaces ``source`` and ``key``, which then only names the grouping
+    group_of: Callable[[Sample], str | None] | None = None
 
 
 class Task(ABC):
@@ -100,6 +121,10 @@ class Task(ABC):
     def minimum_samples(self) -> Minimum | None:
         """The sample count below which this task's statistic is underpowered (None: any)."""
         return None
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """The per-group counts below which some of its rows are underpowered (none: any)."""
+        return ()
 
     @abstractmethod
     def samples(self, ctx: DataContext) -> list[Sample]:

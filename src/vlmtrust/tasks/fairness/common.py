@@ -11,7 +11,7 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import Sample
 from vlmtrust.data.source import Twins
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, Resampled, percentile_interval
 from vlmtrust.tasks.base import DataContext
 
 #: decimals kept per stored similarity or embedding coordinate (far below any effect measured)
@@ -63,4 +63,4 @@ def mean_over_pools(
     draws = rng.integers(0, pools, size=(resamples, pools))
     replicates = cells[:, draws].mean(axis=(0, 2))
     low, high = percentile_interval(replicates)
-    return Estimate(value, low, high, n)
+    return Estimate(value, low, high, n, resampled=Resampled(pools, "sub-pools"))

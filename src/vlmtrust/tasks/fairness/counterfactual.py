@@ -36,8 +36,9 @@ from vlmtrust.data.world.vocabulary import OCCUPATIONS, PAIR
 from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.declared_groups import interval, proportion
+from vlmtrust.metrics.power import RATE_PER_GROUP
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.fairness.common import rounded, twin_pairs
 
 METRIC = "twin"
@@ -68,6 +69,15 @@ class Counterfactual(Task):
     params: CounterfactualParams
     hooks = ("Embedder", "generate")  # whichever the model is (``hasattr`` probes)
     selection_params = frozenset({"pairs", "prop_visible", "resamples", "bootstrap_seed"})
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """Every row is a rate or mean over twin pairs: a group's count is the pair count."""
+        why = (
+            f"a rate over twin pairs needs about {RATE_PER_GROUP} pairs for its Wilson 95% "
+            "interval to be within +-0.27"
+        )
+        groups = tuple(self.params.groups)
+        return (GroupMinimum(RATE_PER_GROUP, self.params.group, why, only=groups),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return twin_pairs(ctx, self.params.pairs, prop_visible=self.params.prop_visible)
@@ -160,7 +170,9 @@ class Counterfactual(Task):
 
     def _changes(self, scores: Sequence[Score]) -> dict[str, Stat]:
         p, pairs = self.params, self._pairs(scores)
-        mean = partial(mean_estimate, resamples=p.resamples, seed=p.bootstrap_seed)
+        mean = partial(
+            mean_estimate, resamples=p.resamples, seed=p.bootstrap_seed, unit="twin pairs"
+        )
         if pairs and "response" in pairs[0][0].details:  # a Generator's captions
             flips = [
                 set(a.details["occupations"]) != set(b.details["occupations"]) for a, b in pairs

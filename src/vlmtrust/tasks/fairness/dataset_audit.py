@@ -35,8 +35,9 @@ from vlmtrust.core.spec import Params, Spec, sha256_hex
 from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.declared_groups import proportion, summary
+from vlmtrust.metrics.power import RATE_PER_GROUP, RATE_WHY
 from vlmtrust.metrics.rates import Estimate, difference
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 
 METRIC = "audit"
 #: gallery cards per condition: the flagged captions, an ungrouped sample, then label x group
@@ -95,6 +96,11 @@ class DatasetAudit(Task):
             for attack, attacked in scores.items()
             for sample_id in gallery_picks(attacked, self.examples_per_condition)
         ]
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """The co-occurrence gap is a group's share among each label's images."""
+        label, rows = self.params.label, ("cooccurrence_gap",)
+        return (GroupMinimum(RATE_PER_GROUP, label, RATE_WHY, source="labels", rows=rows),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         """The run's source's people scenes: in the world, drawn with zoo:clip's planted

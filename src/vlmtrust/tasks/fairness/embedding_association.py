@@ -33,11 +33,14 @@ from vlmtrust.data.world.vocabulary import OCCUPATIONS
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.declared_groups import two_sample_bootstrap
 from vlmtrust.metrics.fairness import weat_from_associations
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, Resampled, percentile_interval
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.fairness.common import rounded, twin_pairs
 
 METRIC = "association"
+#: a standardised effect size d between two groups of n has a standard error of about
+#: sqrt(2 / n + d^2 / (4 n)): 0.26 at n = 30 and d = 0.5, so a 95% interval of about +-0.5
+EFFECT_PER_GROUP = 30
 
 
 class EmbeddingAssociationParams(Params):
@@ -71,6 +74,15 @@ class EmbeddingAssociation(Task):
     selection_params = frozenset(
         {"pairs", "prop_visible", "permutations", "resamples", "bootstrap_seed"}
     )
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """Both rows compare the two groups' images."""
+        why = (
+            f"a standardised effect size between two groups needs about {EFFECT_PER_GROUP} "
+            "images per group for its 95% interval to be within about +-0.5"
+        )
+        groups = tuple(self.params.groups)
+        return (GroupMinimum(EFFECT_PER_GROUP, self.params.group, why, only=groups),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return twin_pairs(ctx, self.params.pairs, prop_visible=self.params.prop_visible)
@@ -143,9 +155,12 @@ class EmbeddingAssociation(Task):
             by_concept[concept] = {"value": value, "ci_low": low, "ci_high": high}
         top = max(by_concept, key=lambda c: abs(by_concept[c]["value"]))
         pick = by_concept[top]
+        units = Resampled(min(len(x), len(y)), "images in its smaller group")
         return {
             "weat_effect_size": (
-                Estimate(result.effect_size, *percentile_interval(effects), len(scored)),
+                Estimate(
+                    result.effect_size, *percentile_interval(effects), len(scored), resampled=units
+                ),
                 {
                     "p_value": result.p_value,
                     "permutations": result.permutations,
@@ -155,7 +170,9 @@ class EmbeddingAssociation(Task):
                 },
             ),
             "bias_distance": (
-                Estimate(pick["value"], pick["ci_low"], pick["ci_high"], len(scored)),
+                Estimate(
+                    pick["value"], pick["ci_low"], pick["ci_high"], len(scored), resampled=units
+                ),
                 {"concept": top, "by_concept": by_concept},
             ),
         }

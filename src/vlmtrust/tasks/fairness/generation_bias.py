@@ -30,12 +30,14 @@ from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.world.vocabulary import OCCUPATIONS
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.declared_groups import best_worst_gap, proportion
+from vlmtrust.metrics.power import GAP_PER_GROUP, GAP_WHY
 from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
     Estimate,
+    Resampled,
     percentile_interval,
 )
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.fairness.common import twin_pairs
 
 METRIC = "caption"
@@ -57,6 +59,11 @@ class GenerationBias(Task):
     params: GenerationBiasParams
     requires = ("Generator",)
     selection_params = frozenset({"pairs", "prop_visible", "resamples", "bootstrap_seed"})
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """Cramér's V and the word-share gap compare the groups' captions."""
+        rows = ("cramers_v", "word_share_gap")
+        return (GroupMinimum(GAP_PER_GROUP, self.params.group, GAP_WHY, rows=rows),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return twin_pairs(ctx, self.params.pairs, prop_visible=self.params.prop_visible)
@@ -135,7 +142,12 @@ class GenerationBias(Task):
                 {"examples": [s.details["response"] for s in scored[:3]]},
             ),
             "cramers_v": (
-                Estimate(value, *percentile_interval(np.array(reps)), len(scored)),
+                Estimate(
+                    value,
+                    *percentile_interval(np.array(reps)),
+                    len(scored),
+                    resampled=Resampled(len(scored), "captions"),
+                ),
                 {**chi, "shares": shares},
             ),
             "word_share_gap": (gap, {"word": word, "more": more, "less": less}),

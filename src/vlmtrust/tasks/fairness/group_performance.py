@@ -19,6 +19,7 @@ them with the occupation's prop out of frame, where a biased model falls back on
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Self
 
@@ -31,8 +32,9 @@ from vlmtrust.data.source import Twins, label_vocabulary
 from vlmtrust.metrics.declared import Declared, Stat, per_condition, rate
 from vlmtrust.metrics.declared_groups import bootstrap_within_groups, group_breakdown
 from vlmtrust.metrics.fairness import disparity
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, percentile_interval
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.metrics.power import GAP_PER_GROUP, GAP_WHY
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, Resampled, percentile_interval
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 
 METRIC = "correct"
 
@@ -54,6 +56,16 @@ class GroupPerformance(Task):
     params: GroupPerformanceParams
     requires = ("Classifier",)
     selection_params = frozenset({"pairs", "resamples", "bootstrap_seed"})
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """The worst group, the gap and the disparities compare groups' rates."""
+        compared = (
+            "worst_group_accuracy",
+            "accuracy_gap",
+            "demographic_parity_difference",
+            "equalized_odds_difference",
+        )
+        return (GroupMinimum(GAP_PER_GROUP, self.params.group, GAP_WHY, rows=compared),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         """Twins from the run's source, half of them with the occupation's prop out of frame."""
@@ -147,12 +159,15 @@ class GroupPerformance(Task):
             self.params.bootstrap_seed,
         )
         out: dict[str, Stat] = {}
+        smallest = Resampled(
+            min(Counter(sensitive.tolist()).values()), "samples in its smallest group"
+        )
         for j, metric in enumerate(("demographic_parity_difference", "equalized_odds_difference")):
             value = max(c[metric] for c in by_class.values()) if by_class else None
             low, high = percentile_interval(replicates[:, j]) if value is not None else (None, None)
             per_class = {c: v[metric] for c, v in by_class.items()}
             out[metric] = (
-                Estimate(value, low, high, len(scored)),
+                Estimate(value, low, high, len(scored), resampled=smallest),
                 {
                     "by_class": per_class,
                     "rates": rates,

@@ -37,7 +37,7 @@ from vlmtrust.metrics.declared_groups import flag_rate, interval
 from vlmtrust.metrics.fairness import max_skew, ndkl, shares
 from vlmtrust.metrics.paired import PairedTerms
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate
-from vlmtrust.tasks.base import DataContext, Minimum, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Minimum, Task
 from vlmtrust.tasks.fairness.common import (
     mean_over_pools,
     read_lines,
@@ -88,6 +88,15 @@ class RetrievalSkew(Task):
             f"each of its {self.params.pools} sub-pools needs at least {POOL_PER_K} x k = "
             f"{per_pool} images for a top-{self.params.k} skew to show",
         )
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """A group too rare to fill a top k by itself in every sub-pool caps its own skew."""
+        p = self.params
+        why = (
+            f"each group needs k = {p.k} images in each of its {p.pools} sub-pools to be able "
+            f"to fill a top-{p.k} on its own"
+        )
+        return (GroupMinimum(p.k * p.pools, p.group, why),)
 
     def resolve(self, samples: Sequence[Sample]) -> Self:
         """Pin the query list (a query file's content goes into the cache key)."""

@@ -24,7 +24,7 @@ from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.folds import id_folds
 from vlmtrust.metrics.rates import Estimate, wilson
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 
 METRIC = "embedding"
 DECIMALS = 5
@@ -43,6 +43,15 @@ class AttributeInference(Task):
     requires = ("Embedder",)
     headline = "probe_accuracy"
     selection_params = frozenset({"n", "folds", "cv_seed"})
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """Every fold's probe must see each attribute value in training and in testing."""
+        folds = self.params.folds
+        why = (
+            f"each of its {folds} cross-validation folds needs every {self.params.attribute} "
+            f"value in both its training and its test part: at least 2 x {folds} samples of each"
+        )
+        return (GroupMinimum(2 * folds, self.params.attribute, why),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return ctx.samples(Scenes(n=ctx.cap(self.params.n), family="people"))

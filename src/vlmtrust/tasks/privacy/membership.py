@@ -35,16 +35,19 @@ from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import MembershipPool
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
-from vlmtrust.metrics.detection import auroc_estimate, stratified_bootstrap
+from vlmtrust.metrics.detection import auroc_estimate, resampled_sides, stratified_bootstrap
+from vlmtrust.metrics.power import AUROC_PER_SIDE, AUROC_WHY
 from vlmtrust.metrics.rates import Estimate, rate
 from vlmtrust.models.base import training_pool
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.privacy import lira
 from vlmtrust.tasks.privacy.lira import SHADOW_SEED
 
 METRIC = "membership_score"
 LIRA = "lira_score"
 ACCURACY = "caption_correct"
+#: the ``member`` label values that mark a training member (anything else: a non-member)
+MEMBER_VALUES = (True, 1, "true", "True", "1")
 #: fine-tune card fields reported with the rows (privacy budget and utility)
 TRAINING_FIELDS = (
     "mitigation",
@@ -94,6 +97,11 @@ class Membership(Task):
     hooks = ("card", "handle", "Tunable", "pretrained")
     selection_params = frozenset({"n", "nonmember_seed", "resamples", "organism", "member_seed"})
 
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """The attacks' AUC and TPRs separate members from non-members."""
+        rows = ("auc", "tpr@*")  # the threshold attack's and LiRA's (attack="lira")
+        return (GroupMinimum(AUROC_PER_SIDE, "side", AUROC_WHY, rows=rows, group_of=_side),)
+
     def samples(self, ctx: DataContext) -> list[Sample]:
         """Members then non-members of the organism's pool from the run's source (a user's
         dataset answers with its own samples, labelled ``member`` and ``caption``)."""
@@ -139,7 +147,7 @@ class Membership(Task):
                     ]
                 )
                 continue
-            member = s.labels["member"] in (True, 1, "true", "True", "1")
+            member = s.labels["member"] in MEMBER_VALUES
             label = "member" if member else "nonmember"
             out.append(
                 [
@@ -255,6 +263,13 @@ def _index(sample: Sample) -> int:
     return int(tail) if source.startswith("zoo-pool:") and tail.isdigit() else -1
 
 
+def _side(sample: Sample) -> str | None:
+    """Which side of the attack a sample is on, read as ``score`` reads it."""
+    if "member" not in sample.labels:
+        return None
+    return "member" if sample.labels["member"] in MEMBER_VALUES else "nonmember"
+
+
 def caption_retrieval(model: Any, images: np.ndarray, captions: list[str]) -> np.ndarray:
     """Zero-shot utility: is each image's own caption the nearest of the distinct captions?"""
     distinct = sorted(set(captions))
@@ -295,7 +310,9 @@ def tpr_at_fpr_estimate(
         return np.array([tpr_at_fpr(a, b, fpr) for a, b in zip(boot_in, boot_out, strict=True)])
 
     low, high = stratified_bootstrap(members, others, rows, resamples)
-    return Estimate(tpr_at_fpr(members, others, fpr), low, high, len(members) + len(others))
+    value = tpr_at_fpr(members, others, fpr)
+    n = len(members) + len(others)
+    return Estimate(value, low, high, n, resampled=resampled_sides(members, others))
 
 
 def roc_points(

@@ -29,7 +29,7 @@ import numpy as np
 from vlmtrust.core.records import Score
 from vlmtrust.metrics.calibration import bootstrap_interval
 from vlmtrust.metrics.declared import Computed
-from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate
+from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, Resampled
 
 #: the label of the clean condition (``conditions.CLEAN.label()``, not imported: conditions
 #: imports this module)
@@ -135,4 +135,4 @@ def _estimate(value: float | None, n: int, statistic: Any, resamples: int, seed:
         return finite if finite.size else np.array([np.nan])
 
     low, high = bootstrap_interval(n, defined, resamples, seed)
-    return Estimate(value, low, high, n)
+    return Estimate(value, low, high, n, resampled=Resampled(n))

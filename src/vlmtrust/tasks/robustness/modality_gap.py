@@ -32,7 +32,7 @@ from vlmtrust.core.spec import Spec
 from vlmtrust.metrics import calibration
 from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.metrics.folds import id_folds
-from vlmtrust.metrics.rates import Estimate, wilson
+from vlmtrust.metrics.rates import Estimate, Resampled, wilson
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
     CONDITION_PARAMS,
@@ -179,7 +179,7 @@ def centroid_gap_estimate(
         return np.asarray(np.linalg.norm(counts @ diff / n, axis=1))
 
     low, high = calibration.bootstrap_interval(n, gaps, resamples, seed)
-    return Estimate(centroid_gap(images, texts), low, high, n)
+    return Estimate(centroid_gap(images, texts), low, high, n, resampled=Resampled(n, "pairs"))
 
 
 def separability_estimate(

@@ -29,7 +29,8 @@ from vlmtrust.core.spec import PromptTemplate, Spec
 from vlmtrust.data.source import Scenes, label_vocabulary
 from vlmtrust.metrics import detection
 from vlmtrust.metrics.declared import Declared, Row, per_condition
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.metrics.power import AUROC_PER_SIDE, AUROC_WHY
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.robustness.conditions import (
     CONDITION_PARAMS,
     CorruptionParams,
@@ -101,6 +102,11 @@ def membership(sample: Sample) -> bool | None:
         return True if text in _TRUE else False if text in _FALSE else None
     family = sample.labels.get("family")
     return None if family is None else family == "ood"
+
+
+def _side(sample: Sample) -> str | None:
+    side = membership(sample)
+    return None if side is None else "ood" if side else "in-distribution"
 
 
 def _marked(sample: Sample, ood: bool) -> Sample:
@@ -209,6 +215,11 @@ class OodDetection(InOutTask):
     Params = OodParams
     params: OodParams
     hooks = ("Embedder",)  # MCM, where the model is an Embedder too
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """AUROC and FPR95 separate the in-distribution side from the OOD side."""
+        rows = ("auroc_*", "fpr95_*")
+        return (GroupMinimum(AUROC_PER_SIDE, "side", AUROC_WHY, rows=rows, group_of=_side),)
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         prompts = self.prompts()

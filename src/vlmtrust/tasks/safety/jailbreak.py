@@ -42,11 +42,12 @@ from vlmtrust.metrics.declared import (
     rate,
     split_by,
 )
+from vlmtrust.metrics.power import RATE_PER_GROUP, RATE_WHY
 from vlmtrust.scorers import rubric
 from vlmtrust.scorers.guard_formats import GuardAnswer
 from vlmtrust.scorers.judges import JudgeItem, lookup
 from vlmtrust.scorers.refusal_calibration import calibration_rows
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
@@ -107,6 +108,15 @@ class Jailbreak(Task):
                 "succeeded",
                 "use llama_guard:SPEC or rubric:SPEC as the jailbreak judge",
             )
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """A category's or a set's ASR is a rate over its own probes (only its row)."""
+        return tuple(
+            GroupMinimum(
+                RATE_PER_GROUP, key, RATE_WHY, source="labels", rows=(f"asr.{key}.{{group}}",)
+            )
+            for key in ("category", "set")
+        )
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return ctx.samples(probe_request(self.params, True, self.spec.name, ctx.limit))

@@ -24,9 +24,10 @@ from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.metrics import declared
 from vlmtrust.metrics.declared import Row, on, per_condition, split_by, where
+from vlmtrust.metrics.power import GAP_PER_GROUP, GAP_WHY, RATE_PER_GROUP, RATE_WHY
 from vlmtrust.metrics.rates import difference, rate
 from vlmtrust.scorers.refusal_calibration import calibration_rows
-from vlmtrust.tasks.base import DataContext, Task
+from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
@@ -70,6 +71,24 @@ class OverRefusal(Task):
             per_condition(_gaps, unscorable=None),
         ),
     )
+
+    def minimum_per_group(self) -> tuple[GroupMinimum, ...]:
+        """A set's or a group's refusal rate is a rate over its own probes (only its row); a
+        group's gap compares it with group ``none``, so a small ``none`` weakens every gap."""
+        return (
+            GroupMinimum(
+                RATE_PER_GROUP, "set", RATE_WHY, source="labels", rows=("refusal_rate.set.{group}",)
+            ),
+            GroupMinimum(RATE_PER_GROUP, "group", RATE_WHY, rows=("refusal_rate.group.{group}",)),
+            GroupMinimum(GAP_PER_GROUP, "group", GAP_WHY, rows=("refusal_gap.group.{group}",)),
+            GroupMinimum(
+                GAP_PER_GROUP,
+                "group",
+                GAP_WHY,
+                rows=("refusal_gap.group.*",),
+                only=(REFERENCE_GROUP,),
+            ),
+        )
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return ctx.samples(probe_request(self.params, False, self.spec.name, ctx.limit))
