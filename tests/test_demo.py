@@ -1,6 +1,6 @@
 """`make demo` end to end at a small sample count: every pillar scanned, a mitigation beside
-each baseline, one HTML report whose path is printed, and every metric row as it was before the
-architecture refactor (tests/golden)."""
+each baseline, one HTML report whose path is printed (then the top findings, as `scan` prints
+them), and every metric row as it was before the architecture refactor (tests/golden)."""
 
 import json
 
@@ -16,13 +16,18 @@ def test_demo_scans_every_pillar_and_writes_the_html_report(tmp_path):
     assert result.exit_code == 0, result.output
     report = out / "report.html"
     assert f"report written to {report}" in result.stdout
+    # then the worst findings of both scans, as `vlmtrust scan` ends (report/console.py)
+    shown = result.stdout.split(f"report written to {report}", 1)[1]
+    doc = json.loads((out / "report.json").read_text())
+    found = len(doc["findings"])
+    assert f"findings (top {min(5, found)} of {found}, worst first):" in shown
+    assert doc["findings"][0]["statement"] in shown
     html = report.read_text()
     for task in ("fairness.retrieval_skew", "safety.jailbreak", "privacy.memorization"):
         assert f'id="task-{task}"' in html
     assert "no tasks run" not in html
     assert "output_guard" in html and "pbm" in html
-    rows = json.loads((out / "report.json").read_text())["rows"]
-    assert_rows_match_golden(rows, "demo_limit12")
+    assert_rows_match_golden(doc["rows"], "demo_limit12")
 
 
 PLANTED = {
