@@ -40,6 +40,10 @@ PLANTED = {
 }
 
 
+#: the utility rows of the planted-flaw test's clip scan (retrieval skew and OOD)
+PBM_UTILITY = ("accuracy", "auroc_msp", "auroc_max_logit", "auroc_energy", "auroc_mcm")
+
+
 def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path):
     """The demo's models at small sizes (the retrieval skew at the 500 images its statistic
     needs): each planted flaw is a finding with a severity, its evidence and what fixed it,
@@ -79,9 +83,15 @@ def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path
     assert "paired " in findings["fairness.retrieval_skew"]["fix"]
     assert "output_guard: toxic_rate 100% -> 0%, paired " in findings["safety.toxicity"]["fix"]
     assert findings["safety.jailbreak"]["fix"].startswith("no mitigation in this run fixed it")
+    # each fix's cost: the assistant scan measured no utility row, the clip scan its OOD AUROC
+    # and the retrieval pool's accuracy (metrics/utility.py)
+    assert findings["safety.toxicity"]["fix_cost"]["text"] == "no utility row measured"
+    cost = findings["fairness.retrieval_skew"]["fix_cost"]
+    assert cost["row"].split("/")[2:] in (["pbm", m, "zoo:clip"] for m in PBM_UTILITY), cost
     assert any(v.startswith("safety: critical") for v in doc["verdicts"])
 
     markdown = CliRunner().invoke(app, ["report", str(clip), str(assistant)]).stdout
+    assert f"; cost: {cost['text']}" in markdown
     assert markdown.index("## Findings") < markdown.index("## zoo:clip")
     for i, found in enumerate(doc["findings"], 1):
         assert f"{i}. **{found['severity']}** {found['statement']}" in markdown
