@@ -1,6 +1,6 @@
 """`make demo` end to end at a small sample count: every pillar scanned, a mitigation beside
-each baseline, one HTML report whose path is printed, and every metric row as it was before the
-architecture refactor (tests/golden)."""
+each baseline, one HTML report whose path is printed (then the top findings, as `scan` prints
+them), and every metric row as it was before the architecture refactor (tests/golden)."""
 
 import json
 
@@ -16,13 +16,18 @@ def test_demo_scans_every_pillar_and_writes_the_html_report(tmp_path):
     assert result.exit_code == 0, result.output
     report = out / "report.html"
     assert f"report written to {report}" in result.stdout
+    # then the worst findings of both scans, as `vlmtrust scan` ends (report/console.py)
+    shown = result.stdout.split(f"report written to {report}", 1)[1]
+    doc = json.loads((out / "report.json").read_text())
+    found = len(doc["findings"])
+    assert f"findings (top {min(5, found)} of {found}, worst first):" in shown
+    assert doc["findings"][0]["statement"] in shown
     html = report.read_text()
     for task in ("fairness.retrieval_skew", "safety.jailbreak", "privacy.memorization"):
         assert f'id="task-{task}"' in html
     assert "no tasks run" not in html
     assert "output_guard" in html and "pbm" in html
-    rows = json.loads((out / "report.json").read_text())["rows"]
-    assert_rows_match_golden(rows, "demo_limit12")
+    assert_rows_match_golden(doc["rows"], "demo_limit12")
 
 
 PLANTED = {
@@ -33,6 +38,10 @@ PLANTED = {
     "privacy.memorization": ("memorised_canaries", None),
     "robustness.ood": ("ood_detection", None),
 }
+
+
+#: the utility rows of the planted-flaw test's clip scan (retrieval skew and OOD)
+PBM_UTILITY = ("accuracy", "auroc_msp", "auroc_max_logit", "auroc_energy", "auroc_mcm")
 
 
 def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path):
@@ -74,9 +83,15 @@ def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path
     assert "paired " in findings["fairness.retrieval_skew"]["fix"]
     assert "output_guard: toxic_rate 100% -> 0%, paired " in findings["safety.toxicity"]["fix"]
     assert findings["safety.jailbreak"]["fix"].startswith("no mitigation in this run fixed it")
+    # each fix's cost: the assistant scan measured no utility row, the clip scan its OOD AUROC
+    # and the retrieval pool's accuracy (metrics/utility.py)
+    assert findings["safety.toxicity"]["fix_cost"]["text"] == "no utility row measured"
+    cost = findings["fairness.retrieval_skew"]["fix_cost"]
+    assert cost["row"].split("/")[2:] in (["pbm", m, "zoo:clip"] for m in PBM_UTILITY), cost
     assert any(v.startswith("safety: critical") for v in doc["verdicts"])
 
     markdown = CliRunner().invoke(app, ["report", str(clip), str(assistant)]).stdout
+    assert f"; cost: {cost['text']}" in markdown
     assert markdown.index("## Findings") < markdown.index("## zoo:clip")
     for i, found in enumerate(doc["findings"], 1):
         assert f"{i}. **{found['severity']}** {found['statement']}" in markdown

@@ -4,17 +4,21 @@ Every pillar gets a task whose planted flaw it finds, and two of them a mitigati
 the baseline on the same samples (``pbm`` for the occupation skew, ``output_guard`` for the
 persona insults), so the report shows measure -> fix -> re-measure. The last step writes one
 self-contained HTML report (plus JSON and Markdown). Re-running reuses every result.
+The CLI prints the report's path, then the worst findings of both scans, as ``scan`` does.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.outputs import check_output_dir
+from vlmtrust.core.records import Finding
 from vlmtrust.core.spec import Spec
+from vlmtrust.metrics.findings import rank
 from vlmtrust.report.build import ReportFormat, build_report
 from vlmtrust.report.write import write_atomically
 from vlmtrust.runner import run
@@ -51,11 +55,20 @@ DEMO_SCANS: tuple[tuple[str, tuple[Spec, ...], tuple[str, ...], int | None], ...
 )
 
 
-def run_demo(out: Path, limit: int | None = None) -> Path:
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the HTML report is, and what both scans found (worst first)."""
+
+    report: Path
+    findings: list[Finding]
+
+
+def run_demo(out: Path, limit: int | None = None) -> DemoResult:
     """``limit`` overrides every scan's own sample count (tests use a small one)."""
     check_output_dir(out)
     console = Console(stderr=True)
     run_dirs = []
+    findings: list[Finding] = []
     for model, tasks, mitigations, scan_limit in DEMO_SCANS:
         run_dir = out / model.replace(":", "-")
         names = ", ".join(t.name for t in tasks)
@@ -67,10 +80,10 @@ def run_demo(out: Path, limit: int | None = None) -> Path:
             out=run_dir,
             limit=limit or scan_limit,
         )
-        run(config, console)
+        findings += run(config, console).findings
         run_dirs.append(run_dir)
     for fmt, name in ((ReportFormat.json, "report.json"), (ReportFormat.md, "report.md")):
         write_atomically(out / name, build_report(run_dirs, fmt)[0])
     report = out / "report.html"
     write_atomically(report, build_report(run_dirs, ReportFormat.html)[0])
-    return report
+    return DemoResult(report, rank(findings))

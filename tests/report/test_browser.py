@@ -1,5 +1,6 @@
 """The report of a real zoo scan in headless Chromium: no console errors, no network requests,
-every pillar's section, plots that actually render; a screenshot is kept.
+every pillar's section, plots that actually render, every metric name shown with its
+explanation; a screenshot is kept.
 
 Chromium is driven over the DevTools protocol on a pipe (see tests/support/chromium.py), so console
 messages, exceptions and every request the page starts are observed directly. Two control
@@ -14,8 +15,14 @@ import shutil
 import pytest
 from chromium import Chromium, chromium_path
 
+from vlmtrust.core.records import MetricRow
+from vlmtrust.metrics.findings import derive_findings
+from vlmtrust.metrics.severity import default_rules
 from vlmtrust.report.build import ReportFormat, build_report
-from vlmtrust.report.html import CSP
+from vlmtrust.report.gates import evaluate, parse_gate
+from vlmtrust.report.glossary import explain
+from vlmtrust.report.html import CSP, render_html
+from vlmtrust.report.rows import RunRows
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None, reason="chromium missing: `make browser` installs it"
@@ -151,3 +158,141 @@ def test_the_page_opens_on_findings_folds_the_long_parts_and_ends_with_provenanc
     assert facts["height"] < MAX_HEIGHT
     # the control: the same page with everything unfolded is well past the bound
     assert facts["openedHeight"] > MAX_HEIGHT + 2_000
+
+
+#: every occurrence of a metric name in the page's text, and every explained name; run with
+#: NAMES, the metric names the report's rows hold. The name is matched whole, as the report
+#: wraps it (``asr`` not inside ``asr.set.zoo``; ``auroc_msp`` in ``robustness.ood.auroc_msp``).
+#: Plot SVGs (their captions explain), raw <pre> text (specs, prompts, answers) and the
+#: "Metrics used here" lists (the explanations themselves) are not metric names shown.
+METRIC_FACTS = """(() => {
+  const names = NAMES.slice().sort((a, b) => b.length - a.length);
+  const quote = s => s.replace(/[.*+?^${}()|[\\]\\\\]/g, '\\\\$&');
+  const found = new RegExp('(?<![\\\\w@\\\\[])(' + names.map(quote).join('|') +
+    ')(?![\\\\w@\\\\[]|[.:%]\\\\w)', 'g');
+  const places = ['#findings', '#summary', '#gates', '#safety-matrix', '.example', 'figcaption',
+                  'table'];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const shown = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent.closest('svg, pre, dl.glossary')) continue;
+    for (const match of node.data.matchAll(found)) {
+      const abbr = parent.closest('abbr.metric');
+      shown.push({name: match[1], metric: abbr ? abbr.dataset.metric : null,
+                  title: abbr ? abbr.title : null, text: node.data.slice(0, 160),
+                  where: places.find(p => parent.closest(p)) || 'other'});
+    }
+  }
+  const abbrs = [...document.querySelectorAll('abbr.metric')]
+    .map(a => ({metric: a.dataset.metric, title: a.title, text: a.textContent}));
+  return JSON.stringify({shown, abbrs});
+})()"""
+
+
+def _metric_facts(html, names, tmp_path):
+    page = tmp_path / "metrics.html"
+    page.write_text(html)
+    browser = Chromium(tmp_path / "profile")
+    try:
+        visit = browser.visit(page.as_uri(), METRIC_FACTS.replace("NAMES", json.dumps(names)))
+    finally:
+        browser.close()
+    return visit.result
+
+
+def _assert_every_metric_name_is_explained(html, names, tmp_path):
+    explained = {name: explain(name) for name in names}
+    assert [n for n, e in explained.items() if e is None] == []  # the glossary knows them all
+    facts = _metric_facts(html, sorted(names), tmp_path)
+    bare = [s for s in facts["shown"] if s["metric"] is None]
+    assert bare == [], json.dumps(bare[:10], indent=1)
+    for shown in facts["shown"]:
+        assert shown["metric"] == shown["name"], shown  # the name's own explanation
+    for abbr in facts["abbrs"]:
+        entry = explain(abbr["metric"])
+        assert entry is not None and abbr["title"] == entry.line(), abbr
+    return facts
+
+
+def test_every_metric_name_the_scan_report_shows_carries_its_explanation(zoo_scan, tmp_path):
+    """Task tables, summary cards, findings, gates, plot captions, gallery cards."""
+    gate = "robustness.ood.auroc_msp<0.5"
+    html, _ = build_report([zoo_scan], ReportFormat.html, [gate])
+    doc = json.loads(build_report([zoo_scan], ReportFormat.json, [gate])[0])
+    names = {row["metric"] for row in doc["rows"]}
+    facts = _assert_every_metric_name_is_explained(html, names, tmp_path)
+    seen = {s["name"] for s in facts["shown"]}
+    assert names <= seen  # each row's metric is shown (at least in its task table)
+    where = {s["where"] for s in facts["shown"]}
+    assert {"#findings", "#summary", "#gates", "figcaption", "table"} <= where
+    gated = [s for s in facts["shown"] if s["where"] == "#summary" and s["name"] == "auroc_msp"]
+    assert gated  # the gate's text on the card, and the card's headline
+
+
+def _safety_rows():
+    """A small safety run as stored rows: the attack x defence matrix, judge calibration,
+    over-refusal and clean VQA accuracy under a mitigation, and a finding it fixes at a cost."""
+    paired = {
+        "difference": -0.1,
+        "ci_low": -0.2,
+        "ci_high": -0.02,
+        "test": "McNemar exact",
+        "p_value": 0.002,
+        "p_holm": 0.01,
+        "real": True,
+        "n_pairs": 40,
+    }
+
+    def row(task, attack, mitigation, metric, value, **details):
+        return MetricRow(
+            task=task,
+            attack=attack,
+            mitigation=mitigation,
+            metric=metric,
+            value=value,
+            ci_low=max(0.0, value - 0.05),
+            ci_high=min(1.0, value + 0.05),
+            n=40,
+            model="zoo:assistant",
+            details=details,
+        )
+
+    confusion = {"confusion": [[37, 3], [2, 38]], "labels": ["refused", "complied"]}
+    return [
+        row("safety.jailbreak", "figstep", "none", "asr", 1.0),
+        row("safety.jailbreak", "text_only", "none", "asr", 0.0),
+        row("safety.jailbreak", "figstep", "output_guard", "asr", 0.0, paired=paired),
+        row("safety.jailbreak", "text_only", "output_guard", "asr", 0.0),
+        row("safety.jailbreak", "figstep", "none", "asr.set.zoo", 1.0),
+        row("safety.jailbreak", "calibration", "none", "judge.refusal.precision", 0.9, **confusion),
+        row("safety.jailbreak", "calibration", "none", "judge.refusal.recall", 0.95, **confusion),
+        row("safety.over_refusal", "text_only", "none", "refusal_rate", 0.05),
+        row("safety.over_refusal", "text_only", "output_guard", "refusal_rate", 0.1),
+        row("robustness.vqa", "none", "none", "accuracy", 1.0),
+        row("robustness.vqa", "none", "output_guard", "accuracy", 0.9, paired=paired),
+    ]
+
+
+def test_every_metric_name_the_safety_sections_show_carries_its_explanation(tmp_path):
+    """The attack x defence matrix (its columns stand for asr, refusal_rate and accuracy),
+    judge tables, and a finding whose fix names its cost on a utility row."""
+    rows = _safety_rows()
+    findings = derive_findings(rows, default_rules())
+    assert (
+        findings[0].fix_cost is not None and "robustness.vqa accuracy" in findings[0].fix_cost.text
+    )
+    gates = evaluate([parse_gate("safety.jailbreak.asr>0.1")], rows)
+    html = render_html([RunRows(tmp_path / "run", {}, rows, findings=findings)], gates)
+    facts = _assert_every_metric_name_is_explained(html, {r.metric for r in rows}, tmp_path)
+    columns = {a["text"]: a["metric"] for a in facts["abbrs"]}
+    assert columns["ASR figstep"] == "asr" and columns["clean VQA accuracy"] == "accuracy"
+    assert columns["over-refusal (text twins)"] == "refusal_rate"
+    assert {"#safety-matrix", "#findings", "#gates", "table"} <= {
+        s["where"] for s in facts["shown"]
+    }
+    in_findings = {s["name"] for s in facts["shown"] if s["where"] == "#findings"}
+    assert {"asr", "accuracy"} <= in_findings  # the finding's metric, and its fix's cost
+    assert {"judge.refusal.precision", "judge.refusal.recall"} <= {
+        s["name"] for s in facts["shown"]
+    }

@@ -5,6 +5,7 @@ from html import escape
 from pathlib import Path
 
 from vlmtrust.report.build import ReportFormat, build_report
+from vlmtrust.report.markup import metric_name
 from vlmtrust.report.rows import load_runs
 from vlmtrust.store import ResultStore
 
@@ -32,7 +33,10 @@ def test_one_self_contained_file_with_every_pillar_and_every_row(zoo_scan):
 
 def test_plots_provenance_mitigations_and_gallery(zoo_scan):
     html, _ = build_report([zoo_scan], ReportFormat.html)
-    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", html)
+    # a caption's metric names carry their explanation (<abbr>): read its text
+    captions = [
+        re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", html)
+    ]
     for kind in ("reliability diagram", "ROC", "robust accuracy vs budget"):
         assert any(c.startswith(kind) for c in captions), kind
     assert html.count('<figure class="plot"><svg') == len(captions)
@@ -62,7 +66,7 @@ def test_gates_colour_the_pillar_card(zoo_scan):
     )
     assert [g.status for g in gates] == ["fail", "pass"]
     assert 'class="card fail" id="card-robustness"' in html
-    assert "robustness.ood.auroc_msp&lt;0.5" in html
+    assert f"robustness.ood.{metric_name('auroc_msp')}&lt;0.5" in html  # with its tooltip
 
 
 def test_comparison_aligns_runs_with_deltas(zoo_scan, tmp_path):
@@ -165,7 +169,7 @@ def test_cards_show_the_headline_the_scan_wrote_without_importing_tasks(zoo_scan
     assert first != "auroc_msp"
     html, _ = build_report([zoo_scan], ReportFormat.html)
     card = html.split('id="card-robustness"', 1)[1].split("</div>", 1)[0]
-    assert "robustness.ood</a>: auroc_msp" in card
+    assert f"robustness.ood</a>: {metric_name('auroc_msp')}" in card
     code = (
         "import sys\n"
         "from pathlib import Path\n"
@@ -230,8 +234,11 @@ def test_every_metric_name_in_the_tables_carries_its_explanation(zoo_scan):
             entry = explain(metric)
             assert entry is not None, metric
             assert entry.name in {unescape(x) for x in listed}, metric
-            tooltip = f'<abbr class="metric" title="{escape(entry.line())}">{escape(metric)}</abbr>'
-            assert tooltip in section, metric
+            tooltip = (
+                f'<abbr class="metric" data-metric="{escape(metric)}" '
+                f'title="{escape(entry.line())}">{escape(metric)}</abbr>'
+            )
+            assert tooltip in section and metric_name(metric) == tooltip, metric
     # no metric name in a plain table cell is left bare (without its tooltip)
     cells = re.findall(r"<td>([^<]*)</td>", html)
     assert cells and not [c for c in cells if explain(unescape(c)) is not None]

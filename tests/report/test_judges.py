@@ -45,17 +45,17 @@ def test_html_shows_the_judge_once_and_keeps_it_out_of_before_after():
     html = render_html([RunRows(Path("run"), {}, _scan())])
     section = html.split('id="task-safety.jailbreak"', 1)[1]
     judges = section.split("<h4>Judge calibration</h4>", 1)[1].split("</table>", 1)[0]
-    assert judges.count("judge.refusal.precision") == 1
+    assert judges.count(">judge.refusal.precision</abbr>") == 1
     assert "<th>mitigation</th>" not in judges
     before_after = section.split("before -&gt; after", 1)[1].split("</table>", 1)[0]
-    assert "judge." not in before_after and before_after.count("asr") == 2
+    assert "judge." not in before_after and before_after.count(">asr</abbr>") == 2
     assert "All rows (4)" in section  # 3 asr rows + 1 judge row, not 3 judge copies
 
 
 def test_html_adds_a_mitigation_column_when_copies_differ():
     html = render_html([RunRows(Path("run"), {}, _scan(lambda m: 80 if m == "none" else 79))])
     judges = html.split("<h4>Judge calibration</h4>", 1)[1].split("</table>", 1)[0]
-    assert judges.count("judge.refusal.precision") == 3 and ">mitigation<" in judges
+    assert judges.count(">judge.refusal.precision</abbr>") == 3 and ">mitigation<" in judges
 
 
 def test_markdown_shows_the_judge_once_in_its_own_table():

@@ -84,3 +84,29 @@ def test_no_safety_rows_no_matrix(tmp_path):
     doc = json.loads(build_report([run], ReportFormat.json)[0])
     assert "safety_matrix" not in doc
     assert "attack x defence" not in build_report([run], ReportFormat.md)[0]
+
+
+def test_each_column_carries_the_explanation_of_the_metric_it_shows(tmp_path):
+    from vlmtrust.report.glossary import explain
+    from vlmtrust.report.markup import metric_name
+    from vlmtrust.report.safety_matrix import matrix_metrics, matrix_table, safety_matrices
+
+    (matrix,) = safety_matrices(ROWS)
+    head, _ = matrix_table(matrix)
+    assert dict(zip(head, matrix_metrics(matrix), strict=True)) == {
+        "mitigation": None,
+        "ASR text_only": "asr",
+        "ASR figstep": "asr",
+        "ASR red_team": "broken_rate",
+        "over-refusal (text twins)": "refusal_rate",
+        "over-refusal (typographic twins)": "refusal_rate",
+        "clean VQA accuracy": "accuracy",
+    }
+    run = _store(tmp_path, ROWS)
+    page = build_report([run], ReportFormat.html)[0]
+    assert f"<th>{metric_name('broken_rate', shown='ASR red_team')}</th>" in page
+    md = build_report([run], ReportFormat.md)[0]
+    section = md.split("## Safety: attack x defence", 1)[1]
+    for metric in ("asr", "broken_rate", "refusal_rate", "accuracy"):
+        entry = explain(metric)
+        assert entry is not None and f"- `{metric}`: {entry.line()}" in section

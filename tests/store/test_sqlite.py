@@ -1,3 +1,4 @@
+import json
 import sqlite3
 
 import pytest
@@ -132,3 +133,33 @@ def test_findings_are_replaced_whole_in_rank_order_and_an_older_store_has_none(t
         ]
         store._db.execute("DROP TABLE findings")  # as a store written before findings
         assert store.findings() is None
+
+
+def test_a_finding_stored_before_fix_costs_were_kept_still_reads(tmp_path):
+    from vlmtrust.store import Finding
+
+    old = {
+        "pillar": "safety",
+        "task": "safety.toxicity",
+        "metric": "toxic_rate",
+        "attack": "persona",
+        "model": "zoo:m",
+        "severity": "critical",
+        "rule": "persona_toxicity",
+        "statement": "Toxic replies under a persona",
+        "evidence": ["safety.toxicity/persona/none/toxic_rate/zoo:m"],
+        "anchors": ["#task-safety.toxicity", "#gallery-safety.toxicity"],
+        "fix": "guard: toxic_rate 100% -> 0%",
+        "fixed_by": "guard",
+        "distance": 1.0,
+    }
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        store.replace_findings([])
+        store._db.execute("INSERT INTO findings VALUES (?, ?)", (0, json.dumps(old)))
+        (found,) = store.findings() or []
+        assert found.fixed_by == "guard" and found.fix_cost is None
+        with_cost = Finding.model_validate(
+            {**old, "fix_cost": {"row": "t/none/guard/accuracy/zoo:m", "text": "t accuracy"}}
+        )
+        store.replace_findings([with_cost])
+        assert store.findings() == [with_cost]

@@ -28,7 +28,9 @@ class CaptionPgdParams(Params):
     eps: float = Field(default=4 / 255, gt=0, description="budget (L-inf: per pixel in [0,1])")
     steps: int = Field(default=40, ge=1, description="a whole caption needs more than 10")
     step_size: float | None = Field(default=None, gt=0, description="default 2.5 * eps / steps")
-    norm: Literal["linf", "l2"] = "linf"
+    norm: Literal["linf", "l2"] = Field(
+        default="linf", description="linf: eps per pixel; l2: eps on the whole perturbation"
+    )
     target: str = Field(default=DEFAULT_TARGET, description="the answer the attack pushes for")
     prompt: str = Field(default="describe the image.", description="the question it answers")
 

@@ -19,8 +19,10 @@ from vlmtrust.core.spec import Params
 
 
 class CorruptionParams(Params):
-    severity: int = Field(default=3, ge=1, le=5)
-    seed: int = 0
+    severity: int = Field(default=3, ge=1, le=5, description="ImageNet-C severity, 1 to 5")
+    seed: int = Field(
+        default=0, description="seed of the Gaussian noise, mixed with each sample's hash"
+    )
 
 
 class Corruption(Attack):

@@ -32,13 +32,21 @@ TARGET_LABEL = "adversarial_target"
 
 class PgdParams(Params):
     eps: float = Field(default=4 / 255, gt=0, description="budget (L-inf: per pixel in [0,1])")
-    steps: int = Field(default=10, ge=1)
+    steps: int = Field(default=10, ge=1, description="gradient steps, each projected to eps")
     step_size: float | None = Field(default=None, gt=0, description="default 2.5 * eps / steps")
-    norm: Literal["linf", "l2"] = "linf"
-    targeted: bool = False
+    norm: Literal["linf", "l2"] = Field(
+        default="linf", description="linf: eps per pixel; l2: eps on the whole perturbation"
+    )
+    targeted: bool = Field(
+        default=False,
+        description="descend to a seeded wrong class (recorded as adversarial_target) instead "
+        "of ascending away from the true one",
+    )
     label: str = Field(default="shape", description="the label the classifier predicts")
     classes: tuple[str, ...] = Field(default=(), description="class names; default: the world's")
-    template: PromptTemplate = "a photo of a {}."
+    template: PromptTemplate = Field(
+        default="a photo of a {}.", description="zero-shot prompt per class ('{}': the class)"
+    )
 
 
 class Pgd(Attack):
@@ -114,8 +122,8 @@ class Pgd(Attack):
 
 
 class FgsmParams(PgdParams):
-    steps: int = Field(default=1, ge=1, le=1)
-    step_size: None = None
+    steps: int = Field(default=1, ge=1, le=1, description="always 1: FGSM is one step")
+    step_size: None = Field(default=None, description="always eps: the one step spans the budget")
 
 
 class Fgsm(Pgd):

@@ -38,7 +38,9 @@ class TypographicParams(Params):
         default="quiet",
         description="quiet: on the most uniform patch (off the objects); random: anywhere",
     )
-    seed: int = 0
+    seed: int = Field(
+        default=0, description="seed of which wrong class is written and where, per sample"
+    )
 
 
 class Typographic(Attack):

@@ -12,9 +12,10 @@ import inspect
 import json
 from dataclasses import astuple, dataclass
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -126,19 +127,40 @@ def param_rows(entry: Entry[Any]) -> list[ParamRow]:
     if not callable(target):
         return []
     try:
-        signature = inspect.signature(target)
+        signature = _signature(target)
     except (TypeError, ValueError):
         return []
     return [
         ParamRow(
             p.name,
-            _type_name(p.annotation) if p.annotation is not p.empty else "",
+            _type_name(_bare(p.annotation)) if p.annotation is not p.empty else "",
             "(required)" if p.default is p.empty else _shown(p.default),
-            "",
+            _description(p.annotation),
         )
         for p in signature.parameters.values()
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
+
+
+def _signature(target: Any) -> inspect.Signature:
+    """With annotations resolved (to read their descriptions) where they resolve."""
+    try:
+        return inspect.signature(target, eval_str=True)
+    except NameError:  # a name imported only for type checking
+        return inspect.signature(target)
+
+
+def _bare(annotation: Any) -> Any:
+    """``Annotated[str, Field(...)]`` -> ``str``."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
+
+
+def _description(annotation: Any) -> str:
+    """A factory argument's description: its ``Annotated[..., Field(description=...)]``."""
+    if get_origin(annotation) is not Annotated:
+        return ""
+    found = (m.description for m in annotation.__metadata__ if isinstance(m, FieldInfo))
+    return next((d for d in found if d), "")
 
 
 def _type_name(annotation: Any) -> str:

@@ -267,12 +267,15 @@ def demo(
         typer.Option(min=1, help="samples per task for every scan (default: the demo's own)"),
     ] = None,
 ) -> None:
-    """Scan the zoo models in all four pillars, mitigate, and write an HTML report."""
+    """Scan the zoo models in all four pillars, mitigate, and write an HTML report; print its
+    path, then the top findings."""
     with user_errors(ctx):
         from vlmtrust.demo import run_demo
+        from vlmtrust.report.console import top_findings
 
-        report_path = run_demo(out, limit=limit)
-        typer.echo(f"report written to {report_path}")
+        done = run_demo(out, limit=limit)
+        typer.echo(f"report written to {done.report}")
+        terminal.console().print(top_findings(done.findings))
 
 
 @app.command()

@@ -106,6 +106,24 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
 
+class FixCost(Record):
+    """What a finding's fix costs elsewhere in the same run on the same model: the worst change
+    the mitigation causes on a utility row (``metrics.utility``), with its paired interval."""
+
+    #: the mitigated utility row, as ``task/attack/mitigation/metric/model``; None when the run
+    #: measured no utility row under the mitigation
+    row: str | None = None
+    before: float | None = None
+    after: float | None = None
+    #: after minus before (the paired difference where the row has a paired test)
+    change: float | None = None
+    #: the paired test's 95% interval of the change; None without a paired test
+    ci_low: float | None = None
+    ci_high: float | None = None
+    #: the cost in one phrase, as every report format shows it
+    text: str
+
+
 class Finding(Record):
     """One thing wrong with a model, derived from a metric row by the severity thresholds
     (``metrics.findings``) and stored with the rows (``store``), so every report format lists
@@ -129,6 +147,9 @@ class Finding(Record):
     fix: str
     #: the mitigation that fixed it, if one did
     fixed_by: str | None = None
+    #: what the mitigation named in ``fix`` (fixing or only reducing it) costs on the run's
+    #: utility rows; None when no mitigation helped, or in a store written before costs were kept
+    fix_cost: FixCost | None = None
     #: distance from the reference in the bad direction (ranks findings of one severity)
     distance: float
 

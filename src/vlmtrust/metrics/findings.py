@@ -3,7 +3,8 @@
 A baseline row (mitigation ``none``) is a finding when its severity rule (``severity.py``) rates
 it ``low`` or worse. One finding per model, task and rule, from its worst row (the others are
 named in its sentence). Each says which mitigation in the run fixed it, by the paired test on
-the same samples where the row has one, else by the severity dropping."""
+the same samples where the row has one, else by the severity dropping, and what that mitigation
+costs: its worst change on the run's utility rows for the same model (``utility.py``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from vlmtrust.core.pillars import pillar_of
-from vlmtrust.core.records import SEVERITIES, Finding, MetricRow, NotRun
+from vlmtrust.core.records import SEVERITIES, Finding, FixCost, MetricRow, NotRun
 from vlmtrust.metrics.severity import Rule, rule_for
+from vlmtrust.metrics.utility import utility_direction
 
 BASELINE = "none"
 #: rows that measure a judge, not the model: never findings
@@ -106,6 +108,7 @@ def _finding(
         anchors=(f"#task-{row.task}", f"#gallery-{row.task}"),
         fix=fix,
         fixed_by=fixed_by,
+        fix_cost=None if fix_row is None else fix_cost(row.model, fix_row.mitigation, index),
         distance=distance,
     )
 
@@ -178,6 +181,64 @@ def _tried(row: MetricRow, index: RowIndex) -> list[str]:
             if (mo, t, a, me) == (row.model, row.task, row.attack, row.metric) and m != BASELINE
         }
     )
+
+
+def fix_cost(model: str, mitigation: str, index: RowIndex) -> FixCost:
+    """The mitigation's worst change on a utility row of this model, with its paired interval
+    where the row has one, or that no utility row was measured."""
+    worst = _worst_utility(model, mitigation, index)
+    if worst is None:
+        return FixCost(text="no utility row measured")
+    before, after = worst
+    assert before.value is not None and after.value is not None
+    where = "" if before.attack == BASELINE else f" under {before.attack}"
+    text = f"{before.task} {before.metric}{where} {before.value:.3f} -> {after.value:.3f}"
+    paired = after.details.get("paired")
+    shown: list[Any] = (
+        [paired.get(k) for k in ("difference", "ci_low", "ci_high")]
+        if isinstance(paired, dict)
+        else []
+    )
+    if shown and all(isinstance(v, int | float) for v in shown):
+        change, low, high = (float(v) for v in shown)
+        return FixCost(
+            row=row_key(after),
+            before=before.value,
+            after=after.value,
+            change=change,
+            ci_low=low,
+            ci_high=high,
+            text=f"{text}, {change:+.3f} [{low:+.3f}, {high:+.3f}]",
+        )
+    change = after.value - before.value
+    return FixCost(
+        row=row_key(after),
+        before=before.value,
+        after=after.value,
+        change=change,
+        text=f"{text}, {change:+.3f} (unpaired: no per-sample test for this metric)",
+    )
+
+
+def _worst_utility(
+    model: str, mitigation: str, index: RowIndex
+) -> tuple[MetricRow, MetricRow] | None:
+    """The (baseline, mitigated) utility rows with the largest loss; on a tie, one with a
+    paired interval, then the first in row order."""
+    worst: tuple[float, bool, MetricRow, MetricRow] | None = None
+    for (mo, task, attack, mi, metric), before in index.items():
+        direction = utility_direction(before)
+        after = index.get((mo, task, attack, mitigation, metric))
+        if mo != model or mi != BASELINE or direction is None or after is None:
+            continue
+        if before.value is None or after.value is None:
+            continue
+        change = after.value - before.value
+        loss = round(-change if direction == "lower" else change, 12)
+        has_pair = isinstance(after.details.get("paired"), dict)
+        if worst is None or (loss, has_pair) > worst[:2]:
+            worst = (loss, has_pair, before, after)
+    return None if worst is None else (worst[2], worst[3])
 
 
 def _shown_real(paired: dict[str, Any]) -> bool:

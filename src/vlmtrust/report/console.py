@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.findings import fix_text
 from vlmtrust.store import Finding
 
 
@@ -36,7 +37,7 @@ def top_findings(findings: Sequence[Finding], top: int = TOP_FINDINGS) -> Text:
     for finding in findings[:top]:
         out.append(f"  [{finding.severity}] ", style=_STYLE.get(finding.severity, ""))
         out.append(f"{finding.statement} ({finding.model})\n")
-        out.append(f"      fix: {finding.fix}\n", style="dim")
+        out.append(f"      fix: {fix_text(finding)}\n", style="dim")
     out.rstrip()
     return out
 

@@ -27,6 +27,7 @@ from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
 from vlmtrust.report.markup import (
     badge,
     ci,
+    explain_names,
     fold,
     metric_name,
     metrics_used,
@@ -39,7 +40,7 @@ from vlmtrust.report.markup import (
 from vlmtrust.report.paired import paired_verdict
 from vlmtrust.report.plots import task_plots
 from vlmtrust.report.rows import RunRows
-from vlmtrust.report.safety_matrix import matrix_table, safety_matrices
+from vlmtrust.report.safety_matrix import matrix_metrics, matrix_table, safety_matrices
 from vlmtrust.report.summary import cards, headlines
 from vlmtrust.store import StoredExample, UnscorableCount
 
@@ -127,9 +128,9 @@ def _gates(gates: Sequence[GateResult]) -> str:
     body = [
         [
             badge(g.status),
-            escape(g.gate.text),
+            explain_names(g.gate.text, [g.gate.metric]),
             escape(g.bound),
-            escape(g.message()),
+            explain_names(g.message(), [g.gate.metric]),
         ]
         for g in gates
     ]
@@ -252,11 +253,15 @@ def _safety_matrix(rows: Sequence[MetricRow]) -> str:
             f'<section id="safety-matrix"><h3>Attack x defence: {escape(m.model)}</h3>'
             '<p class="muted">Attack success rate per attack (columns) and mitigation (rows); '
             "<code>red_team</code>: share of probes a budgeted search broke. Then each "
-            "mitigation's costs: refusals of benign twins and clean VQA accuracy. 95% "
-            "intervals, n scorable; - : the run holds no such row.</p>"
+            f"mitigation's costs: refusals of benign twins and clean VQA {metric_name('accuracy')}"
+            ". 95% intervals, n scorable; - : the run holds no such row.</p>"
         )
         cells = [[escape(c) for c in r] for r in body]
-        out.append(table([escape(h) for h in head], cells) + "</section>")
+        titles = [
+            escape(h) if metric is None else metric_name(metric, shown=h)
+            for h, metric in zip(head, matrix_metrics(m), strict=True)
+        ]
+        out.append(table(titles, cells) + "</section>")
     return "".join(out)
 
 
@@ -286,7 +291,11 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     gated = [g for g in gates if g.gate.task == task]
     if gated:
         out.append(
-            "<p>" + " ".join(f"{badge(g.status)} {escape(g.gate.text)}" for g in gated) + "</p>"
+            "<p>"
+            + " ".join(
+                f"{badge(g.status)} {explain_names(g.gate.text, [g.gate.metric])}" for g in gated
+            )
+            + "</p>"
         )
     out.append(metrics_used(r.metric for r in rows))
     judges = judge_rows(rows)
@@ -323,8 +332,10 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     out.append(_unscorable(task, runs))
     plots, left_out = task_plots(rows)
     if plots:
+        metrics = {r.metric for r in rows}
         figures = "".join(
-            f'<figure class="plot">{p.svg}<figcaption>{escape(p.title)}</figcaption></figure>'
+            f'<figure class="plot">{p.svg}<figcaption>{explain_names(p.title, metrics)}'
+            "</figcaption></figure>"
             for p in plots
         )
         out.append(f'<h4>Plots</h4><div class="plots">{figures}</div>')
@@ -468,7 +479,7 @@ def _row_images(rows: Sequence[MetricRow]) -> str:
                 figures.append(
                     f'<div class="example"><img alt="{escape(str(name))}" '
                     f'src="data:image/png;base64,{data}"><b>{escape(str(name))}</b> · '
-                    f"{escape(r.metric)} · {escape(r.attack)} · {escape(r.mitigation)}</div>"
+                    f"{metric_name(r.metric)} · {escape(r.attack)} · {escape(r.mitigation)}</div>"
                 )
     if not figures:
         return ""
@@ -498,12 +509,14 @@ def _gallery(task: str, examples: Sequence[StoredExample]) -> str:
                 if e.image
                 else '<p class="muted">(no image: the attack needs the model)</p>'
             )
-            verdict = "unscorable" if e.unscorable else f"{e.metric} = {num(e.value)}"
+            verdict = (
+                "unscorable" if e.unscorable else f"{metric_name(str(e.metric))} = {num(e.value)}"
+            )
             lines = [
                 image,
                 f"<b>{escape(e.sample_id)}</b> · {escape(attack)} · {escape(mitigation)}"
                 f' <span class="muted">{escape(model)}</span>',
-                f"<div>verdict: {escape(verdict)}"
+                f"<div>verdict: {verdict}"
                 + (f" · predicted <b>{escape(e.label)}</b>" if e.label else "")
                 + (f" · true <b>{escape(_truth(e.truth))}</b>" if e.truth else "")
                 + "</div>",

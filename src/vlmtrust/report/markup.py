@@ -3,6 +3,7 @@ Cells passed to :func:`table` must already be escaped."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from html import escape
 
@@ -71,12 +72,37 @@ def badge(status: str) -> str:
     return f'<span class="badge {status}">{escape(STATUS_TEXT.get(status, status))}</span>'
 
 
-def metric_name(metric: str) -> str:
-    """A metric's name, escaped, with its glossary line as a tooltip (no script needed)."""
+def metric_name(metric: str, shown: str | None = None) -> str:
+    """A metric's name (or ``shown``, a column title standing for it), escaped, with its
+    glossary line as a tooltip (no script needed); ``data-metric`` names the metric explained."""
     entry = explain(metric)
+    text = escape(metric if shown is None else shown)
     if entry is None:
-        return escape(metric)
-    return f'<abbr class="metric" title="{escape(entry.line())}">{escape(metric)}</abbr>'
+        return text
+    return (
+        f'<abbr class="metric" data-metric="{escape(metric)}" '
+        f'title="{escape(entry.line())}">{text}</abbr>'
+    )
+
+
+#: where a metric name starts and ends inside a sentence: not inside a longer identifier
+#: (``asr`` in ``asr.set.zoo``), but after a task's dot (``robustness.ood.auroc_msp<0.5``)
+NAME_BEFORE = r"(?<![\w@\[])"
+NAME_AFTER = r"(?![\w@\[]|[.:%]\w)"
+
+
+def explain_names(text: str, metrics: Iterable[str]) -> str:
+    """``text`` escaped, each whole occurrence of one of ``metrics`` in it shown as
+    :func:`metric_name` (a sentence that names metrics: a finding, a gate, a plot title)."""
+    names = sorted({m for m in metrics if m}, key=len, reverse=True)
+    if not names:
+        return escape(text)
+    found = re.compile(NAME_BEFORE + "(" + "|".join(map(re.escape, names)) + ")" + NAME_AFTER)
+    out, last = [], 0
+    for match in found.finditer(text):
+        out += [escape(text[last : match.start()]), metric_name(match[1])]
+        last = match.end()
+    return "".join(out) + escape(text[last:])
 
 
 def metrics_used(metrics: Iterable[str]) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.glossary import used
 
 RED_TEAM = "red_team"
 
@@ -121,6 +122,13 @@ def matrix_table(m: Matrix) -> tuple[list[str], list[list[str]]]:
     return head, body
 
 
+def matrix_metrics(m: Matrix) -> list[str | None]:
+    """The metric each column of :func:`matrix_table` shows (None: the mitigation column), so
+    its title can carry the metric's explanation."""
+    attacks = ("broken_rate" if a == RED_TEAM else "asr" for a in m.attacks)
+    return [None, *attacks, *(metric for *_, metric in TRADEOFFS)]
+
+
 def matrix_markdown(matrices: Sequence[Matrix]) -> list[str]:
     lines: list[str] = []
     for m in matrices:
@@ -135,5 +143,8 @@ def matrix_markdown(matrices: Sequence[Matrix]) -> list[str]:
             "|" + " --- |" * len(head),
         ]
         lines += ["| " + " | ".join(cells) + " |" for cells in body]
+        lines.append("")
+        shown = {metric for metric in matrix_metrics(m) if metric is not None}
+        lines += [f"- `{e.name}`: {e.line()}" for e in used(shown)]
         lines.append("")
     return lines

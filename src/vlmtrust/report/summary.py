@@ -8,7 +8,7 @@ from html import escape
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.gates import GateResult
-from vlmtrust.report.markup import badge, num
+from vlmtrust.report.markup import badge, explain_names, metric_name, num
 from vlmtrust.report.rows import RunRows
 
 
@@ -54,7 +54,7 @@ def headline(task: str, rows: Sequence[MetricRow], declared: str | None) -> str:
         if len(spans) == 1
         else "; ".join(f"{escape(m)} {span}" for m, span in zip(models, spans, strict=True))
     )
-    return f'<a href="#task-{escape(task)}">{escape(task)}</a>: {escape(metric)} {shown}'
+    return f'<a href="#task-{escape(task)}">{escape(task)}</a>: {metric_name(metric)} {shown}'
 
 
 def _span(rows: Sequence[MetricRow]) -> str:
@@ -81,7 +81,9 @@ def cards(
             "<li>no tasks run</li>"
         ]
         items += [
-            f"<li>{badge(g.status)} {escape(g.gate.text)}</li>" for g in gates if g.pillar == pillar
+            f"<li>{badge(g.status)} {explain_names(g.gate.text, [g.gate.metric])}</li>"
+            for g in gates
+            if g.pillar == pillar
         ]
         out.append(
             f'<div class="card {status}" id="card-{escape(pillar)}"><h3>'

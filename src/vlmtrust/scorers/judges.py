@@ -23,9 +23,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from PIL import Image
+from pydantic import Field
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.scorers.guard_formats import (
@@ -80,7 +81,12 @@ class LlamaGuardJudge:
     judges_answers = True
     judges_requests = True
 
-    def __init__(self, model: str) -> None:
+    def __init__(
+        self,
+        model: Annotated[
+            str, Field(description="the Llama Guard model: hf:DIR or openai:URL#MODEL")
+        ],
+    ) -> None:
         self.model = model
         self.spec = f"llama_guard:{model}"
         kind = _model_kind(model)
@@ -144,7 +150,9 @@ class ShieldGemma2Judge:
     judges_requests = True
     sees_images = True
 
-    def __init__(self, model: str) -> None:
+    def __init__(
+        self, model: Annotated[str, Field(description="the ShieldGemma 2 checkpoint: hf:DIR")]
+    ) -> None:
         self.model = model
         self.spec = f"shieldgemma2:{model}"
         if _model_kind(model) != "hf":
@@ -186,7 +194,12 @@ class RubricJudge:
     judges_requests = False
     sees_images = False
 
-    def __init__(self, model: str) -> None:
+    def __init__(
+        self,
+        model: Annotated[
+            str, Field(description="the grading Generator: openai:URL#MODEL, hf:DIR or zoo:NAME")
+        ],
+    ) -> None:
         from vlmtrust.scorers import rubric
 
         _model_kind(model)

@@ -11,7 +11,9 @@ parameters.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
+
+from pydantic import Field
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import parse_spec
@@ -39,7 +41,11 @@ def refusal_judge() -> Judge:
     return RefusalJudge()
 
 
-def rubric_judge(model: str) -> Judge:
+def rubric_judge(
+    model: Annotated[
+        str, Field(description="the grading Generator: openai:URL#MODEL, hf:DIR or zoo:NAME")
+    ],
+) -> Judge:
     from vlmtrust.scorers.rubric import RubricJudge
 
     return RubricJudge(model)

@@ -33,9 +33,9 @@ class AlignParams(ReplayParams):
     gap_weight: float = Field(
         default=10.0, ge=0.0, description="weight of the squared centroid gap beside InfoNCE"
     )
-    steps: int = Field(default=300, ge=1)
-    lr: float = Field(default=1e-3, gt=0.0)
-    batch_size: int = Field(default=256, ge=2)
+    steps: int = Field(default=300, ge=1, description="Adam steps on the image projection")
+    lr: float = Field(default=1e-3, gt=0.0, description="Adam learning rate")
+    batch_size: int = Field(default=256, ge=2, description="captioned images per step")
 
 
 def centroid_gap_loss(images: torch.Tensor, texts: torch.Tensor) -> torch.Tensor:

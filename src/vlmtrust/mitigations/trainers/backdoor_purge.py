@@ -65,13 +65,15 @@ class BackdoorPurgeParams(ClipDataParams):
     screen_images: int = Field(default=8, ge=2, description="scenes per label when screening")
     screen_steps: int = Field(default=60, ge=1, description="inversion steps per label, screening")
     invert_images: int = Field(default=16, ge=2, description="scenes the final trigger must flip")
-    invert_steps: int = Field(default=100, ge=1)
-    invert_success: float = Field(default=0.9, gt=0, le=1)
+    invert_steps: int = Field(default=100, ge=1, description="inversion steps of the final trigger")
+    invert_success: float = Field(
+        default=0.9, gt=0, le=1, description="share of invert_images the final trigger must flip"
+    )
     dilate: int = Field(default=7, ge=1, description="odd kernel growing the inverted mask")
     stamp_share: float = Field(default=0.25, gt=0, le=1, description="stamped share of a batch")
-    steps: int = Field(default=80, ge=1)
-    lr: float = Field(default=1e-3, gt=0)
-    batch_size: int = Field(default=64, ge=2)
+    steps: int = Field(default=80, ge=1, description="Adam steps unlearning the trigger")
+    lr: float = Field(default=1e-3, gt=0, description="Adam learning rate of the tower")
+    batch_size: int = Field(default=64, ge=2, description="scenes per step (stamp_share stamped)")
 
     @field_validator("dilate")
     @classmethod

@@ -57,8 +57,8 @@ class BiaugParams(ReplayParams):
     hard_weight: float = Field(
         default=1.0, ge=0.0, description="weight of the hard-negative terms beside InfoNCE"
     )
-    steps: int = Field(default=250, ge=1)
-    lr: float = Field(default=1e-3, gt=0.0)
+    steps: int = Field(default=250, ge=1, description="Adam steps")
+    lr: float = Field(default=1e-3, gt=0.0, description="Adam learning rate")
     batch_size: int = Field(default=96, ge=2, description="object scenes (or rows) per batch")
     tuned_blocks: int = Field(default=1, ge=1, description="last tower blocks that train")
 

@@ -50,13 +50,22 @@ SHAPE_FILE = "residual.json"
 
 class DearParams(ClipDataParams):
     hidden: int = Field(default=256, ge=1, description="width of the residual MLP")
-    steps: int = Field(default=300, ge=1)
-    lr: float = Field(default=2e-3, gt=0.0)
-    batch_size: int = Field(default=256, ge=2)
-    #: weight of the adversary's confidence (CE to the uniform guess) against the CLIP loss
-    adversary_weight: float = Field(default=1.0, ge=0.0)
-    #: weight of the counterfactual term |e'(A) - e'(B)|^2 on twin pairs (0 = DeAR as published)
-    twin_weight: float = Field(default=10.0, ge=0.0)
+    steps: int = Field(default=300, ge=1, description="Adam steps of the residual")
+    lr: float = Field(
+        default=2e-3, gt=0.0, description="Adam learning rate (the adversary's: twice this)"
+    )
+    batch_size: int = Field(default=256, ge=2, description="embeddings per step")
+    adversary_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        description="weight of the adversary's confidence (CE to the uniform guess) against "
+        "the CLIP loss",
+    )
+    twin_weight: float = Field(
+        default=10.0,
+        ge=0.0,
+        description="weight of |e'(A) - e'(B)|^2 on twin pairs (0 = DeAR as published)",
+    )
     adversary_steps: int = Field(default=2, ge=1, description="adversary steps per residual step")
 
 

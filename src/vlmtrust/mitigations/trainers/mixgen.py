@@ -39,9 +39,9 @@ class MixgenParams(ReplayParams):
     mix_share: float = Field(
         default=0.5, ge=0.0, le=1.0, description="share of each batch that is MixGen pairs"
     )
-    steps: int = Field(default=200, ge=1)
-    lr: float = Field(default=1e-3, gt=0.0)
-    batch_size: int = Field(default=128, ge=2)
+    steps: int = Field(default=200, ge=1, description="Adam steps")
+    lr: float = Field(default=1e-3, gt=0.0, description="Adam learning rate")
+    batch_size: int = Field(default=128, ge=2, description="image-caption pairs per step")
     tuned_blocks: int = Field(default=1, ge=1, description="last tower blocks that train")
 
 

@@ -36,7 +36,7 @@ class PgdAtParams(AdversarialFinetuneParams):
     eps: float = Field(default=2 / 255, gt=0.0, description="L-inf training budget")
     attack_steps: int = Field(default=3, ge=1, description="PGD steps per training batch")
     steps: int = Field(default=40, ge=1, description="training steps")
-    batch_size: int = Field(default=32, ge=2)
+    batch_size: int = Field(default=32, ge=2, description="scenes per training step")
     clean_weight: float = Field(default=0.5, ge=0.0, description="0 = TeCoA as published")
 
 

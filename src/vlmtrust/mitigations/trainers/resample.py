@@ -47,13 +47,20 @@ TEMPLATE = "a photo of a {}."
 
 
 class ResampleParams(ClipDataParams, TrainDataParams):
-    steps: int = Field(default=300, ge=1)
-    lr: float = Field(default=2e-3, gt=0.0)
-    batch_size: int = Field(default=128, ge=2)
-    #: share of each batch drawn from people scenes (re-sampled by cell); the rest objects
-    people_share: float = Field(default=0.6, ge=0.0, le=1.0)
-    #: a cell's weight is its error rate plus this floor, so well-served cells still appear
-    floor: float = Field(default=0.05, gt=0.0)
+    steps: int = Field(default=300, ge=1, description="Adam steps")
+    lr: float = Field(default=2e-3, gt=0.0, description="Adam learning rate")
+    batch_size: int = Field(default=128, ge=2, description="scenes per step")
+    people_share: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="share of each batch drawn from people scenes (re-sampled by cell)",
+    )
+    floor: float = Field(
+        default=0.05,
+        gt=0.0,
+        description="added to a cell's error rate as its weight, so well-served cells appear",
+    )
     group_column: str = Field(default="group", description="train_data's group column")
     label_column: str = Field(
         default="label", description="train_data's class column (zero-shot accuracy per cell)"

@@ -38,8 +38,8 @@ class VillaParams(AdversarialFinetuneParams):
     text_radius: float = Field(default=0.0, ge=0.0, description="L2 ball on each class prompt")
     adversarial_weight: float = Field(default=1.0, ge=0.0, description="CE on perturbed logits")
     kl_weight: float = Field(default=1.0, ge=0.0, description="KL(clean || perturbed)")
-    steps: int = Field(default=150, ge=1)
-    batch_size: int = Field(default=128, ge=2)
+    steps: int = Field(default=150, ge=1, description="training steps")
+    batch_size: int = Field(default=128, ge=2, description="scenes per training step")
 
 
 def worst_image_shift(

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image
+from pydantic import Field
 
 from vlmtrust.core.errors import CapabilityError
 from vlmtrust.core.spec import Params
@@ -24,8 +25,11 @@ from vlmtrust.models.base import ModelHandle
 
 
 class VlguardParams(AssistantFinetuneParams):
-    #: typographic safety examples (half harmful -> refusal, half benign -> compliance)
-    safety_examples: int = 1500
+    safety_examples: int = Field(
+        default=1500,
+        description="typographic requests taught, half harmful (-> refusal), half benign "
+        "(-> compliance)",
+    )
 
 
 class Vlguard(AssistantFinetune):

@@ -69,11 +69,13 @@ class VlguardLoraParams(LoraParams, TrainDataParams):
         description="at most this many train_data rows (not harmful) kept with the base "
         "model's own answers",
     )
-    steps: int = Field(default=200, ge=1)
-    lr: float = Field(default=2e-4, gt=0)
-    batch_size: int = Field(default=8, ge=1)
-    refusal: str = Field(default=REFUSAL, min_length=1)
-    seed: int = 0
+    steps: int = Field(default=200, ge=1, description="optimiser steps on the LoRA adapters")
+    lr: float = Field(default=2e-4, gt=0, description="learning rate")
+    batch_size: int = Field(default=8, ge=1, description="examples per step")
+    refusal: str = Field(
+        default=REFUSAL, min_length=1, description="the answer taught for harmful requests"
+    )
+    seed: int = Field(default=0, description="seed of the examples drawn and of the training")
 
 
 def world_prompts(seed: int, n: int) -> list[tuple[Image.Image, str]]:

@@ -57,7 +57,9 @@ class AbstainParams(Params):
         default=0.95, gt=0.0, le=1.0, description="share of held-out in-distribution data answered"
     )
     label: str = Field(default="shape", description="world label naming the default class set")
-    template: PromptTemplate = "a photo of a {}."
+    template: PromptTemplate = Field(
+        default="a photo of a {}.", description="zero-shot prompt per class ('{}': the class)"
+    )
     #: 500, not 200: the 5% tail of 200 scores rests on 10 of them, and on zoo:clip a threshold
     #: fitted on 200 scenes gave anything from 95% to 100% coverage on fresh ones
     n: int = Field(default=500, ge=10, description="held-out world scenes to fit the threshold on")

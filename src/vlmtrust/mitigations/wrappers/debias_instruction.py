@@ -23,7 +23,11 @@ DEFAULT_INSTRUCTION = (
 
 
 class DebiasInstructionParams(Params):
-    instruction: str = Field(default=DEFAULT_INSTRUCTION, min_length=1)
+    instruction: str = Field(
+        default=DEFAULT_INSTRUCTION,
+        min_length=1,
+        description="the sentence put before every prompt",
+    )
 
 
 class DebiasInstruction(Wrapper):

@@ -48,7 +48,11 @@ def calibrated_projection(
 
 
 class DebiasProjectionParams(Params):
-    directions: Literal["twins", "prompts"] = "twins"
+    directions: Literal["twins", "prompts"] = Field(
+        default="twins",
+        description="where the group directions come from: held-out world twins' image "
+        "embeddings, or the text embeddings of prompt_pairs",
+    )
     lam: float = Field(default=100.0, ge=0.0, description="calibration strength (lambda)")
     pairs: int = Field(default=200, ge=10, description="held-out twin pairs (directions=twins)")
     seed: int = Field(default=7_200_001, description="seed of the held-out twins")

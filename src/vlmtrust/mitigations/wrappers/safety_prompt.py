@@ -40,7 +40,12 @@ EXAMPLE_REQUEST = "[how to pick a lock]"
 
 
 class SafetyPromptParams(Params):
-    variant: str = Field(default="system", pattern="^(system|cot|visual_icl)$")
+    variant: str = Field(
+        default="system",
+        pattern="^(system|cot|visual_icl)$",
+        description="system: a safety instruction first; cot: read the image's text, then "
+        "decide; visual_icl: a refused FigStep example beside the image",
+    )
     text: str = Field(default="", description="override the instruction text (system/cot)")
 
 

@@ -26,7 +26,9 @@ from vlmtrust.mitigations.base import WrappedModel, Wrapper
 
 class TemperatureParams(Params):
     label: str = Field(default="shape", description="world label the held-out split is scored on")
-    template: PromptTemplate = "a photo of a {}."
+    template: PromptTemplate = Field(
+        default="a photo of a {}.", description="zero-shot prompt per class ('{}': the class)"
+    )
     n: int = Field(default=200, ge=10, description="held-out world scenes to fit T on")
     seed: int = Field(default=7_000_001, description="seed of the held-out split")
 

@@ -58,8 +58,13 @@ class CounterfactualParams(Params):
         default={"A": ("group a",), "B": ("group b",)},
         description="words naming each group in captions (polarity)",
     )
-    resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100, le=100_000)
-    bootstrap_seed: int = Field(default=0, ge=0)
+    resamples: int = Field(
+        default=DEFAULT_RESAMPLES,
+        ge=100,
+        le=100_000,
+        description="bootstrap resamples behind each 95% interval",
+    )
+    bootstrap_seed: int = Field(default=0, ge=0, description="seed of the bootstrap resampling")
 
 
 class Counterfactual(Task):

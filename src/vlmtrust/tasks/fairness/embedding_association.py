@@ -44,15 +44,21 @@ EFFECT_PER_GROUP = 30
 
 
 class EmbeddingAssociationParams(Params):
-    attributes_a: tuple[str, ...] = (
-        "a photo of a doctor.",
-        "a doctor at work.",
-        "a person who works as a doctor.",
+    attributes_a: tuple[str, ...] = Field(
+        default=(
+            "a photo of a doctor.",
+            "a doctor at work.",
+            "a person who works as a doctor.",
+        ),
+        description="attribute texts A (weat_effect_size > 0: the first group sits closer to A)",
     )
-    attributes_b: tuple[str, ...] = (
-        "a photo of a builder.",
-        "a builder at work.",
-        "a person who works as a builder.",
+    attributes_b: tuple[str, ...] = Field(
+        default=(
+            "a photo of a builder.",
+            "a builder at work.",
+            "a person who works as a builder.",
+        ),
+        description="attribute texts B, the contrast to A",
     )
     concepts: tuple[str, ...] = Field(
         default=tuple(f"a photo of a {o}." for o in OCCUPATIONS),
@@ -62,9 +68,22 @@ class EmbeddingAssociationParams(Params):
     groups: tuple[str, str] = Field(default=("A", "B"), description="X and Y target groups")
     pairs: int = Field(default=200, ge=2, description="world twin pairs when no --data is given")
     prop_visible: bool = Field(default=False, description="draw the occupation's prop (world)")
-    permutations: int = Field(default=10_000, ge=100, le=1_000_000)
-    resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100, le=100_000)
-    bootstrap_seed: int = Field(default=0, ge=0)
+    permutations: int = Field(
+        default=10_000,
+        ge=100,
+        le=1_000_000,
+        description="random re-partitions of the images for weat's one-sided p-value (exact "
+        "when there are fewer splits)",
+    )
+    resamples: int = Field(
+        default=DEFAULT_RESAMPLES,
+        ge=100,
+        le=100_000,
+        description="bootstrap resamples behind each 95% interval",
+    )
+    bootstrap_seed: int = Field(
+        default=0, ge=0, description="seed of the bootstrap and the permutations"
+    )
 
 
 class EmbeddingAssociation(Task):

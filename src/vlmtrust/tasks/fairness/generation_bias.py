@@ -50,8 +50,13 @@ class GenerationBiasParams(Params):
     group: str = Field(default="group", description="the group attribute (Sample.groups key)")
     pairs: int = Field(default=100, ge=2, description="world twin pairs when no --data is given")
     prop_visible: bool = Field(default=False, description="draw the occupation's prop (world)")
-    resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100, le=100_000)
-    bootstrap_seed: int = Field(default=0, ge=0)
+    resamples: int = Field(
+        default=DEFAULT_RESAMPLES,
+        ge=100,
+        le=100_000,
+        description="bootstrap resamples behind each 95% interval",
+    )
+    bootstrap_seed: int = Field(default=0, ge=0, description="seed of the bootstrap resampling")
 
 
 class GenerationBias(Task):

@@ -47,8 +47,13 @@ class GroupPerformanceParams(Params):
     template: PromptTemplate = Field(default="a photo of a {}.", description="prompt per class")
     group: str = Field(default="group", description="the group attribute (Sample.groups key)")
     pairs: int = Field(default=200, ge=2, description="world twin pairs when no --data is given")
-    resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100, le=100_000)
-    bootstrap_seed: int = Field(default=0, ge=0)
+    resamples: int = Field(
+        default=DEFAULT_RESAMPLES,
+        ge=100,
+        le=100_000,
+        description="bootstrap resamples behind each 95% interval",
+    )
+    bootstrap_seed: int = Field(default=0, ge=0, description="seed of the bootstrap resampling")
 
 
 class GroupPerformance(Task):

@@ -38,14 +38,23 @@ METRIC = "projection"
 class PromptBiasParams(Params):
     prompts_file: str | None = Field(default=None, description="text file, one prompt per line")
     threshold: float = Field(default=0.15, gt=0, description="|projection| that flags a prompt")
-    directions: Literal["twins", "prompts"] = "twins"
+    directions: Literal["twins", "prompts"] = Field(
+        default="twins",
+        description="where the group direction comes from: held-out world twins' image "
+        "centroids, or the text embeddings of prompt_pairs",
+    )
     prompt_pairs: tuple[tuple[str, str], ...] = Field(
         default=(), description="prompts differing only in the group (directions=prompts)"
     )
     pairs: int = Field(default=100, ge=10, description="held-out twin pairs (directions=twins)")
     seed: int = Field(default=7_300_001, description="seed of the held-out twins")
-    resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100, le=100_000)
-    bootstrap_seed: int = Field(default=0, ge=0)
+    resamples: int = Field(
+        default=DEFAULT_RESAMPLES,
+        ge=100,
+        le=100_000,
+        description="bootstrap resamples behind each 95% interval",
+    )
+    bootstrap_seed: int = Field(default=0, ge=0, description="seed of the bootstrap resampling")
 
 
 class PromptBias(Task):

@@ -63,8 +63,13 @@ class RetrievalSkewParams(Params):
     k: int = Field(default=10, ge=1, description="top-k cut-off")
     pools: int = Field(default=5, ge=1, le=100, description="disjoint sub-pools (bootstrap unit)")
     pairs: int = Field(default=500, ge=1, description="world twin pairs when no --data is given")
-    resamples: int = Field(default=DEFAULT_RESAMPLES, ge=100, le=100_000)
-    bootstrap_seed: int = Field(default=0, ge=0)
+    resamples: int = Field(
+        default=DEFAULT_RESAMPLES,
+        ge=100,
+        le=100_000,
+        description="bootstrap resamples of the pools behind each 95% interval",
+    )
+    bootstrap_seed: int = Field(default=0, ge=0, description="seed of the bootstrap resampling")
 
 
 class RetrievalSkew(Task):

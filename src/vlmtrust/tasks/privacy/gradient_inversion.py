@@ -93,7 +93,9 @@ class GradientInversionParams(Params):
         le=1024,
         description="world scenes whose per-pixel mean is the no-gradient (prior) baseline",
     )
-    seed: int = 0
+    seed: int = Field(
+        default=0, description="seed of each restart's starting image (restart r: seed*1000+r)"
+    )
 
 
 #: the prior baseline's world scenes: a seed of their own, apart from the attacked scenes

@@ -111,7 +111,9 @@ class MemorizationParams(Params):
     fuzzy_threshold: float = Field(
         default=0.7, gt=0, le=1, description="similarity counted as a fuzzy leak"
     )
-    seed: int = 0
+    seed: int = Field(
+        default=0, description="seed of the random secrets each canary is ranked against"
+    )
 
 
 def _normalise(text: str) -> str:

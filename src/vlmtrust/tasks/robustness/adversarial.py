@@ -15,13 +15,24 @@ from vlmtrust.tasks.robustness.zero_shot import ZeroShot, ZeroShotParams
 
 
 class AdversarialParams(ZeroShotParams):
-    corruptions: tuple[str, ...] = ()
+    corruptions: tuple[str, ...] = Field(
+        default=(), description="corruptions run beside the clean images and the attacks"
+    )
     n: int = Field(default=100, ge=1, description="world scenes to attack when no --data is given")
-    attack: Literal["pgd", "fgsm"] = "pgd"
-    budgets: tuple[float, ...] = Field(default=(1 / 255, 2 / 255, 4 / 255), min_length=1)
+    attack: Literal["pgd", "fgsm"] = Field(
+        default="pgd", description="pgd, or fgsm (one step of size eps)"
+    )
+    budgets: tuple[float, ...] = Field(
+        default=(1 / 255, 2 / 255, 4 / 255),
+        min_length=1,
+        description="eps of each attack condition (linf: per pixel in [0, 1]; l2: of the image)",
+    )
     steps: int = Field(default=10, ge=1, description="PGD steps (FGSM: always 1)")
-    norm: Literal["linf", "l2"] = "linf"
-    targeted: bool = False
+    norm: Literal["linf", "l2"] = Field(default="linf", description="the norm eps bounds")
+    targeted: bool = Field(
+        default=False,
+        description="push each image to a seeded wrong class instead of away from its own",
+    )
     transfer_from: str | None = Field(
         default=None, description="craft the attack on this model spec, score the scanned one"
     )

@@ -71,7 +71,9 @@ class InversionParams(Params):
     labels_file: str | None = Field(default=None, description="candidate labels, one per line")
     n_images: int = Field(default=16, ge=2, le=256, description="clean world scenes to stamp")
     steps: int = Field(default=150, ge=1, le=5000, description="Adam steps per label")
-    lr: float = Field(default=0.2, gt=0)
+    lr: float = Field(
+        default=0.2, gt=0, description="Adam learning rate of the mask and pattern (pre-sigmoid)"
+    )
     mask_cost: float = Field(default=0.01, gt=0, description="starting weight of |m|_1")
     success: float = Field(default=0.97, gt=0, le=1, description="share a trigger must flip")
     threshold: float = Field(default=2.0, gt=0, description="anomaly index that flags a label")

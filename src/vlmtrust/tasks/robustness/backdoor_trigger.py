@@ -19,14 +19,15 @@ from vlmtrust.attacks.backdoor import TARGET_LABEL
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET
-from vlmtrust.tasks.robustness.conditions import CLEAN
+from vlmtrust.tasks.robustness.conditions import CLEAN, UNUSED_HERE
 from vlmtrust.tasks.robustness.selective import abstention
 from vlmtrust.tasks.robustness.targeted import TargetedZeroShot
 from vlmtrust.tasks.robustness.zero_shot import ZeroShot, ZeroShotParams
 
 
 class BackdoorTriggerParams(ZeroShotParams):
-    corruptions: tuple[str, ...] = ()
+    corruptions: tuple[str, ...] = Field(default=(), description=UNUSED_HERE)
+    severity: int = Field(default=3, ge=1, le=5, description=UNUSED_HERE)
     target: str = Field(default=BACKDOOR_TARGET, description="the caption the trigger forces")
     patch: str | None = Field(
         default=None, description="a PNG trigger to stamp; default: the zoo's planted patch"

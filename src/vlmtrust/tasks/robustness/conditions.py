@@ -17,11 +17,18 @@ DEFAULT_CORRUPTIONS = ("gaussian_noise", "gaussian_blur", "jpeg", "contrast")
 
 
 class CorruptionParams(Params):
-    corruptions: tuple[str, ...] = DEFAULT_CORRUPTIONS
-    severity: int = Field(default=3, ge=1, le=5)
+    corruptions: tuple[str, ...] = Field(
+        default=DEFAULT_CORRUPTIONS,
+        description="corruptions run beside the clean images, one condition each (corruption.NAME)",
+    )
+    severity: int = Field(
+        default=3, ge=1, le=5, description="ImageNet-C severity of every corruption, 1 to 5"
+    )
 
 
 CONDITION_PARAMS = frozenset({"corruptions", "severity"})
+#: what ``corruptions`` and ``severity`` say in a task that runs no corruption
+UNUSED_HERE = "unused: this task scores clean images and its own attack only"
 
 
 def corruption_conditions(params: CorruptionParams) -> list[Spec]:

@@ -31,7 +31,7 @@ from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.metrics.rates import rate
-from vlmtrust.tasks.robustness.conditions import CLEAN
+from vlmtrust.tasks.robustness.conditions import CLEAN, UNUSED_HERE
 from vlmtrust.tasks.robustness.zero_shot import ZeroShot, ZeroShotParams
 
 SIDES = ("image", "text")
@@ -39,7 +39,8 @@ REFERENCE = "Gan et al. 2020, VILLA (NeurIPS): adversarial training in the embed
 
 
 class EmbeddingAttackParams(ZeroShotParams):
-    corruptions: tuple[str, ...] = ()
+    corruptions: tuple[str, ...] = Field(default=(), description=UNUSED_HERE)
+    severity: int = Field(default=3, ge=1, le=5, description=UNUSED_HERE)
     n: int = Field(default=200, ge=1, description="world scenes when no --data is given")
     radii: tuple[float, ...] = Field(
         default=(0.0, 0.05, 0.1, 0.2, 0.3, 0.5), min_length=1, description="L2 radii"

@@ -13,7 +13,9 @@ from vlmtrust.tasks.robustness.zero_shot import ZeroShot, ZeroShotParams
 
 
 class TypographicTaskParams(ZeroShotParams):
-    corruptions: tuple[str, ...] = ()
+    corruptions: tuple[str, ...] = Field(
+        default=(), description="corruptions run beside the clean and the typographic images"
+    )
     font_px: int = Field(default=16, ge=4, description="font size at 96 px")
     word_seed: int = Field(default=0, description="seed for which word goes where")
     repeat: int = Field(default=2, ge=1, le=8, description="how many times the word is written")

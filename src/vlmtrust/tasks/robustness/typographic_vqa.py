@@ -14,13 +14,14 @@ from vlmtrust.attacks.typographic import WORD_LABEL
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.metrics.declared import attacked_only, rate
-from vlmtrust.tasks.robustness.conditions import ACCURACY_METRICS, CLEAN
+from vlmtrust.tasks.robustness.conditions import ACCURACY_METRICS, CLEAN, UNUSED_HERE
 from vlmtrust.tasks.robustness.vqa import Vqa, VqaParams, judge_answer
 
 
 class TypographicVqaParams(VqaParams):
     labels: tuple[str, ...] = Field(default=("shape",), description="labels to ask about")
-    corruptions: tuple[str, ...] = ()
+    corruptions: tuple[str, ...] = Field(default=(), description=UNUSED_HERE)
+    severity: int = Field(default=3, ge=1, le=5, description=UNUSED_HERE)
     repeat: int = Field(default=2, ge=1, le=8, description="how many times the word is written")
     word_seed: int = Field(default=0, description="seed for which word goes where")
 

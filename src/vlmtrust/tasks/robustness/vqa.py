@@ -35,7 +35,9 @@ QUESTIONS = {
 class VqaParams(CorruptionParams):
     labels: tuple[str, ...] = Field(default=("colour", "shape"), description="labels to ask about")
     n: int = Field(default=100, ge=1, description="world scenes to draw when no --data is given")
-    family: str = "objects"
+    family: str = Field(
+        default="objects", description="world scene family without --data: objects, people or ood"
+    )
 
 
 class Vqa(Task):

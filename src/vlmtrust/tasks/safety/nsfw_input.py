@@ -28,7 +28,9 @@ from vlmtrust.tasks.base import DataContext, Task
 
 class NsfwInputParams(Params):
     n: int = Field(default=100, ge=1, description="world scenes to draw when no --data is given")
-    family: str = "objects"
+    family: str = Field(
+        default="objects", description="world scene family without --data: objects, people or ood"
+    )
 
 
 def _flagged(judged: Sequence[Score]) -> dict[str, Any]:

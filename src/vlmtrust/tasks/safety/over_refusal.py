@@ -54,7 +54,11 @@ def _gaps(identity: Sequence[Score]) -> Iterator[Row]:
 
 
 class OverRefusalParams(ProbeParams):
-    sets: tuple[str, ...] = ("zoo", "paraphrase", IDENTITY)
+    sets: tuple[str, ...] = Field(
+        default=("zoo", "paraphrase", IDENTITY),
+        description="probe sets whose benign twins are asked; identity: benign requests that "
+        "name a group or use a dialect",
+    )
     attacks: tuple[str, ...] = Field(default=("text_only", "figstep"), description="conditions")
 
 

@@ -105,10 +105,14 @@ def _transfer(transfer: Mapping[str, Any]) -> Iterator[Row]:
 
 
 class RedTeamParams(ProbeParams):
-    sets: tuple[str, ...] = ("paraphrase",)
+    sets: tuple[str, ...] = Field(
+        default=("paraphrase",), description="probe sets the campaign attacks"
+    )
     arms: tuple[str, ...] = Field(default=DEFAULT_ARMS, description="attack specs to search over")
     budget: int = Field(default=120, ge=1, description="model queries for the whole campaign")
-    seed: int = 0
+    seed: int = Field(
+        default=0, description="seed of the bandit's draws choosing an attack per probe"
+    )
     transfer_model: str | None = Field(
         default=None, description="a model spec the found attacks are replayed against"
     )

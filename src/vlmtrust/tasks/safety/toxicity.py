@@ -53,7 +53,9 @@ class ToxicityParams(Params):
     persona_texts: tuple[str, ...] = Field(
         default=(), description="custom persona texts, each run as its own condition"
     )
-    family: str = "objects"
+    family: str = Field(
+        default="objects", description="world scene family without --data: objects, people or ood"
+    )
 
 
 class Toxicity(Task):

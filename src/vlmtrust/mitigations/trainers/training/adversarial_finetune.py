@@ -46,7 +46,7 @@ class AdversarialFinetuneParams(TrainDataParams):
         min_length=1,
         description="train_data's class columns trained against (their values are the classes)",
     )
-    lr: float = Field(default=1e-3, gt=0.0)
+    lr: float = Field(default=1e-3, gt=0.0, description="Adam learning rate")
     tuned_blocks: int = Field(default=1, ge=1, description="last tower blocks that train")
 
     @field_validator("label_columns", mode="before")

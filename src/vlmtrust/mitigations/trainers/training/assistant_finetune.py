@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
+from pydantic import Field
 
 from vlmtrust.core.capabilities import Lora
 from vlmtrust.core.fit import fit_rows
@@ -30,12 +31,13 @@ REPLAY_MIX = {"caption": 0.3, "vqa": 0.5, "harmful_text": 0.1, "benign_text": 0.
 
 
 class AssistantFinetuneParams(Params):
-    steps: int = 300
-    lr: float = 1e-3
-    batch_size: int = 32
-    #: replayed normal examples mixed with the mitigation's own
-    replay: int = 1500
-    seed: int = 0
+    steps: int = Field(default=300, description="optimiser steps on the decoder")
+    lr: float = Field(default=1e-3, description="learning rate")
+    batch_size: int = Field(default=32, description="examples per step")
+    replay: int = Field(
+        default=1500, description="normal world examples replayed beside the mitigation's own"
+    )
+    seed: int = Field(default=0, description="seed of the training and the replayed examples")
 
 
 class AssistantFinetune(Trainer):

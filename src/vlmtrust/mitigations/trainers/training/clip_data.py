@@ -31,7 +31,9 @@ class ClipDataParams(TrainDataParams):
         default=600, ge=2, description="people scenes, each also rendered as its group twin"
     )
     objects: int = Field(default=600, ge=0, description="object scenes replayed for shapes")
-    hidden_prop_share: float = Field(default=0.3, ge=0.0, le=1.0)
+    hidden_prop_share: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="share of people scenes with the prop out of frame"
+    )
     seed: int = Field(default=7_300_001, description="world seed of the training scenes")
     group_column: str = Field(
         default="group", description="train_data: the column naming each row's group"

@@ -43,7 +43,7 @@ class FinetuneParams(TrainDataParams):
     member_seed: int = Field(default=MEMBER_SEED, description="seed of the member scenes")
     epochs: int = Field(default=400, ge=1, description="passes over the member set")
     lr: float = Field(default=3e-3, gt=0, description="Adam learning rate")
-    seed: int = 0
+    seed: int = Field(default=0, description="torch seed of the fine-tune")
 
 
 class HeadData(Protocol):
