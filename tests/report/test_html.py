@@ -353,6 +353,7 @@ def test_a_rows_note_is_flagged_beside_its_value_and_written_under_the_table():
     where the number is shown, not only in the JSON."""
     from vlmtrust.core.records import MetricRow
     from vlmtrust.report.html import render_html
+    from vlmtrust.report.markup import metric_name
     from vlmtrust.report.rows import RunRows
 
     note = "200 of 200 samples gave the true label a probability below 1e-12 <floored>"
@@ -378,5 +379,7 @@ def test_a_rows_note_is_flagged_beside_its_value_and_written_under_the_table():
     section = html.split('id="task-robustness.calibration"', 1)[1]
     assert section.count("see note</span>") == 1
     assert f'title="{escape(note)}">see note' in section
-    assert f"<b>nll_out</b> (none · none · zoo:clip): {escape(note)}</li>" in section
+    assert (
+        f"<b>{metric_name('nll_out')}</b> (none · none · zoo:clip): {escape(note)}</li>" in section
+    )
     assert "<floored>" not in html

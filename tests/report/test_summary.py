@@ -2,6 +2,7 @@
 mixes models."""
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.markup import metric_name
 from vlmtrust.report.summary import headline
 
 
@@ -22,7 +23,10 @@ def _row(model, attack, value, mitigation="none"):
 def test_one_model_shows_one_range_over_its_conditions():
     rows = [_row("zoo:assistant", "figstep", 1.0), _row("zoo:assistant", "text_only", 0.0)]
     line = headline("safety.jailbreak", rows, "asr")
-    assert 'safety.jailbreak</a>: asr 0.000 to 1.000 <span class="muted">over 2' in line
+    assert (
+        f'safety.jailbreak</a>: {metric_name("asr")} 0.000 to 1.000 <span class="muted">over 2'
+        in line
+    )
 
 
 def test_two_models_show_one_range_each():

@@ -328,11 +328,13 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     what = "every metric row of this task, by " + ("model, " if multi_model else "")
     what += "mitigation, attack and metric, with its 95% interval and n"
     out.append(fold(f"All rows ({len(rows)})", what, len(rows), listing))
-    out.append(notes_html(rows))
+    # every metric the report shows: a note or a caption may name one of another task's
+    named = {r.metric for run in runs for r in run.rows}
+    out.append(notes_html(rows, named))
     out.append(_unscorable(task, runs))
     plots, left_out = task_plots(rows)
     if plots:
-        metrics = {r.metric for r in rows}
+        metrics = {r.metric for r in rows} | named
         figures = "".join(
             f'<figure class="plot">{p.svg}<figcaption>{explain_names(p.title, metrics)}'
             "</figcaption></figure>"

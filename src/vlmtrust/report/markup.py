@@ -42,11 +42,14 @@ def note(row: MetricRow) -> str | None:
     return text if isinstance(text, str) and text else None
 
 
-def notes_html(rows: Iterable[MetricRow]) -> str:
-    """The rows' notes as a list under their table, one line per row that has one."""
+def notes_html(rows: Iterable[MetricRow], names: Iterable[str] = ()) -> str:
+    """The rows' notes as a list under their table, one line per row that has one; the metric
+    names in a note (the rows' own, and ``names``) carry their explanations."""
+    rows = list(rows)
+    known = {r.metric for r in rows} | set(names)
     items = [
-        f"<li><b>{escape(r.metric)}</b> ({escape(r.mitigation)} · {escape(r.attack)}"
-        f" · {escape(r.model)}): {escape(text)}</li>"
+        f"<li><b>{metric_name(r.metric)}</b> ({escape(r.mitigation)} · {escape(r.attack)}"
+        f" · {escape(r.model)}): {explain_names(text, known)}</li>"
         for r in rows
         if (text := note(r)) is not None
     ]
