@@ -50,3 +50,14 @@ def test_what_was_resampled_is_not_part_of_an_estimates_equality():
 def test_a_rate_over_a_few_items_outside_any_scan_is_marked():
     assert rate_note(3, "label more")["n_samples"] == 3
     assert rate_note(10, "label more") is None
+
+
+def test_a_note_names_what_is_too_small_not_the_rows_sample_count():
+    """A retrieval row over 1,000 samples is underpowered by its 5 sub-pools, not by its n."""
+    from vlmtrust.metrics.power import describe
+
+    pools = describe(bootstrap_note(5, "sub-pools") or {})
+    assert pools == "interval bootstrapped over 5 sub-pools (fewer than 10)"
+    group = {"n_samples": 4, "minimum": 10, "group": "young", "key": "identity"}
+    assert describe(group) == "identity young has 4 samples (fewer than 10)"
+    assert describe({"n_samples": 100, "minimum": 500}) == "100 samples < 500"

@@ -14,6 +14,7 @@ from typing import Any
 
 from vlmtrust.core.pillars import pillar_of
 from vlmtrust.core.records import SEVERITIES, Finding, FixCost, MetricRow, NotRun
+from vlmtrust.metrics.power import describe
 from vlmtrust.metrics.severity import Rule, rule_for
 from vlmtrust.metrics.utility import utility_direction
 
@@ -285,8 +286,9 @@ def _statement(
         )
         if len(others) > 4:
             text += f" and {len(others) - 4} more"
-    if row.details.get("underpowered"):
-        text += " (underpowered: too few samples to trust)"
+    weak = row.details.get("underpowered")
+    if isinstance(weak, dict):
+        text += f" (underpowered: {describe(weak)})"
     return text
 
 

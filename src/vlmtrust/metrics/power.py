@@ -57,6 +57,19 @@ def bootstrap_note(units: int, unit: str) -> dict[str, Any] | None:
     }
 
 
+def describe(weak: Mapping[str, Any]) -> str:
+    """One phrase for a ``details.underpowered`` note that names what is too small: the
+    bootstrap's units (an interval over 5 sub-pools of 1,000 samples), a group, or the sample
+    count, so a row with a large n never reads as "too few samples"."""
+    n, minimum = weak.get("n_samples"), weak.get("minimum")
+    if weak.get("unit"):
+        return f"interval bootstrapped over {n} {weak['unit']} (fewer than {minimum})"
+    if weak.get("group") is not None:
+        where = f"{weak.get('key') or 'group'} {weak['group']}"
+        return f"{where} has {n} samples (fewer than {minimum})"
+    return f"{n} samples < {minimum}"
+
+
 def with_bootstrap_note(details: Mapping[str, Any], units: int, unit: str) -> dict[str, Any]:
     """``details`` with the bootstrap's note added where ``units`` are too few (a note already
     there, e.g. from the task's own shortfall, is kept)."""

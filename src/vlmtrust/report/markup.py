@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from html import escape
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.metrics.power import describe
 from vlmtrust.report.glossary import explain, used
 
 STATUS_TEXT = {"pass": "pass", "warn": "warn", "fail": "fail", "none": "no gates", "empty": "-"}
@@ -30,9 +31,7 @@ def underpowered(row: MetricRow) -> str | None:
     weak = row.details.get("underpowered")
     if not isinstance(weak, dict):
         return None
-    return (
-        f"underpowered: {weak.get('n_samples')} samples < {weak.get('minimum')} ({weak.get('fix')})"
-    )
+    return f"underpowered: {describe(weak)} ({weak.get('fix')})"
 
 
 def note(row: MetricRow) -> str | None:
