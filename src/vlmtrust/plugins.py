@@ -240,6 +240,11 @@ MITIGATIONS.add(
     "trainer: fine-tunes zoo:clip's tower re-sampling weak group x occupation cells + group twins",
 )
 MITIGATIONS.add(
+    "outlier_exposure",
+    "vlmtrust.mitigations.trainers.outlier_exposure:OutlierExposure",
+    "trainer: zoo:clip tower fine-tune flattening predictions on tile-mosaic outliers (OE)",
+)
+MITIGATIONS.add(
     "mixgen",
     "vlmtrust.mitigations.trainers.mixgen:Mixgen",
     "trainer: MixGen fine-tune of zoo:clip's tower (images interpolated, captions concatenated)",
