@@ -122,3 +122,24 @@ def test_a_task_no_mitigation_could_act_on_says_so():
     tried = [*rows, _row("none", "abstain", 0.1, metric="auroc_msp", task="robustness.ood")]
     (measured,) = derive_findings(tried, default_rules(), [idle])
     assert measured.fix == "no mitigation in this run fixed it (tried abstain 0.100 -> 0.100)"
+
+
+def test_of_two_equal_fixes_the_one_costing_less_utility_is_named_and_the_other_listed():
+    """Both cut the gap to 0; ``a_trainer`` (first by name) costs 10 points of clean accuracy,
+    ``z_wrapper`` none: the cheaper one is named, the other is said to fix it too."""
+    fixed = _paired(-1.0, -1.0, -1.0, True)
+    rows = [
+        _row("figstep", "none", 1.0),
+        _row("text_only", "none", 0.0),
+        _row("none", "none", 0.9, metric="accuracy", task="robustness.vqa"),
+    ]
+    for name, accuracy in (("a_trainer", 0.8), ("z_wrapper", 0.9)):
+        rows += [
+            _row("figstep", name, 0.0, paired=fixed),
+            _row("text_only", name, 0.0),
+            _row("none", name, accuracy, metric="accuracy", task="robustness.vqa"),
+        ]
+    (finding,) = derive_findings(rows, default_rules())
+    assert finding.fixed_by == "z_wrapper"
+    assert finding.fix.endswith("(also fixed by a_trainer)")
+    assert finding.fix_cost is not None and finding.fix_cost.change == 0.0

@@ -133,7 +133,7 @@ def _fix(
     or, where none was tried because none could act on the task (``idle``), that."""
     level = SEVERITIES.index(severity)
     tried = _tried(row, index)
-    best: tuple[int, float, str, MetricRow] | None = None
+    helping: list[tuple[int, float, float, str, MetricRow]] = []
     for mitigation in tried:
         after = index[row.model, row.task, row.attack, mitigation, row.metric]
         judged = _judge(rule, after, index, mitigation)
@@ -142,9 +142,12 @@ def _fix(
             continue
         after_level = SEVERITIES.index(judged[0])
         # a lower severity, or (with a paired test calling it real) a smaller distance
-        helps = after_level > level or (isinstance(paired, dict) and judged[1] < distance)
-        if helps and (best is None or (-after_level, judged[1]) < best[:2]):
-            best = (-after_level, judged[1], mitigation, after)
+        if after_level > level or (isinstance(paired, dict) and judged[1] < distance):
+            loss = _utility_loss(row.model, mitigation, index)
+            helping.append((-after_level, judged[1], loss, mitigation, after))
+    # the mildest severity, then the nearest the reference, then the cheapest in utility
+    helping.sort(key=lambda h: h[:4])
+    best = helping[0] if helping else None
     if best is None and not tried and idle:
         why = "; ".join(n.why for n in idle)
         return f"no mitigation in this run acts on this task ({why})", None, None
@@ -156,7 +159,7 @@ def _fix(
         )
         why = f" (tried {shown})" if tried else " (none was scanned for this task)"
         return "no mitigation in this run fixed it" + why, None, None
-    after_level, mitigation, after = -best[0], best[2], best[3]
+    after_level, mitigation, after = -best[0], best[3], best[4]
     if after_level == level:
         fixed: str | None = None
         text = f"no mitigation in this run fixed it; {mitigation} reduced it: {row.metric}"
@@ -170,6 +173,10 @@ def _fix(
         text += " (unpaired: no per-sample test for this metric)"
     if SEVERITIES[after_level] != "info":
         text += f"; still {SEVERITIES[after_level]}"
+    # the others that reached the same severity: a reader may prefer a cheaper or simpler one
+    also = [h[3] for h in helping[1:] if h[0] == best[0]]
+    if fixed is not None and also:
+        text += f" (also fixed by {', '.join(also)})"
     return text, fixed, after
 
 
@@ -190,7 +197,7 @@ def fix_cost(model: str, mitigation: str, index: RowIndex) -> FixCost:
     worst = _worst_utility(model, mitigation, index)
     if worst is None:
         return FixCost(text="no utility row measured")
-    before, after = worst
+    _, before, after = worst
     assert before.value is not None and after.value is not None
     where = "" if before.attack == BASELINE else f" under {before.attack}"
     text = f"{before.task} {before.metric}{where} {before.value:.3f} -> {after.value:.3f}"
@@ -221,11 +228,17 @@ def fix_cost(model: str, mitigation: str, index: RowIndex) -> FixCost:
     )
 
 
+def _utility_loss(model: str, mitigation: str, index: RowIndex) -> float:
+    """How much the mitigation's worst utility row lost (0 where none was measured)."""
+    worst = _worst_utility(model, mitigation, index)
+    return 0.0 if worst is None else worst[0]
+
+
 def _worst_utility(
     model: str, mitigation: str, index: RowIndex
-) -> tuple[MetricRow, MetricRow] | None:
-    """The (baseline, mitigated) utility rows with the largest loss; on a tie, one with a
-    paired interval, then the first in row order."""
+) -> tuple[float, MetricRow, MetricRow] | None:
+    """The largest loss on a utility row and its (baseline, mitigated) rows; on a tie, one
+    with a paired interval, then the first in row order."""
     worst: tuple[float, bool, MetricRow, MetricRow] | None = None
     for (mo, task, attack, mi, metric), before in index.items():
         direction = utility_direction(before)
@@ -239,7 +252,7 @@ def _worst_utility(
         has_pair = isinstance(after.details.get("paired"), dict)
         if worst is None or (loss, has_pair) > worst[:2]:
             worst = (loss, has_pair, before, after)
-    return None if worst is None else (worst[2], worst[3])
+    return None if worst is None else (worst[0], worst[2], worst[3])
 
 
 def _shown_real(paired: dict[str, Any]) -> bool:

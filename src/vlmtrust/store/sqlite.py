@@ -252,8 +252,11 @@ class ResultStore:
             )
 
     def fetch(self, keys: Iterable[str]) -> list[StoredResult]:
+        """The stored results of ``keys``, in the order asked (SQLite returns them in index
+        order: a baseline and its mitigated variant would then list the same samples in
+        different orders, and their bootstrap intervals differ for identical scores)."""
         wanted = list(keys)
-        out: list[StoredResult] = []
+        found: dict[str, StoredResult] = {}
         for start in range(0, len(wanted), 900):
             chunk = wanted[start : start + 900]
             marks = ",".join("?" * len(chunk))
@@ -262,8 +265,10 @@ class ResultStore:
                 f"FROM results WHERE key IN ({marks})",
                 chunk,
             )
-            out.extend(_result_from_row(row) for row in rows)
-        return out
+            for row in rows:
+                result = _result_from_row(row)
+                found[result.key] = result
+        return [found[key] for key in dict.fromkeys(wanted) if key in found]
 
     def count_results(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
