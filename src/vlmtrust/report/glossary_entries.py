@@ -201,9 +201,11 @@ ENTRIES: tuple[Entry, ...] = (
     (
         "brier_<split>",
         r"brier_(in|out)",
-        "Brier score: mean squared error of the predicted probabilities",
+        "top-label Brier score: mean (confidence - correct)^2, the squared error of the top "
+        "class's probability against whether it was right",
         HIGHER,
-        "0 = perfect; 1 - 1/K = a uniform guess over K classes",
+        "0 = perfect; (1/K)(1 - 1/K) = a uniform guess over K classes; 1 = always sure, always "
+        "wrong (nearly what brier_out is when OOD inputs get confident answers)",
     ),
     (
         "confidence_<split>",
