@@ -85,8 +85,10 @@ def test_a_category_with_few_probes_marks_only_its_own_row(tmp_path, monkeypatch
 
 
 def test_an_interval_bootstrapped_over_five_sub_pools_is_marked_with_its_value_kept(tmp_path):
-    """Enough images for every sub-pool, but the default 5 sub-pools are the bootstrap's units."""
-    rows, said = _scan(tmp_path / "run", "zoo:clip", "fairness.retrieval_skew", k=1, pairs=25)
+    """Enough images for every sub-pool, but 5 sub-pools are the bootstrap's units."""
+    rows, said = _scan(
+        tmp_path / "run", "zoo:clip", "fairness.retrieval_skew", k=1, pairs=25, pools=5
+    )
     assert "underpowered" not in said  # nothing short before the run: the interval is the issue
     for metric in ("maxskew@1", "ndkl@1"):
         row = rows["none", metric]

@@ -106,26 +106,26 @@ def _skew_scan(out, limit, **params):
 
 
 def test_a_limit_below_a_tasks_minimum_warns_and_marks_its_rows(tmp_path):
-    """--limit 100 on retrieval_skew: 5 sub-pools of 20 images cannot show a top-10 skew."""
+    """--limit 100 on retrieval_skew: 10 sub-pools of 10 images cannot show a top-10 skew."""
     summary, said, markdown = _skew_scan(tmp_path / "small", 100)
     assert "underpowered task fairness.retrieval_skew: 100 samples" in said
-    assert "raise --limit to 500 or more" in said
+    assert "raise --limit to 1000 or more" in said
     assert summary.metrics and all(
         r.details["underpowered"]
         == {
             "n_samples": 100,
-            "minimum": 500,
-            "why": "each of its 5 sub-pools needs at least 10 x k = 100 images for a top-10 "
+            "minimum": 1000,
+            "why": "each of its 10 sub-pools needs at least 10 x k = 100 images for a top-10 "
             "skew to show",
-            "fix": "raise --limit to 500 or more",
+            "fix": "raise --limit to 1000 or more",
         }
         for r in summary.metrics
     )
-    assert "underpowered: 100 samples < 500" in markdown
+    assert "underpowered: 100 samples < 1000" in markdown
     from vlmtrust.report.build import ReportFormat, build_report
 
     html = build_report([tmp_path / "small"], ReportFormat.html)[0]
-    assert 'title="underpowered: 100 samples &lt; 500' in html
+    assert 'title="underpowered: 100 samples &lt; 1000' in html
 
 
 def test_enough_samples_for_the_minimum_marks_nothing(tmp_path):

@@ -17,7 +17,7 @@ def zoo_clip_fair():
 
 @pytest.fixture(scope="session")
 def default_twins():
-    """The pool every scan without --data uses (seed 0, 500 pairs)."""
+    """The pool every scan without --data uses (seed 0, 1000 pairs)."""
     from vlmtrust.data.world.twins import twin_samples
 
-    return twin_samples(0, 500)
+    return twin_samples(0, 1000)

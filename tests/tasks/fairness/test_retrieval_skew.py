@@ -77,7 +77,7 @@ def baseline(zoo_clip, default_twins):
 def test_planted_bias_is_found_against_the_fair_twin(baseline, zoo_clip_fair, default_twins):
     biased = baseline["maxskew@10"]
     fair = _rows(run_task_directly(NAME, zoo_clip_fair, samples=default_twins))["maxskew@10"]
-    assert biased.value >= 0.3
+    assert biased.value >= 0.25  # high by the default severity thresholds
     assert biased.ci_low > fair.ci_high  # the intervals are apart
     doctor = biased.details["by_query"]["a photo of a doctor."]
     assert doctor["value"] > fair.details["by_query"]["a photo of a doctor."]["value"]

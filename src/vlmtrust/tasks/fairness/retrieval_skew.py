@@ -61,8 +61,8 @@ class RetrievalSkewParams(Params):
     label: str = Field(default="occupation", description="label the classes predict (accuracy)")
     group: str = Field(default="group", description="the group attribute (Sample.groups key)")
     k: int = Field(default=10, ge=1, description="top-k cut-off")
-    pools: int = Field(default=5, ge=1, le=100, description="disjoint sub-pools (bootstrap unit)")
-    pairs: int = Field(default=500, ge=1, description="world twin pairs when no --data is given")
+    pools: int = Field(default=10, ge=1, le=100, description="disjoint sub-pools (bootstrap unit)")
+    pairs: int = Field(default=1000, ge=1, description="world twin pairs when no --data is given")
     resamples: int = Field(
         default=DEFAULT_RESAMPLES,
         ge=100,
