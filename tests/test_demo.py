@@ -31,12 +31,12 @@ def test_demo_scans_every_pillar_and_writes_the_html_report(tmp_path):
 
 
 PLANTED = {
-    # task: (rule, the mitigation expected to act on it, or None)
-    "fairness.retrieval_skew": ("retrieval_skew", "pbm"),
-    "safety.jailbreak": ("jailbreak", None),
-    "safety.toxicity": ("persona_toxicity", "output_guard"),
-    "privacy.memorization": ("memorised_canaries", None),
-    "robustness.ood": ("ood_detection", None),
+    # task: (rule, the mitigations expected to fix it: the finding names one of them)
+    "fairness.retrieval_skew": ("retrieval_skew", {"pbm"}),
+    "safety.jailbreak": ("jailbreak", {"guard"}),
+    "safety.toxicity": ("persona_toxicity", {"output_guard", "knowledge_sanitization"}),
+    "privacy.memorization": ("memorised_canaries", {"knowledge_sanitization"}),
+    "robustness.ood": ("ood_detection", {"outlier_exposure"}),
 }
 
 
@@ -52,11 +52,12 @@ def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path
     scans = (
         [
             ["--model", "zoo:clip", "--task", "fairness.retrieval_skew:pairs=250"],
-            ["--task", "robustness.ood", "--mitigate", "pbm", "--out", str(clip)],
+            ["--task", "robustness.ood", "--mitigate", "pbm,outlier_exposure", "--out", str(clip)],
         ],
         [
             ["--model", "zoo:assistant", "--task", "safety.jailbreak", "--task", "safety.toxicity"],
-            ["--task", "privacy.memorization", "--mitigate", "output_guard", "--limit", "8"],
+            ["--task", "privacy.memorization", "--limit", "8"],
+            ["--mitigate", "output_guard,guard,knowledge_sanitization"],
             ["--out", str(assistant)],
         ],
     )
@@ -74,15 +75,17 @@ def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path
     )
     findings = {f["task"]: f for f in doc["findings"]}
     assert set(PLANTED) <= set(findings)
-    for task, (rule, fixer) in PLANTED.items():
+    for task, (rule, fixers) in PLANTED.items():
         found = findings[task]
         assert found["rule"] == rule and found["severity"] in ("critical", "high", "medium")
         assert found["evidence"] and found["anchors"] == [f"#task-{task}", f"#gallery-{task}"]
-        assert found["fixed_by"] == fixer, found["fix"]
+        # each planted flaw: fixed, with the paired effect on the same samples
+        assert found["fixed_by"] in fixers, found["fix"]
+        assert found["fix"].startswith(f"{found['fixed_by']}: {found['metric']} "), found["fix"]
+        assert ", paired " in found["fix"], found["fix"]
     assert findings["fairness.retrieval_skew"]["fix"].startswith("pbm: maxskew@10 ")
-    assert "paired " in findings["fairness.retrieval_skew"]["fix"]
-    assert "output_guard: toxic_rate 100% -> 0%, paired " in findings["safety.toxicity"]["fix"]
-    assert findings["safety.jailbreak"]["fix"].startswith("no mitigation in this run fixed it")
+    assert "toxic_rate 100% -> 0%, paired " in findings["safety.toxicity"]["fix"]
+    assert "output_guard" in findings["safety.toxicity"]["fix"]
     # each fix's cost: the assistant scan measured no utility row, the clip scan its OOD AUROC
     # and the retrieval pool's accuracy (metrics/utility.py)
     assert findings["safety.toxicity"]["fix_cost"]["text"] == "no utility row measured"

@@ -1,8 +1,11 @@
 """``make demo``: scan the embedded zoo models, fix what can be fixed, and write one report.
 
-Every pillar gets a task whose planted flaw it finds, and two of them a mitigation scanned beside
-the baseline on the same samples (``pbm`` for the occupation skew, ``output_guard`` for the
-persona insults), so the report shows measure -> fix -> re-measure. The last step writes one
+Every pillar gets a task whose planted flaw it finds, and each planted flaw a mitigation scanned
+beside the baseline on the same samples (``pbm`` for the occupation skew, ``outlier_exposure``
+for the over-confidence out of distribution, ``output_guard`` for the persona insults, ``guard``
+for the typographic jailbreak, ``knowledge_sanitization`` for the memorised canaries), so the
+report shows measure -> fix -> re-measure. The two trainers fine-tune once (about a minute on a
+laptop CPU) and are cached. The last step writes one
 self-contained HTML report (plus JSON and Markdown). Re-running reuses every result.
 The CLI prints the report's path, then the worst findings of both scans, as ``scan`` does.
 """
@@ -38,7 +41,7 @@ DEMO_SCANS: tuple[tuple[str, tuple[Spec, ...], tuple[str, ...], int | None], ...
             Spec(name="fairness.retrieval_skew"),
             Spec(name="privacy.attribute_inference"),
         ),
-        ("pbm",),
+        ("pbm", "outlier_exposure"),
         None,
     ),
     (
@@ -49,7 +52,7 @@ DEMO_SCANS: tuple[tuple[str, tuple[Spec, ...], tuple[str, ...], int | None], ...
             Spec(name="safety.toxicity"),
             Spec(name="privacy.memorization"),
         ),
-        ("output_guard",),
+        ("output_guard", "guard", "knowledge_sanitization"),
         DEMO_LIMIT,
     ),
 )
