@@ -8,12 +8,12 @@ from sklearn.metrics import roc_auc_score
 
 from vlmtrust.metrics import detection
 from vlmtrust.metrics.detection import (
-    auroc_rows,
-    fpr_rows,
     auroc,
     auroc_estimate,
+    auroc_rows,
     fpr_at_tpr,
     fpr_at_tpr_estimate,
+    fpr_rows,
 )
 
 
