@@ -8,12 +8,13 @@ difference (after - before) with a paired percentile-bootstrap 95% interval and 
 p-value: McNemar's exact test for 0/1 outcomes (the binomial test on the discordant pairs, as
 ``statsmodels``' ``mcnemar(exact=True)``), a sign-flip permutation test of the mean difference
 for numbers (exact up to 2^16 flips, else seeded Monte Carlo). A metric that is no rate or mean
-of per-sample terms (AUROC, FPR95, ECE, a gap between two groups) offers a number and a label
-per sample and the name of its statistic (:data:`STATISTICS`); its change gets a paired
-bootstrap (Koehn 2004): the shared sample ids are resampled with replacement, stratified by
-their (before, after) labels so every side stays present, and the statistic is computed on
-both conditions' values of the SAME resampled ids. :func:`holm` adjusts the p-values of one
-comparison's rows for their number (Holm 1979), so "real" means p_holm < 0.05.
+of per-sample terms offers a number and a label per sample and the name of its statistic
+(:data:`STATISTICS`: AUROC, FPR95, ECE, the gap of two groups' means, the range or minimum of
+several groups' means); its change gets a paired bootstrap (Koehn 2004): the shared sample ids
+are resampled with replacement, stratified by their (before, after) labels so every side stays
+present, the statistic is computed on both conditions' values of the SAME resampled ids, and
+the p-value is :func:`bootstrap_p` of the resampled differences. :func:`holm` adjusts the
+p-values of one comparison's rows for their number (Holm 1979), so "real" means p_holm < 0.05.
 """
 
 from __future__ import annotations
@@ -180,6 +181,22 @@ def _gap(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.asarray(values[:, one].mean(axis=1) - values[:, ~one].mean(axis=1))
 
 
+def _group_means(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(resamples, groups): each group's mean value, the groups being the distinct labels."""
+    return np.stack([values[:, labels == g].mean(axis=1) for g in np.unique(labels)], axis=1)
+
+
+def _range(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Best minus worst group mean (labels: group codes), whichever groups those are."""
+    means = _group_means(values, labels)
+    return np.asarray(means.max(axis=1) - means.min(axis=1))
+
+
+def _worst(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The worst (lowest) group mean (labels: group codes)."""
+    return np.asarray(_group_means(values, labels).min(axis=1))
+
+
 def _ece(bins: int) -> Statistic:
     """ECE over ``bins`` equal-width bins: values = confidence, labels = correct (0/1)."""
 
@@ -190,23 +207,41 @@ def _ece(bins: int) -> Statistic:
     return ece
 
 
+#: which labels a statistic needs among the samples to have a value
+Needs = Callable[[np.ndarray], bool]
+
+
+def _both_sides(labels: np.ndarray) -> bool:
+    return bool(np.isin((0.0, 1.0), labels).all())
+
+
+def _two_groups(labels: np.ndarray) -> bool:
+    return len(np.unique(labels)) >= 2
+
+
+def _any(labels: np.ndarray) -> bool:
+    return len(labels) > 0
+
+
 #: the statistics a ``statistic`` term may name, each built from its parameter (the text after
-#: a colon: ``ece:15`` is ECE over 15 bins), and whether it needs both labels 0 and 1
-STATISTICS: dict[str, tuple[Callable[[str | None], Statistic], bool]] = {
-    "auroc": (lambda _: _auroc, True),
-    "fpr95": (lambda _: _fpr95, True),
-    "gap": (lambda _: _gap, True),
-    "ece": (lambda bins: _ece(int(bins or 15)), False),
+#: a colon: ``ece:15`` is ECE over 15 bins), with the labels it needs
+STATISTICS: dict[str, tuple[Callable[[str | None], Statistic], Needs]] = {
+    "auroc": (lambda _: _auroc, _both_sides),
+    "fpr95": (lambda _: _fpr95, _both_sides),
+    "gap": (lambda _: _gap, _both_sides),
+    "range": (lambda _: _range, _two_groups),
+    "worst": (lambda _: _worst, _any),
+    "ece": (lambda bins: _ece(int(bins or 15)), _any),
 }
 
 
-def statistic(name: str) -> tuple[Statistic, bool]:
-    """The named statistic and whether it needs both labels; a ValueError for an unknown one."""
+def statistic(name: str) -> tuple[Statistic, Needs]:
+    """The named statistic and the labels it needs; a ValueError for an unknown one."""
     base, _, param = name.partition(":")
     if base not in STATISTICS:
         raise ValueError(f"unknown paired statistic {name!r}; known: {sorted(STATISTICS)}")
-    build, two_sided = STATISTICS[base]
-    return build(param or None), two_sided
+    build, needs = STATISTICS[base]
+    return build(param or None), needs
 
 
 def statistic_terms(
@@ -249,14 +284,14 @@ def _bootstrap_change(
     seed: int,
 ) -> PairedChange | None:
     """The statistic's change on the shared ids, by a paired bootstrap stratified by the
-    (before, after) labels; None where it needs both labels and a side lacks one."""
+    (before, after) labels; None where a side lacks the labels the statistic needs."""
     assert before.statistic is not None
-    stat, two_sided = statistic(before.statistic)
+    stat, needs = statistic(before.statistic)
     old, new = (np.array([t.values[i] for i in ids], dtype=np.float64) for t in (before, after))
     old_label, new_label = (
         np.array([t.labels[i] for i in ids], dtype=np.float64) for t in (before, after)
     )
-    if two_sided and not all(np.isin((0.0, 1.0), lab).all() for lab in (old_label, new_label)):
+    if not (needs(old_label) and needs(new_label)):
         return None
     observed = float(stat(new[None], new_label)[0] - stat(old[None], old_label)[0])
     _, strata = np.unique(np.stack([old_label, new_label], axis=1), axis=0, return_inverse=True)
