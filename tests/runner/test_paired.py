@@ -11,8 +11,11 @@ import pytest
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.metrics.paired import PairedTerms, statistic_terms
 from vlmtrust.report.build import ReportFormat, build_report
 from vlmtrust.runner import run
+from vlmtrust.runner.paired import stored_terms
+from vlmtrust.tasks.base import build_task
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -83,3 +86,10 @@ def test_temperature_scaling_changes_confidence_not_predictions(rows):
     confidence = by["temperature_scaling", "confidence_in"]
     assert confidence["test"] == "sign-flip permutation" and confidence["difference"] != 0
     assert "### Mitigations: is the change real?" in markdown
+
+
+def test_the_store_keeps_rate_and_mean_terms_but_not_a_statistics_value_and_label():
+    auroc = statistic_terms("auroc", {"a": 0.9, "b": 0.1}, {"a": 0.0, "b": 1.0})
+    terms = {(0, "none"): {("none", "auroc_msp"): auroc, ("none", "n"): PairedTerms("binary", {})}}
+    stored = stored_terms(terms, {0: build_task(Spec(name="robustness.ood"))}, "zoo:clip")
+    assert [s.key for s in stored] == [("robustness.ood", "none", "none", "n", "zoo:clip")]

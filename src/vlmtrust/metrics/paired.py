@@ -285,7 +285,8 @@ def _bootstrap_change(
 ) -> PairedChange | None:
     """The statistic's change on the shared ids, by a paired bootstrap stratified by the
     (before, after) labels; None where a side lacks the labels the statistic needs."""
-    assert before.statistic is not None
+    if before.statistic is None:
+        return None
     stat, needs = statistic(before.statistic)
     old, new = (np.array([t.values[i] for i in ids], dtype=np.float64) for t in (before, after))
     old_label, new_label = (
