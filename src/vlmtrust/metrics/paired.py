@@ -29,15 +29,14 @@ from typing import Any, Literal
 import numpy as np
 
 from vlmtrust.metrics import detection
-from vlmtrust.metrics.calibration import bin_index, bootstrap_interval, ece_rows
+from vlmtrust.metrics.calibration import BINS, bin_index, bootstrap_interval, ece_rows
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, percentile_interval
 
 Kind = Literal["binary", "continuous", "statistic"]
 #: below this many pairs the sign-flip test enumerates every flip (2^16 = 65,536)
 EXACT_FLIPS = 16
 ALPHA = 0.05
-
-
+#: the test name a statistic's change carries (``PairedChange.test``)
 PAIRED_BOOTSTRAP = "paired bootstrap"
 
 
@@ -231,7 +230,7 @@ STATISTICS: dict[str, tuple[Callable[[str | None], Statistic], Needs]] = {
     "gap": (lambda _: _gap, _both_sides),
     "range": (lambda _: _range, _two_groups),
     "worst": (lambda _: _worst, _any),
-    "ece": (lambda bins: _ece(int(bins or 15)), _any),
+    "ece": (lambda bins: _ece(int(bins or BINS)), _any),
 }
 
 
