@@ -139,7 +139,7 @@ def _bootstrap(difference, low, high, p_holm):
     }
 
 
-def test_an_auroc_fix_says_its_paired_bootstrap_and_why_a_coarse_p_is_not_real():
+def test_an_auroc_fix_says_its_paired_bootstrap_and_why_a_p_over_005_is_not_real():
     def rows(paired):
         after = _row("none", "ts", 0.95, metric="auroc_msp", task="robustness.ood", paired=paired)
         return [_row("none", "none", 0.15, metric="auroc_msp", task="robustness.ood"), after]
@@ -152,4 +152,4 @@ def test_an_auroc_fix_says_its_paired_bootstrap_and_why_a_coarse_p_is_not_real()
     )
     (coarse,) = derive_findings(rows(_bootstrap(0.8, 0.75, 0.85, 0.06)), default_rules())
     assert coarse.fixed_by == "ts"
-    assert "Holm p=0.06 (the interval excludes 0; the bootstrap p is too coarse" in coarse.fix
+    assert "Holm p=0.06 (the interval excludes 0, but not after Holm's correction" in coarse.fix

@@ -263,8 +263,8 @@ def _paired(paired: dict[str, Any]) -> str:
     )
     if not paired.get("real"):
         if paired.get("test") == PAIRED_BOOTSTRAP:
-            # its p cannot fall below 2 / (1 + resamples): Holm over many rows can outweigh it
-            text += " (the interval excludes 0; the bootstrap p is too coarse for Holm here)"
+            # a percentile interval and a Wald p can disagree near 0.05, and Holm multiplies p
+            text += " (the interval excludes 0, but not after Holm's correction over the rows)"
         else:
             text += (
                 f" (the interval excludes 0; {paired['n_pairs']} pairs are too few for the test)"
