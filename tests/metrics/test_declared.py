@@ -200,3 +200,18 @@ def test_rates_and_means_offer_per_sample_terms_by_id_for_paired_tests():
     assert mean("correct").terms(scores)["jpeg", "correct"].kind == "continuous"
     twice = {"none": [_s(0, 1.0), _s(0, 0.0)]}  # two scores of one sample: no one-to-one pairs
     assert rate("correct").terms(twice) == {}
+
+
+def test_a_drop_from_clean_offers_each_samples_clean_minus_attacked_term():
+    clean = [_s(0, 1.0), _s(1, 1.0), _s(2, 0.0)]
+    scores = {"none": clean, "jpeg": [_s(0, 0.0), _s(1, 1.0), _s(2, 1.0)]}
+    drop = drop_from_clean(rate("correct"))
+    terms = drop.terms(scores)
+    assert set(terms) == {("jpeg", "correct_drop")}  # none for the clean condition itself
+    made = terms["jpeg", "correct_drop"]
+    assert made.kind == "continuous" and made.values == {"s0": 1.0, "s1": 0.0, "s2": -1.0}
+    (row,) = metric_rows([drop], scores, task="t", mitigation="none", model="m")
+    assert row.value == pytest.approx(sum(made.values.values()) / 3)  # the row is their mean
+    # a sample scored in one condition only: the mean of terms would not be the row, so none
+    fewer = {"none": clean, "jpeg": [_s(0, 0.0), _s(1, 1.0), _s(2, None)]}
+    assert drop.terms(fewer) == {}

@@ -146,3 +146,29 @@ def test_per_condition_can_keep_each_estimates_own_unscorable_count():
     assert rows["none", "right"].details == {"n_unscorable": 1}
     with pytest.raises(ValueError, match="unscorable='own'"):
         per_condition(own, unscorable="own")
+
+
+def test_a_breakdown_offers_overall_terms_and_group_labelled_terms_for_its_gap():
+    from vlmtrust.metrics.paired import statistic
+
+    breakdown = group_breakdown(rate("correct"), key="g")
+    terms = breakdown.terms({"none": SCORES})
+    overall = terms["none", "correct"]
+    assert overall.kind == "binary" and set(overall.values) == {f"s{i}" for i in range(6)}
+    gap, worst = terms["none", "correct_gap"], terms["none", "worst_group_correct"]
+    assert (gap.statistic, worst.statistic) == ("range", "worst")
+    assert gap.labels == {"s0": 0.0, "s1": 0.0, "s2": 0.0, "s3": 1.0, "s4": 1.0, "s5": 1.0}
+    rows = _rows([breakdown])
+    for made, row in (
+        (gap, rows["none", "correct_gap"]),
+        (worst, rows["none", "worst_group_correct"]),
+    ):
+        ids = sorted(made.values)
+        values = np.array([[made.values[i] for i in ids]])
+        found, _ = statistic(made.statistic)
+        assert found(values, np.array([made.labels[i] for i in ids]))[0] == pytest.approx(row.value)
+    # a group with no scorable score leaves the gap with no value: no terms either
+    lost = Score(sample_id="s7", metric="correct", unscorable=True, reason="?", details={"g": "C"})
+    empty = [*SCORES, lost]
+    assert _rows([breakdown], {"none": empty})["none", "correct_gap"].value is None
+    assert set(breakdown.terms({"none": empty})) == {("none", "correct")}

@@ -8,12 +8,12 @@ from sklearn.metrics import roc_auc_score
 
 from vlmtrust.metrics import detection
 from vlmtrust.metrics.detection import (
-    _auroc_rows,
-    _fpr_rows,
     auroc,
     auroc_estimate,
+    auroc_rows,
     fpr_at_tpr,
     fpr_at_tpr_estimate,
+    fpr_rows,
 )
 
 
@@ -48,13 +48,13 @@ def test_auroc_matches_sklearn_and_the_rank_form_on_random_data_with_ties():
         labels = np.r_[np.ones(len(ins)), np.zeros(len(outs))]
         expected = roc_auc_score(labels, np.r_[ins, outs])
         assert auroc(ins, outs) == pytest.approx(expected)
-        assert _auroc_rows(ins[None], outs[None])[0] == pytest.approx(expected)
+        assert auroc_rows(ins[None], outs[None])[0] == pytest.approx(expected)
 
 
 def test_vectorised_fpr_matches_the_single_set_version():
     rng = np.random.default_rng(2)
     ins, outs = rng.normal(1, 1, size=(7, 33)), rng.normal(0, 1, size=(7, 21))
-    rows = _fpr_rows(ins, outs, 0.95)
+    rows = fpr_rows(ins, outs, 0.95)
     assert rows == pytest.approx([fpr_at_tpr(a, b) for a, b in zip(ins, outs, strict=True)])
 
 

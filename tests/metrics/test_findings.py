@@ -53,7 +53,9 @@ def test_a_gap_to_the_clean_condition_is_a_finding_and_a_real_paired_fix_is_name
     )
     assert "also caption_replace 40%" in finding.statement
     assert finding.fixed_by == "guard"
-    assert finding.fix == ("guard: asr 100% -> 2%, paired -0.980 [-0.990, -0.960], Holm p<0.001")
+    assert finding.fix == (
+        "guard: asr 100% -> 2%, paired -0.980 [-0.990, -0.960], McNemar exact, Holm p<0.001"
+    )
     assert "safety.jailbreak/figstep/none/asr/zoo:m" in finding.evidence
     assert "safety.jailbreak/figstep/guard/asr/zoo:m" in finding.evidence
     assert finding.anchors == ("#task-safety.jailbreak", "#gallery-safety.jailbreak")
@@ -143,3 +145,32 @@ def test_of_two_equal_fixes_the_one_costing_less_utility_is_named_and_the_other_
     assert finding.fixed_by == "z_wrapper"
     assert finding.fix.endswith("(also fixed by a_trainer)")
     assert finding.fix_cost is not None and finding.fix_cost.change == 0.0
+
+
+def _bootstrap(difference, low, high, p_holm):
+    return {
+        "difference": difference,
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": 0.002,
+        "p_holm": p_holm,
+        "real": p_holm < 0.05,
+        "test": "paired bootstrap",
+        "n_pairs": 400,
+    }
+
+
+def test_an_auroc_fix_says_its_paired_bootstrap_and_why_a_p_over_005_is_not_real():
+    def rows(paired):
+        after = _row("none", "ts", 0.95, metric="auroc_msp", task="robustness.ood", paired=paired)
+        return [_row("none", "none", 0.15, metric="auroc_msp", task="robustness.ood"), after]
+
+    (real,) = derive_findings(rows(_bootstrap(0.8, 0.75, 0.85, 0.004)), default_rules())
+    assert real.fixed_by == "ts"
+    assert real.fix == (
+        "ts: auroc_msp 0.150 -> 0.950, paired +0.800 [+0.750, +0.850], paired bootstrap, "
+        "Holm p=0.004"
+    )
+    (coarse,) = derive_findings(rows(_bootstrap(0.8, 0.75, 0.85, 0.06)), default_rules())
+    assert coarse.fixed_by == "ts"
+    assert "Holm p=0.06 (the interval excludes 0, but not after Holm's correction" in coarse.fix

@@ -1,6 +1,7 @@
 """A scan with mitigations attaches the paired before -> after test to every mitigated row whose
-metric has per-sample terms (rates, means; pools for retrieval skew), Holm-adjusted across the
-variant's rows; a binned statistic (ECE) gets none; the report says which changes are real."""
+metric has per-sample terms (rates, means; pools for retrieval skew; a value and a label for
+AUROC, FPR95 and ECE, tested by a paired bootstrap), Holm-adjusted across the variant's rows;
+the report says which changes are real."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.metrics.paired import PairedTerms, statistic_terms
 from vlmtrust.report.build import ReportFormat, build_report
 from vlmtrust.runner import run
+from vlmtrust.runner.paired import stored_terms
+from vlmtrust.tasks.base import build_task
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -21,7 +25,11 @@ def rows(tmp_path_factory):
     out = tmp_path_factory.mktemp("paired") / "run"
     config = RunConfig(
         model="zoo:clip",
-        tasks=(Spec(name="robustness.calibration"), Spec(name="fairness.retrieval_skew")),
+        tasks=(
+            Spec(name="robustness.calibration"),
+            Spec(name="robustness.ood"),
+            Spec(name="fairness.retrieval_skew"),
+        ),
         limit=48,
         mitigations=("temperature_scaling", "pbm"),
         out=out,
@@ -38,15 +46,35 @@ def test_temperature_scaling_and_pbm_rows_carry_paired_p_values(rows):
     assert {r["mitigation"] for r in mitigated} == {"temperature_scaling", "pbm"}
     for r in mitigated:
         paired = r["details"].get("paired")
-        if r["metric"].startswith("ece") or r["value"] is None:
-            assert paired is None, r["metric"]  # ECE has no per-sample terms
+        if r["value"] is None:
+            assert paired is None, r["metric"]
             continue
         assert paired is not None, (r["mitigation"], r["metric"])
         assert 0 <= paired["p_value"] <= paired["p_holm"] <= 1
-        assert paired["ci_low"] <= paired["difference"] <= paired["ci_high"]
         assert paired["real"] == (paired["p_holm"] < 0.05)
         if r["metric"].startswith("accuracy"):
             assert paired["test"] == "McNemar exact" and paired["n_pairs"] == r["n"]
+        if r["metric"].startswith(("ece", "auroc", "fpr95")):
+            assert paired["test"] == "paired bootstrap" and paired["n_pairs"] == r["n"]
+            assert "discordant" not in paired
+        else:  # a percentile interval of a biased statistic (ECE) need not hold its point
+            assert paired["ci_low"] <= paired["difference"] <= paired["ci_high"]
+
+
+def test_a_statistic_row_pairs_the_same_samples_as_its_own_rows(rows):
+    """The bootstrap's difference is the mitigated row's value minus the baseline's."""
+    found, _ = rows
+    by = {(r["task"], r["mitigation"], r["attack"], r["metric"]): r for r in found}
+    checked = 0
+    for (task, mitigation, attack, metric), r in by.items():
+        if mitigation == "none" or not metric.startswith(("ece", "auroc", "fpr95")):
+            continue
+        before = by[task, "none", attack, metric]["value"]
+        if r["value"] is None or before is None:
+            continue
+        assert r["details"]["paired"]["difference"] == pytest.approx(r["value"] - before)
+        checked += 1
+    assert checked == 2 + 2 * 4  # temperature_scaling: ECE in and out, AUROC and FPR95 x 4
 
 
 def test_temperature_scaling_changes_confidence_not_predictions(rows):
@@ -58,3 +86,10 @@ def test_temperature_scaling_changes_confidence_not_predictions(rows):
     confidence = by["temperature_scaling", "confidence_in"]
     assert confidence["test"] == "sign-flip permutation" and confidence["difference"] != 0
     assert "### Mitigations: is the change real?" in markdown
+
+
+def test_the_store_keeps_rate_and_mean_terms_but_not_a_statistics_value_and_label():
+    auroc = statistic_terms("auroc", {"a": 0.9, "b": 0.1}, {"a": 0.0, "b": 1.0})
+    terms = {(0, "none"): {("none", "auroc_msp"): auroc, ("none", "n"): PairedTerms("binary", {})}}
+    stored = stored_terms(terms, {0: build_task(Spec(name="robustness.ood"))}, "zoo:clip")
+    assert [s.key for s in stored] == [("robustness.ood", "none", "none", "n", "zoo:clip")]

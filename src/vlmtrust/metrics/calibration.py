@@ -79,10 +79,10 @@ def expected_calibration_error(
     conf, hit = _checked(confidence, correct)
     if conf.size == 0:
         raise ValueError("ECE needs at least one sample")
-    return float(_ece_rows(bin_index(conf, bins)[None, :], conf[None, :], hit[None, :], bins)[0])
+    return float(ece_rows(bin_index(conf, bins)[None, :], conf[None, :], hit[None, :], bins)[0])
 
 
-def _ece_rows(bin_ids: np.ndarray, conf: np.ndarray, hit: np.ndarray, bins: int) -> np.ndarray:
+def ece_rows(bin_ids: np.ndarray, conf: np.ndarray, hit: np.ndarray, bins: int) -> np.ndarray:
     """ECE of each row at once: per bin, |sum(correct) - sum(confidence)| / n equals
     |accuracy - confidence| * bin share, so one bincount per quantity does every resample."""
     rows, n = conf.shape
@@ -178,7 +178,7 @@ def ece_estimate(
         return Estimate(None, None, None, 0)
     ids = bin_index(conf, bins)
     low, high = bootstrap_interval(
-        conf.size, lambda i: _ece_rows(ids[i], conf[i], hit[i], bins), resamples, seed
+        conf.size, lambda i: ece_rows(ids[i], conf[i], hit[i], bins), resamples, seed
     )
     value = expected_calibration_error(conf, hit, bins)
     return Estimate(value, low, high, conf.size, resampled=Resampled(conf.size))

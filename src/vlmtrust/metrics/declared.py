@@ -68,7 +68,7 @@ class Declared(ABC):
 
     def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
         """Per (attack, metric) row, the per-sample terms a paired before -> after test reads
-        (``metrics.paired``); none by default (a metric with no per-sample form, e.g. ECE)."""
+        (``metrics.paired``); none by default (a metric with no per-sample form)."""
         return {}
 
 
@@ -196,6 +196,21 @@ class DropFromClean(Declared):
 
     def compute(self, scores: Scores) -> list[Computed]:
         return change_from(self.of, CLEAN, self.name, drop=True).compute(scores)
+
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        """Per sample, its clean term minus its attacked one (the drop is their mean): only
+        where both conditions scored exactly the same samples, so the mean is the row."""
+        clean = self.of.terms_of(scores.get(CLEAN, ()))
+        if clean is None or not clean.values:
+            return {}
+        out = {}
+        for attack, found in scores.items():
+            attacked = self.of.terms_of(found)
+            if attack == CLEAN or attacked is None or set(attacked.values) != set(clean.values):
+                continue
+            drops = {i: clean.values[i] - attacked.values[i] for i in clean.values}
+            out[attack, self.name] = PairedTerms("continuous", drops)
+        return out
 
 
 def drop_from_clean(of: Estimator, name: str | None = None) -> DropFromClean:

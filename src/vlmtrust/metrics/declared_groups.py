@@ -28,6 +28,7 @@ from vlmtrust.metrics.declared import (
     _summary,
     per_group_estimates,
 )
+from vlmtrust.metrics.paired import PairedTerms, statistic_terms
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, difference, wilson
 from vlmtrust.metrics.rates import rate as wilson_rate
 
@@ -109,6 +110,30 @@ class GroupBreakdown(Declared):
                     {"best": best, "worst": worst, **by_group},
                 ),
             ]
+        return out
+
+    def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
+        """The overall row's terms; for the worst-group and gap rows (a minimum and a range of
+        group means, no mean of terms) each sample's term with its group as the label, for a
+        paired bootstrap: only where every group has a scorable term, as the rows need."""
+        out: dict[tuple[str, str], PairedTerms] = {}
+        for attack, found in scores.items():
+            mine = _of(found, self.of.score_metric)
+            overall = self.of.terms_of(mine)
+            if overall is None:
+                continue
+            out[attack, self.of.name] = overall
+            groups = sorted({str(s.details[self.key]) for s in mine if self.key in s.details})
+            group_of = {
+                s.sample_id: float(groups.index(str(s.details[self.key])))
+                for s in mine
+                if self.key in s.details and s.sample_id in overall.values
+            }
+            if len(groups) < 2 or set(group_of.values()) != set(map(float, range(len(groups)))):
+                continue
+            values = {i: overall.values[i] for i in group_of}
+            out[attack, self.worst] = statistic_terms("worst", values, group_of)
+            out[attack, self.gap] = statistic_terms("range", values, group_of)
         return out
 
 

@@ -119,7 +119,7 @@ def _pair(in_scores: npt.ArrayLike, out_scores: npt.ArrayLike) -> tuple[np.ndarr
 # --------------------------------------------------------------------------- resampled metrics
 
 
-def _auroc_rows(ins: np.ndarray, outs: np.ndarray) -> np.ndarray:
+def auroc_rows(ins: np.ndarray, outs: np.ndarray) -> np.ndarray:
     """AUROC of each row pair via the Mann-Whitney U statistic (average ranks for ties), the
     same number roc_auc_score gives, computed for all bootstrap resamples at once."""
     n_in, n_out = ins.shape[1], outs.shape[1]
@@ -128,7 +128,8 @@ def _auroc_rows(ins: np.ndarray, outs: np.ndarray) -> np.ndarray:
     return np.asarray(u / (n_in * n_out))
 
 
-def _fpr_rows(ins: np.ndarray, outs: np.ndarray, tpr: float) -> np.ndarray:
+def fpr_rows(ins: np.ndarray, outs: np.ndarray, tpr: float) -> np.ndarray:
+    """FPR at ``tpr`` of each row pair (one resample per row), as :func:`fpr_at_tpr`."""
     n_in = ins.shape[1]
     thresholds = np.sort(ins, axis=1)[:, n_in - _kept(n_in, tpr)]
     return np.asarray((outs >= thresholds[:, None]).mean(axis=1))
@@ -164,7 +165,7 @@ def auroc_estimate(
     ins, outs = _arrays(in_scores, out_scores)
     if len(ins) == 0 or len(outs) == 0:
         return Estimate(None, None, None, len(ins) + len(outs))
-    low, high = stratified_bootstrap(ins, outs, _auroc_rows, resamples, seed)
+    low, high = stratified_bootstrap(ins, outs, auroc_rows, resamples, seed)
     return Estimate(
         auroc(ins, outs), low, high, len(ins) + len(outs), resampled=resampled_sides(ins, outs)
     )
@@ -181,7 +182,7 @@ def fpr_at_tpr_estimate(
     ins, outs = _arrays(in_scores, out_scores)
     if len(ins) == 0 or len(outs) == 0:
         return Estimate(None, None, None, len(ins) + len(outs))
-    low, high = stratified_bootstrap(ins, outs, lambda a, b: _fpr_rows(a, b, tpr), resamples, seed)
+    low, high = stratified_bootstrap(ins, outs, lambda a, b: fpr_rows(a, b, tpr), resamples, seed)
     value = fpr_at_tpr(ins, outs, tpr)
     return Estimate(value, low, high, len(ins) + len(outs), resampled=resampled_sides(ins, outs))
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from vlmtrust.core.pillars import pillar_of
 from vlmtrust.core.records import SEVERITIES, Finding, FixCost, MetricRow, NotRun
+from vlmtrust.metrics.paired import PAIRED_BOOTSTRAP
 from vlmtrust.metrics.power import describe
 from vlmtrust.metrics.severity import Rule, rule_for
 from vlmtrust.metrics.utility import utility_direction
@@ -264,14 +265,23 @@ def _shown_real(paired: dict[str, Any]) -> bool:
 
 
 def _paired(paired: dict[str, Any]) -> str:
+    """The paired change, its interval, its test and the Holm p; where the test does not call
+    a change real whose interval excludes 0, why."""
     p = float(paired["p_holm"])
     shown = "p<0.001" if p < 0.001 else f"p={p:.2g}"
+    test = f"{paired['test']}, " if paired.get("test") else ""
     text = (
         f"paired {paired['difference']:+.3f} "
-        f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}], Holm {shown}"
+        f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}], {test}Holm {shown}"
     )
     if not paired.get("real"):
-        text += f" (the interval excludes 0; {paired['n_pairs']} pairs are too few for the test)"
+        if paired.get("test") == PAIRED_BOOTSTRAP:
+            # a percentile interval and a Wald p can disagree near 0.05, and Holm multiplies p
+            text += " (the interval excludes 0, but not after Holm's correction over the rows)"
+        else:
+            text += (
+                f" (the interval excludes 0; {paired['n_pairs']} pairs are too few for the test)"
+            )
     return text
 
 

@@ -54,7 +54,9 @@ def paired_details(
 def stored_terms(
     terms: Mapping[tuple[int, str], Terms], tasks: Mapping[int, Task], model: str
 ) -> list[StoredTerms]:
-    """The terms as the store keeps them, keyed like the metric rows."""
+    """The terms as the store keeps them, keyed like the metric rows. ``statistic`` terms
+    (AUROC, ECE, a gap: a value and a label per sample) are left out: the store keeps one
+    number per sample, so a later run is gated against such a row unpaired, as before."""
     return [
         StoredTerms(
             key=(tasks[task_id].spec.name, attack, variant, metric, model),
@@ -63,4 +65,5 @@ def stored_terms(
         )
         for (task_id, variant), found in terms.items()
         for (attack, metric), made in found.items()
+        if made.kind != "statistic"
     ]

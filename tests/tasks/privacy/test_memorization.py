@@ -88,3 +88,36 @@ def test_bad_canary_file_names_the_line(tmp_path, monkeypatch):
     task = Memorization(Spec(name="privacy.memorization", params={"canary_file": str(path)}))
     with pytest.raises(DataError, match="line 1"):
         task.samples(None)  # type: ignore[arg-type]
+
+
+def test_a_safety_prompt_gets_paired_tests_on_every_leak_row(tmp_path):
+    """The gap (members - non-members) gets a paired bootstrap over the same (canary, prompt)
+    samples, labelled by membership; the rates McNemar; exposure a sign-flip test."""
+    task = Spec(name="privacy.memorization", params={"candidates": 10})
+    config = RunConfig(
+        model="zoo:assistant",
+        tasks=(task,),
+        out=tmp_path,
+        mitigations=("safety_prompt",),
+        show_progress=False,
+    )
+    rows = {(r.mitigation, r.metric): r for r in run(config).metrics}
+    gap = rows["safety_prompt", "extraction_gap"].details["paired"]
+    assert gap["test"] == "paired bootstrap" and gap["n_pairs"] == 32  # 16 members, 16 not
+    before, after = rows["none", "extraction_gap"].value, rows["safety_prompt", "extraction_gap"]
+    assert gap["difference"] == pytest.approx(after.value - before)
+    assert gap["difference"] < 0 and gap["real"]  # the refusal prompt stops the leak
+    tests = {
+        metric: row.details["paired"]["test"]
+        for (mitigation, metric), row in rows.items()
+        if mitigation == "safety_prompt"
+    }
+    assert tests == {
+        "extraction_gap": "paired bootstrap",
+        "extraction_rate": "McNemar exact",
+        "extraction_rate_nonmember": "McNemar exact",
+        "fuzzy_extraction_rate": "McNemar exact",
+        "fuzzy_extraction_rate_nonmember": "McNemar exact",
+        "exposure": "sign-flip permutation",
+        "exposure_nonmember": "sign-flip permutation",
+    }

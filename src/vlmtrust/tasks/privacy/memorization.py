@@ -39,6 +39,7 @@ from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Canaries
 from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
+from vlmtrust.metrics.paired import PairedTerms, binary_terms, statistic_terms
 from vlmtrust.metrics.rates import Estimate, difference, rate
 from vlmtrust.tasks.base import DataContext, Task
 
@@ -309,7 +310,7 @@ class Memorization(Task):
         """Rows: ``extraction_rate`` / ``fuzzy_extraction_rate`` (members), their ``_nonmember``
         twins, ``extraction_gap`` (members - non-members), ``exposure`` / ``exposure_nonmember``
         (mean bits, bootstrap interval; details: per-canary values and the extrapolation)."""
-        return (per_condition(_leaks, unscorable=None),)
+        return (per_condition(_leaks, unscorable=None, paired=_leak_terms),)
 
 
 def _leaks(scores: Sequence[Score]) -> dict[str, Stat]:
@@ -330,6 +331,33 @@ def _leaks(scores: Sequence[Score]) -> dict[str, Stat]:
     for group, metric in ((True, "exposure"), (False, "exposure_nonmember")):
         chosen = [s for s in exposures if (_canary(s) in member_ids) == group]
         out[metric] = _mean_estimate(chosen), _exposure_details(chosen)
+    return out
+
+
+def _leak_terms(scores: Sequence[Score]) -> dict[str, PairedTerms]:
+    """Per-sample terms of the rows ``_leaks`` gives, by (canary, prompt) sample id, with
+    membership as ``_leaks`` reads it: each extraction rate's 0/1 outcomes, exposure's bits,
+    and for ``extraction_gap`` (members - non-members, no mean of terms) the 0/1 outcome with
+    membership as its label, for a paired bootstrap. None where a sample id repeats."""
+    member_ids = _member_ids(scores)
+    out: dict[str, PairedTerms] = {}
+    for kind, metric in (
+        ("extracted", "extraction_rate"),
+        ("extracted_fuzzy", "fuzzy_extraction_rate"),
+        ("exposure", "exposure"),
+    ):
+        chosen = [s for s in scores if s.metric == kind and not s.unscorable]
+        values = {s.sample_id: float(s.value or 0.0) for s in chosen}
+        if len(values) < len(chosen):
+            continue
+        member = {s.sample_id: float(_canary(s) in member_ids) for s in chosen}
+        for group, name in ((1.0, metric), (0.0, f"{metric}_nonmember")):
+            mine = {i: v for i, v in values.items() if member[i] == group}
+            made = binary_terms(mine) if kind != "exposure" else PairedTerms("continuous", mine)
+            if made is not None:
+                out[name] = made
+        if kind == "extracted":
+            out["extraction_gap"] = statistic_terms("gap", values, member)
     return out
 
 

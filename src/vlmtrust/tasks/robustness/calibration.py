@@ -28,7 +28,7 @@ from scipy.special import softmax
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.metrics import calibration
 from vlmtrust.metrics.declared import Declared, Row, per_condition
-from vlmtrust.metrics.paired import Kind, PairedTerms
+from vlmtrust.metrics.paired import Kind, PairedTerms, statistic_terms
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.tasks.robustness.ood import (
     IN_OUT_SELECTION,
@@ -139,8 +139,9 @@ class Calibration(InOutTask):
         return (calibration_rows, coverage_by_side("confidence"))
 
     def _paired(self, scores: Sequence[Score]) -> dict[str, PairedTerms]:
-        """The per-sample terms of every row but ECE (a binned statistic has none): hit,
-        NLL, Brier term and confidence, by sample id, per split."""
+        """The per-sample terms of every row, by sample id, per split: hit, NLL, Brier term
+        and confidence; for ECE (a binned statistic, no mean of terms) confidence with the hit
+        as its label, for a paired bootstrap over the task's bins."""
         out: dict[str, PairedTerms] = {}
         mine = [s for s in scores if s.metric == "confidence" and not s.unscorable]
         for split, is_ood in SPLITS:
@@ -160,6 +161,10 @@ class Calibration(InOutTask):
             for name, kind, terms in per_sample:
                 values = dict(zip(ids, terms.tolist(), strict=True))
                 out[f"{name}_{split}"] = PairedTerms(kind, values)
+            hits = dict(zip(ids, hit.tolist(), strict=True))
+            confidences = dict(zip(ids, conf.tolist(), strict=True))
+            ece = f"ece:{self.params.bins}"
+            out[f"ece_{split}"] = statistic_terms(ece, confidences, hits)
         return out
 
     def _calibration(self, scores: Sequence[Score]) -> Iterator[Row]:

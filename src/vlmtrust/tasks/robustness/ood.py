@@ -29,6 +29,7 @@ from vlmtrust.core.spec import PromptTemplate, Spec
 from vlmtrust.data.source import Scenes, label_vocabulary
 from vlmtrust.metrics import detection
 from vlmtrust.metrics.declared import Declared, Row, per_condition
+from vlmtrust.metrics.paired import PairedTerms, statistic_terms
 from vlmtrust.metrics.power import AUROC_PER_SIDE, AUROC_WHY
 from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.robustness.conditions import (
@@ -278,7 +279,7 @@ class OodDetection(InOutTask):
         return out
 
     def declared_metrics(self) -> Sequence[Declared]:
-        return (per_condition(self._detection), coverage_by_side("msp"))
+        return (per_condition(self._detection, paired=_detection_terms), coverage_by_side("msp"))
 
     def _detection(self, scores: Sequence[Score]) -> Iterator[Row]:
         """AUROC and FPR at 95% TPR per detector, stratified bootstrap intervals."""
@@ -307,6 +308,22 @@ class OodDetection(InOutTask):
             yield f"auroc_{name}", detection.auroc_estimate(ins, outs, *boot), details
             fpr = detection.fpr_at_tpr_estimate(ins, outs, detection.DEFAULT_TPR, *boot)
             yield f"fpr95_{name}", fpr, fpr_details
+
+
+def _detection_terms(scores: Sequence[Score]) -> dict[str, PairedTerms]:
+    """Per detector, its score and side (1 = OOD) by sample id: what a paired bootstrap of
+    AUROC and FPR95 resamples; none where a sample has several scores of a detector."""
+    out: dict[str, PairedTerms] = {}
+    for name in DETECTORS:
+        scored = [s for s in scores if s.metric == name and s.value is not None]
+        scored = [s for s in scored if not s.unscorable]
+        values = {s.sample_id: float(s.value or 0.0) for s in scored}
+        if len(values) < len(scored):
+            continue
+        sides = {s.sample_id: float(bool(s.details.get("ood"))) for s in scored}
+        out[f"auroc_{name}"] = statistic_terms("auroc", values, sides)
+        out[f"fpr95_{name}"] = statistic_terms("fpr95", values, sides)
+    return out
 
 
 def coverage_by_side(answered: str) -> Selective:
