@@ -4,12 +4,17 @@ them), and every metric row as it was before the architecture refactor (tests/go
 
 import json
 
+import pytest
 from golden_rows import assert_rows_match_golden
 from typer.testing import CliRunner
 
 from vlmtrust.cli.main import app
 
 
+# the demo fine-tunes two mitigations with their full default specs (outlier_exposure and
+# knowledge_sanitization, about a minute of CPU): by the project's rule, the slow tail
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_demo_scans_every_pillar_and_writes_the_html_report(tmp_path):
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--limit", "12"])
@@ -44,6 +49,8 @@ PLANTED = {
 PBM_UTILITY = ("accuracy", "auroc_msp", "auroc_max_logit", "auroc_energy", "auroc_mcm")
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_the_demos_planted_flaws_become_ranked_findings_in_every_format(tmp_path):
     """The demo's models at small sizes (the retrieval skew at the 500 images its statistic
     needs): each planted flaw is a finding with a severity, its evidence and what fixed it,
