@@ -22,8 +22,8 @@ from pydantic import Field
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.training.tower_finetune import (
     CaptionBank,
-    ReplayParams,
     SplitTower,
+    TowerStepParams,
     TowerTrainer,
     captioned_pixels,
     data_count,
@@ -31,7 +31,7 @@ from vlmtrust.mitigations.trainers.training.tower_finetune import (
 )
 
 
-class MixgenParams(ReplayParams):
+class MixgenParams(TowerStepParams):
     objects: int = Field(default=600, ge=1, description="object scenes replayed")
     people: int = Field(default=150, ge=0, description="people scenes replayed (no group bias)")
     pairs: int = Field(default=500, ge=1, description="MixGen pairs drawn from the images")
@@ -39,10 +39,6 @@ class MixgenParams(ReplayParams):
     mix_share: float = Field(
         default=0.5, ge=0.0, le=1.0, description="share of each batch that is MixGen pairs"
     )
-    steps: int = Field(default=200, ge=1, description="Adam steps")
-    lr: float = Field(default=1e-3, gt=0.0, description="Adam learning rate")
-    batch_size: int = Field(default=128, ge=2, description="image-caption pairs per step")
-    tuned_blocks: int = Field(default=1, ge=1, description="last tower blocks that train")
 
 
 def mix_images(a: torch.Tensor, b: torch.Tensor, lam: float) -> torch.Tensor:

@@ -20,8 +20,8 @@ from vlmtrust.core.spec import Params, PromptTemplate
 from vlmtrust.data import world
 from vlmtrust.mitigations.trainers.training.tower_finetune import (
     CaptionBank,
-    ReplayParams,
     SplitTower,
+    TowerStepParams,
     TowerTrainer,
     captioned_pixels,
     data_count,
@@ -29,7 +29,7 @@ from vlmtrust.mitigations.trainers.training.tower_finetune import (
 )
 
 
-class OutlierExposureParams(ReplayParams):
+class OutlierExposureParams(TowerStepParams):
     outliers: int = Field(default=800, ge=1, description="tile mosaics made as outliers")
     tile: int = Field(default=8, ge=2, description="side of a mosaic tile, in model pixels")
     oe_weight: float = Field(default=0.5, ge=0.0, description="weight of the outlier loss")
@@ -39,10 +39,6 @@ class OutlierExposureParams(ReplayParams):
     template: PromptTemplate = Field(
         default="a photo of a {}.", description="zero-shot prompt per class ('{}': the class)"
     )
-    steps: int = Field(default=200, ge=1, description="Adam steps")
-    lr: float = Field(default=1e-3, gt=0.0, description="Adam learning rate")
-    batch_size: int = Field(default=128, ge=2, description="image-caption pairs per step")
-    tuned_blocks: int = Field(default=1, ge=1, description="last tower blocks that train")
 
 
 def tile_mosaics(

@@ -53,6 +53,16 @@ class ReplayParams(TrainDataParams):
     seed: int = Field(default=7_400_001, description="world seed of the training scenes")
 
 
+class TowerStepParams(ReplayParams):
+    """The optimiser settings of the caption-bank tower fine-tunes (``mixgen``,
+    ``outlier_exposure``)."""
+
+    steps: int = Field(default=200, ge=1, description="Adam steps")
+    lr: float = Field(default=1e-3, gt=0.0, description="Adam learning rate")
+    batch_size: int = Field(default=128, ge=2, description="image-caption pairs per step")
+    tuned_blocks: int = Field(default=1, ge=1, description="last tower blocks that train")
+
+
 def replay_scenes(params: ReplayParams) -> list[world.Scene]:
     objects = world_scenes(params.seed, "objects", params.objects, text_prob=params.text_prob)
     people = world_scenes(params.seed, "people", params.people, text_prob=params.text_prob)
