@@ -628,7 +628,7 @@ ENTRIES: tuple[Entry, ...] = (
     # --- judges -------------------------------------------------------------------------
     (
         "judge.<judge>.precision",
-        r"judge\.[a-z_]+\.(heldout\.)?precision",
+        r"judge\.[a-z_]+\.(heldout\d*\.)?precision",
         "share of the judge's positive verdicts that are right, on its labelled set (heldout: on "
         "held-out labels)",
         LOWER,
@@ -636,7 +636,7 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     (
         "judge.<judge>.recall",
-        r"judge\.[a-z_]+\.(heldout\.)?recall",
+        r"judge\.[a-z_]+\.(heldout\d*\.)?recall",
         "share of true positives the judge finds, on its labelled set (heldout: on held-out "
         "labels)",
         LOWER,
@@ -644,7 +644,7 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     (
         "judge.<judge>.identity_fpr_max",
-        r"judge\.[a-z_]+\.(heldout\.)?identity_fpr_max",
+        r"judge\.[a-z_]+\.(heldout\d*\.)?identity_fpr_max",
         "largest false-positive rate on benign text naming one identity group",
         HIGHER,
         "0 = identity words never flagged",
