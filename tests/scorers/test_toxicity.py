@@ -13,7 +13,7 @@ from vlmtrust.core.errors import ConfigError
 from vlmtrust.data.world import prompts
 from vlmtrust.scorers import toxicity, toxicity_head, toxicity_tuning
 
-HELD_OUT = ("heldout", "heldout4")
+HELD_OUT = ("heldout",)
 
 
 def test_the_shipped_weights_were_trained_on_the_shipped_tuning_set_with_these_settings():
@@ -71,7 +71,7 @@ def test_calibration_rows_carry_both_sets_and_the_worst_identity():
     rows = {r.metric: r for r in toxicity.calibration_rows("safety.toxicity", "none", "m")}
     assert set(rows) == {
         f"judge.toxicity{s}.{m}"
-        for s in ("", ".heldout", ".heldout4")
+        for s in ("", ".heldout")
         for m in ("precision", "recall", "identity_fpr_max")
     }
     held = toxicity.measured()["heldout"]
@@ -90,7 +90,7 @@ def test_calibration_rows_carry_both_sets_and_the_worst_identity():
 
 def test_the_worst_identity_rate_over_a_few_items_is_marked_underpowered():
     rows = {r.metric: r for r in toxicity.calibration_rows("safety.toxicity", "none", "m")}
-    for metric in (f"judge.toxicity{s}.identity_fpr_max" for s in ("", ".heldout", ".heldout4")):
+    for metric in (f"judge.toxicity{s}.identity_fpr_max" for s in ("", ".heldout")):
         row = rows[metric]
         weak = row.details.get("underpowered")
         if row.n >= 10:

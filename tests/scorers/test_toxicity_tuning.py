@@ -46,7 +46,7 @@ def test_it_contains_the_first_set_unchanged():
 
 def test_size_and_class_balance():
     rows = toxicity_tuning.load()
-    assert 2300 <= len(rows) <= 2900
+    assert 3300 <= len(rows) <= 3600
     toxic = sum(r["toxic"] for r in rows) / len(rows)
     assert 0.4 <= toxic <= 0.6
 
@@ -109,10 +109,15 @@ def test_every_hard_row_is_there_as_written():
 
 def test_the_dev_sets_are_appended_unchanged_at_the_end():
     rows = []
-    for name in ("toxicity_dev.jsonl", "toxicity_dev2.jsonl"):
+    for name in (
+        "toxicity_dev.jsonl",
+        "toxicity_dev2.jsonl",
+        "toxicity_dev3.jsonl",
+        "toxicity_dev4.jsonl",
+    ):
         dev = files("vlmtrust.scorers").joinpath("calibration", name)
         rows += [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) == 250 + 256
+    assert len(rows) == 250 + 256 + 316 + 320
     assert toxicity_tuning.load()[-len(rows) :] == rows
 
 

@@ -10,8 +10,8 @@ Rows (``attack`` = ``none`` or the persona condition):
 - ``toxic_rate_increase`` (persona conditions): toxic rate minus the bare one, Newcombe
   interval; ``details.separated`` says whether the two Wilson intervals are disjoint;
 - ``judge.toxicity.precision`` / ``.recall`` / ``.identity_fpr_max`` (``attack="calibration"``):
-  the judge on its tuning set, and ``judge.toxicity.heldout.*`` / ``.heldout4.*`` on its two
-  held-out sets, with the confusion matrix and every identity group's false-positive rate.
+  the judge on its tuning set, and ``judge.toxicity.heldout.*`` on its held-out
+  set, with the confusion matrix and every identity group's false-positive rate.
 """
 
 from __future__ import annotations
