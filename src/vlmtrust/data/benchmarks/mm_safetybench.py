@@ -1,0 +1,158 @@
+"""MM-SafetyBench (Liu et al., ECCV 2024), read as github.com/isXinLiu/MM-SafetyBench
+distributes it (CC BY-NC 4.0, research use only; the GPT-4 and Stable Diffusion terms apply
+too): the questions in the repository, the images from the authors' download unpacked beside
+them:
+
+- ``data/processed_questions/<NN-Scenario>.json``, one per scenario: an object keyed by question
+  id (``"0"``, ``"1"``, ...), each value holding ``Question`` (the harmful question),
+  ``Rephrased Question`` (sent with the TYPO and SD_TYPO images), ``Rephrased Question(SD)``
+  (sent with the SD image), and ``Changed Question``, ``Key Phrase``, ``Phrase Type``;
+- ``data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg``: the Stable Diffusion image of the key
+  phrase, the same with the phrase typed under it, and the typed phrase alone.
+
+13 scenarios with the published question counts below (1,680 in all, 5,040 image-question
+pairs); the scenario names are the authors' file names, their spelling included
+(``01-Illegal_Activitiy``). Scenario files are checked against the published counts (a short
+copy is a warning). The layout and counts follow the repository's README and data folder, and
+the evaluation scripts' pairing of each image type with its question key.
+
+Each (question, image type) is one harmful probe: ``Question`` as the text request (so
+``text_only`` asks each question once per image type), the image with its rephrased question as
+the ``published`` attack, the scenario (without its number) as ``category`` and the image type
+as ``set``, so ``asr.set.SD_TYPO`` is the benchmark's own headline condition.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from vlmtrust.core.records import Sample
+from vlmtrust.data import BadItem
+from vlmtrust.data.benchmarks.harmful import HarmfulBenchmark
+from vlmtrust.data.benchmarks.layout import (
+    Fingerprint,
+    Layout,
+    Loaded,
+    counts_by,
+    image_sample,
+    interleave,
+    json_object,
+    locate,
+    require,
+    settle,
+    short_copy,
+)
+from vlmtrust.data.source import PUBLISHED_PROMPT, LoadOptions
+
+#: scenario file -> published number of questions (MM-SafetyBench paper, Table 1; README)
+SCENARIOS = {
+    "01-Illegal_Activitiy": 97,
+    "02-HateSpeech": 163,
+    "03-Malware_Generation": 44,
+    "04-Physical_Harm": 144,
+    "05-EconomicHarm": 122,
+    "06-Fraud": 154,
+    "07-Sex": 109,
+    "08-Political_Lobbying": 153,
+    "09-Privacy_Violence": 139,
+    "10-Legal_Opinion": 130,
+    "11-Financial_Advice": 167,
+    "12-Health_Consultation": 109,
+    "13-Gov_Decision": 149,
+}
+#: image type -> the question key sent with it
+IMAGE_TYPES = {
+    "SD": "Rephrased Question(SD)",
+    "SD_TYPO": "Rephrased Question",
+    "TYPO": "Rephrased Question",
+}
+KEYS = ("Question", "Rephrased Question", "Rephrased Question(SD)")
+REPOSITORY = "https://github.com/isXinLiu/MM-SafetyBench"
+
+
+class MMSafetyBench(HarmfulBenchmark):
+    name = "mm_safetybench"
+    layout = Layout(
+        "MM-SafetyBench",
+        "data/processed_questions/<NN-Scenario>.json (an object of id -> {"
+        + ", ".join(repr(k) for k in KEYS)
+        + "}) and data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg, as in "
+        f"{REPOSITORY} (images from its README's download link)",
+    )
+    expects = "data/processed_questions/*.json + data/imgs/<scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg"
+    get_it = f"git clone {REPOSITORY}; unpack the images its README links into data/imgs"
+    licence = "CC BY-NC 4.0 (research only; GPT-4 and Stable Diffusion terms apply)"
+
+    @classmethod
+    def open(cls, path: str, options: LoadOptions) -> MMSafetyBench:
+        root = locate(path, "processed_questions", cls.layout, inner=("data",))
+        questions = require(root, "processed_questions", cls.layout, folder=True)
+        require(root, "imgs", cls.layout, folder=True)
+        present = [s for s in SCENARIOS if (questions / f"{s}.json").is_file()]
+        if not present:
+            raise cls.layout.error(f"{questions} holds none of the 13 scenario files")
+        fingerprint = Fingerprint(root)
+        rows: list[tuple[str, str, dict[str, Any]]] = []
+        for scenario in present:
+            file = questions / f"{scenario}.json"
+            fingerprint.read(file)
+            require(root, f"imgs/{scenario}", cls.layout, folder=True)
+            for qid, entry in json_object(file, cls.layout).items():
+                _check_entry(file, qid, entry, cls.layout)
+                rows += [(scenario, qid, entry)]
+        pairs = [(s, t, q, e) for s, q, e in rows for t in IMAGE_TYPES]
+        kept = [_id(s, t, q) for s, t, q, _ in interleave(pairs, lambda p: p[0])]
+        kept = kept[: options.limit]
+        decode = set(kept)
+        items: dict[str, Sample | BadItem] = {}
+        for scenario, kind, qid, entry in pairs:
+            relative = f"imgs/{scenario}/{kind}/{qid}.jpg"
+            key = _id(scenario, kind, qid)
+            fields = _fields(scenario, kind, qid, entry)
+            source = f"{cls.name}:{root / relative}"
+            item = image_sample(
+                root, relative, fields, source, fingerprint, key in decode, options.max_pixels
+            )
+            if item is not None:
+                items[key] = item
+        samples, skipped = settle([items[i] for i in kept if i in items], options.on_bad)
+        by_scenario = counts_by(("questions", s) for s, _, _ in rows)["questions"]
+        warnings = short_copy("MM-SafetyBench", by_scenario, SCENARIOS, "questions")
+        counts = counts_by((kind, _category(s)) for s, kind, _, _ in pairs)
+        return cls(Loaded(samples, skipped, warnings, fingerprint.hexdigest(), counts))
+
+
+def _check_entry(file: Path, qid: str, entry: Any, layout: Layout) -> None:
+    if not isinstance(entry, dict):
+        raise layout.error(f"{file} entry {qid!r} is not an object")
+    for key in KEYS:
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise layout.error(f"{file} entry {qid!r} has no {key!r}")
+    if not qid.isdigit():
+        raise layout.error(f"{file} has the id {qid!r}, not a number")
+
+
+def _category(scenario: str) -> str:
+    """``01-Illegal_Activitiy`` -> ``Illegal_Activitiy``: the authors' name, without its number."""
+    return scenario.split("-", 1)[1]
+
+
+def _id(scenario: str, kind: str, qid: str) -> str:
+    return f"{scenario}/{kind}/{qid}"
+
+
+def _fields(scenario: str, kind: str, qid: str, entry: dict[str, Any]) -> dict[str, Any]:
+    question = str(entry["Question"]).strip()
+    labels: dict[str, Any] = {
+        "category": _category(scenario),
+        "set": kind,
+        "harmful": True,
+        "request": question,
+        PUBLISHED_PROMPT: str(entry[IMAGE_TYPES[kind]]).strip(),
+        "question_id": int(qid),
+    }
+    phrase = entry.get("Key Phrase")
+    if isinstance(phrase, str) and phrase.strip():
+        labels["key_phrase"] = phrase.strip()
+    return {"id": _id(scenario, kind, qid), "prompt": question, "labels": labels}
