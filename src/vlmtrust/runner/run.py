@@ -105,7 +105,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     source = _open_source(config, console)
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
-    named = {spec.canonical() for spec in config.tasks}
+    named = {spec.name for spec in config.tasks}
     cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle, named)
     for reason in unsupplied:
         console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
@@ -228,7 +228,7 @@ def _plan(
         try:
             samples = tuple(task.samples(ctx))
         except NotSupplied as err:
-            if task.spec.canonical() in named:
+            if task.spec.name in named:
                 raise
             unsupplied.append(f"{task.spec.name} ({err.problem})")
             continue

@@ -102,13 +102,11 @@ def short_copy(
     what: str, found: Mapping[str, int], published: Mapping[str, int], unit: str = "rows"
 ) -> list[str]:
     """One warning when the counts per category in ``found`` are not the ``published`` ones
-    (a short copy, or an altered one), naming the totals and the first categories that differ;
-    none when they match."""
-    off = [
-        f"{key!r} {found.get(key, 0)} of {want}"
-        for key, want in published.items()
-        if found.get(key, 0) != want
-    ]
+    (a short copy, or an altered one), naming the totals and the first categories that differ
+    (missing ones first); none when they match."""
+    differ = [key for key, want in published.items() if found.get(key, 0) != want]
+    differ.sort(key=lambda key: key in found)  # categories missing altogether first
+    off = [f"{key!r} {found.get(key, 0)} of {published[key]}" for key in differ]
     off += [f"{key!r} is not a published category" for key in found if key not in published]
     if not off:
         return []
