@@ -40,7 +40,7 @@ def data_list(ctx: typer.Context) -> None:
 def data_check(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="a data source (vlmtrust data list)")],
-    path: Annotated[Path, typer.Argument(help="your local copy")],
+    path: Annotated[Path | None, typer.Argument(help="your local copy")] = None,
     skip_bad: Annotated[
         bool, typer.Option("--skip-bad", help="list unreadable images instead of failing on one")
     ] = False,
@@ -51,9 +51,8 @@ def data_check(
         from vlmtrust.data.source import LoadOptions
         from vlmtrust.plugins import DATA_SOURCES
 
-        source = DATA_SOURCES.get(name).open(
-            str(path), LoadOptions(on_bad="skip" if skip_bad else "fail")
-        )
+        options = LoadOptions(on_bad="skip" if skip_bad else "fail")
+        source = DATA_SOURCES.get(name).open("" if path is None else str(path), options)
         summary = source.summary()
         console = terminal.console()
         if summary is None:
