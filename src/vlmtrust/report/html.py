@@ -202,6 +202,13 @@ def _data_facts(entry: Any) -> list[tuple[str, str]]:
     ]
 
 
+def _skipped_tasks(run: RunRows) -> list[str]:
+    """The pillar tasks the latest complete run left out, with why (a capability the model
+    lacks, or samples the data set cannot supply)."""
+    done = [e for e in run.history if e.get("status") == "complete"]
+    return list((done[-1].get("summary") or {}).get("skipped_tasks", [])) if done else []
+
+
 def _when(stamp: float | None) -> str:
     return "-" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(stamp))
 
@@ -223,6 +230,7 @@ def _provenance(runs: Sequence[RunRows], note: str = "") -> str:
             ("limit", str(h.get("limit"))),
             ("data", str(h.get("data") or "world generator")),
             *_data_facts(h.get("data_source")),
+            *(("task skipped", str(t)) for t in _skipped_tasks(run)),
             ("mitigations", ", ".join(h.get("mitigations", [])) or "none (baseline only)"),
             ("samples per task", json.dumps(h.get("samples", {}), sort_keys=True)),
             ("stored results per task", json.dumps(run.result_counts, sort_keys=True)),

@@ -107,3 +107,4 @@ def test_the_safety_suite_runs_end_to_end_and_the_report_names_the_data_set(
     assert f"<td>data fingerprint</td><td>{fingerprint}</td>" in html
     for topic in TOPICS:
         assert f"asr.category.{topic}" in html
+    assert "<td>task skipped</td><td>safety.over_refusal (FigStep SafeBench holds harmful" in html

@@ -6,6 +6,11 @@ response's structure. ASR = complied / scorable responses, with a Wilson 95% int
 Unscorable responses (empty, off-topic, errors) are never counted as a failed attack: they are
 left out of the rate and counted apart (``n_unscorable``, reasons, and ``unscorable_rate``).
 
+On ``--data`` the rows as given run first (condition ``none``); on a benchmark that ships its own
+attack images (``figstep_safebench``, ``mm_safetybench``) that attack runs first instead
+(``published``: the benchmark's image with its own prompt), beside ours rendering the same
+request, and ``asr.category.*`` uses the benchmark's categories.
+
 Rows per attack: ``asr``; ``asr.category.<category>``; ``asr.set.<set>`` (the ``zoo`` set uses
 the zoo's training phrasing, ``paraphrase`` unseen rewordings); ``unscorable_rate``; and for
 every attack other than ``text_only``, ``asr_gap``: its ASR minus text_only's (Newcombe
