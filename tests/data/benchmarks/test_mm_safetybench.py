@@ -61,6 +61,21 @@ def test_the_data_folder_is_accepted_and_limit_covers_every_scenario(clone: Path
     }
 
 
+def test_the_download_folder_and_its_own_spelling_are_found_and_hash_the_same(
+    tmp_path: Path,
+) -> None:
+    unpacked = mm_safetybench_clone(tmp_path / "a", per_scenario=1)
+    kept = mm_safetybench_clone(tmp_path / "b", per_scenario=1)
+    download = kept / "MM-SafetyBench(imgs)"
+    (kept / "data/imgs").rename(download)
+    (download / "01-Illegal_Activitiy").rename(download / "01-Illegal_Activity")
+    source = open_source(f"mm_safetybench:{kept}")
+    row = next(r for r in source.samples(probes()) if r.id == "01-Illegal_Activitiy/SD/0")
+    assert row.image == (download / "01-Illegal_Activity/SD/0.jpg").read_bytes()
+    same = open_source(f"mm_safetybench:{unpacked}").summary().fingerprint
+    assert source.summary().fingerprint == same
+
+
 def test_a_short_copy_is_a_warning_naming_both_counts(clone: Path, tmp_path: Path) -> None:
     source = open_source(f"mm_safetybench:{clone}")
     (warning,) = source.warnings

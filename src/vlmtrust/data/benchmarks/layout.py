@@ -127,9 +127,11 @@ class Fingerprint:
         self._root = root
         self._parts: list[str] = []
 
-    def read(self, file: Path) -> bytes:
+    def read(self, file: Path, name: str | None = None) -> bytes:
+        """The file's bytes, hashed under ``name`` (default: its path relative to the root),
+        so a copy hashes the same wherever it lives and however its folders are spelled."""
         data = file.read_bytes()
-        self._parts.append(sha256_hex(file.relative_to(self._root).as_posix(), data))
+        self._parts.append(sha256_hex(name or file.relative_to(self._root).as_posix(), data))
         return data
 
     def hexdigest(self) -> str:
@@ -157,9 +159,10 @@ def image_sample(
     fingerprint: Fingerprint,
     decode: bool,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    name: str | None = None,
 ) -> Sample | BadItem | None:
-    """The Sample for one row's image (read and hashed; decoded and checked only when
-    ``decode``, else None), or a BadItem saying why not."""
+    """The Sample for one row's image (read and hashed, under ``name`` if given; decoded and
+    checked only when ``decode``, else None), or a BadItem saying why not."""
     shown = str(root / relative)
     try:
         file = inside(root, relative)
@@ -168,7 +171,7 @@ def image_sample(
     if not file.is_file():
         return BadItem(path=shown, reason="missing file")
     try:
-        data = fingerprint.read(file)
+        data = fingerprint.read(file, name)
     except OSError as err:
         return BadItem(path=shown, reason=f"unreadable file ({err.strerror})")
     return make_sample(data, fields, source, max_pixels) if decode else None

@@ -8,7 +8,11 @@ them:
   ``Rephrased Question`` (sent with the TYPO and SD_TYPO images), ``Rephrased Question(SD)``
   (sent with the SD image), and ``Changed Question``, ``Key Phrase``, ``Phrase Type``;
 - ``data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg``: the Stable Diffusion image of the key
-  phrase, the same with the phrase typed under it, and the typed phrase alone.
+  phrase, the same with the phrase typed under it, and the typed phrase alone. The download
+  (``MM-SafetyBench(imgs).zip``) unpacks to a folder of that name, also accepted inside or
+  beside ``data/imgs`` or in PATH; a scenario folder spelled differently from its question file
+  is found by its number (``01-``). The fingerprint hashes images under their canonical
+  ``imgs/<NN-Scenario>/...`` names, so it is the same however the copy is laid out.
 
 13 scenarios with the published question counts below (1,680 in all, 5,040 image-question
 pairs); the scenario names are the authors' file names, their spelling included
@@ -69,6 +73,9 @@ IMAGE_TYPES = {
 }
 KEYS = ("Question", "Rephrased Question", "Rephrased Question(SD)")
 REPOSITORY = "https://github.com/isXinLiu/MM-SafetyBench"
+#: the folder the authors' image download unpacks to
+DOWNLOAD = "MM-SafetyBench(imgs)"
+NUMBERS = frozenset(s[:3] for s in SCENARIOS)
 
 
 class MMSafetyBench(HarmfulBenchmark):
@@ -88,16 +95,19 @@ class MMSafetyBench(HarmfulBenchmark):
     def open(cls, path: str, options: LoadOptions) -> MMSafetyBench:
         root = locate(path, "processed_questions", cls.layout, inner=("data",))
         questions = require(root, "processed_questions", cls.layout, folder=True)
-        require(root, "imgs", cls.layout, folder=True)
+        given = Path(path)
+        images = _images_root(root, given, cls.layout)
         present = [s for s in SCENARIOS if (questions / f"{s}.json").is_file()]
         if not present:
             raise cls.layout.error(f"{questions} holds none of the 13 scenario files")
         fingerprint = Fingerprint(root)
         rows: list[tuple[str, str, dict[str, Any]]] = []
+        folders: dict[str, str] = {}  # scenario -> its image folder, relative to PATH
         for scenario in present:
             file = questions / f"{scenario}.json"
             fingerprint.read(file)
-            require(root, f"imgs/{scenario}", cls.layout, folder=True)
+            folder = _scenario_folder(images, scenario, cls.layout)
+            folders[scenario] = folder.relative_to(given).as_posix()
             for qid, entry in json_object(file, cls.layout).items():
                 _check_entry(file, qid, entry, cls.layout)
                 rows += [(scenario, qid, entry)]
@@ -107,12 +117,20 @@ class MMSafetyBench(HarmfulBenchmark):
         decode = set(kept)
         items: dict[str, Sample | BadItem] = {}
         for scenario, kind, qid, entry in pairs:
-            relative = f"imgs/{scenario}/{kind}/{qid}.jpg"
+            relative = f"{folders[scenario]}/{kind}/{qid}.jpg"
             key = _id(scenario, kind, qid)
             fields = _fields(scenario, kind, qid, entry)
-            source = f"{cls.name}:{root / relative}"
+            source = f"{cls.name}:{given / relative}"
+            name = f"imgs/{scenario}/{kind}/{qid}.jpg"  # the same however the copy is laid out
             item = image_sample(
-                root, relative, fields, source, fingerprint, key in decode, options.max_pixels
+                given,
+                relative,
+                fields,
+                source,
+                fingerprint,
+                key in decode,
+                options.max_pixels,
+                name,
             )
             if item is not None:
                 items[key] = item
@@ -121,6 +139,31 @@ class MMSafetyBench(HarmfulBenchmark):
         warnings = short_copy("MM-SafetyBench", by_scenario, SCENARIOS, "questions")
         counts = counts_by((kind, _category(s)) for s, kind, _, _ in pairs)
         return cls(Loaded(samples, skipped, warnings, fingerprint.hexdigest(), counts))
+
+
+def _images_root(root: Path, given: Path, layout: Layout) -> Path:
+    """``imgs`` beside ``processed_questions`` (the download unpacked there), or the download's
+    own folder, ``MM-SafetyBench(imgs)``, inside ``imgs``, beside it, or in PATH."""
+    for folder in (root / "imgs", root / "imgs" / DOWNLOAD, root / DOWNLOAD, given / DOWNLOAD):
+        if folder.is_dir() and _numbered(folder):
+            return folder
+    raise layout.error(f"{root / 'imgs'} is missing (or holds no <NN-Scenario> folder)")
+
+
+def _numbered(folder: Path) -> list[Path]:
+    """The ``NN-Name`` folders of ``folder`` whose number is a scenario's."""
+    return [p for p in folder.iterdir() if p.is_dir() and p.name[:3] in NUMBERS]
+
+
+def _scenario_folder(images: Path, scenario: str, layout: Layout) -> Path:
+    """The scenario's image folder: its own name, else the one folder with its number (``01-``),
+    as the download may spell a name differently from the question file."""
+    if (images / scenario).is_dir():
+        return images / scenario
+    same = [p for p in _numbered(images) if p.name[:3] == scenario[:3]]
+    if len(same) != 1:
+        raise layout.error(f"{images / scenario} is missing")
+    return same[0]
 
 
 def _check_entry(file: Path, qid: str, entry: Any, layout: Layout) -> None:
