@@ -31,7 +31,7 @@ def test_list_name_covers_attacks_mitigations_data_sources_and_judges():
     for name, needle in [
         ("pgd", "Literal['linf', 'l2']"),
         ("debias_projection", "(mitigation)"),
-        ("world", "no parameters"),
+        ("world", "expects: no path"),
         ("llama_guard", "(required)"),
     ]:
         result = runner.invoke(app, ["list", name])
