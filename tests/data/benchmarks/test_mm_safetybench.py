@@ -61,7 +61,7 @@ def test_the_data_folder_is_accepted_and_limit_covers_every_scenario(clone: Path
     }
 
 
-def test_the_download_folder_and_its_own_spelling_are_found_and_hash_the_same(
+def test_the_download_folder_and_other_spellings_are_found_and_hash_the_same(
     tmp_path: Path,
 ) -> None:
     unpacked = mm_safetybench_clone(tmp_path / "a", per_scenario=1)
@@ -69,6 +69,8 @@ def test_the_download_folder_and_its_own_spelling_are_found_and_hash_the_same(
     download = kept / "MM-SafetyBench(imgs)"
     (kept / "data/imgs").rename(download)
     (download / "01-Illegal_Activitiy").rename(download / "01-Illegal_Activity")
+    questions = kept / "data/processed_questions"
+    (questions / "02-HateSpeech.json").rename(questions / "02-Hate_Speech.json")
     source = open_source(f"mm_safetybench:{kept}")
     row = next(r for r in source.samples(probes()) if r.id == "01-Illegal_Activitiy/SD/0")
     assert row.image == (download / "01-Illegal_Activity/SD/0.jpg").read_bytes()

@@ -10,15 +10,17 @@ them:
 - ``data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg``: the Stable Diffusion image of the key
   phrase, the same with the phrase typed under it, and the typed phrase alone. The download
   (``MM-SafetyBench(imgs).zip``) unpacks to a folder of that name, also accepted inside or
-  beside ``data/imgs`` or in PATH; a scenario folder spelled differently from its question file
-  is found by its number (``01-``). The fingerprint hashes images under their canonical
-  ``imgs/<NN-Scenario>/...`` names, so it is the same however the copy is laid out.
+  beside ``data/imgs`` or in PATH; a scenario folder or question file spelled differently is
+  found by its number (``01-``). The fingerprint hashes files under their canonical names
+  (``processed_questions/<NN-Scenario>.json``, ``imgs/<NN-Scenario>/...``), so it is the same
+  however the copy is laid out.
 
 13 scenarios with the published question counts below (1,680 in all, 5,040 image-question
 pairs); the scenario names are the authors' file names, their spelling included
-(``01-Illegal_Activitiy``). Scenario files are checked against the published counts (a short
-copy is a warning). The layout and counts follow the repository's README and data folder, and
-the evaluation scripts' pairing of each image type with its question key.
+(``01-Illegal_Activitiy``); a copy with other counts is a warning. The repository itself could
+not be read when this was written: the layout, keys, pairing of each image type with its
+question key and the counts are those its README and paper give, as read by several
+independent evaluation harnesses that load it; ``vlmtrust data check`` says what differs.
 
 Each (question, image type) is one harmful probe: ``Question`` as the text request (so
 ``text_only`` asks each question once per image type), the image with its rephrased question as
@@ -97,15 +99,14 @@ class MMSafetyBench(HarmfulBenchmark):
         questions = require(root, "processed_questions", cls.layout, folder=True)
         given = Path(path)
         images = _images_root(root, given, cls.layout)
-        present = [s for s in SCENARIOS if (questions / f"{s}.json").is_file()]
-        if not present:
+        files = _question_files(questions)
+        if not files:
             raise cls.layout.error(f"{questions} holds none of the 13 scenario files")
         fingerprint = Fingerprint(root)
         rows: list[tuple[str, str, dict[str, Any]]] = []
         folders: dict[str, str] = {}  # scenario -> its image folder, relative to PATH
-        for scenario in present:
-            file = questions / f"{scenario}.json"
-            fingerprint.read(file)
+        for scenario, file in files.items():
+            fingerprint.read(file, f"processed_questions/{scenario}.json")
             folder = _scenario_folder(images, scenario, cls.layout)
             folders[scenario] = folder.relative_to(given).as_posix()
             for qid, entry in json_object(file, cls.layout).items():
@@ -139,6 +140,18 @@ class MMSafetyBench(HarmfulBenchmark):
         warnings = short_copy("MM-SafetyBench", by_scenario, SCENARIOS, "questions")
         counts = counts_by((kind, _category(s)) for s, kind, _, _ in pairs)
         return cls(Loaded(samples, skipped, warnings, fingerprint.hexdigest(), counts))
+
+
+def _question_files(questions: Path) -> dict[str, Path]:
+    """Each scenario's question file, by its name, else the one ``NN-*.json`` with its number."""
+    found = {}
+    numbered = [f for f in sorted(questions.glob("*.json")) if f.name[:3] in NUMBERS]
+    for scenario in SCENARIOS:
+        same = [f for f in numbered if f.name[:3] == scenario[:3]]
+        exact = questions / f"{scenario}.json"
+        if exact.is_file() or len(same) == 1:
+            found[scenario] = exact if exact.is_file() else same[0]
+    return found
 
 
 def _images_root(root: Path, given: Path, layout: Layout) -> Path:
