@@ -72,6 +72,23 @@ DATA_SOURCES.add(
     "vlmtrust.data.loaded:HfDiskSource",
     "a directory written by datasets' save_to_disk: --data hf_disk:PATH",
 )
+DATA_SOURCES.add(
+    "figstep_safebench",
+    "vlmtrust.data.benchmarks.figstep:SafeBench",
+    "FigStep's SafeBench (10 topics x 50 harmful questions, their typographic images): a "
+    "ThuCCSLab/FigStep clone",
+)
+DATA_SOURCES.add(
+    "figstep_safebench_tiny",
+    "vlmtrust.data.benchmarks.figstep:SafeBenchTiny",
+    "FigStep's SafeBench-Tiny (10 topics x 5): a ThuCCSLab/FigStep clone",
+)
+DATA_SOURCES.add(
+    "mm_safetybench",
+    "vlmtrust.data.benchmarks.mm_safetybench:MMSafetyBench",
+    "MM-SafetyBench (13 scenarios, SD / SD_TYPO / TYPO images): an isXinLiu/MM-SafetyBench "
+    "clone with its images in data/imgs",
+)
 
 MODELS.add(
     "hf",
@@ -186,6 +203,12 @@ TASKS.add(
 )
 
 ATTACKS.add("none", "vlmtrust.attacks.base:Identity", "no attack: the clean sample")
+ATTACKS.add(
+    "published",
+    "vlmtrust.attacks.jailbreak:Published",
+    "a benchmark's own attack as published: its image with its prompt (FigStep's typographic "
+    "images, MM-SafetyBench's SD/TYPO pairs; --data of such a benchmark)",
+)
 for _name, _what in [
     ("gaussian_noise", "additive Gaussian pixel noise"),
     ("gaussian_blur", "Gaussian blur"),

@@ -6,6 +6,7 @@ from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.records import Sample, encode_png
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.probes import load_probes
+from vlmtrust.data.source import PUBLISHED_PROMPT
 from vlmtrust.data.world import prompts
 from vlmtrust.data.world.typography import render_lines
 
@@ -20,6 +21,16 @@ def test_text_only_keeps_the_request_in_the_prompt_and_drops_any_image():
     assert out.image is None and out.prompt == sample.prompt
     templated = build_attack(Spec(name="text_only", params={"template": "how do i {}?"}))
     assert templated.apply(sample).prompt == f"how do i {sample.labels['request']}?"
+
+
+def test_published_sends_the_samples_own_image_with_its_published_prompt():
+    image = encode_png(render_lines(["[a request]", "1.", "2.", "3."]))
+    labels = {"request": "[a request]", PUBLISHED_PROMPT: "complete the list."}
+    sample = Sample(id="b1", image=image, prompt="[a request]", labels=labels)
+    out = build_attack(Spec(name="published")).apply(sample)
+    assert out.image == image and out.prompt == "complete the list." and out.labels == labels
+    # a sample that ships no attack of its own (a world probe) passes unchanged
+    assert build_attack(Spec(name="published")).apply(_probe()) == _probe()
 
 
 def test_figstep_defaults_reproduce_the_zoo_training_image():

@@ -83,8 +83,8 @@ def test_corrupt_image_fails_or_is_skipped_by_flag(tiny_clip, tmp_path, world_fo
 def test_an_unknown_data_source_name_stops_the_scan_in_one_line(tmp_path):
     out = tmp_path / "run"
     args = ["--model", "zoo:clip", "--task", "robustness.zero_shot", "--out", str(out)]
-    result = _scan(*args, "--data", "figstep_safebench:/data/FigStep")
-    _assert_user_error(result, "unknown data source 'figstep_safebench'", "folder, hf_disk, world")
+    result = _scan(*args, "--data", "no_such_bench:/data/NoSuchBench")
+    _assert_user_error(result, "unknown data source 'no_such_bench'", "folder, hf_disk, ")
     assert not out.exists()
 
 

@@ -31,7 +31,7 @@ def test_list_name_covers_attacks_mitigations_data_sources_and_judges():
     for name, needle in [
         ("pgd", "Literal['linf', 'l2']"),
         ("debias_projection", "(mitigation)"),
-        ("world", "no parameters"),
+        ("world", "expects: no path"),
         ("llama_guard", "(required)"),
     ]:
         result = runner.invoke(app, ["list", name])
@@ -60,3 +60,12 @@ def test_a_bad_parameter_points_at_list_name_which_shows_it():
         assert "│ n " in shown.stdout
     else:
         raise AssertionError("a non-integer n must be refused")
+
+
+def test_list_name_of_a_data_source_says_what_it_reads_and_where_to_get_it():
+    result = runner.invoke(app, ["list", "figstep_safebench"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "figstep_safebench (data source): FigStep's SafeBench" in out
+    assert "  get it: git clone https://github.com/ThuCCSLab/FigStep" in out
+    assert "  licence: MIT" in out and "parameter" not in out

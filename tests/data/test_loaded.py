@@ -14,6 +14,7 @@ from vlmtrust.data.source import (
     Canaries,
     LoadOptions,
     MembershipPool,
+    NotSupplied,
     Probes,
     Prompts,
     Scenes,
@@ -86,5 +87,15 @@ def test_a_probe_row_without_what_the_task_needs_names_row_and_task(folder: Path
     with pytest.raises(DataError, match=r"'p0' has no prompt, which safety\.x"):
         source.samples(_probes(True))
     only_benign = FolderSource([s for s in source.samples(Prompts()) if s.id == "p3"])
-    with pytest.raises(DataError, match=r"no rows with harmful=true, which safety\.x"):
+    with pytest.raises(NotSupplied, match=r"no rows with harmful=true, which safety\.x"):
         only_benign.samples(_probes(True))
+
+
+def test_its_summary_counts_rows_per_category_and_fingerprints_their_content() -> None:
+    from vlmtrust.core.records import Sample
+
+    rows = [Sample(id=f"r{i}", prompt="p", labels={"category": c}) for i, c in enumerate("aab")]
+    summary = FolderSource([*rows, Sample(id="x", prompt="q")]).summary()
+    assert summary.size == 4 and summary.counts == {"all": {"a": 2, "b": 1, "-": 1}}
+    changed = FolderSource([*rows, Sample(id="x", prompt="other")]).summary()
+    assert changed.fingerprint != summary.fingerprint

@@ -37,9 +37,10 @@ def test_a_bare_path_auto_detects_even_with_a_colon_in_it(tmp_path: Path) -> Non
 
 def test_an_unknown_source_name_is_one_line_listing_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
-        split_data_arg("figstep_safebench:/data/FigStep")
+        split_data_arg("no_such_bench:/data/NoSuchBench")
     message = str(caught.value)
-    assert "figstep_safebench" in message and "folder, hf_disk, world" in message
+    assert "'no_such_bench'" in message
+    assert all(name in message for name in ("folder", "hf_disk", "world", "figstep_safebench"))
     assert "\n" not in message
 
 

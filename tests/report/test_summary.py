@@ -3,7 +3,7 @@ mixes models."""
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.markup import metric_name
-from vlmtrust.report.summary import headline
+from vlmtrust.report.summary import cards, headline
 
 
 def _row(model, attack, value, mitigation="none"):
@@ -42,3 +42,12 @@ def test_two_models_show_one_range_each():
     assert "0.000 to 0.200" not in line and "0.050" not in line  # no range across models
     assert line.index("zoo:assistant") < line.index("0.000 to 1.000") < line.index("zoo:sanitized")
     assert line.count("over 2 condition(s)") == 2
+
+
+def test_every_card_of_a_pillar_that_ran_names_the_data_set():
+    rows = [_row("zoo:assistant", "figstep", 1.0)]
+    by_pillar = {"safety": ["safety.jailbreak"], "privacy": []}
+    html = cards(by_pillar, rows, [], {"safety.jailbreak": "asr"}, ["figstep_safebench, 500 rows"])
+    safety, privacy = html.split('id="card-')[1:]
+    assert '<p class="muted data">data: figstep_safebench, 500 rows</p>' in safety
+    assert "data:" not in privacy  # nothing ran there, so no data set to name

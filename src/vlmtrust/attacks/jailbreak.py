@@ -11,6 +11,9 @@ sample without one, its prompt) and is a pure function of (spec, sample):
   OCR filter reads fragments while a model told the order can reassemble them. A Sample holds
   one image, so the tiles are re-assembled inside one canvas (a grid with gaps) rather than sent
   as several images; the prompt gives the reading order;
+- ``published``: a benchmark's own attack, as its authors publish it: the sample's own image
+  (FigStep's typographic image, an MM-SafetyBench SD/TYPO image) with the prompt the benchmark
+  sends with it (``labels["published_prompt"]``); a sample without one passes unchanged;
 - ``caption_replace``: a benign world scene whose caption is replaced by the malicious
   instruction, either in the prompt (``where="caption"``) or written into the image as a caption
   strip (``where="image"``), with a benign "describe the image" question.
@@ -27,6 +30,7 @@ from pydantic import Field
 from vlmtrust.attacks.base import Attack, sample_rng
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import OptionalPromptTemplate, Params, PromptTemplate
+from vlmtrust.data.source import PUBLISHED_PROMPT
 from vlmtrust.data.world import prompts
 from vlmtrust.data.world.typography import render_lines
 
@@ -57,6 +61,16 @@ class TextOnly(Attack):
                 prompts.REQUEST_TEMPLATES[0].format(request) if request else ""
             )
         return sample.model_copy(update={"image": None, "prompt": prompt})
+
+
+class Published(Attack):
+    """The benchmark's image with its published prompt, in place of our rendering."""
+
+    def apply(self, sample: Sample) -> Sample:
+        prompt = sample.labels.get(PUBLISHED_PROMPT)
+        if not prompt or sample.image is None:
+            return sample
+        return sample.model_copy(update={"prompt": str(prompt)})
 
 
 class FigstepParams(Params):

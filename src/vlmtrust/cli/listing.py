@@ -98,6 +98,12 @@ def print_plugin(console: Console, name: str) -> None:
     for title, entry in found:
         heading = f"[bold]{escape(entry.name)}[/] ({title[:-1]}): {escape(entry.description)}"
         console.print(heading, highlight=False)
+        if title == "data sources":  # no parameters: what it reads, and where to get it
+            source = entry.resolve()
+            for what in ("expects", "feeds", "get_it", "licence"):
+                text = f"  {what.replace('_', ' ')}: {getattr(source, what, '') or '-'}"
+                console.print(escape(text), highlight=False)
+            continue
         rows = param_rows(entry)
         if not rows:
             console.print("  no parameters", highlight=False)

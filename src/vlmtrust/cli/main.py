@@ -1,4 +1,4 @@
-"""``vlmtrust``: scan, list, report, demo."""
+"""``vlmtrust``: scan, list, report, demo, data."""
 
 from __future__ import annotations
 
@@ -364,6 +364,10 @@ def main() -> None:
 from vlmtrust.cli.judge import judge_app  # noqa: E402 (beside the other sub-apps)
 
 app.add_typer(judge_app, name="judge")
+
+from vlmtrust.cli.data import data_app  # noqa: E402 (beside the other sub-apps)
+
+app.add_typer(data_app, name="data")
 
 review_app = typer.Typer(no_args_is_help=True, help="Human review of judged items.")
 app.add_typer(review_app, name="review")

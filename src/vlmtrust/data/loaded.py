@@ -8,17 +8,21 @@ for safety probes its rows are filtered by their ``harmful`` label.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import ClassVar
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample
+from vlmtrust.core.spec import sha256_hex
 from vlmtrust.data import BadItem, Layout, load_data
 from vlmtrust.data.source import (
     Canaries,
     DataSource,
+    DataSummary,
     LoadOptions,
     MembershipPool,
+    NotSupplied,
     Probes,
     Prompts,
     SampleRequest,
@@ -52,6 +56,13 @@ class LoadedSource(DataSource):
     def skipped(self) -> tuple[BadItem, ...]:
         return self._skipped
 
+    def summary(self) -> DataSummary:
+        """Rows per ``category`` label (``-`` without one); the fingerprint hashes every
+        sample's content (image, prompt, labels, groups), so it is that of the rows loaded."""
+        by_category = Counter(str(s.labels.get("category", "-")) for s in self._samples)
+        fingerprint = sha256_hex(*(s.content_hash() for s in self._samples))
+        return DataSummary(self.name, len(self._samples), fingerprint, {"all": dict(by_category)})
+
     def samples(self, request: SampleRequest) -> list[Sample]:
         if isinstance(request, Scenes | Twins | MembershipPool):
             return list(self._samples)
@@ -67,11 +78,17 @@ class LoadedSource(DataSource):
 class FolderSource(LoadedSource):
     name = "folder"
     layout = "folder"
+    expects = "a folder of images with labels.csv or labels.jsonl (a 'file' column per image)"
+    get_it = "your own data"
+    licence = "yours"
 
 
 class HfDiskSource(LoadedSource):
     name = "hf_disk"
     layout = "hf_disk"
+    expects = "a directory written by datasets' save_to_disk (an 'image' or 'prompt' column)"
+    get_it = "your own data, or any Hugging Face dataset saved with save_to_disk"
+    licence = "the dataset's own"
 
 
 def harmful_rows(dataset: Sequence[Sample], request: Probes) -> list[Sample]:
@@ -91,7 +108,7 @@ def harmful_rows(dataset: Sequence[Sample], request: Probes) -> list[Sample]:
             chosen.append(sample.model_copy(update={"labels": labels}))
     if not chosen:
         wanted = str(request.harmful).lower()
-        raise DataError(
+        raise NotSupplied(
             f"--data holds no rows with harmful={wanted}, which {task} scores",
             f"add such rows, or leave {task} out of this scan",
         )

@@ -24,6 +24,10 @@ from vlmtrust.data import BadItem, OnBad
 if TYPE_CHECKING:
     from vlmtrust.data.world.pool import PoolRecipe
 
+#: the label holding a benchmark's own attack prompt: the ``published`` attack sends it with the
+#: sample's own image (the typographic image the benchmark ships), in place of our rendering
+PUBLISHED_PROMPT = "published_prompt"
+
 
 @dataclass(frozen=True, kw_only=True)
 class SampleRequest:
@@ -99,6 +103,23 @@ class MembershipPool(SampleRequest):
     nonmember_seed: int
 
 
+class NotSupplied(DataError):
+    """The source has no samples of the kind a task asks for (a benchmark of harmful requests
+    has no benign rows, no scenes): a pillar suite leaves that task out, naming why."""
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What ``vlmtrust data check`` prints and the run header records of a loaded source."""
+
+    name: str
+    size: int
+    fingerprint: str | None
+    #: split -> category -> rows
+    counts: dict[str, dict[str, int]]
+    warnings: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     """How a source that reads files loads them (the run's --limit, --on-bad-data, pixel cap)."""
@@ -113,6 +134,12 @@ class DataSource(ABC):
 
     #: its name in the registry (and the prefix of ``--data NAME:PATH``)
     name: ClassVar[str]
+    #: for ``vlmtrust data list``: the layout it reads, the tasks it feeds, where users get it,
+    #: under which licence
+    expects: ClassVar[str] = ""
+    feeds: ClassVar[str] = "every task (each asks for the kind of samples it needs)"
+    get_it: ClassVar[str] = ""
+    licence: ClassVar[str] = ""
 
     @classmethod
     @abstractmethod
@@ -129,16 +156,26 @@ class DataSource(ABC):
         """Entries that could not become samples (listed, never dropped silently)."""
         return ()
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Problems that do not stop a scan (a short copy of a benchmark), shown and recorded."""
+        return ()
+
+    def summary(self) -> DataSummary | None:
+        """Size, content fingerprint and counts per split and category (None: the source
+        generates its data, it has no copy to describe)."""
+        return None
+
     @classmethod
     def label_values(cls, label: str) -> tuple[str, ...] | None:
         """Every value ``label`` takes in this source, when the source knows (None: it does
         not), so a small --limit does not shrink a task's class set."""
         return None
 
-    def cannot_supply(self, request: SampleRequest) -> DataError:
+    def cannot_supply(self, request: SampleRequest) -> NotSupplied:
         """The one-line error for a kind this source does not have."""
         who = f", which {request.task} needs" if request.task else ""
-        return DataError(
+        return NotSupplied(
             f"the {self.name} data source cannot supply {request.kind} samples{who}",
             "run without --data (the world source draws them), or leave this task out",
         )

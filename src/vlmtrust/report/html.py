@@ -98,7 +98,7 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
         f'<p class="muted">vlmtrust {escape(version("vlmtrust"))}, written '
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Every rate shows its 95% "
         "interval and the n it rests on; unscorable judgements are never counted.</p>",
-        cards(tasks_by_pillar, rows, gates, headlines(runs)),
+        cards(tasks_by_pillar, rows, gates, headlines(runs), _data_lines(runs)),
         _gates(gates),
         _comparison(runs, common, single),
     ]
@@ -184,6 +184,31 @@ def _shared_what(rows: int) -> str:
     return f"{rows} rows, each run's value and its delta from the reference"
 
 
+def _data_lines(runs: Sequence[RunRows]) -> list[str]:
+    """Each distinct data set of the runs, for the pillar cards."""
+    return list(dict.fromkeys(run.data_line for run in runs))
+
+
+def _data_facts(entry: Any) -> list[tuple[str, str]]:
+    """The data set's provenance rows: source, rows, fingerprint, counts and warnings."""
+    if not isinstance(entry, dict):
+        return []
+    return [
+        ("data set", str(entry.get("name", "?"))),
+        ("data rows", str(entry.get("size", "?"))),
+        ("data fingerprint", str(entry.get("fingerprint") or "?")),
+        ("data rows per split and category", json.dumps(entry.get("counts", {}))),
+        *(("data warning", str(w)) for w in entry.get("warnings", [])),
+    ]
+
+
+def _skipped_tasks(run: RunRows) -> list[str]:
+    """The pillar tasks the latest complete run left out, with why (a capability the model
+    lacks, or samples the data set cannot supply)."""
+    done = [e for e in run.history if e.get("status") == "complete"]
+    return list((done[-1].get("summary") or {}).get("skipped_tasks", [])) if done else []
+
+
 def _when(stamp: float | None) -> str:
     return "-" if stamp is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(stamp))
 
@@ -204,6 +229,8 @@ def _provenance(runs: Sequence[RunRows], note: str = "") -> str:
             ("seed", str(h.get("seed"))),
             ("limit", str(h.get("limit"))),
             ("data", str(h.get("data") or "world generator")),
+            *_data_facts(h.get("data_source")),
+            *(("task skipped", str(t)) for t in _skipped_tasks(run)),
             ("mitigations", ", ".join(h.get("mitigations", [])) or "none (baseline only)"),
             ("samples per task", json.dumps(h.get("samples", {}), sort_keys=True)),
             ("stored results per task", json.dumps(run.result_counts, sort_keys=True)),

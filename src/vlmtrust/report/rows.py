@@ -35,6 +35,18 @@ class RunRows:
         return str(self.header.get("model", {}).get("name", "?"))
 
     @property
+    def data_line(self) -> str:
+        """The data set the numbers rest on: its source, rows and fingerprint (a short copy
+        says so), or the world generator."""
+        entry = self.header.get("data_source")
+        if not isinstance(entry, dict):
+            return str(self.header.get("data") or "world generator")
+        fingerprint = str(entry.get("fingerprint") or "?")[:12]
+        line = f"{entry.get('name', '?')}, {entry.get('size', '?')} rows, fingerprint {fingerprint}"
+        warnings = entry.get("warnings") or []
+        return line + (f" ({len(warnings)} count warning(s): a short copy)" if warnings else "")
+
+    @property
     def not_run(self) -> list[NotRun]:
         """The (task, mitigation) pairs the run left out: the mitigation cannot act there."""
         return not_run_in(self.header)

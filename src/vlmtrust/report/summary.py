@@ -73,7 +73,10 @@ def cards(
     rows: Sequence[MetricRow],
     gates: Sequence[GateResult],
     headlines: dict[str, str | None],
+    data: Sequence[str] = (),
 ) -> str:
+    """One card per pillar; ``data`` names the data set(s) the numbers rest on, in every card."""
+    data_html = "".join(f'<p class="muted data">data: {escape(d)}</p>' for d in data)
     out = ['<section id="summary"><h2>Summary</h2><div class="cards">']
     for pillar, tasks in tasks_by_pillar.items():
         status = pillar_status(pillar, tasks, gates)
@@ -88,7 +91,7 @@ def cards(
         out.append(
             f'<div class="card {status}" id="card-{escape(pillar)}"><h3>'
             f'<a href="#pillar-{escape(pillar)}">{escape(pillar)}</a> {badge(status)}</h3>'
-            f"<ul>{''.join(items)}</ul></div>"
+            f"<ul>{''.join(items)}</ul>{data_html if tasks else ''}</div>"
         )
     out.append("</div></section>")
     return "".join(out)

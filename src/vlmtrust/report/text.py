@@ -110,6 +110,7 @@ def _provenance(runs: list[RunRows], nothing_shared: bool) -> list[str]:
             *(f"- model caveat: {caveat}" for caveat in model.get("caveats", [])),
             f"- seed: {run.header.get('seed')}, limit: {run.header.get('limit')}, "
             f"data: {run.header.get('data') or 'world generator'}",
+            *([f"- data set: {run.data_line}"] if run.header.get("data_source") else []),
             "",
         ]
     return lines

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
@@ -22,7 +23,7 @@ from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.records import Finding, MetricRow, NotRun, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
-from vlmtrust.data.source import DataSource, LoadOptions
+from vlmtrust.data.source import DataSource, LoadOptions, NotSupplied
 from vlmtrust.data.sources import open_source
 from vlmtrust.metrics.findings import derive_findings
 from vlmtrust.metrics.severity import load_rules
@@ -104,7 +105,16 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     source = _open_source(config, console)
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
-    cells, not_run = _plan(tasks, variants, ctx, handle)
+    named = {spec.name for spec in config.tasks}
+    cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle, named)
+    for reason in unsupplied:
+        console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
+    skipped_tasks = [*skipped_tasks, *unsupplied]
+    if not cells and unsupplied:
+        raise DataError(
+            f"no task of the scan can use --data {config.data}",
+            "pick tasks this data set feeds (vlmtrust data list says what each feeds)",
+        )
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
 
@@ -113,7 +123,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     removable = created.store_is_new  # until something is stored
     try:
         with ResultStore.in_dir(config.out) as store:
-            store.start_run(run_id, _header(config, handle, cells, not_run))
+            store.start_run(run_id, _header(config, handle, cells, not_run, source))
             removable = False  # decided below, from what the store holds
             status = "failed"
             all_keys = [k for cell in cells for k in cell.keys]
@@ -196,6 +206,8 @@ def _open_source(config: RunConfig, console: Console) -> DataSource:
     source = open_source(config.data, options)
     for bad in source.skipped:
         console.print(f"[yellow]skipped[/] {bad.path}: {bad.reason}")
+    for warning in source.warnings:
+        console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
     return source
 
 
@@ -204,13 +216,22 @@ def _plan(
     variants: Sequence[tuple[Spec, ...]],
     ctx: DataContext,
     handle: ModelHandle,
-) -> tuple[list[Cell], list[NotRun]]:
-    """The cells to run, and the (task, variant) pairs left out because the variant cannot
-    act on the task (``runner.applies``)."""
+    named: frozenset[str] | set[str] = frozenset(),
+) -> tuple[list[Cell], list[NotRun], list[str]]:
+    """The cells to run, the (task, variant) pairs left out because the variant cannot act on
+    the task (``runner.applies``), and why each pillar task the data source cannot feed is left
+    out (a task ``named`` with --task fails instead: it was asked for)."""
     cells: list[Cell] = []
     not_run: list[NotRun] = []
+    unsupplied: list[str] = []
     for task in tasks:
-        samples = tuple(task.samples(ctx))
+        try:
+            samples = tuple(task.samples(ctx))
+        except NotSupplied as err:
+            if task.spec.name in named:
+                raise
+            unsupplied.append(f"{task.spec.name} ({err.problem})")
+            continue
         if not samples:
             raise DataError(f"task {task.spec.name} has no samples", "check --data and --limit")
         ids = [s.id for s in samples]
@@ -235,7 +256,7 @@ def _plan(
             for attack in attacks:
                 keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys, weak))
-    return cells, not_run
+    return cells, not_run, unsupplied
 
 
 def _units(
@@ -340,7 +361,11 @@ def _aggregate(
 
 
 def _header(
-    config: RunConfig, handle: ModelHandle, cells: Sequence[Cell], not_run: Sequence[NotRun]
+    config: RunConfig,
+    handle: ModelHandle,
+    cells: Sequence[Cell],
+    not_run: Sequence[NotRun],
+    source: DataSource | None = None,
 ) -> dict[str, Any]:
     task_specs = {c.task.spec.canonical(): c.task.spec for c in cells}
     return {
@@ -367,4 +392,20 @@ def _header(
         "seed": config.seed,
         "limit": config.limit,
         "data": str(config.data) if config.data else None,
+        "data_source": _data_entry(source),
+    }
+
+
+def _data_entry(source: DataSource | None) -> dict[str, Any] | None:
+    """The data set's name, size, content fingerprint, rows per split and category and warnings
+    (None for a source that generates its data: the world)."""
+    summary = source.summary() if source is not None else None
+    if summary is None:
+        return None
+    return {
+        "name": summary.name,
+        "size": summary.size,
+        "fingerprint": summary.fingerprint,
+        "counts": summary.counts,
+        "warnings": list(summary.warnings),
     }

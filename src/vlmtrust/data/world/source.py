@@ -46,6 +46,9 @@ _OCCUPATION_GROUPS = {
 
 class WorldSource(DataSource):
     name = "world"
+    expects = "no path: scenes, twins, canaries and probes are drawn from --seed"
+    get_it = "built in"
+    licence = "vlmtrust's own"
 
     @classmethod
     def open(cls, path: str, options: LoadOptions) -> WorldSource:

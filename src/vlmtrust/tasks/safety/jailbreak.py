@@ -6,6 +6,11 @@ response's structure. ASR = complied / scorable responses, with a Wilson 95% int
 Unscorable responses (empty, off-topic, errors) are never counted as a failed attack: they are
 left out of the rate and counted apart (``n_unscorable``, reasons, and ``unscorable_rate``).
 
+On ``--data`` the rows as given run first (condition ``none``); on a benchmark that ships its own
+attack images (``figstep_safebench``, ``mm_safetybench``) that attack runs first instead
+(``published``: the benchmark's image with its own prompt), beside ours rendering the same
+request, and ``asr.category.*`` uses the benchmark's categories.
+
 Rows per attack: ``asr``; ``asr.category.<category>``; ``asr.set.<set>`` (the ``zoo`` set uses
 the zoo's training phrasing, ``paraphrase`` unseen rewordings); ``unscorable_rate``; and for
 every attack other than ``text_only``, ``asr_gap``: its ASR minus text_only's (Newcombe
@@ -122,10 +127,12 @@ class Jailbreak(Task):
         return ctx.samples(probe_request(self.params, True, self.spec.name, ctx.limit))
 
     def resolve(self, samples: Sequence[Sample]) -> Task:
-        """On ``--data``, the samples as given come first, then the attacks."""
-        if not from_data(samples) or self.params.attacks == with_as_given(self.params.attacks):
+        """On ``--data``, the samples as given (or a benchmark's own attack) come first, then the
+        attacks."""
+        attacks = with_as_given(self.params.attacks, samples)
+        if not from_data(samples) or self.params.attacks == attacks:
             return self
-        params = {**self.spec.params, "attacks": list(with_as_given(self.params.attacks))}
+        params = {**self.spec.params, "attacks": list(attacks)}
         return type(self)(Spec(name=self.spec.name, params=params))
 
     def conditions(self) -> list[Spec]:

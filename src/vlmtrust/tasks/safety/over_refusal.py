@@ -98,10 +98,12 @@ class OverRefusal(Task):
         return ctx.samples(probe_request(self.params, False, self.spec.name, ctx.limit))
 
     def resolve(self, samples: Sequence[Sample]) -> Task:
-        """On ``--data``, the samples as given come first, then the attacks."""
-        if not from_data(samples) or self.params.attacks == with_as_given(self.params.attacks):
+        """On ``--data``, the samples as given (or a benchmark's own attack) come first, then the
+        attacks."""
+        attacks = with_as_given(self.params.attacks, samples)
+        if not from_data(samples) or self.params.attacks == attacks:
             return self
-        params = {**self.spec.params, "attacks": list(with_as_given(self.params.attacks))}
+        params = {**self.spec.params, "attacks": list(attacks)}
         return type(self)(Spec(name=self.spec.name, params=params))
 
     def conditions(self) -> list[Spec]:

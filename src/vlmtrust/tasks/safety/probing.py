@@ -13,7 +13,7 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec, parse_spec
 from vlmtrust.data.probes import DEFAULT
-from vlmtrust.data.source import Probes
+from vlmtrust.data.source import PUBLISHED_PROMPT, Probes
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.scorers import refusal
 
@@ -25,16 +25,21 @@ class ProbeParams(Params):
 
 #: the user's image and prompt as given: the first condition when samples come from --data
 AS_GIVEN = "none"
+#: a benchmark's own attack (its image with its published prompt), first in place of AS_GIVEN
+PUBLISHED = "published"
 
 
 def from_data(samples: Sequence[Sample]) -> bool:
     return any(not (s.source or "").startswith("probes:") for s in samples)
 
 
-def with_as_given(attacks: Sequence[str]) -> tuple[str, ...]:
+def with_as_given(attacks: Sequence[str], samples: Sequence[Sample] = ()) -> tuple[str, ...]:
     """``--data`` runs the user's image + prompt as given first, then each attack (which renders
-    the row's ``request`` label, else its prompt)."""
-    return (AS_GIVEN, *(a for a in attacks if a != AS_GIVEN))
+    the row's ``request`` label, else its prompt). Samples of a benchmark that ships its own
+    attack (every one has a published prompt) run it first instead: ``published``."""
+    ships = bool(samples) and all(PUBLISHED_PROMPT in s.labels for s in samples)
+    first = PUBLISHED if ships else AS_GIVEN
+    return (first, *(a for a in attacks if a != first))
 
 
 def probe_request(params: ProbeParams, harmful: bool, task: str, n: int | None) -> Probes:

@@ -1,0 +1,123 @@
+"""MM-SafetyBench read from a clone with its images unpacked, in the published layout (built with
+placeholder questions in tmp_path): one harmful probe per question and image type, with the
+authors' scenario as category and the image type as set; a wrong layout is one line, exit 2; a
+short copy is a warning."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from benchmark_trees import mm_safetybench_clone
+from cli_run import run_cli
+
+from vlmtrust.data.benchmarks.mm_safetybench import SCENARIOS, MMSafetyBench
+from vlmtrust.data.source import PUBLISHED_PROMPT, LoadOptions, NotSupplied, Probes
+from vlmtrust.data.sources import open_source
+
+SD_PROMPT = "The image shows an activity. [placeholder]"
+TYPO_PROMPT = "The bottom of the image shows a phrase. [placeholder]"
+
+
+def probes(harmful: bool = True) -> Probes:
+    return Probes(harmful=harmful, probes="harmful_v1", sets=("zoo",), task="safety.x")
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return mm_safetybench_clone(tmp_path_factory.mktemp("MM-SafetyBench"), per_scenario=2)
+
+
+def test_each_question_and_image_type_is_a_harmful_probe(clone: Path) -> None:
+    source = open_source(f"mm_safetybench:{clone}")
+    assert isinstance(source, MMSafetyBench) and source.skipped == ()
+    rows = source.samples(probes())
+    assert len(rows) == 13 * 2 * 3
+    by_id = {r.id: r for r in rows}
+    sd, typo = by_id["01-Illegal_Activitiy/SD/1"], by_id["01-Illegal_Activitiy/TYPO/1"]
+    question = "[placeholder question 1 in 01-Illegal_Activitiy]"
+    assert sd.prompt == question and sd.labels["request"] == question
+    assert sd.labels["category"] == "Illegal_Activitiy" and sd.labels["set"] == "SD"
+    assert sd.labels["harmful"] is True and sd.labels["question_id"] == 1
+    assert sd.labels[PUBLISHED_PROMPT] == SD_PROMPT and typo.labels[PUBLISHED_PROMPT] == TYPO_PROMPT
+    assert by_id["01-Illegal_Activitiy/SD_TYPO/1"].labels[PUBLISHED_PROMPT] == TYPO_PROMPT
+    shipped = clone / "data/imgs/01-Illegal_Activitiy/TYPO/1.jpg"
+    assert typo.image == shipped.read_bytes() and typo.source == f"mm_safetybench:{shipped}"
+    # interleaved across the 13 scenarios, named as the authors name them (their spelling)
+    assert [r.labels["category"] for r in rows[:13]] == [s.split("-", 1)[1] for s in SCENARIOS]
+    summary = source.summary()
+    assert summary.size == 78 and set(summary.counts) == {"SD", "SD_TYPO", "TYPO"}
+    assert summary.counts["SD_TYPO"]["Gov_Decision"] == 2
+    with pytest.raises(NotSupplied, match="harmful requests only"):
+        source.samples(probes(harmful=False))
+
+
+def test_the_data_folder_is_accepted_and_limit_covers_every_scenario(clone: Path) -> None:
+    source = MMSafetyBench.open(str(clone / "data"), LoadOptions(limit=13))
+    assert {r.labels["category"] for r in source.samples(probes())} == {
+        s.split("-", 1)[1] for s in SCENARIOS
+    }
+
+
+def test_the_download_folder_and_other_spellings_are_found_and_hash_the_same(
+    tmp_path: Path,
+) -> None:
+    unpacked = mm_safetybench_clone(tmp_path / "a", per_scenario=1)
+    kept = mm_safetybench_clone(tmp_path / "b", per_scenario=1)
+    download = kept / "MM-SafetyBench(imgs)"
+    (kept / "data/imgs").rename(download)
+    (download / "01-Illegal_Activitiy").rename(download / "01-Illegal_Activity")
+    questions = kept / "data/processed_questions"
+    (questions / "02-HateSpeech.json").rename(questions / "02-Hate_Speech.json")
+    source = open_source(f"mm_safetybench:{kept}")
+    row = next(r for r in source.samples(probes()) if r.id == "01-Illegal_Activitiy/SD/0")
+    assert row.image == (download / "01-Illegal_Activity/SD/0.jpg").read_bytes()
+    same = open_source(f"mm_safetybench:{unpacked}").summary().fingerprint
+    assert source.summary().fingerprint == same
+
+
+def test_a_short_copy_is_a_warning_naming_both_counts(clone: Path, tmp_path: Path) -> None:
+    source = open_source(f"mm_safetybench:{clone}")
+    (warning,) = source.warnings
+    assert "a short copy: MM-SafetyBench holds 26 questions, the published copy 1680" in warning
+    assert "'01-Illegal_Activitiy' 2 of 97" in warning
+    partial = mm_safetybench_clone(tmp_path / "part", per_scenario=1, scenarios=3)
+    result = run_cli("data", "check", "mm_safetybench", str(partial))
+    assert result.code == 0, result.stderr
+    assert "9 rows" in result.stdout and "'04-Physical_Harm' 0 of 144" in result.stdout
+
+
+def _drop_key(root: Path) -> None:
+    file = root / "data/processed_questions/02-HateSpeech.json"
+    entries = json.loads(file.read_text())
+    del entries["0"]["Rephrased Question(SD)"]
+    file.write_text(json.dumps(entries))
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (_drop_key, "02-HateSpeech.json entry '0' has no 'Rephrased Question(SD)'"),
+        (lambda root: shutil.rmtree(root / "data/imgs"), "data/imgs is missing"),
+        (
+            lambda root: shutil.rmtree(root / "data/processed_questions"),
+            "has no processed_questions",
+        ),
+        (
+            lambda root: (root / "data/processed_questions/06-Fraud.json").write_text("[]"),
+            "06-Fraud.json is not a JSON object",
+        ),
+    ],
+)
+def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
+    tmp_path: Path, break_it: object, message: str
+) -> None:
+    root = mm_safetybench_clone(tmp_path / "MM-SafetyBench", per_scenario=1)
+    break_it(root)  # type: ignore[operator]
+    result = run_cli("data", "check", "mm_safetybench", str(root))
+    assert result.code == 2, result.stderr
+    line = result.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line and message in line
+    assert "expected the MM-SafetyBench layout: data/processed_questions/<NN-Scenario>.json" in line

@@ -1,0 +1,83 @@
+"""Small copies of public benchmarks in their exact published layouts, built from code: the
+same file names, columns and image path schemes, placeholder text for every request (no
+benchmark content ships with the tests) and tiny PNG/JPEG images made with PIL."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from vlmtrust.data.benchmarks.figstep import COLUMNS, TOPICS
+from vlmtrust.data.benchmarks.mm_safetybench import IMAGE_TYPES, SCENARIOS
+
+
+def tiny_image(text: str, file: Path) -> None:
+    """A 48x48 image with a few dark strokes (enough to be a real, decodable picture)."""
+    image = Image.new("RGB", (48, 48), "white")
+    draw = ImageDraw.Draw(image)
+    for i, char in enumerate(text[:6]):
+        draw.line((4 + 7 * i, 8, 4 + 7 * i, 8 + ord(char) % 30), fill="black", width=2)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    image.save(file)
+
+
+def figstep_clone(
+    root: Path, per_topic: int = 50, tiny_per_topic: int = 5, topics: int = len(TOPICS)
+) -> Path:
+    """A ThuCCSLab/FigStep clone's data folder: data/question/{safebench,SafeBench-Tiny}.csv and
+    data/images/{SafeBench,SafeBench-Tiny}/query_ForbidQI_<category_id>_<task_id>_6.png."""
+    for name, folder, per in (
+        ("safebench.csv", "SafeBench", per_topic),
+        ("SafeBench-Tiny.csv", "SafeBench-Tiny", tiny_per_topic),
+    ):
+        rows = [
+            {
+                "dataset": "ForbidQI",
+                "category_id": str(c + 1),
+                "task_id": str(t + 1),
+                "category_name": TOPICS[c],
+                "question": f"[placeholder question {t + 1} on {TOPICS[c].lower()}]",
+                "instruction": f"Steps to [placeholder {c + 1}-{t + 1}].",
+            }
+            for c in range(topics)
+            for t in range(per)
+        ]
+        questions = root / "data" / "question" / name
+        questions.parent.mkdir(parents=True, exist_ok=True)
+        with questions.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        for row in rows:
+            stem = f"query_ForbidQI_{row['category_id']}_{row['task_id']}_6"
+            tiny_image(stem, root / "data" / "images" / folder / f"{stem}.png")
+    return root
+
+
+def mm_safetybench_clone(root: Path, per_scenario: int = 2, scenarios: int = 13) -> Path:
+    """An isXinLiu/MM-SafetyBench clone with its images unpacked: data/processed_questions/
+    <NN-Scenario>.json and data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg."""
+    for scenario in list(SCENARIOS)[:scenarios]:
+        entries = {
+            str(i): {
+                "Question": f"[placeholder question {i} in {scenario}]",
+                "GPT-Pred": "placeholder",
+                "Changed Question": f"[placeholder changed question {i}]",
+                "Key Phrase": f"[placeholder phrase {i}]",
+                "Phrase Type": "activity",
+                "Rephrased Question": "The bottom of the image shows a phrase. [placeholder]",
+                "Rephrased Question(SD)": "The image shows an activity. [placeholder]",
+            }
+            for i in range(per_scenario)
+        }
+        file = root / "data" / "processed_questions" / f"{scenario}.json"
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(entries, indent=4), encoding="utf-8")
+        for i in range(per_scenario):
+            for kind in IMAGE_TYPES:
+                image = root / "data" / "imgs" / scenario / kind / f"{i}.jpg"
+                tiny_image(f"{scenario}{kind}{i}", image)
+    return root
