@@ -50,11 +50,14 @@ class Scenes(SampleRequest):
 @dataclass(frozen=True, kw_only=True)
 class Twins(SampleRequest):
     """``pairs`` counterfactual twin pairs (one scene drawn once per group); ``props="half"``
-    draws the first half with the occupation's prop in frame and the rest without."""
+    draws the first half with the occupation's prop in frame and the rest without.
+    ``paired``: the task compares the two images of each pair, so only real twins will do
+    (a group-annotated pool of unrelated images answers the others)."""
 
     kind: ClassVar[str] = "twins"
     pairs: int
     props: Literal["visible", "hidden", "half"] = "visible"
+    paired: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +102,23 @@ class MembershipPool(SampleRequest):
     nonmember_seed: int
 
 
+class NotSupplied(DataError):
+    """The source has no samples of the kind a task asks for (a benchmark of harmful requests
+    has no benign rows, no scenes): a pillar suite leaves that task out, naming why."""
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What ``vlmtrust data check`` prints and the run header records of a loaded source."""
+
+    name: str
+    size: int
+    fingerprint: str | None
+    #: split -> category -> rows
+    counts: dict[str, dict[str, int]]
+    warnings: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     """How a source that reads files loads them (the run's --limit, --on-bad-data, pixel cap)."""
@@ -113,6 +133,10 @@ class DataSource(ABC):
 
     #: its name in the registry (and the prefix of ``--data NAME:PATH``)
     name: ClassVar[str]
+    #: for ``vlmtrust data list``: the layout it reads, where users get it, under which licence
+    expects: ClassVar[str] = ""
+    get_it: ClassVar[str] = ""
+    licence: ClassVar[str] = ""
 
     @classmethod
     @abstractmethod
@@ -129,16 +153,37 @@ class DataSource(ABC):
         """Entries that could not become samples (listed, never dropped silently)."""
         return ()
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Problems that do not stop a scan (a short copy of a benchmark), shown and recorded."""
+        return ()
+
+    def summary(self) -> DataSummary | None:
+        """Size, content fingerprint and counts per split and category (None: the source
+        generates its data, it has no copy to describe)."""
+        return None
+
+    @property
+    def group_attributes(self) -> dict[str, tuple[str, ...]]:
+        """Each group attribute its samples carry (a ``Sample.groups`` key) with its values in
+        the data set's own words; a pillar suite runs each group-comparing task once per
+        attribute (empty: the tasks' own ``group`` parameter, as with the world)."""
+        return {}
+
+    #: labels a task that takes its classes from the data predicts, first choice first (the
+    #: first that is not the group compared)
+    class_labels: ClassVar[tuple[str, ...]] = ()
+
     @classmethod
     def label_values(cls, label: str) -> tuple[str, ...] | None:
         """Every value ``label`` takes in this source, when the source knows (None: it does
         not), so a small --limit does not shrink a task's class set."""
         return None
 
-    def cannot_supply(self, request: SampleRequest) -> DataError:
+    def cannot_supply(self, request: SampleRequest) -> NotSupplied:
         """The one-line error for a kind this source does not have."""
         who = f", which {request.task} needs" if request.task else ""
-        return DataError(
+        return NotSupplied(
             f"the {self.name} data source cannot supply {request.kind} samples{who}",
             "run without --data (the world source draws them), or leave this task out",
         )

@@ -22,7 +22,7 @@ from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.records import Finding, MetricRow, NotRun, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
-from vlmtrust.data.source import DataSource, LoadOptions
+from vlmtrust.data.source import DataSource, LoadOptions, NotSupplied
 from vlmtrust.data.sources import open_source
 from vlmtrust.metrics.findings import derive_findings
 from vlmtrust.metrics.severity import load_rules
@@ -45,7 +45,7 @@ from vlmtrust.store import (
     StoredTerms,
 )
 from vlmtrust.tasks.base import DataContext, Task, build_task
-from vlmtrust.tasks.suite import suite_specs, unique
+from vlmtrust.tasks.suite import fit_to_data, suite_specs, unique
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
         console.print(f"[yellow]skipping[/] {skipped_task} on {handle.name}")
-    tasks = [build_task(spec) for spec in unique([*from_suite, *config.tasks])]
+    specs = unique([*from_suite, *config.tasks])
+    tasks = [build_task(spec) for spec in specs]
     if not tasks:
         raise ConfigError(
             f"no task to run on {handle.name}", "pass --suite or --task with tasks it can run"
@@ -104,7 +105,15 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     source = _open_source(config, console)
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
-    cells, not_run = _plan(tasks, variants, ctx, handle)
+    named = {spec.canonical() for spec in config.tasks}
+    tasks, chosen, unfit = fit_to_data(specs, named, source)
+    cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle, chosen)
+    unfit += unsupplied
+    for reason in unfit:
+        console.print(f"[yellow]skipping[/] {reason}")
+    skipped_tasks = [*skipped_tasks, *unfit]
+    if not cells and unfit:
+        raise DataError(f"no task of --suite can run on --data {config.data}", unfit[0])
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
 
@@ -126,7 +135,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                     f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
                     f"running {todo}"
                 )
-                calls = _execute(units, store, config, todo, console)
+                labels = {k: cell.task.label for cell in cells for k in cell.keys}
+                calls = _execute(units, store, config, todo, console, labels)
                 metrics, examples, terms = _aggregate(cells, store, handle)
                 store.replace_metrics(metrics)
                 store.replace_terms(terms)
@@ -196,6 +206,8 @@ def _open_source(config: RunConfig, console: Console) -> DataSource:
     source = open_source(config.data, options)
     for bad in source.skipped:
         console.print(f"[yellow]skipped[/] {bad.path}: {bad.reason}")
+    for warning in source.warnings:
+        console.print(f"[yellow]warning[/] {warning}")
     return source
 
 
@@ -204,13 +216,22 @@ def _plan(
     variants: Sequence[tuple[Spec, ...]],
     ctx: DataContext,
     handle: ModelHandle,
-) -> tuple[list[Cell], list[NotRun]]:
-    """The cells to run, and the (task, variant) pairs left out because the variant cannot
-    act on the task (``runner.applies``)."""
+    optional: frozenset[int] = frozenset(),
+) -> tuple[list[Cell], list[NotRun], list[str]]:
+    """The cells to run, the (task, variant) pairs left out because the variant cannot act on
+    the task (``runner.applies``), and why each task in ``optional`` (ids: those a pillar suite
+    chose) was left out because the data source cannot supply what it asks for."""
     cells: list[Cell] = []
     not_run: list[NotRun] = []
+    unfit: list[str] = []
     for task in tasks:
-        samples = tuple(task.samples(ctx))
+        try:
+            samples = tuple(task.samples(ctx))
+        except NotSupplied as err:
+            if id(task) not in optional:
+                raise
+            unfit.append(f"{task.label} ({err.problem})")
+            continue
         if not samples:
             raise DataError(f"task {task.spec.name} has no samples", "check --data and --limit")
         ids = [s.id for s in samples]
@@ -219,6 +240,7 @@ def _plan(
                 f"task {task.spec.name} has duplicate sample ids", "give every sample a unique id"
             )
         resolved = task.resolve(samples)
+        resolved.label = task.label
         weak = assess(resolved, samples, ctx.limit)
         attacks = [build_attack(spec) for spec in resolved.conditions()]
         for attack in attacks:
@@ -235,7 +257,7 @@ def _plan(
             for attack in attacks:
                 keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys, weak))
-    return cells, not_run
+    return cells, not_run, unfit
 
 
 def _units(
@@ -260,8 +282,14 @@ def _units(
 
 
 def _execute(
-    units: Sequence[WorkUnit], store: ResultStore, config: RunConfig, todo: int, console: Console
+    units: Sequence[WorkUnit],
+    store: ResultStore,
+    config: RunConfig,
+    todo: int,
+    console: Console,
+    labels: dict[str, str],
 ) -> int:
+    """Run the units, storing each result under its task's row name (``labels``, by key)."""
     if not units:
         return 0
     by_key = {k: u for u in units for k in u.keys}
@@ -270,7 +298,7 @@ def _execute(
     try:
         with interrupt_flag() as interrupted, scan_progress(console, todo) as advance:
             for result in executor.run(units):
-                store.append(_stored(result, by_key))
+                store.append(_stored(result, by_key, labels))
                 calls += result.model_calls
                 advance(len(result.keys))
                 interrupted.check()
@@ -279,13 +307,15 @@ def _execute(
     return calls
 
 
-def _stored(result: UnitResult, by_key: dict[str, WorkUnit]) -> list[StoredResult]:
+def _stored(
+    result: UnitResult, by_key: dict[str, WorkUnit], labels: dict[str, str]
+) -> list[StoredResult]:
     unit = by_key[result.keys[0]]
     variant = variant_label(unit.mitigations)
     return [
         StoredResult(
             key=key,
-            task=unit.task.name,
+            task=labels.get(key, unit.task.name),
             attack=build_attack(unit.attack).label,
             mitigation=variant,
             model=unit.model.name,
@@ -325,7 +355,7 @@ def _aggregate(
         made[task_id, variant] = mark(rows, weak[task_id])
         picks = task.examples(by_attack)
         examples += build_examples(
-            picks, conditions[(task_id, variant)], task.spec.name, variant, handle.name
+            picks, conditions[(task_id, variant)], task.label, variant, handle.name
         )
     terms = all_terms(grouped, tasks)
     paired = paired_details(terms)
@@ -354,13 +384,13 @@ def _header(
         },
         "tasks": [s.model_dump(mode="json") for s in task_specs.values()],
         "conditions": {
-            name: sorted({c.attack.label for c in cells if c.task.spec.name == name})
-            for name in {c.task.spec.name for c in cells}
+            name: sorted({c.attack.label for c in cells if c.task.label == name})
+            for name in {c.task.label for c in cells}
         },
         "attacks": sorted({c.attack.spec.canonical() for c in cells}),
-        "samples": {c.task.spec.name: len(c.samples) for c in cells},
+        "samples": {c.task.label: len(c.samples) for c in cells},
         # what the report needs of each task, so it reads the store and never imports tasks
-        "headlines": {c.task.spec.name: c.task.headline for c in cells},
+        "headlines": {c.task.label: c.task.headline for c in cells},
         "mitigations": list(config.mitigations),
         # (task, mitigation) pairs not scanned: the mitigation cannot act on the task
         "not_run": [n.header_entry() for n in not_run],
