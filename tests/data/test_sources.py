@@ -39,7 +39,7 @@ def test_an_unknown_source_name_is_one_line_listing_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         split_data_arg("figstep_safebench:/data/FigStep")
     message = str(caught.value)
-    assert "figstep_safebench" in message and "folder, hf_disk, world" in message
+    assert "figstep_safebench" in message and "folder, hf_disk, utkface, world" in message
     assert "\n" not in message
 
 
