@@ -113,7 +113,10 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         console.print(f"[yellow]skipping[/] {reason}")
     skipped_tasks = [*skipped_tasks, *unfit]
     if not cells and unfit:
-        raise DataError(f"no task of --suite can run on --data {config.data}", unfit[0])
+        raise DataError(
+            f"no task of --suite can run on --data {config.data}: {unfit[0]}",
+            "pick a pillar whose tasks this data answers, or run without --data",
+        )
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
 

@@ -140,6 +140,11 @@ def test_a_suite_runs_per_fairface_group_and_leaves_out_what_it_cannot_supply(
         "--task", "fairness.prompt_bias", "--out", str(tmp_path / "named"),
     )  # fmt: skip
     assert named.code == 2 and "cannot supply prompts" in named.stderr
+    nothing = run_cli(
+        "scan", "--model", "zoo:clip", "--data", f"fairface:{root}",
+        "--suite", "fairness.prompt_bias", "--out", str(tmp_path / "nothing"),
+    )  # fmt: skip
+    assert nothing.code == 2 and "error: no task of --suite can run" in nothing.stderr
 
 
 @pytest.mark.slow
