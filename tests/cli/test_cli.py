@@ -84,7 +84,9 @@ def test_an_unknown_data_source_name_stops_the_scan_in_one_line(tmp_path):
     out = tmp_path / "run"
     args = ["--model", "zoo:clip", "--task", "robustness.zero_shot", "--out", str(out)]
     result = _scan(*args, "--data", "figstep_safebench:/data/FigStep")
-    _assert_user_error(result, "unknown data source 'figstep_safebench'", "folder, hf_disk, world")
+    _assert_user_error(
+        result, "unknown data source 'figstep_safebench'", "folder, hf_disk, utkface, world"
+    )
     assert not out.exists()
 
 
