@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
@@ -110,7 +111,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle, chosen)
     unfit += unsupplied
     for reason in unfit:
-        console.print(f"[yellow]skipping[/] {reason}")
+        console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
     skipped_tasks = [*skipped_tasks, *unfit]
     if not cells and unfit:
         raise DataError(
@@ -210,7 +211,7 @@ def _open_source(config: RunConfig, console: Console) -> DataSource:
     for bad in source.skipped:
         console.print(f"[yellow]skipped[/] {bad.path}: {bad.reason}")
     for warning in source.warnings:
-        console.print(f"[yellow]warning[/] {warning}")
+        console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
     return source
 
 

@@ -63,6 +63,7 @@ class FairFaceSource(GroupBenchmark):
     name = "fairface"
     expects = LAYOUT
     get_it = "github.com/joojs/fairface (label CSVs and image zips on Google Drive)"
+    feeds = "fairness tasks, per race, gender and age group (not counterfactual twins or prompts)"
     licence = "CC BY 4.0"
     attributes: ClassVar[Mapping[str, tuple[str, ...]]] = _VOCABULARY
     class_labels = ("gender", "race")

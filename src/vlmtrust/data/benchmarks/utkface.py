@@ -52,6 +52,7 @@ class UTKFaceSource(GroupBenchmark):
     name = "utkface"
     expects = LAYOUT
     get_it = "susanqq.github.io/UTKFace (Google Drive; non-commercial research use)"
+    feeds = "fairness tasks, per race, gender and age group (not counterfactual twins or prompts)"
     licence = "non-commercial research only; images' copyright stays with their owners"
     attributes: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "race": RACES,
