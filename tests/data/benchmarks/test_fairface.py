@@ -11,6 +11,7 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.fairface import AGES, GENDERS, RACES, FairFaceSource
 from vlmtrust.data.source import LoadOptions, NotSupplied, Prompts, Scenes, Twins
 from vlmtrust.data.sources import open_source
+from vlmtrust.store import ResultStore
 
 
 def test_the_published_layout_loads_with_fairfaces_own_groups(tmp_path: Path) -> None:
@@ -135,6 +136,11 @@ def test_a_suite_runs_per_fairface_group_and_leaves_out_what_it_cannot_supply(
     assert set(shares) == {f"fairness.dataset_audit-by-{a}" for a in ("race", "gender", "age")}
     assert set(shares["fairness.dataset_audit-by-race"]) == set(RACES)
     assert set(shares["fairness.dataset_audit-by-age"]) <= set(AGES)
+    with ResultStore.open_existing(out) as store:
+        header = store.latest_header()
+        results = set(store.result_counts())
+    assert set(header["samples"]) == set(shares) == results
+    assert {t["params"]["group"] for t in header["tasks"]} == {"race", "gender", "age"}
     named = run_cli(
         "scan", "--model", "zoo:clip", "--data", f"fairface:{root}",
         "--task", "fairness.prompt_bias", "--out", str(tmp_path / "named"),
