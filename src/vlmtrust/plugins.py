@@ -68,6 +68,17 @@ DATA_SOURCES.add(
     "your image folder with labels.csv or labels.jsonl: --data folder:PATH",
 )
 DATA_SOURCES.add(
+    "fairface",
+    "vlmtrust.data.benchmarks.fairface:FairFaceSource",
+    "FairFace's label CSVs and train/ val/ images as published (race, gender, age groups): "
+    "--data fairface:ROOT (val split) or fairface:ROOT/fairface_label_train.csv",
+)
+DATA_SOURCES.add(
+    "utkface",
+    "vlmtrust.data.benchmarks.utkface:UTKFaceSource",
+    "UTKFace images named [age]_[gender]_[race]_[date&time].jpg: --data utkface:FOLDER",
+)
+DATA_SOURCES.add(
     "hf_disk",
     "vlmtrust.data.loaded:HfDiskSource",
     "a directory written by datasets' save_to_disk: --data hf_disk:PATH",

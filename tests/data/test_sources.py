@@ -40,7 +40,10 @@ def test_an_unknown_source_name_is_one_line_listing_the_known_ones() -> None:
         split_data_arg("no_such_bench:/data/NoSuchBench")
     message = str(caught.value)
     assert "'no_such_bench'" in message
-    assert all(name in message for name in ("folder", "hf_disk", "world", "figstep_safebench"))
+    assert all(
+        name in message
+        for name in ("folder", "hf_disk", "world", "figstep_safebench", "fairface", "utkface")
+    )
     assert "\n" not in message
 
 

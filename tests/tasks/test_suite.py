@@ -6,7 +6,7 @@ from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, RegistryError
 from vlmtrust.core.spec import Spec
 from vlmtrust.runner import run
-from vlmtrust.tasks.suite import suite_specs
+from vlmtrust.tasks.suite import by_attribute, per_group_attribute, suite_specs
 
 CLIP = frozenset({"Embedder", "Classifier", "Differentiable"})
 
@@ -48,3 +48,45 @@ def test_suite_scan_on_a_generator_and_an_explicit_task_it_cannot_run(tmp_path):
     with pytest.raises(CapabilityError, match="not a Classifier"):
         run(explicit)
     assert not (tmp_path / "refused").exists()
+
+
+FACES = {"race": ("White", "Black", "Asian"), "gender": ("male", "female")}
+
+
+def test_a_group_comparing_task_runs_once_per_attribute_of_the_data():
+    fitted = per_group_attribute(Spec(name="fairness.retrieval_skew"), FACES, ("gender",))
+    assert [(s.params, label) for s, label in fitted] == [
+        ({"group": "race"}, "fairness.retrieval_skew-by-race"),
+        ({"group": "gender"}, "fairness.retrieval_skew-by-gender"),
+    ]  # its classes are fixed (occupations), so its label stays
+
+
+def test_a_task_taking_classes_from_the_data_predicts_a_label_other_than_the_group():
+    fitted = per_group_attribute(Spec(name="fairness.group_performance"), FACES, ("gender", "race"))
+    assert [s.params for s, _ in fitted] == [
+        {"group": "race", "label": "gender"},
+        {"group": "gender", "label": "race"},
+    ]
+
+
+def test_a_two_group_task_runs_only_on_two_valued_attributes():
+    fitted = per_group_attribute(Spec(name="fairness.embedding_association"), FACES, ())
+    assert [(s.params, label) for s, label in fitted] == [
+        (
+            {"group": "gender", "groups": ["male", "female"]},
+            "fairness.embedding_association-by-gender",
+        )
+    ]
+
+
+def test_tasks_without_a_group_or_given_one_or_data_without_attributes_run_as_they_are():
+    for spec, attributes in [
+        (Spec(name="fairness.prompt_bias"), FACES),
+        (Spec(name="fairness.retrieval_skew", params={"group": "race"}), FACES),
+        (Spec(name="fairness.retrieval_skew"), {}),
+    ]:
+        assert per_group_attribute(spec, attributes, ()) == [(spec, spec.name)]
+
+
+def test_row_names_per_attribute_stay_one_gate_readable_word():
+    assert by_attribute("fairness.x", "skin tone/2") == "fairness.x-by-skin_tone_2"

@@ -27,6 +27,7 @@ __all__ = [
     "Layout",
     "LoadedData",
     "UnreadableImage",
+    "collect",
     "default_id",
     "layout_of",
     "load_data",
@@ -84,10 +85,16 @@ def load_data(
     path = Path(path)
     if not path.exists():
         raise DataError(f"dataset path {path} does not exist", "pass an existing directory")
+    return collect(path, _read(path, layout or layout_of(path), limit, max_pixels), on_bad)
+
+
+def collect(path: Path | str, items: Iterable[Sample | BadItem], on_bad: OnBad) -> LoadedData:
+    """The samples and bad items a loader yields: a duplicate id is an error, and so is any bad
+    item with ``on_bad="fail"`` (naming the first, counting the rest)."""
     samples: list[Sample] = []
     skipped: list[BadItem] = []
     sources: dict[str, str | None] = {}
-    for item in _read(path, layout or layout_of(path), limit, max_pixels):
+    for item in items:
         if isinstance(item, BadItem):
             skipped.append(item)
             continue

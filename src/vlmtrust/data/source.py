@@ -54,11 +54,14 @@ class Scenes(SampleRequest):
 @dataclass(frozen=True, kw_only=True)
 class Twins(SampleRequest):
     """``pairs`` counterfactual twin pairs (one scene drawn once per group); ``props="half"``
-    draws the first half with the occupation's prop in frame and the rest without."""
+    draws the first half with the occupation's prop in frame and the rest without.
+    ``paired``: the task compares the two images of each pair, so only real twins will do
+    (a group-annotated pool of unrelated images answers the others)."""
 
     kind: ClassVar[str] = "twins"
     pairs: int
     props: Literal["visible", "hidden", "half"] = "visible"
+    paired: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,6 +168,17 @@ class DataSource(ABC):
         """Size, content fingerprint and counts per split and category (None: the source
         generates its data, it has no copy to describe)."""
         return None
+
+    @property
+    def group_attributes(self) -> dict[str, tuple[str, ...]]:
+        """Each group attribute its samples carry (a ``Sample.groups`` key) with its values in
+        the data set's own words; a pillar suite runs each group-comparing task once per
+        attribute (empty: the tasks' own ``group`` parameter, as with the world)."""
+        return {}
+
+    #: labels a task that takes its classes from the data predicts, first choice first (the
+    #: first that is not the group compared)
+    class_labels: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def label_values(cls, label: str) -> tuple[str, ...] | None:

@@ -53,7 +53,7 @@ def cannot_act(
         return None
     return NotRun(
         model=model,
-        task=task.spec.name,
+        task=task.label,
         mitigation=variant_label(variant),
         changes=tuple(sorted(changed)),
         calls=tuple(sorted(called)),

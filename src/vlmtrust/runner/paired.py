@@ -59,7 +59,7 @@ def stored_terms(
     number per sample, so a later run is gated against such a row unpaired, as before."""
     return [
         StoredTerms(
-            key=(tasks[task_id].spec.name, attack, variant, metric, model),
+            key=(tasks[task_id].label, attack, variant, metric, model),
             kind=made.kind,
             values=dict(made.values),
         )

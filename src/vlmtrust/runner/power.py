@@ -54,7 +54,7 @@ class Power:
 
 def assess(task: Task, samples: Sequence[Sample], limit: int | None) -> Power:
     """The task's shortfalls on these samples, total first, then each group declaration's."""
-    name = task.spec.name
+    name = task.label
     shortfalls: list[Shortfall] = []
     warnings: list[str] = []
     total = underpowered(task, len(samples), limit)

@@ -46,7 +46,7 @@ from vlmtrust.store import (
     StoredTerms,
 )
 from vlmtrust.tasks.base import DataContext, Task, build_task
-from vlmtrust.tasks.suite import suite_specs, unique
+from vlmtrust.tasks.suite import fit_to_data, suite_specs, unique
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
         console.print(f"[yellow]skipping[/] {skipped_task} on {handle.name}")
-    tasks = [build_task(spec) for spec in unique([*from_suite, *config.tasks])]
+    specs = unique([*from_suite, *config.tasks])
+    tasks = [build_task(spec) for spec in specs]
     if not tasks:
         raise ConfigError(
             f"no task to run on {handle.name}", "pass --suite or --task with tasks it can run"
@@ -105,15 +106,17 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     source = _open_source(config, console)
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
-    named = {spec.name for spec in config.tasks}
-    cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle, named)
-    for reason in unsupplied:
+    named = {spec.canonical() for spec in config.tasks}
+    tasks, chosen, unfit = fit_to_data(specs, named, source)
+    cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle, chosen)
+    unfit += unsupplied
+    for reason in unfit:
         console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
-    skipped_tasks = [*skipped_tasks, *unsupplied]
-    if not cells and unsupplied:
+    skipped_tasks = [*skipped_tasks, *unfit]
+    if not cells and unfit:
         raise DataError(
-            f"no task of the scan can use --data {config.data}",
-            "pick tasks this data set feeds (vlmtrust data list says what each feeds)",
+            f"no task of --suite can run on --data {config.data}: {unfit[0]}",
+            "pick a pillar whose tasks this data answers, or run without --data",
         )
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
@@ -136,7 +139,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                     f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
                     f"running {todo}"
                 )
-                calls = _execute(units, store, config, todo, console)
+                labels = {k: cell.task.label for cell in cells for k in cell.keys}
+                calls = _execute(units, store, config, todo, console, labels)
                 metrics, examples, terms = _aggregate(cells, store, handle)
                 store.replace_metrics(metrics)
                 store.replace_terms(terms)
@@ -216,21 +220,21 @@ def _plan(
     variants: Sequence[tuple[Spec, ...]],
     ctx: DataContext,
     handle: ModelHandle,
-    named: frozenset[str] | set[str] = frozenset(),
+    optional: frozenset[int] = frozenset(),
 ) -> tuple[list[Cell], list[NotRun], list[str]]:
     """The cells to run, the (task, variant) pairs left out because the variant cannot act on
-    the task (``runner.applies``), and why each pillar task the data source cannot feed is left
-    out (a task ``named`` with --task fails instead: it was asked for)."""
+    the task (``runner.applies``), and why each task in ``optional`` (ids: those a pillar suite
+    chose) was left out because the data source cannot supply what it asks for."""
     cells: list[Cell] = []
     not_run: list[NotRun] = []
-    unsupplied: list[str] = []
+    unfit: list[str] = []
     for task in tasks:
         try:
             samples = tuple(task.samples(ctx))
         except NotSupplied as err:
-            if task.spec.name in named:
+            if id(task) not in optional:
                 raise
-            unsupplied.append(f"{task.spec.name} ({err.problem})")
+            unfit.append(f"{task.label} ({err.problem})")
             continue
         if not samples:
             raise DataError(f"task {task.spec.name} has no samples", "check --data and --limit")
@@ -240,6 +244,7 @@ def _plan(
                 f"task {task.spec.name} has duplicate sample ids", "give every sample a unique id"
             )
         resolved = task.resolve(samples)
+        resolved.label = task.label
         weak = assess(resolved, samples, ctx.limit)
         attacks = [build_attack(spec) for spec in resolved.conditions()]
         for attack in attacks:
@@ -256,7 +261,7 @@ def _plan(
             for attack in attacks:
                 keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys, weak))
-    return cells, not_run, unsupplied
+    return cells, not_run, unfit
 
 
 def _units(
@@ -281,8 +286,14 @@ def _units(
 
 
 def _execute(
-    units: Sequence[WorkUnit], store: ResultStore, config: RunConfig, todo: int, console: Console
+    units: Sequence[WorkUnit],
+    store: ResultStore,
+    config: RunConfig,
+    todo: int,
+    console: Console,
+    labels: dict[str, str],
 ) -> int:
+    """Run the units, storing each result under its task's row name (``labels``, by key)."""
     if not units:
         return 0
     by_key = {k: u for u in units for k in u.keys}
@@ -291,7 +302,7 @@ def _execute(
     try:
         with interrupt_flag() as interrupted, scan_progress(console, todo) as advance:
             for result in executor.run(units):
-                store.append(_stored(result, by_key))
+                store.append(_stored(result, by_key, labels))
                 calls += result.model_calls
                 advance(len(result.keys))
                 interrupted.check()
@@ -300,13 +311,15 @@ def _execute(
     return calls
 
 
-def _stored(result: UnitResult, by_key: dict[str, WorkUnit]) -> list[StoredResult]:
+def _stored(
+    result: UnitResult, by_key: dict[str, WorkUnit], labels: dict[str, str]
+) -> list[StoredResult]:
     unit = by_key[result.keys[0]]
     variant = variant_label(unit.mitigations)
     return [
         StoredResult(
             key=key,
-            task=unit.task.name,
+            task=labels.get(key, unit.task.name),
             attack=build_attack(unit.attack).label,
             mitigation=variant,
             model=unit.model.name,
@@ -346,7 +359,7 @@ def _aggregate(
         made[task_id, variant] = mark(rows, weak[task_id])
         picks = task.examples(by_attack)
         examples += build_examples(
-            picks, conditions[(task_id, variant)], task.spec.name, variant, handle.name
+            picks, conditions[(task_id, variant)], task.label, variant, handle.name
         )
     terms = all_terms(grouped, tasks)
     paired = paired_details(terms)
@@ -379,13 +392,13 @@ def _header(
         },
         "tasks": [s.model_dump(mode="json") for s in task_specs.values()],
         "conditions": {
-            name: sorted({c.attack.label for c in cells if c.task.spec.name == name})
-            for name in {c.task.spec.name for c in cells}
+            name: sorted({c.attack.label for c in cells if c.task.label == name})
+            for name in {c.task.label for c in cells}
         },
         "attacks": sorted({c.attack.spec.canonical() for c in cells}),
-        "samples": {c.task.spec.name: len(c.samples) for c in cells},
+        "samples": {c.task.label: len(c.samples) for c in cells},
         # what the report needs of each task, so it reads the store and never imports tasks
-        "headlines": {c.task.spec.name: c.task.headline for c in cells},
+        "headlines": {c.task.label: c.task.headline for c in cells},
         "mitigations": list(config.mitigations),
         # (task, mitigation) pairs not scanned: the mitigation cannot act on the task
         "not_run": [n.header_entry() for n in not_run],

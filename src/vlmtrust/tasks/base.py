@@ -106,6 +106,9 @@ class Task(ABC):
         # The full parameter set (defaults included) goes into cache keys.
         self.spec = Spec(name=spec.name, params=params.model_dump(mode="json"))
         self.params = params
+        #: what its rows, results and warnings are named: the task's name, or, where a scan
+        #: runs it once per group attribute of its data, ``NAME-by-ATTRIBUTE``
+        self.label = spec.name
 
     def key_spec(self) -> Spec:
         """The part of the spec that decides how one sample is scored under one condition."""
@@ -155,7 +158,7 @@ class Task(ABC):
         return metric_rows(
             declared,
             scores,
-            task=self.spec.name,
+            task=self.label,
             mitigation=mitigation,
             model=model,
             details=self.row_details(),

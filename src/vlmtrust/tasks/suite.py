@@ -8,11 +8,17 @@ runnable, or the capability check fails with a clear message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.pillars import PILLARS
 from vlmtrust.core.spec import Spec
+
+if TYPE_CHECKING:
+    from vlmtrust.data.source import DataSource
+    from vlmtrust.tasks.base import Task
 
 
 def suite_specs(names: Iterable[str], capabilities: frozenset[str]) -> tuple[list[Spec], list[str]]:
@@ -46,3 +52,71 @@ def suite_specs(names: Iterable[str], capabilities: frozenset[str]) -> tuple[lis
 def unique(specs: Sequence[Spec]) -> tuple[Spec, ...]:
     """Specs in order, each once."""
     return tuple({s.canonical(): s for s in specs}.values())
+
+
+def per_group_attribute(
+    spec: Spec, attributes: Mapping[str, Sequence[str]], class_labels: Sequence[str]
+) -> list[tuple[Spec, str]]:
+    """``(spec, row name)`` per group attribute of the data that a pillar suite's ``spec``
+    compares groups by: a task with a ``group`` parameter it does not set runs once per
+    attribute, named ``NAME-by-ATTRIBUTE`` (a two-group task, ``groups``, only on attributes with
+    two values, in the data's order); a task that takes its classes from the data (``label``
+    without fixed ``classes``) predicts the first of ``class_labels`` that is not the group.
+    Any other task, or data without attributes, runs as it is."""
+    from vlmtrust.plugins import TASKS
+
+    fields = TASKS.get(spec.name).Params.model_fields
+    if not attributes or "group" not in fields or "group" in spec.params:
+        return [(spec, spec.name)]
+    relabel = (
+        "label" in fields
+        and "label" not in spec.params
+        and ("classes" not in fields or fields["classes"].default is None)
+    )
+    out = []
+    for attribute, values in attributes.items():
+        params: dict[str, Any] = {**spec.params, "group": attribute}
+        if "groups" in fields and "groups" not in spec.params:
+            if len(values) != 2:
+                continue
+            params["groups"] = list(values)
+        if relabel:
+            label = next((c for c in class_labels if c != attribute), None)
+            if label is None:
+                continue
+            params["label"] = label
+        out.append((Spec(name=spec.name, params=params), by_attribute(spec.name, attribute)))
+    return out
+
+
+def fit_to_data(
+    specs: Sequence[Spec], named: Set[str], source: DataSource
+) -> tuple[list[Task], frozenset[int], list[str]]:
+    """The tasks ``specs`` run as on ``source``: those named on the command line (canonical
+    specs in ``named``) as they are, a pillar suite's per group attribute of the data (see
+    :func:`per_group_attribute`); the ids of the suite's (the runner leaves out, naming why,
+    any of them the source cannot supply), and why a suite task fits none of the attributes."""
+    from vlmtrust.tasks.base import build_task
+
+    tasks: list[Task] = []
+    chosen: set[int] = set()
+    left_out: list[str] = []
+    for spec in specs:
+        if spec.canonical() in named:
+            tasks.append(build_task(spec))
+            continue
+        fitted = per_group_attribute(spec, source.group_attributes, source.class_labels)
+        if not fitted:
+            left_out.append(f"{spec.name} (no group attribute of the {source.name} data fits it)")
+        for variant, label in fitted:
+            task = build_task(variant)
+            task.label = label
+            tasks.append(task)
+            chosen.add(id(task))
+    return tasks, frozenset(chosen), left_out
+
+
+def by_attribute(name: str, attribute: str) -> str:
+    """``fairness.group_performance-by-race``: a task's rows per group attribute, in a form
+    gates (``TASK[attack=..].METRIC``) and console markup read as one name."""
+    return f"{name}-by-{re.sub(r'[^A-Za-z0-9_]', '_', attribute)}"

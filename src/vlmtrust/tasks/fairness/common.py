@@ -18,12 +18,21 @@ from vlmtrust.tasks.base import DataContext
 DECIMALS = 5
 
 
-def twin_pairs(ctx: DataContext, pairs: int, *, prop_visible: bool = True) -> list[Sample]:
+def twin_pairs(
+    ctx: DataContext, pairs: int, *, prop_visible: bool = True, compared_by: str = ""
+) -> list[Sample]:
     """``pairs`` counterfactual twin pairs (--limit caps the samples, two per pair) from the
     run's source; a user's dataset answers with all its samples (those without the group
-    attribute are reported unscorable)."""
+    attribute are reported unscorable). ``compared_by`` names a task that compares the two
+    twins of each pair, which a pool of unrelated images cannot serve."""
     n = min(pairs, max(1, ctx.limit // 2)) if ctx.limit else pairs
-    return ctx.samples(Twins(pairs=n, props="visible" if prop_visible else "hidden"))
+    request = Twins(
+        pairs=n,
+        props="visible" if prop_visible else "hidden",
+        paired=bool(compared_by),
+        task=compared_by,
+    )
+    return ctx.samples(request)
 
 
 def read_lines(path: str, what: str) -> tuple[str, ...]:

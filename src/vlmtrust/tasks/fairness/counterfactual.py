@@ -85,7 +85,9 @@ class Counterfactual(Task):
         return (GroupMinimum(RATE_PER_GROUP, self.params.group, why, only=groups),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        return twin_pairs(ctx, self.params.pairs, prop_visible=self.params.prop_visible)
+        return twin_pairs(
+            ctx, self.params.pairs, prop_visible=self.params.prop_visible, compared_by=self.label
+        )
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]
