@@ -99,6 +99,12 @@ TASKS.add(
 )
 
 TASKS.add(
+    "robustness.corruption_error",
+    "vlmtrust.tasks.robustness.corruption_suite:CorruptionSuite",
+    "zero-shot accuracy under all 19 ImageNet-C corruptions x severities; mCE, by family",
+)
+
+TASKS.add(
     "robustness.vqa",
     "vlmtrust.tasks.robustness.vqa:Vqa",
     "visual question answering accuracy of a Generator, clean and under corruptions",
