@@ -19,6 +19,7 @@ patches only what stops it running: a ``pkg_resources`` stand-in for its frost f
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,16 @@ def assert_matches_reference(name: str, severity: int) -> None:
     up to a few pixels one level apart per block (we matched it bit for bit when writing)."""
     from vlmtrust.attacks.imagenet_c import corrupt
 
-    expected = json.loads(EXPECTED.read_text())[f"{name}/{severity}"]
+    expected = _expected()[f"{name}/{severity}"]
     ours = block_means(corrupt(reference_image(), name, severity, reference_rng(name, severity)))
     worst = max(abs(a - b) for a, b in zip(ours, expected, strict=True))
     assert worst <= 0.05, f"{name} severity {severity}: a block mean is off by {worst:.3f}"
+
+
+@cache
+def _expected() -> dict[str, list[float]]:
+    loaded: dict[str, list[float]] = json.loads(EXPECTED.read_text())
+    return loaded
 
 
 def block_means(out: np.ndarray) -> list[float]:

@@ -1,5 +1,6 @@
 """robustness.corruption_error: every ImageNet-C corruption at every asked severity on
-zoo:clip, with mCE over them and by family (a small n: the default 100 takes minutes)."""
+zoo:clip, with mCE over them and by family (a small n: the default 100 takes minutes). The
+mCE arithmetic itself is checked by hand in test_corruption_error.py."""
 
 import numpy as np
 import pytest
@@ -27,6 +28,8 @@ def test_defaults_are_all_nineteen_at_three_severities_and_it_stays_out_of_the_p
         build_task(Spec(name="robustness.corruption_error", params={"severities": [0]}))
 
 
+# 96 conditions of zoo:clip scoring: 1-2 minutes on 2 loaded cores, so in the slow tail
+@pytest.mark.slow
 def test_all_nineteen_at_five_severities_on_zoo_clip():
     model = resolve_model("zoo:clip").load()
     params = {"n": 6, "severities": [1, 2, 3, 4, 5]}
