@@ -71,8 +71,10 @@ def test_severities_average_within_a_corruption_then_corruptions_and_families():
         "corruption.fog(severity=5)": _scores([0] * 6 + [1] * 4),  # 0.6
         "corruption.jpeg": _scores([0] * 5 + [1] * 5),  # 0.5, severity 3, jpeg_compression
     }
-    mce = _mce(scores, resamples=200)["mce"]
+    rows = _mce(scores, resamples=200)
+    mce = rows["mce"]
     assert mce.value == pytest.approx((0.4 + 0.5) / 2)  # fog's two severities weigh as one
+    assert "by_family" not in rows["relative_mce"].details  # the breakdown is of mce
     assert mce.details["ce"] == {"fog": pytest.approx(0.4), "jpeg_compression": 0.5}
     assert mce.details["family"] == {"fog": "weather", "jpeg_compression": "digital"}
     families = mce.details["by_family"]

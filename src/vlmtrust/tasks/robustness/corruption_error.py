@@ -133,14 +133,15 @@ def mean_corruption_error(
             else None
         ),
         "family": {c: FAMILY_OF.get(c, OTHER_FAMILY) for c in groups},
-        "by_family": {f: family_entry(w) for f, w in families.items()},
         "clean_error": round(float(errors[k]), 6) if has_clean else None,
         "interval": f"paired percentile bootstrap over samples, {resamples} resamples, seed {seed}",
         "n_unscorable": int(len(ids) * len(conditions) - seen.sum()),
     }
+    by_family = {"by_family": {f: family_entry(w) for f, w in families.items()}}
     curve = _severity_curve(corrupted, errors[:k], groups) if defined else {}
     return [
-        Computed(ATTACK, "mce", mce, {**base, "definition": DEFINITION, **curve}),
+        # the family breakdown and the severity curve are of mce (error), not of its drop
+        Computed(ATTACK, "mce", mce, {**base, "definition": DEFINITION, **by_family, **curve}),
         Computed(ATTACK, "relative_mce", relative, {**base, "definition": RELATIVE_DEFINITION}),
     ]
 
