@@ -127,6 +127,12 @@ TASKS.add(
 )
 
 TASKS.add(
+    "robustness.corruption_error",
+    "vlmtrust.tasks.robustness.corruption_suite:CorruptionSuite",
+    "zero-shot accuracy under all 19 ImageNet-C corruptions x severities; mCE, by family",
+)
+
+TASKS.add(
     "robustness.vqa",
     "vlmtrust.tasks.robustness.vqa:Vqa",
     "visual question answering accuracy of a Generator, clean and under corruptions",
@@ -220,16 +226,34 @@ ATTACKS.add(
     "a benchmark's own attack as published: its image with its prompt (FigStep's typographic "
     "images, MM-SafetyBench's SD/TYPO pairs; --data of such a benchmark)",
 )
-for _name, _what in [
-    ("gaussian_noise", "additive Gaussian pixel noise"),
-    ("gaussian_blur", "Gaussian blur"),
-    ("jpeg", "JPEG re-compression artefacts"),
-    ("contrast", "reduced contrast"),
+# The ImageNet-C suite (vlmtrust.attacks.imagenet_c): 15 corruptions in four families, then the
+# 4 extra ones; one attack class serves them all. ``jpeg`` is our older name for jpeg_compression.
+for _family, _name, _what in [
+    ("noise", "gaussian_noise", "additive Gaussian pixel noise"),
+    ("noise", "shot_noise", "Poisson (photon) noise"),
+    ("noise", "impulse_noise", "salt-and-pepper noise"),
+    ("blur", "defocus_blur", "out-of-focus disk blur"),
+    ("blur", "glass_blur", "frosted-glass blur (blur, local pixel shuffle, blur)"),
+    ("blur", "motion_blur", "camera-shake motion blur at a random angle"),
+    ("blur", "zoom_blur", "radial zoom blur"),
+    ("weather", "snow", "falling snow over a greyed image"),
+    ("weather", "frost", "frost photographs overlaid on the lens"),
+    ("weather", "fog", "fractal fog"),
+    ("weather", "brightness", "raised brightness (HSV value)"),
+    ("digital", "contrast", "reduced contrast"),
+    ("digital", "elastic_transform", "local elastic warping"),
+    ("digital", "pixelate", "down- and up-sampling to blocks"),
+    ("digital", "jpeg_compression", "JPEG re-compression artefacts"),
+    ("extra", "speckle_noise", "multiplicative Gaussian noise"),
+    ("extra", "gaussian_blur", "Gaussian blur"),
+    ("extra", "spatter", "water or mud spatter"),
+    ("extra", "saturate", "changed colour saturation"),
+    ("digital", "jpeg", "alias of corruption.jpeg_compression (the reference's name)"),
 ]:
     ATTACKS.add(
         f"corruption.{_name}",
-        f"vlmtrust.attacks.corruptions:{''.join(p.title() for p in _name.split('_'))}",
-        f"{_what} at severity 1-5 (ImageNet-C style)",
+        "vlmtrust.attacks.corruptions:Corruption",
+        f"ImageNet-C {_family}: {_what}, severity 1-5",
     )
 
 MITIGATIONS.add(

@@ -29,6 +29,7 @@ def test_each_documented_key_draws_one_plot():
         "per group": _row(details={"by_group": BREAKDOWN}),
         "by query": _row(details={"by_query": BREAKDOWN}),
         "by category": _row(details={"by_category": BREAKDOWN}),
+        "by corruption family": _row(details={"by_family": BREAKDOWN}),
         "red-team": _row(details={"curve": {"x": [1, 2, 4], "y": [0.1, 0.3, 0.6]}}),
         "ROC": _row(details={"roc": {"fpr": [0, 0.5, 1], "tpr": [0, 0.9, 1]}}),
     }
@@ -37,6 +38,10 @@ def test_each_documented_key_draws_one_plot():
         assert len(plots) == 1 and left_out == 0, expected
         assert plots[0].svg.startswith("<svg") and "http" not in plots[0].svg
     assert "per group" in task_plots([cases["per group"]])[0][0].title
+    assert (
+        "mce by corruption family"
+        in task_plots([_row("mce", {"by_family": BREAKDOWN})])[0][0].title
+    )
 
 
 def test_breakdown_bars_say_their_n():

@@ -140,8 +140,8 @@ ENTRIES: tuple[Entry, ...] = (
     (
         "mce",
         "",
-        "mean corruption error: mean over corruptions of the error rate (1 - accuracy), "
-        "unnormalised",
+        "mean corruption error: mean over corruptions of the error rate (1 - accuracy), each "
+        "averaged over the scanned severities; unnormalised",
         HIGHER,
         "the clean error rate (clean_error in the row's details)",
     ),

@@ -16,8 +16,9 @@ Pillar engineers: use these keys and shapes (lists stay short: at most ~50 point
 - per-group breakdown: ``details["by_group"]`` = ``{group: {"value", "ci_low", "ci_high",
   "n"}}``, or separate rows whose metric is ``NAME[group=G]`` (one row per group, e.g.
   ``accuracy[group=A]``) -> bars with 95% intervals.
-- ``"by_query"`` (retrieval skew per query) and ``"by_category"`` (attack success per harm
-  category): the same ``{key: {"value", "ci_low", "ci_high", "n"}}`` shape -> horizontal bars.
+- ``"by_query"`` (retrieval skew per query), ``"by_category"`` (attack success per harm
+  category) and ``"by_family"`` (mCE per ImageNet-C corruption family): the same
+  ``{key: {"value", "ci_low", "ci_high", "n"}}`` shape -> horizontal bars.
 - ``"curve"``: ``{"x": [...], "y": [...], "x_label": str, "y_label": str}``, optional
   ``"ci_low"``/``"ci_high"`` lists -> a line (e.g. red-team success against queries spent).
 """
@@ -41,7 +42,12 @@ import matplotlib.pyplot as plt
 from vlmtrust.core.records import MetricRow
 
 MAX_PLOTS_PER_TASK = 8
-BREAKDOWN_KEYS = {"by_group": "per group", "by_query": "by query", "by_category": "by category"}
+BREAKDOWN_KEYS = {
+    "by_group": "per group",
+    "by_query": "by query",
+    "by_category": "by category",
+    "by_family": "by corruption family",
+}
 _GROUP_METRIC = re.compile(r"^(?P<base>.+)\[group=(?P<group>[^\]]+)\]$")
 _EPS = re.compile(r"eps=([0-9.]+(?:/[0-9.]+)?)")
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)

@@ -64,6 +64,31 @@ def test_hand_computed_errors_and_what_is_left_out():
         )
 
 
+def test_severities_average_within_a_corruption_then_corruptions_and_families():
+    scores = {
+        "none": _scores([1] * 10),
+        "corruption.fog(severity=1)": _scores([0] * 2 + [1] * 8),  # 0.2
+        "corruption.fog(severity=5)": _scores([0] * 6 + [1] * 4),  # 0.6
+        "corruption.jpeg": _scores([0] * 5 + [1] * 5),  # 0.5, severity 3, jpeg_compression
+    }
+    rows = _mce(scores, resamples=200)
+    mce = rows["mce"]
+    assert mce.value == pytest.approx((0.4 + 0.5) / 2)  # fog's two severities weigh as one
+    assert "by_family" not in rows["relative_mce"].details  # the breakdown is of mce
+    assert mce.details["ce"] == {"fog": pytest.approx(0.4), "jpeg_compression": 0.5}
+    assert mce.details["family"] == {"fog": "weather", "jpeg_compression": "digital"}
+    families = mce.details["by_family"]
+    assert list(families) == ["weather", "digital"]  # ImageNet-C's order
+    assert families["weather"]["value"] == pytest.approx(0.4)
+    assert families["digital"]["value"] == pytest.approx(0.5) and families["digital"]["n"] == 10
+    assert families["weather"]["ci_low"] <= 0.4 <= families["weather"]["ci_high"]
+    assert mce.details["severities"] == [1, 3, 5] and mce.details["mce_15"] is None
+    assert mce.details["curve"]["x"] == [1, 3, 5]
+    assert mce.details["curve"]["y"] == pytest.approx([0.2, 0.5, 0.6])
+    one_severity = _mce({k: v for k, v in scores.items() if "fog" not in k})["mce"]
+    assert "curve" not in one_severity.details
+
+
 def test_interval_is_the_paired_bootstrap_over_samples():
     rng = np.random.default_rng(3)
     clean = rng.random(60) < 0.9

@@ -3,6 +3,8 @@ also report each corruption's drop from clean."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import Field
 
 from vlmtrust.core.records import Sample
@@ -31,10 +33,12 @@ CONDITION_PARAMS = frozenset({"corruptions", "severity"})
 UNUSED_HERE = "unused: this task scores clean images and its own attack only"
 
 
-def corruption_conditions(params: CorruptionParams) -> list[Spec]:
+def corruption_conditions(params: CorruptionParams, severities: Sequence[int] = ()) -> list[Spec]:
+    """Clean, then each corruption at each of ``severities`` (default: ``params.severity``)."""
     corrupted = [
-        Spec(name=f"corruption.{c}", params={"severity": params.severity})
+        Spec(name=f"corruption.{c}", params={"severity": s})
         for c in params.corruptions
+        for s in (severities or (params.severity,))
     ]
     return [CLEAN, *corrupted]
 
