@@ -126,3 +126,25 @@ def test_every_data_source_resolves_under_its_own_name(name: str) -> None:
     assert inspect.isclass(source) and issubclass(source, DataSource)
     assert not inspect.isabstract(source) and source.name == name
     assert DATA_SOURCES.entry(name).description.strip()
+
+
+def test_resolving_an_hf_zero_shot_scan_imports_no_heavy_library():
+    """What a ``--model hf:DIR --task robustness.zero_shot`` scan resolves through the registries
+    (model kind, task, its attacks, the world source, the runner) stays off the heavy
+    libraries and transformers' tokenizer table, which the tokenizer check once imported."""
+    from vlmtrust_testing import HEAVY_LIBRARIES, imported_after
+
+    code = (
+        "import vlmtrust.runner\n"
+        "from vlmtrust.attacks.base import build_attack\n"
+        "from vlmtrust.core.spec import Spec\n"
+        "from vlmtrust.data import world\n"
+        "from vlmtrust.plugins import DATA_SOURCES, MODELS\n"
+        "from vlmtrust.tasks.base import build_task\n"
+        "MODELS.get('hf'); DATA_SOURCES.get('world')\n"
+        "task = build_task(Spec(name='robustness.zero_shot', params={'n': 2}))\n"
+        "attacks = [build_attack(c) for c in task.resolve(world.generate(0, 2)).conditions()]\n"
+        "assert len(attacks) > 1\n"
+    )
+    heavy = (*HEAVY_LIBRARIES, "transformers.models.auto.tokenization_auto")
+    assert imported_after(code, heavy) == []

@@ -167,3 +167,12 @@ def test_console_script_runs(args):
         [sys.executable, "-m", "vlmtrust", *args], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_cli_imports_no_heavy_library_before_a_command_needs_one():
+    """Every command, ``--help`` included, pays for importing the CLI: no numerics, torch or
+    transformers there (``--format``'s enum once pulled sklearn, scipy and pandas in)."""
+    from vlmtrust_testing import HEAVY_LIBRARIES, imported_after
+
+    heavy = (*HEAVY_LIBRARIES, "torch", "transformers")
+    assert imported_after("import vlmtrust.cli.main", heavy) == []

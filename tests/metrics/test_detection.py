@@ -95,3 +95,12 @@ def test_detector_scores_by_hand():
     e = math.e
     assert detection.mcm(images, texts) == pytest.approx([e / (e + 1), 0.5])
     assert detection.mcm(images, texts, temperature=0.5)[0] == pytest.approx(e2 / (e2 + 1))
+
+
+def test_importing_detection_leaves_scipy_and_sklearn_for_the_first_use():
+    """The runner and the CLI import this module; its libraries load when a detector runs."""
+    from vlmtrust_testing import HEAVY_LIBRARIES, imported_after
+
+    assert imported_after("import vlmtrust.metrics.detection", HEAVY_LIBRARIES) == []
+    used = "from vlmtrust.metrics.detection import auroc\nauroc([1.0], [0.0])"
+    assert imported_after(used, ["sklearn"]) == ["sklearn"]

@@ -237,3 +237,25 @@ def prompt_folder(path: Any, rows: Sequence[tuple[Image.Image, dict[str, Any]]])
         lines.append(json.dumps({"file": f"{i}.png", **columns}) + "\n")
     (path / "labels.jsonl").write_text("".join(lines))
     return path
+
+
+#: libraries too heavy for start-up: a command that does not use them must not import them
+HEAVY_LIBRARIES = ("sklearn", "scipy", "pandas", "matplotlib")
+
+
+def imported_after(code: str, modules: Sequence[str]) -> list[str]:
+    """Which of ``modules`` (and their submodules) a fresh interpreter holds after running
+    ``code``: a lazy import made eager again shows here, without timing anything."""
+    import json
+    import subprocess
+    import sys
+
+    check = (
+        f"{code}\nimport json, sys\n"
+        f"wanted = {list(modules)!r}\n"
+        "print(json.dumps(sorted(w for w in wanted if any(m == w or m.startswith(w + '.') "
+        "for m in sys.modules))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    found: list[str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found

@@ -14,7 +14,7 @@ from rich.markup import escape
 from vlmtrust.cli import terminal
 from vlmtrust.cli.errors import OneLineErrors, user_errors
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
-from vlmtrust.report.build import ReportFormat
+from vlmtrust.report.formats import ReportFormat
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -240,7 +240,8 @@ def report(
     results: list[Any] = []
     with user_errors(ctx):
         from vlmtrust.core.outputs import check_output_file
-        from vlmtrust.report.build import build_report, infer_format
+        from vlmtrust.report.build import build_report
+        from vlmtrust.report.formats import infer_format
 
         if out is not None:
             check_output_file(out)

@@ -67,11 +67,15 @@ def tokenizer_error(path: Path, spec: str, err: Exception) -> ModelLoadError:
 
 def check_tokenizer_class(path: Path, spec: str) -> None:
     """A ``tokenizer_class`` transformers does not have fails here: left to AutoTokenizer, it
-    falls back to a generic class whose error blames sentencepiece or tiktoken instead."""
+    falls back to a generic class whose error blames sentencepiece or tiktoken instead.
+    Nothing is imported when no class is declared (tokenization_auto costs ~1.5 s, torch
+    included; a scan that loads the model pays it in ``AutoTokenizer`` anyway)."""
+    named = declared_class(path)
+    if named is None:
+        return
     from transformers.models.auto.tokenization_auto import tokenizer_class_from_name
 
-    named = declared_class(path)
-    if named is not None and tokenizer_class_from_name(named) is None:
+    if tokenizer_class_from_name(named) is None:
         raise ModelLoadError(
             f"cannot load {spec}: tokenizer_config.json names tokenizer class {named}, "
             f"which transformers {transformers_version()} does not have",

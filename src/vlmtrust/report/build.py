@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 
 from vlmtrust.metrics.severity import load_rules
+from vlmtrust.report.formats import SUFFIX_FORMAT, ReportFormat, infer_format
 from vlmtrust.report.gates import Bound, GateResult, evaluate, parse_gate
 from vlmtrust.report.rows import load_runs
 
-
-class ReportFormat(StrEnum):
-    json = "json"
-    md = "md"
-    html = "html"
-    junit = "junit"
-
-
-SUFFIX_FORMAT = {
-    ".json": ReportFormat.json,
-    ".md": ReportFormat.md,
-    ".html": ReportFormat.html,
-    ".htm": ReportFormat.html,
-    ".xml": ReportFormat.junit,
-}
-
-
-def infer_format(chosen: ReportFormat | None, out: Path | None) -> ReportFormat:
-    """An explicit --format wins; else the --out suffix decides; else Markdown."""
-    if chosen is not None:
-        return chosen
-    return SUFFIX_FORMAT.get(out.suffix.lower(), ReportFormat.md) if out else ReportFormat.md
+__all__ = ["SUFFIX_FORMAT", "ReportFormat", "build_report", "infer_format"]
 
 
 def build_report(
