@@ -12,7 +12,6 @@ import io
 
 import numpy as np
 from PIL import Image
-from scipy.ndimage import map_coordinates
 
 from vlmtrust.attacks.imagenet_c.filters import Array, gaussian, hsv2rgb, rgb2hsv
 
@@ -77,5 +76,7 @@ def elastic_transform(image: Array, severity: int, rng: np.random.Generator) -> 
         np.reshape(cols + dx, (-1, 1)),
         np.reshape(chans, (-1, 1)),
     )
+    from scipy.ndimage import map_coordinates  # scipy only when an image is corrupted
+
     warped = np.asarray(map_coordinates(x, indices, order=1, mode="reflect")).reshape(shape)
     return np.asarray(np.clip(warped, 0, 1) * 255)

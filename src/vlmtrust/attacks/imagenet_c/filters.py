@@ -15,8 +15,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
-from scipy.ndimage import zoom as scizoom
 
 Array = np.ndarray
 
@@ -30,6 +28,8 @@ def gaussian(
 ) -> Array:
     """``skimage.filters.gaussian`` on a float array (its defaults: ``mode="nearest"``,
     ``truncate=4``)."""
+    from scipy.ndimage import gaussian_filter  # scipy only when an image is corrupted
+
     return np.asarray(gaussian_filter(x, sigma, mode=mode, truncate=truncate))
 
 
@@ -133,7 +133,9 @@ def clipped_zoom(img: Array, zoom_factor: float) -> Array:
     ch1 = int(np.ceil(img.shape[1] / float(zoom_factor)))
     top1 = (img.shape[1] - ch1) // 2
     crop = img[top0 : top0 + ch0, top1 : top1 + ch1]
-    return np.asarray(scizoom(crop, (zoom_factor, zoom_factor, 1), order=1))
+    from scipy.ndimage import zoom
+
+    return np.asarray(zoom(crop, (zoom_factor, zoom_factor, 1), order=1))
 
 
 def _shift(image: Array, dx: int, dy: int) -> Array:
