@@ -88,9 +88,14 @@ def load_data(
     return collect(path, _read(path, layout or layout_of(path), limit, max_pixels), on_bad)
 
 
-def collect(path: Path | str, items: Iterable[Sample | BadItem], on_bad: OnBad) -> LoadedData:
+def collect(
+    path: Path | str,
+    items: Iterable[Sample | BadItem],
+    on_bad: OnBad,
+    how_to_skip: str = "on_bad='skip'",
+) -> LoadedData:
     """The samples and bad items a loader yields: a duplicate id is an error, and so is any bad
-    item with ``on_bad="fail"`` (naming the first, counting the rest)."""
+    item with ``on_bad="fail"`` (naming the first, counting the rest, and ``how_to_skip``)."""
     samples: list[Sample] = []
     skipped: list[BadItem] = []
     sources: dict[str, str | None] = {}
@@ -110,7 +115,7 @@ def collect(path: Path | str, items: Iterable[Sample | BadItem], on_bad: OnBad) 
         more = f", and {len(skipped) - 1} more bad items" if len(skipped) > 1 else ""
         raise DataError(
             f"bad item {first.path}: {first.reason}{more}",
-            "fix or remove the bad items, or skip them (on_bad='skip') to load the rest",
+            f"fix or remove the bad items, or skip them ({how_to_skip}) to load the rest",
         )
     return LoadedData(samples=samples, skipped=skipped)
 

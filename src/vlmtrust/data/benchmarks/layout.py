@@ -23,7 +23,7 @@ from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import sha256_hex
-from vlmtrust.data import OUTSIDE, BadItem, OnBad, make_sample
+from vlmtrust.data import OUTSIDE, BadItem, OnBad, collect, make_sample
 from vlmtrust.data.source import DataSource, DataSummary
 from vlmtrust.data.table import csv_rows, read_utf8
 
@@ -179,17 +179,9 @@ def image_sample(
 
 def settle(items: Iterable[Sample | BadItem], on_bad: OnBad) -> tuple[list[Sample], list[BadItem]]:
     """Samples and bad items apart; with ``on_bad="fail"`` a bad item is a DataError naming the
-    first and counting the rest (as :func:`vlmtrust.data.load_data` does)."""
-    samples = [i for i in items if isinstance(i, Sample)]
-    skipped = [i for i in items if isinstance(i, BadItem)]
-    if skipped and on_bad == "fail":
-        first = skipped[0]
-        more = f", and {len(skipped) - 1} more bad items" if len(skipped) > 1 else ""
-        raise DataError(
-            f"bad item {first.path}: {first.reason}{more}",
-            "fix or remove the bad items, or skip them (--on-bad-data skip) to load the rest",
-        )
-    return samples, skipped
+    first and counting the rest (:func:`vlmtrust.data.collect`, as every loader does)."""
+    loaded = collect("the benchmark", items, on_bad, how_to_skip="--on-bad-data skip")
+    return list(loaded.samples), list(loaded.skipped)
 
 
 @dataclass(frozen=True)
