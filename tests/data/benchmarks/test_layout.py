@@ -11,10 +11,12 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.layout import (
     Fingerprint,
     Layout,
+    exists,
     interleave,
     locate,
     require,
     short_copy,
+    short_total,
 )
 
 LAYOUT = Layout("Some Bench", "data/questions.csv and data/images/<id>.png")
@@ -72,3 +74,22 @@ def test_the_fingerprint_covers_each_files_path_and_bytes(tmp_path: Path) -> Non
     assert digest("x", "y") == digest("x", "y") != digest("y", "x")
     (tmp_path / "y").write_text("3")
     assert digest("x", "y") != digest("y", "y")
+
+
+def test_a_missing_path_names_the_expected_layout(tmp_path: Path) -> None:
+    layout = Layout("X", "labels.csv beside images/")
+    assert exists(tmp_path, layout) == tmp_path
+    with pytest.raises(DataError) as caught:
+        exists(tmp_path / "labels.csv", layout)
+    assert str(caught.value) == (
+        f"{tmp_path / 'labels.csv'} does not exist; "
+        "expected the X layout: labels.csv beside images/"
+    )
+
+
+def test_a_total_warns_only_when_it_differs_from_the_published_one() -> None:
+    assert short_total("X val", 100, 100) == []
+    (short,) = short_total("X val", 9, 1_000)
+    assert "has 9 entries, the authors publish 1,000: a partial copy" in short
+    (more,) = short_total("X val", 1_001, 1_000)
+    assert "more than the authors publish" in more

@@ -31,7 +31,8 @@ from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.core.records import Sample
 from vlmtrust.data import OUTSIDE, BadItem, collect, default_id, make_sample
-from vlmtrust.data.benchmarks.group_layout import GroupBenchmark, count_warning, required
+from vlmtrust.data.benchmarks.group_layout import GroupBenchmark
+from vlmtrust.data.benchmarks.layout import Layout, exists, short_total
 from vlmtrust.data.source import LoadOptions
 from vlmtrust.data.table import csv_rows
 
@@ -51,17 +52,18 @@ COLUMNS = ("file", "age", "gender", "race", "service_test")
 PUBLISHED = {"train": 86_744, "val": 10_954}
 LABEL_FILE = "fairface_label_{}.csv"
 IMAGE_FOLDERS = ("", "fairface-img-margin025-trainval", "fairface-img-margin125-trainval")
-LAYOUT = (
-    "FairFace as its authors publish it (github joojs/fairface): fairface_label_val.csv / "
-    "fairface_label_train.csv with columns file,age,gender,race,service_test, and the images "
-    "under val/ and train/ beside them (file = val/1.jpg)"
+LAYOUT = Layout(
+    "FairFace",
+    "fairface_label_val.csv / fairface_label_train.csv with columns "
+    "file,age,gender,race,service_test, and the images under val/ and train/ beside them "
+    "(file = val/1.jpg), as github joojs/fairface publishes them",
 )
 _VOCABULARY = {"race": RACES, "gender": GENDERS, "age": AGES}
 
 
 class FairFaceSource(GroupBenchmark):
     name = "fairface"
-    expects = LAYOUT
+    expects = LAYOUT.files
     get_it = "github.com/joojs/fairface (label CSVs and image zips on Google Drive)"
     feeds = "fairness tasks, per race, gender and age group (not counterfactual twins or prompts)"
     licence = "CC BY 4.0"
@@ -76,27 +78,27 @@ class FairFaceSource(GroupBenchmark):
         images = _image_root(labels_file, split)
         entries: list[Sample | BadItem] = []
         rows = 0
-        for line, cells in csv_rows(_lines(labels_file), labels_file, LAYOUT, required=COLUMNS):
+        for line, cells in csv_rows(_lines(labels_file), labels_file, LAYOUT.fix, required=COLUMNS):
             rows += 1
             if options.limit is None or len(entries) < options.limit:
                 row = (line, split)
                 entries.append(_entry(labels_file, images, row, cells, options.max_pixels))
         loaded = collect(labels_file, entries, options.on_bad)
         if not loaded.samples:
-            raise DataError(f"no usable samples in {labels_file}", f"expected {LAYOUT}")
-        warning = count_warning(f"FairFace {split} ({labels_file.name})", rows, PUBLISHED[split])
-        return cls(loaded.samples, loaded.skipped, [warning] if warning else [], split)
+            raise LAYOUT.error(f"no usable samples in {labels_file}")
+        warnings = short_total(f"FairFace {split} ({labels_file.name})", rows, PUBLISHED[split])
+        return cls(loaded.samples, loaded.skipped, warnings, split)
 
 
 def _labels_file(path: Path) -> tuple[Path, str]:
     """The label file to read and its split: ``path`` itself, or the val file in it."""
-    required(path, LAYOUT)
+    exists(path, LAYOUT)
     if path.is_file():
         split = next((s for s in PUBLISHED if path.name == LABEL_FILE.format(s)), None)
         if split is None:
-            raise DataError(f"{path} is not a FairFace label file", f"expected {LAYOUT}")
+            raise LAYOUT.error(f"{path} is not a FairFace label file")
         return path, split
-    return required(path / LABEL_FILE.format("val"), LAYOUT), "val"
+    return exists(path / LABEL_FILE.format("val"), LAYOUT), "val"
 
 
 def _image_root(labels_file: Path, split: str) -> Path:
@@ -104,7 +106,7 @@ def _image_root(labels_file: Path, split: str) -> Path:
         root = labels_file.parent / folder if folder else labels_file.parent
         if (root / split).is_dir():
             return root
-    raise DataError(f"no {split}/ image folder beside {labels_file}", f"expected {LAYOUT}")
+    raise LAYOUT.error(f"no {split}/ image folder beside {labels_file}")
 
 
 def _lines(labels_file: Path) -> Iterator[str]:

@@ -1,5 +1,5 @@
-"""What the group-annotated benchmarks (FairFace, UTKFace) share: checking a copy against the
-layout and counts its authors publish, and answering the fairness tasks' requests.
+"""What the group-annotated benchmarks (FairFace, UTKFace) share: answering the fairness tasks'
+requests (checking a copy against its published layout and counts is in :mod:`.layout`).
 
 A benchmark of labelled faces is a pool of group-annotated images: it answers scenes and twin
 pools (the images, each with its groups in the benchmark's own words), and says it cannot supply
@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import ClassVar
 
-from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import sha256_hex
 from vlmtrust.data import BadItem
@@ -88,21 +86,3 @@ class GroupBenchmark(DataSource):
         if isinstance(request, Scenes | Twins):
             return list(self._samples)
         raise self.cannot_supply(request)
-
-
-def required(path: Path, layout: str) -> Path:
-    """``path``, or a one-line DataError naming the layout the benchmark's authors publish."""
-    if not path.exists():
-        raise DataError(f"{path} does not exist", f"expected {layout}")
-    return path
-
-
-def count_warning(what: str, found: int, published: int) -> str | None:
-    """The warning for a copy whose row count is not the published one (None when it is)."""
-    if found == published:
-        return None
-    kind = "a partial copy" if found < published else "more than the authors publish"
-    return (
-        f"{what} has {found:,} entries, the authors publish {published:,}: {kind}, "
-        "so results describe these entries only"
-    )

@@ -39,9 +39,14 @@ class Layout:
     #: the files it expects, relative to the copy's root, e.g. "data/question/safebench.csv ..."
     files: str
 
+    @property
+    def fix(self) -> str:
+        """The layout expected, as the fix half of a one-line error."""
+        return f"expected the {self.title} layout: {self.files}"
+
     def error(self, problem: str) -> DataError:
         """``problem``, then the layout expected: one line, exit 2 through the CLI."""
-        return DataError(problem, f"expected the {self.title} layout: {self.files}")
+        return DataError(problem, self.fix)
 
 
 def locate(path: str, marker: str, layout: Layout, inner: Sequence[str] = ("data",)) -> Path:
@@ -56,6 +61,13 @@ def locate(path: str, marker: str, layout: Layout, inner: Sequence[str] = ("data
         if (root / marker).exists():
             return root
     raise layout.error(f"{given} has no {marker}")
+
+
+def exists(path: Path, layout: Layout) -> Path:
+    """``path`` (a file or a folder), which must exist."""
+    if not path.exists():
+        raise layout.error(f"{path} does not exist")
+    return path
 
 
 def require(root: Path, relative: str, layout: Layout, folder: bool = False) -> Path:
@@ -74,7 +86,7 @@ def csv_table(
 ) -> list[tuple[int, dict[str, str]]]:
     """``(line, row)`` per row of a strict UTF-8 CSV whose header holds ``columns`` (empty or
     missing cells read as "")."""
-    fix = f"expected the {layout.title} layout: {layout.files}"
+    fix = layout.fix
     with file.open(newline="", encoding="utf-8-sig") as handle:
         try:
             return [
@@ -116,6 +128,17 @@ def short_copy(
     return [
         f"{kind}: {what} holds {total} {unit}, the published copy {want} "
         f"({', '.join(off[:3])}{more})"
+    ]
+
+
+def short_total(what: str, found: int, published: int) -> list[str]:
+    """One warning when a copy's entry count is not the published one; none when it is."""
+    if found == published:
+        return []
+    kind = "a partial copy" if found < published else "more than the authors publish"
+    return [
+        f"{what} has {found:,} entries, the authors publish {published:,}: {kind}, "
+        "so results describe these entries only"
     ]
 
 

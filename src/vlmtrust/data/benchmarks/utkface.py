@@ -29,7 +29,8 @@ from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.records import Sample
 from vlmtrust.data import BadItem, collect, make_sample
 from vlmtrust.data.benchmarks.fairface import AGES
-from vlmtrust.data.benchmarks.group_layout import GroupBenchmark, count_warning, required
+from vlmtrust.data.benchmarks.group_layout import GroupBenchmark
+from vlmtrust.data.benchmarks.layout import Layout, exists, short_total
 from vlmtrust.data.source import LoadOptions
 
 GENDERS = ("male", "female")
@@ -40,9 +41,10 @@ PUBLISHED_ALIGNED = 23_708
 FOLDERS = (("UTKFace",), ("crop_part1",), ("part1", "part2", "part3"))
 NAME = re.compile(r"(?P<age>\d+)_(?P<gender>\d+)_(?P<race>\d+)_(?P<taken>\d+)\.jpg(\.chip\.jpg)?")
 CONVENTION = "[age]_[gender]_[race]_[date&time].jpg (or .jpg.chip.jpg)"
-LAYOUT = (
-    f"UTKFace as published (susanqq.github.io/UTKFace): a folder of images named {CONVENTION}, "
-    "or the folder holding UTKFace/, crop_part1/ or part1/-part3/"
+LAYOUT = Layout(
+    "UTKFace",
+    f"a folder of images named {CONVENTION}, or the folder holding UTKFace/, crop_part1/ or "
+    "part1/-part3/, as susanqq.github.io/UTKFace publishes them",
 )
 #: FairFace's age groups' upper bounds (the last is open)
 _AGE_TOPS = (2, 9, 19, 29, 39, 49, 59, 69)
@@ -50,7 +52,7 @@ _AGE_TOPS = (2, 9, 19, 29, 39, 49, 59, 69)
 
 class UTKFaceSource(GroupBenchmark):
     name = "utkface"
-    expects = LAYOUT
+    expects = LAYOUT.files
     get_it = "susanqq.github.io/UTKFace (Google Drive; non-commercial research use)"
     feeds = "fairness tasks, per race, gender and age group (not counterfactual twins or prompts)"
     licence = "non-commercial research only; images' copyright stays with their owners"
@@ -70,22 +72,21 @@ class UTKFaceSource(GroupBenchmark):
     def open(cls, path: str, options: LoadOptions) -> UTKFaceSource:
         if not path:
             raise DataError("--data utkface: names no path", "pass --data utkface:FOLDER")
-        files = _files(required(Path(path), LAYOUT))
+        files = _files(exists(Path(path), LAYOUT))
         chosen = files if options.limit is None else files[: options.limit]
         loaded = collect(path, (_entry(f, options.max_pixels) for f in chosen), options.on_bad)
         if not loaded.samples:
-            raise DataError(f"no usable samples in {path}", f"expected {LAYOUT}")
+            raise LAYOUT.error(f"no usable samples in {path}")
         warnings = []
         if {f.parent.name for f in files} == {"UTKFace"}:
-            found = count_warning("UTKFace (aligned & cropped)", len(files), PUBLISHED_ALIGNED)
-            warnings = [found] if found else []
+            warnings = short_total("UTKFace (aligned & cropped)", len(files), PUBLISHED_ALIGNED)
         return cls(loaded.samples, loaded.skipped, warnings)
 
 
 def _files(path: Path) -> list[Path]:
     """Every entry of the image folder(s), in name order (hidden files aside)."""
     if not path.is_dir():
-        raise DataError(f"{path} is not a folder", f"expected {LAYOUT}")
+        raise LAYOUT.error(f"{path} is not a folder")
     for names in ((), *FOLDERS):
         folders = [path / name for name in names] if names else [path]
         found = sorted(
@@ -95,7 +96,7 @@ def _files(path: Path) -> list[Path]:
         entries = [f for f in found if f.is_file() and not f.name.startswith(".")]
         if any(f.name.lower().endswith(".jpg") for f in entries):
             return entries
-    raise DataError(f"no UTKFace images in {path}", f"expected {LAYOUT}")
+    raise LAYOUT.error(f"no UTKFace images in {path}")
 
 
 def age_group(age: int) -> str:
