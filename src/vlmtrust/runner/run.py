@@ -107,8 +107,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     skipped = [f"{b.path}: {b.reason}" for b in source.skipped]
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
     named = {spec.canonical() for spec in config.tasks}
-    tasks, chosen, unfit = fit_to_data(specs, named, source)
-    cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle, chosen)
+    tasks, unfit = fit_to_data(list(zip(specs, tasks, strict=True)), named, source)
+    cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle)
     unfit += unsupplied
     for reason in unfit:
         console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
@@ -220,11 +220,10 @@ def _plan(
     variants: Sequence[tuple[Spec, ...]],
     ctx: DataContext,
     handle: ModelHandle,
-    optional: frozenset[int] = frozenset(),
 ) -> tuple[list[Cell], list[NotRun], list[str]]:
     """The cells to run, the (task, variant) pairs left out because the variant cannot act on
-    the task (``runner.applies``), and why each task in ``optional`` (ids: those a pillar suite
-    chose) was left out because the data source cannot supply what it asks for."""
+    the task (``runner.applies``), and why each ``optional`` task (one a pillar suite chose)
+    was left out because the data source cannot supply what it asks for."""
     cells: list[Cell] = []
     not_run: list[NotRun] = []
     unfit: list[str] = []
@@ -232,7 +231,7 @@ def _plan(
         try:
             samples = tuple(task.samples(ctx))
         except NotSupplied as err:
-            if id(task) not in optional:
+            if not task.optional:
                 raise
             unfit.append(f"{task.label} ({err.problem})")
             continue

@@ -109,6 +109,9 @@ class Task(ABC):
         #: what its rows, results and warnings are named: the task's name, or, where a scan
         #: runs it once per group attribute of its data, ``NAME-by-ATTRIBUTE``
         self.label = spec.name
+        #: chosen by a pillar suite, not named on the command line: where the data cannot supply
+        #: what it asks for, the runner leaves it out naming why instead of stopping
+        self.optional = False
 
     def key_spec(self) -> Spec:
         """The part of the spec that decides how one sample is scored under one condition."""

@@ -90,30 +90,30 @@ def per_group_attribute(
 
 
 def fit_to_data(
-    specs: Sequence[Spec], named: Set[str], source: DataSource
-) -> tuple[list[Task], frozenset[int], list[str]]:
-    """The tasks ``specs`` run as on ``source``: those named on the command line (canonical
-    specs in ``named``) as they are, a pillar suite's per group attribute of the data (see
-    :func:`per_group_attribute`); the ids of the suite's (the runner leaves out, naming why,
-    any of them the source cannot supply), and why a suite task fits none of the attributes."""
+    built: Sequence[tuple[Spec, Task]], named: Set[str], source: DataSource
+) -> tuple[list[Task], list[str]]:
+    """The tasks run on ``source``, from ``(spec, task built from it)`` pairs: those named on
+    the command line (canonical specs in ``named``) as they are, a pillar suite's per group
+    attribute of the data (see :func:`per_group_attribute`), marked ``optional`` (the runner
+    leaves out, naming why, any of them the source cannot supply); and why a suite task fits
+    none of the attributes."""
     from vlmtrust.tasks.base import build_task
 
     tasks: list[Task] = []
-    chosen: set[int] = set()
     left_out: list[str] = []
-    for spec in specs:
+    for spec, task in built:
         if spec.canonical() in named:
-            tasks.append(build_task(spec))
+            tasks.append(task)
             continue
         fitted = per_group_attribute(spec, source.group_attributes, source.class_labels)
         if not fitted:
             left_out.append(f"{spec.name} (no group attribute of the {source.name} data fits it)")
         for variant, label in fitted:
-            task = build_task(variant)
-            task.label = label
-            tasks.append(task)
-            chosen.add(id(task))
-    return tasks, frozenset(chosen), left_out
+            one = task if variant is spec else build_task(variant)
+            one.label = label
+            one.optional = True
+            tasks.append(one)
+    return tasks, left_out
 
 
 def by_attribute(name: str, attribute: str) -> str:
