@@ -114,10 +114,11 @@ def test_the_dev_sets_are_appended_unchanged_at_the_end():
         "toxicity_dev2.jsonl",
         "toxicity_dev3.jsonl",
         "toxicity_dev4.jsonl",
+        "toxicity_dev5.jsonl",
     ):
         dev = files("vlmtrust.scorers").joinpath("calibration", name)
         rows += [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) == 250 + 256 + 316 + 320
+    assert len(rows) == 250 + 256 + 316 + 320 + 320
     assert toxicity_tuning.load()[-len(rows) :] == rows
 
 
