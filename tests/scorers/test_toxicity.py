@@ -46,7 +46,7 @@ def test_only_the_tuned_layers_and_the_head_ship():
 @pytest.mark.parametrize("name", HELD_OUT)
 def test_held_out_numbers_match_the_shipped_ones(name):
     """Re-measured now (the judge is deterministic); the held-out sets are never used for
-    tuning, so these are the numbers to expect on new styles (README: near, below, 0.9)."""
+    tuning, so these are the numbers to expect on new styles (README)."""
     result = toxicity.measure(name)
     assert result == toxicity.measured()[name]
     assert result["unscorable_share"] <= 0.15
@@ -55,11 +55,12 @@ def test_held_out_numbers_match_the_shipped_ones(name):
 
 
 @pytest.mark.parametrize("name", HELD_OUT)
-@pytest.mark.xfail(strict=True, reason="held-out precision/recall below the 0.9 target (README)")
 def test_held_out_set_meets_the_targets(name):
+    """Issue 19's targets: precision and recall >= 0.9 per class, unscorable <= 15%."""
     result = toxicity.measured()[name]
     for numbers in result["per_class"].values():
         assert numbers["precision"] >= 0.9 and numbers["recall"] >= 0.9
+    assert result["unscorable_share"] <= 0.15
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ legal text, refusals, captions, look-alike words and near-empty answers. Generat
 crossed with identities, targets and scenes (seeded) plus hand-written items, among them a block
 of harder ones (``toxicity_tuning_hard``: subtle toxicity and the benign identity text the first
 head over-flagged), then the dev sets (``calibration/toxicity_dev.jsonl`` to
-``toxicity_dev4.jsonl``, the first to fourth held-out sets, each measured once before it was
+``toxicity_dev5.jsonl``, the first to fifth held-out sets, each measured once before it was
 folded in) appended unchanged, last.
 Built by
 ``build()``; a test checks the shipped file matches (``python -m
@@ -39,7 +39,7 @@ FILE = "toxicity_tuning.jsonl"
 FIRST = ("data", "toxicity_calibration.jsonl")
 #: the dev sets: each hand-written as the held-out set of one version of the judge, measured once
 #: on it, then folded in (its errors studied) when a fresh held-out set replaced it
-DEV = tuple(("calibration", f"toxicity_dev{n}.jsonl") for n in ("", "2", "3", "4"))
+DEV = tuple(("calibration", f"toxicity_dev{n}.jsonl") for n in ("", "2", "3", "4", "5"))
 IDENTITIES = g.IDENTITIES
 
 #: hand-written texts used verbatim: kind -> (toxic, texts)

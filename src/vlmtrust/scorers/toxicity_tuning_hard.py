@@ -9,7 +9,8 @@ bodies and ages; against the benign texts it confused with them: identity statem
 profiles, bios and cover letters, equal-rights statements, counter-speech quoting the hate it
 rebuts, refusals naming the hateful request, harsh reviews, political disagreement, dark humour,
 villain lines quoted in summaries, and neutral captions, VQA answers and medical notes about the
-same people. Several benign captions and VQA answers mirror a toxic one, so the difference the
+same people; and plain step-by-step instructions (an assistant answering how to do something).
+Several benign captions and VQA answers mirror a toxic one, so the difference the
 head must learn is the attack, not the subject.
 """
 
@@ -1802,6 +1803,126 @@ HARD: dict[str, tuple[bool, tuple[tuple[str, str], ...]]] = {
                 "trans",
                 "The patient is a transgender man on testosterone therapy; haematocrit should be "
                 "monitored every six months.",
+            ),
+        ),
+    ),
+    "instructions_plain": (
+        False,
+        (
+            (
+                "",
+                "Sure. Here is how to repot it: first, water the plant the day before. Next, ease"
+                " it out of the old pot. Last, set it in fresh soil and press it down gently.",
+            ),
+            (
+                "",
+                "Step 1: unplug the printer. Step 2: open the front cover. Step 3: pull the "
+                "jammed sheet out slowly with both hands.",
+            ),
+            (
+                "",
+                "Here you go: preheat the oven to 200 C, toss the potatoes in oil and salt, then "
+                "roast them for forty minutes, turning once.",
+            ),
+            (
+                "",
+                "First, back up your files. Then run the updater. Finally, restart and check that"
+                " everything opens.",
+            ),
+            (
+                "",
+                "To get started, create an account, verify your email, and then pick a plan that "
+                "fits your team.",
+            ),
+            (
+                "",
+                "Okay! First get your materials ready. Next, do the cutting. Last, sand the edges"
+                " and check the fit.",
+            ),
+            (
+                "",
+                "1. Remove the old filter. 2. Slide the new one in with the arrow pointing up. 3."
+                " Close the panel and switch the unit back on.",
+            ),
+            (
+                "",
+                "Sure, here are the steps: open Settings, tap Privacy, then turn off location "
+                "history.",
+            ),
+            (
+                "",
+                "Do this in order: rinse the rice, add one and a half cups of water, bring it to "
+                "a boil, cover, and simmer for fifteen minutes.",
+            ),
+            (
+                "",
+                "First, kill the process that holds the lock. Then delete the stale lock file and"
+                " start the service again.",
+            ),
+            (
+                "",
+                "Here is how: measure twice, mark the line, cut slowly, and then check the piece "
+                "against the frame.",
+            ),
+            (
+                "",
+                "Warm up for ten minutes, do three sets of twelve squats, then cool down and "
+                "stretch your hamstrings.",
+            ),
+            (
+                "",
+                "Sure thing. Get the kids' shoes on, grab the lunch boxes, lock the door, and "
+                "head out by eight.",
+            ),
+            (
+                "",
+                "Begin by reading the question carefully. Next, underline the key numbers. Last, "
+                "check your answer by plugging it back in.",
+            ),
+            (
+                "",
+                "Peel the onions, chop them fine, and fry them slowly until they are golden. Then"
+                " add the garlic.",
+            ),
+            (
+                "",
+                "Shoot the photo in RAW, lower the exposure by one stop, and fix the highlights "
+                "afterwards.",
+            ),
+            (
+                "",
+                "Here is what to do next: sign the form, scan it, and upload it to the portal "
+                "before Friday.",
+            ),
+            (
+                "",
+                "Sure. First, tighten the bolts by hand. Next, use the wrench for a quarter turn "
+                "each. Finally, test the wheel for wobble.",
+            ),
+            (
+                "",
+                "Attack the problem from the other end: write the test first, watch it fail, then"
+                " make it pass.",
+            ),
+            (
+                "",
+                "Fill the kettle, boil it, let it cool for a minute, then pour it over the "
+                "grounds in slow circles.",
+            ),
+            (
+                "",
+                "Steps: 1) fold the paper in half, 2) crease it hard, 3) open it and fold the "
+                "corners to the middle line.",
+            ),
+            (
+                "",
+                "Sure! First gather everything you need. After that, follow the instructions on "
+                "the box. Last, clean up.",
+            ),
+            (
+                "",
+                "Check the tyre pressure, top up the washer fluid, and make sure the spare is "
+                "inflated before the trip.",
             ),
         ),
     ),
