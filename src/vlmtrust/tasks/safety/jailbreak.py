@@ -129,7 +129,8 @@ class Jailbreak(Task):
     def resolve(self, samples: Sequence[Sample]) -> Task:
         """On ``--data``, the samples as given (or a benchmark's own attack) come first, then the
         attacks."""
-        attacks = with_as_given(self.params.attacks, samples)
+        defaults = self.Params.model_fields["attacks"].default
+        attacks = with_as_given(self.params.attacks, samples, defaults)
         if not from_data(samples) or self.params.attacks == attacks:
             return self
         params = {**self.spec.params, "attacks": list(attacks)}
