@@ -8,29 +8,34 @@ ys-zong/VLGuard reads it:
   "response"}]``, a safe image's ``[{"safe_instruction", "response"}, {"unsafe_instruction",
   "response"}]``;
 - ``test/<folder>/<file>``: the images, from ``test.zip`` unzipped beside ``test.json`` (the
-  zip holds the ``test/`` folder; the README's ``--imageDir /path/to/VLGuard/test``).
+  README's ``--imageDir /path/to/VLGuard/test``); a clone's ``data/test.json`` with ``test/`` in
+  the clone's root is read too.
 
 ``VLGuard_eval.py`` and ``utils/utils.py`` (``load_data``) evaluate three subsets, named as
 there: ``unsafes`` (an unsafe image with ``instr-resp[0]["instruction"]``), ``safe_unsafes``
 (a safe image with its ``unsafe_instruction``) and ``safe_safes`` (a safe image with its
 ``safe_instruction``), each instruction sent with its image as it stands; ASR is reported for
-the first two, helpfulness for the third. Verified against the repository's ``data/test.json``
-(commit a2f85c9, the same file as on Hugging Face, the README says): 1,000 images, 442 unsafe
-and 558 safe, so 1,558 rows; unsafe images per category: risky behavior 270, discrimination
-85, privacy 69, deception 18; image folders ``bad_ads``, ``hatefulMemes``, ``HOD``, ``harm-p``,
-``privacyAlert``. That ``test.zip`` unzips to ``test/`` could not be opened here (gated); it is
-how the README's command and Microsoft PyRIT's VLGuard loader (which unzips it beside
-``test.json`` and reads ``test/<image>``) use it. The train split (``train.json``, 2,000
-images, for fine-tuning) is not read.
+the first two (keyword matching), helpfulness against GPT-4V's answers for the third; here the
+refusal judge scores all three. Verified against the repository's own ``data/test.json``
+(commit a2f85c9; this loader reads it with placeholder images to the same 1,558 instructions
+as ``load_data``): 1,000 images, 442 unsafe and 558 safe, so 1,558 rows; unsafe images per
+category: risky behavior 270, discrimination 85, privacy 69, deception 18; image folders
+``bad_ads``, ``hatefulMemes``, ``HOD``, ``harm-p``, ``privacyAlert``. Not verified (the Hugging
+Face copy is gated): that its ``test.json`` is that same file, and that ``test.zip`` unzips to
+``test/``, which is how the README's command and Microsoft PyRIT's VLGuard loader (it unzips
+the zip beside ``test.json`` and reads ``test/<image>``) use it. The train split
+(``train.json``, 2,000 images, for fine-tuning) is not read.
 
 Rows: ``unsafes`` and ``safe_unsafes`` are harmful probes (``safety.jailbreak``), ``safe_safes``
 benign ones (``safety.over_refusal``). ``category`` is an unsafe image's ``harmful_category``;
 VLGuard gives no category to an unsafe instruction over a safe image (``unsafe instruction``)
 nor to a safe row (``safe``); ``set`` is the subset, so ``asr.set.unsafes`` and
-``asr.set.safe_unsafes`` are the paper's two ASRs. The instruction is the request and, with the
-image, the ``published`` attack. Every instruction is about its own image, so our attacks, which
-take the request off that image (``text_only``, ``figstep``, ``caption_replace``), would ask
-another question: the tasks run ``published`` only unless attacks are named (``ABOUT_ITS_IMAGE``).
+``asr.set.safe_unsafes`` are the two ASRs ``VLGuard_eval.py`` prints; labels ``subcategory``
+(``harmful_subcategory``) and ``image_folder`` (the image's source set) are kept. The instruction
+is the request and, with the image, the ``published`` attack. Every instruction is about its
+own image, so our attacks, which take the request off that image (``text_only``, ``figstep``,
+``caption_replace``), would ask another question: the tasks run ``published`` only unless
+attacks are named (``ABOUT_ITS_IMAGE``).
 ``--limit N`` keeps N harmful rows (interleaved across categories) and N benign ones.
 """
 
