@@ -24,6 +24,7 @@ from vlmtrust.data.source import (
     ABOUT_ITS_IMAGE,
     PUBLISHED_PROMPT,
     LoadOptions,
+    NotSupplied,
     Probes,
     Scenes,
 )
@@ -210,3 +211,10 @@ def test_a_missing_image_is_one_bad_item_though_it_has_two_rows(tmp_path: Path) 
     source = VLGuardSource.open(str(root), LoadOptions(on_bad="skip"))
     assert len(source.skipped) == 1
     assert len(source.samples(probes())) == 4 and len(source.samples(probes(harmful=False))) == 1
+
+
+def test_a_copy_without_safe_images_does_not_supply_benign_rows(tmp_path: Path) -> None:
+    source = open_source(f"vlguard:{vlguard_copy(tmp_path / 'VLGuard', unsafe=SMALL, safe=0)}")
+    assert len(source.samples(probes())) == 3
+    with pytest.raises(NotSupplied, match=r"holds no safe_safes rows, which safety\.x scores"):
+        source.samples(probes(harmful=False))

@@ -65,6 +65,7 @@ from vlmtrust.data.source import (
     ABOUT_ITS_IMAGE,
     PUBLISHED_PROMPT,
     LoadOptions,
+    NotSupplied,
     Probes,
     SampleRequest,
 )
@@ -175,6 +176,13 @@ class VLGuardSource(BenchmarkSource):
         if not isinstance(request, Probes):
             raise self.cannot_supply(request)
         rows = [s for s in self._loaded.samples if s.labels["harmful"] is request.harmful]
+        if not rows and not self._loaded.skipped:
+            kind = "unsafes or safe_unsafes" if request.harmful else "safe_safes"
+            raise NotSupplied(
+                f"this VLGuard copy holds no {kind} rows, which {request.task or 'this task'} "
+                "scores",
+                "use the whole test.json, or leave this task out",
+            )
         return rows if request.n is None else rows[: request.n]
 
 
