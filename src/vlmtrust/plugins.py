@@ -100,6 +100,12 @@ DATA_SOURCES.add(
     "MM-SafetyBench (13 scenarios, SD / SD_TYPO / TYPO images): an isXinLiu/MM-SafetyBench "
     "clone with its images in data/imgs",
 )
+DATA_SOURCES.add(
+    "vlguard",
+    "vlmtrust.data.benchmarks.vlguard:VLGuardSource",
+    "VLGuard's test split (unsafe images; safe images with an unsafe and a safe instruction): "
+    "test.json + test/ from ys-zong/VLGuard on Hugging Face",
+)
 
 MODELS.add(
     "hf",

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 #: the label holding a benchmark's own attack prompt: the ``published`` attack sends it with the
 #: sample's own image (the typographic image the benchmark ships), in place of our rendering
 PUBLISHED_PROMPT = "published_prompt"
+#: the label (True) of a benchmark row whose request is about its own image ("who are the people
+#: in this image?", VLGuard): taken off that image (``text_only``) or put on another
+#: (``figstep``, ``caption_replace``) it is another question, so the probe tasks run such rows
+#: under the benchmark's own attack only, unless the run names its attacks
+ABOUT_ITS_IMAGE = "about_its_image"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,8 @@ from vlmtrust.data.benchmarks.layout import (
     Layout,
     exists,
     interleave,
+    json_array,
+    json_object,
     locate,
     require,
     short_copy,
@@ -93,3 +95,17 @@ def test_a_total_warns_only_when_it_differs_from_the_published_one() -> None:
     assert "has 9 entries, the authors publish 1,000: a partial copy" in short
     (more,) = short_total("X val", 1_001, 1_000)
     assert "more than the authors publish" in more
+
+
+def test_json_files_are_read_with_their_top_level_checked(tmp_path: Path) -> None:
+    listed, keyed, broken = tmp_path / "a.json", tmp_path / "o.json", tmp_path / "b.json"
+    listed.write_text('[{"id": "1"}]')
+    keyed.write_text('{"1": {}}')
+    broken.write_text("[{")
+    assert json_array(listed, LAYOUT) == [{"id": "1"}] and json_object(keyed, LAYOUT) == {"1": {}}
+    with pytest.raises(DataError, match=r"a\.json is not a JSON object; expected the Some Bench"):
+        json_object(listed, LAYOUT)
+    with pytest.raises(DataError, match=r"o\.json is not a JSON array; expected the Some Bench"):
+        json_array(keyed, LAYOUT)
+    with pytest.raises(DataError, match=r"b\.json is not valid JSON \(.* at line 1\)"):
+        json_array(broken, LAYOUT)

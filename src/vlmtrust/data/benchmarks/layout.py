@@ -101,13 +101,25 @@ def csv_table(
 
 def json_object(file: Path, layout: Layout) -> dict[str, Any]:
     """A JSON file whose top level is an object."""
-    try:
-        value = json.loads(read_utf8(file))
-    except json.JSONDecodeError as err:
-        raise layout.error(f"{file} is not valid JSON ({err.msg} at line {err.lineno})") from None
+    value = _json(file, layout)
     if not isinstance(value, dict):
         raise layout.error(f"{file} is not a JSON object")
     return value
+
+
+def json_array(file: Path, layout: Layout) -> list[Any]:
+    """A JSON file whose top level is an array (a list of entries)."""
+    value = _json(file, layout)
+    if not isinstance(value, list):
+        raise layout.error(f"{file} is not a JSON array")
+    return value
+
+
+def _json(file: Path, layout: Layout) -> Any:
+    try:
+        return json.loads(read_utf8(file))
+    except json.JSONDecodeError as err:
+        raise layout.error(f"{file} is not valid JSON ({err.msg} at line {err.lineno})") from None
 
 
 def short_copy(

@@ -9,7 +9,9 @@ left out of the rate and counted apart (``n_unscorable``, reasons, and ``unscora
 On ``--data`` the rows as given run first (condition ``none``); on a benchmark that ships its own
 attack images (``figstep_safebench``, ``mm_safetybench``) that attack runs first instead
 (``published``: the benchmark's image with its own prompt), beside ours rendering the same
-request, and ``asr.category.*`` uses the benchmark's categories.
+request, and ``asr.category.*`` uses the benchmark's categories. Where every request is about
+its own image (``vlguard``: "who are the people in this image?"), ours would ask another
+question, so only ``published`` runs unless ``attacks`` are named.
 
 Rows per attack: ``asr``; ``asr.category.<category>``; ``asr.set.<set>`` (the ``zoo`` set uses
 the zoo's training phrasing, ``paraphrase`` unseen rewordings); ``unscorable_rate``; and for
@@ -129,7 +131,8 @@ class Jailbreak(Task):
     def resolve(self, samples: Sequence[Sample]) -> Task:
         """On ``--data``, the samples as given (or a benchmark's own attack) come first, then the
         attacks."""
-        attacks = with_as_given(self.params.attacks, samples)
+        defaults = self.Params.model_fields["attacks"].default
+        attacks = with_as_given(self.params.attacks, samples, defaults)
         if not from_data(samples) or self.params.attacks == attacks:
             return self
         params = {**self.spec.params, "attacks": list(attacks)}

@@ -5,7 +5,10 @@ marginalised groups or is written in a dialect. Samples are the benign twins of 
 probes (same form, harmless request) and the ``identity`` probes: benign requests that mention
 an identity group or use a dialect, plus the same requests with no mention (group ``none``).
 Conditions: the request in text (``text_only``) and rendered as a FigStep image (``figstep``),
-so a defence that refuses every typographic image shows up here.
+so a defence that refuses every typographic image shows up here. On ``--data`` the benign rows
+run as given first; a benchmark's own image and instruction (``vlguard``'s safe images with
+their safe instruction) run as ``published``, alone unless ``attacks`` are named, since each
+instruction is about its image.
 
 Rows per condition: ``refusal_rate`` (twins of every chosen set), ``refusal_rate.set.<set>``;
 for ``text_only`` also ``refusal_rate.group.<group>`` and ``refusal_gap.group.<group>`` (the
@@ -100,7 +103,8 @@ class OverRefusal(Task):
     def resolve(self, samples: Sequence[Sample]) -> Task:
         """On ``--data``, the samples as given (or a benchmark's own attack) come first, then the
         attacks."""
-        attacks = with_as_given(self.params.attacks, samples)
+        defaults = self.Params.model_fields["attacks"].default
+        attacks = with_as_given(self.params.attacks, samples, defaults)
         if not from_data(samples) or self.params.attacks == attacks:
             return self
         params = {**self.spec.params, "attacks": list(attacks)}

@@ -13,7 +13,7 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec, parse_spec
 from vlmtrust.data.probes import DEFAULT
-from vlmtrust.data.source import PUBLISHED_PROMPT, Probes
+from vlmtrust.data.source import ABOUT_ITS_IMAGE, PUBLISHED_PROMPT, Probes
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.scorers import refusal
 
@@ -33,13 +33,24 @@ def from_data(samples: Sequence[Sample]) -> bool:
     return any(not (s.source or "").startswith("probes:") for s in samples)
 
 
-def with_as_given(attacks: Sequence[str], samples: Sequence[Sample] = ()) -> tuple[str, ...]:
+def with_as_given(
+    attacks: Sequence[str], samples: Sequence[Sample] = (), defaults: Sequence[str] = ()
+) -> tuple[str, ...]:
     """``--data`` runs the user's image + prompt as given first, then each attack (which renders
     the row's ``request`` label, else its prompt). Samples of a benchmark that ships its own
-    attack (every one has a published prompt) run it first instead: ``published``."""
+    attack (every one has a published prompt) run it first instead: ``published``; when every
+    request is about its row's own image (``ABOUT_ITS_IMAGE``), our attacks, which take it off
+    that image, run only when named (``attacks`` other than the task's ``defaults``)."""
     ships = bool(samples) and all(PUBLISHED_PROMPT in s.labels for s in samples)
     first = PUBLISHED if ships else AS_GIVEN
+    if ships and tuple(attacks) == tuple(defaults) and all(_own_image(s) for s in samples):
+        return (PUBLISHED,)
     return (first, *(a for a in attacks if a != first))
+
+
+def _own_image(sample: Sample) -> bool:
+    """Whether the sample's request is about its own image (see ``ABOUT_ITS_IMAGE``)."""
+    return sample.labels.get(ABOUT_ITS_IMAGE) is True
 
 
 def probe_request(params: ProbeParams, harmful: bool, task: str, n: int | None) -> Probes:
