@@ -100,6 +100,17 @@ DATA_SOURCES.add(
     "MM-SafetyBench (13 scenarios, SD / SD_TYPO / TYPO images): an isXinLiu/MM-SafetyBench "
     "clone with its images in data/imgs",
 )
+DATA_SOURCES.add(
+    "jailbreakv_28k",
+    "vlmtrust.data.benchmarks.jailbreakv:JailBreakV28K",
+    "JailBreakV-28K (28,000 harmful queries x jailbreak formats, 16 policies, their images): "
+    "the JailbreakV-28K/JailBreakV-28k dataset's JailBreakV_28K/ folder",
+)
+DATA_SOURCES.add(
+    "jailbreakv_28k_mini",
+    "vlmtrust.data.benchmarks.jailbreakv:JailBreakV28KMini",
+    "JailBreakV-28K's mini split (280 rows): mini_JailBreakV_28K.csv in the same folder",
+)
 
 MODELS.add(
     "hf",
