@@ -12,7 +12,14 @@ from pathlib import Path
 
 from benchmark_trees import tiny_image
 
-from vlmtrust.data.benchmarks.jailbreakv import COLUMNS, FORMATS, OPTIONAL, POLICIES, TRANSFER
+from vlmtrust.data.benchmarks.jailbreakv import (
+    COLUMNS,
+    FORMATS,
+    IMAGE_FOLDERS,
+    OPTIONAL,
+    POLICIES,
+    TRANSFER,
+)
 
 #: the images sent with the text (LLM transfer) attacks: name prefix -> extension
 TRANSFER_IMAGES = (("blank", "png"), ("noise", "png"), ("nature", "jpeg"), ("SD_related", "png"))
@@ -29,6 +36,8 @@ def jailbreakv_copy(
     then the 7 formats (so the first 16 x 7 cover every pair), ``mini`` of them (evenly spread)
     also in the mini CSV with ``selected_mini`` True; the CSVs and images in ``root/folder``."""
     data = root / folder
+    for images in IMAGE_FOLDERS:
+        (data / images).mkdir(parents=True, exist_ok=True)
     table = []
     step = max(1, rows // mini) if mini else 0
     picked = set(range(0, rows, step)[:mini]) if mini else set()
@@ -60,7 +69,9 @@ def write_rows(file: Path, rows: list[dict[str, str]], columns: tuple[str, ...] 
     """``rows`` as a CSV with the card's columns (or ``columns``), as pandas writes them."""
     file.parent.mkdir(parents=True, exist_ok=True)
     with file.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns or COLUMNS + OPTIONAL)
+        writer = csv.DictWriter(
+            handle, fieldnames=columns or COLUMNS + OPTIONAL, extrasaction="ignore"
+        )
         writer.writeheader()
         writer.writerows(rows)
 
