@@ -7,9 +7,10 @@ Unscorable responses (empty, off-topic, errors) are never counted as a failed at
 left out of the rate and counted apart (``n_unscorable``, reasons, and ``unscorable_rate``).
 
 On ``--data`` the rows as given run first (condition ``none``); on a benchmark that ships its own
-attack images (``figstep_safebench``, ``mm_safetybench``) that attack runs first instead
-(``published``: the benchmark's image with its own prompt), beside ours rendering the same
-request, and ``asr.category.*`` uses the benchmark's categories.
+attack images (``figstep_safebench``, ``mm_safetybench``, ``jailbreakv_28k``) that attack runs
+first instead (``published``: the benchmark's image with its own prompt), beside ours rendering
+the same request, ``asr.category.*`` uses the benchmark's categories and ``asr.set.*`` its sets
+(JailBreakV-28K's jailbreak formats).
 
 Rows per attack: ``asr``; ``asr.category.<category>``; ``asr.set.<set>`` (the ``zoo`` set uses
 the zoo's training phrasing, ``paraphrase`` unseen rewordings); ``unscorable_rate``; and for
