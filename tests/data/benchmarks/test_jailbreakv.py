@@ -18,6 +18,7 @@ from PIL import Image
 from vlmtrust_testing import report_rows
 
 from vlmtrust.core.errors import DataError
+from vlmtrust.data import OUTSIDE
 from vlmtrust.data.benchmarks.jailbreakv import (
     COLUMNS,
     FORMATS,
@@ -195,8 +196,8 @@ def _repeat_id(root: Path) -> None:
             "has no JailBreakV_28K.csv",
         ),
         (
-            lambda root: shutil.rmtree(root / "JailBreakV_28K/query_related"),
-            "JailBreakV_28K/query_related is missing",
+            lambda root: shutil.rmtree(root / "JailBreakV_28K/llm_transfer_attack"),
+            "JailBreakV_28K/llm_transfer_attack is missing",
         ),
         (lambda root: _blank_cell(root, "redteam_query"), "line 3 has an empty 'redteam_query'"),
         (_repeat_id, "holds the id '1' twice (lines 3 and 4)"),
@@ -287,3 +288,26 @@ def test_the_safety_suite_scans_it_end_to_end_per_policy_and_format(
     entry = json.loads(report.stdout)["runs"][0]["header"]["data_source"]
     assert entry["name"] == "jailbreakv_28k" and entry["size"] == 112
     assert set(entry["counts"]) == set(FORMATS) and len(entry["fingerprint"]) == 64
+
+
+def test_an_image_named_outside_the_copy_is_a_bad_item_and_a_link_inside_it_is_read(
+    tmp_path: Path,
+) -> None:
+    root = jailbreakv_copy(tmp_path / "jbv", rows=16, mini=4)
+    data = root / "JailBreakV_28K"
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (8, 8), "red").save(secret)
+    (data / "llm_transfer_attack/noise_1.png").unlink()
+    (data / "llm_transfer_attack/noise_1.png").symlink_to(data / "llm_transfer_attack/blank_0.png")
+    (data / "llm_transfer_attack/nature_2.jpeg").unlink()
+    (data / "llm_transfer_attack/nature_2.jpeg").symlink_to(secret)
+    table = data / "JailBreakV_28K.csv"
+    rows = read_rows(table)
+    rows[3]["image_path"] = "../../secret.png"
+    write_rows(table, rows)
+    source = JailBreakV28K.open(str(root), LoadOptions(on_bad="skip"))
+    read = {r.id: r for r in source.samples(probes())}
+    assert read["1"].image == (data / "llm_transfer_attack/blank_0.png").read_bytes()
+    assert "2" not in read and "3" not in read and len(read) == 14
+    assert {b.reason for b in source.skipped} == {OUTSIDE}
+    assert "2 of 16 rows name an image that is not under" in " ".join(source.warnings)

@@ -34,13 +34,16 @@ method at no extra cost. Both CSVs sit in one copy, so each split is its own sou
 
 The images are 15 GB: the fingerprint hashes the CSV and every image's name and size (never
 every byte, which would dominate each scan's start), and only the rows a run keeps are decoded.
-A row whose image is missing is a bad item; every missing image is counted in one warning, and
+An image folder the rows name that is missing altogether is a layout error (exit 2); a row whose
+image is missing is a bad item; every missing image is counted in one warning, and
 with ``--on-bad-data skip`` the rows kept are taken from those whose image is there, so a copy
 holding only the repository's sample still runs.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar
@@ -137,12 +140,13 @@ class JailBreakV28K(HarmfulBenchmark):
     def open(cls, path: str, options: LoadOptions) -> JailBreakV28K:
         root = locate(path, cls.table, cls.layout, inner=FOLDERS)
         table = require(root, cls.table, cls.layout)
-        for folder in IMAGE_FOLDERS:
-            require(root, folder, cls.layout, folder=True)
         fingerprint = Fingerprint(root)
         fingerprint.read(table)
         rows = [row for _, row in cls._rows(table)]
-        problems = _image_problems(root, rows, fingerprint)
+        folders = _image_folders(rows)
+        for folder in folders:
+            require(root, folder, cls.layout, folder=True)
+        problems = _image_problems(root, rows, folders, fingerprint)
         ordered = _spread(rows)
         kept: list[dict[str, str]] = []
         passed: list[BadItem] = []  # rows skipped for a missing image before --limit was reached
@@ -242,14 +246,32 @@ def _spread(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return interleave(queued, lambda r: r["policy"])
 
 
+def _image_folders(rows: list[dict[str, str]]) -> list[str]:
+    """The top folders the rows' images sit in (``figstep``, ...), in first-seen order: one
+    missing altogether is the layout's fault (a copy without its images), not a row's. A path
+    out of the copy names none (it is a bad item of its own)."""
+    tops = (posixpath.normpath(r["image_path"]).split("/")[0] for r in rows)
+    return [top for top in dict.fromkeys(tops) if top not in ("", ".", "..") and "." not in top]
+
+
 def _image_problems(
-    root: Path, rows: list[dict[str, str]], fingerprint: Fingerprint
+    root: Path, rows: list[dict[str, str]], folders: list[str], fingerprint: Fingerprint
 ) -> dict[str, str]:
     """Why each row's image cannot be read (by row id), hashing every image there by its name
-    and size, in file order."""
+    and size, in file order. The folders are listed once (28,000 containment checks would take
+    seconds); a path not in the listing is checked alone only where a link or a ``..`` could
+    still make it readable or outside the copy."""
+    files, linked = _listing(root, folders)
     problems = {}
     for row in rows:
         relative = row["image_path"]
+        name = posixpath.normpath(relative)
+        if name in files:
+            fingerprint.sized(relative, files[name])
+            continue
+        if not linked and not name.startswith(("..", "/")):
+            problems[row["id"]] = "missing file"
+            continue
         try:
             file = inside(root, relative)
         except OutsideRoot:
@@ -258,8 +280,32 @@ def _image_problems(
         if not file.is_file():
             problems[row["id"]] = "missing file"
             continue
-        fingerprint.sized(file, relative)
+        fingerprint.sized(relative, file.stat().st_size)
     return problems
+
+
+def _listing(root: Path, folders: list[str]) -> tuple[dict[str, int], bool]:
+    """Every regular file under ``root``'s ``folders`` (its path relative to ``root`` -> its
+    size), never following a link, and whether a link (or anything but a file or a folder) was
+    met, which the listing cannot vouch for."""
+    files: dict[str, int] = {}
+    linked = False
+    todo = [root / folder for folder in folders]
+    while todo:
+        folder = todo.pop()
+        if folder.is_symlink():
+            linked = True
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    name = Path(entry.path).relative_to(root).as_posix()
+                    files[name] = entry.stat(follow_symlinks=False).st_size
+                else:
+                    linked = True
+    return files, linked
 
 
 def _missing_columns(table: Path, row: dict[str, str]) -> list[str]:
