@@ -156,12 +156,14 @@ def test_unpublished_values_and_a_missing_optional_column_are_warnings(tmp_path:
     table = root / "JailBreakV_28K/mini_JailBreakV_28K.csv"
     rows = read_rows(table)
     rows[2]["policy"], rows[3]["format"] = "Weather", "Riddle"
+    rows[4]["format"], rows[5]["format"] = "query-relevant", "template"  # the card's spelling
     write_rows(table, rows, columns=(*COLUMNS, "from"))
     source = open_source(f"jailbreakv_28k_mini:{root}")
     said = " | ".join(source.warnings)
     assert "has no 'selected_mini', 'transfer_from_llm' column" in said
     assert "policy values not among the published ones: 'Weather'" in said
     assert "format values not among the published ones: 'Riddle'" in said
+    assert "query-relevant" not in said and "'template'" not in said
     row = source.samples(probes())[0]
     assert "selected_mini" not in row.labels and row.labels["from"] == "[placeholder source]"
 

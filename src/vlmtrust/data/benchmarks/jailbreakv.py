@@ -16,7 +16,9 @@ github.com/EddyLuo1232/JailBreakV_28K, since moved to SaFo-Lab):
 ``format`` is the jailbreak method: ``Template``, ``Persuade``, ``Logic`` (LLM transfer attacks,
 20,000 rows: the text is the attack, the image is filler) and ``figstep``, ``SD``, ``SD_typo``,
 ``typo`` (the image-based attacks, 8,000 rows: FigStep and the query-relevant SD / typography /
-SD+typography images); ``policy`` is one of the 16 safety policies below. What was verified, and
+SD+typography images; the card spells the methods "template, persuade, logic, figstep,
+query-relevant", which are taken as published too); ``policy`` is one of the 16 safety policies
+below. What was verified, and
 where: the file names and splits from the card's config and loaders that read the files
 (PyRIT's ``fetch_jailbreakv_28k_dataset``, which also resolves ``image_path`` under
 ``JailBreakV_28K/``); the columns from the card; the 16 policy names from PyRIT's
@@ -103,6 +105,13 @@ FORMATS = {
     "typo": IMAGE_BASED,
 }
 PUBLISHED_KINDS = {TRANSFER: 20_000, IMAGE_BASED: 8_000}
+#: the card's own spelling of the methods ("template, persuade, logic, figstep,
+#: query-relevant"), accepted beside the CSV's, whatever the case
+KINDS = {
+    **{f.lower(): kind for f, kind in FORMATS.items()},
+    "query-relevant": IMAGE_BASED,
+    "query_relevant": IMAGE_BASED,
+}
 IMAGE_FOLDERS = ("figstep", "llm_transfer_attack", "query_related")
 IMAGES = "JailBreakV_28K/{" + ",".join(IMAGE_FOLDERS) + "}/"
 #: where the CSVs sit under PATH: the repository's folder, the download's folder inside it
@@ -198,7 +207,7 @@ class JailBreakV28K(HarmfulBenchmark):
     @classmethod
     def _count_warnings(cls, rows: list[dict[str, str]]) -> list[str]:
         """The copy's rows against the published 20,000 LLM transfer and 8,000 image-based."""
-        kinds = Counter(FORMATS[r["format"]] for r in rows if r["format"] in FORMATS)
+        kinds = Counter(KINDS[f] for r in rows if (f := r["format"].lower()) in KINDS)
         return short_copy(cls.layout.title, kinds, PUBLISHED_KINDS)
 
     @classmethod
@@ -319,8 +328,11 @@ def _missing_columns(table: Path, row: dict[str, str]) -> list[str]:
 def _vocabulary(title: str, rows: list[dict[str, str]]) -> list[str]:
     """A warning per column holding values the benchmark does not publish."""
     out = []
-    for column, known in (("policy", POLICIES), ("format", tuple(FORMATS))):
-        odd = sorted({r[column] for r in rows} - set(known))
+    for column, known, spell in (
+        ("policy", set(POLICIES), str),
+        ("format", set(KINDS), str.lower),
+    ):
+        odd = sorted({r[column] for r in rows if spell(r[column]) not in known})
         if odd:
             shown = ", ".join(repr(v) for v in odd[:5]) + (" ..." if len(odd) > 5 else "")
             out.append(f"{title}: {column} values not among the published ones: {shown}")
