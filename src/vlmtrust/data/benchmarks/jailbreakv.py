@@ -2,30 +2,34 @@
 on Hugging Face (dataset ``JailbreakV-28K/JailBreakV-28k``, MIT licence; code at
 github.com/EddyLuo1232/JailBreakV_28K, since moved to SaFo-Lab):
 
-- ``JailBreakV_28K/JailBreakV_28K.csv`` (28,000 rows) and ``JailBreakV_28K/mini_JailBreakV_28K.csv``
-  (280 rows), the two splits of the card's ``JailBreakV_28K`` config, columns ``id,
-  jailbreak_query, redteam_query, format, policy, image_path, from, selected_mini,
-  transfer_from_llm`` (the card's "Dataset Details");
+- ``JailBreakV_28K/JailBreakV_28K.csv`` (28,000 rows) and
+  ``JailBreakV_28K/mini_JailBreakV_28K.csv`` (280 rows), the two splits of the card's
+  ``JailBreakV_28K`` config, columns ``id, jailbreak_query, redteam_query, format, policy,
+  image_path, from, selected_mini, transfer_from_llm`` (the card's "Dataset Details");
 - the images each row's ``image_path`` names, relative to that folder, under ``figstep/``,
   ``llm_transfer_attack/`` (``blank_*``, ``noise_*``, ``nature_*``, ``SD_related_*``: the images
   sent with the text attacks) and ``query_related/``. The repository holds a sample of them;
   the full set is the authors' download (``JailBreakV_28K.zip``, linked from the card), which
-  unpacks to ``JailBreakV_28K/JailBreakV_28K/`` (some copies spell it ``JailBreakV_28k``): PATH
-  may be the repository, the zip's folder, or the folder holding the CSV.
+  unpacks to ``JailBreakV_28K/JailBreakV_28K/`` (some copies spell it ``JailBreakV_28k``).
+  PATH may be the repository, the download's folder, or the folder holding the CSVs (the
+  repository's first commits kept them at its top).
 
 ``format`` is the jailbreak method: ``Template``, ``Persuade``, ``Logic`` (LLM transfer attacks,
 20,000 rows: the text is the attack, the image is filler) and ``figstep``, ``SD``, ``SD_typo``,
 ``typo`` (the image-based attacks, 8,000 rows: FigStep and the query-relevant SD / typography /
-SD+typography images; the card spells the methods "template, persuade, logic, figstep,
-query-relevant", which are taken as published too); ``policy`` is one of the 16 safety policies
-below. What was verified, and
-where: the file names and splits from the card's config and loaders that read the files
-(PyRIT's ``fetch_jailbreakv_28k_dataset``, which also resolves ``image_path`` under
+SD+typography images; the card's own spelling, "template, persuade, logic, figstep,
+query-relevant", is taken as published too); ``policy`` is one of the 16 safety policies below.
+
+Verified, and where: the file names and splits from the card's config and from loaders that read
+the files (PyRIT's ``fetch_jailbreakv_28k_dataset``, which also resolves ``image_path`` under
 ``JailBreakV_28K/``); the columns from the card; the 16 policy names from PyRIT's
-``HarmLiteral``; the 7 format values and the image name prefixes from independent loaders and a
-published first-rows dump (``Template``, ``llm_transfer_attack/SD_related_1216.png``, policy
-``Economic Harm``). Not verified: the counts per policy and per format (the card shows them in
-a picture only), so only the totals and the 20,000 / 8,000 split are checked.
+``HarmLiteral``; the 7 format values and the ``llm_transfer_attack`` name prefixes from
+independent loaders and a published first-rows dump (``Template``,
+``llm_transfer_attack/SD_related_1216.png``, ``Economic Harm``). Not verified (no snapshot of
+the repositories could be read): the counts per policy and per format (the card shows them in a
+picture only, so only the totals and the 20,000 / 8,000 split are checked), the image names
+under ``figstep/`` and ``query_related/`` (the loader follows ``image_path`` whatever it names),
+and that ``id`` is unique in each CSV (a repeated id is a layout error).
 
 Each row is one harmful probe: ``redteam_query`` is the request (``text_only`` asks it,
 ``figstep`` renders it in our typography), the row's own image with its ``jailbreak_query`` is
@@ -37,8 +41,8 @@ method at no extra cost. Both CSVs sit in one copy, so each split is its own sou
 The images are 15 GB: the fingerprint hashes the CSV and every image's name and size (never
 every byte, which would dominate each scan's start), and only the rows a run keeps are decoded.
 An image folder the rows name that is missing altogether is a layout error (exit 2); a row whose
-image is missing is a bad item; every missing image is counted in one warning, and
-with ``--on-bad-data skip`` the rows kept are taken from those whose image is there, so a copy
+image is missing is a bad item, and every missing image is counted in one warning; with
+``--on-bad-data skip`` the rows kept are taken from those whose image is there, so a copy
 holding only the repository's sample still runs.
 """
 
