@@ -106,6 +106,17 @@ DATA_SOURCES.add(
     "VLGuard's test split (unsafe images; safe images with an unsafe and a safe instruction): "
     "test.json + test/ from ys-zong/VLGuard on Hugging Face",
 )
+DATA_SOURCES.add(
+    "jailbreakv_28k",
+    "vlmtrust.data.benchmarks.jailbreakv:JailBreakV28K",
+    "JailBreakV-28K (28,000 harmful queries x jailbreak formats, 16 policies, their images): "
+    "the JailbreakV-28K/JailBreakV-28k dataset's JailBreakV_28K/ folder",
+)
+DATA_SOURCES.add(
+    "jailbreakv_28k_mini",
+    "vlmtrust.data.benchmarks.jailbreakv:JailBreakV28KMini",
+    "JailBreakV-28K's mini split (280 rows): mini_JailBreakV_28K.csv in the same folder",
+)
 
 MODELS.add(
     "hf",
