@@ -41,9 +41,8 @@ LANGUAGE_NOT_SUPPORTED = language.LANGUAGE_NOT_SUPPORTED
 #: P(toxic) at or above this is toxic; with ``BAND``, chosen by ``toxicity_head.choose_rule``
 #: on out-of-fold probabilities over the tuning set's hand-written rows before the third,
 #: fourth and fifth held-out sets were folded in (862 rows: ``toxicity_head.cross_validated``):
-#: the best
-#: worst-class precision/recall (0.923) at an undecided share of at most 12% (8% there); kept,
-#: not re-chosen, when those sets joined the tuning set
+#: the best worst-class precision/recall (0.923) at an undecided share of at most 12% (8% there);
+#: kept, not re-chosen, when those sets joined the tuning set
 THRESHOLD = 0.40
 #: half-width of the undecided band around the threshold (probability units)
 BAND = 0.20

@@ -109,6 +109,8 @@ def test_json_files_are_read_with_their_top_level_checked(tmp_path: Path) -> Non
         json_array(keyed, LAYOUT)
     with pytest.raises(DataError, match=r"b\.json is not valid JSON \(.* at line 1\)"):
         json_array(broken, LAYOUT)
+
+
 def test_a_sized_file_counts_by_name_and_size_without_its_bytes(tmp_path: Path) -> None:
     def digest(name: str, size: int) -> str:
         fingerprint = Fingerprint(tmp_path)
