@@ -59,7 +59,7 @@ def test_the_published_layout_loads_with_the_cards_groups_and_glaucoma_labels(
 def test_a_split_folder_reads_that_split_and_a_short_copy_warns(tmp_path: Path) -> None:
     root = fairvlmed_tree(tmp_path / "Harvard-FairVLMed", per_split=3, splits=("Training", "Test"))
     training = open_source(f"fairvlmed:{root / 'Training'}")
-    assert [s.id for s in training.samples(Scenes(n=1))][0] == "Training/data_00001"
+    assert training.samples(Scenes(n=1))[0].id == "Training/data_00001"
     (warning,) = training.warnings
     assert "has 3 entries" in warning and "7,000" in warning and "partial copy" in warning
     # the download's own top folder is found below the root given

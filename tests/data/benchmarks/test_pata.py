@@ -122,6 +122,7 @@ def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path, damage: str, named: s
     assert named in line and "images/<line>.jpg" in line
 
 
+@pytest.mark.slow
 def test_a_suite_scores_patas_captions_and_groups(tmp_path: Path) -> None:
     """prompt_bias reads PATA's captions; dataset_audit its groups (no model output needed)."""
     root = pata_tree(tmp_path / "data")

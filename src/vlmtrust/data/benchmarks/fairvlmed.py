@@ -37,7 +37,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import IO, ClassVar
 
 import numpy as np
 from PIL import Image
@@ -172,7 +172,7 @@ def _read_npz(data: bytes, keys: tuple[str, ...], max_pixels: int | None) -> dic
     return out
 
 
-def _header(handle: zipfile.ZipExtFile, key: str) -> tuple[tuple[int, ...], np.dtype]:
+def _header(handle: IO[bytes], key: str) -> tuple[tuple[int, ...], np.dtype]:
     """The shape and dtype an ``.npy`` member declares."""
     version = np.lib.format.read_magic(handle)
     if version == (1, 0):
