@@ -54,6 +54,7 @@ def test_the_published_layout_loads_with_the_cards_groups_and_glaucoma_labels(
     assert summary.size == 12 and len(summary.fingerprint or "") == 64
     assert summary.counts["Test"]["race=Black"] == 4 and summary.counts["Test"]["gender=Male"] == 6
     assert "ethnicity=Unknown" not in summary.counts["Test"]
+    assert summary.counts["Test"]["glaucoma=glaucoma"] == 6
 
 
 def test_a_split_folder_reads_that_split_and_a_short_copy_warns(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ def test_the_published_files_and_downloaded_images_load_with_patas_groups(
     summary = source.summary()
     assert summary.size == 20 and len(summary.fingerprint or "") == 64
     assert summary.counts["all"]["race=eastasian"] == 4
+    assert summary.counts["all"]["scene=fashion show"] == 5
 
 
 def test_captions_answer_prompts_once_each_with_scene_attribute_and_polarity(

@@ -35,7 +35,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, ClassVar
 
@@ -48,7 +50,7 @@ from vlmtrust.core.records import Sample, encode_png
 from vlmtrust.data import BadItem, collect, make_sample
 from vlmtrust.data.benchmarks.group_layout import GroupBenchmark
 from vlmtrust.data.benchmarks.layout import Layout, exists, short_total
-from vlmtrust.data.source import LoadOptions
+from vlmtrust.data.source import DataSummary, LoadOptions
 
 RACES = ("Asian", "Black", "White")
 GENDERS = ("Female", "Male")
@@ -98,6 +100,13 @@ class FairVLMedSource(GroupBenchmark):
     @classmethod
     def label_values(cls, label: str) -> tuple[str, ...] | None:
         return CODES.get(label)
+
+    def summary(self) -> DataSummary:
+        """The groups' rows, and the rows per glaucoma (``glaucoma=...``) beside them."""
+        base = super().summary()
+        per = Counter(f"glaucoma={s.labels['glaucoma']}" for s in self._samples)
+        counts = {split: {**rows, **per} for split, rows in base.counts.items()}
+        return replace(base, counts=counts)
 
     @classmethod
     def open(cls, path: str, options: LoadOptions) -> FairVLMedSource:

@@ -29,6 +29,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,7 +46,7 @@ from vlmtrust.data.benchmarks.layout import (
     short_copy,
     short_total,
 )
-from vlmtrust.data.source import LoadOptions, Prompts, SampleRequest
+from vlmtrust.data.source import DataSummary, LoadOptions, Prompts, SampleRequest
 from vlmtrust.data.table import read_utf8
 
 FILES = "pata_fairness.files.lst"
@@ -116,6 +117,13 @@ class PATASource(GroupBenchmark):
         if label == "scene":
             return tuple(_words(scene) for scene in SCENES)
         return dict(cls.attributes).get(label)
+
+    def summary(self) -> DataSummary:
+        """The groups' rows, and the rows per scene (``scene=...``) beside them."""
+        base = super().summary()
+        per = Counter(f"scene={s.labels['scene']}" for s in self._samples)
+        counts = {split: {**rows, **per} for split, rows in base.counts.items()}
+        return replace(base, counts=counts)
 
     @classmethod
     def open(cls, path: str, options: LoadOptions) -> PATASource:
