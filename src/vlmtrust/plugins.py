@@ -79,6 +79,19 @@ DATA_SOURCES.add(
     "UTKFace images named [age]_[gender]_[race]_[date&time].jpg: --data utkface:FOLDER",
 )
 DATA_SOURCES.add(
+    "fairvlmed",
+    "vlmtrust.data.benchmarks.fairvlmed:FairVLMedSource",
+    "Harvard-FairVLMed's Training/ Validation/ Test/ folders of data_xxxxx.npz (race, gender, "
+    "ethnicity, language groups; glaucoma labels): --data fairvlmed:ROOT (Test) or "
+    "fairvlmed:ROOT/Training",
+)
+DATA_SOURCES.add(
+    "pata",
+    "vlmtrust.data.benchmarks.pata:PATASource",
+    "PATA's pata_fairness.files.lst and captions JSON with your downloaded images/<line>.jpg "
+    "(race, gender, age groups; scenes; positive/negative captions as prompts): --data pata:ROOT",
+)
+DATA_SOURCES.add(
     "hf_disk",
     "vlmtrust.data.loaded:HfDiskSource",
     "a directory written by datasets' save_to_disk: --data hf_disk:PATH",
