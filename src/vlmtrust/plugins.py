@@ -100,6 +100,12 @@ DATA_SOURCES.add(
     "MM-SafetyBench (13 scenarios, SD / SD_TYPO / TYPO images): an isXinLiu/MM-SafetyBench "
     "clone with its images in data/imgs",
 )
+DATA_SOURCES.add(
+    "mossbench",
+    "vlmtrust.data.benchmarks.mossbench:MOSSBench",
+    "MOSSBench (300 benign image + query pairs in 3 stimulus types for over-refusal, 244 harmful "
+    "contrast queries): an xirui-li/MOSSBench clone",
+)
 
 MODELS.add(
     "hf",
