@@ -54,6 +54,16 @@ def test_each_question_and_image_type_is_a_harmful_probe(clone: Path) -> None:
         source.samples(probes(harmful=False))
 
 
+def test_ids_with_gaps_find_their_own_images(clone: Path) -> None:
+    """05-EconomicHarm's and 08-Political_Lobbying's published ids skip numbers: an image is
+    the one named by its question's id, not by the question's position."""
+    rows = {r.id: r for r in open_source(f"mm_safetybench:{clone}").samples(probes())}
+    second = rows["05-EconomicHarm/SD/2"]
+    assert "05-EconomicHarm/SD/1" not in rows and second.labels["question_id"] == 2
+    assert second.image == (clone / "data/imgs/05-EconomicHarm/SD/2.jpg").read_bytes()
+    assert second.prompt == "[placeholder question 2 in 05-EconomicHarm]"
+
+
 def test_the_data_folder_is_accepted_and_limit_covers_every_scenario(clone: Path) -> None:
     source = MMSafetyBench.open(str(clone / "data"), LoadOptions(limit=13))
     assert {r.labels["category"] for r in source.samples(probes())} == {

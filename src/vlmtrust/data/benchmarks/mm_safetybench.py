@@ -6,7 +6,8 @@ them:
 - ``data/processed_questions/<NN-Scenario>.json``, one per scenario: an object keyed by question
   id (``"0"``, ``"1"``, ...), each value holding ``Question`` (the harmful question),
   ``Rephrased Question`` (sent with the TYPO and SD_TYPO images), ``Rephrased Question(SD)``
-  (sent with the SD image), and ``Changed Question``, ``Key Phrase``, ``Phrase Type``;
+  (sent with the SD image), and ``Changed Question``, ``Key Phrase``, ``Phrase Type``,
+  ``GPT-Pred``;
 - ``data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg``: the Stable Diffusion image of the key
   phrase, the same with the phrase typed under it, and the typed phrase alone. The download
   (``MM-SafetyBench(imgs).zip``) unpacks to a folder of that name, also accepted inside or
@@ -17,10 +18,18 @@ them:
 
 13 scenarios with the published question counts below (1,680 in all, 5,040 image-question
 pairs); the scenario names are the authors' file names, their spelling included
-(``01-Illegal_Activitiy``); a copy with other counts is a warning. The repository itself could
-not be read when this was written: the layout, keys, pairing of each image type with its
-question key and the counts are those its README and paper give, as read by several
-independent evaluation harnesses that load it; ``vlmtrust data check`` says what differs.
+(``01-Illegal_Activitiy``); a copy with other counts is a warning.
+
+Verified against the authors' own commits (isXinLiu, last one b80eede of 2024-10-15, kept in the
+history of the fork github.com/syk1052/MM-SafetyBench; the original repository could not be
+fetched here): the 13 file names, the seven keys of every entry (the three read here, plus
+``Changed Question``, ``Key Phrase``, ``Phrase Type`` and ``GPT-Pred``, all strings), the
+per-scenario counts, the README's pairing of each image type with its question key, and the
+image paths (``creation/2_img_process.py`` writes ``data/imgs/<scenario>/<kind>/<id>.jpg`` for
+each key of the question file). Ids are not always consecutive: ``05-EconomicHarm`` runs 0-132
+with 11 gaps, ``08-Political_Lobbying`` 0-180 with 28, so images are found by id, never by
+position. Not verified: the folder names inside the images' zip (the README says to unzip it
+under ``data/imgs``; the other spellings accepted above are for copies unpacked otherwise).
 
 Each (question, image type) is one harmful probe: ``Question`` as the text request (so
 ``text_only`` asks each question once per image type), the image with its rephrased question as
@@ -51,7 +60,7 @@ from vlmtrust.data.benchmarks.layout import (
 )
 from vlmtrust.data.source import PUBLISHED_PROMPT, LoadOptions
 
-#: scenario file -> published number of questions (MM-SafetyBench paper, Table 1; README)
+#: scenario file -> published number of questions (counted in the authors' question files)
 SCENARIOS = {
     "01-Illegal_Activitiy": 97,
     "02-HateSpeech": 163,
