@@ -62,10 +62,14 @@ def figstep_clone(
     return root
 
 
-def mm_safetybench_clone(root: Path, per_scenario: int = 2, scenarios: int = 13) -> Path:
+def mm_safetybench_clone(
+    root: Path, per_scenario: int = 2, scenarios: int = 13, tiny: int = 1
+) -> Path:
     """An isXinLiu/MM-SafetyBench clone with its images unpacked: data/processed_questions/
     <NN-Scenario>.json and data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg. As in the
-    published files, two scenarios' ids have gaps (here: id 1 is missing)."""
+    published files, two scenarios' ids have gaps (here: id 1 is missing). The root's
+    TinyVersion_ID_List.json lists each scenario's first ``tiny`` ids."""
+    listed = []
     for scenario in list(SCENARIOS)[:scenarios]:
         gaps = scenario in GAPPED
         ids = [i + (gaps and i > 0) for i in range(per_scenario)]
@@ -88,6 +92,8 @@ def mm_safetybench_clone(root: Path, per_scenario: int = 2, scenarios: int = 13)
             for kind in IMAGE_TYPES:
                 image = root / "data" / "imgs" / scenario / kind / f"{i}.jpg"
                 tiny_image(f"{scenario}{kind}{i}", image)
+        listed.append({"Scenario": scenario, "Sampled_ID_List": ids[:tiny]})
+    (root / "TinyVersion_ID_List.json").write_text(json.dumps(listed, indent=4), encoding="utf-8")
     return root
 
 
