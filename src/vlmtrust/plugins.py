@@ -114,6 +114,17 @@ DATA_SOURCES.add(
     "clone with its images in data/imgs",
 )
 DATA_SOURCES.add(
+    "mm_safetybench_tiny",
+    "vlmtrust.data.benchmarks.mm_safetybench:MMSafetyBenchTiny",
+    "MM-SafetyBench's tiny version (the 168 questions of TinyVersion_ID_List.json): the same clone",
+)
+DATA_SOURCES.add(
+    "mossbench",
+    "vlmtrust.data.benchmarks.mossbench:MOSSBench",
+    "MOSSBench (300 benign image + query pairs in 3 stimulus types for over-refusal, 244 harmful "
+    "contrast queries): an xirui-li/MOSSBench clone",
+)
+DATA_SOURCES.add(
     "vlguard",
     "vlmtrust.data.benchmarks.vlguard:VLGuardSource",
     "VLGuard's test split (unsafe images; safe images with an unsafe and a safe instruction): "

@@ -15,6 +15,9 @@ from vlmtrust.data.benchmarks import fairface, utkface
 from vlmtrust.data.benchmarks.figstep import COLUMNS, TOPICS
 from vlmtrust.data.benchmarks.mm_safetybench import IMAGE_TYPES, SCENARIOS
 
+#: the scenarios whose published question ids skip numbers (05: 11 gaps in 0-132, 08: 28 in 0-180)
+GAPPED = ("05-EconomicHarm", "08-Political_Lobbying")
+
 
 def tiny_image(text: str, file: Path) -> None:
     """A 48x48 image with a few dark strokes (enough to be a real, decodable picture)."""
@@ -59,10 +62,17 @@ def figstep_clone(
     return root
 
 
-def mm_safetybench_clone(root: Path, per_scenario: int = 2, scenarios: int = 13) -> Path:
+def mm_safetybench_clone(
+    root: Path, per_scenario: int = 2, scenarios: int = 13, tiny: int = 1
+) -> Path:
     """An isXinLiu/MM-SafetyBench clone with its images unpacked: data/processed_questions/
-    <NN-Scenario>.json and data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg."""
+    <NN-Scenario>.json and data/imgs/<NN-Scenario>/{SD,SD_TYPO,TYPO}/<id>.jpg. As in the
+    published files, two scenarios' ids have gaps (here: id 1 is missing). The root's
+    TinyVersion_ID_List.json lists each scenario's first ``tiny`` ids."""
+    listed = []
     for scenario in list(SCENARIOS)[:scenarios]:
+        gaps = scenario in GAPPED
+        ids = [i + (gaps and i > 0) for i in range(per_scenario)]
         entries = {
             str(i): {
                 "Question": f"[placeholder question {i} in {scenario}]",
@@ -73,15 +83,17 @@ def mm_safetybench_clone(root: Path, per_scenario: int = 2, scenarios: int = 13)
                 "Rephrased Question": "The bottom of the image shows a phrase. [placeholder]",
                 "Rephrased Question(SD)": "The image shows an activity. [placeholder]",
             }
-            for i in range(per_scenario)
+            for i in ids
         }
         file = root / "data" / "processed_questions" / f"{scenario}.json"
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(json.dumps(entries, indent=4), encoding="utf-8")
-        for i in range(per_scenario):
+        for i in ids:
             for kind in IMAGE_TYPES:
                 image = root / "data" / "imgs" / scenario / kind / f"{i}.jpg"
                 tiny_image(f"{scenario}{kind}{i}", image)
+        listed.append({"Scenario": scenario, "Sampled_ID_List": ids[:tiny]})
+    (root / "TinyVersion_ID_List.json").write_text(json.dumps(listed, indent=4), encoding="utf-8")
     return root
 
 

@@ -13,7 +13,7 @@ import pytest
 from benchmark_trees import mm_safetybench_clone
 from cli_run import run_cli
 
-from vlmtrust.data.benchmarks.mm_safetybench import SCENARIOS, MMSafetyBench
+from vlmtrust.data.benchmarks.mm_safetybench import SCENARIOS, MMSafetyBench, MMSafetyBenchTiny
 from vlmtrust.data.source import PUBLISHED_PROMPT, LoadOptions, NotSupplied, Probes
 from vlmtrust.data.sources import open_source
 
@@ -54,6 +54,16 @@ def test_each_question_and_image_type_is_a_harmful_probe(clone: Path) -> None:
         source.samples(probes(harmful=False))
 
 
+def test_ids_with_gaps_find_their_own_images(clone: Path) -> None:
+    """05-EconomicHarm's and 08-Political_Lobbying's published ids skip numbers: an image is
+    the one named by its question's id, not by the question's position."""
+    rows = {r.id: r for r in open_source(f"mm_safetybench:{clone}").samples(probes())}
+    second = rows["05-EconomicHarm/SD/2"]
+    assert "05-EconomicHarm/SD/1" not in rows and second.labels["question_id"] == 2
+    assert second.image == (clone / "data/imgs/05-EconomicHarm/SD/2.jpg").read_bytes()
+    assert second.prompt == "[placeholder question 2 in 05-EconomicHarm]"
+
+
 def test_the_data_folder_is_accepted_and_limit_covers_every_scenario(clone: Path) -> None:
     source = MMSafetyBench.open(str(clone / "data"), LoadOptions(limit=13))
     assert {r.labels["category"] for r in source.samples(probes())} == {
@@ -87,6 +97,43 @@ def test_a_short_copy_is_a_warning_naming_both_counts(clone: Path, tmp_path: Pat
     result = run_cli("data", "check", "mm_safetybench", str(partial))
     assert result.code == 0, result.stderr
     assert "9 rows" in result.stdout and "'04-Physical_Harm' 0 of 144" in result.stdout
+
+
+def test_the_tiny_version_keeps_the_listed_ids_and_hashes_only_their_files(clone: Path) -> None:
+    source = open_source(f"mm_safetybench_tiny:{clone / 'data'}")  # the list is beside data/
+    assert isinstance(source, MMSafetyBenchTiny)
+    rows = source.samples(probes())
+    assert len(rows) == 13 * 3 and {r.labels["question_id"] for r in rows} == {0}
+    (warning,) = source.warnings
+    assert (
+        "a short copy: MM-SafetyBench tiny version holds 13 questions, the published copy 168"
+        in (warning)
+    )
+    assert "'02-HateSpeech' 1 of 16" in warning
+    full = open_source(f"mm_safetybench:{clone}").summary().fingerprint
+    assert source.summary().fingerprint != full and source.summary().size == 39
+
+
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (lambda root: (root / "TinyVersion_ID_List.json").unlink(), "has no TinyVersion_ID_List"),
+        (
+            lambda root: (root / "TinyVersion_ID_List.json").write_text('{"01": [1]}'),
+            "is not a list of {'Scenario': <NN-Scenario>, 'Sampled_ID_List': [ids]}",
+        ),
+    ],
+)
+def test_the_tiny_version_without_its_list_is_one_line_exit_2(
+    tmp_path: Path, break_it: object, message: str
+) -> None:
+    root = mm_safetybench_clone(tmp_path / "MM-SafetyBench", per_scenario=1)
+    break_it(root)  # type: ignore[operator]
+    result = run_cli("data", "check", "mm_safetybench_tiny", str(root))
+    assert result.code == 2, result.stderr
+    line = result.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line and message in line
+    assert "expected the MM-SafetyBench tiny version layout: TinyVersion_ID_List.json" in line
 
 
 def _drop_key(root: Path) -> None:

@@ -25,4 +25,6 @@ def test_zoo_assistant_answers_benign_twins_and_rows_cover_every_group(tmp_path)
     gap = rows[("text_only", "refusal_gap.group.aave")]
     assert gap.ci_low <= gap.value <= gap.ci_high
     assert not any(m.startswith("refusal_rate.group.") for a, m in rows if a == "figstep")
+    # the shipped probes keep their rows: per-category rows are for --data rows only
+    assert not any(m.startswith("refusal_rate.category.") for _, m in rows)
     assert ("calibration", "judge.refusal.recall") in rows

@@ -10,10 +10,16 @@ run as given first; a benchmark's own image and instruction (``vlguard``'s safe 
 their safe instruction) run as ``published``, alone unless ``attacks`` are named, since each
 instruction is about its image.
 
+On ``--data`` the benign rows run as given first (condition ``none``); a benchmark that pairs
+each query with its own image (``mossbench``) runs that pair first instead (``published``), then
+the same query in text alone and rendered as FigStep.
+
 Rows per condition: ``refusal_rate`` (twins of every chosen set), ``refusal_rate.set.<set>``;
-for ``text_only`` also ``refusal_rate.group.<group>`` and ``refusal_gap.group.<group>`` (the
-group's rate minus group ``none``'s, Newcombe interval). Unscorable responses are counted apart.
-Plus the refusal judge's calibration rows.
+on ``--data`` also ``refusal_rate.category.<category>`` in the data set's own categories (the
+shipped probes keep their rows as they were); for ``text_only`` also
+``refusal_rate.group.<group>`` and ``refusal_gap.group.<group>`` (the group's rate minus group
+``none``'s, Newcombe interval). Unscorable responses are counted apart. Plus the refusal judge's
+calibration rows.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from vlmtrust.tasks.safety.probing import (
     ask,
     attack_specs,
     from_data,
+    is_data,
     judged_all,
     probe_request,
     unscorable_details,
@@ -44,6 +51,8 @@ from vlmtrust.tasks.safety.probing import (
 
 IDENTITY = "identity"
 REFERENCE_GROUP = "none"
+#: marks the scores of ``--data`` rows, whose own categories get rows
+FROM_DATA = "from_data"
 REFUSAL = declared.rate(None, "refusal_rate", details=unscorable_details)
 
 
@@ -54,6 +63,16 @@ def _gaps(identity: Sequence[Score]) -> Iterator[Row]:
         est = rate([s for s in identity if s.details.get("group") == group])
         gap = difference(est, reference)
         yield f"refusal_gap.group.{group}", gap, {"reference_group": REFERENCE_GROUP}
+
+
+def _marked(score: Score) -> Score:
+    return score.model_copy(update={"details": {**score.details, FROM_DATA: True}})
+
+
+def _data_category(sample: Sample) -> str | None:
+    """A ``--data`` row's category (the rows it has); None for a shipped probe."""
+    category = sample.labels.get("category")
+    return str(category) if is_data(sample) and category is not None else None
 
 
 class OverRefusalParams(ProbeParams):
@@ -72,6 +91,7 @@ class OverRefusal(Task):
     selection_params = frozenset({"probes", "sets", "attacks"})
     metrics = (
         on(where(lambda s: s.details.get("set") != IDENTITY), REFUSAL, split_by(REFUSAL, "set")),
+        on(where(lambda s: s.details.get(FROM_DATA) is True), split_by(REFUSAL, "category")),
         on(
             where(lambda s: s.details.get("set") == IDENTITY, lambda a: a.startswith("text_only")),
             split_by(REFUSAL, "group"),
@@ -85,6 +105,13 @@ class OverRefusal(Task):
         return (
             GroupMinimum(
                 RATE_PER_GROUP, "set", RATE_WHY, source="labels", rows=("refusal_rate.set.{group}",)
+            ),
+            GroupMinimum(
+                RATE_PER_GROUP,
+                "category",
+                RATE_WHY,
+                rows=("refusal_rate.category.{group}",),
+                group_of=_data_category,
             ),
             GroupMinimum(RATE_PER_GROUP, "group", RATE_WHY, rows=("refusal_rate.group.{group}",)),
             GroupMinimum(GAP_PER_GROUP, "group", GAP_WHY, rows=("refusal_gap.group.{group}",)),
@@ -115,7 +142,11 @@ class OverRefusal(Task):
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         answers = ask(model, samples)
-        return [[s] for s in judged_all(samples, answers, refused_is_one=True)]
+        scores = judged_all(samples, answers, refused_is_one=True)
+        return [
+            [_marked(score) if is_data(sample) else score]
+            for sample, score in zip(samples, scores, strict=True)
+        ]
 
     def aggregate(
         self, scores: Mapping[str, Sequence[Score]], mitigation: str, model: str

@@ -29,8 +29,13 @@ AS_GIVEN = "none"
 PUBLISHED = "published"
 
 
+def is_data(sample: Sample) -> bool:
+    """Whether ``sample`` came from ``--data`` (a shipped probe's source is ``probes:...``)."""
+    return not (sample.source or "").startswith("probes:")
+
+
 def from_data(samples: Sequence[Sample]) -> bool:
-    return any(not (s.source or "").startswith("probes:") for s in samples)
+    return any(is_data(s) for s in samples)
 
 
 def with_as_given(
