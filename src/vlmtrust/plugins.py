@@ -79,6 +79,12 @@ DATA_SOURCES.add(
     "UTKFace images named [age]_[gender]_[race]_[date&time].jpg: --data utkface:FOLDER",
 )
 DATA_SOURCES.add(
+    "bold",
+    "vlmtrust.data.benchmarks.bold:BoldSource",
+    "BOLD's text prompts by domain and group (gender, race, profession, religious and political "
+    "ideology) for fairness.generation_bias: --data bold:ROOT or bold:ROOT/prompts/race_prompt.json",
+)
+DATA_SOURCES.add(
     "hf_disk",
     "vlmtrust.data.loaded:HfDiskSource",
     "a directory written by datasets' save_to_disk: --data hf_disk:PATH",
