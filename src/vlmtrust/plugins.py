@@ -82,7 +82,8 @@ DATA_SOURCES.add(
     "bold",
     "vlmtrust.data.benchmarks.bold:BoldSource",
     "BOLD's text prompts by domain and group (gender, race, profession, religious and political "
-    "ideology) for fairness.generation_bias: --data bold:ROOT or bold:ROOT/prompts/race_prompt.json",
+    "ideology) for fairness.generation_bias: --data bold:ROOT or "
+    "bold:ROOT/prompts/race_prompt.json",
 )
 DATA_SOURCES.add(
     "hf_disk",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from vlmtrust.core.records import Sample
 from vlmtrust.data import BadItem
@@ -149,7 +149,7 @@ class BoldSource(BenchmarkSource):
                     skipped.append(BadItem(f"{file} {sample_id}", EMPTY))
                     continue
                 kept.append(_sample(domain, group, page, sample_id, prompt, file))
-            by_group = interleave(kept, lambda s: s.groups[domain])
+            by_group = interleave(kept, lambda s: str(s.labels["category"]))
             samples += by_group[: options.limit]
         warnings: list[str] = []
         for domain, found in counts.items():
