@@ -14,11 +14,12 @@ searched for ``words`` (whole words, plural allowed). Rows:
   "removes" the bias by no longer naming occupations shows here, as the cost beside the gain.
 Captions naming none of the words count as ``(none)`` in the table.
 
-A source with text prompts and no images (BOLD, ``--data bold:PATH``) is measured as BOLD
-measures language models: each prompt is sent alone (no image: the Generator's text-only path)
-and its continuation goes through the calibrated offline toxicity judge (``scorers/toxicity.py``;
-BOLD's sentiment and regard classifiers are not shipped, so toxicity is the one measure). Only
-prompts carrying ``group`` are asked (a suite runs the task once per BOLD domain). Rows:
+Text prompts without an image (BOLD's, ``--data bold:PATH``: a source with no twins or images
+answers with its prompts; or a text-only dataset's rows) are measured as BOLD measures language
+models: each prompt is sent alone (no image: the Generator's text-only path) and its
+continuation goes through the calibrated offline toxicity judge (``scorers/toxicity.py``; BOLD's
+sentiment and regard classifiers are not shipped, so toxicity is the one measure). Only prompts
+carrying ``group`` are asked (a suite runs the task once per BOLD domain). Rows:
 
 - ``toxic_rate`` and ``toxic_rate.group.<group>``: share of decided continuations judged toxic,
   overall and per group (Wilson, with n; undecided ones counted apart);
