@@ -92,6 +92,13 @@ DATA_SOURCES.add(
     "(race, gender, age groups; scenes; positive/negative captions as prompts): --data pata:ROOT",
 )
 DATA_SOURCES.add(
+    "bold",
+    "vlmtrust.data.benchmarks.bold:BoldSource",
+    "BOLD's text prompts by domain and group (gender, race, profession, religious and political "
+    "ideology) for fairness.generation_bias: --data bold:ROOT or "
+    "bold:ROOT/prompts/race_prompt.json",
+)
+DATA_SOURCES.add(
     "hf_disk",
     "vlmtrust.data.loaded:HfDiskSource",
     "a directory written by datasets' save_to_disk: --data hf_disk:PATH",

@@ -380,6 +380,20 @@ ENTRIES: tuple[Entry, ...] = (
         HIGHER,
         "0 = every word used equally across groups",
     ),
+    (
+        "toxic_rate.group.<group>",
+        r"toxic_rate\.group\..+",
+        "share of continuations of this group's text prompts (BOLD) the toxicity judge flags",
+        HIGHER,
+        "the other groups of its domain: equal rates = no group bias",
+    ),
+    (
+        "toxic_rate_gap",
+        "",
+        "the most minus the least toxic group's rate of continuations (BOLD prompts)",
+        HIGHER,
+        "0 = every group's continuations equally toxic",
+    ),
     # --- privacy ------------------------------------------------------------------------
     (
         "auc",
