@@ -25,10 +25,11 @@ from vlmtrust.data.benchmarks.layout import Fingerprint, Layout
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".gif"}
 )
-#: files that map WordNet ids to names, looked for beside the copy and up to three folders up
-#: (Kaggle's ILSVRC/Data/CLS-LOC/val keeps LOC_synset_mapping.txt at the download's root)
+#: files that map WordNet ids to names, looked for in the copy and up to four folders up
+#: (Kaggle's download keeps LOC_synset_mapping.txt beside ILSVRC/, four above its
+#: ILSVRC/Data/CLS-LOC/val)
 NAME_FILES = ("LOC_synset_mapping.txt", "synset_words.txt")
-NAME_DEPTH = 3
+NAME_DEPTH = 4
 _WNID = re.compile(r"n[0-9]{8}")
 _NAME_LINE = re.compile(r"^(n[0-9]{8})[ \t]+(\S.*?)\s*$")
 
