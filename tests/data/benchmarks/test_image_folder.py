@@ -34,7 +34,7 @@ def test_classes_are_sorted_folders_and_only_image_suffixes_count(tmp_path: Path
 def test_a_folder_without_images_is_a_layout_error(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "loose.jpg").write_bytes(jpeg(1))
-    with pytest.raises(DataError, match="has no class folders holding images.*ROOT/<class>"):
+    with pytest.raises(DataError, match=r"has no class folders holding images.*ROOT/<class>"):
         class_images(tmp_path, LAYOUT)
     with pytest.raises(DataError, match="holds no images"):
         any_images(tmp_path / "a", LAYOUT)

@@ -176,11 +176,11 @@ class _Reader:
         labels: dict[str, Any] = {CLASS_LABEL: name, "ood": False}
         if is_wnid(image.category):
             labels["wnid"] = image.category
-        return self._read(root, image, {"id": f"in/{default_id(image.relative)}", "labels": labels})
+        return self._read(root, image, _fields("in", image, labels))
 
     def outside(self, root: Path, image: Image) -> Sample | BadItem:
         labels = {"ood": True, "category": image.category or FLAT}
-        return self._read(root, image, {"id": f"out/{default_id(image.relative)}", "labels": labels})
+        return self._read(root, image, _fields("out", image, labels))
 
     def _read(self, root: Path, image: Image, fields: dict[str, Any]) -> Sample | BadItem:
         shown = str(root / image.relative)
@@ -193,3 +193,8 @@ class _Reader:
         except OSError as err:
             return BadItem(path=shown, reason=f"unreadable file ({err.strerror})")
         return make_sample(data, fields, f"{self._source}:{shown}", self._max_pixels)
+
+
+def _fields(side: str, image: Image, labels: dict[str, Any]) -> dict[str, Any]:
+    """A side's prefix keeps ids apart where both folders hold the same file name."""
+    return {"id": f"{side}/{default_id(image.relative)}", "labels": labels}

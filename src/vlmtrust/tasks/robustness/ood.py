@@ -8,10 +8,11 @@ and FPR at 95% TPR per detector with stratified bootstrap intervals. An AUROC be
 the detector ranks unfamiliar inputs as *more* familiar: over-confidence out of distribution.
 
 In-distribution samples are world ``objects`` scenes (or the user's --data); OOD samples are the
-OOD set the data source pairs with them (``--data imagenet_o:IN::OUT``, ``ninco:``, ``ood_pair:``),
-else the world's ``ood`` family (shapes and backgrounds no zoo model was trained on), or a user
-folder given as ``ood_data``. Membership travels in the ``ood`` label, so the stored samples say which
-side they are on. This module also holds what ``robustness.calibration`` shares with it.
+OOD set the data source pairs with them (``--data imagenet_o:IN::OUT``, ``ninco:``,
+``ood_pair:``), else the world's ``ood`` family (shapes and backgrounds no zoo model was trained
+on), or a user folder given as ``ood_data``. Membership travels in the ``ood`` label, so the
+stored samples say which side they are on. This module also holds what
+``robustness.calibration`` shares with it.
 """
 
 from __future__ import annotations
