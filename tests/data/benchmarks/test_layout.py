@@ -76,6 +76,22 @@ def test_the_fingerprint_covers_each_files_path_and_bytes(tmp_path: Path) -> Non
     assert digest("x", "y") != digest("y", "y")
 
 
+def test_a_listed_file_counts_by_name_and_size_not_bytes(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("1")
+
+    def digest(name: str) -> str:
+        fingerprint = Fingerprint(tmp_path)
+        fingerprint.listed(tmp_path / "x", name)
+        return fingerprint.hexdigest()
+
+    before = digest("in/x")
+    assert digest("out/x") != before
+    (tmp_path / "x").write_text("2")
+    assert digest("in/x") == before  # same size: a listing cannot tell
+    (tmp_path / "x").write_text("22")
+    assert digest("in/x") != before
+
+
 def test_a_missing_path_names_the_expected_layout(tmp_path: Path) -> None:
     layout = Layout("X", "labels.csv beside images/")
     assert exists(tmp_path, layout) == tmp_path

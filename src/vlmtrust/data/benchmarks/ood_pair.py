@@ -11,7 +11,11 @@ users move or link their copies out of their published layouts.
 - IN: torchvision's ImageFolder layout, ``IN/<class>/<image>``; the class label is the folder's
   name, or, for ImageNet's WordNet-id folders, the name a ``LOC_synset_mapping.txt`` beside the
   copy gives (:mod:`.image_folder`). These classes are the label set the OOD task offers.
-- OUT: images directly in it or in sub-folders (their names become the ``category`` label).
+- OUT: images directly in it or in sub-folders (their names become the ``category`` label):
+  MOS's iNaturalist / SUN / Places OOD subsets (``iNaturalist.tar.gz`` ... from
+  pages.cs.wisc.edu/~huangrui/imagenet_ood_dataset, which loaders others wrote read with
+  torchvision's ImageFolder, so their images sit in a sub-folder), NINCO's cleaned subsamples,
+  or any folder of images.
 
 Scenes are the in-distribution images (labels ``class``, ``ood`` false, ``wnid`` for a WordNet
 folder); out-of-distribution requests get the OOD images (``ood`` true, ``category``), so
