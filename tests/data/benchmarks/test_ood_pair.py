@@ -72,6 +72,10 @@ def test_limit_keeps_n_per_side_and_the_fingerprint_is_the_copys(tmp_path: Path)
     assert len(some.samples(Scenes(n=1))) == 2 and len(some.samples(OUT)) == 2
     assert some.summary().counts == whole.summary().counts
     assert some.summary().fingerprint == whole.summary().fingerprint
+    assert some.warnings == (
+        "--limit 2 keeps images of 2 of the 3 in-distribution classes, and tasks offer only the "
+        "classes kept",
+    )
     (tmp_path / "ood" / "ood_9.jpg").write_bytes(jpeg(99))
     assert OodPair.open(pair, LoadOptions()).summary().fingerprint != whole.summary().fingerprint
 

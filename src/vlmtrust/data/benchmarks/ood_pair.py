@@ -117,6 +117,11 @@ class OodPair(BenchmarkSource):
                 f"{unnamed} of {len(classes)} class folders of {in_root} are WordNet ids with no "
                 "name (no LOC_synset_mapping.txt beside it), so the ids are the class names"
             )
+        if options.limit is not None and options.limit < len(classes):
+            warnings.append(
+                f"--limit {options.limit} keeps images of {options.limit} of the {len(classes)} "
+                "in-distribution classes, and tasks offer only the classes kept"
+            )
         counts = {
             "in": dict(Counter(classes[i.category] for i in in_images)),
             "out": dict(Counter(i.category or FLAT for i in out_images)),
