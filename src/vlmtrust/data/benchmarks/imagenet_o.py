@@ -37,7 +37,6 @@ REPOSITORY = "https://github.com/hendrycks/natural-adv-examples"
 
 class ImageNetO(OodPair):
     name = "imagenet_o"
-    title = "ImageNet-O"
     layout = Layout(
         "ImageNet-O",
         f"IN::OUT, IN an ImageNet-style ImageFolder (IN/<wnid>/<image>) and OUT the extracted "

@@ -99,7 +99,6 @@ PUBLISHED = {
 
 class Ninco(OodPair):
     name = "ninco"
-    title = "NINCO"
     layout = Layout(
         "NINCO",
         f"IN::OUT, IN an ImageNet-style ImageFolder (IN/<wnid>/<image>) and OUT the extracted "

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.paths import OutsideRoot, inside
@@ -82,8 +82,6 @@ class OodPair(BenchmarkSource):
     get_it = "your own in-distribution ImageFolder and any OOD image folder"
     licence = "the data sets' own"
     class_labels = (CLASS_LABEL,)
-    #: the OOD set's name in warnings and errors
-    title: ClassVar[str] = "the OOD folder"
 
     def __init__(self, loaded: Loaded, outside: Sequence[Sample]) -> None:
         super().__init__(loaded)
