@@ -149,6 +149,25 @@ DATA_SOURCES.add(
     "JailBreakV-28K's mini split (280 rows): mini_JailBreakV_28K.csv in the same folder",
 )
 
+DATA_SOURCES.add(
+    "ood_pair",
+    "vlmtrust.data.benchmarks.ood_pair:OodPair",
+    "an in-distribution ImageFolder (IN/<class>/<image>) and an OOD image folder, for OOD "
+    "detection: --data ood_pair:IN::OUT",
+)
+DATA_SOURCES.add(
+    "imagenet_o",
+    "vlmtrust.data.benchmarks.imagenet_o:ImageNetO",
+    "ImageNet-O (imagenet-o/<wnid>/, 2,000 OOD images) against your ImageNet-style folder: "
+    "--data imagenet_o:IN::OUT",
+)
+DATA_SOURCES.add(
+    "ninco",
+    "vlmtrust.data.benchmarks.ninco:Ninco",
+    "NINCO (NINCO_OOD_classes/<class>/, 64 classes, 5,879 OOD images) against your "
+    "ImageNet-style folder: --data ninco:IN::OUT",
+)
+
 MODELS.add(
     "hf",
     "vlmtrust.models.hf:HFModelKind",

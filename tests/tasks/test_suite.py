@@ -6,7 +6,7 @@ from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, RegistryError
 from vlmtrust.core.spec import Spec
 from vlmtrust.runner import run
-from vlmtrust.tasks.suite import by_attribute, per_group_attribute, suite_specs
+from vlmtrust.tasks.suite import by_attribute, per_group_attribute, suite_specs, with_class_label
 
 CLIP = frozenset({"Embedder", "Classifier", "Differentiable"})
 
@@ -90,3 +90,22 @@ def test_tasks_without_a_group_or_given_one_or_data_without_attributes_run_as_th
 
 def test_row_names_per_attribute_stay_one_gate_readable_word():
     assert by_attribute("fairness.x", "skin tone/2") == "fairness.x-by-skin_tone_2"
+
+
+def test_a_source_naming_a_class_label_is_what_data_driven_tasks_predict(tmp_path):
+    """An OOD pair's ``class``, unless the spec sets its label or classes; sources without a
+    class label (the world) or with group attributes (see above) leave the spec as it is."""
+    from benchmark_trees_ood import flat_folder, imagenet_folder
+
+    from vlmtrust.data.sources import open_source
+
+    val = imagenet_folder(tmp_path / "imagenet", per_class=1)
+    pair = open_source(f"ood_pair:{val}::{flat_folder(tmp_path / 'ood', 1)}")
+    assert with_class_label(Spec(name="robustness.ood"), pair).params == {"label": "class"}
+    for spec in (
+        Spec(name="robustness.ood", params={"label": "wnid"}),
+        Spec(name="robustness.zero_shot", params={"classes": ["tench"]}),
+        Spec(name="robustness.modality_gap"),  # takes no label
+    ):
+        assert with_class_label(spec, pair) == spec
+    assert with_class_label(Spec(name="robustness.ood"), open_source(None)).params == {}

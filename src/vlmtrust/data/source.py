@@ -57,6 +57,16 @@ class Scenes(SampleRequest):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OutOfDistribution(SampleRequest):
+    """Images from outside the classes the source's scenes are labelled with (an OOD set paired
+    with an in-distribution one), each with ``ood`` true, at most ``n``. A source without such
+    a set says NotSupplied, and the task draws the world's OOD family instead."""
+
+    kind: ClassVar[str] = "out_of_distribution"
+    n: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class Twins(SampleRequest):
     """``pairs`` counterfactual twin pairs (one scene drawn once per group); ``props="half"``
     draws the first half with the occupation's prop in frame and the rest without.

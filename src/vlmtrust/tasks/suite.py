@@ -89,6 +89,22 @@ def per_group_attribute(
     return out
 
 
+def with_class_label(spec: Spec, source: DataSource) -> Spec:
+    """``spec`` predicting the source's first class label (an OOD pair's ``class``, not the
+    world's ``shape``), where the task takes its classes from the data and sets neither label
+    nor classes, and the source names a class label but no group attributes (with attributes,
+    :func:`per_group_attribute` picks the label per attribute). Any other spec as it is."""
+    from vlmtrust.plugins import TASKS
+
+    if source.group_attributes or not source.class_labels:
+        return spec
+    fields = TASKS.get(spec.name).Params.model_fields
+    takes_classes = "classes" not in fields or fields["classes"].default is None
+    if "label" not in fields or not takes_classes or {"label", "classes"} & set(spec.params):
+        return spec
+    return Spec(name=spec.name, params={**spec.params, "label": source.class_labels[0]})
+
+
 def fit_to_data(
     built: Sequence[tuple[Spec, Task]], named: Set[str], source: DataSource
 ) -> tuple[list[Task], list[str]]:
@@ -103,9 +119,11 @@ def fit_to_data(
     left_out: list[str] = []
     for spec, task in built:
         if spec.canonical() in named:
-            tasks.append(task)
+            fitted_spec = with_class_label(spec, source)
+            tasks.append(task if fitted_spec is spec else build_task(fitted_spec))
             continue
-        fitted = per_group_attribute(spec, source.group_attributes, source.class_labels)
+        labelled = with_class_label(spec, source)
+        fitted = per_group_attribute(labelled, source.group_attributes, source.class_labels)
         if not fitted:
             left_out.append(f"{spec.name} (no group attribute of the {source.name} data fits it)")
         for variant, label in fitted:

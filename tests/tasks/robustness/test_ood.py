@@ -160,3 +160,23 @@ def test_no_class_names_fails_before_anything_is_written(tiny_clip, world_folder
     with pytest.raises(ConfigError, match="colour"):
         run(config)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_source_pairing_its_own_ood_set_feeds_the_out_side(tmp_path):
+    """An OOD pair's OUT images are the out side; a source without one leaves it to the world."""
+    from benchmark_trees_ood import flat_folder, imagenet_folder
+
+    from vlmtrust.data.sources import open_source
+
+    val = imagenet_folder(tmp_path / "imagenet", per_class=2)
+    pair = open_source(f"ood_pair:{val}::{flat_folder(tmp_path / 'ood', 3)}")
+    task = build_task(Spec(name="robustness.ood", params={"label": "class"}))
+    samples = task.samples(DataContext(source=pair))
+    assert [membership(s) for s in samples] == [False] * 6 + [True] * 3
+    assert [s.id for s in samples if membership(s)] == ["out/ood_0", "out/ood_1", "out/ood_2"]
+    assert task.resolve(samples).params.classes == ("goldfish", "great white shark", "tench")
+    world = build_task(Spec(name="robustness.ood", params={"n_in": 3, "n_out": 2}))
+    drawn = world.samples(DataContext())
+    assert [s.labels["family"] for s in drawn if membership(s)] == ["ood", "ood"]
+    none = build_task(Spec(name="robustness.ood", params={"label": "class", "n_out": 0}))
+    assert not [s for s in none.samples(DataContext(source=pair)) if membership(s)]

@@ -171,8 +171,10 @@ class Fingerprint:
 
     def sized(self, name: str, size: int) -> None:
         """A file hashed under ``name`` by its size only (its bytes unread): for a copy too
-        large to read on every scan (JailBreakV-28K's 28,000 images), so an image added,
-        removed or replaced by one of another size still changes the fingerprint."""
+        large to read on every scan (JailBreakV-28K's 28,000 images, an ImageNet folder), so an
+        image added, removed or replaced by one of another size still changes the fingerprint
+        (each image a run scores is keyed by its content anyway: the sample hash in the cache
+        key)."""
         self._parts.append(sha256_hex("size", name, str(size)))
 
     def hexdigest(self) -> str:

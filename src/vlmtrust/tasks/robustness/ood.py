@@ -8,9 +8,11 @@ and FPR at 95% TPR per detector with stratified bootstrap intervals. An AUROC be
 the detector ranks unfamiliar inputs as *more* familiar: over-confidence out of distribution.
 
 In-distribution samples are world ``objects`` scenes (or the user's --data); OOD samples are the
-world's ``ood`` family (shapes and backgrounds no zoo model was trained on) or a user folder
-given as ``ood_data``. Membership travels in the ``ood`` label, so the stored samples say which
-side they are on. This module also holds what ``robustness.calibration`` shares with it.
+OOD set the data source pairs with them (``--data imagenet_o:IN::OUT``, ``ninco:``,
+``ood_pair:``), else the world's ``ood`` family (shapes and backgrounds no zoo model was trained
+on), or a user folder given as ``ood_data``. Membership travels in the ``ood`` label, so the
+stored samples say which side they are on. This module also holds what
+``robustness.calibration`` shares with it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.paths import user_file
 from vlmtrust.core.records import LabelValue, Sample, Score
 from vlmtrust.core.spec import PromptTemplate, Spec
-from vlmtrust.data.source import Scenes, label_vocabulary
+from vlmtrust.data.source import NotSupplied, OutOfDistribution, Scenes, label_vocabulary
 from vlmtrust.metrics import detection
 from vlmtrust.metrics.declared import Declared, Row, per_condition
 from vlmtrust.metrics.paired import PairedTerms, statistic_terms
@@ -135,9 +137,19 @@ def in_and_out_samples(ctx: DataContext, params: InOutParams) -> list[Sample]:
             for s in loaded.samples
         ]
     else:
-        request = Scenes(n=ctx.cap(params.n_out), family=params.ood_family)
-        outside = [_marked(s, True) for s in ctx.reference(request)] if params.n_out else []
+        outside = [_marked(s, True) for s in _out_of_distribution(ctx, params)]
     return inside + outside
+
+
+def _out_of_distribution(ctx: DataContext, params: InOutParams) -> list[Sample]:
+    """The source's own OOD set where it pairs one with its scenes (an ImageNet folder with
+    ImageNet-O), else world scenes of the OOD family, whatever --data is."""
+    if not params.n_out:
+        return []
+    try:
+        return ctx.samples(OutOfDistribution(n=ctx.cap(params.n_out)))
+    except NotSupplied:
+        return ctx.reference(Scenes(n=ctx.cap(params.n_out), family=params.ood_family))
 
 
 def resolve_classes(label: str, samples: Sequence[Sample]) -> list[str]:
