@@ -100,6 +100,19 @@ DATA_SOURCES.add(
     "MM-SafetyBench (13 scenarios, SD / SD_TYPO / TYPO images): an isXinLiu/MM-SafetyBench "
     "clone with its images in data/imgs",
 )
+DATA_SOURCES.add(
+    "coco_captions",
+    "vlmtrust.data.benchmarks.coco_captions:CocoCaptions",
+    "COCO captions (annotations/captions_train2017.json, captions_val2017.json, images): "
+    "members train, non-members val for privacy.membership; --data coco_captions:ROOT, or "
+    "ROOT/annotations/captions_<split><year>.json to name the members' split",
+)
+DATA_SOURCES.add(
+    "flickr30k",
+    "vlmtrust.data.benchmarks.flickr30k:Flickr30k",
+    "Flickr30k (Karpathy's dataset_flickr30k.json or results_20130124.token, flickr30k-images/):"
+    " members Karpathy train, non-members test for privacy.membership; --data flickr30k:ROOT",
+)
 
 MODELS.add(
     "hf",
