@@ -127,9 +127,7 @@ def _image_folder(root: Path, split: str) -> Path:
     raise LAYOUT.error(f"no {split}/ image folder under {root}")
 
 
-def _read(
-    file: Path, split: str, folder: Path, member: bool
-) -> tuple[list[Captioned], int]:
+def _read(file: Path, split: str, folder: Path, member: bool) -> tuple[list[Captioned], int]:
     """One entry per image that has a caption, in the file's image order, and the captions."""
     table = json_object(file, LAYOUT)
     images, annotations = _list(table, "images", file), _list(table, "annotations", file)
