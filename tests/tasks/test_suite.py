@@ -1,12 +1,20 @@
 """A pillar expands to the tasks the model can run; explicit task names must be runnable."""
 
 import pytest
+from benchmark_trees_coco import coco_tree
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, RegistryError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.sources import open_source
 from vlmtrust.runner import run
-from vlmtrust.tasks.suite import by_attribute, per_group_attribute, suite_specs
+from vlmtrust.tasks.suite import (
+    by_attribute,
+    fit_to_data,
+    missing_label,
+    per_group_attribute,
+    suite_specs,
+)
 
 CLIP = frozenset({"Embedder", "Classifier", "Differentiable"})
 
@@ -90,3 +98,20 @@ def test_tasks_without_a_group_or_given_one_or_data_without_attributes_run_as_th
 
 def test_row_names_per_attribute_stay_one_gate_readable_word():
     assert by_attribute("fairness.x", "skin tone/2") == "fairness.x-by-skin_tone_2"
+
+
+def test_a_suite_task_predicting_a_label_the_data_does_not_carry_is_left_out(tmp_path):
+    """A caption set says which labels it carries; a source that does not say (the world)
+    keeps every task."""
+    source = open_source(f"coco_captions:{coco_tree(tmp_path, per_split={'train': 1, 'val': 1})}")
+    zero_shot, gap = Spec(name="robustness.zero_shot"), Spec(name="robustness.modality_gap")
+    assert missing_label(zero_shot, source) == "shape"
+    by_split = Spec(name="robustness.zero_shot", params={"label": "split"})
+    assert missing_label(by_split, source) is None
+    assert missing_label(gap, source) is None
+    assert missing_label(zero_shot, open_source(None)) is None
+    tasks, chosen, left_out = fit_to_data([zero_shot, gap], set(), source)
+    assert [t.spec.name for t in tasks] == ["robustness.modality_gap"] and len(chosen) == 1
+    assert left_out == ["robustness.zero_shot (the coco_captions data has no 'shape' label)"]
+    named, _, none_left = fit_to_data([zero_shot], {zero_shot.canonical()}, source)
+    assert [t.spec.name for t in named] == ["robustness.zero_shot"] and none_left == []

@@ -187,6 +187,24 @@ def test_membership_runs_on_the_copy_and_the_header_names_it(tmp_path: Path) -> 
     assert data["counts"] == {"train2017": {"members": 10}, "val2017": {"non-members": 10}}
 
 
+def test_a_suite_runs_caption_tasks_and_leaves_out_those_predicting_a_class(
+    tmp_path: Path,
+) -> None:
+    root = coco_tree(tmp_path / "coco", per_split={"train": 3, "val": 3})
+    out = tmp_path / "run"
+    result = run_cli(
+        "scan", "--model", "zoo:clip", "--data", f"coco_captions:{root}",
+        "--suite", "robustness.zero_shot,robustness.modality_gap", "--out", str(out),
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    shown = " ".join(result.stderr.split())
+    assert "skipping robustness.zero_shot (the coco_captions data has no 'shape' label)" in shown
+    report = json.loads(run_cli("report", str(out), "--format", "json").stdout)
+    gap = next(r for r in report["rows"] if r["metric"] == "mean_pair_cosine")
+    assert gap["task"] == "robustness.modality_gap" and gap["n"] == 6
+    assert {r["task"] for r in report["rows"]} == {"robustness.modality_gap"}
+
+
 @pytest.mark.slow
 def test_the_acceptance_command_runs_end_to_end_with_lira(tmp_path: Path) -> None:
     """``vlmtrust scan --model zoo:clip --data coco_captions:FIXTURE --task privacy.membership``

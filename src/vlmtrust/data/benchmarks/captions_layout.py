@@ -12,7 +12,8 @@ image of a copy on each scan would cost minutes.
 Requests answered: the membership pool (``caption``, ``member`` and ``split`` labels, as many
 members as non-members) and scenes (captioned images, interleaved across splits, for tasks that
 read a caption such as ``robustness.modality_gap``). A caption set has no class labels, group
-attributes, probes, prompts or canaries: those requests are not supplied, naming why.
+attributes, probes, prompts or canaries: those requests are not supplied, naming why, and a
+pillar suite leaves out a task predicting a label it does not carry (``labels_carried``).
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ class CaptionBenchmark(BenchmarkSource):
         "privacy.membership (members: the split the model was trained on, non-members: a "
         "held-out split; labels caption, member) and caption tasks' scenes (modality gap)"
     )
+    labels_carried = frozenset({"caption", "split", "member"})
 
     def __init__(self, loaded: Loaded, no_membership: str | None = None) -> None:
         super().__init__(loaded)
