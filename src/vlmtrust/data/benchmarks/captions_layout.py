@@ -123,7 +123,7 @@ def absent_warnings(
     """A warning per split whose image folder lacks images its annotations name."""
     return [
         f"{title} {split}: {missing:,} of the {named[split]:,} images its annotations name are "
-        "not in its image folder (a partial copy: the scan reads the images present)"
+        "not in its image folder (a partial copy; any the scan reads is a bad item)"
         for split, missing in absent_images(entries).items()
     ]
 
