@@ -148,7 +148,6 @@ DATA_SOURCES.add(
     "vlmtrust.data.benchmarks.jailbreakv:JailBreakV28KMini",
     "JailBreakV-28K's mini split (280 rows): mini_JailBreakV_28K.csv in the same folder",
 )
-
 DATA_SOURCES.add(
     "ood_pair",
     "vlmtrust.data.benchmarks.ood_pair:OodPair",
@@ -166,6 +165,19 @@ DATA_SOURCES.add(
     "vlmtrust.data.benchmarks.ninco:Ninco",
     "NINCO (NINCO_OOD_classes/<class>/, 64 classes, 5,879 OOD images) against your "
     "ImageNet-style folder: --data ninco:IN::OUT",
+)
+DATA_SOURCES.add(
+    "coco_captions",
+    "vlmtrust.data.benchmarks.coco_captions:CocoCaptions",
+    "COCO captions (annotations/captions_train2017.json, captions_val2017.json, images): "
+    "members train, non-members val for privacy.membership; --data coco_captions:ROOT, or "
+    "ROOT/annotations/captions_<split><year>.json to name the members' split",
+)
+DATA_SOURCES.add(
+    "flickr30k",
+    "vlmtrust.data.benchmarks.flickr30k:Flickr30k",
+    "Flickr30k (Karpathy's dataset_flickr30k.json or results_20130124.token, flickr30k-images/):"
+    " members Karpathy train, non-members test for privacy.membership; --data flickr30k:ROOT",
 )
 
 MODELS.add(

@@ -1,12 +1,22 @@
 """A pillar expands to the tasks the model can run; explicit task names must be runnable."""
 
 import pytest
+from benchmark_trees_coco import coco_tree
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import CapabilityError, RegistryError
 from vlmtrust.core.spec import Spec
+from vlmtrust.data.sources import open_source
 from vlmtrust.runner import run
-from vlmtrust.tasks.suite import by_attribute, per_group_attribute, suite_specs, with_class_label
+from vlmtrust.tasks.base import build_task
+from vlmtrust.tasks.suite import (
+    by_attribute,
+    fit_to_data,
+    missing_label,
+    per_group_attribute,
+    suite_specs,
+    with_class_label,
+)
 
 CLIP = frozenset({"Embedder", "Classifier", "Differentiable"})
 
@@ -97,8 +107,6 @@ def test_a_source_naming_a_class_label_is_what_data_driven_tasks_predict(tmp_pat
     class label (the world) or with group attributes (see above) leave the spec as it is."""
     from benchmark_trees_ood import flat_folder, imagenet_folder
 
-    from vlmtrust.data.sources import open_source
-
     val = imagenet_folder(tmp_path / "imagenet", per_class=1)
     pair = open_source(f"ood_pair:{val}::{flat_folder(tmp_path / 'ood', 1)}")
     assert with_class_label(Spec(name="robustness.ood"), pair).params == {"label": "class"}
@@ -109,3 +117,23 @@ def test_a_source_naming_a_class_label_is_what_data_driven_tasks_predict(tmp_pat
     ):
         assert with_class_label(spec, pair) == spec
     assert with_class_label(Spec(name="robustness.ood"), open_source(None)).params == {}
+
+
+def test_a_suite_task_predicting_a_label_the_data_does_not_carry_is_left_out(tmp_path):
+    """A caption set says which labels it carries; a source that does not say (the world)
+    keeps every task."""
+    source = open_source(f"coco_captions:{coco_tree(tmp_path, per_split={'train': 1, 'val': 1})}")
+    zero_shot, gap = Spec(name="robustness.zero_shot"), Spec(name="robustness.modality_gap")
+    assert missing_label(zero_shot, source) == "shape"
+    by_split = Spec(name="robustness.zero_shot", params={"label": "split"})
+    assert missing_label(by_split, source) is None
+    assert missing_label(gap, source) is None
+    assert missing_label(zero_shot, open_source(None)) is None
+    built = [(spec, build_task(spec)) for spec in (zero_shot, gap)]
+    tasks, left_out = fit_to_data(built, set(), source)
+    assert [t.spec.name for t in tasks] == ["robustness.modality_gap"]
+    assert all(t.optional for t in tasks)
+    assert left_out == ["robustness.zero_shot (the coco_captions data has no 'shape' label)"]
+    named, none_left = fit_to_data(built[:1], {zero_shot.canonical()}, source)
+    assert [t.spec.name for t in named] == ["robustness.zero_shot"] and none_left == []
+    assert not named[0].optional

@@ -194,6 +194,9 @@ class DataSource(ABC):
     #: labels a task that takes its classes from the data predicts, first choice first (the
     #: first that is not the group compared)
     class_labels: ClassVar[tuple[str, ...]] = ()
+    #: every label its samples carry, where the source knows (None: it does not, as with a
+    #: user's folder): a pillar suite leaves out a task whose ``label`` is not among them
+    labels_carried: ClassVar[frozenset[str] | None] = None
 
     @classmethod
     def label_values(cls, label: str) -> tuple[str, ...] | None:

@@ -127,11 +127,27 @@ def fit_to_data(
         if not fitted:
             left_out.append(f"{spec.name} (no group attribute of the {source.name} data fits it)")
         for variant, label in fitted:
+            missing = missing_label(variant, source)
+            if missing is not None:
+                left_out.append(f"{label} (the {source.name} data has no {missing!r} label)")
+                continue
             one = task if variant is spec else build_task(variant)
             one.label = label
             one.optional = True
             tasks.append(one)
     return tasks, left_out
+
+
+def missing_label(spec: Spec, source: DataSource) -> str | None:
+    """The label ``spec``'s task predicts (its ``label`` parameter) when ``source`` says its
+    samples do not carry it (a caption set has no ``shape``), else None."""
+    from vlmtrust.plugins import TASKS
+
+    fields = TASKS.get(spec.name).Params.model_fields
+    if source.labels_carried is None or "label" not in fields:
+        return None
+    label = str(spec.params.get("label", fields["label"].default))
+    return None if label in source.labels_carried else label
 
 
 def by_attribute(name: str, attribute: str) -> str:
