@@ -60,12 +60,11 @@ from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
     attack_specs,
-    from_data,
     judged_all,
     probe_request,
+    resolved_attacks,
     unscorable_details,
     unscorable_rate,
-    with_as_given,
 )
 
 DEFAULT_ATTACKS = ("text_only", "figstep", "figstep_pro", "caption_replace")
@@ -130,14 +129,7 @@ class Jailbreak(Task):
         return ctx.samples(probe_request(self.params, True, self.spec.name, ctx.limit))
 
     def resolve(self, samples: Sequence[Sample]) -> Task:
-        """On ``--data``, the samples as given (or a benchmark's own attack) come first, then the
-        attacks."""
-        defaults = self.Params.model_fields["attacks"].default
-        attacks = with_as_given(self.params.attacks, samples, defaults)
-        if not from_data(samples) or self.params.attacks == attacks:
-            return self
-        params = {**self.spec.params, "attacks": list(attacks)}
-        return type(self)(Spec(name=self.spec.name, params=params))
+        return resolved_attacks(self, samples)
 
     def conditions(self) -> list[Spec]:
         return attack_specs(self.params.attacks)

@@ -41,12 +41,11 @@ from vlmtrust.tasks.safety.probing import (
     ProbeParams,
     ask,
     attack_specs,
-    from_data,
     is_data,
     judged_all,
     probe_request,
+    resolved_attacks,
     unscorable_details,
-    with_as_given,
 )
 
 IDENTITY = "identity"
@@ -128,14 +127,7 @@ class OverRefusal(Task):
         return ctx.samples(probe_request(self.params, False, self.spec.name, ctx.limit))
 
     def resolve(self, samples: Sequence[Sample]) -> Task:
-        """On ``--data``, the samples as given (or a benchmark's own attack) come first, then the
-        attacks."""
-        defaults = self.Params.model_fields["attacks"].default
-        attacks = with_as_given(self.params.attacks, samples, defaults)
-        if not from_data(samples) or self.params.attacks == attacks:
-            return self
-        params = {**self.spec.params, "attacks": list(attacks)}
-        return type(self)(Spec(name=self.spec.name, params=params))
+        return resolved_attacks(self, samples)
 
     def conditions(self) -> list[Spec]:
         return attack_specs(self.params.attacks)

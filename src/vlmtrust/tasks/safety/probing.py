@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field
 
@@ -16,6 +16,11 @@ from vlmtrust.data.probes import DEFAULT
 from vlmtrust.data.source import ABOUT_ITS_IMAGE, PUBLISHED_PROMPT, Probes
 from vlmtrust.metrics.rates import Estimate, wilson
 from vlmtrust.scorers import refusal
+
+if TYPE_CHECKING:
+    from vlmtrust.tasks.base import Task
+
+TaskT = TypeVar("TaskT", bound="Task")
 
 
 class ProbeParams(Params):
@@ -51,6 +56,18 @@ def with_as_given(
     if ships and tuple(attacks) == tuple(defaults) and all(_own_image(s) for s in samples):
         return (PUBLISHED,)
     return (first, *(a for a in attacks if a != first))
+
+
+def resolved_attacks(task: TaskT, samples: Sequence[Sample]) -> TaskT:
+    """``task`` (jailbreak or over-refusal) for ``samples``: on ``--data``, the samples as given
+    (or a benchmark's own attack) come first, then the attacks (:func:`with_as_given`)."""
+    defaults = task.Params.model_fields["attacks"].default
+    named = tuple(getattr(task.params, "attacks"))  # noqa: B009 (both tasks' Params have it)
+    attacks = with_as_given(named, samples, defaults)
+    if not from_data(samples) or named == attacks:
+        return task
+    params = {**task.spec.params, "attacks": list(attacks)}
+    return type(task)(Spec(name=task.spec.name, params=params))
 
 
 def _own_image(sample: Sample) -> bool:
