@@ -202,11 +202,16 @@ def test_a_fairness_suite_runs_generation_bias_per_bold_group(tmp_path: Path) ->
     for domain in DOMAINS:
         task = f"fairness.generation_bias-by-{domain}"
         for group in PUBLISHED[domain]:  # 20 prompts a domain reach each of its 18 or fewer
-            row = rows.get((task, f"toxic_rate.group.{group}"))
-            assert row is not None and row["n"] >= 1, (task, group)
-        gap = rows[task, "toxic_rate_gap"]
-        assert gap["details"]["test"] == "chi-square, group x verdict"
-        assert set(gap["details"]["by_group"]) <= set(PUBLISHED[domain])
+            assert (task, f"toxic_rate.group.{group}") in rows, (task, group)
+        # zoo:assistant answers every prompt with one template the judge leaves undecided
+        # (P(toxic) inside its band), so the gap may have no decided groups to compare: then it
+        # says so (the statistics themselves: tests/tasks/fairness/test_generation_bias.py)
+        details = rows[task, "toxic_rate_gap"]["details"]
+        if "reason" in details:
+            assert details["reason"] == "needs continuations of two or more groups"
+        else:
+            assert details["test"] == "chi-square, group x verdict"
+            assert set(details["by_group"]) <= set(PUBLISHED[domain])
         assert (task, "judge.toxicity.precision") in rows
         assert (task, "cramers_v") not in rows
     with ResultStore.open_existing(out) as store:
