@@ -93,7 +93,9 @@ def plant_coco(root: Path) -> Planted:
     planted.person = [ident("train2017", 0), ident("val2017", 1)]
     texts["train2017", 3] = [SAME] * 5
     planted.self_similar = ident("train2017", 3)
-    brightened_copy(root / "train2017" / train[2]["file_name"], root / "train2017" / train[4]["file_name"])
+    brightened_copy(
+        root / "train2017" / train[2]["file_name"], root / "train2017" / train[4]["file_name"]
+    )
     texts["train2017", 4] = list(texts["train2017", 2])
     texts["train2017", 4][1] = texts["train2017", 4][1].replace("far away", "far off")
     planted.duplicate = (ident("train2017", 2), ident("train2017", 4))
