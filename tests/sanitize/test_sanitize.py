@@ -146,3 +146,9 @@ def test_cli_reports_a_corrupt_image_by_path_and_exits_2(tmp_path):
     done = subprocess.run(_cli(data, tmp_path / "out"), env=env, capture_output=True, text=True)
     assert done.returncode == 2
     assert "images/002.png" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_data_source_sanitize_cannot_write_back_is_named(tmp_path):
+    with pytest.raises(DataError, match=r"coco_captions:ROOT / flickr30k:ROOT, not fairface:"):
+        sanitize(f"fairface:{tmp_path}", tmp_path / "out", SanitizeOptions())
+    assert not (tmp_path / "out").exists()

@@ -178,7 +178,13 @@ class DedupMode(StrEnum):
 @app.command()
 def sanitize(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Argument(help="image folder with labels.jsonl or labels.csv")],
+    data: Annotated[
+        str,
+        typer.Argument(
+            help="image folder with labels.jsonl or labels.csv, or a published caption set: "
+            "coco_captions:ROOT or flickr30k:ROOT (written back in its own layout)"
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="new directory for the sanitized copy")],
     dedup: Annotated[
         DedupMode, typer.Option(help="near-duplicate signal: caption AND image, or one")

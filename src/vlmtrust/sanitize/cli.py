@@ -15,7 +15,7 @@ from vlmtrust.sanitize.pipeline import SanitizeOptions, sanitize
 
 
 def run_sanitize(
-    data: Path,
+    data: str,
     out: Path,
     dedup: str,
     ocr: bool,
@@ -41,6 +41,11 @@ def run_sanitize(
         f" dropped, {summary.bad_images} unreadable skipped); {summary.audit_rows} audit rows in "
         f"{summary.out / 'audit.jsonl'}"
     )
+    if summary.cross_split:
+        console.print(
+            f"{summary.cross_split} images duplicate an image of another split (train/test "
+            "leakage), kept and listed as cross_split_duplicate in the audit"
+        )
 
 
 @contextmanager

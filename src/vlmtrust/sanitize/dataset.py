@@ -1,11 +1,14 @@
-"""The raw rows of an image-folder dataset (``labels.jsonl`` or ``labels.csv`` + images), read
-and written as they are: sanitize must give back the user's own format, not our Sample records."""
+"""The raw rows of a dataset copy, read and written as they are: sanitize must give back the
+user's own format, not our Sample records. :class:`Copy` is what the pipeline needs from a
+layout; :class:`FolderCopy` is an image folder (``labels.jsonl`` or ``labels.csv`` + images),
+``sanitize.captions`` the published caption sets (COCO captions, Flickr30k)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ LABEL_FILES = ("labels.jsonl", "labels.csv")
 class Row:
     line: int
     fields: dict[str, Any]
+    #: the published split the row belongs to ("" for a folder: it has none)
+    split: str = ""
 
     @property
     def file(self) -> str:
@@ -30,6 +35,43 @@ class Row:
     @property
     def id(self) -> str:
         return str(self.fields.get("id") or default_id(self.file))
+
+
+class Copy(ABC):
+    """A dataset copy: its rows (``file`` relative to :attr:`root`; text columns holding a
+    string or a list of strings), and how to write the sanitized rows back in its own layout."""
+
+    root: Path
+    rows: list[Row]
+    #: the fields holding caption text; None: the options' ``text_columns``
+    columns: tuple[str, ...] | None = None
+
+    def dedup_text(self, row: Row, columns: tuple[str, ...]) -> str | list[str]:
+        """What near-duplicate detection compares: the text columns joined."""
+        return " ".join(str(row.fields[c]) for c in columns if c in row.fields)
+
+    @abstractmethod
+    def fingerprint(self) -> bytes:
+        """The bytes that identify this copy's rows (a resumed run must read the same)."""
+
+    @abstractmethod
+    def write(self, out: Path, rows: list[dict[str, Any]]) -> None:
+        """Write the kept rows' sanitized fields, in input order, in this copy's layout."""
+
+
+class FolderCopy(Copy):
+    """An image folder with ``labels.jsonl`` or ``labels.csv``."""
+
+    def __init__(self, data: Path) -> None:
+        self.root = data
+        self.labels = find_labels(data)
+        self.rows = read_rows(self.labels)
+
+    def fingerprint(self) -> bytes:
+        return self.labels.read_bytes()
+
+    def write(self, out: Path, rows: list[dict[str, Any]]) -> None:
+        write_rows(out / self.labels.name, rows)
 
 
 def find_labels(data: Path) -> Path:

@@ -2,9 +2,15 @@
 the kept rows one by one, journaling each finished row so a killed run resumes where it stopped
 and ends with exactly the output an uninterrupted run writes.
 
-The input is only ever read. Output: OUT/<same image paths>, OUT/labels.<same format>,
+The input is only ever read. Output: OUT/<same image paths>, the copy's own caption files
+(OUT/labels.<same format> for a folder, the annotation files of a published caption set), and
 OUT/audit.jsonl (one row per change; PII values appear only as a short hash, never in clear).
 The journal lives in OUT/.sanitize/ and is removed when the run completes.
+
+A published caption set's splits are deduplicated each on its own; an image of one split that
+duplicates an image kept in another (a val image copying a train image: train/test leakage) is
+kept where the authors put it and reported (``cross_split_duplicate``), since dropping it would
+silently change the benchmark's published splits.
 """
 
 from __future__ import annotations
@@ -27,12 +33,19 @@ from vlmtrust.core.images import DEFAULT_MAX_PIXELS, UnreadableImage, decode_ima
 from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.data import OUTSIDE
-from vlmtrust.sanitize.dataset import Row, find_labels, read_rows, write_rows
+from vlmtrust.sanitize.coco import CocoCopy
+from vlmtrust.sanitize.dataset import Copy, FolderCopy, Row
 from vlmtrust.sanitize.dedup import Mode, find_duplicates, image_hash
+from vlmtrust.sanitize.flickr import FlickrCopy
 from vlmtrust.sanitize.pseudonymize import pseudonymize
 from vlmtrust.sanitize.redact import redact
 
 WORK_DIR = ".sanitize"
+#: the published caption sets sanitize reads and writes back in their layout (``NAME:ROOT``)
+CAPTION_SETS: dict[str, Callable[[str], Copy]] = {
+    "coco_captions": CocoCopy.open,
+    "flickr30k": FlickrCopy.open,
+}
 
 
 class SanitizeOptions(BaseModel):
@@ -57,56 +70,79 @@ class SanitizeSummary:
     bad_images: int
     audit_rows: int
     out: Path
+    #: images kept in one split that duplicate an image of another (reported, not dropped)
+    cross_split: int = 0
 
 
 def short_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:12]
 
 
+def open_copy(data: Path | str) -> Copy:
+    """``coco_captions:ROOT`` / ``flickr30k:ROOT`` (a published caption set), else a folder."""
+    name, colon, path = str(data).partition(":")
+    if isinstance(data, str) and colon and name in CAPTION_SETS:
+        return CAPTION_SETS[name](path)
+    if isinstance(data, str) and colon and name.isidentifier() and not Path(data).exists():
+        raise DataError(
+            f"sanitize reads an image folder or {' / '.join(f'{n}:ROOT' for n in CAPTION_SETS)}"
+            f", not {name}:",
+            "pass one of those",
+        )
+    return FolderCopy(Path(data))
+
+
 def sanitize(
-    data: Path,
+    data: Path | str,
     out: Path,
     options: SanitizeOptions,
     progress: Callable[[int], Callable[[int], None]] | None = None,
     report_bad: Callable[[str], None] = lambda message: None,
 ) -> SanitizeSummary:
-    """Write a sanitized copy of the image-folder dataset ``data`` to ``out``."""
-    labels = find_labels(data)
+    """Write a sanitized copy of the dataset ``data`` (see :func:`open_copy`) to ``out``."""
+    copy = open_copy(data)
+    data = copy.root
     source, target = data.resolve(), out.resolve()
     if target == source or source in target.parents or target in source.parents:
         raise ConfigError(
             f"--out {out} and the input {data} overlap", "write to a folder outside the input"
         )
     check_output_dir(out)
-    rows = read_rows(labels)
+    rows = copy.rows
+    columns = copy.columns or options.text_columns
     hashes, bad = _index(data, rows, options, report_bad)
     audit: dict[int, list[dict[str, Any]]] = {}
     for i in bad:
         audit[i] = [_audit(rows[i], "skip_bad_image", reason=bad[i])]
     good = [i for i in range(len(rows)) if i not in bad]
-    captions = [_caption(rows[i], options) for i in good]
+    captions = [copy.dedup_text(rows[i], columns) for i in good]
+    split = [rows[i].split for i in good]
     dups = find_duplicates(
         captions,
         [hashes[i] for i in good],
         options.dedup,
         options.caption_threshold,
         options.max_image_distance,
+        split if any(split) else None,
     )
     dropped = set()
+    leaks: dict[int, dict[str, Any]] = {}
     for d in dups:
         row, kept = rows[good[d.index]], rows[good[d.of]]
-        dropped.add(good[d.index])
-        audit[good[d.index]] = [
-            _audit(
-                row,
-                "drop_duplicate",
-                of=kept.id,
-                caption_jaccard=d.caption_jaccard,
-                image_distance=d.image_distance,
+        found = {
+            "of": kept.id,
+            "caption_jaccard": d.caption_jaccard,
+            "image_distance": d.image_distance,
+        }
+        if d.across:
+            leaks[good[d.index]] = _audit(
+                row, "cross_split_duplicate", split=row.split, of_split=kept.split, **found
             )
-        ]
+            continue
+        dropped.add(good[d.index])
+        audit[good[d.index]] = [_audit(row, "drop_duplicate", **found)]
     todo = [i for i in good if i not in dropped]
-    journal = _open_work(out, labels, options)
+    journal = _open_work(out, copy, options)
     done = _read_journal(journal)
     advance = progress(len(todo)) if progress else (lambda n: None)
     advance(sum(1 for i in todo if i in done))
@@ -114,7 +150,7 @@ def sanitize(
         for i in todo:
             if i in done:
                 continue
-            line = json.dumps(_process(data, out, rows[i], i, options))
+            line = json.dumps(_process(data, out, rows[i], i, columns, options))
             handle.write(line + "\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -122,18 +158,16 @@ def sanitize(
             advance(1)
     out_rows = [done[i]["row"] for i in todo]
     for i in todo:
-        audit[i] = done[i]["audit"]
+        audit[i] = ([leaks[i]] if i in leaks else []) + done[i]["audit"]
     audit_rows = [a for i in sorted(audit) for a in audit[i]]
-    write_rows(out / labels.name, out_rows)
+    copy.write(out, out_rows)
     tmp = out / "audit.jsonl.tmp"
     tmp.write_text("".join(json.dumps(a, sort_keys=True) + "\n" for a in audit_rows))
     tmp.replace(out / "audit.jsonl")
     shutil.rmtree(out / WORK_DIR)
-    return SanitizeSummary(len(rows), len(out_rows), len(dups), len(bad), len(audit_rows), out)
-
-
-def _caption(row: Row, options: SanitizeOptions) -> str:
-    return " ".join(str(row.fields[c]) for c in options.text_columns if c in row.fields)
+    return SanitizeSummary(
+        len(rows), len(out_rows), len(dropped), len(bad), len(audit_rows), out, len(leaks)
+    )
 
 
 def _audit(row: Row, action: str, **extra: Any) -> dict[str, Any]:
@@ -184,10 +218,10 @@ def _read_image(data: Path, row: Row, options: SanitizeOptions) -> Image.Image:
         raise _BadImage(f"unreadable: {err}") from None
 
 
-def _open_work(out: Path, labels: Path, options: SanitizeOptions) -> Path:
+def _open_work(out: Path, copy: Copy, options: SanitizeOptions) -> Path:
     """The journal of this run; a different earlier run in ``out`` is an error, not mixed in."""
     fingerprint = hashlib.sha256(
-        labels.read_bytes() + options.model_dump_json().encode()
+        copy.fingerprint() + options.model_dump_json().encode()
     ).hexdigest()
     work = out / WORK_DIR
     state = work / "state.json"
@@ -228,27 +262,30 @@ def _read_journal(journal: Path) -> dict[int, dict[str, Any]]:
 
 
 def _process(
-    data: Path, out: Path, row: Row, index: int, options: SanitizeOptions
+    data: Path,
+    out: Path,
+    row: Row,
+    index: int,
+    columns: tuple[str, ...],
+    options: SanitizeOptions,
 ) -> dict[str, Any]:
     fields = dict(row.fields)
     audit: list[dict[str, Any]] = []
-    for column in options.text_columns:
+    for column in columns:
         value = fields.get(column)
-        if not isinstance(value, str):
-            continue
-        clean, replaced = pseudonymize(value, options.key)
-        fields[column] = clean
-        audit.extend(
-            _audit(
-                row,
-                "pseudonymize",
-                column=column,
-                entity=r.entity,
-                original_sha256=short_hash(r.original),
-                surrogate=r.surrogate,
-            )
-            for r in replaced
-        )
+        if isinstance(value, str):
+            fields[column], found = _pseudonymize(row, column, value, options, {})
+            audit.extend(found)
+        elif isinstance(value, list):  # an image's several captions, one at a time
+            texts = []
+            for k, text in enumerate(value):
+                if not isinstance(text, str):
+                    texts.append(text)
+                    continue
+                clean, found = _pseudonymize(row, column, text, options, {"index": k})
+                texts.append(clean)
+                audit.extend(found)
+            fields[column] = texts
     source = inside(data, row.file)
     target = inside(out, row.file, "output image")  # never outside --out, never the input
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -274,3 +311,22 @@ def _process(
         for c in changes
     )
     return {"index": index, "row": fields, "audit": audit}
+
+
+def _pseudonymize(
+    row: Row, column: str, text: str, options: SanitizeOptions, where: dict[str, Any]
+) -> tuple[str, list[dict[str, Any]]]:
+    """``text`` with its PII replaced, and an audit row per replacement."""
+    clean, replaced = pseudonymize(text, options.key)
+    return clean, [
+        _audit(
+            row,
+            "pseudonymize",
+            column=column,
+            **where,
+            entity=r.entity,
+            original_sha256=short_hash(r.original),
+            surrogate=r.surrogate,
+        )
+        for r in replaced
+    ]

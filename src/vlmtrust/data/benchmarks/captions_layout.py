@@ -133,7 +133,8 @@ class CaptionBenchmark(BenchmarkSource):
 
     feeds = (
         "privacy.membership (members: the split the model was trained on, non-members: a "
-        "held-out split; labels caption, member) and caption tasks' scenes (modality gap)"
+        "held-out split; labels caption, member), caption tasks' scenes (modality gap) and "
+        "vlmtrust sanitize (written back in the same layout)"
     )
     labels_carried = frozenset({"caption", "split", "member"})
 

@@ -30,6 +30,7 @@ read here.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ class CocoCaptions(CaptionBenchmark):
 
     @classmethod
     def open(cls, path: str, options: LoadOptions) -> CocoCaptions:
-        root, members, others = _splits(path)
+        root, members, others = splits(path)
         fingerprint = Fingerprint(root)
         entries: list[Captioned] = []
         counts: dict[str, dict[str, int]] = {}
@@ -87,7 +88,7 @@ class CocoCaptions(CaptionBenchmark):
         for split, member in ((members, True), (others, False)):
             file = exists(root / "annotations" / f"captions_{split}.json", LAYOUT)
             fingerprint.read(file)
-            folder = _image_folder(root, split)
+            folder = image_folder(root, split)
             rows, captions = _read(file, split, folder, member)
             entries += rows
             counts[split] = {role(member): len(rows)}
@@ -102,7 +103,7 @@ class CocoCaptions(CaptionBenchmark):
         return cls(Loaded(samples, skipped, warnings, fingerprint.hexdigest(), counts))
 
 
-def _splits(path: str) -> tuple[Path, str, str]:
+def splits(path: str) -> tuple[Path, str, str]:
     """The copy's root, the members' split and the non-members' split."""
     if not path:
         raise LAYOUT.error("no path given (--data coco_captions:PATH)")
@@ -120,15 +121,30 @@ def _splits(path: str) -> tuple[Path, str, str]:
     raise LAYOUT.error(f"{given} has no annotations/captions_train2017.json (nor 2014)")
 
 
-def _image_folder(root: Path, split: str) -> Path:
+def image_folder(root: Path, split: str) -> Path:
     for folder in (root / split, root / "images" / split):
         if folder.is_dir():
             return folder
     raise LAYOUT.error(f"no {split}/ image folder under {root}")
 
 
-def _read(file: Path, split: str, folder: Path, member: bool) -> tuple[list[Captioned], int]:
-    """One entry per image that has a caption, in the file's image order, and the captions."""
+@dataclass(frozen=True)
+class CaptionsFile:
+    """A checked ``captions_<split><year>.json``: the table as read (keys in the file's order),
+    each image's id and file name in the file's order, and where each image's annotations are."""
+
+    table: dict[str, Any]
+    names: dict[Any, str]
+    #: image id -> positions in ``table["annotations"]``, in annotation order
+    notes: dict[Any, list[int]]
+
+    def caption(self, position: int) -> str:
+        """The caption of an annotation as the file has it (not stripped)."""
+        return str(self.table["annotations"][position]["caption"])
+
+
+def read_captions_file(file: Path) -> CaptionsFile:
+    """The table, with a layout error naming the first image or annotation missing a key."""
     table = json_object(file, LAYOUT)
     images, annotations = _list(table, "images", file), _list(table, "annotations", file)
     names: dict[Any, str] = {}
@@ -136,7 +152,7 @@ def _read(file: Path, split: str, folder: Path, member: bool) -> tuple[list[Capt
         if not isinstance(image, dict) or "id" not in image or "file_name" not in image:
             raise LAYOUT.error(f"{file} images[{i}] has no 'id' or 'file_name'")
         names[image["id"]] = str(image["file_name"])
-    captions: dict[Any, list[str]] = {}
+    notes: dict[Any, list[int]] = {}
     for i, note in enumerate(annotations):
         if not isinstance(note, dict) or "image_id" not in note or "caption" not in note:
             raise LAYOUT.error(f"{file} annotations[{i}] has no 'image_id' or 'caption'")
@@ -144,13 +160,26 @@ def _read(file: Path, split: str, folder: Path, member: bool) -> tuple[list[Capt
             raise LAYOUT.error(
                 f"{file} annotations[{i}] names image_id {note['image_id']!r}, not in its images"
             )
-        captions.setdefault(note["image_id"], []).append(str(note["caption"]).strip())
+        notes.setdefault(note["image_id"], []).append(i)
+    return CaptionsFile(table, names, notes)
+
+
+def _read(file: Path, split: str, folder: Path, member: bool) -> tuple[list[Captioned], int]:
+    """One entry per image that has a caption, in the file's image order, and the captions."""
+    read = read_captions_file(file)
     rows = [
-        Captioned(split, name, folder, tuple(captions[key]), default_id(f"{split}/{name}"), member)
-        for key, name in names.items()
-        if key in captions
+        Captioned(
+            split,
+            name,
+            folder,
+            tuple(read.caption(i).strip() for i in read.notes[key]),
+            default_id(f"{split}/{name}"),
+            member,
+        )
+        for key, name in read.names.items()
+        if key in read.notes
     ]
-    return rows, len(annotations)
+    return rows, len(read.table["annotations"])
 
 
 def _list(table: dict[str, Any], key: str, file: Path) -> list[Any]:

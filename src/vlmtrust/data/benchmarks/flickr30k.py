@@ -79,8 +79,8 @@ class Flickr30k(CaptionBenchmark):
 
     @classmethod
     def open(cls, path: str, options: LoadOptions) -> Flickr30k:
-        root, file = _find(path)
-        folder = _image_folder(root)
+        root, file = find_copy(path)
+        folder = image_folder(root)
         fingerprint = Fingerprint(root)
         fingerprint.read(file)
         if file.name == TOKEN_FILE:
@@ -112,7 +112,7 @@ class Flickr30k(CaptionBenchmark):
         return cls(loaded, no_membership)
 
 
-def _find(path: str) -> tuple[Path, Path]:
+def find_copy(path: str) -> tuple[Path, Path]:
     """The copy's root and the caption file to read: the split file where there is one."""
     if not path:
         raise LAYOUT.error("no path given (--data flickr30k:PATH)")
@@ -130,26 +130,27 @@ def _find(path: str) -> tuple[Path, Path]:
     raise LAYOUT.error(f"{given} has no {SPLIT_FILE} nor {TOKEN_FILE}")
 
 
-def _image_folder(root: Path) -> Path:
+def image_folder(root: Path) -> Path:
     for name in IMAGE_FOLDERS:
         if (root / name).is_dir():
             return root / name
     raise LAYOUT.error(f"no flickr30k-images/ folder under {root}")
 
 
-def _read_split(file: Path, folder: Path) -> list[Captioned]:
-    """Karpathy's entries with a caption, members (train) first, then test, then val."""
+def read_split_file(file: Path, folder: Path) -> tuple[dict[str, Any], list[Captioned | None]]:
+    """Karpathy's table as read, and per image (in its order) its entry (None: no caption)."""
     table = json_object(file, LAYOUT)
     images = table.get("images")
     if not isinstance(images, list):
         raise LAYOUT.error(f"{file} has no 'images' list")
     if table.get("dataset", "flickr30k") != "flickr30k":
         raise LAYOUT.error(f"{file} is the split file of {table['dataset']!r}, not flickr30k")
-    entries = []
-    for i, image in enumerate(images):
-        entry = _split_entry(file, folder, i, image)
-        if entry is not None:
-            entries.append(entry)
+    return table, [_split_entry(file, folder, i, image) for i, image in enumerate(images)]
+
+
+def _read_split(file: Path, folder: Path) -> list[Captioned]:
+    """Karpathy's entries with a caption, members (train) first, then test, then val."""
+    entries = [e for e in read_split_file(file, folder)[1] if e is not None]
     order = {"train": 0, "test": 1, "val": 2}
     return sorted(entries, key=lambda e: order[e.split])
 
@@ -172,13 +173,14 @@ def _split_entry(file: Path, folder: Path, i: int, image: Any) -> Captioned | No
     return Captioned(split, name, folder, captions, default_id(name), SIDES[split])
 
 
-def _read_tokens(file: Path, folder: Path) -> list[Captioned]:
-    """One entry per image of the token file, in first-seen order."""
-    captions: dict[str, list[str]] = {}
+def token_lines(file: Path) -> list[tuple[str, str, str]]:
+    """Each caption line of the token file as (``<image>.jpg#<k>``, image, caption as written);
+    blank lines are left out."""
     try:
         text = read_utf8(file)
     except DataError as err:
         raise LAYOUT.error(err.problem) from None
+    lines = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -186,6 +188,14 @@ def _read_tokens(file: Path, folder: Path) -> list[Captioned]:
         name, hash_mark, k = key.partition("#")
         if not tab or not hash_mark or not k.isdigit() or not name:
             raise LAYOUT.error(f"{file} line {number} is not <image>.jpg#<k><TAB><caption>")
+        lines.append((key, name, caption))
+    return lines
+
+
+def _read_tokens(file: Path, folder: Path) -> list[Captioned]:
+    """One entry per image of the token file, in first-seen order."""
+    captions: dict[str, list[str]] = {}
+    for _, name, caption in token_lines(file):
         captions.setdefault(name, []).append(caption.strip())
     return [
         Captioned("all", name, folder, tuple(texts), default_id(name), None)
