@@ -1,0 +1,176 @@
+"""The guard proxy: an OpenAI-compatible server that screens every chat on its way to an
+upstream server and every answer on its way back (``vlmtrust guard serve``).
+
+``GET /v1/models`` is the upstream's list. ``POST /v1/chat/completions``:
+
+1. the body is read (the limits of serve/limits.py first: proxy token, concurrency, size) and
+   validated (malformed JSON, a wrong schema, an unknown model: 4xx, before any guard runs);
+2. the input guard reads every message text and every image (screen.py); a block answers the
+   policy's refusal as a normal completion with a ``vlmtrust_guard`` reason (replies.py) and
+   nothing reaches the upstream;
+3. else the request goes upstream as sent (``stream`` turned off: answers are buffered whole,
+   the policy's ``stream = "buffer"``), and each answer passes the output guard, which may
+   replace it;
+4. the answer goes back as JSON, or as SSE chunks when the client asked to stream.
+
+Each guard decision is logged (decision_log.py). Guards run in worker threads, so the event loop
+keeps answering other requests while one is read by OCR.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vlmtrust.serve.errors import OpenAIError, error_response
+from vlmtrust.serve.guard_proxy.decision_log import Decision, DecisionLog
+from vlmtrust.serve.guard_proxy.policy import GuardPolicy
+from vlmtrust.serve.guard_proxy.replies import as_chunks, guard_field, refusal_completion
+from vlmtrust.serve.guard_proxy.screen import Screens, Verdict
+from vlmtrust.serve.guard_proxy.upstream import Upstream, UpstreamRefused
+from vlmtrust.serve.limits import guard
+from vlmtrust.serve.openai_server import ChatMessage
+from vlmtrust.serve.options import MB, ServeOptions
+
+
+class ProxyChatRequest(BaseModel):
+    """The fields the proxy reads; the rest go upstream untouched."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+def create_proxy_app(
+    upstream: Upstream, policy: GuardPolicy, log: DecisionLog, proxy_key: str | None = None
+) -> FastAPI:
+    """The proxy in front of ``upstream``; ``proxy_key``: the token clients must send it."""
+    screens = Screens(policy)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await upstream.close()
+
+    app = FastAPI(title="vlmtrust guard proxy", docs_url=None, redoc_url=None, lifespan=lifespan)
+    guard(
+        app,
+        ServeOptions(
+            max_body_bytes=round(policy.max_body_mb * MB),
+            max_image_pixels=policy.max_image_pixels,
+            max_concurrency=policy.max_concurrency,
+            api_key=proxy_key,
+        ),
+    )
+
+    def client_auth(request: Request) -> str | None:
+        # the proxy's own token authenticated the client here: it never goes upstream
+        return None if proxy_key is not None else request.headers.get("authorization")
+
+    def record(digest: str, verdict: Verdict, started: float, prompt: str | None) -> None:
+        latency = (time.perf_counter() - started) * 1000
+        reason = verdict.logged if verdict.verdict != "pass" else ""
+        log.write(Decision(digest, verdict.verdict, verdict.stage, reason, latency, prompt))
+
+    @app.exception_handler(OpenAIError)
+    async def _openai_error(request: Request, err: OpenAIError) -> JSONResponse:
+        return err.response()
+
+    @app.exception_handler(UpstreamRefused)
+    async def _refused(request: Request, err: UpstreamRefused) -> Response:
+        if isinstance(err.body, dict):
+            return JSONResponse(err.body, status_code=err.status)
+        return error_response(err.status, f"upstream answered {err.status}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        kind = "invalid_request_error" if err.status_code < 500 else "server_error"
+        message = f"{err.detail}: {request.method} {request.url.path}"
+        return OpenAIError(err.status_code, message, type=kind).response()
+
+    @app.get("/v1/models")
+    async def list_models(request: Request) -> dict[str, Any]:
+        return await upstream.models(client_auth(request))
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        raw = await request.body()
+        payload, body = parse_chat(raw)
+        auth = client_auth(request)
+        if not await upstream.known_model(body.model, auth):
+            raise OpenAIError(
+                404,
+                f"the model {body.model!r} does not exist upstream",
+                param="model",
+                code="model_not_found",
+            )
+        digest = hashlib.sha256(raw).hexdigest()
+        prompt = "\n".join(m.text() for m in body.messages) if policy.log_prompts else None
+        started = time.perf_counter()
+        verdict = await run_in_threadpool(screens.check_input, body.messages)
+        record(digest, verdict, started, prompt)
+        if verdict.verdict != "pass":
+            refusal = refusal_completion(body.model, policy.input_guard.refusal, verdict)
+            return reply(refusal, body.stream)
+        completion = await upstream.chat(payload | {"stream": False}, auth)
+        started = time.perf_counter()
+        screened = await run_in_threadpool(screen_answers, screens, completion)
+        record(digest, screened, started, None)
+        if screened.verdict != "pass":
+            completion["vlmtrust_guard"] = guard_field(screened)
+        return reply(completion, body.stream)
+
+    return app
+
+
+def parse_chat(raw: bytes) -> tuple[dict[str, Any], ProxyChatRequest]:
+    """The body as JSON (to forward) and as the fields the proxy reads; 400 if it is neither."""
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise OpenAIError(400, f"request body is not valid JSON ({err})") from err
+    if not isinstance(payload, dict):
+        raise OpenAIError(400, "request body must be a JSON object")
+    payload.pop("stream_options", None)  # answers go upstream unstreamed
+    try:
+        return payload, ProxyChatRequest.model_validate(payload)
+    except ValidationError as err:
+        parts = []
+        for error in err.errors()[:3]:
+            loc = ".".join(str(p) for p in error["loc"] if "[" not in str(p))
+            msg = str(error["msg"]).removeprefix("Value error, ")
+            parts.append(f"{loc}: {msg}" if loc else msg)
+        raise OpenAIError(400, "invalid request body: " + "; ".join(parts)) from err
+
+
+def screen_answers(screens: Screens, completion: dict[str, Any]) -> Verdict:
+    """Pass each answer of ``completion`` through the output guard, replacing it in place;
+    the first verdict that is not a pass (else a pass)."""
+    found = Verdict("pass", "output")
+    for choice in completion.get("choices", []):
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+            continue
+        final, verdict = screens.check_output(message["content"])
+        message["content"] = final
+        if verdict.verdict != "pass" and found.verdict == "pass":
+            found = verdict
+    return found
+
+
+def reply(completion: dict[str, Any], stream: bool) -> Response:
+    if stream:
+        return StreamingResponse(as_chunks(completion), media_type="text/event-stream")
+    return JSONResponse(completion)
