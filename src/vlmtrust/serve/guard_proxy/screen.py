@@ -85,7 +85,8 @@ class Screens:
             "block" if final == self.policy.output_guard.refusal else "redact"
         )
         reason = f"answer {why}" if why else "answer rewritten by the output guard"
-        return final, Verdict(kind, "output", reason, reason)
+        # a toxicity reason quotes the answer; the log keeps the verdict, not the words
+        return final, Verdict(kind, "output", reason, reason.split(": '", 1)[0])
 
 
 def _without_image_text(decision: GuardDecision) -> str:
