@@ -40,7 +40,7 @@ def test_the_guards_parameters_come_from_their_tables(tmp_path: Path) -> None:
         ("max_body_mbs = 3\n", "max_body_mbs: Extra inputs are not permitted"),
         ("[input_guard]\nblock_at = 2\n", "input_guard.block_at:"),
         ('remote_images = "allow"\n', "remote_images:"),
-        ('stream = "sentence"\n', "stream:"),
+        ('stream = "words"\n', "stream:"),
         ("max_concurrency = 0\n", "max_concurrency:"),
         ("log = [\n", "not valid TOML"),
     ],

@@ -8,10 +8,11 @@ upstream server and every answer on its way back (``vlmtrust guard serve``).
 2. the input guard reads every message text and every image (screen.py); a block answers the
    policy's refusal as a normal completion with a ``vlmtrust_guard`` reason (replies.py) and
    nothing reaches the upstream;
-3. else the request goes upstream as sent (``stream`` turned off: answers are buffered whole,
-   the policy's ``stream = "buffer"``), and each answer passes the output guard, which may
-   replace it;
-4. the answer goes back as JSON, or as SSE chunks when the client asked to stream.
+3. else the request goes upstream as sent, with ``stream`` turned off (the policy's default
+   ``stream = "buffer"``), and each answer passes the output guard, which may replace it;
+4. the answer goes back as JSON, or as SSE chunks when the client asked to stream. With
+   ``stream = "sentence"`` a streamed request is streamed upstream too, and each sentence is
+   released once the output guard has read it (held_back.py).
 
 Each guard decision is logged (decision_log.py). Guards run in worker threads, so the event loop
 keeps answering other requests while one is read by OCR.
@@ -34,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vlmtrust.serve.errors import OpenAIError, error_response
 from vlmtrust.serve.guard_proxy.decision_log import Decision, DecisionLog
+from vlmtrust.serve.guard_proxy.held_back import held_back
 from vlmtrust.serve.guard_proxy.policy import GuardPolicy
 from vlmtrust.serve.guard_proxy.replies import as_chunks, guard_field, refusal_completion
 from vlmtrust.serve.guard_proxy.screen import Screens, Verdict
@@ -79,10 +81,9 @@ def create_proxy_app(
         # the proxy's own token authenticated the client here: it never goes upstream
         return None if proxy_key is not None else request.headers.get("authorization")
 
-    def record(digest: str, verdict: Verdict, started: float, prompt: str | None) -> None:
-        latency = (time.perf_counter() - started) * 1000
+    def record(digest: str, verdict: Verdict, seconds: float, prompt: str | None) -> None:
         reason = verdict.logged if verdict.verdict != "pass" else ""
-        log.write(Decision(digest, verdict.verdict, verdict.stage, reason, latency, prompt))
+        log.write(Decision(digest, verdict.verdict, verdict.stage, reason, seconds * 1000, prompt))
 
     @app.exception_handler(OpenAIError)
     async def _openai_error(request: Request, err: OpenAIError) -> JSONResponse:
@@ -120,17 +121,40 @@ def create_proxy_app(
         prompt = "\n".join(m.text() for m in body.messages) if policy.log_prompts else None
         started = time.perf_counter()
         verdict = await run_in_threadpool(screens.check_input, body.messages)
-        record(digest, verdict, started, prompt)
+        record(digest, verdict, time.perf_counter() - started, prompt)
         if verdict.verdict != "pass":
             refusal = refusal_completion(body.model, policy.input_guard.refusal, verdict)
             return reply(refusal, body.stream)
+        if body.stream and policy.stream == "sentence":
+            return await sentence_stream(payload, auth, digest)
         completion = await upstream.chat(payload | {"stream": False}, auth)
         started = time.perf_counter()
         screened = await run_in_threadpool(screen_answers, screens, completion)
-        record(digest, screened, started, None)
+        record(digest, screened, time.perf_counter() - started, None)
         if screened.verdict != "pass":
             completion["vlmtrust_guard"] = guard_field(screened)
         return reply(completion, body.stream)
+
+    async def sentence_stream(
+        payload: dict[str, Any], auth: str | None, digest: str
+    ) -> StreamingResponse:
+        """The upstream's stream, released sentence by sentence (held_back.py); its errors are
+        answered before the first byte, from its first event."""
+        if payload.get("n", 1) != 1:
+            raise OpenAIError(400, "the policy streams per sentence: send n=1", param="n")
+        events = upstream.chat_events(payload | {"stream": True}, auth)
+        try:
+            first = await anext(events)
+        except StopAsyncIteration:
+            raise OpenAIError(
+                502, "upstream ended its stream before any event", type="server_error"
+            ) from None
+
+        def logged(verdict: Verdict, seconds: float) -> None:
+            record(digest, verdict, seconds, None)
+
+        lines = held_back(first, events, screens, logged)
+        return StreamingResponse(lines, media_type="text/event-stream")
 
     return app
 

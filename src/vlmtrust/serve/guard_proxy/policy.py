@@ -32,8 +32,8 @@ class GuardPolicy(BaseModel):
     log: Path | None = None
     #: also log the text of each request (off: only hashes, verdicts and reasons)
     log_prompts: bool = False
-    #: how a streamed answer is screened: buffered whole, screened, then sent
-    stream: Literal["buffer"] = "buffer"
+    #: how a streamed answer is screened: buffered whole (safest), or released per sentence
+    stream: Literal["buffer", "sentence"] = "buffer"
     #: environment variable holding the key sent upstream; None: forward the client's header
     upstream_key_env: str | None = None
     #: environment variable holding the token clients must send to the proxy itself

@@ -9,8 +9,10 @@ that fails (5xx), is a 502 with a one-line reason; its 4xx answers reach the cli
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -59,6 +61,30 @@ class Upstream:
         """The upstream's non-streaming chat completion of ``body``."""
         return await self._call("POST", "/chat/completions", client_auth, body)
 
+    async def chat_events(
+        self, body: dict[str, Any], client_auth: str | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The upstream's streamed chat completion of ``body``, one SSE event at a time (4xx,
+        5xx and an unreachable upstream raise before the first event)."""
+        url = f"{self.base_url}/chat/completions"
+        headers = self.headers(client_auth)
+        try:
+            async with self._http.stream("POST", url, json=body, headers=headers) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    self._check(response)
+                async for line in response.aiter_lines():
+                    data = line.removeprefix("data:").strip()
+                    if not line.startswith("data:") or not data:
+                        continue
+                    if data == "[DONE]":
+                        return
+                    event = json.loads(data)
+                    if isinstance(event, dict):
+                        yield event
+        except (httpx.HTTPError, ValueError) as err:
+            raise self._unreachable(err) from err
+
     async def _call(
         self, method: str, path: str, client_auth: str | None, body: Any = None
     ) -> dict[str, Any]:
@@ -68,13 +94,20 @@ class Upstream:
                 method, url, json=body, headers=self.headers(client_auth)
             )
         except httpx.HTTPError as err:
-            detail = " ".join(f"{type(err).__name__}: {err}".split()).rstrip(":")
-            raise OpenAIError(
-                502,
-                f"upstream {self.base_url} unreachable ({detail})",
-                type="server_error",
-                code="upstream_unreachable",
-            ) from err
+            raise self._unreachable(err) from err
+        return self._check(response)
+
+    def _unreachable(self, err: Exception) -> OpenAIError:
+        detail = " ".join(f"{type(err).__name__}: {err}".split()).rstrip(":")
+        return OpenAIError(
+            502,
+            f"upstream {self.base_url} unreachable or broken ({detail})",
+            type="server_error",
+            code="upstream_unreachable",
+        )
+
+    def _check(self, response: httpx.Response) -> dict[str, Any]:
+        """The JSON of a finished upstream answer; its 4xx as UpstreamRefused, else 502."""
         try:
             answer = response.json()
         except ValueError:
