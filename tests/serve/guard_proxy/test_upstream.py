@@ -5,6 +5,7 @@ upstream that is not there."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,24 @@ def test_an_unreachable_upstream_is_a_502_in_one_line(tmp_path: Path) -> None:
     assert response.status_code == 502
     message = response.json()["error"]["message"]
     assert "unreachable" in message and "\n" not in message
+
+
+def test_over_the_concurrency_cap_is_a_429_and_prompts_are_logged_when_asked(
+    tmp_path: Path,
+) -> None:
+    policy = GuardPolicy(max_concurrency=1, log_prompts=True)
+    log = DecisionLog(tmp_path / "d.db")
+    body = {"model": "namer", "messages": [{"role": "user", "content": "what colour?"}]}
+    with gen.serving(create_app(gen.ColourNamer(delay_s=3), "namer")) as upstream_url:
+        app = create_proxy_app(Upstream(upstream_url, 30), policy, log)
+        with gen.serving(app) as url, ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: httpx.post(f"{url}/chat/completions", json=body, timeout=60),
+                    range(2),
+                )
+            )
+    assert sorted(a.status_code for a in answers) == [200, 429]
+    assert all(a.headers["retry-after"] == "1" for a in answers if a.status_code == 429)
+    assert [d.prompt for d in log.rows()] == ["what colour?", None]
+    log.close()
