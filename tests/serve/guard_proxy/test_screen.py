@@ -8,9 +8,11 @@ import base64
 import pytest
 import vlmtrust_testing as gen
 
+from vlmtrust.core.errors import ConfigError
 from vlmtrust.data import world
 from vlmtrust.data.world import prompts
 from vlmtrust.data.world.typography import render_lines
+from vlmtrust.mitigations.wrappers.guard import GuardParams
 from vlmtrust.models.images import to_data_url
 from vlmtrust.serve.errors import OpenAIError
 from vlmtrust.serve.guard_proxy.policy import GuardPolicy
@@ -78,3 +80,8 @@ def test_the_output_guard_blocks_harm_and_cuts_insults(screens: Screens) -> None
     final, verdict = screens.check_output("listen you stupid idiot, a red circle.")
     assert final == "a red circle." and verdict.verdict == "redact"
     assert "idiot" in verdict.reason and "idiot" not in verdict.logged
+
+
+def test_a_classifier_the_guard_cannot_use_fails_as_in_a_scan() -> None:
+    with pytest.raises(ConfigError, match="toxicity"):
+        Screens(GuardPolicy(input_guard=GuardParams(classifier="toxicity")))

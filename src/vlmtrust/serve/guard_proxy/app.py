@@ -38,7 +38,7 @@ from vlmtrust.serve.guard_proxy.decision_log import Decision, DecisionLog
 from vlmtrust.serve.guard_proxy.held_back import held_back
 from vlmtrust.serve.guard_proxy.policy import GuardPolicy
 from vlmtrust.serve.guard_proxy.replies import as_chunks, guard_field, refusal_completion
-from vlmtrust.serve.guard_proxy.screen import Screens, Verdict
+from vlmtrust.serve.guard_proxy.screen import Screens, Verdict, last_request
 from vlmtrust.serve.guard_proxy.upstream import Upstream, UpstreamRefused
 from vlmtrust.serve.limits import guard
 from vlmtrust.serve.openai_server import ChatMessage
@@ -126,17 +126,18 @@ def create_proxy_app(
             refusal = refusal_completion(body.model, policy.input_guard.refusal, verdict)
             return reply(refusal, body.stream)
         if body.stream and policy.stream == "sentence":
-            return await sentence_stream(payload, auth, digest)
+            return await sentence_stream(payload, auth, digest, last_request(body.messages))
         completion = await upstream.chat(payload | {"stream": False}, auth)
         started = time.perf_counter()
-        screened = await run_in_threadpool(screen_answers, screens, completion)
+        asked = last_request(body.messages)
+        screened = await run_in_threadpool(screen_answers, screens, completion, asked)
         record(digest, screened, time.perf_counter() - started, None)
         if screened.verdict != "pass":
             completion["vlmtrust_guard"] = guard_field(screened)
         return reply(completion, body.stream)
 
     async def sentence_stream(
-        payload: dict[str, Any], auth: str | None, digest: str
+        payload: dict[str, Any], auth: str | None, digest: str, asked: str
     ) -> StreamingResponse:
         """The upstream's stream, released sentence by sentence (held_back.py); its errors are
         answered before the first byte, from its first event."""
@@ -153,7 +154,7 @@ def create_proxy_app(
         def logged(verdict: Verdict, seconds: float) -> None:
             record(digest, verdict, seconds, None)
 
-        lines = held_back(first, events, screens, logged)
+        lines = held_back(first, events, screens, logged, asked)
         return StreamingResponse(lines, media_type="text/event-stream")
 
     return app
@@ -179,7 +180,7 @@ def parse_chat(raw: bytes) -> tuple[dict[str, Any], ProxyChatRequest]:
         raise OpenAIError(400, "invalid request body: " + "; ".join(parts)) from err
 
 
-def screen_answers(screens: Screens, completion: dict[str, Any]) -> Verdict:
+def screen_answers(screens: Screens, completion: dict[str, Any], request: str) -> Verdict:
     """Pass each answer of ``completion`` through the output guard, replacing it in place;
     the first verdict that is not a pass (else a pass)."""
     found = Verdict("pass", "output")
@@ -187,7 +188,7 @@ def screen_answers(screens: Screens, completion: dict[str, Any]) -> Verdict:
         message = choice.get("message") if isinstance(choice, dict) else None
         if not isinstance(message, dict) or not isinstance(message.get("content"), str):
             continue
-        final, verdict = screens.check_output(message["content"])
+        final, verdict = screens.check_output(message["content"], request)
         message["content"] = final
         if verdict.verdict != "pass" and found.verdict == "pass":
             found = verdict

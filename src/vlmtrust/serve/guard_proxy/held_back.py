@@ -40,15 +40,17 @@ async def held_back(
     events: AsyncIterator[dict[str, Any]],
     screens: Screens,
     record: Callable[[Verdict, float], None],
+    asked: str = "",
 ) -> AsyncIterator[str]:
-    """The SSE events to send: each upstream event's sentences once screened."""
+    """The SSE events to send: each upstream event's sentences once screened (``asked``: the
+    request they answer, for a guard model)."""
     base = {k: first.get(k) for k in ("id", "object", "created", "model")}
     pending, found, finish, spent = "", Verdict("pass", "output"), None, 0.0
 
     async def screened(text: str) -> tuple[str, Verdict]:
         nonlocal spent
         started = time.perf_counter()
-        final, verdict = await run_in_threadpool(screens.check_output, text)
+        final, verdict = await run_in_threadpool(screens.check_output, text, asked)
         spent += time.perf_counter() - started
         return final, verdict
 

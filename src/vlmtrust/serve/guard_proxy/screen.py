@@ -19,8 +19,9 @@ from typing import Literal
 
 from PIL import Image
 
-from vlmtrust.mitigations.wrappers.guard import GuardDecision, Guarded
-from vlmtrust.mitigations.wrappers.output_guard import OutputGuarded
+from vlmtrust.core.spec import Spec
+from vlmtrust.mitigations.wrappers.guard import Guard, GuardDecision, Guarded
+from vlmtrust.mitigations.wrappers.output_guard import OutputGuard, OutputGuarded
 from vlmtrust.models.images import from_data_url
 from vlmtrust.serve.errors import OpenAIError
 from vlmtrust.serve.guard_proxy.policy import GuardPolicy
@@ -45,6 +46,9 @@ class Screens:
 
     def __init__(self, policy: GuardPolicy) -> None:
         self.policy = policy
+        # built as plugins first, so a classifier of the wrong kind fails as it does in a scan
+        Guard(Spec(name="guard", params=policy.input_guard.model_dump(mode="json")))
+        OutputGuard(Spec(name="output_guard", params=policy.output_guard.model_dump(mode="json")))
         self._input = Guarded(None, policy.input_guard)
         self._output = OutputGuarded(None, policy.output_guard)
         self._input_lock = threading.Lock()
@@ -73,11 +77,12 @@ class Screens:
             "; ".join(_without_image_text(d) for d in blocked),
         )
 
-    def check_output(self, answer: str) -> tuple[str, Verdict]:
-        """The answer the client may read, and the output guard's verdict on it."""
+    def check_output(self, answer: str, request: str = "") -> tuple[str, Verdict]:
+        """The answer the client may read, and the output guard's verdict on it (``request``:
+        what was asked, for a guard model that judges an answer as a reply)."""
         with self._output_lock:
             before = len(self._output.rewrites)
-            (final,) = self._output.screen([answer])
+            (final,) = self._output.screen([answer], [request])
             why = self._output.rewrites[-1][2] if len(self._output.rewrites) != before else ""
         if final == answer:
             return answer, Verdict("pass", "output")
@@ -87,6 +92,11 @@ class Screens:
         reason = f"answer {why}" if why else "answer rewritten by the output guard"
         # a toxicity reason quotes the answer; the log keeps the verdict, not the words
         return final, Verdict(kind, "output", reason, reason.split(": '", 1)[0])
+
+
+def last_request(messages: Sequence[ChatMessage]) -> str:
+    """The text of the last user message: what an answer replies to."""
+    return next((m.text() for m in reversed(messages) if m.role == "user"), "")
 
 
 def _without_image_text(decision: GuardDecision) -> str:
