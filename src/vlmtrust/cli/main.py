@@ -376,6 +376,10 @@ from vlmtrust.cli.data import data_app  # noqa: E402 (beside the other sub-apps)
 
 app.add_typer(data_app, name="data")
 
+from vlmtrust.cli.guard import guard_app  # noqa: E402 (beside the other sub-apps)
+
+app.add_typer(guard_app, name="guard")
+
 review_app = typer.Typer(no_args_is_help=True, help="Human review of judged items.")
 app.add_typer(review_app, name="review")
 

@@ -310,7 +310,7 @@ def prepare_server(
     check_exposure(host, allow_remote)
     handle = resolve_model(spec)
     check_capabilities(handle.name, handle.capabilities, ["Generator"], "zoo serve", SERVE_FIX)
-    sock = _listen(host, port)
+    sock = listen(host, port)
     try:
         model = handle.load()
         if not isinstance(model, Generator):
@@ -350,7 +350,7 @@ def serve_model(
     served.run()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
     """Bind here rather than in uvicorn, so a busy port is a one-line ConfigError (uvicorn would
     log and exit 1) and ``port=0`` reports the port actually chosen."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
