@@ -233,13 +233,19 @@ def report(
     run_dirs: Annotated[list[Path], typer.Argument(help="run directories written by scan")],
     format: Annotated[
         ReportFormat | None,
-        typer.Option(help="json, md, html or junit (default: from --out's suffix, else md)"),
+        typer.Option(
+            help="json, md, html, junit or github (default: from --out's suffix; else md)",
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
     fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
     gate_bound: Annotated[GateBound, typer.Option(help=BOUND_HELP)] = GateBound.conservative,
     baseline: Annotated[Path | None, typer.Option(help=BASELINE_HELP)] = None,
     severity: Annotated[Path | None, typer.Option(help=SEVERITY_HELP)] = None,
+    report_url: Annotated[
+        str | None,
+        typer.Option(help="--format github: link to the full report (e.g. the CI run's artifacts)"),
+    ] = None,
 ) -> None:
     """Write a report from one or more run directories (reads only their stores); several
     directories are compared side by side."""
@@ -253,7 +259,7 @@ def report(
             check_output_file(out)
         fmt = infer_format(format, out)
         text, results = build_report(
-            run_dirs, fmt, fail_on or (), gate_bound.value, baseline, severity
+            run_dirs, fmt, fail_on or (), gate_bound.value, baseline, severity, report_url
         )
         if out is None:
             typer.echo(text, nl=False)

@@ -20,10 +20,12 @@ def build_report(
     bound: Bound = "conservative",
     baseline: Path | None = None,
     severity: Path | None = None,
+    report_url: str | None = None,
 ) -> tuple[str, list[GateResult]]:
-    """The report text and the judged gates (``baseline``: a run the gates may compare with;
-    ``severity``: thresholds that re-derive the findings). Bad gates or a bad severity file
-    raise before anything is rendered."""
+    """The report text and the judged gates (``baseline``: a run the gates may compare with,
+    and the GitHub summary lists regressions against; ``severity``: thresholds that re-derive
+    the findings; ``report_url``: where the GitHub summary links the full report). Bad gates or
+    a bad severity file raise before anything is rendered."""
     gates = [parse_gate(text) for text in gate_texts]
     rules = None if severity is None else load_rules(severity)
     runs = load_runs(list(run_dirs), with_evidence=fmt is ReportFormat.html, rules=rules)
@@ -37,6 +39,14 @@ def build_report(
         from vlmtrust.report.html import render_html
 
         return render_html(runs, results), results
+    if fmt is ReportFormat.github:
+        from vlmtrust.report.github import to_github
+
+        if baseline is None:
+            return to_github(runs, results, None, report_url), results
+        # loaded together so every side keeps the per-sample terms the pairing needs
+        before, *current = load_runs([baseline, *run_dirs], rules=rules)
+        return to_github(current, results, before, report_url), results
     if fmt is ReportFormat.junit:
         from vlmtrust.report.junit import to_junit
 

@@ -12,6 +12,8 @@ class ReportFormat(StrEnum):
     md = "md"
     html = "html"
     junit = "junit"
+    #: a compact Markdown summary for a pull-request comment (report/github.py)
+    github = "github"
 
 
 SUFFIX_FORMAT = {
