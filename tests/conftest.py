@@ -9,6 +9,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+from history_runs import history_runs  # noqa: F401  (three runs over time, for history)
 from report_scan import zoo_scan  # noqa: F401  (a real zoo scan the report tests share)
 
 

@@ -296,3 +296,27 @@ def test_every_metric_name_the_safety_sections_show_carries_its_explanation(tmp_
     assert {"judge.refusal.precision", "judge.refusal.recall"} <= {
         s["name"] for s in facts["shown"]
     }
+
+
+TREND_FACTS = """JSON.stringify({
+  trends: [...document.querySelectorAll('#history figure.plot svg')].filter(svg => {
+    const box = svg.getBoundingClientRect();
+    return box.width > 50 && box.height > 50 && svg.querySelectorAll('path').length > 0;
+  }).length,
+  points: document.querySelectorAll('#history table')[0].querySelectorAll('tbody tr').length,
+})"""
+
+
+def test_the_history_page_draws_its_trend_offline(history_runs, tmp_path):
+    from vlmtrust.report.history import history_html, load_history
+
+    page = tmp_path / "history.html"
+    page.write_text(history_html(load_history(history_runs)))
+    browser = Chromium(tmp_path / "profile")
+    try:
+        visit = browser.visit(page.as_uri(), TREND_FACTS)
+    finally:
+        browser.close()
+    requests = [u for u in visit.requests if not u.startswith("data:") and u != page.as_uri()]
+    assert visit.console_errors == [] and requests == []
+    assert visit.result == {"trends": 1, "points": 3}

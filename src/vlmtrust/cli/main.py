@@ -14,7 +14,7 @@ from rich.markup import escape
 from vlmtrust.cli import terminal
 from vlmtrust.cli.errors import OneLineErrors, user_errors
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
-from vlmtrust.report.formats import ReportFormat
+from vlmtrust.report.formats import HistoryFormat, ReportFormat
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -269,6 +269,46 @@ def report(
             write_atomically(out, text)
             typer.echo(f"report written to {out}", err=True)
     _report_gates(results)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="two or more run directories of the same plan or model")
+    ],
+    format: Annotated[
+        HistoryFormat | None,
+        typer.Option(help="md, html or json (default: from --out's suffix, else md)"),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="write here instead of stdout")] = None,
+) -> None:
+    """Trends over runs: each task's headline metric per run with 95% intervals, the change at
+    each step (paired test where the runs scored the same samples), and the model fingerprint
+    and commit of each run."""
+    with user_errors(ctx):
+        from vlmtrust.core.outputs import check_output_file
+        from vlmtrust.report.formats import infer_history_format
+        from vlmtrust.report.history import (
+            history_html,
+            history_json,
+            history_markdown,
+            load_history,
+        )
+
+        if out is not None:
+            check_output_file(out)
+        fmt = infer_history_format(format, out)
+        found = load_history(run_dirs)
+        render = {"md": history_markdown, "html": history_html, "json": history_json}[fmt.value]
+        text = render(found)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            from vlmtrust.report.write import write_atomically
+
+            write_atomically(out, text)
+            typer.echo(f"history written to {out}", err=True)
 
 
 @app.command()

@@ -30,3 +30,20 @@ def infer_format(chosen: ReportFormat | None, out: Path | None) -> ReportFormat:
     if chosen is not None:
         return chosen
     return SUFFIX_FORMAT.get(out.suffix.lower(), ReportFormat.md) if out else ReportFormat.md
+
+
+class HistoryFormat(StrEnum):
+    """``vlmtrust history``'s formats: the report's readable ones."""
+
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+def infer_history_format(chosen: HistoryFormat | None, out: Path | None) -> HistoryFormat:
+    """As ``infer_format``: an explicit --format wins, else the suffix, else Markdown."""
+    if chosen is not None:
+        return chosen
+    picked = infer_format(None, out)
+    readable = {f.value for f in HistoryFormat}
+    return HistoryFormat(picked.value) if picked.value in readable else HistoryFormat.md

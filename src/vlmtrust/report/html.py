@@ -78,6 +78,11 @@ details.fold>summary{margin:.8em 0 .3em;cursor:pointer}
 """
 
 
+def page_css() -> str:
+    """The report's style sheet, for other pages written in its look (the history)."""
+    return _CSS
+
+
 def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> str:
     rows = [row for run in runs for row in run.rows]
     tasks_by_pillar: dict[str, list[str]] = {p: [] for p in PILLARS}

@@ -378,3 +378,38 @@ def _curves(rows: Iterable[MetricRow]) -> list[Pending]:
         and row.details["curve"].get("x")
         and row.details["curve"].get("y")
     ]
+
+
+def trend_plot(
+    xs: Sequence[int],
+    lines: Sequence[
+        tuple[str, Sequence[float | None], Sequence[float | None], Sequence[float | None]]
+    ],
+    metric: str,
+) -> str:
+    """One line per condition across runs (``xs``: run numbers), with 95% intervals as error
+    bars; a run without the row leaves a gap."""
+    with plt.rc_context(_STYLE):
+        fig, ax = _figure(width=5.0, height=2.8, left=0.12)
+        for label, values, lows, highs in lines:
+            ys = [float("nan") if v is None else v for v in values]
+            below = [
+                0.0 if v is None or lo is None else v - lo
+                for v, lo in zip(values, lows, strict=True)
+            ]
+            above = [
+                0.0 if v is None or hi is None else hi - v
+                for v, hi in zip(values, highs, strict=True)
+            ]
+            ax.errorbar(xs, ys, yerr=[below, above], marker="o", capsize=3, label=label)
+        ax.set_xticks(list(xs), [f"#{x}" for x in xs])
+        ax.set_xlabel("run")
+        ax.set_ylabel(metric)
+        if len(lines) > 1:
+            ax.legend(fontsize=7, frameon=False)
+        return _svg(fig)
+
+
+def _reach(value: float, low: float | None, high: float | None) -> tuple[float, float]:
+    """How far an interval reaches below and above its value (0 where it has no end)."""
+    return (0.0 if low is None else value - low, 0.0 if high is None else high - value)

@@ -21,6 +21,7 @@ from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError
 from vlmtrust.core.outputs import check_output_dir
+from vlmtrust.core.provenance import commit_from_env
 from vlmtrust.core.records import Finding, MetricRow, NotRun, Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data.source import DataSource, LoadOptions, NotSupplied
@@ -383,6 +384,8 @@ def _header(
     return {
         "vlmtrust_version": version("vlmtrust"),
         "schema_version": SCHEMA_VERSION,
+        # the commit the CI says this run was made from (None outside CI): the history names it
+        "commit": commit_from_env(),
         "model": {
             "spec": handle.spec,
             "name": handle.name,
