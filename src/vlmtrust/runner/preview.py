@@ -28,12 +28,12 @@ class PreviewRow:
 
 def preview(config: RunConfig, console: Console) -> list[PreviewRow]:
     """Plan the scan as ``run`` would and count its stored results; the store, if there is
-    one, is opened read-only and a missing one is not created."""
+    one, is read without writing a byte beside it, and a missing one is not created."""
     prepared = prepare(config, console)
     keys = [k for cell in prepared.cells for k in cell.keys]
     stored: set[str] = set()
     if (config.out / STORE_FILE).is_file():
-        with ResultStore(config.out / STORE_FILE, mode="read") as store:
+        with ResultStore(config.out / STORE_FILE, mode="read", untouched=True) as store:
             stored = store.stored_keys(keys)
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for cell in prepared.cells:
