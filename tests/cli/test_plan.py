@@ -141,3 +141,66 @@ def test_report_of_the_plan_directory_shows_both_models_and_both_mitigations(pla
     rows = doc["rows"]
     assert {r["model"] for r in rows} == {"zoo:clip", "zoo:clip-fair"}
     assert {r["mitigation"] for r in rows} == {"none", "temperature_scaling", "debias_projection"}
+
+
+GOOD_PLAN = """\
+out = "runs/plan"
+models = ["zoo:clip"]
+tasks = ["robustness.zero_shot:corruptions=[]"]
+limit = 4
+"""
+
+
+def _assert_plan_error(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message, message
+    assert message.startswith("error: "), message
+    for needle in needles:
+        assert needle in message, message
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        (GOOD_PLAN + "limits = 3\n", ["plan.toml:5: unknown key 'limits'", "limit"]),
+        (GOOD_PLAN.replace("limit = 4", 'limit = "4"'), ["plan.toml:4: limit:", "integer"]),
+        (GOOD_PLAN.replace('"zoo:clip"]', '"zoo:clip", 3]'), ["plan.toml:2: models[1]:"]),
+        (GOOD_PLAN.replace("runs/plan", "../elsewhere"), ["plan.toml:1: out", "outside"]),
+        (GOOD_PLAN + 'data = ["folder:/etc"]\n', ["plan.toml:5: data '/etc' is outside"]),
+        (GOOD_PLAN + "seed = \n", ["plan.toml:5: not valid TOML"]),
+        (GOOD_PLAN.replace("zero_shot:", "zero_shoot:"), ["plan.toml:3:", "robustness.zero_shot"]),
+        (GOOD_PLAN + 'mitigations = ["guard+nope"]\n', ["plan.toml:5:", "'nope'"]),
+        (GOOD_PLAN + 'fail_on = ["robustness.zero_shot.accuracy"]\n', ["plan.toml:5: gate"]),
+        (GOOD_PLAN + "\n[extra]\nx = 1\n", ["plan.toml:6: unknown key 'extra'"]),
+        (GOOD_PLAN.replace('out = "runs/plan"\n', ""), ["plan.toml: missing key 'out'"]),
+    ],
+    ids=[
+        "unknown-key",
+        "wrong-type",
+        "wrong-type-in-list",
+        "out-outside",
+        "data-outside",
+        "bad-toml",
+        "unknown-task",
+        "unknown-mitigation",
+        "bad-gate",
+        "unknown-table",
+        "missing-key",
+    ],
+)
+def test_malformed_plan_is_one_line_with_file_and_line_and_writes_nothing(
+    tmp_path, monkeypatch, text, needles
+):
+    (tmp_path / "plan.toml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    for args in (["run", "plan.toml"], ["run", "plan.toml", "--dry-run"]):
+        _assert_plan_error(runner.invoke(app, args), *needles)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.toml"]
+
+
+def test_missing_plan_file_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", "nope.toml", "--dry-run"])
+    _assert_plan_error(result, "plan file nope.toml does not exist")
+    assert list(tmp_path.iterdir()) == []

@@ -144,19 +144,21 @@ _TABLE = re.compile(r"""^\s*\[\[?\s*(?P<key>[A-Za-z0-9_-]+|"[^"]*"|'[^']*')""")
 
 def key_lines(text: str) -> dict[str, int]:
     """The 1-based line of each top-level key and table header (first occurrence); lines inside
-    a multi-line list or string are skipped, so a list's items never pass for keys."""
+    a multi-line list or string, and keys inside tables, are skipped."""
     found: dict[str, int] = {}
-    depth, in_string = 0, False
+    depth, in_string, in_table = 0, False, False
     for number, line in enumerate(text.splitlines(), start=1):
         if line.count('"""') % 2 or line.count("'''") % 2:
             in_string = not in_string
-            if in_string:
+            if in_string and not in_table:
                 _note(found, _KEY.match(line), number)
             continue
         if in_string:
             continue
         if depth == 0:
-            _note(found, _KEY.match(line) or _TABLE.match(line), number)
+            header = None if _KEY.match(line) else _TABLE.match(line)
+            in_table = in_table or header is not None
+            _note(found, header or (None if in_table else _KEY.match(line)), number)
         depth = max(0, depth + _bracket_change(line, depth))
     return found
 
@@ -197,12 +199,12 @@ def _validate(raw: dict[str, Any], path: Path, lines: dict[str, int]) -> PlanFil
     try:
         return PlanFile.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = [str(part) for part in first["loc"] if not str(part).startswith(("str", "TaskTable"))]
+        first = _first_error(err)
+        loc = [str(part) for part in first["loc"] if str(part) not in ("str", "TaskTable")]
         key = loc[0] if loc else ""
         shown = key + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
         if first["type"] == "extra_forbidden":
-            known = ", ".join(PlanFile.model_fields)
+            known = ", ".join(TaskTable.model_fields if len(loc) > 2 else PlanFile.model_fields)
             where = _where(path, lines, key)
             raise ConfigError(f"{where}: unknown key {shown!r}", f"use one of {known}") from None
         if first["type"] == "missing" and len(loc) == 1:
@@ -212,6 +214,17 @@ def _validate(raw: dict[str, Any], path: Path, lines: dict[str, int]) -> PlanFil
         raise ConfigError(
             f"{_where(path, lines, key)}: {shown}: {message} (got {got!r})", _FIX
         ) from None
+
+
+def _first_error(err: ValidationError) -> Any:
+    """The error to show: for a task written as a table, what is wrong with the table (not
+    that it is no string, the other form a task may take)."""
+    errors = err.errors()
+    for error in errors:
+        loc = [str(part) for part in error["loc"]]
+        if "TaskTable" in loc and loc[-1] != "TaskTable":
+            return error
+    return errors[0]
 
 
 def _inside_working_folder(text: str, key: str, path: Path, lines: dict[str, int]) -> Path:
