@@ -85,7 +85,8 @@ def test_dry_run_before_lists_every_model_task_and_mitigation_and_writes_nothing
     }
     assert set(rows) == expected
     assert all(to_run == 8 and stored == 0 for to_run, stored in rows.values())
-    assert plan_runs["files_after_dry_run"] == {"plan.toml": _files(plan_runs["folder"])["plan.toml"]}
+    plan_file = _files(plan_runs["folder"])["plan.toml"]
+    assert plan_runs["files_after_dry_run"] == {"plan.toml": plan_file}
 
 
 @pytest.mark.slow

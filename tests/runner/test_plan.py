@@ -67,11 +67,12 @@ def test_one_data_set_keeps_run_directories_named_by_model(tmp_path, monkeypatch
 
 def test_a_model_listed_twice_is_refused(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="would share run directory"):
-        _plan(tmp_path, monkeypatch, 'out = "o"\nmodels = ["zoo:clip", "zoo:clip"]\nsuite = ["safety"]')
+        text = 'out = "o"\nmodels = ["zoo:clip", "zoo:clip"]\nsuite = ["safety"]'
+        _plan(tmp_path, monkeypatch, text)
 
 
 def test_a_plan_without_tasks_is_refused(tmp_path, monkeypatch):
-    with pytest.raises(ConfigError, match="plan.toml: the plan names no task"):
+    with pytest.raises(ConfigError, match=r"plan\.toml: the plan names no task"):
         _plan(tmp_path, monkeypatch, 'out = "o"\nmodels = ["zoo:clip"]\n')
 
 

@@ -70,6 +70,8 @@ BASELINE_HELP = (
     "a run directory to gate against: thresholds may then read baseline+0.02 "
     "(judged with the paired test on the samples both runs scored)"
 )
+PLAN_HELP = "a scan plan (TOML; see `Scan plans` in the README)"
+DRY_RUN_HELP = "list what would run and what is stored; run and write nothing"
 EXIT_GATE_VIOLATED = 1
 
 
@@ -171,10 +173,8 @@ def scan(
 @app.command("run")
 def run_plan(
     ctx: typer.Context,
-    plan: Annotated[Path, typer.Argument(help="a scan plan (TOML; see `Scan plans` in the README)")],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="list what would run and what is stored; write nothing")
-    ] = False,
+    plan: Annotated[Path, typer.Argument(help=PLAN_HELP)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
 ) -> None:
     """Run every model x data x task x mitigation of a plan file, each model into its own run

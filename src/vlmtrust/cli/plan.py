@@ -31,8 +31,8 @@ def execute_plan(plan_file: Path, dry_run: bool, quiet: bool) -> list[Any]:
             f"ran {summary.executed} ({summary.model_calls} model calls)",
             highlight=False,
         )
-    from vlmtrust.report.console import top_findings
     from vlmtrust.metrics.findings import rank
+    from vlmtrust.report.console import top_findings
 
     console.print(top_findings(rank([f for s in summaries for f in s.findings])))
     console.print(f"report: vlmtrust report {escape(str(plan.out))} --out report.html")

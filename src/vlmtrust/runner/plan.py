@@ -100,7 +100,8 @@ def load_plan(path: Path, show_progress: bool = True) -> ScanPlan:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"plan file {path} does not exist", "pass the path of a plan file") from None
+        problem = f"plan file {path} does not exist"
+        raise ConfigError(problem, "pass the path of a plan file") from None
     except (OSError, UnicodeDecodeError) as err:
         reason = getattr(err, "strerror", None) or err
         raise ConfigError(f"cannot read plan file {path} ({reason})", _FIX) from err
