@@ -151,6 +151,8 @@ tasks = ["robustness.zero_shot:corruptions=[]"]
 limit = 4
 """
 
+BASELINE_GATE = "robustness.zero_shot.accuracy<baseline-0.1"
+
 
 def _assert_plan_error(result, *needles: str) -> None:
     assert result.exit_code == 2, result.output
@@ -173,6 +175,7 @@ def _assert_plan_error(result, *needles: str) -> None:
         (GOOD_PLAN.replace("zero_shot:", "zero_shoot:"), ["plan.toml:3:", "robustness.zero_shot"]),
         (GOOD_PLAN + 'mitigations = ["guard+nope"]\n', ["plan.toml:5:", "'nope'"]),
         (GOOD_PLAN + 'fail_on = ["robustness.zero_shot.accuracy"]\n', ["plan.toml:5: gate"]),
+        (GOOD_PLAN + f'fail_on = ["{BASELINE_GATE}"]\n', ["plan.toml:5:", "baseline run"]),
         (GOOD_PLAN + "\n[extra]\nx = 1\n", ["plan.toml:6: unknown key 'extra'"]),
         (GOOD_PLAN.replace('out = "runs/plan"\n', ""), ["plan.toml: missing key 'out'"]),
     ],
@@ -186,6 +189,7 @@ def _assert_plan_error(result, *needles: str) -> None:
         "unknown-task",
         "unknown-mitigation",
         "bad-gate",
+        "baseline-gate",
         "unknown-table",
         "missing-key",
     ],

@@ -14,12 +14,19 @@ from vlmtrust.cli import terminal
 
 def execute_plan(plan_file: Path, dry_run: bool, quiet: bool) -> list[Any]:
     """Run (or, with ``dry_run``, list) the plan's scans; return the judged gates."""
+    from vlmtrust.core.errors import ConfigError
     from vlmtrust.report.gates import evaluate, parse_gate
     from vlmtrust.runner.plan import load_plan, located, preview_plan, run_plan
 
     plan = load_plan(plan_file, show_progress=not quiet)
     with located(plan.where("fail_on")):
         gates = [parse_gate(text) for text in plan.settings.fail_on]
+        for gate in gates:
+            if gate.baseline_offset is not None:
+                raise ConfigError(
+                    f"gate {gate.text!r} compares with a baseline run, which a plan cannot name",
+                    "gate against a baseline with `vlmtrust report OUT --baseline RUN --fail-on`",
+                )
     console = terminal.console(stderr=True, quiet=quiet)
     if dry_run:
         _print_preview(preview_plan(plan, console), plan.out)
