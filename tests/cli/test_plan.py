@@ -44,6 +44,17 @@ def _preview_rows(stdout: str) -> dict[tuple[str, str, str], tuple[int, int]]:
     return rows
 
 
+def test_readme_plan_loads_as_two_models_x_two_mitigations(tmp_path, monkeypatch):
+    """The default suite's check of the README's plan (the slow tests below run it)."""
+    from vlmtrust.runner.plan import load_plan
+
+    (tmp_path / "plan.toml").write_text(readme_plan())
+    monkeypatch.chdir(tmp_path)
+    plan = load_plan(Path("plan.toml"))
+    assert [s.model for s in plan.scans] == ["zoo:clip", "zoo:clip-fair"]
+    assert all(len(s.config.mitigations) == 2 for s in plan.scans)
+
+
 @pytest.fixture(scope="module")
 def plan_runs(tmp_path_factory):
     """Dry run, run, re-run and dry run again of the README's plan, in a fresh working folder."""
