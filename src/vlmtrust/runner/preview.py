@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from vlmtrust.core.config import RunConfig
+from vlmtrust.runner.applies import report_not_run
 from vlmtrust.runner.run import prepare
 from vlmtrust.store import ResultStore
 from vlmtrust.store.sqlite import STORE_FILE
@@ -30,6 +31,7 @@ def preview(config: RunConfig, console: Console) -> list[PreviewRow]:
     """Plan the scan as ``run`` would and count its stored results; the store, if there is
     one, is read without writing a byte beside it, and a missing one is not created."""
     prepared = prepare(config, console)
+    report_not_run(prepared.not_run, console)  # as the scan would say: variants left out
     keys = [k for cell in prepared.cells for k in cell.keys]
     stored: set[str] = set()
     if (config.out / STORE_FILE).is_file():
