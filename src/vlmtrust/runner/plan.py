@@ -27,6 +27,7 @@ from rich.markup import escape
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, VlmtrustError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
+from vlmtrust.core.paths import inside
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.runner.configure import scan_config
 
@@ -230,15 +231,14 @@ def _first_error(err: ValidationError) -> Any:
 
 def _inside_working_folder(text: str, key: str, path: Path, lines: dict[str, int]) -> Path:
     """``text`` as a path relative to the working folder, refused when it leads outside it (a
-    plan from a repository must not read or write elsewhere)."""
-    folder = Path.cwd().resolve()
-    given = Path(text)
-    if not text or not (folder / given).resolve().is_relative_to(folder):
-        raise ConfigError(
-            f"{_where(path, lines, key)}: {key} {text!r} is outside the working folder {folder}",
-            "use a path inside it (relative paths start there)",
-        )
-    return given
+    plan from a repository must not read or write elsewhere); kept as written, so run
+    directories and headers show the plan's own paths."""
+    fix = "use a path inside the working folder (relative paths start there)"
+    with located(_where(path, lines, key)):
+        if not text:
+            raise ConfigError(f"{key} is empty", fix)
+        inside(Path.cwd(), text, key, fix)
+    return Path(text)
 
 
 def _check_specs(
