@@ -88,3 +88,45 @@ def test_a_store_from_before_run_processes_is_still_read(tmp_path):
     with ResultStore.in_dir(tmp_path) as store:  # a scan adds the table, keeps the run
         assert [r["run_id"] for r in store.runs()] == ["old"]
     assert "run_processes" in _tables(tmp_path / "results.sqlite")
+
+
+def _result(key):
+    from vlmtrust.core.records import Score
+    from vlmtrust.store import StoredResult
+
+    sample = f"s-{key}"
+    score = Score(sample_id=sample, metric="correct", value=1.0)
+    return StoredResult(
+        key=key,
+        task="t",
+        attack="none",
+        mitigation="none",
+        model="m",
+        sample_id=sample,
+        scores=(score,),
+    )
+
+
+def _listing(folder):
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def test_an_untouched_read_leaves_no_file_beside_a_closed_store(tmp_path):
+    with ResultStore.in_dir(tmp_path) as store:
+        store.append([_result("a")])
+    before = _listing(tmp_path)
+    with ResultStore(tmp_path / "results.sqlite", mode="read", untouched=True) as store:
+        assert store.stored_keys(["a", "b"]) == {"a"}
+    assert _listing(tmp_path) == before
+    # a plain read-only open makes SQLite's -shm beside it: what `untouched` avoids
+    with ResultStore(tmp_path / "results.sqlite", mode="read") as store:
+        store.stored_keys(["a"])
+    assert _listing(tmp_path) != before
+
+
+def test_an_untouched_read_sees_results_a_running_scan_holds_in_its_wal(tmp_path):
+    with ResultStore.in_dir(tmp_path) as writer:
+        writer.append([_result("a")])
+        assert (tmp_path / "results.sqlite-wal").exists()
+        with ResultStore(tmp_path / "results.sqlite", mode="read", untouched=True) as reader:
+            assert reader.stored_keys(["a"]) == {"a"}

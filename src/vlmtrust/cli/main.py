@@ -70,6 +70,8 @@ BASELINE_HELP = (
     "a run directory to gate against: thresholds may then read baseline+0.02 "
     "(judged with the paired test on the samples both runs scored)"
 )
+PLAN_HELP = "a scan plan (TOML; see `Scan plans` in the README)"
+DRY_RUN_HELP = "list what would run and what is stored; run and write nothing"
 EXIT_GATE_VIOLATED = 1
 
 
@@ -122,10 +124,9 @@ def scan(
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
     with user_errors(ctx):
-        from vlmtrust.core.config import RunConfig
-        from vlmtrust.core.spec import parse_spec, split_variants
         from vlmtrust.report.gates import evaluate, parse_gate
         from vlmtrust.runner import run
+        from vlmtrust.runner.configure import scan_config
 
         gates = [parse_gate(text) for text in fail_on or ()]
         if baseline is not None:
@@ -133,11 +134,11 @@ def scan(
 
             ResultStore.open_existing(baseline).close()  # a bad baseline fails before the scan
 
-        config = RunConfig(
+        config = scan_config(
             model=model,
-            suite=tuple((suite or "").split(",")),
-            tasks=tuple(parse_spec(t) for t in task or ()),
-            mitigations=tuple(split_variants(mitigate or "")),
+            suite=suite,
+            tasks=task or (),
+            mitigate=mitigate,
             out=out,
             data=data,
             limit=limit,
@@ -166,6 +167,24 @@ def scan(
 
             against = Baseline.load(baseline, [out])
         results = evaluate(gates, summary.metrics, gate_bound.value, against)
+    _report_gates(results)
+
+
+@app.command("run")
+def run_plan(
+    ctx: typer.Context,
+    plan: Annotated[Path, typer.Argument(help=PLAN_HELP)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
+) -> None:
+    """Run every model x data x task x mitigation of a plan file, each model into its own run
+    directory under the plan's out (`vlmtrust report OUT` shows them all); re-running reuses
+    every stored result, and the plan's gates exit 1 when violated."""
+    results: list[Any] = []
+    with user_errors(ctx):
+        from vlmtrust.cli.plan import execute_plan
+
+        results = execute_plan(plan, dry_run, quiet)
     _report_gates(results)
 
 

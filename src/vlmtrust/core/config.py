@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,3 +36,6 @@ class RunConfig(BaseModel):
         default=None, description="TOML file overriding the default severity thresholds"
     )
     show_progress: bool = True
+    plan: dict[str, Any] | None = Field(
+        default=None, description="the scan plan this scan is part of, kept in its run header"
+    )

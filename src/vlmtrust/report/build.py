@@ -8,7 +8,7 @@ from pathlib import Path
 from vlmtrust.metrics.severity import load_rules
 from vlmtrust.report.formats import SUFFIX_FORMAT, ReportFormat, infer_format
 from vlmtrust.report.gates import Bound, GateResult, evaluate, parse_gate
-from vlmtrust.report.rows import load_runs
+from vlmtrust.report.rows import expand_plan_dirs, load_runs
 
 __all__ = ["SUFFIX_FORMAT", "ReportFormat", "build_report", "infer_format"]
 
@@ -27,6 +27,7 @@ def build_report(
     the findings; ``report_url``: where the GitHub summary links the full report). Bad gates or
     a bad severity file raise before anything is rendered."""
     gates = [parse_gate(text) for text in gate_texts]
+    run_dirs = expand_plan_dirs(list(run_dirs))
     rules = None if severity is None else load_rules(severity)
     runs = load_runs(list(run_dirs), with_evidence=fmt is ReportFormat.html, rules=rules)
     against = None

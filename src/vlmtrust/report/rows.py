@@ -14,6 +14,7 @@ from vlmtrust.metrics.paired import PairedTerms
 from vlmtrust.metrics.severity import Rule, default_rules
 from vlmtrust.report.terms import TermsKey, load_terms
 from vlmtrust.store import Finding, ResultStore, StoredExample, UnscorableCount
+from vlmtrust.store.sqlite import STORE_FILE
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,20 @@ class RunRows:
 def not_run_in(header: dict[str, Any]) -> list[NotRun]:
     """A run header's ``not_run`` entries (none in a header older than them)."""
     return [NotRun.from_header(entry) for entry in header.get("not_run", [])]
+
+
+def expand_plan_dirs(run_dirs: list[Path]) -> list[Path]:
+    """A directory without a store whose subdirectories hold stores (a scan plan's ``out``:
+    one run directory per model) stands for those run directories, in name order."""
+    expanded: list[Path] = []
+    for run_dir in run_dirs:
+        runs = [] if (run_dir / STORE_FILE).exists() or not run_dir.is_dir() else _runs_in(run_dir)
+        expanded += runs or [run_dir]
+    return expanded
+
+
+def _runs_in(folder: Path) -> list[Path]:
+    return sorted(child for child in folder.iterdir() if (child / STORE_FILE).is_file())
 
 
 def load_runs(

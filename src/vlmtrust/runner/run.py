@@ -85,10 +85,25 @@ class RunSummary:
     findings: list[Finding] = field(default_factory=list)
 
 
-def run(config: RunConfig, console: Console | None = None) -> RunSummary:
-    console = console or Console(stderr=True, quiet=not config.show_progress)
+@dataclass(frozen=True)
+class Prepared:
+    """A scan checked and planned, before its store is opened: what ``run`` executes and
+    ``vlmtrust run --dry-run`` lists (nothing is written while preparing)."""
+
+    handle: ModelHandle
+    cells: list[Cell]
+    not_run: list[NotRun]
+    source: DataSource
+    #: tasks left out (no capability, or the data cannot supply them), with the reason
+    skipped_tasks: list[str]
+    #: unreadable data files skipped, with the reason
+    skipped_data: list[str]
+
+
+def prepare(config: RunConfig, console: Console) -> Prepared:
+    """Check everything about the input and plan the cells; raises a one-line error for any
+    problem, before anything is written."""
     check_output_dir(config.out)
-    rules = load_rules(config.severity)  # a bad severity file fails before anything runs
     handle = resolve_model(config.model)
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
@@ -113,12 +128,26 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     unfit += unsupplied
     for reason in unfit:
         console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
-    skipped_tasks = [*skipped_tasks, *unfit]
     if not cells and unfit:
         raise DataError(
             f"no task of --suite can run on --data {config.data}: {unfit[0]}",
             "pick a pillar whose tasks this data answers, or run without --data",
         )
+    return Prepared(handle, cells, not_run, source, [*skipped_tasks, *unfit], skipped)
+
+
+def run(config: RunConfig, console: Console | None = None) -> RunSummary:
+    console = console or Console(stderr=True, quiet=not config.show_progress)
+    check_output_dir(config.out)
+    rules = load_rules(config.severity)  # a bad severity file fails before anything runs
+    prepared = prepare(config, console)
+    handle, cells, not_run, source = (
+        prepared.handle,
+        prepared.cells,
+        prepared.not_run,
+        prepared.source,
+    )
+    skipped_tasks, skipped = prepared.skipped_tasks, prepared.skipped_data
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
 
@@ -408,6 +437,8 @@ def _header(
         "limit": config.limit,
         "data": str(config.data) if config.data else None,
         "data_source": _data_entry(source),
+        # only a scan run from a plan names one, so other headers keep their old form
+        **({"plan": config.plan} if config.plan is not None else {}),
     }
 
 

@@ -114,7 +114,10 @@ CREATE TABLE IF NOT EXISTS findings (
 class ResultStore:
     """A handle on ``<run dir>/results.sqlite``. Use as a context manager."""
 
-    def __init__(self, path: Path, mode: Mode = "create") -> None:
+    def __init__(self, path: Path, mode: Mode = "create", untouched: bool = False) -> None:
+        """``untouched`` (with ``mode="read"``): open a store no scan holds open (no ``-wal``
+        file) as immutable, so SQLite makes no ``-wal``/``-shm`` files beside it (a dry run
+        writes nothing); a store with a ``-wal`` file is opened read-only as usual."""
         self.path = path
         self.mode = mode
         fix = (
@@ -123,7 +126,9 @@ class ResultStore:
             else "pass a directory written by `vlmtrust scan --out DIR`"
         )
         try:
-            self._db = _connect(path, readonly=mode == "read")
+            pending = path.with_name(path.name + "-wal").exists()
+            immutable = untouched and mode == "read" and not pending
+            self._db = _connect(path, readonly=mode == "read", immutable=immutable)
         except sqlite3.DatabaseError as err:
             raise StoreError(f"results store {path} is unreadable ({err})", fix) from err
         try:
@@ -499,9 +504,9 @@ class ResultStore:
         return None if row is None else dict(json.loads(row[0]))
 
 
-def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+def _connect(path: Path, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
     if readonly:
-        uri = f"{path.absolute().as_uri()}?mode=ro"
+        uri = f"{path.absolute().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
         return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30.0)
     return sqlite3.connect(path, isolation_level=None, timeout=30.0)
 
