@@ -66,6 +66,7 @@ class Summary(BaseModel):
 class Run:
     """A scanned run directory: ``dir``, ``rows`` (DataFrame), ``summary``, ``report()``."""
 
+    #: absolute, so the run stays readable after a change of working directory
     dir: Path
     #: the metric rows as records (``rows`` is the same as a DataFrame)
     metric_rows: tuple[MetricRow, ...] = field(repr=False)
@@ -124,12 +125,12 @@ class Run:
 def load_run(path: str | PathLike[str]) -> Run:
     """The run stored in a directory a scan wrote (read-only; a directory without a store is
     one StoreError line)."""
-    return _from_store(Path(path))
+    return _from_store(Path(path).absolute())
 
 
 def from_scan(summary: RunSummary, gates: Sequence[GateResult]) -> Run:
     """The run a scan just finished, with its counts and judged gates."""
-    run = _from_store(summary.out)
+    run = _from_store(summary.out.absolute())
     counts = {
         "run_id": summary.run_id,
         "planned": summary.planned,
