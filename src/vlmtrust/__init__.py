@@ -6,9 +6,12 @@ submodule import pay nothing for them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+#: not ``typing.TYPE_CHECKING``: importing typing would triple the cost of ``import vlmtrust``
+#: (type checkers treat any constant of this name as True)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from vlmtrust.api import (
         GateOutcome,
         PluginInfo,
