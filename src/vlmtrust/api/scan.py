@@ -1,6 +1,6 @@
-"""``vlmtrust.scan(...)``: ``vlmtrust scan`` as a function. The CLI and the API both build the
-run through :class:`ScanOptions` and :func:`run_scan`, so an option means the same in both and
-a bad one is the same one-line error (the API raises it, the CLI prints it)."""
+"""``vlmtrust.scan(...)``: ``vlmtrust scan`` as a function. The CLI and the API both go through
+:class:`ScanOptions`, :func:`run_scan` and :func:`judge_gates`, so an option means the same in
+both and a bad one is the same one-line error (the API raises it, the CLI prints it)."""
 
 from __future__ import annotations
 
@@ -76,23 +76,32 @@ class ScanOptions(BaseModel):
         )
 
 
-def run_scan(options: ScanOptions) -> tuple[RunSummary, list[GateResult]]:
-    """Run the scan and judge its gates; gates and the baseline are checked before it starts."""
-    from vlmtrust.report.gates import evaluate, parse_gate
+def run_scan(options: ScanOptions) -> RunSummary:
+    """Run the scan; its gates and baseline are checked before it starts, so a bad one stops
+    it before anything runs (:func:`judge_gates` judges them after)."""
+    from vlmtrust.report.gates import parse_gate
     from vlmtrust.runner import run
 
-    gates = [parse_gate(text) for text in options.fail_on]
+    for text in options.fail_on:
+        parse_gate(text)
     if options.baseline is not None:
         from vlmtrust.store import ResultStore
 
-        ResultStore.open_existing(options.baseline).close()  # a bad baseline fails first
-    summary = run(options.run_config())
+        ResultStore.open_existing(options.baseline).close()
+    return run(options.run_config())
+
+
+def judge_gates(options: ScanOptions, summary: RunSummary) -> list[GateResult]:
+    """The ``fail_on`` gates judged on the scan's rows (against ``baseline`` where given)."""
+    from vlmtrust.report.gates import evaluate, parse_gate
+
     against = None
     if options.baseline is not None:
         from vlmtrust.report.baseline import Baseline
 
         against = Baseline.load(options.baseline, [options.out])
-    return summary, evaluate(gates, summary.metrics, options.gate_bound, against)
+    gates = [parse_gate(text) for text in options.fail_on]
+    return evaluate(gates, summary.metrics, options.gate_bound, against)
 
 
 def scan(
@@ -144,8 +153,8 @@ def scan(
         executor=executor,
         quiet=quiet,
     )
-    summary, gates = run_scan(options)
-    return from_scan(summary, gates)
+    summary = run_scan(options)
+    return from_scan(summary, judge_gates(options, summary))
 
 
 def scan_options(**values: object) -> ScanOptions:

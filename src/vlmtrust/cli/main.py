@@ -122,7 +122,7 @@ def scan(
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
     with user_errors(ctx):
-        from vlmtrust.api.scan import ScanOptions, run_scan
+        from vlmtrust.api.scan import ScanOptions, judge_gates, run_scan
         from vlmtrust.core.spec import split_variants
 
         options = ScanOptions(
@@ -143,7 +143,7 @@ def scan(
             baseline=baseline,
             quiet=quiet,
         )
-        summary, results = run_scan(options)
+        summary = run_scan(options)
         console = terminal.console(stderr=True, quiet=quiet)
         console.print(
             f"reused {summary.reused} of {summary.planned} results, ran {summary.executed} "
@@ -155,6 +155,7 @@ def scan(
         from vlmtrust.report.console import top_findings
 
         console.print(top_findings(summary.findings))
+        results = judge_gates(options, summary)
     _report_gates(results)
 
 
