@@ -4,8 +4,6 @@
 ``list_plugins``, ``Run``...) load from :mod:`vlmtrust.api` on first use, so the CLI and every
 submodule import pay nothing for them."""
 
-from __future__ import annotations
-
 #: not ``typing.TYPE_CHECKING``: importing typing would triple the cost of ``import vlmtrust``
 #: (type checkers treat any constant of this name as True)
 TYPE_CHECKING = False
@@ -37,7 +35,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     """Load an API name on first use (PEP 562)."""
     if name in __all__:
         from vlmtrust import api

@@ -27,9 +27,11 @@ def test_two_runs_side_by_side_with_deltas_against_the_first(example):
         assert theirs["real"] in (True, False) and theirs["verdict"]
 
 
-def test_run_directories_compare_like_runs(example):
+def test_run_directories_compare_like_runs(example, monkeypatch):
     run, clean = example["run"], example["clean"]
     assert vlmtrust.compare([str(run.dir), clean.dir]).equals(example["table"])
+    monkeypatch.chdir(example["__cwd__"])  # relative directories, as the example names them
+    assert vlmtrust.compare(["runs/api", "runs/clean"]).equals(example["table"])
 
 
 def test_fewer_than_two_runs_or_one_run_twice_is_a_one_line_error(example):

@@ -22,7 +22,7 @@ KEY_FIELDS = ("task", "attack", "mitigation", "metric")
 
 def compare(runs: Sequence[Run | str | PathLike[str]]) -> pd.DataFrame:
     """The metric rows at least two of ``runs`` share, side by side: one row per (task,
-    attack, mitigation, metric), one column group per run (labelled ``model (dir)``) with
+    attack, mitigation, metric), one column group per run (``model (absolute dir)``) with
     value, ci_low, ci_high, n and, against the first run, delta, real (a paired test on the
     samples both scored, Holm-adjusted, else whether the 95% intervals separate) and the
     verdict in words. A run missing a row has NaN/None there."""
@@ -31,7 +31,7 @@ def compare(runs: Sequence[Run | str | PathLike[str]]) -> pd.DataFrame:
     from vlmtrust.report.compare import comparison_json, run_label
     from vlmtrust.report.rows import load_runs
 
-    dirs = [run.dir if isinstance(run, Run) else Path(run) for run in runs]
+    dirs = [run.dir if isinstance(run, Run) else Path(run).absolute() for run in runs]
     if len(dirs) < 2:
         raise ConfigError(
             f"compare needs at least two runs, got {len(dirs)}", "pass two or more run directories"
