@@ -62,6 +62,10 @@ def test_bad_report_arguments_are_one_line_errors_and_write_nothing(example, tmp
     run = example["run"]
     with pytest.raises(ConfigError, match="unknown report format 'pdf'"):
         run.report(tmp_path / "r.pdf", format="pdf")
+    with pytest.raises(ConfigError, match="unknown gate_bound 'middle'"):
+        run.report(
+            tmp_path / "r.json", fail_on=["robustness.zero_shot.accuracy<0.5"], gate_bound="middle"
+        )
     (tmp_path / "taken").mkdir()
     with pytest.raises(ConfigError, match="is a directory") as err:
         run.report(tmp_path / "taken")

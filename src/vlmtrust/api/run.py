@@ -8,17 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from vlmtrust.api.scan import GateBoundName
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Finding, MetricRow
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from vlmtrust.api.scan import GateBoundName
     from vlmtrust.report.gates import GateResult
     from vlmtrust.runner.run import RunSummary
 
@@ -103,6 +103,9 @@ class Run:
         from vlmtrust.report.formats import ReportFormat, infer_format
         from vlmtrust.report.write import write_atomically
 
+        bounds = ", ".join(get_args(GateBoundName))
+        if gate_bound not in get_args(GateBoundName):
+            raise ConfigError(f"unknown gate_bound {gate_bound!r}", f"pass one of {bounds}")
         out = Path(path)
         try:
             chosen = None if format is None else ReportFormat(format)
