@@ -650,3 +650,25 @@ TASKS.add(
     "vlmtrust.tasks.privacy.gradient_inversion:GradientInversion",
     "rebuild an image from one batch's image-tower gradient: PSNR and SSIM vs a flat baseline",
 )
+
+#: every registry under the title ``vlmtrust list`` and ``vlmtrust.list_plugins()`` show it with
+REGISTRIES: tuple[tuple[str, Registry[Any]], ...] = (
+    ("models", MODELS),
+    ("tasks", TASKS),
+    ("attacks", ATTACKS),
+    ("mitigations", MITIGATIONS),
+    ("metrics", METRICS),
+    ("data sources", DATA_SOURCES),
+    ("judges", JUDGES),
+    ("refusal judges", REFUSAL_JUDGES),
+)
+
+#: the model kinds that ship models of their own; asked by name because resolving every kind
+#: would import torch for ``hf`` and make the listing slow
+SHIPPING_KINDS = ("zoo",)
+
+
+def named_models() -> list[tuple[str, str]]:
+    """Every model a model kind ships (the zoo's organisms), as (spec, description)."""
+    kinds = [MODELS.get(kind) for kind in SHIPPING_KINDS if kind in MODELS]
+    return [named for kind in kinds for named in kind.named_models()]

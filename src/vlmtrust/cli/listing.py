@@ -33,40 +33,16 @@ class ParamRow:
 
 
 def registries() -> list[tuple[str, Registry[Any]]]:
-    from vlmtrust.plugins import (
-        ATTACKS,
-        DATA_SOURCES,
-        JUDGES,
-        METRICS,
-        MITIGATIONS,
-        MODELS,
-        REFUSAL_JUDGES,
-        TASKS,
-    )
+    from vlmtrust.plugins import REGISTRIES
 
-    return [
-        ("models", MODELS),
-        ("tasks", TASKS),
-        ("attacks", ATTACKS),
-        ("mitigations", MITIGATIONS),
-        ("metrics", METRICS),
-        ("data sources", DATA_SOURCES),
-        ("judges", JUDGES),
-        ("refusal judges", REFUSAL_JUDGES),
-    ]
-
-
-#: the model kinds that ship models of their own; asked by name because resolving every kind
-#: would import torch for ``hf`` and make the overview slow
-SHIPPING_KINDS = ("zoo",)
+    return list(REGISTRIES)
 
 
 def named_models() -> list[tuple[str, str]]:
     """Every model a model kind ships (the zoo's organisms), as (spec, description)."""
-    from vlmtrust.plugins import MODELS
+    from vlmtrust.plugins import named_models as shipped
 
-    kinds = [MODELS.get(kind) for kind in SHIPPING_KINDS if kind in MODELS]
-    return [named for kind in kinds for named in kind.named_models()]
+    return shipped()
 
 
 def print_overview(console: Console) -> None:

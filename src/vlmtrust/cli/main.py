@@ -124,32 +124,28 @@ def scan(
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
     with user_errors(ctx):
-        from vlmtrust.report.gates import evaluate, parse_gate
-        from vlmtrust.runner import run
-        from vlmtrust.runner.configure import scan_config
+        from vlmtrust.api.scan import ScanOptions, judge_gates, run_scan
+        from vlmtrust.core.spec import split_variants
 
-        gates = [parse_gate(text) for text in fail_on or ()]
-        if baseline is not None:
-            from vlmtrust.store import ResultStore
-
-            ResultStore.open_existing(baseline).close()  # a bad baseline fails before the scan
-
-        config = scan_config(
+        options = ScanOptions(
             model=model,
-            suite=suite,
-            tasks=task or (),
-            mitigate=mitigate,
             out=out,
+            suite=tuple((suite or "").split(",")),
+            tasks=tuple(task or ()),
+            mitigate=tuple(split_variants(mitigate or "")),
             data=data,
             limit=limit,
             seed=seed,
             batch_size=batch_size,
             on_bad_data=on_bad_data.value,
             max_image_pixels=max_image_pixels,
-            show_progress=not quiet,
             severity=severity,
+            fail_on=tuple(fail_on or ()),
+            gate_bound=gate_bound.value,
+            baseline=baseline,
+            quiet=quiet,
         )
-        summary = run(config)
+        summary = run_scan(options)
         console = terminal.console(stderr=True, quiet=quiet)
         console.print(
             f"reused {summary.reused} of {summary.planned} results, ran {summary.executed} "
@@ -161,12 +157,7 @@ def scan(
         from vlmtrust.report.console import top_findings
 
         console.print(top_findings(summary.findings))
-        against = None
-        if baseline is not None:
-            from vlmtrust.report.baseline import Baseline
-
-            against = Baseline.load(baseline, [out])
-        results = evaluate(gates, summary.metrics, gate_bound.value, against)
+        results = judge_gates(options, summary)
     _report_gates(results)
 
 

@@ -1,0 +1,193 @@
+"""``vlmtrust.scan(...)``: ``vlmtrust scan`` as a function. The CLI and the API both go through
+:class:`ScanOptions`, :func:`run_scan` and :func:`judge_gates`, so an option means the same in
+both and a bad one is the same one-line error (the API raises it, the CLI prints it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.images import DEFAULT_MAX_PIXELS
+
+if TYPE_CHECKING:
+    from vlmtrust.api.run import Run
+    from vlmtrust.core.config import RunConfig
+    from vlmtrust.report.gates import GateResult
+    from vlmtrust.runner.run import RunSummary
+
+#: which number a gate compares (``--gate-bound``)
+GateBoundName = Literal["conservative", "upper", "lower", "point"]
+#: a comma-separated string as on the command line, or one name (or spec) per item
+Names = str | Sequence[str] | None
+PathArg = str | PathLike[str]
+
+
+class ScanOptions(BaseModel):
+    """Every option of ``vlmtrust scan``, as the CLI and :func:`vlmtrust.scan` pass them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str
+    out: Path
+    suite: tuple[str, ...] = ()
+    #: task specs, ``name:key=value,...`` as ``--task`` takes them
+    tasks: tuple[str, ...] = ()
+    #: mitigation variants, ``a+b`` composing two
+    mitigate: tuple[str, ...] = ()
+    data: Path | None = None
+    limit: int | None = Field(default=None, ge=1)
+    seed: int = 0
+    batch_size: int = Field(default=32, ge=1)
+    on_bad_data: Literal["skip", "fail"] = "fail"
+    max_image_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1)
+    severity: Path | None = None
+    executor: str = "local"
+    fail_on: tuple[str, ...] = ()
+    gate_bound: GateBoundName = "conservative"
+    baseline: Path | None = None
+    quiet: bool = False
+
+    def run_config(self) -> RunConfig:
+        """The one immutable ``RunConfig`` the runner takes (specs parsed here, so a bad one
+        fails before anything runs)."""
+        from vlmtrust.runner.configure import scan_config
+
+        return scan_config(
+            model=self.model,
+            out=self.out,
+            suite=self.suite,
+            tasks=self.tasks,
+            mitigate=self.mitigate,
+            data=self.data,
+            limit=self.limit,
+            seed=self.seed,
+            batch_size=self.batch_size,
+            on_bad_data=self.on_bad_data,
+            max_image_pixels=self.max_image_pixels,
+            executor=self.executor,
+            severity=self.severity,
+            show_progress=not self.quiet,
+        )
+
+
+def run_scan(options: ScanOptions) -> RunSummary:
+    """Run the scan; its gates and baseline are checked before it starts, so a bad one stops
+    it before anything runs (:func:`judge_gates` judges them after)."""
+    from vlmtrust.report.gates import parse_gate
+    from vlmtrust.runner import run
+
+    for text in options.fail_on:
+        parse_gate(text)
+    if options.baseline is not None:
+        from vlmtrust.store import ResultStore
+
+        ResultStore.open_existing(options.baseline).close()
+    return run(options.run_config())
+
+
+def judge_gates(options: ScanOptions, summary: RunSummary) -> list[GateResult]:
+    """The ``fail_on`` gates judged on the scan's rows (against ``baseline`` where given)."""
+    from vlmtrust.report.gates import evaluate, parse_gate
+
+    against = None
+    if options.baseline is not None:
+        from vlmtrust.report.baseline import Baseline
+
+        against = Baseline.load(options.baseline, [options.out])
+    gates = [parse_gate(text) for text in options.fail_on]
+    return evaluate(gates, summary.metrics, options.gate_bound, against)
+
+
+def scan(
+    model: str,
+    *,
+    out: PathArg,
+    suite: Names = None,
+    tasks: Names = None,
+    data: PathArg | None = None,
+    mitigate: Names = None,
+    limit: int | None = None,
+    seed: int = 0,
+    batch_size: int = 32,
+    on_bad_data: Literal["skip", "fail"] = "fail",
+    fail_on: Sequence[str] = (),
+    gate_bound: GateBoundName = "conservative",
+    baseline: PathArg | None = None,
+    max_image_pixels: int = DEFAULT_MAX_PIXELS,
+    severity: PathArg | None = None,
+    executor: str = "local",
+    quiet: bool = False,
+) -> Run:
+    """Scan ``model`` like ``vlmtrust scan`` and return the :class:`Run` in ``out``.
+
+    Options mean what the CLI's do (``vlmtrust scan --help``); ``suite`` and ``mitigate`` take
+    the CLI's comma-separated text or a list, ``tasks`` a list of ``name:key=value`` specs.
+    Re-running into the same ``out`` reuses every stored result. A violated ``fail_on`` gate
+    does not raise: it shows in ``run.summary.gates`` (``run.summary.passed`` is False).
+    Bad input raises a one-line :class:`vlmtrust.core.errors.VlmtrustError`.
+    """
+    from vlmtrust.api.run import from_scan
+
+    options = scan_options(
+        model=model,
+        out=out,
+        suite=_names(suite),
+        tasks=_specs(tasks),
+        mitigate=_variants(mitigate),
+        data=data,
+        limit=limit,
+        seed=seed,
+        batch_size=batch_size,
+        on_bad_data=on_bad_data,
+        fail_on=tuple([fail_on] if isinstance(fail_on, str) else fail_on),
+        gate_bound=gate_bound,
+        baseline=baseline,
+        max_image_pixels=max_image_pixels,
+        severity=severity,
+        executor=executor,
+        quiet=quiet,
+    )
+    summary = run_scan(options)
+    return from_scan(summary, judge_gates(options, summary))
+
+
+def scan_options(**values: object) -> ScanOptions:
+    """Validated options; a wrong type or value is one ConfigError line naming the option."""
+    try:
+        return ScanOptions.model_validate(values)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "options"
+        raise ConfigError(
+            f"bad scan option {where}: {first['msg']}", "see help(vlmtrust.scan)"
+        ) from None
+
+
+def _names(value: Names) -> tuple[str, ...]:
+    """``"a,b"`` (the CLI's text) or ``["a", "b"]``."""
+    if value is None:
+        return ()
+    return tuple(value.split(",")) if isinstance(value, str) else tuple(value)
+
+
+def _specs(value: Names) -> tuple[str, ...]:
+    """One spec string, or a list of them (a spec's own commas separate its parameters)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _variants(value: Names) -> tuple[str, ...]:
+    """``--mitigate`` text (commas between variants) or one variant per item."""
+    from vlmtrust.core.spec import split_variants
+
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(split_variants(value))
+    return tuple(value)
