@@ -70,6 +70,11 @@ BASELINE_HELP = (
     "a run directory to gate against: thresholds may then read baseline+0.02 "
     "(judged with the paired test on the samples both runs scored)"
 )
+MLFLOW_HELP = (
+    "MLflow tracking URI: log parameters, every metric row and the HTML/JSON reports "
+    "(needs vlmtrust[mlflow])"
+)
+EXPERIMENT_HELP = "MLflow experiment the run is logged under"
 PLAN_HELP = "a scan plan (TOML; see `Scan plans` in the README)"
 DRY_RUN_HELP = "list what would run and what is stored; run and write nothing"
 EXIT_GATE_VIOLATED = 1
@@ -120,6 +125,8 @@ def scan(
         int, typer.Option(min=1, help=MAX_PIXELS_HELP)
     ] = DEFAULT_MAX_PIXELS,
     severity: Annotated[Path | None, typer.Option(help=SEVERITY_HELP)] = None,
+    mlflow: Annotated[str | None, typer.Option(help=MLFLOW_HELP)] = None,
+    mlflow_experiment: Annotated[str, typer.Option(help=EXPERIMENT_HELP)] = "vlmtrust",
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -127,6 +134,10 @@ def scan(
         from vlmtrust.api.scan import ScanOptions, judge_gates, run_scan
         from vlmtrust.core.spec import split_variants
 
+        if mlflow is not None:
+            from vlmtrust.report.tracking import check_tracking
+
+            check_tracking(mlflow)  # a dead tracking server fails before the scan
         options = ScanOptions(
             model=model,
             out=out,
@@ -158,6 +169,11 @@ def scan(
 
         console.print(top_findings(summary.findings))
         results = judge_gates(options, summary)
+        if mlflow is not None:
+            from vlmtrust.report.tracking import log_run
+
+            run_id = log_run(out, mlflow, mlflow_experiment, results)
+            console.print(f"logged to MLflow run {run_id} ({mlflow_experiment})", highlight=False)
     _report_gates(results)
 
 
@@ -256,6 +272,10 @@ def report(
         str | None,
         typer.Option(help="--format github: link to the full report (e.g. the CI run's artifacts)"),
     ] = None,
+    mlflow: Annotated[
+        str | None, typer.Option(help="also log each run directory to this MLflow tracking URI")
+    ] = None,
+    mlflow_experiment: Annotated[str, typer.Option(help=EXPERIMENT_HELP)] = "vlmtrust",
 ) -> None:
     """Write a report from one or more run directories (reads only their stores); several
     directories are compared side by side."""
@@ -278,6 +298,13 @@ def report(
 
             write_atomically(out, text)
             typer.echo(f"report written to {out}", err=True)
+        if mlflow is not None:
+            from vlmtrust.report.tracking import check_tracking, log_run
+
+            check_tracking(mlflow)
+            for run_dir in run_dirs:
+                run_id = log_run(run_dir, mlflow, mlflow_experiment, results)
+                typer.echo(f"{run_dir}: logged to MLflow run {run_id}", err=True)
     _report_gates(results)
 
 

@@ -27,6 +27,11 @@ def execute_plan(plan_file: Path, dry_run: bool, quiet: bool) -> list[Any]:
                     f"gate {gate.text!r} compares with a baseline run, which a plan cannot name",
                     "gate against a baseline with `vlmtrust report OUT --baseline RUN --fail-on`",
                 )
+    if plan.settings.mlflow is not None and not dry_run:
+        from vlmtrust.report.tracking import check_tracking
+
+        with located(plan.where("mlflow")):
+            check_tracking(plan.settings.mlflow)
     console = terminal.console(stderr=True, quiet=quiet)
     if dry_run:
         _print_preview(preview_plan(plan, console), plan.out)
@@ -45,7 +50,27 @@ def execute_plan(plan_file: Path, dry_run: bool, quiet: bool) -> list[Any]:
     console.print(f"report: vlmtrust report {escape(str(plan.out))} --out report.html")
     rows = [row for summary in summaries for row in summary.metrics]
     with located(plan.where("fail_on")):
-        return list(evaluate(gates, rows, plan.settings.gate_bound))
+        results = list(evaluate(gates, rows, plan.settings.gate_bound))
+    if plan.settings.mlflow is not None:
+        from vlmtrust.report.tracking import log_run
+
+        for summary in summaries:
+            mine = (
+                [
+                    r
+                    for r in results
+                    if any(v.row.model == summary.metrics[0].model for v in r.verdicts)
+                ]
+                if summary.metrics
+                else []
+            )
+            run_id = log_run(
+                summary.out, plan.settings.mlflow, plan.settings.mlflow_experiment, mine
+            )
+            console.print(
+                f"{escape(str(summary.out))}: logged to MLflow run {run_id}", highlight=False
+            )
+    return results
 
 
 def _print_preview(previews: list[Any], out: Path) -> None:

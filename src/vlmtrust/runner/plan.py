@@ -67,6 +67,8 @@ class PlanFile(BaseModel):
     severity: str | None = None
     fail_on: list[str] = Field(default=[], description="CI gates, as --fail-on")
     gate_bound: Literal["conservative", "upper", "lower", "point"] = "conservative"
+    mlflow: str | None = Field(default=None, description="MLflow tracking URI, as --mlflow")
+    mlflow_experiment: str | None = Field(default=None, description="as --mlflow-experiment")
 
 
 class PlannedScan(BaseModel):
