@@ -173,7 +173,7 @@ def scan(
             from vlmtrust.report.tracking import log_run
 
             run_id = log_run(out, mlflow, mlflow_experiment, results)
-            console.print(f"logged to MLflow run {run_id} ({mlflow_experiment})", highlight=False)
+            typer.echo(f"logged to MLflow run {run_id} (experiment {mlflow_experiment})", err=True)
     _report_gates(results)
 
 

@@ -55,21 +55,9 @@ def execute_plan(plan_file: Path, dry_run: bool, quiet: bool) -> list[Any]:
         from vlmtrust.report.tracking import log_run
 
         for summary in summaries:
-            mine = (
-                [
-                    r
-                    for r in results
-                    if any(v.row.model == summary.metrics[0].model for v in r.verdicts)
-                ]
-                if summary.metrics
-                else []
-            )
-            run_id = log_run(
-                summary.out, plan.settings.mlflow, plan.settings.mlflow_experiment, mine
-            )
-            console.print(
-                f"{escape(str(summary.out))}: logged to MLflow run {run_id}", highlight=False
-            )
+            uri, experiment = plan.settings.mlflow, plan.settings.mlflow_experiment
+            run_id = log_run(summary.out, uri, experiment or "vlmtrust", results)
+            console.print(f"{escape(str(summary.out))}: logged to MLflow run {run_id}")
     return results
 
 

@@ -122,6 +122,8 @@ def _mlflow() -> Any:
     # a dead server should fail in seconds, not after minutes of retries
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+    # MLflow prints run links on stdout, which would corrupt `report --format json` to stdout
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     try:
         import mlflow
     except ImportError as err:
