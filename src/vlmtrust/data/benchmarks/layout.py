@@ -155,8 +155,24 @@ def short_total(what: str, found: int, published: int) -> list[str]:
 
 
 class Fingerprint:
-    """sha256 over every file a loader reads, each with its path relative to the root, in the
-    order read (the loaders read in a fixed order)."""
+    """A benchmark copy's content fingerprint: sha256 over the parts a loader adds, each named
+    by its path relative to the root, in the order read (the loaders read in a fixed order).
+    It names the copy in every run header and in ``vlmtrust data check``, where runs are told
+    apart by it, so the same copy must keep its fingerprint: a loader never changes what it
+    hashes. Each loader follows one of three policies:
+
+    - bytes (:meth:`read`), the default: every file the loader reads, tables, prompt files
+      and each image (FigStep, MM-SafetyBench, VLGuard, MOSSBench, BOLD, PATA);
+    - name and size (:meth:`sized`) for image sets too large to read at every scan
+      (JailBreakV-28K's images, both folders of an OOD pair such as ImageNet val), their
+      tables and class-name files still by bytes; each image a run scores is keyed by its
+      content anyway (the sample hash in the cache key);
+    - the caption sets (COCO captions, Flickr30k): their annotation files by bytes, and only the
+      images decoded (the first ``--limit`` per side), so another ``--limit`` is another
+      fingerprint.
+
+    The face sets (FairFace, UTKFace, FairVLMed) use none: theirs hashes the loaded samples'
+    content (:class:`~vlmtrust.data.benchmarks.group_layout.GroupBenchmark`)."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -170,11 +186,9 @@ class Fingerprint:
         return data
 
     def sized(self, name: str, size: int) -> None:
-        """A file hashed under ``name`` by its size only (its bytes unread): for a copy too
-        large to read on every scan (JailBreakV-28K's 28,000 images, an ImageNet folder), so an
-        image added, removed or replaced by one of another size still changes the fingerprint
-        (each image a run scores is keyed by its content anyway: the sample hash in the cache
-        key)."""
+        """A file hashed under ``name`` by its size only (its bytes unread; see the class's
+        policies), so an image added, removed or replaced by one of another size still changes
+        the fingerprint."""
         self._parts.append(sha256_hex("size", name, str(size)))
 
     def hexdigest(self) -> str:
