@@ -55,7 +55,7 @@ def test_one_domain_file_reads_that_domain_alone(tmp_path: Path) -> None:
     assert source.group_attributes == {"race": tuple(PUBLISHED["race"])}
     assert {s.labels["domain"] for s in source.samples(Prompts())} == {"race"}
     (warning,) = source.warnings
-    assert "BOLD race (race_prompt.json) holds 8 prompts, the published copy 7657" in warning
+    assert "BOLD race (race_prompt.json) holds 8 prompts, the published copy 7,657" in warning
     folder = open_source(f"bold:{root / 'prompts'}")  # the prompts folder itself
     assert len(folder.samples(Prompts())) == 2 * 43
 
@@ -74,8 +74,8 @@ def test_a_short_copy_is_a_warning_naming_both_counts(tmp_path: Path) -> None:
     source = open_source(f"bold:{root}")
     assert len(source.warnings) == len(DOMAINS)
     assert source.warnings[0] == (
-        "a short copy: BOLD gender (gender_prompt.json) holds 4 prompts, the published copy 3204 "
-        "('American_actors' 2 of 2048, 'American_actresses' 2 of 1156)"
+        "a short copy: BOLD gender (gender_prompt.json) holds 4 prompts, the published copy 3,204 "
+        "('American_actors' 2 of 2,048, 'American_actresses' 2 of 1,156)"
     )
     result = run_cli("data", "check", "bold", str(root))
     assert result.code == 0, result.stderr

@@ -109,8 +109,8 @@ def test_a_short_or_partial_copy_is_a_warning_naming_the_counts(tmp_path: Path) 
     (root / "val2017" / "000000002016.jpg").unlink()
     source = CocoCaptions.open(str(root), LoadOptions(on_bad="skip"))
     short, partial = source.warnings
-    assert "a short copy: COCO captions 2017 holds 35 captions, the published copy 616767" in short
-    assert "'train2017' 15 of 591753" in short
+    assert "a short copy: COCO captions 2017 holds 35 captions, the published copy 616,767" in short
+    assert "'train2017' 15 of 591,753" in short
     assert "val2017: 1 of the 4 images its annotations name are not in its image folder" in partial
     assert [b.reason for b in source.skipped] == ["missing file"]
     assert len(source.samples(pool(10))) == 6  # 3 members, 3 of the non-members still there
@@ -119,7 +119,7 @@ def test_a_short_or_partial_copy_is_a_warning_naming_the_counts(tmp_path: Path) 
     result = run_cli("data", "check", "--skip-bad", "coco_captions", str(root))
     assert result.code == 0, result.stderr
     shown = " ".join(result.stdout.split())
-    assert "coco_captions: 7 rows" in shown and "published copy 616767" in shown
+    assert "coco_captions: 7 rows" in shown and "published copy 616,767" in shown
 
 
 def _drop_key(file: Path, key: str) -> None:

@@ -46,7 +46,7 @@ def test_karpathy_train_is_members_and_test_non_members(tmp_path: Path) -> None:
     assert all(r.labels["split"] != "val" for r in source.samples(Scenes(n=50)))
     (warning,) = source.warnings
     assert "a short copy: Flickr30k dataset_flickr30k.json holds 14 images" in warning
-    assert "'train' 6 of 29000" in warning
+    assert "'train' 6 of 29,000" in warning
 
 
 def test_the_split_file_may_sit_in_caption_datasets_or_be_named(tmp_path: Path) -> None:
@@ -68,7 +68,8 @@ def test_the_token_file_alone_answers_scenes_but_not_membership(tmp_path: Path) 
     with pytest.raises(NotSupplied, match=r"has no train/test split.*which privacy\.m needs"):
         source.samples(pool(2))
     (warning,) = source.warnings
-    assert "has 5 entries, the authors publish 31,783" in warning
+    assert "a short copy: Flickr30k results_20130124.token holds 5 images" in warning
+    assert "the published copy 31,783" in warning
     assert source.summary().counts == {"all": {"images": 5}}
 
 

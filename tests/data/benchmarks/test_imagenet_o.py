@@ -44,9 +44,9 @@ def test_a_short_copy_warns_naming_the_published_count(tmp_path: Path) -> None:
     val = imagenet_folder(tmp_path / "imagenet")
     source = open_source(f"imagenet_o:{val}::{imagenet_o_tree(tmp_path / 'o')}")
     (warning,) = source.warnings
-    assert "ImageNet-O has 6 entries, the authors publish 2,000: a partial copy" in warning
+    assert "a short copy: ImageNet-O holds 6 images, the published copy 2,000" in warning
     check = run_cli("data", "check", "imagenet_o", f"{val}::{tmp_path / 'o'}")
-    assert check.code == 0 and "the authors publish 2,000" in " ".join(check.stdout.split())
+    assert check.code == 0 and "the published copy 2,000" in " ".join(check.stdout.split())
 
 
 def test_a_folder_that_is_not_a_wnid_is_one_line_exit_2(tmp_path: Path) -> None:

@@ -141,14 +141,14 @@ def test_benign_rows_and_scenes_are_not_supplied_with_the_reason(copy: Path) -> 
 def test_a_short_copy_is_a_warning_naming_both_counts(copy: Path) -> None:
     (warning,) = open_source(f"jailbreakv_28k:{copy}").warnings
     assert warning == (
-        "a short copy: JailBreakV-28K holds 112 rows, the published copy 28000 "
-        "('LLM transfer attacks' 48 of 20000, 'image-based attacks' 64 of 8000)"
+        "a short copy: JailBreakV-28K holds 112 rows, the published copy 28,000 "
+        "('LLM transfer attacks' 48 of 20,000, 'image-based attacks' 64 of 8,000)"
     )
     (mini,) = open_source(f"jailbreakv_28k_mini:{copy}").warnings
-    assert "JailBreakV-28K mini has 28 entries, the authors publish 280" in mini
+    assert "a short copy: JailBreakV-28K mini holds 28 rows, the published copy 280" in mini
     result = run_cli("data", "check", "jailbreakv_28k", str(copy))
     assert result.code == 0, result.stderr
-    assert "112 rows" in result.stdout and "the published copy 28000" in result.stdout
+    assert "112 rows" in result.stdout and "the published copy 28,000" in result.stdout
 
 
 def test_unpublished_values_and_a_missing_optional_column_are_warnings(tmp_path: Path) -> None:

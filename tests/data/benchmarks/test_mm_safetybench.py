@@ -91,7 +91,7 @@ def test_the_download_folder_and_other_spellings_are_found_and_hash_the_same(
 def test_a_short_copy_is_a_warning_naming_both_counts(clone: Path, tmp_path: Path) -> None:
     source = open_source(f"mm_safetybench:{clone}")
     (warning,) = source.warnings
-    assert "a short copy: MM-SafetyBench holds 26 questions, the published copy 1680" in warning
+    assert "a short copy: MM-SafetyBench holds 26 questions, the published copy 1,680" in warning
     assert "'01-Illegal_Activitiy' 2 of 97" in warning
     partial = mm_safetybench_clone(tmp_path / "part", per_scenario=1, scenarios=3)
     result = run_cli("data", "check", "mm_safetybench", str(partial))

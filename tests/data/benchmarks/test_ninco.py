@@ -35,7 +35,7 @@ def test_a_short_copy_warns_naming_the_classes_that_differ(tmp_path: Path) -> No
     val = imagenet_folder(tmp_path / "imagenet")
     source = open_source(f"ninco:{val}::{ninco_tree(tmp_path / 'NINCO')}")
     (warning,) = source.warnings
-    assert "a short copy: NINCO (NINCO_OOD_classes) holds 6 images, the published copy 5879" in (
+    assert "a short copy: NINCO (NINCO_OOD_classes) holds 6 images, the published copy 5,879" in (
         warning
     )
     assert "'Caracal caracal caracal' 0 of 100" in warning and "and 61 more" in warning

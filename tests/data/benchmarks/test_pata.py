@@ -61,8 +61,8 @@ def test_images_not_downloaded_are_counted_in_a_warning_not_guessed(tmp_path: Pa
     ids = [s.id for s in source.samples(Scenes(n=1))]
     assert len(ids) == 18 and "pata/2" not in ids and not source.skipped
     listed, downloaded = source.warnings
-    assert "holds 20 lines, the published copy 4934" in listed and "'black' 4 of 1024" in listed
-    assert "has 18 entries, the authors publish 4,934" in downloaded
+    assert "holds 20 lines, the published copy 4,934" in listed and "'black' 4 of 1,024" in listed
+    assert "PATA images/ holds 18 downloaded images, the published copy 4,934" in downloaded
 
 
 def test_limit_keeps_the_first_downloaded_lines(tmp_path: Path) -> None:

@@ -64,7 +64,8 @@ def test_the_in_the_wild_parts_read_together_without_a_count_check(tmp_path: Pat
 
 def test_a_short_copy_warns_naming_both_counts(tmp_path: Path) -> None:
     (warning,) = open_source(f"utkface:{utkface_tree(tmp_path, rows=3)}").warnings
-    assert "has 3 entries" in warning and "23,708" in warning
+    assert "a short copy: UTKFace (aligned & cropped) holds 3 images" in warning
+    assert "the published copy 23,708" in warning
 
 
 def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path) -> None:

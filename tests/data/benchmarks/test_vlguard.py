@@ -146,11 +146,11 @@ def test_a_short_copy_is_a_warning_naming_both_counts(tmp_path: Path) -> None:
     root = vlguard_copy(tmp_path / "VLGuard", unsafe=SMALL, safe=2)
     source = open_source(f"vlguard:{root}")
     (warning,) = source.warnings
-    assert "a short copy: VLGuard's test.json holds 7 rows, the published copy 1558" in warning
+    assert "a short copy: VLGuard's test.json holds 7 rows, the published copy 1,558" in warning
     assert "'unsafes' 3 of 442" in warning
     result = run_cli("data", "check", "vlguard", str(root))
     assert result.code == 0, result.stderr
-    assert "7 rows" in result.stdout and "published copy 1558" in result.stdout
+    assert "7 rows" in result.stdout and "published copy 1,558" in result.stdout
 
 
 def test_other_categories_with_the_published_subsets_are_a_warning_too(tmp_path: Path) -> None:

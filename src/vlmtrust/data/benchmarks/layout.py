@@ -123,35 +123,29 @@ def _json(file: Path, layout: Layout) -> Any:
 
 
 def short_copy(
-    what: str, found: Mapping[str, int], published: Mapping[str, int], unit: str = "rows"
+    what: str,
+    found: int | Mapping[str, int],
+    published: int | Mapping[str, int],
+    unit: str = "rows",
 ) -> list[str]:
-    """One warning when the counts per category in ``found`` are not the ``published`` ones
-    (a short copy, or an altered one), naming the totals and the first categories that differ
-    (missing ones first); none when they match."""
-    differ = [key for key, want in published.items() if found.get(key, 0) != want]
-    differ.sort(key=lambda key: key in found)  # categories missing altogether first
-    off = [f"{key!r} {found.get(key, 0)} of {published[key]}" for key in differ]
-    off += [f"{key!r} is not a published category" for key in found if key not in published]
-    if not off:
+    """One warning when a copy's counts are not the ``published`` ones (a short copy, or an
+    altered one), naming both totals; given counts per category (both mappings), also the
+    first categories that differ, missing ones first. None when they match."""
+    found_by = found if isinstance(found, Mapping) else {"": found}
+    published_by = published if isinstance(published, Mapping) else {"": published}
+    differ = [key for key, want in published_by.items() if found_by.get(key, 0) != want]
+    if not differ and found_by.keys() <= published_by.keys():
         return []
-    total, want = sum(found.values()), sum(published.values())
+    total, want = sum(found_by.values()), sum(published_by.values())
     kind = "a short copy" if total < want else "not the published copy"
+    line = f"{kind}: {what} holds {total:,} {unit}, the published copy {want:,}"
+    if not isinstance(found, Mapping):
+        return [line]
+    differ.sort(key=lambda key: key in found_by)  # categories missing altogether first
+    off = [f"{key!r} {found_by.get(key, 0):,} of {published_by[key]:,}" for key in differ]
+    off += [f"{key!r} is not a published category" for key in found_by if key not in published_by]
     more = f" and {len(off) - 3} more" if len(off) > 3 else ""
-    return [
-        f"{kind}: {what} holds {total} {unit}, the published copy {want} "
-        f"({', '.join(off[:3])}{more})"
-    ]
-
-
-def short_total(what: str, found: int, published: int) -> list[str]:
-    """One warning when a copy's entry count is not the published one; none when it is."""
-    if found == published:
-        return []
-    kind = "a partial copy" if found < published else "more than the authors publish"
-    return [
-        f"{what} has {found:,} entries, the authors publish {published:,}: {kind}, "
-        "so results describe these entries only"
-    ]
+    return [f"{line} ({', '.join(off[:3])}{more})"]
 
 
 class Fingerprint:
