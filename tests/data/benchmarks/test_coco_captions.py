@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees_coco import coco_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.coco_captions import CocoCaptions
@@ -154,18 +155,14 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
         (root / "annotations").rename(root / "labels")
     else:
         train.write_text("{not json")
-    out = tmp_path / "run"
-    for args in (
-        ("data", "check", "coco_captions", str(root)),
-        ("scan", "--model", "zoo:clip", "--data", f"coco_captions:{root}",
-         "--task", "privacy.membership:shadows=0", "--out", str(out)),
-    ):  # fmt: skip
-        result = run_cli(*args)
-        assert result.code == 2, result.stderr
-        line = result.stderr.strip()
-        assert line.startswith("error: ") and "\n" not in line and named in line
-        assert "expected the COCO captions layout: annotations/captions_train2017.json" in line
-    assert not out.exists()
+    assert_wrong_layout(
+        "coco_captions",
+        root,
+        named,
+        "expected the COCO captions layout: annotations/captions_train2017.json",
+        scan=("--model", "zoo:clip", "--task", "privacy.membership:shadows=0"),
+        out=tmp_path / "run",
+    )
 
 
 def test_membership_runs_on_the_copy_and_the_header_names_it(tmp_path: Path) -> None:

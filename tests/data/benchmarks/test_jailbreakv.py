@@ -16,6 +16,7 @@ from benchmark_trees_jailbreakv import jailbreakv_copy, read_rows, write_rows
 from cli_run import run_cli
 from PIL import Image
 from vlmtrust_testing import report_rows
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data import OUTSIDE
@@ -210,26 +211,14 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
 ) -> None:
     root = jailbreakv_copy(tmp_path / "jbv", rows=16, mini=4)
     break_it(root)  # type: ignore[operator]
-    for args in (
-        ("data", "check", "jailbreakv_28k", str(root)),
-        (
-            "scan",
-            "--model",
-            "zoo:assistant",
-            "--suite",
-            "safety",
-            "--data",
-            f"jailbreakv_28k:{root}",
-            "--out",
-            str(tmp_path / "run"),
-        ),
-    ):
-        result = run_cli(*args)
-        assert result.code == 2, result.stderr
-        line = result.stderr.strip()
-        assert line.startswith("error: ") and "\n" not in line and message in line
-        assert "expected the JailBreakV-28K layout: JailBreakV_28K/JailBreakV_28K.csv" in line
-    assert not (tmp_path / "run").exists()
+    assert_wrong_layout(
+        "jailbreakv_28k",
+        root,
+        message,
+        "expected the JailBreakV-28K layout: JailBreakV_28K/JailBreakV_28K.csv",
+        scan=("--model", "zoo:assistant", "--suite", "safety"),
+        out=tmp_path / "run",
+    )
 
 
 def test_a_missing_image_is_a_bad_item_and_skipping_takes_the_rows_that_have_one(

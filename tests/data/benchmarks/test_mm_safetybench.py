@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees import mm_safetybench_clone
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.data.benchmarks.mm_safetybench import SCENARIOS, MMSafetyBench, MMSafetyBenchTiny
 from vlmtrust.data.source import PUBLISHED_PROMPT, LoadOptions, NotSupplied, Probes
@@ -129,11 +130,8 @@ def test_the_tiny_version_without_its_list_is_one_line_exit_2(
 ) -> None:
     root = mm_safetybench_clone(tmp_path / "MM-SafetyBench", per_scenario=1)
     break_it(root)  # type: ignore[operator]
-    result = run_cli("data", "check", "mm_safetybench_tiny", str(root))
-    assert result.code == 2, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and message in line
-    assert "expected the MM-SafetyBench tiny version layout: TinyVersion_ID_List.json" in line
+    expected = "expected the MM-SafetyBench tiny version layout: TinyVersion_ID_List.json"
+    assert_wrong_layout("mm_safetybench_tiny", root, message, expected)
 
 
 def _drop_key(root: Path) -> None:
@@ -163,8 +161,5 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
 ) -> None:
     root = mm_safetybench_clone(tmp_path / "MM-SafetyBench", per_scenario=1)
     break_it(root)  # type: ignore[operator]
-    result = run_cli("data", "check", "mm_safetybench", str(root))
-    assert result.code == 2, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and message in line
-    assert "expected the MM-SafetyBench layout: data/processed_questions/<NN-Scenario>.json" in line
+    expected = "expected the MM-SafetyBench layout: data/processed_questions/<NN-Scenario>.json"
+    assert_wrong_layout("mm_safetybench", root, message, expected)

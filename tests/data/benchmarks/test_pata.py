@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees_fairmed import pata_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.pata import AGES, CAPTIONS, FILES, GENDERS, RACES, PATASource
@@ -116,11 +117,7 @@ def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path, damage: str, named: s
     else:
         for i, file in enumerate(sorted((root / "images").iterdir())):
             file.rename(file.with_name(f"pata-female-black-young-{i}.png"))
-    result = run_cli("data", "check", "pata", str(root))
-    assert result.code == 2, result.stdout
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert named in line and "images/<line>.jpg" in line
+    assert_wrong_layout("pata", root, named, "images/<line>.jpg")
 
 
 @pytest.mark.slow
