@@ -12,26 +12,21 @@ from typing import Any
 import pytest
 from cli_run import run_cli
 from PIL import Image
-from sanitize_captions import EMAIL, PERSON, Planted, plant_coco
+from sanitize_captions import EMAIL, PERSON, Sanitized, plant_coco, sanitized_copy
 from sanitize_data import checksums
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.data.benchmarks.coco_captions import CocoCaptions
 from vlmtrust.data.sources import open_source
-from vlmtrust.sanitize.pipeline import SanitizeOptions, SanitizeSummary, sanitize
+from vlmtrust.sanitize.pipeline import SanitizeOptions, sanitize
 from vlmtrust.scorers.pii import find_pii_in_image
 
 SPLITS = ("train2017", "val2017")
-Run = tuple[Path, Path, Planted, dict[str, str], SanitizeSummary]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    root = tmp_path_factory.mktemp("coco")
-    planted = plant_coco(root)
-    before = checksums(root)
-    out = tmp_path_factory.mktemp("clean") / "out"
-    summary = sanitize(f"coco_captions:{root}", out, SanitizeOptions())
-    return root, out, planted, before, summary
+def run(tmp_path_factory: pytest.TempPathFactory) -> Sanitized:
+    return sanitized_copy(tmp_path_factory, "coco_captions", plant_coco)
 
 
 def _table(root: Path, split: str) -> dict[str, Any]:
@@ -46,7 +41,7 @@ def _image_id(ident: str) -> int:
     return int(ident.rpartition("/")[2])
 
 
-def test_the_same_layout_comes_back_without_the_duplicate(run: Run) -> None:
+def test_the_same_layout_comes_back_without_the_duplicate(run: Sanitized) -> None:
     root, out, planted, _, summary = run
     dropped = _image_id(planted.duplicate[1])
     for split in SPLITS:
@@ -68,7 +63,7 @@ def test_the_same_layout_comes_back_without_the_duplicate(run: Run) -> None:
     assert source.summary().counts == {"train2017": {"members": 4}, "val2017": {"non-members": 4}}
 
 
-def test_caption_pii_is_replaced_by_one_surrogate_everywhere(run: Run) -> None:
+def test_caption_pii_is_replaced_by_one_surrogate_everywhere(run: Sanitized) -> None:
     _, out, planted, _, _ = run
     captions = [n["caption"] for s in SPLITS for n in _table(out, s)["annotations"]]
     assert not any(PERSON in c or EMAIL in c for c in captions)
@@ -81,7 +76,7 @@ def test_caption_pii_is_replaced_by_one_surrogate_everywhere(run: Run) -> None:
     assert PERSON not in json.dumps(audit) and EMAIL not in json.dumps(audit)
 
 
-def test_duplicate_dropped_leak_reported_and_repeated_own_captions_kept(run: Run) -> None:
+def test_duplicate_dropped_leak_reported_and_repeated_own_captions_kept(run: Sanitized) -> None:
     _, out, planted, _, summary = run
     audit = _audit(out)
     drops = [(a["of"], a["id"]) for a in audit if a["action"] == "drop_duplicate"]
@@ -92,7 +87,7 @@ def test_duplicate_dropped_leak_reported_and_repeated_own_captions_kept(run: Run
     assert {planted.self_similar, planted.leak[1]} <= kept
 
 
-def test_images_keep_their_paths_copied_byte_for_byte_unless_redacted(run: Run) -> None:
+def test_images_keep_their_paths_copied_byte_for_byte_unless_redacted(run: Sanitized) -> None:
     root, out, planted, _, _ = run
     covered = {a["file"] for a in _audit(out) if a["action"] == "cover_pii_text"}
     assert covered == {planted.written}
@@ -106,7 +101,7 @@ def test_images_keep_their_paths_copied_byte_for_byte_unless_redacted(run: Run) 
     assert not (out / ".sanitize").exists()
 
 
-def test_input_is_unchanged(run: Run) -> None:
+def test_input_is_unchanged(run: Sanitized) -> None:
     root, _, _, before, _ = run
     assert checksums(root) == before
 
@@ -115,7 +110,9 @@ class _Stop(Exception):
     pass
 
 
-def test_an_interrupted_run_resumes_to_the_uninterrupted_output(run: Run, tmp_path: Path) -> None:
+def test_an_interrupted_run_resumes_to_the_uninterrupted_output(
+    run: Sanitized, tmp_path: Path
+) -> None:
     _, reference, _, _, _ = run
     root, out = tmp_path / "coco", tmp_path / "out"
     plant_coco(root)  # the same copy as the fixture's
@@ -148,16 +145,17 @@ def test_the_cli_writes_the_layout_and_a_wrong_layout_is_one_line_exit_2(tmp_pat
     assert done.code == 0, done.stderr
     assert open_source(f"coco_captions:{tmp_path / 'out'}").summary().size == 8
     (tmp_path / "empty").mkdir()
-    wrong = run_cli("sanitize", f"coco_captions:{tmp_path / 'empty'}", "--out", str(tmp_path / "a"))
-    assert wrong.code == 2 and len(wrong.stderr.strip().splitlines()) == 1
-    assert "captions_train2017.json" in wrong.stderr and not (tmp_path / "a").exists()
+    expected = "expected the COCO captions layout: annotations/captions_train2017.json"
+    assert_wrong_layout(
+        "coco_captions", tmp_path / "empty", expected, check=False, sanitize=(), out=tmp_path / "a"
+    )
     table = _table(root, "val2017")
     del table["annotations"][0]["caption"]
     (root / "annotations/captions_val2017.json").write_text(json.dumps(table))
-    broken = run_cli("sanitize", f"coco_captions:{root}", "--out", str(tmp_path / "b"), *fast)
-    assert broken.code == 2 and len(broken.stderr.strip().splitlines()) == 1
-    assert "annotations[0] has no 'image_id' or 'caption'" in broken.stderr
-    assert not (tmp_path / "b").exists()
+    named = "annotations[0] has no 'image_id' or 'caption'"
+    assert_wrong_layout(
+        "coco_captions", root, named, expected, check=False, sanitize=fast, out=tmp_path / "b"
+    )
 
 
 def test_an_image_named_outside_the_copy_is_never_read_or_written(tmp_path: Path) -> None:

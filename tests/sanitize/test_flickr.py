@@ -11,27 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_run import run_cli
-from sanitize_captions import EMAIL, PERSON, Planted, plant_flickr
+from sanitize_captions import EMAIL, PERSON, Sanitized, plant_flickr, sanitized_copy
 from sanitize_data import checksums
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.data.benchmarks.flickr30k import Flickr30k
 from vlmtrust.data.sources import open_source
 from vlmtrust.sanitize.captions import tokens
-from vlmtrust.sanitize.pipeline import SanitizeOptions, SanitizeSummary, sanitize
+from vlmtrust.sanitize.pipeline import SanitizeOptions, sanitize
 
 SPLIT, TOKEN = "dataset_flickr30k.json", "results_20130124.token"
-Run = tuple[Path, Path, Planted, dict[str, str], SanitizeSummary]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    root = tmp_path_factory.mktemp("flickr")
-    planted = plant_flickr(root)
-    before = checksums(root)
-    out = tmp_path_factory.mktemp("clean") / "out"
-    summary = sanitize(f"flickr30k:{root}", out, SanitizeOptions())
-    return root, out, planted, before, summary
+def run(tmp_path_factory: pytest.TempPathFactory) -> Sanitized:
+    return sanitized_copy(tmp_path_factory, "flickr30k", plant_flickr)
 
 
 def _audit(out: Path) -> list[dict[str, Any]]:
@@ -49,7 +43,7 @@ def _lines(root: Path) -> list[tuple[str, str]]:
     ]
 
 
-def test_both_files_come_back_without_the_duplicate(run: Run) -> None:
+def test_both_files_come_back_without_the_duplicate(run: Sanitized) -> None:
     root, out, planted, _, summary = run
     dropped = f"{planted.duplicate[1]}.jpg"
     given, written = _split_file(root), _split_file(out)
@@ -84,7 +78,7 @@ def test_both_files_come_back_without_the_duplicate(run: Run) -> None:
     }
 
 
-def test_caption_pii_is_replaced_by_one_surrogate_in_both_files(run: Run) -> None:
+def test_caption_pii_is_replaced_by_one_surrogate_in_both_files(run: Sanitized) -> None:
     _, out, planted, _, _ = run
     text = (out / SPLIT).read_text() + (out / TOKEN).read_text()
     assert PERSON not in text and EMAIL not in text
@@ -97,7 +91,7 @@ def test_caption_pii_is_replaced_by_one_surrogate_in_both_files(run: Run) -> Non
     assert PERSON not in json.dumps(audit) and EMAIL not in json.dumps(audit)
 
 
-def test_duplicate_dropped_leak_reported_and_images_copied_or_redacted(run: Run) -> None:
+def test_duplicate_dropped_leak_reported_and_images_copied_or_redacted(run: Sanitized) -> None:
     root, out, planted, before, summary = run
     audit = _audit(out)
     drops = [(a["of"], a["id"]) for a in audit if a["action"] == "drop_duplicate"]
@@ -135,12 +129,14 @@ def test_a_copy_with_one_caption_file_gets_that_file_back(tmp_path: Path, kept: 
 
 def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    wrong = run_cli("sanitize", f"flickr30k:{tmp_path / 'empty'}", "--out", str(tmp_path / "a"))
-    assert wrong.code == 2 and len(wrong.stderr.strip().splitlines()) == 1
-    assert SPLIT in wrong.stderr and not (tmp_path / "a").exists()
+    expected = f"expected the Flickr30k layout: {SPLIT} (Karpathy"
+    assert_wrong_layout(
+        "flickr30k", tmp_path / "empty", expected, check=False, sanitize=(), out=tmp_path / "a"
+    )
     root = tmp_path / "flickr"
     plant_flickr(root, split_file=False)
     (root / TOKEN).write_text("1000092795.jpg a caption without its tab\n")
-    broken = run_cli("sanitize", f"flickr30k:{root}", "--out", str(tmp_path / "b"), "--quiet")
-    assert broken.code == 2 and len(broken.stderr.strip().splitlines()) == 1
-    assert "line 1 is not <image>.jpg#<k><TAB><caption>" in broken.stderr
+    named = "line 1 is not <image>.jpg#<k><TAB><caption>"
+    assert_wrong_layout(
+        "flickr30k", root, named, expected, check=False, sanitize=("--quiet",), out=tmp_path / "b"
+    )

@@ -8,12 +8,17 @@ duplicate."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 from benchmark_trees_coco import coco_tree, flickr30k_tree
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont
+from sanitize_data import checksums
+
+from vlmtrust.sanitize.pipeline import SanitizeOptions, SanitizeSummary, sanitize
 
 PERSON = "Maria Garcia"
 EMAIL = "maria.garcia@example.com"
@@ -154,3 +159,20 @@ def plant_flickr(root: Path, split_file: bool = True, token_file: bool = True) -
         lines = [f"{n}#{k}\t{t}\n" for n in names for k, t in enumerate(texts[n])]
         (root / "results_20130124.token").write_text("".join(lines))
     return planted
+
+
+#: (the copy, its sanitized copy, what was planted, the copy's checksums before, the summary)
+Sanitized = tuple[Path, Path, Planted, dict[str, str], SanitizeSummary]
+
+
+def sanitized_copy(
+    factory: pytest.TempPathFactory, source: str, plant: Callable[[Path], Planted]
+) -> Sanitized:
+    """A copy planted by ``plant``, read as ``source`` and sanitized with the default options
+    (OCR and faces on): what a module's tests share, built once."""
+    root = factory.mktemp(source)
+    planted = plant(root)
+    before = checksums(root)
+    out = factory.mktemp("clean") / "out"
+    summary = sanitize(f"{source}:{root}", out, SanitizeOptions())
+    return root, out, planted, before, summary

@@ -68,11 +68,7 @@ def per_group_attribute(
     fields = TASKS.get(spec.name).Params.model_fields
     if not attributes or "group" not in fields or "group" in spec.params:
         return [(spec, spec.name)]
-    relabel = (
-        "label" in fields
-        and "label" not in spec.params
-        and ("classes" not in fields or fields["classes"].default is None)
-    )
+    relabel = "label" in fields and "label" not in spec.params and _classes_from_data(fields)
     out = []
     for attribute, values in attributes.items():
         params: dict[str, Any] = {**spec.params, "group": attribute}
@@ -99,43 +95,56 @@ def with_class_label(spec: Spec, source: DataSource) -> Spec:
     if source.group_attributes or not source.class_labels:
         return spec
     fields = TASKS.get(spec.name).Params.model_fields
-    takes_classes = "classes" not in fields or fields["classes"].default is None
-    if "label" not in fields or not takes_classes or {"label", "classes"} & set(spec.params):
+    fits = "label" in fields and _classes_from_data(fields)
+    if not fits or {"label", "classes"} & set(spec.params):
         return spec
     return Spec(name=spec.name, params={**spec.params, "label": source.class_labels[0]})
+
+
+def _classes_from_data(fields: Mapping[str, Any]) -> bool:
+    """Whether a task with these Params fields takes its classes from the data (it has no
+    ``classes`` parameter, or one without fixed defaults), so its ``label`` may be fitted."""
+    return "classes" not in fields or fields["classes"].default is None
 
 
 def fit_to_data(
     built: Sequence[tuple[Spec, Task]], named: Set[str], source: DataSource
 ) -> tuple[list[Task], list[str]]:
-    """The tasks run on ``source``, from ``(spec, task built from it)`` pairs: those named on
-    the command line (canonical specs in ``named``) as they are, a pillar suite's per group
-    attribute of the data (see :func:`per_group_attribute`), marked ``optional`` (the runner
-    leaves out, naming why, any of them the source cannot supply); and why a suite task fits
-    none of the attributes."""
+    """The tasks run on ``source``, from ``(spec, task built from it)`` pairs, each fitted by
+    :func:`fitted_specs` (those named on the command line, canonical specs in ``named``, run
+    as they are; a pillar suite's are marked ``optional``: the runner leaves out, naming why,
+    any of them the source cannot supply); and why a suite task fits none of the attributes or
+    predicts a label the source does not carry."""
     from vlmtrust.tasks.base import build_task
 
     tasks: list[Task] = []
     left_out: list[str] = []
     for spec, task in built:
-        if spec.canonical() in named:
-            fitted_spec = with_class_label(spec, source)
-            tasks.append(task if fitted_spec is spec else build_task(fitted_spec))
-            continue
-        labelled = with_class_label(spec, source)
-        fitted = per_group_attribute(labelled, source.group_attributes, source.class_labels)
+        from_suite = spec.canonical() not in named
+        fitted = fitted_specs(spec, source, from_suite)
         if not fitted:
             left_out.append(f"{spec.name} (no group attribute of the {source.name} data fits it)")
         for variant, label in fitted:
-            missing = missing_label(variant, source)
+            missing = missing_label(variant, source) if from_suite else None
             if missing is not None:
                 left_out.append(f"{label} (the {source.name} data has no {missing!r} label)")
                 continue
             one = task if variant is spec else build_task(variant)
             one.label = label
-            one.optional = True
+            one.optional = from_suite
             tasks.append(one)
     return tasks, left_out
+
+
+def fitted_specs(spec: Spec, source: DataSource, from_suite: bool) -> list[tuple[Spec, str]]:
+    """``(spec, row name)`` per run of ``spec`` on ``source``: predicting the source's class
+    label where the task takes its classes from the data (:func:`with_class_label`), and, for a
+    pillar suite's spec, once per group attribute of the data (:func:`per_group_attribute`;
+    none where no attribute fits). A task named on the command line runs once, as named."""
+    labelled = with_class_label(spec, source)
+    if not from_suite:
+        return [(labelled, spec.name)]
+    return per_group_attribute(labelled, source.group_attributes, source.class_labels)
 
 
 def missing_label(spec: Spec, source: DataSource) -> str | None:

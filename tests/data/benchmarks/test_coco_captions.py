@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees_coco import coco_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.coco_captions import CocoCaptions
@@ -109,8 +110,8 @@ def test_a_short_or_partial_copy_is_a_warning_naming_the_counts(tmp_path: Path) 
     (root / "val2017" / "000000002016.jpg").unlink()
     source = CocoCaptions.open(str(root), LoadOptions(on_bad="skip"))
     short, partial = source.warnings
-    assert "a short copy: COCO captions 2017 holds 35 captions, the published copy 616767" in short
-    assert "'train2017' 15 of 591753" in short
+    assert "a short copy: COCO captions 2017 holds 35 captions, the published copy 616,767" in short
+    assert "'train2017' 15 of 591,753" in short
     assert "val2017: 1 of the 4 images its annotations name are not in its image folder" in partial
     assert [b.reason for b in source.skipped] == ["missing file"]
     assert len(source.samples(pool(10))) == 6  # 3 members, 3 of the non-members still there
@@ -119,7 +120,7 @@ def test_a_short_or_partial_copy_is_a_warning_naming_the_counts(tmp_path: Path) 
     result = run_cli("data", "check", "--skip-bad", "coco_captions", str(root))
     assert result.code == 0, result.stderr
     shown = " ".join(result.stdout.split())
-    assert "coco_captions: 7 rows" in shown and "published copy 616767" in shown
+    assert "coco_captions: 7 rows" in shown and "published copy 616,767" in shown
 
 
 def _drop_key(file: Path, key: str) -> None:
@@ -154,18 +155,14 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
         (root / "annotations").rename(root / "labels")
     else:
         train.write_text("{not json")
-    out = tmp_path / "run"
-    for args in (
-        ("data", "check", "coco_captions", str(root)),
-        ("scan", "--model", "zoo:clip", "--data", f"coco_captions:{root}",
-         "--task", "privacy.membership:shadows=0", "--out", str(out)),
-    ):  # fmt: skip
-        result = run_cli(*args)
-        assert result.code == 2, result.stderr
-        line = result.stderr.strip()
-        assert line.startswith("error: ") and "\n" not in line and named in line
-        assert "expected the COCO captions layout: annotations/captions_train2017.json" in line
-    assert not out.exists()
+    assert_wrong_layout(
+        "coco_captions",
+        root,
+        named,
+        "expected the COCO captions layout: annotations/captions_train2017.json",
+        scan=("--model", "zoo:clip", "--task", "privacy.membership:shadows=0"),
+        out=tmp_path / "run",
+    )
 
 
 def test_membership_runs_on_the_copy_and_the_header_names_it(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from benchmark_trees_fairmed import fairvlmed_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.fairvlmed import (
@@ -62,7 +63,8 @@ def test_a_split_folder_reads_that_split_and_a_short_copy_warns(tmp_path: Path) 
     training = open_source(f"fairvlmed:{root / 'Training'}")
     assert training.samples(Scenes(n=1))[0].id == "Training/data_00001"
     (warning,) = training.warnings
-    assert "has 3 entries" in warning and "7,000" in warning and "partial copy" in warning
+    assert "a short copy: Harvard-FairVLMed Training/ holds 3 subjects" in warning
+    assert "the published copy 7,000" in warning
     # the download's own top folder is found below the root given
     assert "2,000" in open_source(f"fairvlmed:{tmp_path}").warnings[0]
 
@@ -71,7 +73,7 @@ def test_limit_keeps_the_first_files_but_counts_them_all(tmp_path: Path) -> None
     root = fairvlmed_tree(tmp_path, per_split=5)
     source = FairVLMedSource.open(str(root), LoadOptions(limit=2))
     assert [s.id for s in source.samples(Scenes(n=1))] == ["Test/data_00001", "Test/data_00002"]
-    assert "has 5 entries" in source.warnings[0]
+    assert "holds 5 subjects" in source.warnings[0]
 
 
 def test_a_float_fundus_array_is_scaled_not_clipped(tmp_path: Path) -> None:
@@ -130,15 +132,15 @@ def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path, damage: str, named: s
     else:
         for file in (root / "Test").iterdir():
             file.rename(file.with_suffix(".npy"))
-    out = tmp_path / "run"
-    result = run_cli(
-        "scan", "--model", "zoo:clip", "--data", f"fairvlmed:{root}", "--suite", "fairness",
-        "--out", str(out),
-    )  # fmt: skip
-    assert result.code == 2
-    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert named in line and "Training/ Validation/ Test/ folders of data_xxxxx.npz" in line
-    assert not out.exists()
+    assert_wrong_layout(
+        "fairvlmed",
+        root,
+        named,
+        "Training/ Validation/ Test/ folders of data_xxxxx.npz",
+        scan=("--model", "zoo:clip", "--suite", "fairness"),
+        notices=True,  # the tasks a fairness suite skips on this model
+        out=tmp_path / "run",
+    )
 
 
 def test_data_check_prints_the_groups_of_the_split_read(tmp_path: Path) -> None:

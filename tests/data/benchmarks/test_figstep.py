@@ -12,6 +12,7 @@ import pytest
 from benchmark_trees import figstep_clone
 from cli_run import run_cli
 from PIL import Image
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.figstep import FIGSTEP_PROMPT, TOPICS, SafeBench, SafeBenchTiny
@@ -135,26 +136,14 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
 ) -> None:
     root = figstep_clone(tmp_path / "FigStep", per_topic=1, tiny_per_topic=1)
     break_it(root)  # type: ignore[operator]
-    for args in (
-        ("data", "check", "figstep_safebench", str(root)),
-        (
-            "scan",
-            "--model",
-            "zoo:assistant",
-            "--suite",
-            "safety",
-            "--data",
-            f"figstep_safebench:{root}",
-            "--out",
-            str(tmp_path / "run"),
-        ),
-    ):
-        result = run_cli(*args)
-        assert result.code == 2, result.stderr
-        line = result.stderr.strip()
-        assert line.startswith("error: ") and "\n" not in line and message in line
-        assert "expected the FigStep SafeBench layout: data/question/safebench.csv" in line
-    assert not (tmp_path / "run").exists()
+    assert_wrong_layout(
+        "figstep_safebench",
+        root,
+        message,
+        "expected the FigStep SafeBench layout: data/question/safebench.csv",
+        scan=("--model", "zoo:assistant", "--suite", "safety"),
+        out=tmp_path / "run",
+    )
 
 
 def test_a_missing_image_is_a_bad_item(tmp_path: Path) -> None:

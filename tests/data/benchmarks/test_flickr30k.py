@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees_coco import flickr30k_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.data.benchmarks.flickr30k import Flickr30k
 from vlmtrust.data.source import LoadOptions, MembershipPool, NotSupplied, Scenes
@@ -46,7 +47,7 @@ def test_karpathy_train_is_members_and_test_non_members(tmp_path: Path) -> None:
     assert all(r.labels["split"] != "val" for r in source.samples(Scenes(n=50)))
     (warning,) = source.warnings
     assert "a short copy: Flickr30k dataset_flickr30k.json holds 14 images" in warning
-    assert "'train' 6 of 29000" in warning
+    assert "'train' 6 of 29,000" in warning
 
 
 def test_the_split_file_may_sit_in_caption_datasets_or_be_named(tmp_path: Path) -> None:
@@ -68,19 +69,23 @@ def test_the_token_file_alone_answers_scenes_but_not_membership(tmp_path: Path) 
     with pytest.raises(NotSupplied, match=r"has no train/test split.*which privacy\.m needs"):
         source.samples(pool(2))
     (warning,) = source.warnings
-    assert "has 5 entries, the authors publish 31,783" in warning
+    assert "a short copy: Flickr30k results_20130124.token holds 5 images" in warning
+    assert "the published copy 31,783" in warning
     assert source.summary().counts == {"all": {"images": 5}}
 
 
 def test_membership_on_the_token_file_alone_is_one_line_exit_2(tmp_path: Path) -> None:
     root = flickr30k_tree(tmp_path / "f30k", per_split={"train": 2}, split_file=False)
-    result = run_cli(
-        "scan", "--model", "zoo:clip", "--data", f"flickr30k:{root}",
-        "--task", "privacy.membership:shadows=0", "--out", str(tmp_path / "run"),
-    )  # fmt: skip
-    assert result.code == 2
-    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert "no train/test split" in line and "dataset_flickr30k.json" in line
+    assert_wrong_layout(
+        "flickr30k",
+        root,
+        "no train/test split",
+        "dataset_flickr30k.json",
+        check=False,
+        scan=("--model", "zoo:clip", "--task", "privacy.membership:shadows=0"),
+        notices=True,  # the short copy's warning
+        out=tmp_path / "run",
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,11 +118,8 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
     else:
         split_file.unlink()
         token_file.unlink()
-    result = run_cli("data", "check", "flickr30k", str(root))
-    assert result.code == 2, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and named in line
-    assert "expected the Flickr30k layout: dataset_flickr30k.json (Karpathy" in line
+    expected = "expected the Flickr30k layout: dataset_flickr30k.json (Karpathy"
+    assert_wrong_layout("flickr30k", root, named, expected)
 
 
 def test_data_check_prints_the_splits_and_a_missing_image_is_a_bad_item(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees_ood import imagenet_folder, imagenet_o_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.data.benchmarks.imagenet_o import ImageNetO
 from vlmtrust.data.source import OutOfDistribution, Scenes
@@ -44,21 +45,22 @@ def test_a_short_copy_warns_naming_the_published_count(tmp_path: Path) -> None:
     val = imagenet_folder(tmp_path / "imagenet")
     source = open_source(f"imagenet_o:{val}::{imagenet_o_tree(tmp_path / 'o')}")
     (warning,) = source.warnings
-    assert "ImageNet-O has 6 entries, the authors publish 2,000: a partial copy" in warning
+    assert "a short copy: ImageNet-O holds 6 images, the published copy 2,000" in warning
     check = run_cli("data", "check", "imagenet_o", f"{val}::{tmp_path / 'o'}")
-    assert check.code == 0 and "the authors publish 2,000" in " ".join(check.stdout.split())
+    assert check.code == 0 and "the published copy 2,000" in " ".join(check.stdout.split())
 
 
 def test_a_folder_that_is_not_a_wnid_is_one_line_exit_2(tmp_path: Path) -> None:
     val = imagenet_folder(tmp_path / "imagenet")
     root = imagenet_o_tree(tmp_path / "o")
     (root / "imagenet-o" / "n01443537").rename(root / "imagenet-o" / "goldfish")
-    result = run_cli("data", "check", "imagenet_o", f"{val}::{root}")
-    assert result.code == 2
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert "has folders that are not wnids ('goldfish')" in line
-    assert "expected the ImageNet-O layout" in line and "imagenet-o/<wnid>/<image>" in line
+    assert_wrong_layout(
+        "imagenet_o",
+        f"{val}::{root}",
+        "has folders that are not wnids ('goldfish')",
+        "expected the ImageNet-O layout",
+        "imagenet-o/<wnid>/<image>",
+    )
 
 
 @pytest.mark.timeout(300)

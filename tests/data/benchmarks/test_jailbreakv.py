@@ -16,6 +16,7 @@ from benchmark_trees_jailbreakv import jailbreakv_copy, read_rows, write_rows
 from cli_run import run_cli
 from PIL import Image
 from vlmtrust_testing import report_rows
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data import OUTSIDE
@@ -141,14 +142,14 @@ def test_benign_rows_and_scenes_are_not_supplied_with_the_reason(copy: Path) -> 
 def test_a_short_copy_is_a_warning_naming_both_counts(copy: Path) -> None:
     (warning,) = open_source(f"jailbreakv_28k:{copy}").warnings
     assert warning == (
-        "a short copy: JailBreakV-28K holds 112 rows, the published copy 28000 "
-        "('LLM transfer attacks' 48 of 20000, 'image-based attacks' 64 of 8000)"
+        "a short copy: JailBreakV-28K holds 112 rows, the published copy 28,000 "
+        "('LLM transfer attacks' 48 of 20,000, 'image-based attacks' 64 of 8,000)"
     )
     (mini,) = open_source(f"jailbreakv_28k_mini:{copy}").warnings
-    assert "JailBreakV-28K mini has 28 entries, the authors publish 280" in mini
+    assert "a short copy: JailBreakV-28K mini holds 28 rows, the published copy 280" in mini
     result = run_cli("data", "check", "jailbreakv_28k", str(copy))
     assert result.code == 0, result.stderr
-    assert "112 rows" in result.stdout and "the published copy 28000" in result.stdout
+    assert "112 rows" in result.stdout and "the published copy 28,000" in result.stdout
 
 
 def test_unpublished_values_and_a_missing_optional_column_are_warnings(tmp_path: Path) -> None:
@@ -210,26 +211,14 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
 ) -> None:
     root = jailbreakv_copy(tmp_path / "jbv", rows=16, mini=4)
     break_it(root)  # type: ignore[operator]
-    for args in (
-        ("data", "check", "jailbreakv_28k", str(root)),
-        (
-            "scan",
-            "--model",
-            "zoo:assistant",
-            "--suite",
-            "safety",
-            "--data",
-            f"jailbreakv_28k:{root}",
-            "--out",
-            str(tmp_path / "run"),
-        ),
-    ):
-        result = run_cli(*args)
-        assert result.code == 2, result.stderr
-        line = result.stderr.strip()
-        assert line.startswith("error: ") and "\n" not in line and message in line
-        assert "expected the JailBreakV-28K layout: JailBreakV_28K/JailBreakV_28K.csv" in line
-    assert not (tmp_path / "run").exists()
+    assert_wrong_layout(
+        "jailbreakv_28k",
+        root,
+        message,
+        "expected the JailBreakV-28K layout: JailBreakV_28K/JailBreakV_28K.csv",
+        scan=("--model", "zoo:assistant", "--suite", "safety"),
+        out=tmp_path / "run",
+    )
 
 
 def test_a_missing_image_is_a_bad_item_and_skipping_takes_the_rows_that_have_one(

@@ -18,7 +18,6 @@ from vlmtrust.data.benchmarks.layout import (
     locate,
     require,
     short_copy,
-    short_total,
 )
 
 LAYOUT = Layout("Some Bench", "data/questions.csv and data/images/<id>.png")
@@ -89,12 +88,12 @@ def test_a_missing_path_names_the_expected_layout(tmp_path: Path) -> None:
     )
 
 
-def test_a_total_warns_only_when_it_differs_from_the_published_one() -> None:
-    assert short_total("X val", 100, 100) == []
-    (short,) = short_total("X val", 9, 1_000)
-    assert "has 9 entries, the authors publish 1,000: a partial copy" in short
-    (more,) = short_total("X val", 1_001, 1_000)
-    assert "more than the authors publish" in more
+def test_a_total_alone_warns_in_the_same_words_when_it_differs() -> None:
+    assert short_copy("X val", 100, 100) == []
+    (short,) = short_copy("X val", 9, 1_000)
+    assert short == "a short copy: X val holds 9 rows, the published copy 1,000"
+    (more,) = short_copy("X val", 1_001, 1_000, "images")
+    assert more == "not the published copy: X val holds 1,001 images, the published copy 1,000"
 
 
 def test_json_files_are_read_with_their_top_level_checked(tmp_path: Path) -> None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from benchmark_trees import mm_safetybench_clone
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.data.benchmarks.mm_safetybench import SCENARIOS, MMSafetyBench, MMSafetyBenchTiny
 from vlmtrust.data.source import PUBLISHED_PROMPT, LoadOptions, NotSupplied, Probes
@@ -91,7 +93,7 @@ def test_the_download_folder_and_other_spellings_are_found_and_hash_the_same(
 def test_a_short_copy_is_a_warning_naming_both_counts(clone: Path, tmp_path: Path) -> None:
     source = open_source(f"mm_safetybench:{clone}")
     (warning,) = source.warnings
-    assert "a short copy: MM-SafetyBench holds 26 questions, the published copy 1680" in warning
+    assert "a short copy: MM-SafetyBench holds 26 questions, the published copy 1,680" in warning
     assert "'01-Illegal_Activitiy' 2 of 97" in warning
     partial = mm_safetybench_clone(tmp_path / "part", per_scenario=1, scenarios=3)
     result = run_cli("data", "check", "mm_safetybench", str(partial))
@@ -114,28 +116,6 @@ def test_the_tiny_version_keeps_the_listed_ids_and_hashes_only_their_files(clone
     assert source.summary().fingerprint != full and source.summary().size == 39
 
 
-@pytest.mark.parametrize(
-    ("break_it", "message"),
-    [
-        (lambda root: (root / "TinyVersion_ID_List.json").unlink(), "has no TinyVersion_ID_List"),
-        (
-            lambda root: (root / "TinyVersion_ID_List.json").write_text('{"01": [1]}'),
-            "is not a list of {'Scenario': <NN-Scenario>, 'Sampled_ID_List': [ids]}",
-        ),
-    ],
-)
-def test_the_tiny_version_without_its_list_is_one_line_exit_2(
-    tmp_path: Path, break_it: object, message: str
-) -> None:
-    root = mm_safetybench_clone(tmp_path / "MM-SafetyBench", per_scenario=1)
-    break_it(root)  # type: ignore[operator]
-    result = run_cli("data", "check", "mm_safetybench_tiny", str(root))
-    assert result.code == 2, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and message in line
-    assert "expected the MM-SafetyBench tiny version layout: TinyVersion_ID_List.json" in line
-
-
 def _drop_key(root: Path) -> None:
     file = root / "data/processed_questions/02-HateSpeech.json"
     entries = json.loads(file.read_text())
@@ -143,28 +123,48 @@ def _drop_key(root: Path) -> None:
     file.write_text(json.dumps(entries))
 
 
+FULL, TINY = "mm_safetybench", "mm_safetybench_tiny"
+EXPECTED = {
+    FULL: ("expected the MM-SafetyBench layout: data/processed_questions/<NN-Scenario>.json"),
+    TINY: "expected the MM-SafetyBench tiny version layout: TinyVersion_ID_List.json",
+}
+
+
 @pytest.mark.parametrize(
-    ("break_it", "message"),
+    ("source", "break_it", "message"),
     [
-        (_drop_key, "02-HateSpeech.json entry '0' has no 'Rephrased Question(SD)'"),
-        (lambda root: shutil.rmtree(root / "data/imgs"), "data/imgs is missing"),
         (
+            FULL,
+            _drop_key,
+            "02-HateSpeech.json entry '0' has no 'Rephrased Question(SD)'",
+        ),
+        (FULL, lambda root: shutil.rmtree(root / "data/imgs"), "data/imgs is missing"),
+        (
+            FULL,
             lambda root: shutil.rmtree(root / "data/processed_questions"),
             "has no processed_questions",
         ),
         (
+            FULL,
             lambda root: (root / "data/processed_questions/06-Fraud.json").write_text("[]"),
             "06-Fraud.json is not a JSON object",
+        ),
+        # the tiny version without its list, or with one in another shape
+        (
+            TINY,
+            lambda root: (root / "TinyVersion_ID_List.json").unlink(),
+            "has no TinyVersion_ID_List",
+        ),
+        (
+            TINY,
+            lambda root: (root / "TinyVersion_ID_List.json").write_text('{"01": [1]}'),
+            "is not a list of {'Scenario': <NN-Scenario>, 'Sampled_ID_List': [ids]}",
         ),
     ],
 )
 def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
-    tmp_path: Path, break_it: object, message: str
+    tmp_path: Path, source: str, break_it: Callable[[Path], object], message: str
 ) -> None:
     root = mm_safetybench_clone(tmp_path / "MM-SafetyBench", per_scenario=1)
-    break_it(root)  # type: ignore[operator]
-    result = run_cli("data", "check", "mm_safetybench", str(root))
-    assert result.code == 2, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and message in line
-    assert "expected the MM-SafetyBench layout: data/processed_questions/<NN-Scenario>.json" in line
+    break_it(root)
+    assert_wrong_layout(source, root, message, EXPECTED[source])

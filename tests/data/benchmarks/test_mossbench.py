@@ -14,6 +14,7 @@ import pytest
 from benchmark_trees_moss import mossbench_clone
 from cli_run import run_cli
 from PIL import Image
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.mossbench import BENIGN, CONTRAST, MOSSBench
@@ -163,11 +164,8 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
 ) -> None:
     root = mossbench_clone(tmp_path / "MOSSBench", per_type=1)
     break_it(root)
-    result = run_cli("data", "check", "mossbench", str(root))
-    assert result.code == 2, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line and message in line
-    assert "expected the MOSSBench layout: data/images_information/information.json" in line
+    expected = "expected the MOSSBench layout: data/images_information/information.json"
+    assert_wrong_layout("mossbench", root, message, expected)
 
 
 def test_a_missing_image_is_a_bad_item(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees_ood import imagenet_folder, ninco_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.data.benchmarks.ninco import PUBLISHED, Ninco
 from vlmtrust.data.source import OutOfDistribution, Scenes
@@ -35,7 +36,7 @@ def test_a_short_copy_warns_naming_the_classes_that_differ(tmp_path: Path) -> No
     val = imagenet_folder(tmp_path / "imagenet")
     source = open_source(f"ninco:{val}::{ninco_tree(tmp_path / 'NINCO')}")
     (warning,) = source.warnings
-    assert "a short copy: NINCO (NINCO_OOD_classes) holds 6 images, the published copy 5879" in (
+    assert "a short copy: NINCO (NINCO_OOD_classes) holds 6 images, the published copy 5,879" in (
         warning
     )
     assert "'Caracal caracal caracal' 0 of 100" in warning and "and 61 more" in warning
@@ -45,11 +46,8 @@ def test_an_extracted_folder_without_its_classes_is_one_line_exit_2(tmp_path: Pa
     val = imagenet_folder(tmp_path / "imagenet")
     root = ninco_tree(tmp_path / "NINCO")
     (root / "NINCO_OOD_classes").rename(root / "classes")
-    result = run_cli("data", "check", "ninco", f"{val}::{root}")
-    assert result.code == 2
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert "has no NINCO_OOD_classes folder" in line and "expected the NINCO layout" in line
+    named = "has no NINCO_OOD_classes folder"
+    assert_wrong_layout("ninco", f"{val}::{root}", named, "expected the NINCO layout")
 
 
 @pytest.mark.timeout(300)

@@ -6,6 +6,7 @@ import pytest
 from benchmark_trees import jpeg
 from benchmark_trees_ood import flat_folder, imagenet_folder, ninco_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.ood_pair import OodPair
@@ -107,18 +108,14 @@ def test_what_a_pair_does_not_hold_is_not_supplied(tmp_path: Path) -> None:
 def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path, path: str, named: str) -> None:
     val = imagenet_folder(tmp_path / "imagenet")
     flat_folder(tmp_path / "ood", 2)
-    given = path.format(val=val, root=tmp_path)
-    for args in (
-        ("data", "check", "ood_pair", given),
-        ("scan", "--model", "zoo:clip", "--data", f"ood_pair:{given}", "--task",
-         "robustness.ood", "--out", str(tmp_path / "run")),
-    ):  # fmt: skip
-        result = run_cli(*args)
-        assert result.code == 2, result.stderr
-        line = result.stderr.strip()
-        assert line.startswith("error: ") and "\n" not in line and named in line
-        assert "expected the ImageFolder OOD pair layout: IN::OUT" in line
-    assert not (tmp_path / "run").exists()
+    assert_wrong_layout(
+        "ood_pair",
+        path.format(val=val, root=tmp_path),
+        named,
+        "expected the ImageFolder OOD pair layout: IN::OUT",
+        scan=("--model", "zoo:clip", "--task", "robustness.ood"),
+        out=tmp_path / "run",
+    )
 
 
 def test_data_check_prints_both_sides_counts(tmp_path: Path) -> None:

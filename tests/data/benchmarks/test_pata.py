@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from benchmark_trees_fairmed import pata_tree
 from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.pata import AGES, CAPTIONS, FILES, GENDERS, RACES, PATASource
@@ -61,8 +62,8 @@ def test_images_not_downloaded_are_counted_in_a_warning_not_guessed(tmp_path: Pa
     ids = [s.id for s in source.samples(Scenes(n=1))]
     assert len(ids) == 18 and "pata/2" not in ids and not source.skipped
     listed, downloaded = source.warnings
-    assert "holds 20 lines, the published copy 4934" in listed and "'black' 4 of 1024" in listed
-    assert "has 18 entries, the authors publish 4,934" in downloaded
+    assert "holds 20 lines, the published copy 4,934" in listed and "'black' 4 of 1,024" in listed
+    assert "PATA images/ holds 18 downloaded images, the published copy 4,934" in downloaded
 
 
 def test_limit_keeps_the_first_downloaded_lines(tmp_path: Path) -> None:
@@ -116,11 +117,7 @@ def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path, damage: str, named: s
     else:
         for i, file in enumerate(sorted((root / "images").iterdir())):
             file.rename(file.with_name(f"pata-female-black-young-{i}.png"))
-    result = run_cli("data", "check", "pata", str(root))
-    assert result.code == 2, result.stdout
-    line = result.stderr.strip()
-    assert line.startswith("error: ") and "\n" not in line
-    assert named in line and "images/<line>.jpg" in line
+    assert_wrong_layout("pata", root, named, "images/<line>.jpg")
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from benchmark_trees import jpeg, utkface_name, utkface_tree
-from cli_run import run_cli
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.fairface import AGES
@@ -64,19 +64,20 @@ def test_the_in_the_wild_parts_read_together_without_a_count_check(tmp_path: Pat
 
 def test_a_short_copy_warns_naming_both_counts(tmp_path: Path) -> None:
     (warning,) = open_source(f"utkface:{utkface_tree(tmp_path, rows=3)}").warnings
-    assert "has 3 entries" in warning and "23,708" in warning
+    assert "a short copy: UTKFace (aligned & cropped) holds 3 images" in warning
+    assert "the published copy 23,708" in warning
 
 
 def test_a_wrong_layout_is_one_line_exit_2(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "labels.csv").write_text("file,age\n")
-    out = tmp_path / "run"
-    result = run_cli(
-        "scan", "--model", "zoo:clip", "--data", f"utkface:{data}", "--suite", "fairness",
-        "--out", str(out),
-    )  # fmt: skip
-    assert result.code == 2
-    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert "no UTKFace images" in line and "[age]_[gender]_[race]_[date&time].jpg" in line
-    assert not out.exists()
+    assert_wrong_layout(
+        "utkface",
+        data,
+        "no UTKFace images",
+        "[age]_[gender]_[race]_[date&time].jpg",
+        scan=("--model", "zoo:clip", "--suite", "fairness"),
+        notices=True,  # the tasks a fairness suite skips on this model
+        out=tmp_path / "run",
+    )

@@ -17,6 +17,7 @@ import pytest
 from benchmark_trees_vlguard import vlguard_copy
 from cli_run import run_cli
 from PIL import Image
+from wrong_layout import assert_wrong_layout
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.data.benchmarks.vlguard import CATEGORIES, VLGuardSource
@@ -146,11 +147,11 @@ def test_a_short_copy_is_a_warning_naming_both_counts(tmp_path: Path) -> None:
     root = vlguard_copy(tmp_path / "VLGuard", unsafe=SMALL, safe=2)
     source = open_source(f"vlguard:{root}")
     (warning,) = source.warnings
-    assert "a short copy: VLGuard's test.json holds 7 rows, the published copy 1558" in warning
+    assert "a short copy: VLGuard's test.json holds 7 rows, the published copy 1,558" in warning
     assert "'unsafes' 3 of 442" in warning
     result = run_cli("data", "check", "vlguard", str(root))
     assert result.code == 0, result.stderr
-    assert "7 rows" in result.stdout and "published copy 1558" in result.stdout
+    assert "7 rows" in result.stdout and "published copy 1,558" in result.stdout
 
 
 def test_other_categories_with_the_published_subsets_are_a_warning_too(tmp_path: Path) -> None:
@@ -187,19 +188,14 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
 ) -> None:
     root = vlguard_copy(tmp_path / "VLGuard", unsafe=SMALL, safe=2)
     break_it(root)
-    for args in (
-        ("data", "check", "vlguard", str(root)),
-        (
-            "scan", "--model", "zoo:assistant", "--suite", "safety", "--data",
-            f"vlguard:{root}", "--out", str(tmp_path / "run"),
-        ),
-    ):  # fmt: skip
-        result = run_cli(*args)
-        assert result.code == 2, result.stderr
-        line = result.stderr.strip()
-        assert line.startswith("error: ") and "\n" not in line and message in line
-        assert "expected the VLGuard test layout: test.json (a JSON array of" in line
-    assert not (tmp_path / "run").exists()
+    assert_wrong_layout(
+        "vlguard",
+        root,
+        message,
+        "expected the VLGuard test layout: test.json (a JSON array of",
+        scan=("--model", "zoo:assistant", "--suite", "safety"),
+        out=tmp_path / "run",
+    )
 
 
 def test_a_missing_image_is_one_bad_item_though_it_has_two_rows(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_the_safety_suite_scores_jailbreak_and_over_refusal_on_vlguard(
     )  # fmt: skip
     assert result.code == 0, result.stderr
     said = " ".join(result.stderr.split())
-    assert "a short copy: VLGuard's test.json holds 12 rows, the published copy 1558" in said
+    assert "a short copy: VLGuard's test.json holds 12 rows, the published copy 1,558" in said
     for task in ("safety.nsfw_input", "safety.toxicity"):
         assert f"skipping {task} (the vlguard data source cannot supply scenes" in said
     rows = {(r["task"], r["attack"], r["metric"]): r for r in report_rows(out)}

@@ -32,7 +32,7 @@ from vlmtrust.core.paths import OutsideRoot, inside
 from vlmtrust.core.records import Sample
 from vlmtrust.data import OUTSIDE, BadItem, collect, default_id, make_sample
 from vlmtrust.data.benchmarks.group_layout import GroupBenchmark
-from vlmtrust.data.benchmarks.layout import Layout, exists, short_total
+from vlmtrust.data.benchmarks.layout import Layout, exists, short_copy
 from vlmtrust.data.source import LoadOptions
 from vlmtrust.data.table import csv_rows
 
@@ -86,7 +86,7 @@ class FairFaceSource(GroupBenchmark):
         loaded = collect(labels_file, entries, options.on_bad)
         if not loaded.samples:
             raise LAYOUT.error(f"no usable samples in {labels_file}")
-        warnings = short_total(f"FairFace {split} ({labels_file.name})", rows, PUBLISHED[split])
+        warnings = short_copy(f"FairFace {split} ({labels_file.name})", rows, PUBLISHED[split])
         return cls(loaded.samples, loaded.skipped, warnings, split)
 
 

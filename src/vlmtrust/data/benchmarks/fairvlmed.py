@@ -49,7 +49,7 @@ from vlmtrust.core.images import DEFAULT_MAX_PIXELS, to_rgb
 from vlmtrust.core.records import Sample, encode_png
 from vlmtrust.data import BadItem, collect, make_sample
 from vlmtrust.data.benchmarks.group_layout import GroupBenchmark
-from vlmtrust.data.benchmarks.layout import Layout, exists, short_total
+from vlmtrust.data.benchmarks.layout import Layout, exists, short_copy
 from vlmtrust.data.source import DataSummary, LoadOptions
 
 RACES = ("Asian", "Black", "White")
@@ -122,7 +122,7 @@ class FairVLMedSource(GroupBenchmark):
         if not loaded.samples:
             raise LAYOUT.error(f"no usable samples in {folder}")
         what = f"Harvard-FairVLMed {folder.name}/"
-        warnings = short_total(what, len(files), PUBLISHED[folder.name])
+        warnings = short_copy(what, len(files), PUBLISHED[folder.name], "subjects")
         return cls(loaded.samples, loaded.skipped, warnings, folder.name)
 
 

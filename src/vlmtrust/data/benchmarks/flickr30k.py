@@ -46,7 +46,6 @@ from vlmtrust.data.benchmarks.layout import (
     exists,
     json_object,
     short_copy,
-    short_total,
 )
 from vlmtrust.data.source import LoadOptions
 from vlmtrust.data.table import read_utf8
@@ -86,7 +85,9 @@ class Flickr30k(CaptionBenchmark):
         if file.name == TOKEN_FILE:
             entries = _read_tokens(file, folder)
             counts = {"all": {role(None): len(entries)}}
-            warnings = short_total(f"Flickr30k {TOKEN_FILE}", len(entries), PUBLISHED_IMAGES)
+            warnings = short_copy(
+                f"Flickr30k {TOKEN_FILE}", len(entries), PUBLISHED_IMAGES, "images"
+            )
             no_membership: str | None = (
                 f"{TOKEN_FILE} has no train/test split, so no image is known to be a member "
                 f"(add Karpathy's {SPLIT_FILE} beside it)"

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vlmtrust.data.benchmarks.image_folder import Image, class_images, is_wnid
-from vlmtrust.data.benchmarks.layout import Layout, short_total
+from vlmtrust.data.benchmarks.layout import Layout, short_copy
 from vlmtrust.data.benchmarks.ood_pair import OodPair
 
 FOLDER = "imagenet-o"
@@ -70,5 +70,5 @@ class ImageNetO(OodPair):
     @classmethod
     def count_warnings(cls, out_images: Sequence[Image]) -> list[str]:
         folders = len({i.category for i in out_images})
-        images = short_total("ImageNet-O", len(out_images), PUBLISHED_IMAGES)
-        return images or short_total("ImageNet-O's wnid folders", folders, PUBLISHED_FOLDERS)
+        images = short_copy("ImageNet-O", len(out_images), PUBLISHED_IMAGES, "images")
+        return images or short_copy("ImageNet-O", folders, PUBLISHED_FOLDERS, "wnid folders")

@@ -70,7 +70,6 @@ from vlmtrust.data.benchmarks.layout import (
     require,
     settle,
     short_copy,
-    short_total,
 )
 from vlmtrust.data.source import PUBLISHED_PROMPT, LoadOptions
 
@@ -241,7 +240,7 @@ class JailBreakV28KMini(JailBreakV28K):
     @classmethod
     def _count_warnings(cls, rows: list[dict[str, str]]) -> list[str]:
         """The card gives the mini split's total only."""
-        return short_total(cls.layout.title, len(rows), cls.published_rows)
+        return short_copy(cls.layout.title, len(rows), cls.published_rows)
 
 
 def _spread(rows: list[dict[str, str]]) -> list[dict[str, str]]:

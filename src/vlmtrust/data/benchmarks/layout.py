@@ -123,40 +123,50 @@ def _json(file: Path, layout: Layout) -> Any:
 
 
 def short_copy(
-    what: str, found: Mapping[str, int], published: Mapping[str, int], unit: str = "rows"
+    what: str,
+    found: int | Mapping[str, int],
+    published: int | Mapping[str, int],
+    unit: str = "rows",
 ) -> list[str]:
-    """One warning when the counts per category in ``found`` are not the ``published`` ones
-    (a short copy, or an altered one), naming the totals and the first categories that differ
-    (missing ones first); none when they match."""
-    differ = [key for key, want in published.items() if found.get(key, 0) != want]
-    differ.sort(key=lambda key: key in found)  # categories missing altogether first
-    off = [f"{key!r} {found.get(key, 0)} of {published[key]}" for key in differ]
-    off += [f"{key!r} is not a published category" for key in found if key not in published]
-    if not off:
+    """One warning when a copy's counts are not the ``published`` ones (a short copy, or an
+    altered one), naming both totals; given counts per category (both mappings), also the
+    first categories that differ, missing ones first. None when they match."""
+    found_by = found if isinstance(found, Mapping) else {"": found}
+    published_by = published if isinstance(published, Mapping) else {"": published}
+    differ = [key for key, want in published_by.items() if found_by.get(key, 0) != want]
+    if not differ and found_by.keys() <= published_by.keys():
         return []
-    total, want = sum(found.values()), sum(published.values())
+    total, want = sum(found_by.values()), sum(published_by.values())
     kind = "a short copy" if total < want else "not the published copy"
+    line = f"{kind}: {what} holds {total:,} {unit}, the published copy {want:,}"
+    if not isinstance(found, Mapping):
+        return [line]
+    differ.sort(key=lambda key: key in found_by)  # categories missing altogether first
+    off = [f"{key!r} {found_by.get(key, 0):,} of {published_by[key]:,}" for key in differ]
+    off += [f"{key!r} is not a published category" for key in found_by if key not in published_by]
     more = f" and {len(off) - 3} more" if len(off) > 3 else ""
-    return [
-        f"{kind}: {what} holds {total} {unit}, the published copy {want} "
-        f"({', '.join(off[:3])}{more})"
-    ]
-
-
-def short_total(what: str, found: int, published: int) -> list[str]:
-    """One warning when a copy's entry count is not the published one; none when it is."""
-    if found == published:
-        return []
-    kind = "a partial copy" if found < published else "more than the authors publish"
-    return [
-        f"{what} has {found:,} entries, the authors publish {published:,}: {kind}, "
-        "so results describe these entries only"
-    ]
+    return [f"{line} ({', '.join(off[:3])}{more})"]
 
 
 class Fingerprint:
-    """sha256 over every file a loader reads, each with its path relative to the root, in the
-    order read (the loaders read in a fixed order)."""
+    """A benchmark copy's content fingerprint: sha256 over the parts a loader adds, each named
+    by its path relative to the root, in the order read (the loaders read in a fixed order).
+    It names the copy in every run header and in ``vlmtrust data check``, where runs are told
+    apart by it, so the same copy must keep its fingerprint: a loader never changes what it
+    hashes. Each loader follows one of three policies:
+
+    - bytes (:meth:`read`), the default: every file the loader reads, tables, prompt files
+      and each image (FigStep, MM-SafetyBench, VLGuard, MOSSBench, BOLD, PATA);
+    - name and size (:meth:`sized`) for image sets too large to read at every scan
+      (JailBreakV-28K's images, both folders of an OOD pair such as ImageNet val), their
+      tables and class-name files still by bytes; each image a run scores is keyed by its
+      content anyway (the sample hash in the cache key);
+    - the caption sets (COCO captions, Flickr30k): their annotation files by bytes, and only the
+      images decoded (the first ``--limit`` per side), so another ``--limit`` is another
+      fingerprint.
+
+    The face sets (FairFace, UTKFace, FairVLMed) use none: theirs hashes the loaded samples'
+    content (:class:`~vlmtrust.data.benchmarks.group_layout.GroupBenchmark`)."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -170,11 +180,9 @@ class Fingerprint:
         return data
 
     def sized(self, name: str, size: int) -> None:
-        """A file hashed under ``name`` by its size only (its bytes unread): for a copy too
-        large to read on every scan (JailBreakV-28K's 28,000 images, an ImageNet folder), so an
-        image added, removed or replaced by one of another size still changes the fingerprint
-        (each image a run scores is keyed by its content anyway: the sample hash in the cache
-        key)."""
+        """A file hashed under ``name`` by its size only (its bytes unread; see the class's
+        policies), so an image added, removed or replaced by one of another size still changes
+        the fingerprint."""
         self._parts.append(sha256_hex("size", name, str(size)))
 
     def hexdigest(self) -> str:

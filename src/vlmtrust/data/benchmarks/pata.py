@@ -44,7 +44,6 @@ from vlmtrust.data.benchmarks.layout import (
     exists,
     image_sample,
     short_copy,
-    short_total,
 )
 from vlmtrust.data.source import DataSummary, LoadOptions, Prompts, SampleRequest
 from vlmtrust.data.table import read_utf8
@@ -160,7 +159,7 @@ class PATASource(GroupBenchmark):
         downloaded = sum(1 for n in images if n < len(lines))
         warnings = [
             *short_copy(FILES, dict(races), PUBLISHED_RACES, "lines"),
-            *short_total(f"PATA {IMAGES}/ (images downloaded)", downloaded, PUBLISHED_LINES),
+            *short_copy(f"PATA {IMAGES}/", downloaded, PUBLISHED_LINES, "downloaded images"),
         ]
         return cls(loaded.samples, loaded.skipped, warnings, _prompts(captions))
 

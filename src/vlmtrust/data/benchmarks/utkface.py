@@ -30,7 +30,7 @@ from vlmtrust.core.records import Sample
 from vlmtrust.data import BadItem, collect, make_sample
 from vlmtrust.data.benchmarks.fairface import AGES
 from vlmtrust.data.benchmarks.group_layout import GroupBenchmark
-from vlmtrust.data.benchmarks.layout import Layout, exists, short_total
+from vlmtrust.data.benchmarks.layout import Layout, exists, short_copy
 from vlmtrust.data.source import LoadOptions
 
 GENDERS = ("male", "female")
@@ -79,7 +79,9 @@ class UTKFaceSource(GroupBenchmark):
             raise LAYOUT.error(f"no usable samples in {path}")
         warnings = []
         if {f.parent.name for f in files} == {"UTKFace"}:
-            warnings = short_total("UTKFace (aligned & cropped)", len(files), PUBLISHED_ALIGNED)
+            warnings = short_copy(
+                "UTKFace (aligned & cropped)", len(files), PUBLISHED_ALIGNED, "images"
+            )
         return cls(loaded.samples, loaded.skipped, warnings)
 
 

@@ -57,7 +57,7 @@ from vlmtrust.scorers.judges import JudgeItem, lookup
 from vlmtrust.scorers.refusal_calibration import calibration_rows
 from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.safety.probing import (
-    ProbeParams,
+    AttackedProbeParams,
     ask,
     attack_specs,
     judged_all,
@@ -74,7 +74,7 @@ GAP = {"baseline": BASELINE}
 ASR = rate(None, "asr", details=unscorable_details)
 
 
-class JailbreakParams(ProbeParams):
+class JailbreakParams(AttackedProbeParams):
     attacks: tuple[str, ...] = Field(
         default=DEFAULT_ATTACKS, description="attack specs, e.g. 'figstep:rotation=20'"
     )

@@ -38,7 +38,7 @@ from vlmtrust.metrics.rates import difference, rate
 from vlmtrust.scorers.refusal_calibration import calibration_rows
 from vlmtrust.tasks.base import DataContext, GroupMinimum, Task
 from vlmtrust.tasks.safety.probing import (
-    ProbeParams,
+    AttackedProbeParams,
     ask,
     attack_specs,
     is_data,
@@ -74,7 +74,7 @@ def _data_category(sample: Sample) -> str | None:
     return str(category) if is_data(sample) and category is not None else None
 
 
-class OverRefusalParams(ProbeParams):
+class OverRefusalParams(AttackedProbeParams):
     sets: tuple[str, ...] = Field(
         default=("zoo", "paraphrase", IDENTITY),
         description="probe sets whose benign twins are asked; identity: benign requests that "

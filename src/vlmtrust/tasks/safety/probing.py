@@ -28,6 +28,13 @@ class ProbeParams(Params):
     sets: tuple[str, ...] = Field(default=("zoo", "paraphrase"), description="probe sets to use")
 
 
+class AttackedProbeParams(ProbeParams):
+    """The params of the tasks that ask each probe under attacks (jailbreak, over-refusal), so
+    :func:`resolved_attacks` reads ``attacks`` typed; each task sets its own default."""
+
+    attacks: tuple[str, ...] = Field(description="attack specs, one condition each")
+
+
 #: the user's image and prompt as given: the first condition when samples come from --data
 AS_GIVEN = "none"
 #: a benchmark's own attack (its image with its published prompt), first in place of AS_GIVEN
@@ -61,13 +68,16 @@ def with_as_given(
 def resolved_attacks(task: TaskT, samples: Sequence[Sample]) -> TaskT:
     """``task`` (jailbreak or over-refusal) for ``samples``: on ``--data``, the samples as given
     (or a benchmark's own attack) come first, then the attacks (:func:`with_as_given`)."""
-    defaults = task.Params.model_fields["attacks"].default
-    named = tuple(getattr(task.params, "attacks"))  # noqa: B009 (both tasks' Params have it)
+    params = task.params
+    if not isinstance(params, AttackedProbeParams):
+        raise TypeError(f"{task.spec.name} takes no attacks: its Params is no AttackedProbeParams")
+    defaults = type(params).model_fields["attacks"].default
+    named = params.attacks
     attacks = with_as_given(named, samples, defaults)
     if not from_data(samples) or named == attacks:
         return task
-    params = {**task.spec.params, "attacks": list(attacks)}
-    return type(task)(Spec(name=task.spec.name, params=params))
+    resolved = {**task.spec.params, "attacks": list(attacks)}
+    return type(task)(Spec(name=task.spec.name, params=resolved))
 
 
 def _own_image(sample: Sample) -> bool:
