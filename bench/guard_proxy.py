@@ -65,6 +65,8 @@ class Tally:
     sent: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=lambda: {"direct": 0, "proxy": 0})
     attempted: int = 0
+    #: stage and reason of blocked clean scenes (what a benign request was refused for)
+    clean_blocks: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -161,9 +163,12 @@ def run_level(
                 counts = tally.status[path]
                 counts[status] = counts.get(status, 0) + 1
                 if path == "proxy" and payload is not None:
-                    verdict = (payload.get("vlmtrust_guard") or {}).get("verdict")
-                    if verdict == "block":
+                    guard = payload.get("vlmtrust_guard") or {}
+                    if guard.get("verdict") == "block":
                         tally.blocked[request.kind] = tally.blocked.get(request.kind, 0) + 1
+                        if request.kind == "clean":
+                            why = f"{guard.get('stage')}: {str(guard.get('reason'))[:80]}"
+                            tally.clean_blocks[why] = tally.clean_blocks.get(why, 0) + 1
             if status != 200:
                 return
         with tally.lock:
@@ -200,6 +205,7 @@ def summary(tally: Tally, offered: int) -> dict[str, Any]:
         "connection_errors": tally.errors,
         "completed_by_kind": tally.sent,
         "blocked_by_kind": tally.blocked,
+        "clean_blocked_why": tally.clean_blocks,
     }
 
 
