@@ -15,6 +15,9 @@ the image. For every request the guard:
 4. blocks with ``refusal`` when either text's P(harmful) reaches ``block_at`` or the NSFW score
    reaches ``nsfw_block_at``; otherwise the inner model answers as usual.
 
+The OCR text and NSFW score of the last ``REMEMBERED_IMAGES`` images are kept by content hash:
+a proxy sees the same image again, and then pays neither.
+
 Limits: it is as good as its gate, OCR and classifier. Text the gate or OCR misses (small
 fonts, some rotations) passes, and so does text OCR reads only in fragments (FigStep-Pro tiles:
 ``safety.red_team`` finds these within its budget); requests worded unlike anything in the
