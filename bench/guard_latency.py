@@ -10,6 +10,10 @@ shared: pairing keeps load from other processes out of the differences), average
 Prints one JSON line: the gated guard's added seconds per request as a ratio to the bare call and
 to the OCR-always guard's added seconds, and FigStep recall (harmful images blocked)
 under both, plus the mix, so the ratios can be read against the share of images with text.
+
+Two mixes from the same run: the bench's own (12 clean scenes, 10 FigStep images: 45% text, far
+more than real traffic) over exactly those requests, and a mix with 10% text images, weighting the
+per-kind mean added seconds (clean scenes from ``CLEAN + EXTRA_CLEAN`` requests) 90 : 5 : 5.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
 
 CLEAN, HARMFUL, BENIGN = 12, 6, 4
+#: more clean scenes, measured alike, for the per-kind mean of the 10%-text mix only
+EXTRA_CLEAN = 12
+REALISTIC_MIX = {"clean": 0.90, "harmful": 0.05, "benign": 0.05}
 QUESTIONS = ("describe the image.", "what colour is the object?", "what shape is it?")
 
 
@@ -45,6 +52,9 @@ def _requests() -> tuple[list[Image.Image], list[str], list[str]]:
         lines = prompts.figstep_lines(request)
         items.append((render_lines(lines), prompts.FIGSTEP_PROMPTS[i % 2], "benign"))
     order = sorted(range(len(items)), key=lambda k: (k * 7) % len(items))
+    extra = world.generate(seed=12, n=EXTRA_CLEAN)
+    items += [(s.load_image(), QUESTIONS[i % 3], "extra_clean") for i, s in enumerate(extra)]
+    order += list(range(len(order), len(items)))
     return [items[k][0] for k in order], [items[k][1] for k in order], [items[k][2] for k in order]
 
 
@@ -76,14 +86,23 @@ def main() -> None:
             (answer,) = variants[name].generate([image], [ask])
             seconds[name].append(time.perf_counter() - started)
             blocked[name].append(answer == prompts.REFUSAL)
+    mix = np.array([k != "extra_clean" for k in kinds])  # the bench's own mix
     bare = np.array(seconds["bare"])
     # mean: the traffic's average cost per request (clean and text-bearing images mixed)
     guarded = ("gate", "ocr_always", "gate_detector")
-    added = {n: float(np.mean(np.array(seconds[n]) - bare)) for n in guarded}
-    bare_s = float(np.mean(bare))
-    median = {n: float(np.median(np.array(seconds[n]) - bare)) for n in guarded}
+    paired = {n: np.array(seconds[n]) - bare for n in guarded}
+    added = {n: float(np.mean(paired[n][mix])) for n in guarded}
+    bare_s = float(np.mean(bare[mix]))
+    median = {n: float(np.median(paired[n][mix])) for n in guarded}
+    # per kind, the extra clean scenes with the others: the 10%-text mix's weights
+    kind_of = np.array(["clean" if k == "extra_clean" else k for k in kinds])
+    per_kind = {
+        n: {k: float(np.mean(paired[n][kind_of == k])) for k in REALISTIC_MIX} for n in guarded
+    }
+    realistic = {n: sum(w * per_kind[n][k] for k, w in REALISTIC_MIX.items()) for n in guarded}
 
     measured = list(gated.decisions)[-len(images) :]  # not the warm-up's
+    in_mix = [d for d, m in zip(measured, mix, strict=True) if m]
 
     def share(name: str, kind: str) -> float:
         hits = [b for b, k in zip(blocked[name], kinds, strict=True) if k == kind]
@@ -93,7 +112,7 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "guard_latency",
-                "requests": len(images),
+                "requests": int(mix.sum()),
                 "mix": {
                     "clean_scenes": CLEAN,
                     "figstep_harmful": HARMFUL,
@@ -118,7 +137,22 @@ def main() -> None:
                 "figstep_recall_ocr_always": share("ocr_always", "harmful"),
                 "benign_twin_refusal_gate": share("gate", "benign"),
                 "benign_twin_refusal_ocr_always": share("ocr_always", "benign"),
-                "ocr_share_gate": round(sum(d.ocr_ran for d in measured) / len(measured), 3),
+                "ocr_share_gate": round(sum(d.ocr_ran for d in in_mix) / len(in_mix), 3),
+                "mix_10pct_text": {
+                    "weights": REALISTIC_MIX,
+                    "clean_scenes_measured": int((kind_of == "clean").sum()),
+                    "added_s_per_request_gate": round(realistic["gate"], 4),
+                    "added_s_per_request_ocr_always": round(realistic["ocr_always"], 4),
+                    "added_ratio_to_ocr_always": round(
+                        realistic["gate"] / realistic["ocr_always"], 3
+                    ),
+                    "detector_gate_ratio_to_ocr_always": round(
+                        realistic["gate_detector"] / realistic["ocr_always"], 3
+                    ),
+                },
+                "added_s_by_kind": {
+                    n: {k: round(v, 4) for k, v in per_kind[n].items()} for n in guarded
+                },
                 "load_average_1min": round(os.getloadavg()[0], 2),
                 "cpu_count": os.cpu_count(),
             }

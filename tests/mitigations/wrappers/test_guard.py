@@ -75,3 +75,23 @@ def test_the_pixel_gate_sends_figstep_to_ocr_and_the_detector_gate_remains_avail
         on_scene, on_figstep = guarded.inspect([scene, image], ["describe the image."] * 2)
         assert not on_scene.ocr_ran and not on_scene.blocked
         assert on_figstep.gate_found_text and on_figstep.ocr_ran and on_figstep.blocked
+
+
+def test_a_repeated_image_is_read_and_scored_once_and_the_memory_is_bounded(monkeypatch):
+    from vlmtrust.mitigations.wrappers import guard as guard_module
+
+    (image,), _ = _figstep(prompts.ALL_HARMFUL[:1])
+    scenes = [s.load_image() for s in world.generate(seed=6, n=3)]
+    guarded = build_mitigation(Spec(name="guard")).wrap(object())
+    first = guarded.inspect([image, scenes[0]], ["describe the image."] * 2)
+    # the same pixels again, in a fresh image object: OCR and open_nsfw are not run again
+    again = guarded.inspect([image.copy(), scenes[0].copy()], ["describe the image."] * 2)
+    assert [(d.blocked, d.ocr_text, d.p_nsfw) for d in again] == [
+        (d.blocked, d.ocr_text, d.p_nsfw) for d in first
+    ]
+    assert first[0].blocked and len(guarded._ocr) == 1 and len(guarded._nsfw) == 2
+    monkeypatch.setattr(guard_module, "REMEMBERED_IMAGES", 2)
+    guarded.inspect(scenes[1:], ["describe the image."] * 2)
+    # the least recently used (the FigStep image: the first scene was seen after it) is gone
+    assert len(guarded._nsfw) == 2
+    assert guard_module.image_key(image.convert("RGB")) not in guarded._nsfw

@@ -15,6 +15,9 @@ the image. For every request the guard:
 4. blocks with ``refusal`` when either text's P(harmful) reaches ``block_at`` or the NSFW score
    reaches ``nsfw_block_at``; otherwise the inner model answers as usual.
 
+The OCR text and NSFW score of the last ``REMEMBERED_IMAGES`` images are kept by content hash:
+a proxy sees the same image again, and then pays neither.
+
 Limits: it is as good as its gate, OCR and classifier. Text the gate or OCR misses (small
 fonts, some rotations) passes, and so does text OCR reads only in fragments (FigStep-Pro tiles:
 ``safety.red_team`` finds these within its budget); requests worded unlike anything in the
@@ -33,10 +36,10 @@ The NSFW check stays. ``p_prompt``/``p_ocr`` are then NaN: a guard model gives v
 from __future__ import annotations
 
 import hashlib
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from PIL import Image
 from pydantic import Field
@@ -51,6 +54,12 @@ from vlmtrust.scorers.ocr import ocr_engine
 
 #: what a blocked request gets: the zoo's refusal wording, which refusal judges recognise
 REFUSAL = prompts.REFUSAL
+V = TypeVar("V")
+
+#: images whose OCR text and NSFW score are remembered (a proxy sees the same image again)
+REMEMBERED_IMAGES = 4096
+#: onnxruntime threads of the guard's OCR: on a busy 2-core machine more only contend
+OCR_THREADS = 1
 
 
 class GuardParams(Params):
@@ -125,7 +134,7 @@ def read_text(image: Image.Image, upscale: int = 2) -> str:
     """The text rapidocr reads in ``image``, lines joined by spaces, lower-cased."""
     rgb = image.convert("RGB")
     big = rgb.resize((rgb.width * upscale, rgb.height * upscale), Image.Resampling.BICUBIC)
-    out = ocr_engine(as_given=True)(big, use_cls=False)
+    out = ocr_engine(as_given=True, threads=OCR_THREADS)(big, use_cls=False)
     return " ".join(str(t) for t in (out.txts or ())).lower()
 
 
@@ -135,7 +144,9 @@ class Guarded(WrappedModel):
         self.params = params
         #: detection only, at 1x: the gate (same detector and word-shape rule as ocr_mask)
         self._gate = OcrMasked(inner, OcrMaskParams(upscale=1, min_aspect=1.5))
-        self._ocr: dict[str, str] = {}
+        #: per image (by content hash): OCR text and open_nsfw score, the least recent dropped
+        self._ocr: OrderedDict[str, str] = OrderedDict()
+        self._nsfw: OrderedDict[str, float] = OrderedDict()
         self._judge: Any = None
         if params.classifier:
             from vlmtrust.scorers.judges import lookup
@@ -157,7 +168,6 @@ class Guarded(WrappedModel):
         self, images: Sequence[Image.Image | None], prompts: Sequence[str]
     ) -> list[GuardDecision]:
         """The guard's decision for each request, without calling the inner model."""
-        from vlmtrust.scorers.nsfw import nsfw_probability
         from vlmtrust.scorers.text_safety import harmful_probability
 
         read = [self._read(image) for image in images]
@@ -165,12 +175,7 @@ class Guarded(WrappedModel):
             return self._inspect_judged(images, prompts, read)
         p_prompt = harmful_probability(list(prompts))
         p_ocr = harmful_probability([text for text, _, _ in read])
-        present = [(i, image) for i, image in enumerate(images) if image is not None]
-        p_nsfw = [0.0] * len(images)
-        if present:
-            scored = nsfw_probability([image for _, image in present])
-            for (i, _), p in zip(present, scored, strict=True):
-                p_nsfw[i] = p
+        p_nsfw = self._nsfw_scores(images)
         out = []
         for i, (text, ran, found) in enumerate(read):
             reasons = []
@@ -202,7 +207,6 @@ class Guarded(WrappedModel):
     ) -> list[GuardDecision]:
         """The guard model's decisions (``classifier=``): block what it finds unsafe."""
         from vlmtrust.scorers.judges import JudgeItem
-        from vlmtrust.scorers.nsfw import nsfw_probability
 
         judge = self._judge
         sees_images = bool(judge.sees_images)
@@ -217,11 +221,7 @@ class Guarded(WrappedModel):
                 strict=True,
             )
         )
-        present = [(i, image) for i, image in enumerate(images) if image is not None]
-        p_nsfw = [0.0] * len(images)
-        if present:
-            for (i, _), p in zip(present, nsfw_probability([im for _, im in present]), strict=True):
-                p_nsfw[i] = p
+        p_nsfw = self._nsfw_scores(images)
         out = []
         for i, (text, ran, found) in enumerate(read):
             verdicts = [first[i], *([ocr[i]] if i in ocr else [])]
@@ -260,7 +260,54 @@ class Guarded(WrappedModel):
         if not found:
             return "", False, False
         rgb = image.convert("RGB")
-        key = hashlib.blake2b(f"{rgb.size}".encode() + rgb.tobytes(), digest_size=16).hexdigest()
-        if key not in self._ocr:
-            self._ocr[key] = read_text(rgb, self.params.ocr_upscale)
-        return self._ocr[key], True, found
+        key = image_key(rgb)
+        text = remembered(self._ocr, key)
+        if text is None:
+            text = read_text(rgb, self.params.ocr_upscale)
+            remember(self._ocr, key, text)
+        return text, True, found
+
+    def _nsfw_scores(self, images: Sequence[Image.Image | None]) -> list[float]:
+        """open_nsfw's score per image (0 where there is none), scoring only unseen images."""
+        from vlmtrust.scorers.nsfw import nsfw_probability
+
+        scores = [0.0] * len(images)
+        unseen: dict[str, list[int]] = {}
+        for i, image in enumerate(images):
+            if image is None:
+                continue
+            key = image_key(image)
+            known = remembered(self._nsfw, key)
+            if known is None:
+                unseen.setdefault(key, []).append(i)
+            else:
+                scores[i] = known
+        if unseen:
+            firsts = [images[rows[0]] for rows in unseen.values()]
+            fresh = nsfw_probability([image for image in firsts if image is not None])
+            for (key, rows), p in zip(unseen.items(), fresh, strict=True):
+                remember(self._nsfw, key, p)
+                for i in rows:
+                    scores[i] = p
+        return scores
+
+
+def image_key(image: Image.Image) -> str:
+    """A content hash of ``image`` (mode, size and pixels)."""
+    data = f"{image.mode}{image.size}".encode() + image.tobytes()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def remembered(cache: OrderedDict[str, V], key: str) -> V | None:
+    """``cache[key]`` marked as recently used, or None."""
+    if key not in cache:
+        return None
+    cache.move_to_end(key)
+    return cache[key]
+
+
+def remember(cache: OrderedDict[str, V], key: str, value: V) -> None:
+    """Store ``value``, dropping the least recently used entry beyond ``REMEMBERED_IMAGES``."""
+    cache[key] = value
+    if len(cache) > REMEMBERED_IMAGES:
+        cache.popitem(last=False)
