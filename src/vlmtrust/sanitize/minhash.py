@@ -154,16 +154,6 @@ def shingle_codes(
     return codes, counts
 
 
-def _fmix32(x: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
-    """murmur3's 32-bit finaliser: a bijection that spreads every input bit over the output."""
-    x = x ^ (x >> np.uint32(16))
-    x *= np.uint32(0x85EBCA6B)
-    x ^= x >> np.uint32(13)
-    x *= np.uint32(0xC2B2AE35)
-    x ^= x >> np.uint32(16)
-    return x
-
-
 @dataclass(frozen=True)
 class Sketches:
     #: texts x permutations: the top 16 bits of each minimum (all ones: no shingles)
@@ -176,7 +166,8 @@ class Sketches:
 
 def sketch(normal: Normalized, band: Banding) -> Sketches:
     """MinHash signatures and band keys of every text. Permutation p of a shingle is
-    ``mult[p] * fmix32(code) + add[p]`` modulo 2**32 (multiply-shift hashing of a mixed key)."""
+    ``mult[p] * fmix32(code) + add[p]`` modulo 2**32: murmur3's finaliser (a bijection that
+    spreads every bit of the 4 bytes) and then multiply-add hashing, one draw per permutation."""
     codes, counts = shingle_codes(normal)
     rng = np.random.default_rng(_SEED)
     mult = rng.integers(0, 2**32, size=band.num_perm, dtype=np.uint64).astype(np.uint32) | 1
@@ -184,13 +175,13 @@ def sketch(normal: Normalized, band: Banding) -> Sketches:
     signature = np.full((len(counts), band.num_perm), 0xFFFF, dtype=np.uint16)
     keys = np.zeros((len(counts), band.bands), dtype=np.uint64)
     starts = np.cumsum(counts) - counts
-    _minhash_kernel(_fmix32(codes), starts, counts, mult, add, band.rows, signature, keys)
+    _minhash_kernel(codes, starts, counts, mult, add, band.rows, signature, keys)
     return Sketches(signature, keys, counts > 0)
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)  # type: ignore[untyped-decorator,misc]
 def _minhash_kernel(
-    mixed: npt.NDArray[np.uint32],
+    codes: npt.NDArray[np.uint32],
     starts: npt.NDArray[np.int64],
     counts: npt.NDArray[np.int64],
     mult: npt.NDArray[np.uint32],
@@ -207,7 +198,12 @@ def _minhash_kernel(
             continue
         row = np.full(len(mult), 0xFFFFFFFF, dtype=np.uint32)
         for g in range(starts[i], starts[i] + counts[i]):
-            x = mixed[g]
+            x = codes[g]
+            x ^= x >> 16
+            x = np.uint32(x * np.uint32(0x85EBCA6B))
+            x ^= x >> 13
+            x = np.uint32(x * np.uint32(0xC2B2AE35))
+            x ^= x >> 16
             for p in range(len(mult)):
                 row[p] = min(row[p], np.uint32(x * mult[p] + add[p]))
         for p in range(len(mult)):
