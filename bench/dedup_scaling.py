@@ -11,7 +11,8 @@ query then insert, 128 permutations, char 5-shingles: the old implementation) on
 captions in the same run, as a ratio. The old bench's corpus (33 words, one word changed) is
 measured too, so the change of corpus is visible.
 
-Run: PYTHONPATH=src:tests/support python bench/dedup_scaling.py [--sizes 10000,100000,1000000]
+Run: PYTHONPATH=tests/support python bench/dedup_scaling.py [--sizes 10000,100000,1000000]
+(as `make bench` does; add src to PYTHONPATH to measure a worktree's code)
 The corpus: tests/support/caption_corpus.py (Zipf vocabulary of 4,000 words, 8-15 words a
 caption, 5% planted copies made by 1-3 word edits, 1% with PII, 2% with a place name).
 """
@@ -37,10 +38,41 @@ from vlmtrust.scorers.pii import names
 THRESHOLD = 0.7
 FLAT = imagehash.hex_to_hash("0" * 16)  # caption mode: the image distance is not used
 
-LEGACY_WORDS = (
-    "a red blue green small large circle square photo of the on in with near man woman dog "
-    "cat street park beach city car tree house child playing running standing sitting old new"
-).split()
+LEGACY_WORDS = [
+    "a",
+    "red",
+    "blue",
+    "green",
+    "small",
+    "large",
+    "circle",
+    "square",
+    "photo",
+    "of",
+    "the",
+    "on",
+    "in",
+    "with",
+    "near",
+    "man",
+    "woman",
+    "dog",
+    "cat",
+    "street",
+    "park",
+    "beach",
+    "city",
+    "car",
+    "tree",
+    "house",
+    "child",
+    "playing",
+    "running",
+    "standing",
+    "sitting",
+    "old",
+    "new",
+]
 
 
 def legacy(n: int, seed: int = 0, dup_share: float = 0.05) -> Corpus:
@@ -79,13 +111,21 @@ def quality(data: Corpus, dropped: dict[int, int]) -> dict[str, object]:
     planted = [(i, s, e) for (i, s), e in zip(data.planted, data.edits, strict=True)]
     at = [(i, s) for i, s, _ in planted if similarity(i, s) >= THRESHOLD]
     by_edits = {
-        str(e): rate(sum(i in dropped for i, _, x in planted if x == e), sum(x == e for *_, x in planted))
+        str(e): rate(
+            sum(i in dropped for i, _, x in planted if x == e), sum(x == e for *_, x in planted)
+        )
         for e in sorted({e for *_, e in planted})
     }
     copies = {i for i, _, _ in planted}
     return {
         "recall_planted_all": rate(sum(i in dropped for i, _, _ in planted), len(planted)),
         "recall_planted_at_threshold": rate(sum(i in dropped for i, _ in at), len(at)),
+        # a copy is matched against kept rows only: one whose source was itself dropped must
+        # reach the threshold with the kept original; this rate leaves that semantics out
+        "recall_planted_at_threshold_source_kept": rate(
+            sum(i in dropped for i, s in at if s not in dropped),
+            sum(s not in dropped for _, s in at),
+        ),
         "recall_planted_by_edits": by_edits,
         "precision_exact": rate(
             sum(similarity(i, j) >= THRESHOLD for i, j in dropped.items()), len(dropped)

@@ -16,7 +16,6 @@ from scipy.sparse import csr_matrix
 from vlmtrust.sanitize.dedup import find_duplicates
 from vlmtrust.sanitize.minhash import (
     banding,
-    jaccard,
     normalize,
     normalize_all,
     shingle_codes,
@@ -123,7 +122,9 @@ def test_vectorised_normal_forms_and_shingles_equal_the_definitions(texts: list[
     starts = np.cumsum(counts) - counts
     for i, text in enumerate(texts):
         mine = {int(c) for c in codes[starts[i] : starts[i] + counts[i]]}
-        expected = {int.from_bytes(s.encode().ljust(4, b"\0"), "big") for s in shingles(normalize(text))}
+        expected = {
+            int.from_bytes(s.encode().ljust(4, b"\0"), "big") for s in shingles(normalize(text))
+        }
         assert mine == expected, text
 
 

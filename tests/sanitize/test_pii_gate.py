@@ -26,8 +26,8 @@ TRICKY = [
     "card 4111-1111-1111-1111",
     "mail petra.park@example.com please",
     "PETRA.PARK@EXAMPLE.COM",
-    "write to petra＠example.com",
-    "phone ５５５-４１４-９１８４",
+    "write to petra\uff20example.com",  # a full-width at sign
+    "phone \uff15\uff15\uff15-\uff14\uff11\uff14-\uff19\uff11\uff18\uff14",  # full-width digits
     "\u212aate Smith and \u212aevin",  # Kelvin sign folds to k under IGNORECASE
     "she lives at 221 Baker Street",
     "a man riding a horse on a beach",

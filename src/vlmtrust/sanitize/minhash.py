@@ -223,7 +223,7 @@ def candidate_pairs(found: Sketches) -> tuple[npt.NDArray[np.int64], npt.NDArray
     index), so a bucket lists its texts in input order; the key's low bits are dropped, which
     only adds a candidate per ~2**40 pairs (verification removes it)."""
     index = np.flatnonzero(found.usable)
-    bits = max(int(len(index)).bit_length(), 1)
+    bits = max(len(index).bit_length(), 1)
     low = np.uint64((1 << bits) - 1)
     position = np.arange(len(index), dtype=np.uint64)
     pairs: list[npt.NDArray[np.uint64]] = []
@@ -237,7 +237,9 @@ def candidate_pairs(found: Sketches) -> tuple[npt.NDArray[np.int64], npt.NDArray
         if not total:
             continue
         later = np.repeat(np.arange(len(key)), partners)
-        earlier = first[later] + np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
+        earlier = (
+            first[later] + np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
+        )
         a, e = index[member[later]], index[member[earlier]]
         pairs.append((a.astype(np.uint64) << np.uint64(32)) | e.astype(np.uint64))
     if not pairs:

@@ -91,6 +91,10 @@ def _replace(value: str, entity: str, key: str) -> str:
     return surrogate(entity, value, key)
 
 
+#: bytes that send a text to the analyzer: digits, "@", any byte of a non-ASCII character
+_SPECIAL = np.array([chr(b) in "0123456789@" or b >= 128 for b in range(256)], dtype=bool)
+
+
 def needs_analyzer(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
     """``may_hold_pii`` of every text, computed over all of them at once (byte masks over the
     joined texts, first names compared as packed bytes): ~0.1 us a caption instead of ~3."""
@@ -98,7 +102,7 @@ def needs_analyzer(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
     if joined.count("\n") != max(len(texts) - 1, 0):  # a text holds a newline
         return np.array([may_hold_pii(t) for t in texts], dtype=bool)
     raw = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    special = (raw >= 128) | ((raw >= 48) & (raw <= 57)) | (raw == 64)
+    special = _SPECIAL[raw]
     breaks = np.flatnonzero(raw == 10)
     out = np.zeros(len(texts), dtype=bool)
     out[np.searchsorted(breaks, np.flatnonzero(special))] = True
@@ -135,11 +139,16 @@ def _word_bounds(lengths: list[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray
 def _packed(
     buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.uint64]:
-    """Each word of up to 16 bytes folded into one uint64 (its two 8-byte halves mixed): equal
+    """Each word of up to 16 bytes folded into one uint64 (its two 8-byte halves, read as
+    big-endian integers straight from the buffer and cut at the word's end, then mixed): equal
     words give equal values; unequal ones collide only by chance (a needless analyzer call)."""
-    halves = [np.zeros(len(starts), dtype=np.uint64) for _ in range(2)]
     padded = np.concatenate((buf, np.zeros(16, dtype=np.uint8)))
-    for d in range(16):
-        byte = np.where(starts + d < ends, padded[starts + d], 0).astype(np.uint64)
-        halves[d // 8] |= byte << np.uint64(8 * (7 - d % 8))
+    eight = np.ndarray(shape=(len(buf) + 9,), dtype=">u8", buffer=padded, strides=(1,))
+    lengths = ends - starts
+    halves = []
+    for half in range(2):
+        value = eight[starts + 8 * half].astype(np.uint64)
+        keep = np.clip(lengths - 8 * half, 0, 8)  # bytes of this half inside the word
+        drop = (8 * (8 - keep)).astype(np.uint64)
+        halves.append(np.where(keep > 0, (value >> drop) << drop, 0).astype(np.uint64))
     return halves[0] ^ (halves[1] * np.uint64(0x9E3779B97F4A7C15))
