@@ -97,7 +97,7 @@ class _Texts:
         else:
             texts = []
             for c in captions:
-                texts.extend([c] if isinstance(c, str) else c)  # type: ignore[arg-type]
+                texts.extend([c] if isinstance(c, str) else c)
             counts = np.array(
                 [1 if isinstance(c, str) else len(c) for c in captions], dtype=np.int64
             )

@@ -145,7 +145,10 @@ def shingle_codes(
     short = np.flatnonzero((lengths > 0) & (lengths < k))
     if len(short):
         extra = np.array(
-            [int.from_bytes(normal.text(i).encode("ascii").ljust(4, b"\0"), "big") for i in short],
+            [
+                int.from_bytes(normal.text(int(i)).encode("ascii").ljust(4, b"\0"), "big")
+                for i in short
+            ],
             dtype=np.uint32,
         )
         owner = np.concatenate((np.repeat(np.arange(len(counts)), counts), short))
@@ -170,7 +173,8 @@ def sketch(normal: Normalized, band: Banding) -> Sketches:
     spreads every bit of the 4 bytes) and then multiply-add hashing, one draw per permutation."""
     codes, counts = shingle_codes(normal)
     rng = np.random.default_rng(_SEED)
-    mult = rng.integers(0, 2**32, size=band.num_perm, dtype=np.uint64).astype(np.uint32) | 1
+    mult = rng.integers(0, 2**32, size=band.num_perm, dtype=np.uint64).astype(np.uint32)
+    mult |= np.uint32(1)  # odd: multiplying is a bijection modulo 2**32
     add = rng.integers(0, 2**32, size=band.num_perm, dtype=np.uint64).astype(np.uint32)
     signature = np.full((len(counts), band.num_perm), 0xFFFF, dtype=np.uint16)
     keys = np.zeros((len(counts), band.bands), dtype=np.uint64)
@@ -179,7 +183,7 @@ def sketch(normal: Normalized, band: Banding) -> Sketches:
     return Sketches(signature, keys, counts > 0)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)  # type: ignore[untyped-decorator,misc]
+@numba.njit(parallel=True, cache=True, nogil=True)
 def _minhash_kernel(
     codes: npt.NDArray[np.uint32],
     starts: npt.NDArray[np.int64],

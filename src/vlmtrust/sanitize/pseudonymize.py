@@ -111,7 +111,7 @@ def needs_analyzer(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
     first = names()["first"]
     width = max(len(n) for n in first)
     if width > 16:  # packed words hold 16 bytes
-        return out | np.array([may_hold_pii(t) for t in texts], dtype=bool)
+        return np.array([may_hold_pii(t) for t in texts], dtype=bool)
     buf = normal.buffer
     gap = (buf == 32) | (buf == 10)
     starts = np.flatnonzero(~gap & np.concatenate(([True], gap[:-1])))
