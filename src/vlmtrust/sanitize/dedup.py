@@ -135,9 +135,13 @@ def _candidate_rows(texts: _Texts, threshold: float) -> dict[int, list[int]]:
     later, earlier = similar_pairs(texts.normal, threshold)
     a, b = texts.owner[later], texts.owner[earlier]
     distinct = a != b  # an image's own captions never pair it with itself
-    pairs = np.unique(np.stack((a[distinct], b[distinct]), axis=1), axis=0)
+    a, b = a[distinct], b[distinct]
+    # caption pairs come sorted by (later, earlier) and owners rise with captions, so the row
+    # pairs are sorted too: a repeat (two caption pairs of one row pair) is its predecessor
+    fresh = np.ones(len(a), dtype=bool)
+    fresh[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     near: dict[int, list[int]] = {}
-    for i, j in pairs.tolist():
+    for i, j in zip(a[fresh].tolist(), b[fresh].tolist(), strict=True):
         near.setdefault(i, []).append(j)
     return near
 

@@ -65,10 +65,25 @@ _KEEP = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789@\n")
 _TO_SPACE = bytes(c if c in _KEEP else 32 for c in range(256))
 
 
-def normalize_all(texts: Sequence[str]) -> Normalized:
+def normalize_all(texts: Sequence[str], chunk: int = 100_000) -> Normalized:
     """``normalize`` of every text at C speed: one lower(), one translate and two numpy masks
     over the joined texts instead of a regex per text (a non-ASCII character becomes "?" and
-    then a separator, as the regex treats it)."""
+    then a separator, as the regex treats it). Chunks of ``chunk`` texts keep the passes in
+    cache; their buffers are joined by a newline like the texts within one."""
+    if len(texts) <= chunk:
+        return _normalize_chunk(texts)
+    parts = [_normalize_chunk(texts[s : s + chunk]) for s in range(0, len(texts), chunk)]
+    offsets = np.cumsum([0] + [len(p.buffer) + 1 for p in parts[:-1]])
+    newline = np.array([10], dtype=np.uint8)
+    buffer = np.concatenate([x for p in parts for x in (p.buffer, newline)][:-1])
+    return Normalized(
+        buffer,
+        np.concatenate([p.starts + o for p, o in zip(parts, offsets, strict=True)]),
+        np.concatenate([p.ends + o for p, o in zip(parts, offsets, strict=True)]),
+    )
+
+
+def _normalize_chunk(texts: Sequence[str]) -> Normalized:
     joined = "\n".join(texts).lower()
     if joined.count("\n") != max(len(texts) - 1, 0):  # a text holds a newline: one at a time
         joined = "\n".join(normalize(t) for t in texts)
@@ -161,7 +176,7 @@ def shingle_codes(
 class Sketches:
     #: texts x permutations: the top 16 bits of each minimum (all ones: no shingles)
     signature: Signature
-    #: texts x bands: a 64-bit hash of the band's full 32-bit minima
+    #: bands x texts: a 64-bit hash of the band's full 32-bit minima
     band_keys: npt.NDArray[np.uint64]
     #: the text has shingles (an empty one is never paired)
     usable: npt.NDArray[np.bool_]
@@ -176,8 +191,8 @@ def sketch(normal: Normalized, band: Banding) -> Sketches:
     mult = rng.integers(0, 2**32, size=band.num_perm, dtype=np.uint64).astype(np.uint32)
     mult |= np.uint32(1)  # odd: multiplying is a bijection modulo 2**32
     add = rng.integers(0, 2**32, size=band.num_perm, dtype=np.uint64).astype(np.uint32)
-    signature = np.full((len(counts), band.num_perm), 0xFFFF, dtype=np.uint16)
-    keys = np.zeros((len(counts), band.bands), dtype=np.uint64)
+    signature = np.empty((len(counts), band.num_perm), dtype=np.uint16)  # the kernel fills it
+    keys = np.zeros((band.bands, len(counts)), dtype=np.uint64)
     starts = np.cumsum(counts) - counts
     _minhash_kernel(codes, starts, counts, mult, add, band.rows, signature, keys)
     return Sketches(signature, keys, counts > 0)
@@ -199,6 +214,7 @@ def _minhash_kernel(
     where one numpy pass per permutation costs ~4x that."""
     for i in numba.prange(len(starts)):
         if counts[i] == 0:
+            signature[i, :] = 0xFFFF
             continue
         row = np.full(len(mult), 0xFFFFFFFF, dtype=np.uint32)
         for g in range(starts[i], starts[i] + counts[i]):
@@ -212,12 +228,12 @@ def _minhash_kernel(
                 row[p] = min(row[p], np.uint32(x * mult[p] + add[p]))
         for p in range(len(mult)):
             signature[i, p] = row[p] >> 16
-        for b in range(keys.shape[1]):
+        for b in range(keys.shape[0]):
             h = np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(b)
             for p in range(b * rows, (b + 1) * rows):
                 h = (h ^ np.uint64(row[p])) * np.uint64(0x100000001B3)
                 h ^= h >> np.uint64(29)
-            keys[i, b] = h
+            keys[b, i] = h
 
 
 def candidate_pairs(found: Sketches) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -227,19 +243,27 @@ def candidate_pairs(found: Sketches) -> tuple[npt.NDArray[np.int64], npt.NDArray
     index), so a bucket lists its texts in input order; the key's low bits are dropped, which
     only adds a candidate per ~2**40 pairs (verification removes it)."""
     index = np.flatnonzero(found.usable)
+    every = len(index) == len(found.usable)
     bits = max(len(index).bit_length(), 1)
     low = np.uint64((1 << bits) - 1)
     position = np.arange(len(index), dtype=np.uint64)
     pairs: list[npt.NDArray[np.uint64]] = []
-    for b in range(found.band_keys.shape[1]):
-        packed = np.sort((found.band_keys[index, b] & ~low) | position)
-        key, member = packed >> np.uint64(bits), (packed & low).astype(np.int64)
-        new = np.concatenate(([True], key[1:] != key[:-1]))
+    for keys in found.band_keys:
+        packed = np.sort(((keys if every else keys[index]) & ~low) | position)
+        key = packed >> np.uint64(bits)
+        same = key[1:] == key[:-1]  # the next text shares this one's bucket
+        if not same.any():
+            continue
+        shared = np.zeros(len(key), dtype=bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        chosen = np.flatnonzero(shared)  # texts in buckets of two or more (few)
+        key, member = key[chosen], (packed[chosen] & low).astype(np.int64)
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
         first = np.maximum.accumulate(np.where(new, np.arange(len(key)), 0))
         partners = np.minimum(np.arange(len(key)) - first, BUCKET_CAP)
         total = int(partners.sum())
-        if not total:
-            continue
         later = np.repeat(np.arange(len(key)), partners)
         earlier = (
             first[later] + np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
@@ -249,7 +273,10 @@ def candidate_pairs(found: Sketches) -> tuple[npt.NDArray[np.int64], npt.NDArray
     if not pairs:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    unique = np.unique(np.concatenate(pairs))
+    every_pair = np.sort(np.concatenate(pairs))
+    fresh = np.ones(len(every_pair), dtype=bool)
+    fresh[1:] = every_pair[1:] != every_pair[:-1]
+    unique = every_pair[fresh]
     return (unique >> np.uint64(32)).astype(np.int64), (unique & np.uint64(0xFFFFFFFF)).astype(
         np.int64
     )

@@ -95,9 +95,18 @@ def _replace(value: str, entity: str, key: str) -> str:
 _SPECIAL = np.array([chr(b) in "0123456789@" or b >= 128 for b in range(256)], dtype=bool)
 
 
-def needs_analyzer(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
-    """``may_hold_pii`` of every text, computed over all of them at once (byte masks over the
-    joined texts, first names compared as packed bytes): ~0.1 us a caption instead of ~3."""
+def needs_analyzer(texts: Sequence[str], chunk: int = 50_000) -> npt.NDArray[np.bool_]:
+    """``may_hold_pii`` of every text, computed over many at once (byte masks over the joined
+    texts, first names compared as packed bytes): ~0.1 us a caption instead of ~3. Chunks of
+    ``chunk`` texts keep the buffers in cache (one 60 MB pass per step is ~8x slower)."""
+    if len(texts) > chunk:
+        return np.concatenate(
+            [_needs_analyzer(texts[s : s + chunk]) for s in range(0, len(texts), chunk)]
+        )
+    return _needs_analyzer(texts)
+
+
+def _needs_analyzer(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
     joined = "\n".join(texts)
     if joined.count("\n") != max(len(texts) - 1, 0):  # a text holds a newline
         return np.array([may_hold_pii(t) for t in texts], dtype=bool)
