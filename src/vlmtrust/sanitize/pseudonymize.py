@@ -4,6 +4,11 @@ Presidio's anonymizer does the replacing with a custom operator; the surrogate i
 of the normalised value, so it is the same in every row, on every run, and after a resume,
 without keeping a table. Distinct people may (rarely) share a surrogate: the fake-name space is
 the shipped list's first x last names (~57k).
+
+Presidio costs ~2 ms a caption, ~30 minutes for a million; a caption without a digit, an "@",
+a non-ASCII character or a listed first name cannot hold anything its recognizers find, so it
+never reaches the analyzer (``may_hold_pii``, and ``needs_analyzer`` for many at once): the
+output is the same, since the analyzer would have found nothing in it.
 """
 
 from __future__ import annotations
@@ -11,10 +16,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vlmtrust.scorers.pii import find_pii, names
+import numpy as np
+import numpy.typing as npt
+
+from vlmtrust.sanitize.minhash import normalize_all
+from vlmtrust.scorers.pii import find_pii, may_hold_pii, names
 
 
 def _digest(entity: str, value: str, key: str) -> int:
@@ -61,7 +71,7 @@ def pseudonymize(text: str, key: str = "vlmtrust") -> tuple[str, list[Replacemen
     from presidio_analyzer import RecognizerResult
     from presidio_anonymizer.entities import OperatorConfig
 
-    found = find_pii(text)
+    found = find_pii(text) if may_hold_pii(text) else []
     if not found:
         return text, []
     results = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in found]
@@ -79,3 +89,75 @@ def pseudonymize(text: str, key: str = "vlmtrust") -> tuple[str, list[Replacemen
 
 def _replace(value: str, entity: str, key: str) -> str:
     return surrogate(entity, value, key)
+
+
+#: bytes that send a text to the analyzer: digits, "@", any byte of a non-ASCII character
+_SPECIAL = np.array([chr(b) in "0123456789@" or b >= 128 for b in range(256)], dtype=bool)
+
+
+def needs_analyzer(texts: Sequence[str], chunk: int = 50_000) -> npt.NDArray[np.bool_]:
+    """``may_hold_pii`` of every text, computed over many at once (byte masks over the joined
+    texts, first names compared as packed bytes): ~0.1 us a caption instead of ~3. Chunks of
+    ``chunk`` texts keep the buffers in cache (one 60 MB pass per step is ~8x slower)."""
+    if len(texts) > chunk:
+        return np.concatenate(
+            [_needs_analyzer(texts[s : s + chunk]) for s in range(0, len(texts), chunk)]
+        )
+    return _needs_analyzer(texts)
+
+
+def _needs_analyzer(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
+    joined = "\n".join(texts)
+    if joined.count("\n") != max(len(texts) - 1, 0):  # a text holds a newline
+        return np.array([may_hold_pii(t) for t in texts], dtype=bool)
+    raw = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    special = _SPECIAL[raw]
+    breaks = np.flatnonzero(raw == 10)
+    out = np.zeros(len(texts), dtype=bool)
+    out[np.searchsorted(breaks, np.flatnonzero(special))] = True
+    # the rest is ASCII without digits or "@": its normalised words are its letter runs
+    normal = normalize_all(texts)
+    first = names()["first"]
+    width = max(len(n) for n in first)
+    if width > 16:  # packed words hold 16 bytes
+        return np.array([may_hold_pii(t) for t in texts], dtype=bool)
+    buf = normal.buffer
+    gap = (buf == 32) | (buf == 10)
+    starts = np.flatnonzero(~gap & np.concatenate(([True], gap[:-1])))
+    ends = np.flatnonzero(~gap & np.concatenate((gap[1:], [True]))) + 1
+    fits = ((ends - starts) <= width) & ((ends - starts) >= min(len(n) for n in first))
+    starts, ends = starts[fits], ends[fits]
+    words = _packed(buf, starts, ends)
+    listed = np.sort(
+        _packed(
+            np.frombuffer(" ".join(first).encode("ascii"), dtype=np.uint8),
+            *_word_bounds([len(n) for n in first]),
+        )
+    )
+    slot = np.minimum(np.searchsorted(listed, words), len(listed) - 1)
+    hit = listed[slot] == words
+    out[np.searchsorted(normal.ends, starts[hit])] = True
+    return out
+
+
+def _word_bounds(lengths: list[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    ends = np.cumsum(np.array(lengths, dtype=np.int64) + 1) - 1
+    return ends - np.array(lengths, dtype=np.int64), ends
+
+
+def _packed(
+    buf: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> npt.NDArray[np.uint64]:
+    """Each word of up to 16 bytes folded into one uint64 (its two 8-byte halves, read as
+    big-endian integers straight from the buffer and cut at the word's end, then mixed): equal
+    words give equal values; unequal ones collide only by chance (a needless analyzer call)."""
+    padded = np.concatenate((buf, np.zeros(16, dtype=np.uint8)))
+    eight = np.ndarray(shape=(len(buf) + 9,), dtype=">u8", buffer=padded, strides=(1,))
+    lengths = ends - starts
+    halves = []
+    for half in range(2):
+        value = eight[starts + 8 * half].astype(np.uint64)
+        keep = np.clip(lengths - 8 * half, 0, 8)  # bytes of this half inside the word
+        drop = (8 * (8 - keep)).astype(np.uint64)
+        halves.append(np.where(keep > 0, (value >> drop) << drop, 0).astype(np.uint64))
+    return halves[0] ^ (halves[1] * np.uint64(0x9E3779B97F4A7C15))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,6 +119,27 @@ def analyzer() -> Any:
             registry=registry,
             supported_languages=["en"],
         )
+
+
+#: what every recognizer above needs: a digit (phone, card, house number), an "@" (e-mail) or,
+#: for a name, a listed first name as a word; a non-ASCII character also counts (Unicode digits
+#: and case-insensitive matching that folds e.g. the Kelvin sign to "k" reach the analyzer)
+_NEEDS_ANALYZER = re.compile(r"[0-9@]|[^\x00-\x7f]")
+_LETTER_RUN = re.compile(r"[a-z]+")
+
+
+def may_hold_pii(text: str) -> bool:
+    """False only where ``find_pii`` cannot find anything, at ~1 us instead of Presidio's ~ms:
+    a cheap gate in front of the analyzer for corpora of millions of captions. Keep it in step
+    with the recognizers in :func:`analyzer` (tests/scorers and tests/sanitize check it)."""
+    if _NEEDS_ANALYZER.search(text):
+        return True
+    return not _first_names().isdisjoint(_LETTER_RUN.findall(text.lower()))
+
+
+@functools.cache
+def _first_names() -> frozenset[str]:
+    return frozenset(names()["first"])
 
 
 def find_pii(
