@@ -49,3 +49,35 @@ def test_one_string_per_row_behaves_as_before() -> None:
     hashes = [_hash(0), _hash(0), _hash(2)]
     found = find_duplicates(["a red kite", "a red kite", "a red kite"], hashes)
     assert [(d.index, d.of, d.across) for d in found] == [(1, 0, False)]
+
+
+def test_the_caption_threshold_option_decides_what_is_a_near_duplicate(tmp_path) -> None:
+    import json
+
+    from cli_run import run_cli
+
+    data = tmp_path / "data"
+    (data / "images").mkdir(parents=True)
+    rows = []
+    captions = [
+        "a man riding a red bike down the long street",
+        "a woman riding a blue bike down the long street",
+    ]
+    for i, caption in enumerate(captions):
+        Image.new("RGB", (32, 32), (40 * i, 90, 160)).save(data / "images" / f"{i}.png")
+        rows.append({"file": f"images/{i}.png", "id": f"r{i}", "caption": caption})
+    (data / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    fast = ("--dedup", "caption", "--no-ocr", "--no-faces", "--quiet")
+    kept = {}
+    for threshold in ("0.7", "0.4"):
+        out = tmp_path / f"out{threshold}"
+        done = run_cli(
+            "sanitize", str(data), "--out", str(out), *fast, "--caption-threshold", threshold
+        )
+        assert done.code == 0, done.stderr
+        kept[threshold] = (out / "labels.jsonl").read_text().count("\n")
+    assert kept == {"0.7": 2, "0.4": 1}  # two changed words: a duplicate only at the lower one
+    bad = run_cli(
+        "sanitize", str(data), "--out", str(tmp_path / "x"), *fast, "--caption-threshold", "2"
+    )
+    assert bad.code == 2 and not (tmp_path / "x").exists()

@@ -224,6 +224,15 @@ def sanitize(
     max_image_pixels: Annotated[
         int, typer.Option(min=1, help=MAX_PIXELS_HELP)
     ] = DEFAULT_MAX_PIXELS,
+    caption_threshold: Annotated[
+        float,
+        typer.Option(
+            min=0.05,
+            max=1.0,
+            help="exact character 4-shingle Jaccard at which two captions are near-duplicates "
+            "(lower catches more edited copies; see the README's measured trade-off)",
+        ),
+    ] = 0.7,
 ) -> None:
     """Dedup, pseudonymise captions, cover PII in images, blur faces; audit every change.
     The input is never modified, and nothing is read outside DATA or written outside OUT;
@@ -231,7 +240,17 @@ def sanitize(
     with user_errors(ctx):
         from vlmtrust.sanitize.cli import run_sanitize
 
-        run_sanitize(data, out, dedup.value, ocr, faces, on_bad_data.value, quiet, max_image_pixels)
+        run_sanitize(
+            data,
+            out,
+            dedup.value,
+            ocr,
+            faces,
+            on_bad_data.value,
+            quiet,
+            max_image_pixels,
+            caption_threshold,
+        )
 
 
 @app.command("list")

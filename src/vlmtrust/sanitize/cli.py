@@ -23,6 +23,7 @@ def run_sanitize(
     on_bad_data: str,
     quiet: bool,
     max_image_pixels: int = DEFAULT_MAX_PIXELS,
+    caption_threshold: float = 0.7,
 ) -> None:
     console = Console(stderr=True, quiet=quiet)
     options = SanitizeOptions.model_validate(
@@ -32,6 +33,7 @@ def run_sanitize(
             "faces": faces,
             "on_bad_data": on_bad_data,
             "max_image_pixels": max_image_pixels,
+            "caption_threshold": caption_threshold,
         }
     )
     with _bar(console) as start:
