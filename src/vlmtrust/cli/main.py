@@ -70,6 +70,11 @@ BASELINE_HELP = (
     "a run directory to gate against: thresholds may then read baseline+0.02 "
     "(judged with the paired test on the samples both runs scored)"
 )
+EXECUTOR_HELP = (
+    "where units run: local (this process) or 'ray:workers=2,cpus=1,retries=2' "
+    "(Ray actors; pip install 'vlmtrust[ray]')"
+)
+ADDRESS_HELP = "HOST:PORT of a running Ray cluster for --executor ray (default: start one here)"
 EXIT_GATE_VIOLATED = 1
 
 
@@ -118,6 +123,8 @@ def scan(
         int, typer.Option(min=1, help=MAX_PIXELS_HELP)
     ] = DEFAULT_MAX_PIXELS,
     severity: Annotated[Path | None, typer.Option(help=SEVERITY_HELP)] = None,
+    executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
+    address: Annotated[str | None, typer.Option(help=ADDRESS_HELP)] = None,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -126,6 +133,7 @@ def scan(
         from vlmtrust.core.spec import parse_spec, split_variants
         from vlmtrust.report.gates import evaluate, parse_gate
         from vlmtrust.runner import run
+        from vlmtrust.runner.executor import executor_spec
 
         gates = [parse_gate(text) for text in fail_on or ()]
         if baseline is not None:
@@ -147,6 +155,7 @@ def scan(
             max_image_pixels=max_image_pixels,
             show_progress=not quiet,
             severity=severity,
+            executor=executor_spec(executor, address),
         )
         summary = run(config)
         console = terminal.console(stderr=True, quiet=quiet)
