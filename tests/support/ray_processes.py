@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,9 +90,13 @@ def ray_head(num_cpus: int = 2) -> Iterator[RayHead]:
     port = free_port()
     env = ray_env()
     ray_cli = str(Path(sys.executable).with_name("ray"))
+    # its own short temp dir (unix socket paths are short), so the head records itself there,
+    # not in /tmp/ray where a later `ray.init()` elsewhere would find it
+    temp_dir = tempfile.mkdtemp(prefix="ray-")
     command = [
         ray_cli, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
-        f"--num-cpus={num_cpus}", "--num-gpus=0", "--include-dashboard=false", "--block",
+        f"--num-cpus={num_cpus}", "--num-gpus=0", "--include-dashboard=false",
+        f"--temp-dir={temp_dir}", "--block",
     ]  # fmt: skip
     proc = subprocess.Popen(
         command,
@@ -117,6 +123,7 @@ def ray_head(num_cpus: int = 2) -> Iterator[RayHead]:
                 os.kill(pid, signal.SIGKILL)
         proc.wait(30)
         left = wait_gone(started)
+        shutil.rmtree(temp_dir, ignore_errors=True)
         assert not left, f"ray processes left running: {sorted(left)}"
 
 

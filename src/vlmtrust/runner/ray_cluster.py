@@ -81,7 +81,9 @@ def connect(address: str | None, num_cpus: int) -> RayConnection:
         "logging_level": logging.ERROR,
     }
     if address is None:
-        options["num_cpus"] = num_cpus
+        # "local" always starts a new instance; without it Ray joins whatever cluster
+        # `ray start` last recorded in its temp dir, even a dead one
+        options.update(address="local", num_cpus=num_cpus)
     else:
         check_reachable(address)
         options["address"] = address
