@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 from cli_run import run_cli
-from ray_processes import alive, command_line, descendants, ray_env, ray_head, wait_gone
+from ray_processes import (
+    alive,
+    command_line,
+    descendants,
+    ray_env,
+    ray_head,
+    wait_gone,
+    zero_shot_units,
+)
 from vlmtrust_testing import free_port
 
 from vlmtrust.core.config import RunConfig
@@ -23,7 +31,13 @@ from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.runner.executor import LocalExecutor, build_executor, executor_spec
-from vlmtrust.runner.ray_executor import RayOptions, actor_options, parse_options
+from vlmtrust.runner.ray_executor import (
+    RayExecutor,
+    RayOptions,
+    WorkerLost,
+    actor_options,
+    parse_options,
+)
 
 #: 2 conditions x 150 samples in units of 2: long enough to interrupt, or to lose a worker in
 TASK = 'robustness.zero_shot:n=150,corruptions=["jpeg"]'
@@ -239,3 +253,33 @@ def test_ctrl_c_stops_a_ray_scan_keeps_what_is_stored_and_leaves_no_ray_process(
     assert TOTAL // 10 <= _count(out) < TOTAL
     assert not wait_gone(started), "Ray processes the scan started are still running"
     assert not alive(proc.pid)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("retries", [0, 1])
+def test_a_lost_actor_is_retried_up_to_retries_and_no_unit_comes_back_twice(tiny_clip, retries):
+    """The executor on its own, in this process: the only actor is killed after the first
+    result; with a retry every unit comes back exactly once, as the local executor scores it;
+    without one the scan stops with a one-line error. Ray is shut down either way."""
+    import ray
+
+    units = zero_shot_units(f"hf:{tiny_clip}", 12)
+    executor = RayExecutor(RayOptions(workers=1, retries=retries))
+    stream = executor.run(units)
+    got = [next(stream)]
+    assert executor.pool is not None
+    os.kill(ray.get(executor.pool.slots[0].actor.pid.remote()), signal.SIGKILL)
+    try:
+        if retries == 0:
+            with pytest.raises(WorkerLost, match="died 1 times") as lost:
+                got += list(stream)
+            assert "raise retries=" in str(lost.value)
+        else:
+            got += list(stream)
+            assert executor.pool.slots[0].generation == 1  # a fresh actor took its place
+            by_keys = {r.keys: r for r in got}
+            assert len(by_keys) == len(got) == len(units)
+            assert by_keys == {r.keys: r for r in LocalExecutor().run(units)}
+    finally:
+        executor.close()
+    assert not ray.is_initialized()

@@ -3,32 +3,11 @@ model load for many units, and moves a GPU model to the one GPU Ray shows an act
 
 from __future__ import annotations
 
-from vlmtrust.core.spec import Spec, parse_spec
-from vlmtrust.data.source import LoadOptions
-from vlmtrust.data.sources import open_source
+from ray_processes import zero_shot_units as _units
+
 from vlmtrust.models.base import resolve_model
-from vlmtrust.runner.executor import LocalExecutor, WorkUnit
+from vlmtrust.runner.executor import LocalExecutor
 from vlmtrust.runner.ray_worker import UnitWorker, on_cuda, on_visible_gpu
-from vlmtrust.tasks.base import DataContext, build_task
-
-
-def _units(model: str, n: int) -> list[WorkUnit]:
-    handle = resolve_model(model)
-    task = build_task(parse_spec("robustness.zero_shot:n=8"))
-    source = open_source(None, LoadOptions(on_bad="fail", limit=None, max_pixels=10**7))
-    samples = tuple(task.samples(DataContext(seed=0, limit=None, source=source)))
-    resolved = task.resolve(samples)
-    return [
-        WorkUnit(
-            model=handle,
-            task=resolved.spec,
-            attack=Spec(name="none"),
-            mitigations=(),
-            samples=samples[i : i + 2],
-            keys=tuple(f"k{j}" for j in range(i, i + 2)),
-        )
-        for i in range(0, min(n * 2, len(samples)), 2)
-    ]
 
 
 def test_worker_scores_like_the_local_executor_and_loads_once(tiny_clip):

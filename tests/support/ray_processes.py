@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vlmtrust_testing import free_port
 
@@ -133,3 +134,30 @@ def _listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def zero_shot_units(model: str, n: int) -> list[Any]:
+    """``n`` real work units of two world scenes each (robustness.zero_shot, clean)."""
+    from vlmtrust.core.spec import Spec, parse_spec
+    from vlmtrust.data.source import LoadOptions
+    from vlmtrust.data.sources import open_source
+    from vlmtrust.models.base import resolve_model
+    from vlmtrust.runner.executor import WorkUnit
+    from vlmtrust.tasks.base import DataContext, build_task
+
+    handle = resolve_model(model)
+    task = build_task(parse_spec(f"robustness.zero_shot:n={2 * n}"))
+    source = open_source(None, LoadOptions(on_bad="fail", limit=None, max_pixels=10**7))
+    samples = tuple(task.samples(DataContext(seed=0, limit=None, source=source)))
+    resolved = task.resolve(samples)
+    return [
+        WorkUnit(
+            model=handle,
+            task=resolved.spec,
+            attack=Spec(name="none"),
+            mitigations=(),
+            samples=samples[i : i + 2],
+            keys=tuple(f"k{j}" for j in range(i, i + 2)),
+        )
+        for i in range(0, min(n * 2, len(samples)), 2)
+    ]

@@ -8,6 +8,7 @@ that someone else installed alone), so the SIGINT handler in place before it is 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
@@ -92,18 +93,26 @@ def connect(address: str | None, num_cpus: int) -> RayConnection:
     try:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as err:
-        if ray.is_initialized():
-            ray.shutdown()
+        _shutdown_quietly(ray)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         where = f"the Ray cluster at {address}" if address else "a local Ray instance"
         raise ConfigError(
             f"cannot connect to {where}: {first}",
             "check --address and, for a token-auth cluster, RAY_AUTH_MODE=token and RAY_AUTH_TOKEN",
         ) from err
+    except BaseException:  # Ctrl-C while Ray starts: leave no half-started instance behind
+        _shutdown_quietly(ray)
+        raise
     finally:
         if on_main and signal.getsignal(signal.SIGINT) is not previous:
             signal.signal(signal.SIGINT, previous)
     return RayConnection(ray, owned=True)
+
+
+def _shutdown_quietly(ray: ModuleType) -> None:
+    with contextlib.suppress(Exception):
+        if ray.is_initialized():
+            ray.shutdown()
 
 
 def check_resources(ray: ModuleType, cpus: float, gpus: int, workers: int) -> None:

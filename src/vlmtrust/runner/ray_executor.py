@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import Field
 
-from vlmtrust.core.errors import ConfigError
+from vlmtrust.core.errors import ConfigError, VlmtrustError
 from vlmtrust.core.spec import Params, Spec, validate_params
 from vlmtrust.models.base import ModelHandle
 from vlmtrust.runner.executor import UnitResult, WorkUnit
@@ -53,8 +53,9 @@ def parse_options(spec: Spec) -> RayOptions:
         raise ConfigError(err.problem, SPEC_FIX) from err
 
 
-class WorkerLost(RuntimeError):
-    """A unit's actor died more often than ``retries`` allows."""
+class WorkerLost(VlmtrustError):
+    """A unit's actor died more often than ``retries`` allows (killed, out of memory, its node
+    gone): one line, since the fix is the user's (more retries, more memory per worker)."""
 
 
 @dataclass
@@ -175,7 +176,9 @@ class RayExecutor:
                     if flight.attempts > self.options.retries:
                         raise WorkerLost(
                             f"a unit's Ray worker died {flight.attempts} times "
-                            f"(retries={self.options.retries}): {str(err).splitlines()[0]}"
+                            f"(retries={self.options.retries}): {_first_line(err)}",
+                            "raise retries= in --executor ray:..., or give workers more memory "
+                            "(fewer workers= per node); stored results are kept",
                         ) from err
                     pool.replace(flight.slot, flight.generation)
                     submit(flight.index, flight.slot, flight.attempts + 1)
@@ -221,3 +224,8 @@ def _quietly(action: Callable[[], object]) -> None:
     already gone is as good as killed)."""
     with contextlib.suppress(Exception):
         action()
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
