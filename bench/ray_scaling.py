@@ -3,10 +3,11 @@ executor, Ray with 1 worker and Ray with 2 workers; wall seconds each, ratios to
 fixed start-up cost and its per-unit dispatch overhead, and a paper projection to N machines.
 
 Start-up is measured as a Ray scan of one tiny unit per condition minus the local scan of the
-same (Ray starts, an actor starts and loads the model); the dispatch overhead is what Ray with
-1 worker costs beyond local and that start-up, per unit. Each configuration runs once, in this
-order, in this process. Prints one JSON line. Run with `make bench` or
-`PYTHONPATH=src python bench/ray_scaling.py` (needs the ray extra).
+same (Ray starts, an actor starts and loads the model); the dispatch overhead as the same small
+units through one warm actor minus through the local executor, per unit (and, for comparison,
+from the whole scans: Ray 1 worker minus local minus start-up, per unit). Each configuration
+runs once, in this order, in this process. Prints one JSON line. Run with `make bench` or
+`PYTHONPATH=src:tests/support python bench/ray_scaling.py` (needs the ray extra).
 """
 
 from __future__ import annotations
@@ -71,6 +72,48 @@ def units_of(out: Path, batch: int) -> int:
     return sum(-(-int(n) // batch) for (n,) in counts)
 
 
+def warm_dispatch(n_units: int = 60) -> dict[str, float]:
+    """Per-unit cost of Ray once started and loaded: the same units of 2 samples through one
+    warm actor and through the local executor (each after a first unit that loads the model),
+    and the round trip of an empty actor call."""
+    import ray
+    from ray_processes import zero_shot_units
+
+    from vlmtrust.runner.executor import LocalExecutor
+    from vlmtrust.runner.ray_executor import RayExecutor, RayOptions
+
+    units = zero_shot_units("zoo:clip", n_units)
+    local = LocalExecutor()
+    list(local.run(units[:1]))
+    start = time.perf_counter()
+    list(local.run(units[1:]))
+    local_s = time.perf_counter() - start
+    executor = RayExecutor(RayOptions(workers=1))
+    try:
+        stream = executor.run(units)
+        next(stream)
+        start = time.perf_counter()
+        list(stream)
+        ray_s = time.perf_counter() - start
+        assert executor.pool is not None
+        actor = executor.pool.slots[0].actor
+        ray.get(actor.pid.remote())
+        start = time.perf_counter()
+        for _ in range(200):
+            ray.get(actor.pid.remote())
+        round_trip_s = (time.perf_counter() - start) / 200
+    finally:
+        executor.close()
+    rest = len(units) - 1
+    return {
+        "units": rest,
+        "local_ms_per_unit": round(1000 * local_s / rest, 2),
+        "ray_ms_per_unit": round(1000 * ray_s / rest, 2),
+        "dispatch_ms_per_unit": round(1000 * (ray_s - local_s) / rest, 2),
+        "empty_call_round_trip_ms": round(1000 * round_trip_s, 2),
+    }
+
+
 def main() -> None:
     local = Spec(name="local")
     ray1 = Spec(name="ray", params={"workers": 1, "cpus": 1})
@@ -88,8 +131,12 @@ def main() -> None:
         ray2_s, _ = scan(root / "ray2", ray2, limit=N_SAMPLES, batch=BATCH)
         same = rows(root / "local") == rows(root / "ray1") == rows(root / "ray2")
         units = units_of(root / "local", BATCH)
+    warm = warm_dispatch()
     startup_s = one_ray - one_local
-    dispatch_s = max(0.0, (ray1_s - local_s - startup_s) / units)
+    # the whole-scan estimate mixes in the start-up and every swing of the load; the warm
+    # measure (same small units, model already loaded on both sides) is the one projected
+    scan_dispatch_ms = 1000 * (ray1_s - local_s - startup_s) / units
+    dispatch_s = max(0.0, warm["dispatch_ms_per_unit"] / 1000)
     per_unit_s = local_s / units  # upper bound of one unit's compute (includes the model load)
     projection = {
         str(n): round(startup_s + units * (per_unit_s / (2 * n) + dispatch_s), 2) for n in MACHINES
@@ -111,6 +158,8 @@ def main() -> None:
                 "ratio_ray2_to_local": round(ray2_s / local_s, 3),
                 "ray_startup_s": round(startup_s, 2),
                 "dispatch_overhead_ms_per_unit": round(1000 * dispatch_s, 1),
+                "dispatch_from_whole_scans_ms_per_unit": round(scan_dispatch_ms, 1),
+                "warm_dispatch": warm,
                 "cpu_cores": os.cpu_count(),
                 "load_average_1m": round(os.getloadavg()[0], 2),
                 "cannot_show": (
