@@ -62,29 +62,24 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
 
 @dataclass
 class RayConnection:
-    """What this process holds of Ray: whether it called ``ray.init`` and so must shut it down,
-    and the auth token it made up for a private instance (dropped again at shutdown)."""
+    """What this process holds of Ray: whether it called ``ray.init`` and so must shut it down."""
 
     ray: ModuleType
     owned: bool
-    token_set: bool = False
 
     def shutdown(self) -> None:
         if self.owned and self.ray.is_initialized():
             self.ray.shutdown()
         self.owned = False
-        if self.token_set:
-            os.environ.pop(TOKEN_VARIABLE, None)
-            self.token_set = False
 
 
-def _private_token() -> bool:
-    """Give a private instance a token of its own in the environment (its processes inherit
-    it), so Ray does not write one to ~/.ray; a token the user configured is left alone."""
-    if os.environ.get(TOKEN_VARIABLE) or os.environ.get("RAY_AUTH_TOKEN_PATH"):
-        return False
-    os.environ[TOKEN_VARIABLE] = secrets.token_hex(32)
-    return True
+def _private_token() -> None:
+    """Give private instances a token in the environment (their processes inherit it), so Ray
+    does not write one to ~/.ray. One per process, kept: Ray caches the token it first read, so
+    a second instance in the same process must get the same one. A token the user configured
+    is left alone."""
+    if not (os.environ.get(TOKEN_VARIABLE) or os.environ.get("RAY_AUTH_TOKEN_PATH")):
+        os.environ[TOKEN_VARIABLE] = secrets.token_hex(32)
 
 
 def connect(address: str | None, num_cpus: int) -> RayConnection:
@@ -98,12 +93,11 @@ def connect(address: str | None, num_cpus: int) -> RayConnection:
         "log_to_driver": False,
         "logging_level": logging.ERROR,
     }
-    token_set = False
     if address is None:
         # "local" always starts a new instance; without it Ray joins whatever cluster
         # `ray start` last recorded in its temp dir, even a dead one
         options.update(address="local", num_cpus=num_cpus)
-        token_set = _private_token()
+        _private_token()
     else:
         check_reachable(address)
         options["address"] = address
@@ -113,8 +107,6 @@ def connect(address: str | None, num_cpus: int) -> RayConnection:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as err:
         _shutdown_quietly(ray)
-        if token_set:
-            os.environ.pop(TOKEN_VARIABLE, None)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         where = f"the Ray cluster at {address}" if address else "a local Ray instance"
         raise ConfigError(
@@ -123,13 +115,11 @@ def connect(address: str | None, num_cpus: int) -> RayConnection:
         ) from err
     except BaseException:  # Ctrl-C while Ray starts: leave no half-started instance behind
         _shutdown_quietly(ray)
-        if token_set:
-            os.environ.pop(TOKEN_VARIABLE, None)
         raise
     finally:
         if on_main and signal.getsignal(signal.SIGINT) is not previous:
             signal.signal(signal.SIGINT, previous)
-    return RayConnection(ray, owned=True, token_set=token_set)
+    return RayConnection(ray, owned=True)
 
 
 def _shutdown_quietly(ray: ModuleType) -> None:

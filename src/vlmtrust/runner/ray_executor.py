@@ -145,7 +145,12 @@ class RayExecutor:
         interrupted: InterruptFlag | None,
     ) -> Iterator[UnitResult]:
         ray = pool.ray
-        lost = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError)
+        # the actor's process or node died, or took the unit's result with it
+        lost = (
+            ray.exceptions.RayActorError,
+            ray.exceptions.WorkerCrashedError,
+            ray.exceptions.ObjectLostError,
+        )
         upcoming = iter(range(len(units)))
 
         def submit(index: int, slot: int, attempts: int) -> None:
