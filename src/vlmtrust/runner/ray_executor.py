@@ -80,6 +80,8 @@ class _Pool:
     ray: Any
     factory: Any
     slots: list[_Slot] = field(default_factory=list)
+    #: actors started in place of dead ones
+    replaced: int = 0
 
     def replace(self, slot: int, generation: int) -> None:
         """Swap in a fresh actor unless another lost unit of the same actor did already."""
@@ -88,6 +90,7 @@ class _Pool:
             return
         self.ray.kill(current.actor, no_restart=True)
         self.slots[slot] = _Slot(self.factory(), current.queued, generation + 1)
+        self.replaced += 1
 
     def kill_all(self) -> None:
         for slot in self.slots:
