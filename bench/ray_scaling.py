@@ -115,6 +115,12 @@ def warm_dispatch(n_units: int = 60) -> dict[str, float]:
 
 
 def main() -> None:
+    import torch
+
+    # one torch thread per worker everywhere: a Ray actor with cpus=1 gets one, and the local
+    # executor with the default (all cores) busy-waits against other load, which would credit
+    # Ray with a speed-up that is only a thread count
+    torch.set_num_threads(1)
     local = Spec(name="local")
     ray1 = Spec(name="ray", params={"workers": 1, "cpus": 1})
     ray2 = Spec(name="ray", params={"workers": 2, "cpus": 1})
@@ -161,6 +167,7 @@ def main() -> None:
                 "dispatch_from_whole_scans_ms_per_unit": round(scan_dispatch_ms, 1),
                 "warm_dispatch": warm,
                 "cpu_cores": os.cpu_count(),
+                "torch_threads_per_worker": 1,
                 "load_average_1m": round(os.getloadavg()[0], 2),
                 "cannot_show": (
                     "speed-up from more workers: 2 cores hold the driver, Ray's GCS and raylet "
