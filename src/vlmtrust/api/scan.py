@@ -47,6 +47,8 @@ class ScanOptions(BaseModel):
     max_image_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1)
     severity: Path | None = None
     executor: str = "local"
+    #: HOST:PORT of a running Ray cluster (``executor="ray..."`` only)
+    address: str | None = None
     fail_on: tuple[str, ...] = ()
     gate_bound: GateBoundName = "conservative"
     baseline: Path | None = None
@@ -56,6 +58,7 @@ class ScanOptions(BaseModel):
         """The one immutable ``RunConfig`` the runner takes (specs parsed here, so a bad one
         fails before anything runs)."""
         from vlmtrust.runner.configure import scan_config
+        from vlmtrust.runner.executor import executor_spec
 
         return scan_config(
             model=self.model,
@@ -69,7 +72,7 @@ class ScanOptions(BaseModel):
             batch_size=self.batch_size,
             on_bad_data=self.on_bad_data,
             max_image_pixels=self.max_image_pixels,
-            executor=self.executor,
+            executor=executor_spec(self.executor, self.address),
             severity=self.severity,
             show_progress=not self.quiet,
         )
@@ -121,6 +124,7 @@ def scan(
     max_image_pixels: int = DEFAULT_MAX_PIXELS,
     severity: PathArg | None = None,
     executor: str = "local",
+    address: str | None = None,
     quiet: bool = False,
 ) -> Run:
     """Scan ``model`` like ``vlmtrust scan`` and return the :class:`Run` in ``out``.
@@ -150,6 +154,7 @@ def scan(
         max_image_pixels=max_image_pixels,
         severity=severity,
         executor=executor,
+        address=address,
         quiet=quiet,
     )
     summary = run_scan(options)

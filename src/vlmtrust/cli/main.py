@@ -77,6 +77,11 @@ MLFLOW_HELP = (
 EXPERIMENT_HELP = "MLflow experiment the run is logged under"
 PLAN_HELP = "a scan plan (TOML; see `Scan plans` in the README)"
 DRY_RUN_HELP = "list what would run and what is stored; run and write nothing"
+EXECUTOR_HELP = (
+    "where units run: local (this process) or 'ray:workers=2,cpus=1,retries=2' "
+    "(Ray actors; pip install 'vlmtrust[ray]')"
+)
+ADDRESS_HELP = "HOST:PORT of a running Ray cluster for --executor ray (default: start one here)"
 EXIT_GATE_VIOLATED = 1
 
 
@@ -127,6 +132,8 @@ def scan(
     severity: Annotated[Path | None, typer.Option(help=SEVERITY_HELP)] = None,
     mlflow: Annotated[str | None, typer.Option(help=MLFLOW_HELP)] = None,
     mlflow_experiment: Annotated[str, typer.Option(help=EXPERIMENT_HELP)] = "vlmtrust",
+    executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
+    address: Annotated[str | None, typer.Option(help=ADDRESS_HELP)] = None,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -155,6 +162,8 @@ def scan(
             gate_bound=gate_bound.value,
             baseline=baseline,
             quiet=quiet,
+            executor=executor,
+            address=address,
         )
         summary = run_scan(options)
         console = terminal.console(stderr=True, quiet=quiet)

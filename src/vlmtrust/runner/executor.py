@@ -1,9 +1,9 @@
 """Executors run work units: a batch of samples plus everything needed to score them.
 
 A unit is self-contained and picklable (model handle, specs, samples), so any executor can ship
-it to a worker: the local one runs it in-process, a Ray one (later) in a remote actor. Workers
-keep loaded models in a cache keyed by fingerprint, so a model loads once per worker, and only
-when there is work for it: a fully cached re-run never loads a model at all.
+it to a worker: the local one runs it in-process, the Ray one (``runner.ray_executor``) in Ray
+actors. Workers keep loaded models in a cache keyed by fingerprint, so a model loads once per
+worker, and only when there is work for it: a fully cached re-run never loads a model at all.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
 from vlmtrust.models.base import ModelHandle
+from vlmtrust.runner.interrupts import InterruptFlag
 
 
 class WorkUnit(BaseModel):
@@ -39,8 +40,11 @@ class UnitResult(BaseModel):
 
 
 class Executor(Protocol):
-    def run(self, units: Sequence[WorkUnit]) -> Iterator[UnitResult]:
-        """Yield one result per unit as units finish (any order)."""
+    def run(
+        self, units: Sequence[WorkUnit], interrupted: InterruptFlag | None = None
+    ) -> Iterator[UnitResult]:
+        """Yield one result per unit as units finish (any order); an executor that waits on
+        others checks ``interrupted`` while it waits, so Ctrl-C is never held up."""
         ...
 
     def close(self) -> None: ...
@@ -102,7 +106,9 @@ class LocalExecutor:
     def __init__(self) -> None:
         self._cache = ModelCache()
 
-    def run(self, units: Sequence[WorkUnit]) -> Iterator[UnitResult]:
+    def run(
+        self, units: Sequence[WorkUnit], interrupted: InterruptFlag | None = None
+    ) -> Iterator[UnitResult]:
         for unit in units:
             yield execute_unit(unit, self._cache)
 
@@ -110,7 +116,32 @@ class LocalExecutor:
         self._cache.close()
 
 
+def executor_spec(text: str, address: str | None) -> Spec:
+    """``--executor`` and ``--address`` -> one spec (the address joins a Ray spec's options)."""
+    from vlmtrust.core.spec import parse_spec
+
+    spec = parse_spec(text)
+    if address is None:
+        return spec
+    if spec.name != "ray":
+        raise ConfigError(
+            f"--address is for --executor ray, not {spec.name}", "add --executor ray or drop it"
+        )
+    return spec.model_copy(update={"params": {**spec.params, "address": address}})
+
+
 def build_executor(spec: Spec) -> Executor:
+    """The executor a spec names, checked (options, the Ray extra, a reachable ``address``)
+    but not started, so a bad ``--executor`` fails before the store opens."""
     if spec.name == "local":
+        if spec.params:
+            raise ConfigError(
+                f"--executor local takes no options (got {', '.join(sorted(spec.params))})",
+                "drop them, or use --executor 'ray:workers=N,...' and --address",
+            )
         return LocalExecutor()
-    raise ConfigError(f"unknown executor {spec.name!r}", "use --executor local")
+    if spec.name == "ray":
+        from vlmtrust.runner.ray_executor import RayExecutor, parse_options
+
+        return RayExecutor(parse_options(spec))
+    raise ConfigError(f"unknown executor {spec.name!r}", "use --executor local or ray")

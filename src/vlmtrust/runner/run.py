@@ -33,7 +33,7 @@ from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.runner.applies import cannot_act, report_not_run
 from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.examples import build_examples
-from vlmtrust.runner.executor import UnitResult, WorkUnit, build_executor
+from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import result_keys, sample_digest
 from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
@@ -150,6 +150,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     skipped_tasks, skipped = prepared.skipped_tasks, prepared.skipped_data
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
+    # checked, not started (Ray starts on the first unit), so a bad --executor stores nothing
+    executor = build_executor(config.executor)
 
     run_id = uuid.uuid4().hex[:12]
     created = CreatedPaths.before_scan(config.out)
@@ -170,7 +172,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                     f"running {todo}"
                 )
                 labels = {k: cell.task.label for cell in cells for k in cell.keys}
-                calls = _execute(units, store, config, todo, console, labels)
+                calls = _execute(executor, units, store, todo, console, labels)
                 metrics, examples, terms = _aggregate(cells, store, handle)
                 store.replace_metrics(metrics)
                 store.replace_terms(terms)
@@ -315,22 +317,21 @@ def _units(
 
 
 def _execute(
+    executor: Executor,
     units: Sequence[WorkUnit],
     store: ResultStore,
-    config: RunConfig,
     todo: int,
     console: Console,
     labels: dict[str, str],
 ) -> int:
     """Run the units, storing each result under its task's row name (``labels``, by key)."""
-    if not units:
-        return 0
     by_key = {k: u for u in units for k in u.keys}
-    executor = build_executor(config.executor)
     calls = 0
     try:
+        if not units:
+            return 0
         with interrupt_flag() as interrupted, scan_progress(console, todo) as advance:
-            for result in executor.run(units):
+            for result in executor.run(units, interrupted):
                 store.append(_stored(result, by_key, labels))
                 calls += result.model_calls
                 advance(len(result.keys))
