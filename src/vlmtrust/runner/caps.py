@@ -46,13 +46,16 @@ class SampleCap:
         head = f"{self.task}: {self.used} samples"
         if by == "task n":
             raised = Spec(name=self.spec.name, params={**self.spec.params, "n": self.limit})
-            return f"{head} (its n={self.task_n} caps --limit {self.limit}; pass --task {_cli(raised)})"
+            fix = f"pass --task {_cli(raised)}"
+            return f"{head} (its n={self.task_n} caps --limit {self.limit}; {fix})"
         if by == "data source":
             return (
                 f"{head} (the data source {self.source} holds {self.source_size}, "
                 f"below --limit {self.limit}; add data to raise it)"
             )
-        return f"{head} (the task draws no more than that from its parameters; --limit {self.limit})"
+        return (
+            f"{head} (the task draws no more than that from its parameters; --limit {self.limit})"
+        )
 
     def header_entry(self) -> dict[str, Any]:
         return {
