@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 
 import numpy as np
 import torch
@@ -20,7 +21,6 @@ from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
 
 IMAGES, BATCH, EPS, STEPS, STEP = 256, 64, 4 / 255, 10, 1 / 255
-REPEATS = 5
 PROMPTS = [f"a photo of a {s}." for s in world.SHAPES]
 
 
@@ -34,6 +34,7 @@ class Head(torch.nn.Module):
 
 
 def main() -> None:
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5  # interleaved, at least 3
     torch.set_num_threads(2)
     clip = resolve_model("zoo:clip").load()
     scenes = world.generate(5, IMAGES)
@@ -75,7 +76,7 @@ def main() -> None:
     )
     timed = compare(
         {"ours": ours, "art": lambda: attack.generate(x=pixels.numpy(), y=truth.numpy())},
-        repeats=REPEATS,
+        repeats=repeats,
     )
     ours_s, art_s = timed.best("ours"), timed.best("art")
     print(
@@ -84,7 +85,7 @@ def main() -> None:
                 "bench": "pgd_throughput",
                 "images": IMAGES,
                 "batch_size": BATCH,
-                "repeats": REPEATS,
+                "repeats": repeats,
                 "ours_images_per_s": round(IMAGES / ours_s, 1),
                 "art_images_per_s": round(IMAGES / art_s, 1),
                 # ours over ART in images per second, from each side's fastest run
