@@ -30,8 +30,9 @@ class Comparison:
         return min(self.seconds[name])
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready: min/median/runs per side, the first side's min over each other side's
-        min (``a/b``), and the load at start and end. Measured in this one run."""
+        """JSON-ready: min/median/runs per side, the first side's min seconds over each other
+        side's (``seconds_ratios``, ``a/b``: below 1, ``a`` is faster), and the load at start
+        and end. Measured in this one run."""
         names = list(self.seconds)
         out: dict[str, Any] = {
             name: {
@@ -41,7 +42,7 @@ class Comparison:
             }
             for name, times in self.seconds.items()
         }
-        out["ratios"] = {
+        out["seconds_ratios"] = {
             f"{names[0]}/{other}": round(self.best(names[0]) / self.best(other), 3)
             for other in names[1:]
         }

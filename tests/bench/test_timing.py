@@ -25,8 +25,8 @@ def test_sides_are_warmed_then_interleaved_in_alternating_order():
     assert calls == ["a", "b", "a", "b", "b", "a", "a", "b", "b", "a"]
     assert timed.values == {"a": ["A"] * 4, "b": ["B"] * 4}
     summary = timed.summary()
-    assert set(summary) == {"a", "b", "ratios", "load_start", "load_end"}
-    assert list(summary["ratios"]) == ["a/b"] and len(summary["a"]["runs_s"]) == 4
+    assert set(summary) == {"a", "b", "seconds_ratios", "load_start", "load_end"}
+    assert list(summary["seconds_ratios"]) == ["a/b"] and len(summary["a"]["runs_s"]) == 4
 
 
 def test_a_side_that_times_itself_is_recorded_as_it_says():
