@@ -14,6 +14,7 @@ import time
 import numpy as np
 import torch
 
+from _timing import load
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.spec import Spec, parse_spec
 from vlmtrust.data import world
@@ -27,6 +28,7 @@ PROBES_PER_ATTACK = 10
 
 
 def main() -> None:
+    load_start = load()
     torch.set_num_threads(1)
     clean: dict[str, dict[str, float]] = {}
     for family in ("objects", "people", "ood"):
@@ -67,6 +69,8 @@ def main() -> None:
                 ),
                 "harmful_probes_per_attack": len(probes),
                 "typographic": typographic,
+                "load_start": load_start,
+                "load_end": load(),
             }
         )
     )

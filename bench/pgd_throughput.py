@@ -1,17 +1,21 @@
 """PGD throughput: our batched PGD vs the Adversarial Robustness Toolbox's PGD on the same model
 (zoo:clip), images, batch size and budget (L-inf 4/255, 10 steps, step 1/255, no random start).
-Prints one JSON line; the ratio is ours / ART in images per second."""
+Both sides are warmed, then timed in interleaved repeats (bench/_timing.py). Prints one JSON
+line; the ratio is ours / ART in images per second, from each side's fastest run (the median
+ratio beside it)."""
 
 from __future__ import annotations
 
 import json
-import time
+import statistics
+import sys
 
 import numpy as np
 import torch
 from art.attacks.evasion import ProjectedGradientDescent
 from art.estimators.classification import PyTorchClassifier
 
+from _timing import compare
 from vlmtrust.attacks.gradient import perturb
 from vlmtrust.data import world
 from vlmtrust.models.base import resolve_model
@@ -30,6 +34,7 @@ class Head(torch.nn.Module):
 
 
 def main() -> None:
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5  # interleaved, at least 3
     torch.set_num_threads(2)
     clip = resolve_model("zoo:clip").load()
     scenes = world.generate(5, IMAGES)
@@ -69,22 +74,28 @@ def main() -> None:
         batch_size=BATCH,
         verbose=False,
     )
-    ours()  # warm-up
-    started = time.perf_counter()
-    ours()
-    ours_s = time.perf_counter() - started
-    started = time.perf_counter()
-    attack.generate(x=pixels.numpy(), y=truth.numpy())
-    art_s = time.perf_counter() - started
+    timed = compare(
+        {"ours": ours, "art": lambda: attack.generate(x=pixels.numpy(), y=truth.numpy())},
+        repeats=repeats,
+    )
+    ours_s, art_s = timed.best("ours"), timed.best("art")
     print(
         json.dumps(
             {
                 "bench": "pgd_throughput",
                 "images": IMAGES,
                 "batch_size": BATCH,
+                "repeats": repeats,
                 "ours_images_per_s": round(IMAGES / ours_s, 1),
                 "art_images_per_s": round(IMAGES / art_s, 1),
+                # ours over ART in images per second, from each side's fastest run
                 "ratio": round(art_s / ours_s, 3),
+                "median_ratio": round(
+                    statistics.median(timed.seconds["art"])
+                    / statistics.median(timed.seconds["ours"]),
+                    3,
+                ),
+                **timed.summary(),
             }
         )
     )

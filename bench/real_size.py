@@ -5,11 +5,12 @@ image processor + ``CLIPModel`` features + argmax) on the same attacked images a
 
 Each measurement runs in its own fresh process and is timed from before its first import (so
 time and peak memory are that path's alone, imports and model load included, as a user pays
-them); harness and bare runs are interleaved and the fastest of the repeats is kept. Prints one
+them); harness and bare runs are interleaved in alternating order (bench/_timing.py) and the
+fastest of the repeats is kept, the median beside it. Prints one
 JSON line: the ratio (harness / bare), images/s and peak resident memory of each. Random
 weights: accuracy is chance, the cost is real.
 
-    PYTHONPATH=tests/support python bench/real_size.py [--n 64] [--batch 32] [--repeats 2]
+    PYTHONPATH=tests/support python bench/real_size.py [--n 64] [--batch 32] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from _timing import compare
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -164,7 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=64, help="world samples per condition")
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="at least 3")
     parser.add_argument("--large", action="store_true", help="ViT-L/14 as well (for a GPU)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N (both paths)")
     parser.add_argument("--dtype", default="float32", help="float32, bfloat16, float16")
@@ -175,14 +179,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for shape in shapes:
             model_dir = str(build(Path(tmp) / shape.replace("/", "-"), shape))
-            bares, harnesses = [], []
-            for repeat in range(args.repeats):
-                bares.append(_fresh(bare, model_dir, args.n, args.batch, args.device, args.dtype))
-                out = str(Path(tmp) / f"run-{shape.replace('/', '-')}-{repeat}")
-                options = f"?device={args.device}&dtype={args.dtype}"
-                harnesses.append(_fresh(harness, model_dir, out, args.n, args.batch, options))
-            b = min(bares, key=lambda r: r["seconds"])
-            h = min(harnesses, key=lambda r: r["seconds"])
+            options = f"?device={args.device}&dtype={args.dtype}"
+            # a fresh output directory per harness run, so nothing is reused
+            harness_args = iter(
+                (
+                    model_dir,
+                    str(Path(tmp) / f"run-{shape.replace('/', '-')}-{i}"),
+                    args.n,
+                    args.batch,
+                    options,
+                )
+                for i in range(args.repeats)
+            )
+            timed = compare(
+                {
+                    "harness": lambda runs=harness_args: _fresh(harness, *next(runs)),
+                    "bare": partial(
+                        _fresh, bare, model_dir, args.n, args.batch, args.device, args.dtype
+                    ),
+                },
+                repeats=args.repeats,
+                warmup=False,  # each run is a fresh process that pays its own start-up
+                timer=lambda r: r["seconds"],
+            )
+            b = min(timed.values["bare"], key=lambda r: r["seconds"])
+            h = min(timed.values["harness"], key=lambda r: r["seconds"])
             assert b["images"] == h["images"], (b["images"], h["images"])
             line = {
                 "bench": "real_size",
@@ -202,6 +223,11 @@ def main() -> None:
                 "bare_peak_mib": round(b["peak_mib"]),
                 **({"harness_gpu_peak_mib": round(h["gpu"])} if h["gpu"] is not None else {}),
                 **({"bare_gpu_peak_mib": round(b["gpu"])} if b["gpu"] is not None else {}),
+                "repeats": args.repeats,
+                "harness_median_s": timed.summary()["harness"]["median_s"],
+                "bare_median_s": timed.summary()["bare"]["median_s"],
+                "load_start": timed.load_start,
+                "load_end": timed.load_end,
             }
             print(json.dumps(line), flush=True)
 

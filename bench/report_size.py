@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _timing import load
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.data import world
 from vlmtrust.report.build import ReportFormat, build_report
@@ -129,6 +130,7 @@ def build_store(run_dir: Path) -> int:
 
 
 def main() -> None:
+    load_start = load()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp)
         stored = build_store(run_dir)
@@ -147,6 +149,8 @@ def main() -> None:
                 "render_seconds": round(seconds, 3),
                 "render_cpu_seconds": round(cpu_seconds, 3),
                 "load_average": round(os.getloadavg()[0], 1),
+                "load_start": load_start,
+                "load_end": load(),
                 "bytes": size,
                 "seconds_ratio": round(seconds / SECONDS_BUDGET, 3),
                 "bytes_ratio": round(size / BYTES_BUDGET, 3),

@@ -1,6 +1,8 @@
 """Runner overhead: a scan through the runner (planning, cache keys, SQLite store on disk,
 aggregation) vs a bare loop calling the same model on the same attacked samples in the same
-batches. Prints one JSON line; the ratio is what to watch (target: overhead under 10%).
+batches, both warmed and timed in interleaved repeats (bench/_timing.py; each runner repeat
+writes a fresh store, so nothing is reused). Prints one JSON line; the ratio is what to watch
+(target: overhead under 10%).
 Run with `make bench` (it puts tests/support, home of tiny_models, on the path)."""
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 from tiny_models import build_tiny_clip
 
+from _timing import compare
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
@@ -68,15 +71,18 @@ def main() -> None:
         # A model with real compute per image (~ViT-Ti width at 96 px), so the ratio reflects
         # a realistic balance of model time and bookkeeping; a 32-d toy would exaggerate it.
         model_dir = build_tiny_clip(root / "model", image_size=96, width=192, layers=6)
-        bare_loop(model_dir)  # warm-up: imports, torch kernels, page cache
-        bare_times, runner_times = [], []
-        for repeat in range(3):
-            bare_s, bare_correct = bare_loop(model_dir)
-            runner_s, runner_correct = through_runner(model_dir, root / f"run{repeat}")
-            assert bare_correct == runner_correct, (bare_correct, runner_correct)
-            bare_times.append(bare_s)
-            runner_times.append(runner_s)
-        bare, runner = min(bare_times), min(runner_times)
+        outs = iter(range(1000))
+        timed = compare(
+            {
+                "runner": lambda: through_runner(model_dir, root / f"run{next(outs)}"),
+                "bare": lambda: bare_loop(model_dir),
+            },
+            repeats=3,
+            timer=lambda measured: measured[0],
+        )
+        correct = {name: {c for _, c in values} for name, values in timed.values.items()}
+        assert correct["bare"] == correct["runner"] and len(correct["bare"]) == 1, correct
+        bare, runner = timed.best("bare"), timed.best("runner")
         print(
             json.dumps(
                 {
@@ -87,6 +93,7 @@ def main() -> None:
                     "runner_s": round(runner, 3),
                     "ratio": round(runner / bare, 3),
                     "overhead_pct": round(100 * (runner / bare - 1), 1),
+                    **timed.summary(),
                 }
             )
         )

@@ -20,6 +20,7 @@ import torch
 from tiny_models import build_tiny_llava
 from vlmtrust_testing import prompt_folder
 
+from _timing import load
 from vlmtrust.attacks.base import build_attack
 from vlmtrust.core.spec import Spec
 from vlmtrust.data.instructions import Example
@@ -53,6 +54,7 @@ def refusals(model: Any, examples: list[Example]) -> int:
 
 
 def main() -> None:
+    load_start = load()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["VLMTRUST_CACHE"] = tmp
@@ -80,6 +82,7 @@ def main() -> None:
             "spec": SPEC,
             "train_seconds": round(seconds, 1),
             "load_average": round(os.getloadavg()[0], 1),
+            "load_start": load_start,
             "adapter_weights": tuned.card["trainable_parameters"],
             "n_probes": PROBES,
             "n_scenes": SCENES,
@@ -96,6 +99,7 @@ def main() -> None:
                 for kind, ex in [*probes.items(), ("scenes", own)]
             },
         }
+    result["load_end"] = load()
     print(json.dumps(result))
 
 

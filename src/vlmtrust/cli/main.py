@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from vlmtrust.cli import terminal
 from vlmtrust.cli.errors import OneLineErrors, user_errors
+from vlmtrust.core.allocator import tune_allocator
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.report.formats import HistoryFormat, ReportFormat
 
@@ -476,6 +477,7 @@ def main() -> None:
     # Library progress bars and warnings (weight loading, tokenizer defaults) would bury ours.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    tune_allocator()  # the console script only: a host process keeps its own malloc settings
     app(prog_name="vlmtrust")
 
 

@@ -31,6 +31,7 @@ from vlmtrust.metrics.severity import load_rules
 from vlmtrust.mitigations.base import variant_label
 from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.runner.applies import cannot_act, report_not_run
+from vlmtrust.runner.caps import SampleCap, header_caps, sample_caps
 from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
@@ -98,6 +99,8 @@ class Prepared:
     skipped_tasks: list[str]
     #: unreadable data files skipped, with the reason
     skipped_data: list[str]
+    #: per task: the sample count and which of --limit, its n, the source's size set it
+    caps: list[SampleCap] = field(default_factory=list)
 
 
 def prepare(config: RunConfig, console: Console) -> Prepared:
@@ -133,7 +136,16 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
             f"no task of --suite can run on --data {config.data}: {unfit[0]}",
             "pick a pillar whose tasks this data answers, or run without --data",
         )
-    return Prepared(handle, cells, not_run, source, [*skipped_tasks, *unfit], skipped)
+    asked = {spec.name: spec for spec in specs}  # as the user wrote it, without the defaults
+    counts = [
+        (c.task.label, asked.get(c.task.spec.name, c.task.spec), c.task.params, len(c.samples))
+        for c in cells
+    ]
+    caps = sample_caps(counts, config.limit, source.summary())
+    for cap in caps:
+        if (line := cap.message()) is not None:
+            console.print(f"[yellow]capped[/] {escape(line)}", highlight=False, soft_wrap=True)
+    return Prepared(handle, cells, not_run, source, [*skipped_tasks, *unfit], skipped, caps)
 
 
 def run(config: RunConfig, console: Console | None = None) -> RunSummary:
@@ -158,7 +170,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     removable = created.store_is_new  # until something is stored
     try:
         with ResultStore.in_dir(config.out) as store:
-            store.start_run(run_id, _header(config, handle, cells, not_run, source))
+            header = _header(config, handle, cells, not_run, source, prepared.caps)
+            store.start_run(run_id, header)
             removable = False  # decided below, from what the store holds
             status = "failed"
             all_keys = [k for cell in cells for k in cell.keys]
@@ -409,6 +422,7 @@ def _header(
     cells: Sequence[Cell],
     not_run: Sequence[NotRun],
     source: DataSource | None = None,
+    caps: Sequence[SampleCap] = (),
 ) -> dict[str, Any]:
     task_specs = {c.task.spec.canonical(): c.task.spec for c in cells}
     return {
@@ -429,6 +443,8 @@ def _header(
         },
         "attacks": sorted({c.attack.spec.canonical() for c in cells}),
         "samples": {c.task.label: len(c.samples) for c in cells},
+        # per task: --limit, its n, the source's size, the count used and which cap set it
+        "sample_caps": header_caps(caps),
         # what the report needs of each task, so it reads the store and never imports tasks
         "headlines": {c.task.label: c.task.headline for c in cells},
         "mitigations": list(config.mitigations),
