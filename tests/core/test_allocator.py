@@ -1,6 +1,7 @@
 """The glibc malloc tuning: on, off by switch, deferring to glibc's own variables, and that it
 really keeps freed buffers (a fresh process allocating and freeing 8 MB buffers page-faults
-again on every round with glibc's defaults, whose trim threshold is below the 32 MB freed, hardly at all tuned)."""
+again on every round with glibc's defaults, whose trim threshold is below the 32 MB freed;
+tuned, hardly at all)."""
 
 import os
 import subprocess
