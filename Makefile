@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: setup browser demo test lint typecheck unit slow bench zoo clean
+.PHONY: setup browser demo test lint typecheck unit slow docs bench zoo clean
 
 setup: $(STAMP)
 
@@ -48,7 +48,12 @@ unit: setup browser
 slow: setup
 	$(VENV)/bin/pytest -m slow
 
-test: browser lint typecheck unit slow
+# The documentation site (mkdocs.yml, docs/) into site/; --strict turns a broken link, a missing
+# page or an API docstring mkdocstrings cannot render into a failure. Offline: no fonts, no CDNs.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+test: browser lint typecheck docs unit slow
 
 # Retrain every zoo organism from its fixed seed and rewrite the weights and model cards in
 # src/vlmtrust/models/zoo/weights/ (about 10 minutes on 2 cores). Tests never run this.
@@ -61,4 +66,4 @@ bench: setup
 	@for b in bench/*.py; do PYTHONPATH=tests/support $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) runs build src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) runs build site src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
