@@ -1,5 +1,5 @@
-"""The README's Python API example, run once per session in a temp directory; the API tests
-read the two runs it scans (``run`` and ``clean``) instead of scanning again."""
+"""The docs' Python API example (docs/api.md), run once per session in a temp directory; the
+API tests read the two runs it scans (``run`` and ``clean``) instead of scanning again."""
 
 import contextlib
 import io
@@ -10,15 +10,14 @@ from typing import Any
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+API_PAGE = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
 
 def readme_api_example() -> str:
-    """The first Python block of the README's "Python API" section."""
-    section = README.read_text(encoding="utf-8").split("\n## Python API\n", 1)[1]
-    section = section.split("\n## ", 1)[0]
+    """The first Python block of the docs' Python API page, above its first `##` section."""
+    section = API_PAGE.read_text(encoding="utf-8").split("\n## ", 1)[0]
     found = re.search(r"```python\n(.*?)```", section, flags=re.S)
-    assert found, "the README's Python API section has no ```python block"
+    assert found, "docs/api.md has no ```python block above its first section"
     return found[1]
 
 
@@ -33,7 +32,7 @@ def example(tmp_path_factory) -> dict[str, Any]:
     os.chdir(where)
     try:
         with contextlib.redirect_stdout(printed):
-            exec(compile(readme_api_example(), str(README), "exec"), namespace)
+            exec(compile(readme_api_example(), str(API_PAGE), "exec"), namespace)
     finally:
         os.chdir(before)
     namespace["__cwd__"] = where

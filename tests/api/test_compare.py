@@ -11,7 +11,7 @@ from vlmtrust.core.errors import ConfigError
 
 def test_two_runs_side_by_side_with_deltas_against_the_first(example):
     run, clean = example["run"], example["clean"]
-    table = example["table"]  # the README's compare([run, clean])
+    table = example["table"]  # the docs' API example's compare([run, clean])
     keys = {(r.task, r.attack, r.mitigation, r.metric) for r in run.metric_rows}
     assert set(table.index) == keys and len(keys) >= 3
     labels = [f"zoo:clip ({run.dir})", f"zoo:clip-clean ({clean.dir})"]

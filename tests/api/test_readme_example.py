@@ -1,4 +1,5 @@
-"""The README's API example runs as written, and what it returns matches the CLI's reports."""
+"""The docs' API example (docs/api.md) runs as written, and what it returns matches the CLI's
+reports."""
 
 import json
 import math

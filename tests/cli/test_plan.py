@@ -1,7 +1,7 @@
-"""``vlmtrust run plan.toml``: the README's example plan (two zoo models x two mitigations) runs,
-a re-run runs nothing, ``--dry-run`` lists what would run before and what is stored after and
-writes nothing, ``vlmtrust report OUT`` shows the whole plan, and malformed plans are one line
-with the file and line, exit 2."""
+"""``vlmtrust run plan.toml``: the example plan of docs/scanning.md (two zoo models x two
+mitigations) runs, a re-run runs nothing, ``--dry-run`` lists what would run before and what is
+stored after and writes nothing, ``vlmtrust report OUT`` shows the whole plan, and malformed
+plans are one line with the file and line, exit 2."""
 
 import contextlib
 import json
@@ -19,9 +19,9 @@ runner = CliRunner()
 
 
 def readme_plan() -> str:
-    """The first TOML block of the README's `Scan plans` section."""
-    readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme.split("### Scan plans", 1)[1].split("\n### ", 1)[0]
+    """The first TOML block of the `Scan plans` section of docs/scanning.md."""
+    page = (ROOT / "docs" / "scanning.md").read_text("utf-8")
+    section = page.split("\n## Scan plans", 1)[1].split("\n## ", 1)[0]
     found = re.search(r"```toml\n(.*?)```", section, re.S)
     assert found is not None, "the Scan plans section has no ```toml block"
     return found[1]
@@ -45,7 +45,7 @@ def _preview_rows(stdout: str) -> dict[tuple[str, str, str], tuple[int, int]]:
 
 
 def test_readme_plan_loads_as_two_models_x_two_mitigations(tmp_path, monkeypatch):
-    """The default suite's check of the README's plan (the slow tests below run it)."""
+    """The default suite's check of the docs' plan (the slow tests below run it)."""
     from vlmtrust.runner.plan import load_plan
 
     (tmp_path / "plan.toml").write_text(readme_plan())
@@ -57,7 +57,7 @@ def test_readme_plan_loads_as_two_models_x_two_mitigations(tmp_path, monkeypatch
 
 @pytest.fixture(scope="module")
 def plan_runs(tmp_path_factory):
-    """Dry run, run, re-run and dry run again of the README's plan, in a fresh working folder."""
+    """Dry run, run, re-run and dry run again of the docs' plan, in a fresh working folder."""
     folder = tmp_path_factory.mktemp("plan")
     (folder / "plan.toml").write_text(readme_plan())
     with contextlib.chdir(folder):
