@@ -105,7 +105,7 @@ def _page_id(page: Path) -> str:
 
 
 def _in_process_params() -> list:
-    slow = pytest.mark.slow
+    slow = (pytest.mark.slow, pytest.mark.timeout(900))  # zoo:assistant generates on the CPU
     return [
         pytest.param(page, id=_page_id(page), marks=() if page in FAST_PAGES else slow)
         for page in RUNNABLE_PAGES
@@ -190,6 +190,7 @@ def test_every_runnable_block_of_a_page_runs(page, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("page", RUNNABLE_PAGES, ids=_page_id)
 def test_every_runnable_block_runs_as_written_in_bash(page, tmp_path):
     """As a user would: bash, the console script of this venv on the PATH."""
