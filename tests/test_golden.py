@@ -34,3 +34,24 @@ def test_golden_floats_may_drift_a_little_but_not_more():
     assert not same({**row, "value": 0.2501}, row)
     assert not same({**row, "details": {**row["details"], "label": "b"}}, row)
     assert not same({**row, "details": {"roc": [[0.1]], "label": "a", "n": 3}}, row)
+
+
+def test_machine_dependent_rows_exist_and_only_their_values_are_free():
+    from golden_rows import GOLDEN, MACHINE_DEPENDENT, golden_rows
+
+    stems = [path.stem for path in GOLDEN.glob("*.json")]
+    present = {(r["task"], r["mitigation"]) for stem in stems for r in golden_rows(stem)}
+    assert present >= MACHINE_DEPENDENT, MACHINE_DEPENDENT - present
+    rows = golden_rows("robustness_limit6")
+    moved = [{**r, "value": None} if r["task"] == "robustness.backdoor_scan" else r for r in rows]
+    assert_rows_match_golden(moved, "robustness_limit6")
+    with pytest.raises(AssertionError, match="rows differ"):
+        assert_rows_match_golden(
+            [r for r in rows if r["task"] != "robustness.backdoor_scan"], "robustness_limit6"
+        )
+    other = next(i for i, r in enumerate(rows) if r["task"] == "robustness.zero_shot")
+    with pytest.raises(AssertionError, match="rows changed"):
+        assert_rows_match_golden(
+            [*rows[:other], {**rows[other], "value": -1.0}, *rows[other + 1 :]],
+            "robustness_limit6",
+        )

@@ -3,13 +3,13 @@ exactly the store an uninterrupted run writes."""
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from store_reads import stored_content, stored_count
 
 TASK = 'robustness.zero_shot:n=150,corruptions=["jpeg","contrast"]'
 TOTAL = 450
@@ -33,30 +33,6 @@ def _scan(model_dir: Path, out: Path, quiet: bool = True) -> list[str]:
     return [*command, "--quiet"] if quiet else command
 
 
-def _count(out: Path) -> int:
-    path = out / "results.sqlite"
-    if not path.exists():
-        return 0
-    db = sqlite3.connect(path, timeout=10)
-    try:
-        return db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
-    finally:
-        db.close()
-
-
-def _content(out: Path) -> tuple[list, list]:
-    db = sqlite3.connect(out / "results.sqlite")
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        results = db.execute("SELECT * FROM results ORDER BY key").fetchall()
-        metrics = db.execute("SELECT * FROM metrics ORDER BY task, attack, metric").fetchall()
-        return results, metrics
-    finally:
-        db.close()
-
-
 def _interrupt_halfway(model_dir: Path, out: Path, sig: int) -> subprocess.CompletedProcess:
     # the scan gets the default Ctrl-C disposition even when the suite itself was started with
     # SIGINT ignored (a background job of a shell without job control)
@@ -67,7 +43,7 @@ def _interrupt_halfway(model_dir: Path, out: Path, sig: int) -> subprocess.Compl
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
-    while _count(out) < TOTAL // 4:
+    while stored_count(out) < TOTAL // 4:
         assert proc.poll() is None, "scan finished before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -80,7 +56,7 @@ def _interrupt_halfway(model_dir: Path, out: Path, sig: int) -> subprocess.Compl
 def uninterrupted(tiny_clip, tmp_path_factory) -> tuple[list, list]:
     out = tmp_path_factory.mktemp("clean") / "run"
     subprocess.run(_scan(tiny_clip, out), check=True)
-    return _content(out)
+    return stored_content(out)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
@@ -93,10 +69,10 @@ def test_interrupted_scan_resumes_to_the_same_store(tiny_clip, tmp_path, uninter
         assert "Traceback" not in stopped.stderr
     else:
         assert stopped.returncode == -signal.SIGKILL
-    kept = _count(out)
+    kept = stored_count(out)
     assert TOTAL // 4 <= kept < TOTAL
     resumed = subprocess.run(
         _scan(tiny_clip, out, quiet=False), capture_output=True, text=True, check=True
     )
     assert f"reusing {kept} stored" in " ".join(resumed.stderr.split())
-    assert _content(out) == uninterrupted
+    assert stored_content(out) == uninterrupted

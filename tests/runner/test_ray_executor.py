@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from ray_processes import (
     wait_gone,
     zero_shot_units,
 )
+from store_reads import stored_content, stored_count
 from vlmtrust_testing import free_port
 
 from vlmtrust.core.config import RunConfig
@@ -51,34 +51,11 @@ def _scan(out: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _count(out: Path) -> int:
-    path = out / "results.sqlite"
-    if not path.exists():
-        return 0
-    db = sqlite3.connect(path, timeout=10)
-    try:
-        return int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-    finally:
-        db.close()
-
-
-def _content(out: Path) -> tuple[list, list]:
-    db = sqlite3.connect(out / "results.sqlite")
-    try:
-        results = db.execute("SELECT * FROM results ORDER BY key").fetchall()
-        metrics = db.execute("SELECT * FROM metrics ORDER BY task, attack, metric").fetchall()
-        return results, metrics
-    finally:
-        db.close()
-
-
 @pytest.fixture(scope="module")
 def local_rows(tmp_path_factory) -> tuple[list, list]:
     out = tmp_path_factory.mktemp("local") / "run"
     subprocess.run(_scan(out), check=True)
-    return _content(out)
+    return stored_content(out)
 
 
 # ---- options and one-line errors (no Ray started) ----
@@ -170,7 +147,7 @@ def test_missing_ray_says_which_extra_to_install(tmp_path):
 def test_ray_scan_equals_the_local_scan_row_for_row(tmp_path, local_rows):
     out = tmp_path / "run"
     subprocess.run(_scan(out, "--executor", "ray:workers=2,cpus=1"), check=True)
-    assert _content(out) == local_rows
+    assert stored_content(out) == local_rows
 
 
 @pytest.mark.slow
@@ -190,7 +167,7 @@ def test_in_process_ray_scan_equals_local_with_the_same_model_calls(tmp_path):
     summary = run(config)
     assert summary.executed == local.executed == 48
     assert summary.model_calls == local.model_calls
-    assert _content(tmp_path / "run") == _content(tmp_path / "local")
+    assert stored_content(tmp_path / "run") == stored_content(tmp_path / "local")
 
 
 @pytest.mark.slow
@@ -204,7 +181,7 @@ def test_cluster_scan_survives_a_killed_worker_and_equals_local(tmp_path, local_
             text=True,
         )
         deadline = time.monotonic() + 180
-        while _count(out) < 20:
+        while stored_count(out) < 20:
             assert proc.poll() is None, "scan finished before a worker could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.1)
@@ -212,7 +189,7 @@ def test_cluster_scan_survives_a_killed_worker_and_equals_local(tmp_path, local_
         assert len(actors) == 2
         victim = min(actors)
         os.kill(victim, signal.SIGKILL)
-        assert _count(out) < TOTAL and proc.poll() is None
+        assert stored_count(out) < TOTAL and proc.poll() is None
         fresh: set[int] = set()
         while not fresh and proc.poll() is None:  # the lost actor's place is taken by a new one
             fresh = _unit_workers(head.pid) - actors
@@ -220,7 +197,7 @@ def test_cluster_scan_survives_a_killed_worker_and_equals_local(tmp_path, local_
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         assert fresh, "no fresh actor replaced the killed one"
-    assert _content(out) == local_rows
+    assert stored_content(out) == local_rows
 
 
 def _unit_workers(head: int) -> set[int]:
@@ -239,7 +216,7 @@ def test_ctrl_c_stops_a_ray_scan_keeps_what_is_stored_and_leaves_no_ray_process(
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 180
-    while _count(out) < TOTAL // 10:
+    while stored_count(out) < TOTAL // 10:
         assert proc.poll() is None, "scan finished before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -250,7 +227,7 @@ def test_ctrl_c_stops_a_ray_scan_keeps_what_is_stored_and_leaves_no_ray_process(
     assert proc.returncode == 130, err
     assert "re-run the same command to resume" in err
     assert "Traceback" not in err
-    assert TOTAL // 10 <= _count(out) < TOTAL
+    assert TOTAL // 10 <= stored_count(out) < TOTAL
     assert not wait_gone(started), "Ray processes the scan started are still running"
     assert not alive(proc.pid)
 
