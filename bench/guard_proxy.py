@@ -22,20 +22,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+from served import serving
 
 from vlmtrust.data import world
 from vlmtrust.data.world import prompts
@@ -101,29 +99,6 @@ def build_requests(n: int, text_share: float, seed: int) -> list[Request]:
 def _body(text: str, url: str) -> dict[str, Any]:
     parts = [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": url}}]
     return {"model": MODEL, "messages": [{"role": "user", "content": parts}]}
-
-
-@contextmanager
-def serving(command: list[str], prefix: str) -> Iterator[str]:
-    """Start ``command``; yield the URL it prints on its first line; stop it by its pid."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VLMTRUST_")}
-    proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None and proc.stderr is not None
-        line = proc.stdout.readline()
-        if not line.startswith(prefix):
-            proc.kill()
-            raise SystemExit(f"{' '.join(command)} did not start: {line!r} {proc.stderr.read()}")
-        yield line.split(" at ")[1].split()[0]
-    finally:
-        proc.terminate()  # its own pid only
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
 
 
 def _send(client: httpx.Client, url: str, body: dict[str, Any]) -> tuple[float, int, Any]:
@@ -228,11 +203,12 @@ def main() -> None:
         policy.write_text(f"max_concurrency = {2 * top}\n")
         upstream_cmd = [*PYTHON, "zoo", "serve", "zoo:assistant", "--port", "0"]
         upstream_cmd += ["--max-concurrency", str(4 * top)]
-        with serving(upstream_cmd, "serving") as upstream:
-            proxy_cmd = [*PYTHON, "guard", "serve", "--upstream", upstream, "--port", "0"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VLMTRUST_")}
+        with serving(upstream_cmd, "serving", env) as upstream:
+            proxy_cmd = [*PYTHON, "guard", "serve", "--upstream", upstream.url, "--port", "0"]
             proxy_cmd += ["--policy", str(policy), "--log", str(Path(tmp) / "decisions.db")]
-            with serving(proxy_cmd, "guarding") as proxy:
-                urls = {"direct": upstream, "proxy": proxy}
+            with serving(proxy_cmd, "guarding", env) as proxy:
+                urls = {"direct": upstream.url, "proxy": proxy.url}
                 limits = httpx.Limits(max_connections=4 * top, max_keepalive_connections=4 * top)
                 with httpx.Client(timeout=args.timeout_s, limits=limits) as client:
                     # warm-up, not measured: the proxy loads OCR, MiniLM and open_nsfw lazily

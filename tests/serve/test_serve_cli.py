@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import vlmtrust_testing as gen
+from served import serving
 
 from vlmtrust.models.images import to_data_url
 from vlmtrust.serve.options import DEFAULT_KEY_ENV
@@ -96,25 +97,8 @@ class Server:
 def server() -> Iterator[Server]:
     args = ["--port", "0", "--max-body-mb", "1", "--max-concurrency", "32"]
     command = [*SERVE, *args, "--api-key-env", KEY_ENV]
-    proc = subprocess.Popen(
-        command,
-        env=_env(**{KEY_ENV: KEY}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None and proc.stderr is not None
-        line = proc.stdout.readline()
-        assert line.startswith("serving assistant at "), proc.stderr.read()
-        yield Server(proc, line.split(" at ")[1].strip())
-    finally:
-        proc.terminate()  # its own pid only
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+    with serving(command, "serving assistant at ", _env(**{KEY_ENV: KEY})) as served:
+        yield Server(served.proc, served.url)
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
 """A real scan through the openai: adapter against `vlmtrust zoo serve zoo:assistant`, started
 as its own process on 127.0.0.1: the answers match scanning zoo:assistant directly."""
 
-import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
+from served import serving
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
@@ -17,15 +17,8 @@ TASK = Spec(name="robustness.vqa", params={"n": 12, "corruptions": ["jpeg"]})
 @pytest.fixture(scope="module")
 def served_assistant() -> Iterator[str]:
     command = [sys.executable, "-m", "vlmtrust", "zoo", "serve", "zoo:assistant", "--port", "0"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("serving "), proc.stderr.read() if proc.stderr else line
-        yield line.split(" at ")[1].strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with serving(command, "serving ") as served:
+        yield served.url
 
 
 def _scan(model: str, out) -> dict[tuple[str, str], float | None]:

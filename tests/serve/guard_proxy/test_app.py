@@ -10,7 +10,6 @@ import base64
 import os
 import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import httpx
 import openai
 import pytest
 import vlmtrust_testing as gen
+from served import serving
 
 from vlmtrust.data import world
 from vlmtrust.data.world import prompts
@@ -33,29 +33,6 @@ PYTHON = [sys.executable, "-m", "vlmtrust"]
 POLICY = "max_body_mb = 1\nmax_image_pixels = 4_000_000\n[output_guard]\nblock_at = 0.5\n"
 
 
-def _start(
-    command: list[str], prefix: str, env: dict[str, str]
-) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    line = proc.stdout.readline()
-    if not line.startswith(prefix):
-        proc.kill()
-        raise AssertionError(f"{command}: {line!r} {proc.stderr.read()}")
-    return proc, line.split(" at ")[1].split()[0]
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The upstream's and the proxy's URLs, and the decision log's path."""
@@ -64,20 +41,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     policy.write_text(POLICY)
     env = {k: v for k, v in os.environ.items() if not k.startswith("VLMTRUST_")}
     upstream_cmd = [*PYTHON, "zoo", "serve", "zoo:assistant", "--port", "0"]
-    upstream, upstream_url = _start(
-        [*upstream_cmd, "--api-key-env", KEY_ENV], "serving", env | {KEY_ENV: KEY}
-    )
-    try:
-        proxy_cmd = [*PYTHON, "guard", "serve", "--upstream", upstream_url, "--port", "0"]
-        proxy, proxy_url = _start(
-            [*proxy_cmd, "--policy", str(policy), "--log", str(log)], "guarding", env
-        )
-        try:
-            yield {"upstream": upstream_url, "proxy": proxy_url, "log": log}
-        finally:
-            _stop(proxy)
-    finally:
-        _stop(upstream)
+    upstream_args = [*upstream_cmd, "--api-key-env", KEY_ENV]
+    with serving(upstream_args, "serving", env | {KEY_ENV: KEY}) as upstream:
+        proxy_cmd = [*PYTHON, "guard", "serve", "--upstream", upstream.url, "--port", "0"]
+        proxy_args = [*proxy_cmd, "--policy", str(policy), "--log", str(log)]
+        with serving(proxy_args, "guarding", env) as proxy:
+            yield {"upstream": upstream.url, "proxy": proxy.url, "log": log}
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,11 @@
 through the openai: adapter scores exactly as the in-process model: images and prompts survive
 the HTTP transport, FigStep images included."""
 
-import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
+from served import serving
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
@@ -21,15 +21,8 @@ TASK = Spec(
 @pytest.fixture(scope="module")
 def served_assistant() -> Iterator[str]:
     command = [sys.executable, "-m", "vlmtrust", "zoo", "serve", "zoo:assistant", "--port", "0"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("serving "), proc.stderr.read() if proc.stderr else line
-        yield line.split(" at ")[1].strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with serving(command, "serving ") as served:
+        yield served.url
 
 
 def _scan(model: str, out) -> dict[tuple[str, str], tuple]:
