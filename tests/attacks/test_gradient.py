@@ -44,6 +44,8 @@ def _success(clip, pixels, truth) -> float:
         return float((clip.pixel_logits(pixels, PROMPTS).argmax(1) != truth).float().mean())
 
 
+# both attacks at full budget on zoo:clip: the slow tail (rule 8)
+@pytest.mark.slow
 def test_our_pgd_agrees_with_art_on_the_same_model_and_budget(clip, batch):
     _, pixels, truth = batch
     eps, steps, step = 2 / 255, 10, 0.5 / 255

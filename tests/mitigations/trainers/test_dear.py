@@ -37,6 +37,8 @@ def _rows(rows):
     return {r.metric: r for r in rows}
 
 
+# trains dear with its default spec once for the module: the slow tail (rule 8)
+@pytest.mark.slow
 def test_dear_halves_retrieval_skew_at_little_accuracy_cost(clip, debiased):
     from vlmtrust.data.world.twins import twin_samples
 
@@ -48,6 +50,8 @@ def test_dear_halves_retrieval_skew_at_little_accuracy_cost(clip, debiased):
     assert debiased.card["final_adversary_loss"] > 0.6  # the group probe is near chance (ln 2)
 
 
+# trains dear with its default spec once for the module: the slow tail (rule 8)
+@pytest.mark.slow
 def test_residual_reaches_every_image_path(clip, debiased):
     images = [s.load_image() for s in world.generate(5, 6)]
     labels = [f"a photo of a {s}." for s in world.SHAPES]
@@ -66,6 +70,8 @@ def test_dear_refuses_a_model_it_cannot_train():
         build_mitigation(Spec(name="dear")).check_model(resolve_model("zoo:assistant"))
 
 
+# trains dear with its default spec once for the module: the slow tail (rule 8)
+@pytest.mark.slow
 def test_calibration_scan_reports_ece_in_and_out_for_dear(tmp_path, debiased):
     task = Spec(name="robustness.calibration", params={"n_in": 60, "n_out": 30, "resamples": 100})
     config = RunConfig(

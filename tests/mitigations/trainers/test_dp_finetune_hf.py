@@ -67,6 +67,8 @@ def test_dp_finetune_on_an_hf_clip_needs_its_member_folder(tmp_path, tiny_clip, 
     assert same[0] == same[1]
 
 
+# DP-SGD through LoRA on every attention block: the slow tail (rule 8)
+@pytest.mark.slow
 def test_dp_finetune_with_lora_adapts_the_attention_of_the_whole_tower(
     tmp_path, tiny_clip, monkeypatch, capsys
 ):

@@ -42,6 +42,9 @@ def _membership_rows(tmp_path, defence: str) -> dict:
     return {(r.mitigation.split("(")[0], r.metric): r for r in summary.metrics}
 
 
+# a real fine-tune of the default spec (~50 s quiet, 250 s at load 11): the slow tail (rule 8)
+@pytest.mark.timeout(900)
+@pytest.mark.slow
 def test_overfit_leaks_membership_and_dp_finetune_closes_the_leak(tmp_path):
     rows = _membership_rows(tmp_path, "dp_finetune")
     # the shipped organism never saw these scenes: no signal
@@ -62,6 +65,9 @@ def test_overfit_leaks_membership_and_dp_finetune_closes_the_leak(tmp_path):
     assert "held_out_accuracy_after" in training
 
 
+# a real fine-tune of the default spec (~50 s quiet, 250 s at load 11): the slow tail (rule 8)
+@pytest.mark.timeout(900)
+@pytest.mark.slow
 def test_a_fine_tune_scanned_against_another_member_set_is_refused(tmp_path):
     with pytest.raises(DataError, match="member_seed=424242"):
         run(
