@@ -1,0 +1,20 @@
+"""Lazy imports of the ``private`` extra, as a one-line error naming the install when missing."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from vlmtrust.core.errors import ConfigError
+
+INSTALL_FIX = "pip install 'vlmtrust[private]' (TenSEAL and MPyC are an optional extra)"
+
+
+def import_extra(module: str, needed_by: str) -> ModuleType:
+    """``module`` imported, or a ConfigError saying ``needed_by`` needs the extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise ConfigError(
+            f"{needed_by} needs the {module} package, which is not installed", INSTALL_FIX
+        ) from err
