@@ -45,7 +45,7 @@ def zero_shot_head(
     miss = float(np.abs(head.logits(embeddings) - plain).max()) if plain.size else 0.0
     if miss > HEAD_FIT_TOLERANCE * max(1.0, float(np.abs(plain).max(initial=0.0))):
         raise CapabilityError(
-            f"this model's logits are not scale * image @ text embeddings (+ bias): off by {miss:.3g}",
+            f"logits are not scale * image @ text embeddings + bias (off by {miss:.3g})",
             "private scoring needs a dual encoder's zero-shot head (e.g. zoo:clip, hf: CLIP)",
         )
     return head, embeddings, plain
