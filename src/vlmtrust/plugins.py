@@ -661,6 +661,11 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.wrappers.he_inference:HeInference",
     "wrapper: zero-shot logits computed on the CKKS-encrypted image embedding (TenSEAL, 128-bit)",
 )
+MITIGATIONS.add(
+    "mpc_inference",
+    "vlmtrust.mitigations.wrappers.mpc_inference:MpcInference",
+    "wrapper: zero-shot logits computed on secret shares among 3 local MPyC parties",
+)
 
 #: every registry under the title ``vlmtrust list`` and ``vlmtrust.list_plugins()`` show it with
 REGISTRIES: tuple[tuple[str, Registry[Any]], ...] = (

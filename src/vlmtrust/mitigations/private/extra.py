@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 
 from vlmtrust.core.errors import ConfigError
@@ -18,3 +19,16 @@ def import_extra(module: str, needed_by: str) -> ModuleType:
         raise ConfigError(
             f"{needed_by} needs the {module} package, which is not installed", INSTALL_FIX
         ) from err
+
+
+def require_extra(module: str, needed_by: str) -> None:
+    """Check ``module`` is installed without importing it: importing MPyC parses the process's
+    command line as its own, so only the party processes import it."""
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ConfigError(
+            f"{needed_by} needs the {module} package, which is not installed", INSTALL_FIX
+        )
