@@ -104,7 +104,7 @@ class HeInferenceModel(WrappedModel):
         )
 
     def _protocol(self, replies: int, layout: Layout | None = None) -> dict[str, Any]:
-        extra = {"replies_per_image": replies, "key_bytes_once": len(self._public)}
+        extra: dict[str, Any] = {"replies_per_image": replies, "key_bytes_once": len(self._public)}
         if layout is not None:
             extra["slot_layout"] = f"{layout.rows} rows x {layout.cols} classes"
         return {"protocol": "he_inference", **self.setting.details(), **extra}

@@ -21,7 +21,7 @@ import numpy as np
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec
-from vlmtrust.metrics.declared import Estimator, bootstrap_mean, rate
+from vlmtrust.metrics.declared import Declared, Estimator, bootstrap_mean, rate
 from vlmtrust.metrics.rates import Estimate
 from vlmtrust.mitigations.private.linear_head import zero_shot_head
 from vlmtrust.tasks.robustness.conditions import CLEAN
@@ -48,18 +48,24 @@ def _mean(metric: str, name: str) -> Estimator:
     return bootstrap_mean(metric, name, details=_protocol)
 
 
+#: what every protocol is read by, the plaintext split included
+METRICS: tuple[Declared, ...] = (
+    rate("agrees", "argmax_agreement", details=_protocol),
+    Estimator("logit_error_max", "logit_abs_error_max", _largest, details=_protocol),
+    _mean("logit_error_mean", "logit_abs_error_mean"),
+    _mean("seconds", "seconds_per_image"),
+    _mean("bytes", "bytes_per_image"),
+)
+
+
 class PrivateInference(ZeroShot):
     requires: ClassVar[tuple[str, ...]] = ("Classifier", "Embedder")
     hooks: ClassVar[tuple[str, ...]] = ("private_scores",)
     in_pillar_suite = False
     headline = "argmax_agreement"
-    metrics = (
-        rate("agrees", "argmax_agreement", details=_protocol),
-        Estimator("logit_error_max", "logit_abs_error_max", _largest, details=_protocol),
-        _mean("logit_error_mean", "logit_abs_error_mean"),
-        _mean("seconds", "seconds_per_image"),
-        _mean("bytes", "bytes_per_image"),
-    )
+
+    def declared_metrics(self) -> Sequence[Declared]:
+        return METRICS
 
     def conditions(self) -> list[Spec]:
         return [CLEAN]
