@@ -5,7 +5,7 @@ import pytest
 
 from vlmtrust.core.errors import CapabilityError
 from vlmtrust.data import world
-from vlmtrust.mitigations.private.linear_head import zero_shot_head
+from vlmtrust.mitigations.private.linear_head import fit_probe, prompt_classes, zero_shot_head
 from vlmtrust.models.base import resolve_model
 
 
@@ -35,3 +35,22 @@ class Squashed:
 def test_a_nonlinear_head_is_refused():
     with pytest.raises(CapabilityError, match="not scale"):
         zero_shot_head(Squashed(), [None] * 5, ["a", "b", "c"])
+
+
+def test_probe_rows_follow_the_class_order_asked():
+    rng = np.random.default_rng(4)
+    centres = {"circle": np.eye(6)[0] * 3, "square": np.eye(6)[1] * 3, "star": np.eye(6)[2] * 3}
+    truth = [c for c in centres for _ in range(20)]
+    embeddings = np.stack([centres[c] + rng.normal(scale=0.3, size=6) for c in truth])
+    head = fit_probe(embeddings, truth, ["star", "circle", "square"])
+    predicted = head.logits(embeddings).argmax(1)
+    assert [["star", "circle", "square"][i] for i in predicted] == truth
+
+
+def test_prompts_map_to_the_class_they_name():
+    classes = ["star", "circle", "square"]
+    assert prompt_classes(["a photo of a square.", "a star"], classes) == [2, 0]
+    with pytest.raises(CapabilityError, match="names none"):
+        prompt_classes(["a photo of a dog."], classes)
+    with pytest.raises(CapabilityError, match="no example"):
+        fit_probe(np.zeros((2, 3)), ["star", "star"], classes)

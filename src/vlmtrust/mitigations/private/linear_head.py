@@ -49,3 +49,37 @@ def zero_shot_head(
             "private scoring needs a dual encoder's zero-shot head (e.g. zoo:clip, hf: CLIP)",
         )
     return head, embeddings, plain
+
+
+def fit_probe(embeddings: np.ndarray, labels: Sequence[str], classes: Sequence[str]) -> LinearHead:
+    """A multinomial logistic-regression probe on image embeddings (scikit-learn), rows in the
+    order of ``classes``: a trained linear head the server may hold instead of text prompts."""
+    from sklearn.linear_model import LogisticRegression
+
+    missing = sorted(set(classes) - set(labels))
+    if missing:
+        raise CapabilityError(
+            f"the probe's training scenes have no example of {missing}",
+            "raise probe_n, or pick a label whose classes the world draws",
+        )
+    fitted = LogisticRegression(max_iter=2000).fit(embeddings, list(labels))
+    order = [list(fitted.classes_).index(c) for c in classes]
+    return LinearHead(
+        weight=np.asarray(fitted.coef_, dtype=np.float64)[order],
+        bias=np.asarray(fitted.intercept_, dtype=np.float64)[order],
+    )
+
+
+def prompt_classes(prompts: Sequence[str], classes: Sequence[str]) -> list[int]:
+    """Which class each zero-shot prompt names (the longest class name it contains), so a probe
+    answers the task's prompts in their order; a prompt naming none is refused."""
+    found = []
+    for prompt in prompts:
+        named = [i for i, c in enumerate(classes) if c in prompt]
+        if not named:
+            raise CapabilityError(
+                f"prompt {prompt!r} names none of the probe's classes {list(classes)}",
+                "score a label the probe was trained on (probe_label), or use head=zero_shot",
+            )
+        found.append(max(named, key=lambda i: len(classes[i])))
+    return found

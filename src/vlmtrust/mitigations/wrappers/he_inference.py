@@ -10,19 +10,23 @@ see :class:`vlmtrust.mitigations.private.ckks.CkksSetting` (128-bit security).
 ``classify`` answers with the decrypted logits, so ``robustness.zero_shot`` under
 ``--mitigate he_inference`` is scored through CKKS on the baseline's samples;
 ``private_scores`` adds the plaintext reference, time and bytes for
-``privacy.private_inference``.
+``privacy.private_inference``. With ``head=probe`` the server's head is a logistic-regression
+probe trained on the model's embeddings of held-out world scenes instead of the prompts' text
+embeddings (the plaintext reference is then that probe in plaintext).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
 from pydantic import Field
 
+from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.base import WrappedModel, Wrapper
 from vlmtrust.mitigations.private.ckks import (
@@ -33,7 +37,12 @@ from vlmtrust.mitigations.private.ckks import (
     encrypted_logits,
 )
 from vlmtrust.mitigations.private.extra import import_extra
-from vlmtrust.mitigations.private.linear_head import zero_shot_head
+from vlmtrust.mitigations.private.linear_head import (
+    LinearHead,
+    fit_probe,
+    prompt_classes,
+    zero_shot_head,
+)
 from vlmtrust.mitigations.private.scoring import PrivateScores
 from vlmtrust.models.base import ModelHandle
 
@@ -45,6 +54,13 @@ class HeInferenceParams(Params):
         description="CKKS prime sizes in bits (sum <= the 128-bit limit of the degree)",
     )
     scale_bits: int = Field(default=40, ge=20, le=60, description="global scale 2^scale_bits")
+    head: Literal["zero_shot", "probe"] = Field(
+        default="zero_shot",
+        description="the server's head: the class prompts' text embeddings, or a linear probe",
+    )
+    probe_label: str = Field(default="shape", description="world label the probe is trained on")
+    probe_n: int = Field(default=400, ge=20, description="held-out world scenes to train it on")
+    probe_seed: int = Field(default=7_000_003, description="seed of the probe's training scenes")
 
 
 class HeInference(Wrapper):
@@ -63,15 +79,47 @@ class HeInference(Wrapper):
         import_extra("tenseal", "mitigation he_inference")
 
     def wrap(self, model: Any) -> HeInferenceModel:
-        return HeInferenceModel(model, self.setting())
+        return HeInferenceModel(model, self.setting(), self.probe(model))
+
+    def probe(self, model: Any) -> Probe | None:
+        """With ``head=probe``: a logistic-regression head trained on the model's embeddings of
+        held-out world scenes (a seed no scan uses by default), never the scanned samples."""
+        if self.params.head != "probe":
+            return None
+        from vlmtrust.data import world
+
+        classes = {"shape": world.SHAPES, "colour": world.COLOURS}.get(self.params.probe_label)
+        if classes is None:
+            raise ConfigError(
+                f"probe_label {self.params.probe_label!r} is not a world label with a class list",
+                "use probe_label=shape or probe_label=colour",
+            )
+        scenes = world.generate(self.params.probe_seed, self.params.probe_n)
+        embeddings = np.asarray(model.encode_image([s.load_image() for s in scenes]))
+        truth = [str(s.labels[self.params.probe_label]) for s in scenes]
+        return Probe(tuple(classes), fit_probe(embeddings, truth, classes))
+
+
+@dataclass(frozen=True)
+class Probe:
+    classes: tuple[str, ...]
+    head: LinearHead
+
+    def for_prompts(self, model: Any, images: Sequence[Image.Image], prompts: Sequence[str]) -> Any:
+        """The probe's rows for ``prompts``, the images' embeddings and the plaintext logits."""
+        rows = prompt_classes(prompts, self.classes)
+        head = LinearHead(self.head.weight[rows], self.head.bias[rows])
+        embeddings = np.asarray(model.encode_image(images), dtype=np.float64)
+        return head, embeddings, head.logits(embeddings)
 
 
 class HeInferenceModel(WrappedModel):
-    """The model with its zero-shot head computed under CKKS."""
+    """The model with its zero-shot head (or a linear probe) computed under CKKS."""
 
-    def __init__(self, inner: Any, setting: CkksSetting) -> None:
+    def __init__(self, inner: Any, setting: CkksSetting, probe: Probe | None = None) -> None:
         super().__init__(inner)
         self.setting = setting
+        self._probe = probe
         self._client: CkksClient | None = None
         self._public: bytes = b""
 
@@ -88,7 +136,10 @@ class HeInferenceModel(WrappedModel):
         if not images:
             empty = np.zeros((0, len(labels)))
             return PrivateScores(empty, empty, [], [], self._protocol(0))
-        head, embeddings, plain = zero_shot_head(self.inner, images, labels)
+        if self._probe is not None:
+            head, embeddings, plain = self._probe.for_prompts(self.inner, images, labels)
+        else:
+            head, embeddings, plain = zero_shot_head(self.inner, images, labels)
         client = self._ckks_client()
         layout = Layout(embeddings.shape[1], len(labels), self.setting.slots)
         server = CkksServer(self._public, head, layout)
@@ -107,4 +158,5 @@ class HeInferenceModel(WrappedModel):
         extra: dict[str, Any] = {"replies_per_image": replies, "key_bytes_once": len(self._public)}
         if layout is not None:
             extra["slot_layout"] = f"{layout.rows} rows x {layout.cols} classes"
+        extra["head"] = "linear probe" if self._probe is not None else "zero-shot text embeddings"
         return {"protocol": "he_inference", **self.setting.details(), **extra}
