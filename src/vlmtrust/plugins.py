@@ -650,6 +650,22 @@ TASKS.add(
     "vlmtrust.tasks.privacy.gradient_inversion:GradientInversion",
     "rebuild an image from one batch's image-tower gradient: PSNR and SSIM vs a flat baseline",
 )
+TASKS.add(
+    "privacy.private_inference",
+    "vlmtrust.tasks.privacy.private_inference:PrivateInference",
+    "zero-shot head under --mitigate he_inference / mpc_inference vs plaintext: argmax"
+    " agreement, logit error, seconds and bytes per image",
+)
+MITIGATIONS.add(
+    "he_inference",
+    "vlmtrust.mitigations.wrappers.he_inference:HeInference",
+    "wrapper: zero-shot logits computed on the CKKS-encrypted image embedding (TenSEAL, 128-bit)",
+)
+MITIGATIONS.add(
+    "mpc_inference",
+    "vlmtrust.mitigations.wrappers.mpc_inference:MpcInference",
+    "wrapper: zero-shot logits computed on secret shares among 3 local MPyC parties",
+)
 
 #: every registry under the title ``vlmtrust list`` and ``vlmtrust.list_plugins()`` show it with
 REGISTRIES: tuple[tuple[str, Registry[Any]], ...] = (
