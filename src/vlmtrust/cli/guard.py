@@ -24,7 +24,7 @@ def guard_serve(
         typer.Option(help="interface to listen on; beyond loopback the policy must set a token"),
     ] = "127.0.0.1",
     policy: Annotated[
-        Path | None, typer.Option(help="policy TOML (keys in the README); default: safe defaults")
+        Path | None, typer.Option(help="policy TOML (keys: docs/safety.md); default: safe values")
     ] = None,
     log: Annotated[
         Path | None,

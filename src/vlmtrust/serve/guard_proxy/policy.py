@@ -67,5 +67,5 @@ def load_policy(path: Path | None) -> GuardPolicy:
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(
             f"policy {path}: {key}: {message}",
-            "see the guard proxy section of the README for the keys",
+            "see `vlmtrust guard serve` in docs/safety.md for the keys",
         ) from err
