@@ -39,6 +39,7 @@ from vlmtrust.report.markup import (
 )
 from vlmtrust.report.paired import paired_verdict
 from vlmtrust.report.plots import task_plots
+from vlmtrust.report.private_table import private_table_cells, private_tables
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_metrics, matrix_table, safety_matrices
 from vlmtrust.report.summary import cards, headlines
@@ -113,6 +114,8 @@ def render_html(runs: Sequence[RunRows], gates: Sequence[GateResult] = ()) -> st
             parts.append("<p>No tasks run for this pillar.</p>")
         if pillar == "safety":
             parts.append(_safety_matrix(rows))
+        if pillar == "privacy":
+            parts.append(_private_computation(rows))
         for task in tasks:
             parts.append(_task_section(task, runs, gates))
         parts.append("</section>")
@@ -294,6 +297,23 @@ def _safety_matrix(rows: Sequence[MetricRow]) -> str:
             for h, metric in zip(head, matrix_metrics(m), strict=True)
         ]
         out.append(table(titles, cells) + "</section>")
+    return "".join(out)
+
+
+def _private_computation(rows: Sequence[MetricRow]) -> str:
+    out = []
+    for t in private_tables(rows):
+        head, body = private_table_cells(t)
+        out.append(
+            f'<section id="private-computation"><h3>Private computation: {escape(t.model)}</h3>'
+            '<p class="muted">Each private protocol beside the plaintext split, on the same '
+            "samples: what it keeps (zero-shot accuracy, agreement with the plaintext argmax, "
+            "logit error), what it costs (seconds and bytes per image; x: ratio to the "
+            "baseline) and who sees what. 95% intervals, n scorable; - : the run holds no such "
+            "row.</p>"
+        )
+        cells = [[escape(c) for c in r] for r in body]
+        out.append(table([escape(h) for h in head], cells) + "</section>")
     return "".join(out)
 
 

@@ -24,6 +24,7 @@ from vlmtrust.report.glossary import used
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
 from vlmtrust.report.markup import note, underpowered
 from vlmtrust.report.paired import paired_markdown
+from vlmtrust.report.private_table import private_json, private_markdown, private_tables
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_json, matrix_markdown, safety_matrices
 
@@ -44,6 +45,9 @@ def to_json(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
     matrices = safety_matrices([row for r in runs for row in r.rows])
     if matrices:
         doc["safety_matrix"] = matrix_json(matrices)
+    private = private_tables([row for r in runs for row in r.rows])
+    if private:
+        doc["private_computation"] = private_json(private)
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
@@ -90,6 +94,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         lines += paired_markdown(measured, run.not_run)
         lines += _metrics(run.rows)
     lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
+    lines += private_markdown(private_tables([row for r in runs for row in r.rows]))
     common, single = shared(runs) if len(runs) > 1 else ([], 0)
     lines += _comparison(runs, common, single)
     lines += _provenance(runs, nothing_shared=len(runs) > 1 and not common)
