@@ -33,8 +33,7 @@ EXECUTOR_FIX = "use --executor local or 'ray:workers=N,cpus=N' (both optional)"
 
 class Mapper(Protocol):
     def map(self, fn: Callable[[list[A]], R], items: Sequence[A], batch: int) -> Iterator[R]:
-        """``fn`` of consecutive slices of ``items`` (``batch`` long, the last shorter), in
-        order."""
+        """``fn`` of consecutive slices of ``items`` (at most ``batch`` long), in order."""
         ...
 
     def sketcher(self) -> Callable[[list[str], Banding], Sketches] | None:
@@ -89,6 +88,8 @@ class RayDataMapper:
 
         if not items:
             return
+        # at least two batches per worker where there are enough items: none sits idle
+        batch = max(1, min(batch, -(-len(items) // (2 * self.options.workers))))
         chunks = [
             {"batch": pickle.dumps(list(items[s : s + batch]))} for s in range(0, len(items), batch)
         ]
@@ -97,7 +98,7 @@ class RayDataMapper:
             batch_size=1,
             fn_kwargs={"fn": fn},
             num_cpus=self.options.cpus,
-            concurrency=self.options.workers,
+            concurrency=min(self.options.workers, len(chunks)),
         )
         for row in dataset.iter_rows():
             yield pickle.loads(row["result"])
