@@ -94,7 +94,7 @@ class RayDataMapper:
             {"batch": pickle.dumps(list(items[s : s + batch]))} for s in range(0, len(items), batch)
         ]
         dataset = ray.data.from_items(chunks, override_num_blocks=len(chunks)).map_batches(
-            _apply,
+            _apply,  # type: ignore[arg-type]  # a dict-of-arrays batch function, as documented
             batch_size=1,
             fn_kwargs={"fn": fn},
             num_cpus=self.options.cpus,
@@ -150,6 +150,13 @@ def open_mapper(executor: str, address: str | None = None) -> Mapper:
     from vlmtrust.runner.ray_cluster import check_reachable, import_ray
 
     import_ray()
+    try:
+        import ray.data  # noqa: F401  # needs pandas and pyarrow (ray[data])
+    except ImportError as err:
+        raise ConfigError(
+            f"sanitize --executor ray needs Ray Data, which cannot load ({err})",
+            "pip install 'vlmtrust[ray]' (it brings ray[data]), or use --executor local",
+        ) from err
     if options.address is not None:
         check_reachable(options.address)
     return RayDataMapper(options)

@@ -45,7 +45,8 @@ def distances(
     bits: npt.NDArray[np.uint64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
     """The Hamming distance of each pair (a[k], b[k])."""
-    return np.bitwise_count(bits[a] ^ bits[b]).astype(np.int64)
+    counts: npt.NDArray[np.int64] = np.bitwise_count(bits[a] ^ bits[b]).astype(np.int64)
+    return counts
 
 
 def near_pairs(

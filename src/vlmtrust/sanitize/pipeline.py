@@ -182,8 +182,8 @@ def _sanitize(
     pending = [i for i in todo if i not in done]
     texts = list(dict.fromkeys(t for i in pending for t in _texts(rows[i], columns)))
     cleaned = functools.partial(pseudonymize_many, key=options.key)
-    found = [r for batch in mapper.map(cleaned, texts, PII_BATCH) for r in batch]
-    pii = dict(zip(texts, found, strict=True))
+    pseudonyms = [r for batch in mapper.map(cleaned, texts, PII_BATCH) for r in batch]
+    pii = dict(zip(texts, pseudonyms, strict=True))
     items = [(i, rows[i], {t: pii[t] for t in _texts(rows[i], columns)}) for i in pending]
     work = functools.partial(_process_batch, data, out, columns, options)
     with journal.open("a", encoding="utf-8") as handle:
