@@ -4,6 +4,7 @@ writes byte for byte what the local run writes, and leaves no Ray process behind
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from cli_run import run_cli
 from ray_processes import descendants, wait_gone
 from sanitize_data import make_dataset
 
+from vlmtrust.runner.ray_cluster import connect
 from vlmtrust.sanitize.pipeline import SanitizeOptions, sanitize
 
 
@@ -20,17 +22,27 @@ def _files(out: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dedup", ["both", "image"])
-def test_ray_data_run_writes_what_the_local_run_writes(tmp_path: Path, dedup: str) -> None:
+@pytest.mark.timeout(900)
+def test_ray_data_run_writes_what_the_local_run_writes(tmp_path: Path) -> None:
+    """Both dedup signals with OCR and faces, then image-only dedup, on one private instance
+    (a Ray this process already runs is reused and left running: shut down here)."""
     data = tmp_path / "data"
     make_dataset(data)
-    options = SanitizeOptions(dedup=dedup)  # type: ignore[arg-type]
     before = descendants(os.getpid())
-    local = sanitize(data, tmp_path / "local", options)
-    on_ray = sanitize(data, tmp_path / "ray", options, executor="ray:workers=2,cpus=1")
-    assert on_ray == local.__class__(**{**local.__dict__, "out": tmp_path / "ray"})
-    assert local.duplicates > 0 and local.audit_rows > local.duplicates
-    assert _files(tmp_path / "ray") == _files(tmp_path / "local")
+    connection = connect(None, num_cpus=2)
+    try:
+        for options in (SanitizeOptions(), SanitizeOptions(dedup="image", ocr=False)):
+            local_out, ray_out = (
+                tmp_path / f"local-{options.dedup}",
+                tmp_path / f"ray-{options.dedup}",
+            )
+            local = sanitize(data, local_out, options)
+            on_ray = sanitize(data, ray_out, options, executor="ray:workers=2,cpus=1")
+            assert on_ray == dataclasses.replace(local, out=ray_out)
+            assert local.duplicates > 0 and local.audit_rows > local.duplicates
+            assert _files(ray_out) == _files(local_out)
+    finally:
+        connection.shutdown()
     assert wait_gone(descendants(os.getpid()) - before) == set()
 
 
