@@ -124,6 +124,7 @@ def sanitize(
             f"--out {out} and the input {data} overlap", "write to a folder outside the input"
         )
     check_output_dir(out)
+    _open_work(out, copy, options, create=False)  # a wrong --out fails before Ray starts
     mapper = open_mapper(executor, address)
     try:
         return _sanitize(copy, out, options, progress, report_bad, mapper)
@@ -290,8 +291,9 @@ def _read_image(data: Path, row: Row, options: SanitizeOptions) -> Image.Image:
         raise _BadImage(f"unreadable: {err}") from None
 
 
-def _open_work(out: Path, copy: Copy, options: SanitizeOptions) -> Path:
-    """The journal of this run; a different earlier run in ``out`` is an error, not mixed in."""
+def _open_work(out: Path, copy: Copy, options: SanitizeOptions, create: bool = True) -> Path:
+    """The journal of this run; a different earlier run in ``out`` is an error, not mixed in.
+    ``create=False`` only checks (before a Ray cluster starts, nothing written yet)."""
     fingerprint = hashlib.sha256(
         copy.fingerprint() + options.model_dump_json().encode()
     ).hexdigest()
@@ -305,7 +307,7 @@ def _open_work(out: Path, copy: Copy, options: SanitizeOptions) -> Path:
             )
     elif out.exists() and any(out.iterdir()):
         raise ConfigError(f"--out {out} exists and is not empty", "choose a new directory")
-    else:
+    elif create:
         work.mkdir(parents=True, exist_ok=True)
         state.write_text(json.dumps({"fingerprint": fingerprint}))
     return work / "journal.jsonl"
