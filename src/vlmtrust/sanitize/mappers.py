@@ -155,7 +155,7 @@ def open_mapper(executor: str, address: str | None = None) -> Mapper:
     except ImportError as err:
         raise ConfigError(
             f"sanitize --executor ray needs Ray Data, which cannot load ({err})",
-            "pip install 'vlmtrust[ray]' (it brings ray[data]), or use --executor local",
+            "pip install 'ray[data]' (pandas, pyarrow), or use --executor local",
         ) from err
     if options.address is not None:
         check_reachable(options.address)
