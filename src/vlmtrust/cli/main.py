@@ -82,6 +82,10 @@ EXECUTOR_HELP = (
     "where units run: local (this process) or 'ray:workers=2,cpus=1,retries=2' "
     "(Ray actors; pip install 'vlmtrust[ray]')"
 )
+SANITIZE_EXECUTOR_HELP = (
+    "where the row-wise work runs: local or 'ray:workers=2,cpus=1' (Ray Data tasks; the same "
+    "output; pip install 'vlmtrust[ray]')"
+)
 ADDRESS_HELP = "HOST:PORT of a running Ray cluster for --executor ray (default: start one here)"
 EXIT_GATE_VIOLATED = 1
 
@@ -243,6 +247,8 @@ def sanitize(
             "(lower catches more edited copies; see the README's measured trade-off)",
         ),
     ] = 0.7,
+    executor: Annotated[str, typer.Option(help=SANITIZE_EXECUTOR_HELP)] = "local",
+    address: Annotated[str | None, typer.Option(help=ADDRESS_HELP)] = None,
 ) -> None:
     """Dedup, pseudonymise captions, cover PII in images, blur faces; audit every change.
     The input is never modified, and nothing is read outside DATA or written outside OUT;
@@ -260,6 +266,8 @@ def sanitize(
             quiet,
             max_image_pixels,
             caption_threshold,
+            executor,
+            address,
         )
 
 

@@ -24,6 +24,8 @@ def run_sanitize(
     quiet: bool,
     max_image_pixels: int = DEFAULT_MAX_PIXELS,
     caption_threshold: float = 0.7,
+    executor: str = "local",
+    address: str | None = None,
 ) -> None:
     console = Console(stderr=True, quiet=quiet)
     options = SanitizeOptions.model_validate(
@@ -37,7 +39,15 @@ def run_sanitize(
         }
     )
     with _bar(console) as start:
-        summary = sanitize(data, out, options, progress=start, report_bad=console.print)
+        summary = sanitize(
+            data,
+            out,
+            options,
+            progress=start,
+            report_bad=console.print,
+            executor=executor,
+            address=address,
+        )
     console.print(
         f"{summary.rows_in} rows in, {summary.rows_out} out ({summary.duplicates} near-duplicates"
         f" dropped, {summary.bad_images} unreadable skipped); {summary.audit_rows} audit rows in "

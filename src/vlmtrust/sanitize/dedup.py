@@ -1,6 +1,6 @@
 """Near-duplicate detection: exact Jaccard over caption shingles, on the candidate pairs a
 MinHash LSH proposes (sanitize.minhash), and perceptual hashes over images (imagehash pHash,
-64 bits).
+64 bits; every pair within the Hamming distance found by multi-index hashing, sanitize.phash).
 
 ``mode="both"`` (default) calls a row a duplicate of an earlier one only when the captions are
 near-duplicates AND the images are perceptually close: templated captions ("a red circle on
@@ -15,17 +15,30 @@ chooses which pairs are compared (>= 0.99 of pairs at the threshold are, more ab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import imagehash
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
-from vlmtrust.sanitize.minhash import Normalized, jaccard, normalize_all, shingles, similar_pairs
+from vlmtrust.sanitize.minhash import (
+    Banding,
+    Normalized,
+    Sketches,
+    jaccard,
+    normalize_all,
+    shingles,
+    similar_pairs,
+)
+from vlmtrust.sanitize.phash import hash_bits, near_pairs
 
 Mode = Literal["both", "caption", "image"]
+#: MinHash sketches of raw caption texts (normalised by the callee): how ``--executor ray``
+#: computes them on Ray Data; None computes them here
+Sketcher = Callable[[list[str], Banding], Sketches]
 
 
 def image_hash(image: Image.Image) -> imagehash.ImageHash:
@@ -44,11 +57,12 @@ class Duplicate:
 
 def find_duplicates(
     captions: Sequence[str | Sequence[str]],
-    hashes: list[imagehash.ImageHash],
+    hashes: Sequence[imagehash.ImageHash] | npt.NDArray[np.uint64],
     mode: Mode = "both",
     threshold: float = 0.7,
     max_distance: int = 6,
     splits: Sequence[str] | None = None,
+    sketcher: Sketcher | None = None,
 ) -> list[Duplicate]:
     """Every row that near-duplicates an earlier kept row, in input order.
 
@@ -59,9 +73,11 @@ def find_duplicates(
     matching kept rows of other splits only is kept and returned with ``across=True``."""
     groups = list(splits) if splits is not None else [""] * len(captions)
     texts = _Texts(captions)
+    bits = hash_bits(hashes)
     if mode == "image":
-        return _image_duplicates(hashes, max_distance, groups, texts)
-    near = _candidate_rows(texts, threshold)
+        near = _grouped(*near_pairs(bits, max_distance))
+    else:
+        near = _candidate_rows(texts, threshold, sketcher)
     dropped: set[int] = set()
     out: list[Duplicate] = []
     for i in sorted(near):
@@ -69,14 +85,20 @@ def find_duplicates(
         for j in near[i]:
             if j in dropped:  # only kept rows are matched against
                 continue
-            score = texts.best_jaccard(i, j) or 0.0
-            distance = int(hashes[i] - hashes[j])
-            if score < threshold or (mode == "both" and distance > max_distance):
-                continue
+            distance = int(np.bitwise_count(bits[i] ^ bits[j]))
+            found = texts.best_jaccard(i, j)
+            if mode == "image":  # the caption score is reported, not required
+                if distance > max_distance:
+                    continue
+                score = None if found is None else round(found, 3)
+            else:
+                if (found or 0.0) < threshold or (mode == "both" and distance > max_distance):
+                    continue
+                score = round(found or 0.0, 3)
             if groups[j] == groups[i]:
-                same = Duplicate(i, j, round(score, 3), distance)
+                same = Duplicate(i, j, score, distance)
                 break
-            other = other or Duplicate(i, j, round(score, 3), distance, across=True)
+            other = other or Duplicate(i, j, score, distance, across=True)
         if same is not None:
             out.append(same)
             dropped.add(i)
@@ -101,6 +123,7 @@ class _Texts:
             counts = np.array(
                 [1 if isinstance(c, str) else len(c) for c in captions], dtype=np.int64
             )
+        self.flat: list[str] = texts  # type: ignore[assignment]
         self.normal: Normalized = normalize_all(texts)  # type: ignore[arg-type]
         self.owner = np.repeat(np.arange(len(captions), dtype=np.int64), counts)
         self.first = np.cumsum(counts) - counts
@@ -130,53 +153,27 @@ class _Texts:
         )
 
 
-def _candidate_rows(texts: _Texts, threshold: float) -> dict[int, list[int]]:
+def _candidate_rows(
+    texts: _Texts, threshold: float, sketcher: Sketcher | None
+) -> dict[int, list[int]]:
     """Each row's earlier candidate rows, ascending (rows holding a similar caption pair)."""
-    later, earlier = similar_pairs(texts.normal, threshold)
+    sketches = None
+    if sketcher is not None:
+        from vlmtrust.sanitize.minhash import banding
+
+        sketches = sketcher(texts.flat, banding(threshold))
+    later, earlier = similar_pairs(texts.normal, threshold, sketches)
     a, b = texts.owner[later], texts.owner[earlier]
     distinct = a != b  # an image's own captions never pair it with itself
-    a, b = a[distinct], b[distinct]
-    # caption pairs come sorted by (later, earlier) and owners rise with captions, so the row
-    # pairs are sorted too: a repeat (two caption pairs of one row pair) is its predecessor
+    return _grouped(a[distinct], b[distinct])
+
+
+def _grouped(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> dict[int, list[int]]:
+    """(later, earlier) pairs sorted by (later, earlier), repeats adjacent -> each later row's
+    distinct earlier rows, ascending."""
     fresh = np.ones(len(a), dtype=bool)
     fresh[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     near: dict[int, list[int]] = {}
     for i, j in zip(a[fresh].tolist(), b[fresh].tolist(), strict=True):
         near.setdefault(i, []).append(j)
     return near
-
-
-def _image_duplicates(
-    hashes: list[imagehash.ImageHash], max_distance: int, groups: list[str], texts: _Texts
-) -> list[Duplicate]:
-    """Image mode: pHash buckets (see ``_chunks``) of kept rows, candidates verified in full."""
-    buckets: dict[tuple[int, int], list[int]] = {}  # pHash 8-bit slice -> kept rows
-    out: list[Duplicate] = []
-    for i, phash in enumerate(hashes):
-        near = sorted({j for c in _chunks(phash) for j in buckets.get(c, [])})
-        same, other = None, None
-        for j in near:
-            distance = int(phash - hashes[j])
-            if distance > max_distance:
-                continue
-            score = texts.best_jaccard(i, j)  # reported, not required
-            score = None if score is None else round(score, 3)
-            if groups[j] == groups[i]:
-                same = Duplicate(i, j, score, distance)
-                break
-            other = other or Duplicate(i, j, score, distance, across=True)
-        if same is not None:
-            out.append(same)
-            continue
-        if other is not None:
-            out.append(other)
-        for c in _chunks(phash):
-            buckets.setdefault(c, []).append(i)
-    return out
-
-
-def _chunks(phash: imagehash.ImageHash) -> list[tuple[int, int]]:
-    """Eight 8-bit slices: two hashes within 7 bits share at least one (pigeonhole), so image
-    mode finds every pair within ``max_distance`` <= 7. Candidates are verified in full."""
-    bits = int(str(phash), 16)
-    return [(k, (bits >> (8 * k)) & 0xFF) for k in range(8)]

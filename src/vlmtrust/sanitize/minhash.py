@@ -180,6 +180,20 @@ class Sketches:
     usable: npt.NDArray[np.bool_]
 
 
+def concat_sketches(parts: Sequence[Sketches]) -> Sketches:
+    """The sketches of consecutive batches of texts as one (as if sketched at once)."""
+    return Sketches(
+        np.concatenate([p.signature for p in parts]),
+        np.concatenate([p.band_keys for p in parts], axis=1),
+        np.concatenate([p.usable for p in parts]),
+    )
+
+
+def sketch_texts(texts: Sequence[str], band: Banding) -> Sketches:
+    """Sketches of raw texts (normalised here): one batch of a distributed run."""
+    return sketch(normalize_all(texts), band)
+
+
 def sketch(normal: Normalized, band: Banding) -> Sketches:
     """MinHash signatures and band keys of every text. Permutation p of a shingle is
     ``mult[p] * fmix32(code) + add[p]`` modulo 2**32: murmur3's finaliser (a bijection that
@@ -291,11 +305,13 @@ def estimated_similarity(
 
 
 def similar_pairs(
-    normal: Normalized, threshold: float
+    normal: Normalized, threshold: float, sketches: Sketches | None = None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(later, earlier) text pairs worth verifying: they share a band and their estimate is
-    within ``ESTIMATE_MARGIN`` of ``threshold``. Texts with no shingles never pair."""
-    found = sketch(normal, banding(threshold))
+    within ``ESTIMATE_MARGIN`` of ``threshold``. Texts with no shingles never pair.
+    ``sketches``: those of ``normal`` computed elsewhere (in batches: a text's sketch depends
+    on that text only), else computed here."""
+    found = sketches if sketches is not None else sketch(normal, banding(threshold))
     later, earlier = candidate_pairs(found)
     keep = estimated_similarity(found.signature, later, earlier) >= threshold - ESTIMATE_MARGIN
     return later[keep], earlier[keep]

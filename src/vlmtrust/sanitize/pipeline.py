@@ -1,6 +1,9 @@
-"""The sanitize pipeline: index and dedup every row first (cheap, deterministic), then redact
-the kept rows one by one, journaling each finished row so a killed run resumes where it stopped
-and ends with exactly the output an uninterrupted run writes.
+"""The sanitize pipeline: index and dedup every row first (cheap, deterministic), pseudonymise
+the kept rows' captions in batches through the PII gate, then redact the kept rows in batches,
+journaling each finished row so a killed run resumes where it stopped and ends with exactly the
+output an uninterrupted run writes. The row-wise work runs where ``--executor`` says
+(``sanitize.mappers``: this process or Ray Data); the global steps and all writing of the copy's
+files stay in this process.
 
 The input is only ever read. Output: OUT/<same image paths>, the copy's own caption files
 (OUT/labels.<same format> for a folder, the annotation files of a published caption set), and
@@ -15,16 +18,18 @@ silently change the benchmark's published splits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,10 +42,17 @@ from vlmtrust.sanitize.coco import CocoCopy
 from vlmtrust.sanitize.dataset import Copy, FolderCopy, Row
 from vlmtrust.sanitize.dedup import Mode, find_duplicates, image_hash
 from vlmtrust.sanitize.flickr import FlickrCopy
-from vlmtrust.sanitize.pseudonymize import pseudonymize
+from vlmtrust.sanitize.mappers import Mapper, open_mapper
+from vlmtrust.sanitize.phash import hash_bits
+from vlmtrust.sanitize.pseudonymize import Replacement, pseudonymize_many
 from vlmtrust.sanitize.redact import redact
 
 WORK_DIR = ".sanitize"
+#: rows per mapped batch of image work (decode + pHash; redact + write), captions per PII batch
+IMAGE_BATCH = 64
+PII_BATCH = 20_000
+#: a caption's pseudonymised text and what was replaced in it
+Pseudonymized = tuple[str, list[Replacement]]
 #: the published caption sets sanitize reads and writes back in their layout (``NAME:ROOT``)
 CAPTION_SETS: dict[str, Callable[[str], Copy]] = {
     "coco_captions": CocoCopy.open,
@@ -98,8 +110,12 @@ def sanitize(
     options: SanitizeOptions,
     progress: Callable[[int], Callable[[int], None]] | None = None,
     report_bad: Callable[[str], None] = lambda message: None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> SanitizeSummary:
-    """Write a sanitized copy of the dataset ``data`` (see :func:`open_copy`) to ``out``."""
+    """Write a sanitized copy of the dataset ``data`` (see :func:`open_copy`) to ``out``;
+    ``executor`` says where the row-wise work runs (``sanitize.mappers``), never what is
+    written."""
     copy = open_copy(data)
     data = copy.root
     source, target = data.resolve(), out.resolve()
@@ -108,9 +124,26 @@ def sanitize(
             f"--out {out} and the input {data} overlap", "write to a folder outside the input"
         )
     check_output_dir(out)
+    _open_work(out, copy, options, create=False)  # a wrong --out fails before Ray starts
+    mapper = open_mapper(executor, address)
+    try:
+        return _sanitize(copy, out, options, progress, report_bad, mapper)
+    finally:
+        mapper.close()
+
+
+def _sanitize(
+    copy: Copy,
+    out: Path,
+    options: SanitizeOptions,
+    progress: Callable[[int], Callable[[int], None]] | None,
+    report_bad: Callable[[str], None],
+    mapper: Mapper,
+) -> SanitizeSummary:
+    data = copy.root
     rows = copy.rows
     columns = copy.columns or options.text_columns
-    hashes, bad = _index(data, rows, options, report_bad)
+    hashes, bad = _index(data, rows, options, report_bad, mapper)
     audit: dict[int, list[dict[str, Any]]] = {}
     for i in bad:
         audit[i] = [_audit(rows[i], "skip_bad_image", reason=bad[i])]
@@ -119,11 +152,12 @@ def sanitize(
     split = [rows[i].split for i in good]
     dups = find_duplicates(
         captions,
-        [hashes[i] for i in good],
+        hash_bits(np.array([hashes[i] for i in good], dtype=np.uint64)),
         options.dedup,
         options.caption_threshold,
         options.max_image_distance,
         split if any(split) else None,
+        mapper.sketcher(),
     )
     dropped = set()
     leaks: dict[int, dict[str, Any]] = {}
@@ -146,16 +180,22 @@ def sanitize(
     done = _read_journal(journal)
     advance = progress(len(todo)) if progress else (lambda n: None)
     advance(sum(1 for i in todo if i in done))
+    pending = [i for i in todo if i not in done]
+    texts = list(dict.fromkeys(t for i in pending for t in _texts(rows[i], columns)))
+    cleaned = functools.partial(pseudonymize_many, key=options.key)
+    pseudonyms = [r for batch in mapper.map(cleaned, texts, PII_BATCH) for r in batch]
+    pii = dict(zip(texts, pseudonyms, strict=True))
+    items = [(i, rows[i], {t: pii[t] for t in _texts(rows[i], columns)}) for i in pending]
+    work = functools.partial(_process_batch, data, out, columns, options)
     with journal.open("a", encoding="utf-8") as handle:
-        for i in todo:
-            if i in done:
-                continue
-            line = json.dumps(_process(data, out, rows[i], i, columns, options))
-            handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-            done[i] = json.loads(line)  # the same form a resumed run reads back
-            advance(1)
+        for entries in mapper.map(work, items, IMAGE_BATCH):
+            for entry in entries:
+                line = json.dumps(entry)
+                handle.write(line + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+                done[entry["index"]] = json.loads(line)  # the same form a resumed run reads
+                advance(1)
     out_rows = [done[i]["row"] for i in todo]
     for i in todo:
         audit[i] = ([leaks[i]] if i in leaks else []) + done[i]["audit"]
@@ -174,26 +214,59 @@ def _audit(row: Row, action: str, **extra: Any) -> dict[str, Any]:
     return {"id": row.id, "file": row.file, "action": action, **extra}
 
 
+def _texts(row: Row, columns: tuple[str, ...]) -> list[str]:
+    """The caption texts of a row that pseudonymisation reads."""
+    out: list[str] = []
+    for column in columns:
+        value = row.fields.get(column)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(t for t in value if isinstance(t, str))
+    return out
+
+
 def _index(
-    data: Path, rows: list[Row], options: SanitizeOptions, report_bad: Callable[[str], None]
-) -> tuple[dict[int, Any], dict[int, str]]:
-    """Perceptual hashes of every image; unreadable ones fail the run (before anything is
-    written) or are skipped and reported, as ``on_bad_data`` says."""
-    hashes: dict[int, Any] = {}
+    data: Path,
+    rows: list[Row],
+    options: SanitizeOptions,
+    report_bad: Callable[[str], None],
+    mapper: Mapper,
+) -> tuple[dict[int, int], dict[int, str]]:
+    """Perceptual hashes of every image (as 64-bit integers); unreadable ones fail the run
+    (before anything is written) or are skipped and reported, as ``on_bad_data`` says."""
+    hashes: dict[int, int] = {}
     bad: dict[int, str] = {}
-    for i, row in enumerate(rows):
+    hashed = functools.partial(_hash_batch, data, options)
+    results = (r for batch in mapper.map(hashed, rows, IMAGE_BATCH) for r in batch)
+    for i, (row, (bits, problem)) in enumerate(zip(rows, results, strict=True)):
+        if problem is None:
+            hashes[i] = bits
+            continue
         shown = data / row.file
-        try:
-            hashes[i] = image_hash(_read_image(data, row, options))
-        except _BadImage as err:
-            if options.on_bad_data == "fail":
-                raise DataError(
-                    f"image {shown} is {err}",
-                    "fix or remove it, or pass --on-bad-data skip to leave it out",
-                ) from None
-            bad[i] = str(err)
-            report_bad(f"skipped {shown}: {err}")
+        if options.on_bad_data == "fail":
+            raise DataError(
+                f"image {shown} is {problem}",
+                "fix or remove it, or pass --on-bad-data skip to leave it out",
+            )
+        bad[i] = problem
+        report_bad(f"skipped {shown}: {problem}")
     return hashes, bad
+
+
+def _hash_batch(
+    data: Path, options: SanitizeOptions, rows: list[Row]
+) -> list[tuple[int, str | None]]:
+    """Each row's pHash bits, or why its image cannot be read."""
+    out: list[tuple[int, str | None]] = []
+    for row in rows:
+        try:
+            phash = image_hash(_read_image(data, row, options))
+        except _BadImage as err:
+            out.append((0, str(err)))
+            continue
+        out.append((int(hash_bits([phash])[0]), None))
+    return out
 
 
 class _BadImage(Exception):
@@ -218,8 +291,9 @@ def _read_image(data: Path, row: Row, options: SanitizeOptions) -> Image.Image:
         raise _BadImage(f"unreadable: {err}") from None
 
 
-def _open_work(out: Path, copy: Copy, options: SanitizeOptions) -> Path:
-    """The journal of this run; a different earlier run in ``out`` is an error, not mixed in."""
+def _open_work(out: Path, copy: Copy, options: SanitizeOptions, create: bool = True) -> Path:
+    """The journal of this run; a different earlier run in ``out`` is an error, not mixed in.
+    ``create=False`` only checks (before a Ray cluster starts, nothing written yet)."""
     fingerprint = hashlib.sha256(
         copy.fingerprint() + options.model_dump_json().encode()
     ).hexdigest()
@@ -233,7 +307,7 @@ def _open_work(out: Path, copy: Copy, options: SanitizeOptions) -> Path:
             )
     elif out.exists() and any(out.iterdir()):
         raise ConfigError(f"--out {out} exists and is not empty", "choose a new directory")
-    else:
+    elif create:
         work.mkdir(parents=True, exist_ok=True)
         state.write_text(json.dumps({"fingerprint": fingerprint}))
     return work / "journal.jsonl"
@@ -261,6 +335,16 @@ def _read_journal(journal: Path) -> dict[int, dict[str, Any]]:
     return done
 
 
+def _process_batch(
+    data: Path,
+    out: Path,
+    columns: tuple[str, ...],
+    options: SanitizeOptions,
+    items: Sequence[tuple[int, Row, Mapping[str, Pseudonymized]]],
+) -> list[dict[str, Any]]:
+    return [_process(data, out, row, i, columns, options, pii) for i, row, pii in items]
+
+
 def _process(
     data: Path,
     out: Path,
@@ -268,13 +352,15 @@ def _process(
     index: int,
     columns: tuple[str, ...],
     options: SanitizeOptions,
+    pii: Mapping[str, Pseudonymized],
 ) -> dict[str, Any]:
+    """Redact a row's image into ``out`` and take its captions' pseudonyms from ``pii``."""
     fields = dict(row.fields)
     audit: list[dict[str, Any]] = []
     for column in columns:
         value = fields.get(column)
         if isinstance(value, str):
-            fields[column], found = _pseudonymize(row, column, value, options, {})
+            fields[column], found = _pseudonymize(row, column, pii[value], {})
             audit.extend(found)
         elif isinstance(value, list):  # an image's several captions, one at a time
             texts = []
@@ -282,7 +368,7 @@ def _process(
                 if not isinstance(text, str):
                     texts.append(text)
                     continue
-                clean, found = _pseudonymize(row, column, text, options, {"index": k})
+                clean, found = _pseudonymize(row, column, pii[text], {"index": k})
                 texts.append(clean)
                 audit.extend(found)
             fields[column] = texts
@@ -314,10 +400,10 @@ def _process(
 
 
 def _pseudonymize(
-    row: Row, column: str, text: str, options: SanitizeOptions, where: dict[str, Any]
+    row: Row, column: str, done: Pseudonymized, where: dict[str, Any]
 ) -> tuple[str, list[dict[str, Any]]]:
-    """``text`` with its PII replaced, and an audit row per replacement."""
-    clean, replaced = pseudonymize(text, options.key)
+    """A text's pseudonymised form, and an audit row per replacement."""
+    clean, replaced = done
     return clean, [
         _audit(
             row,

@@ -68,10 +68,27 @@ def _anonymizer() -> Any:
 
 def pseudonymize(text: str, key: str = "vlmtrust") -> tuple[str, list[Replacement]]:
     """``text`` with every PII span replaced by its surrogate, and what was replaced."""
+    return _pseudonymize(text, key) if may_hold_pii(text) else (text, [])
+
+
+def pseudonymize_many(
+    texts: Sequence[str], key: str = "vlmtrust"
+) -> list[tuple[str, list[Replacement]]]:
+    """:func:`pseudonymize` of each text, the gate taken over all at once (``needs_analyzer``):
+    only the texts it passes reach Presidio, the rest come back as they are."""
+    gate = needs_analyzer(texts)
+    return [
+        _pseudonymize(text, key) if flagged else (text, [])
+        for text, flagged in zip(texts, gate.tolist(), strict=True)
+    ]
+
+
+def _pseudonymize(text: str, key: str) -> tuple[str, list[Replacement]]:
+    """Presidio's analyzer and the anonymizer on one text (no gate)."""
     from presidio_analyzer import RecognizerResult
     from presidio_anonymizer.entities import OperatorConfig
 
-    found = find_pii(text) if may_hold_pii(text) else []
+    found = find_pii(text)
     if not found:
         return text, []
     results = [RecognizerResult(f.entity, f.start, f.end, f.score) for f in found]
