@@ -37,6 +37,8 @@ def tuned(clip):
     return build_mitigation(Spec(name="resample")).wrap(clip)
 
 
+# trains resample with its default spec once for the module: the slow tail (rule 8)
+@pytest.mark.slow
 def test_resample_halves_retrieval_skew_at_little_accuracy_cost(clip, tuned):
     from vlmtrust.data.world.twins import twin_samples
 
@@ -51,6 +53,8 @@ def test_resample_halves_retrieval_skew_at_little_accuracy_cost(clip, tuned):
     assert clip.tower is not tuned.tower  # the base model is left as it was
 
 
+# trains resample with its default spec once for the module: the slow tail (rule 8)
+@pytest.mark.slow
 def test_calibration_scan_reports_ece_in_and_out_for_resample(tmp_path, tuned):
     task = Spec(name="robustness.calibration", params={"n_in": 60, "n_out": 30, "resamples": 100})
     config = RunConfig(

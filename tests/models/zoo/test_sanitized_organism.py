@@ -15,6 +15,8 @@ TASKS = (
 )
 
 
+# two generator scans of the zoo assistants (~25 s quiet, 130 s at load 10): the slow tail
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_sanitized_organism_leaks_no_canary_and_keeps_vqa(tmp_path):
     rows = {}
