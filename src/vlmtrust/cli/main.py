@@ -76,7 +76,7 @@ MLFLOW_HELP = (
     "(needs vlmtrust[mlflow])"
 )
 EXPERIMENT_HELP = "MLflow experiment the run is logged under"
-PLAN_HELP = "a scan plan (TOML; see `Scan plans` in the README)"
+PLAN_HELP = "a scan plan (TOML; see `Scan plans` in docs/scanning.md)"
 DRY_RUN_HELP = "list what would run and what is stored; run and write nothing"
 EXECUTOR_HELP = (
     "where units run: local (this process) or 'ray:workers=2,cpus=1,retries=2' "
@@ -244,7 +244,7 @@ def sanitize(
             min=0.05,
             max=1.0,
             help="exact character 4-shingle Jaccard at which two captions are near-duplicates "
-            "(lower catches more edited copies; see the README's measured trade-off)",
+            "(lower catches more edited copies; see the measured trade-off in docs/privacy.md)",
         ),
     ] = 0.7,
     executor: Annotated[str, typer.Option(help=SANITIZE_EXECUTOR_HELP)] = "local",

@@ -2,7 +2,7 @@
 its cost (``metrics.findings``): the worst change the fixing mitigation causes on these rows, in
 the same run and on the same model, with the row's paired interval.
 
-The rule (the README and the report say the same):
+The rule (docs/reports.md and the report say the same):
 
 - a **capability** row: at the clean condition (attack ``none``), of a metric where higher is
   better (the glossary marks it "lower is worse"): accuracy and its clean variants, coverage,

@@ -5,7 +5,7 @@ What is logged is read back from the run directory's store after the scan, so a 
 leaves a half-logged MLflow run claiming to be the scan, and ``vlmtrust report RUN --mlflow URI``
 can log a stored run again. MLflow is an optional extra (``pip install 'vlmtrust[mlflow]'``).
 
-Names (stable; the README documents them):
+Names (stable; docs/reports.md documents them):
 
 - parameters: ``model.spec``, ``model.name``, ``model.fingerprint``, ``seed``, ``limit``,
   ``data``, ``mitigations``, ``vlmtrust_version``, ``commit``, ``run_dir``, and ``task.<name>``

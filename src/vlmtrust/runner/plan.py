@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from vlmtrust.runner.preview import PreviewRow
     from vlmtrust.runner.run import RunSummary
 
-_FIX = "see the example plan under `Scan plans` in the README"
+_FIX = "see the example plan under `Scan plans` in docs/scanning.md"
 
 
 class TaskTable(BaseModel):
