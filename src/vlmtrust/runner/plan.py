@@ -29,7 +29,7 @@ from vlmtrust.core.errors import ConfigError, VlmtrustError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.paths import inside
 from vlmtrust.core.spec import Spec, parse_spec
-from vlmtrust.runner.configure import scan_config
+from vlmtrust.runner.options import ScanOptions
 
 if TYPE_CHECKING:
     from vlmtrust.runner.preview import PreviewRow
@@ -306,12 +306,12 @@ def _expand(
                     "list each model and data set once",
                 )
             used[run_dir] = pair
-            config = scan_config(
+            options = ScanOptions(
                 model=model,
                 out=run_dir,
-                suite=settings.suite,
-                tasks=_task_specs(settings),
-                mitigate=settings.mitigations,
+                suite=tuple(settings.suite),
+                tasks=tuple(_task_specs(settings)),
+                mitigate=tuple(settings.mitigations),
                 data=Path(data) if data else None,
                 limit=settings.limit,
                 seed=settings.seed,
@@ -320,9 +320,12 @@ def _expand(
                 max_image_pixels=settings.max_image_pixels,
                 executor=settings.executor,
                 severity=severity,
-                show_progress=show_progress,
+                fail_on=tuple(settings.fail_on),
+                gate_bound=settings.gate_bound,
+                quiet=not show_progress,
                 plan=header,
             )
+            config = options.run_config()
             scans.append(PlannedScan(model=model, data=data, config=config))
     return tuple(scans)
 
