@@ -51,6 +51,8 @@ class ScanOptions(BaseModel):
     gate_bound: GateBoundName = "conservative"
     baseline: Path | None = None
     quiet: bool = False
+    #: seconds each expensive task (one with a ``budget_s`` parameter) may take
+    budget_s: float | None = Field(default=None, gt=0)
 
     def run_config(self) -> RunConfig:
         """The one immutable ``RunConfig`` the runner takes (specs parsed here, so a bad one
@@ -72,6 +74,7 @@ class ScanOptions(BaseModel):
             executor=self.executor,
             severity=self.severity,
             show_progress=not self.quiet,
+            budget_s=self.budget_s,
         )
 
 
@@ -122,6 +125,7 @@ def scan(
     severity: PathArg | None = None,
     executor: str = "local",
     quiet: bool = False,
+    budget_s: float | None = None,
 ) -> Run:
     """Scan ``model`` like ``vlmtrust scan`` and return the :class:`Run` in ``out``.
 
@@ -151,6 +155,7 @@ def scan(
         severity=severity,
         executor=executor,
         quiet=quiet,
+        budget_s=budget_s,
     )
     summary = run_scan(options)
     return from_scan(summary, judge_gates(options, summary))

@@ -127,6 +127,14 @@ def scan(
     severity: Annotated[Path | None, typer.Option(help=SEVERITY_HELP)] = None,
     mlflow: Annotated[str | None, typer.Option(help=MLFLOW_HELP)] = None,
     mlflow_experiment: Annotated[str, typer.Option(help=EXPERIMENT_HELP)] = "vlmtrust",
+    budget_s: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="seconds each expensive task (trigger inversion) may take; the search is "
+            "cut to the model's measured cost to fit",
+        ),
+    ] = None,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -155,6 +163,7 @@ def scan(
             gate_bound=gate_bound.value,
             baseline=baseline,
             quiet=quiet,
+            budget_s=budget_s,
         )
         summary = run_scan(options)
         console = terminal.console(stderr=True, quiet=quiet)

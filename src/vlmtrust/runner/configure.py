@@ -29,6 +29,7 @@ def scan_config(
     severity: Path | None = None,
     show_progress: bool = True,
     plan: Mapping[str, Any] | None = None,
+    budget_s: float | None = None,
 ) -> RunConfig:
     """``suite`` and ``mitigate`` take the CLI's comma-separated text or a list of entries;
     ``tasks`` take ``name:key=value,...`` texts or specs; ``plan`` is the scan plan this scan
@@ -49,6 +50,7 @@ def scan_config(
         show_progress=show_progress,
         severity=severity,
         plan=dict(plan) if plan is not None else None,
+        budget_s=budget_s,
     )
 
 
