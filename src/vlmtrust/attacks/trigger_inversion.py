@@ -141,7 +141,8 @@ def bounded_inversion(
 ) -> tuple[InvertedTrigger | None, InversionStop]:
     """:func:`invert_trigger` that may stop before ``steps``: once a trigger works, after
     ``patience`` steps in which the smallest working mask shrank by less than 1% (converged),
-    or when ``time.monotonic()`` passes ``deadline``; ``on_step(i)`` is called after each step
+    or when another step (as long as the last) would end past ``time.monotonic()``'s
+    ``deadline`` (at least one step runs); ``on_step(i)`` is called after each step
     (progress). Without ``patience`` and ``deadline`` it is exactly :func:`invert_trigger`."""
     _, channels, height, width = pixels.shape
     rows, columns = -(-height // cell), -(-width // cell)
@@ -150,10 +151,12 @@ def bounded_inversion(
     optimiser = torch.optim.Adam([mask_raw, pattern_raw], lr=lr)
     goal = torch.full((len(pixels),), target, dtype=torch.long)
     cost, best = mask_cost, None
-    settled, stopped, done = 0, "steps", 0
+    settled, stopped, done, last = 0, "steps", 0, 0.0
     with torch.enable_grad():
         for step in range(steps):
-            if deadline is not None and step > 0 and time.monotonic() >= deadline:
+            began = time.monotonic()
+            # another step as long as the last would end past the deadline: stop before it
+            if deadline is not None and step > 0 and began + last >= deadline:
                 stopped = "budget"
                 break
             mask = _blocks(torch.sigmoid(mask_raw), cell)[..., :height, :width]
@@ -167,7 +170,7 @@ def bounded_inversion(
             loss = torch.nn.functional.cross_entropy(logits, goal) + cost * mask.sum()
             mask_raw.grad, pattern_raw.grad = torch.autograd.grad(loss, [mask_raw, pattern_raw])
             optimiser.step()
-            done = step + 1
+            done, last = step + 1, time.monotonic() - began
             if on_step is not None:
                 on_step(done)
             if best is not None and before is not None and best.mask_l1 > 0.99 * before:
