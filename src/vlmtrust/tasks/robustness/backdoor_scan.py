@@ -157,9 +157,15 @@ class BackdoorScan(Task):
     max_batch: ClassVar[int | None] = 1
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        return self._score(model, samples)
+        available = torch.get_num_threads()
+        # one thread, as before budgets: scenes, text and the full search stay bit-identical;
+        # only a cut search takes the ``available`` threads
+        with torch_threads(1):
+            return self._score(model, samples, available)
 
-    def _score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+    def _score(
+        self, model: Any, samples: Sequence[Sample], available: int = 1
+    ) -> list[list[Score]]:
         labels = list(self.candidates())
         out: list[list[Score]] = []
         for sample in samples:
@@ -171,7 +177,13 @@ class BackdoorScan(Task):
             pixels = self._clean_pixels(model, seed)
             logits_of = self._logits_of(model, labels)
             budget, threads = fit_budget(
-                model, logits_of, pixels, self.params, len(labels), int(cap) if cap else None
+                model,
+                logits_of,
+                pixels,
+                self.params,
+                len(labels),
+                int(cap) if cap else None,
+                available,
             )
             with torch_threads(threads):
                 inverted, stop = self._invert_within(
@@ -301,14 +313,14 @@ def fit_budget(
     params: InversionParams,
     n_labels: int,
     image_cap: int | None,
+    available: int,
 ) -> tuple[InversionBudget, int]:
     """The inversion budget and torch threads for one label. A rough cost first, on
     ``PROBE_IMAGES`` images and one thread (it overestimates: fixed costs spread over few
     images); when that is within ``CLEARLY_OVER`` x the budget, all images are timed, and a
     search that fits runs as it always did, on one thread (small batches only contend, and
     the same trigger on any machine). A search that does not fit gets every available thread
-    (timed again on the few images) and is cut."""
-    available = torch.get_num_threads()
+    (``available``, timed again on the few images) and is cut."""
     plan = partial(
         plan_budget,
         budget_s=params.budget_s,
