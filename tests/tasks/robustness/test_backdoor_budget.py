@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from vlmtrust.core.config import RunConfig
@@ -49,7 +48,6 @@ def test_an_impossible_budget_cuts_the_scan_and_says_what_it_cut(tmp_path: Path)
     assert "3 stopped by the budget" in printed
 
 
-@pytest.mark.slow
 def test_a_search_that_fits_records_no_cut(tmp_path: Path) -> None:
     details, printed = _scan(tmp_path, None)
     assert "cut" not in details and "budget robustness" not in printed
