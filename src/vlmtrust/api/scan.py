@@ -75,6 +75,7 @@ def scan(
     executor: str = "local",
     address: str | None = None,
     quiet: bool = False,
+    budget_s: float | None = None,
 ) -> Run:
     """Scan ``model`` like ``vlmtrust scan`` and return the :class:`Run` in ``out``.
 
@@ -105,6 +106,7 @@ def scan(
         executor=executor,
         address=address,
         quiet=quiet,
+        budget_s=budget_s,
     )
     summary = run_scan(options)
     return from_scan(summary, judge_gates(options, summary))

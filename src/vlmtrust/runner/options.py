@@ -45,6 +45,8 @@ class ScanOptions(BaseModel):
     gate_bound: GateBoundName = "conservative"
     baseline: Path | None = None
     quiet: bool = False
+    #: opt-in wall time (seconds) each expensive task may take; None: its work budget (FLOPs)
+    budget_s: float | None = Field(default=None, gt=0)
     #: the scan plan this scan belongs to (kept in its run header); None outside a plan
     plan: dict[str, Any] | None = None
 
@@ -69,4 +71,5 @@ class ScanOptions(BaseModel):
             show_progress=not self.quiet,
             severity=self.severity,
             plan=dict(self.plan) if self.plan is not None else None,
+            budget_s=self.budget_s,
         )

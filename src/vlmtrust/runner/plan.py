@@ -59,6 +59,8 @@ class PlanFile(BaseModel):
     tasks: list[str | TaskTable] = []
     mitigations: list[str] = Field(default=[], description="variants besides the baseline")
     limit: Annotated[int, Field(ge=1)] | None = None
+    #: as --budget-s: seconds each expensive task may take
+    budget_s: Annotated[float, Field(gt=0)] | None = None
     seed: int = 0
     batch_size: Annotated[int, Field(ge=1)] = 32
     on_bad_data: Literal["skip", "fail"] = "fail"
@@ -324,6 +326,7 @@ def _expand(
                 gate_bound=settings.gate_bound,
                 quiet=not show_progress,
                 plan=header,
+                budget_s=settings.budget_s,
             )
             config = options.run_config()
             scans.append(PlannedScan(model=model, data=data, config=config))
