@@ -1,12 +1,20 @@
-"""How much trigger inversion a model's cost allows: steps and clean images per candidate label
-from the measured seconds of one optimisation step, so a scan on a real-size model ends within
-its time budget instead of running for hours (issue 27).
+"""How much trigger inversion a model's cost allows: steps and clean images per candidate label,
+so a scan on a real-size model ends in minutes instead of hours (issue 27).
 
-The rule keeps today's exact search whenever it fits: only when the full budget (every label x
-``steps`` x ``n_images``) is estimated to exceed ``budget_s`` are images cut (down to
-``MIN_IMAGES``, and to ``--limit``), then steps (down to ``MIN_STEPS``), and early stopping turned
-on. A step's cost is taken as proportional to the images it stamps (measured on all of them),
-which overestimates a cut step where a fixed overhead dominates: the safe side.
+Two rules, one planner (:func:`plan_budget`, a pure function of a cost per image-step and a
+budget in the same unit):
+
+- **work** (the default): the cost is the FLOPs of one forward + backward step on one image,
+  counted once with ``torch.utils.flop_counter`` (:func:`flops_per_image_step`). It depends only
+  on the model and the image size, so the same model is cut the same way on any machine and
+  under any load: zoo results (and the goldens) cannot flake with the machine's load.
+- **time** (opt-in, ``--budget-s``): the cost is the measured seconds of a step
+  (:func:`seconds_per_step_image`), so the scan fits a wall-time budget on this machine; a
+  deadline then also stops a label's search when its share of the time is spent.
+
+Either rule keeps today's exact search whenever it fits: only when the full search (every label x
+``steps`` x ``n_images``) exceeds the budget are images cut (down to ``MIN_IMAGES``, and to
+``--limit``), then steps (down to ``MIN_STEPS``), and early stopping turned on.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
@@ -25,6 +33,18 @@ MIN_STEPS = 10
 #: steps a cut scan keeps before it cuts images below ``n_images`` further
 PREFERRED_STEPS = 40
 
+#: the default work budget of one scan, in FLOPs (forward + backward, as counted by
+#: ``torch.utils.flop_counter``). Chosen from counted costs at the default parameters: the
+#: largest zoo search is zoo:assistant's caption scan (13 captions x 60 steps x 8 images x
+#: 2.50e9 = 1.56e13), zoo:clip's is 5.2e12 (16 x 150 x 16 x 1.36e8), so every zoo model keeps
+#: its full search; a ViT-B/32 CLIP at 224 px costs 1.75e10 per image-step (full search 6.7e14,
+#: hours on CPU) and is cut to 16 labels x 4 images x 17 steps, a few minutes on 2 cores.
+DEFAULT_WORK_FLOPS = 2e13
+
+Rule = Literal["work", "time"]
+#: the unit each rule's costs and budgets are in
+UNITS: dict[str, str] = {"work": "FLOPs", "time": "s"}
+
 
 @dataclass(frozen=True)
 class InversionBudget:
@@ -34,43 +54,73 @@ class InversionBudget:
     n_images: int
     early_stop: bool
     scaled: bool
-    #: the seconds this label may take (the task's ``budget_s`` over its labels)
-    label_budget_s: float
-    #: measured seconds of one step on one image, and the full plan's estimated seconds
-    step_s_per_image: float
-    full_estimate_s: float
+    #: ``"work"`` (FLOPs, the default) or ``"time"`` (seconds, ``--budget-s``)
+    rule: Rule
+    #: the whole scan's budget, and the share of one label, in the rule's unit
+    budget: float
+    label_budget: float
+    #: the cost of one step on one image, and the full search's estimated cost
+    cost_per_image_step: float
+    full_estimate: float
 
     def record(self) -> dict[str, Any]:
-        """The budget as stored in a score's details (rounded: the report shows it)."""
+        """The budget as stored in a score's details (3 significant digits: the report shows
+        it; FLOPs are exact counts, seconds a measurement)."""
         out = asdict(self)
-        for key in ("label_budget_s", "step_s_per_image", "full_estimate_s"):
-            out[key] = round(float(out[key]), 4)
+        for key in ("budget", "label_budget", "cost_per_image_step", "full_estimate"):
+            out[key] = float(f"{float(out[key]):.4g}")
+        out["unit"] = UNITS[self.rule]
         return out
 
 
 def plan_budget(
     *,
-    step_s_per_image: float,
-    budget_s: float,
+    cost_per_image_step: float,
+    budget: float,
     n_labels: int,
     steps: int,
     n_images: int,
     image_cap: int | None = None,
+    rule: Rule = "work",
 ) -> InversionBudget:
-    """Steps and images per label for a measured ``step_s_per_image`` and a task's
-    ``budget_s`` shared by ``n_labels``: the full plan when it fits, else images cut first
-    (to ``image_cap`` from --limit, then towards ``MIN_IMAGES`` while fewer than
+    """Steps and images per label for a ``cost_per_image_step`` and a scan's ``budget`` (same
+    unit) shared by ``n_labels``: the full plan when it fits, else images cut first (to
+    ``image_cap`` from --limit, then towards ``MIN_IMAGES`` while fewer than
     ``PREFERRED_STEPS`` steps would fit), then steps; early stopping on whenever cut."""
-    per_label = budget_s / max(1, n_labels)
-    full = n_labels * steps * n_images * step_s_per_image
-    if full <= budget_s:
-        return InversionBudget(steps, n_images, False, False, per_label, step_s_per_image, full)
+    per_label = budget / max(1, n_labels)
+    full = n_labels * steps * n_images * cost_per_image_step
+    if full <= budget:
+        return InversionBudget(
+            steps, n_images, False, False, rule, budget, per_label, cost_per_image_step, full
+        )
+    cost = max(cost_per_image_step, 1e-12)
     images = max(2, min(n_images, image_cap)) if image_cap else n_images
-    images = min(images, max(MIN_IMAGES, int(per_label / (PREFERRED_STEPS * step_s_per_image))))
+    images = min(images, max(MIN_IMAGES, int(per_label / (PREFERRED_STEPS * cost))))
     images = max(2, min(images, n_images))
-    fitting = int(per_label / (images * max(step_s_per_image, 1e-9)))
-    cut_steps = max(MIN_STEPS, min(steps, fitting))
-    return InversionBudget(cut_steps, images, True, True, per_label, step_s_per_image, full)
+    cut_steps = max(MIN_STEPS, min(steps, int(per_label / (images * cost))))
+    return InversionBudget(
+        cut_steps, images, True, True, rule, budget, per_label, cost_per_image_step, full
+    )
+
+
+def flops_per_image_step(
+    logits_of: Callable[[torch.Tensor], torch.Tensor], pixels: torch.Tensor
+) -> float:
+    """FLOPs of one forward + backward step on the first image of ``pixels`` (the work rule's
+    cost): counted, not timed, so the same on any machine. One untimed call first fills the
+    model's caches (text embeddings), which a real step would not recompute."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    one = pixels[:1]
+    with torch.no_grad():
+        logits_of(one)
+    leaf = one.clone().requires_grad_(True)
+    with FlopCounterMode(display=False) as counter, torch.enable_grad():
+        # autograd.grad on a leaf is not supported under the counter: differentiate a copy
+        batch = leaf * 1.0
+        logits = logits_of(batch)
+        torch.autograd.grad(logits.logsumexp(dim=1).sum(), [batch])
+    return float(counter.get_total_flops())
 
 
 def seconds_per_step_image(
@@ -80,10 +130,10 @@ def seconds_per_step_image(
     warm_up: bool = True,
     repeats: int = 2,
 ) -> float:
-    """Seconds of one forward + backward step over ``pixels``, per image: the fastest of
-    ``repeats`` timed steps, after one untimed step when ``warm_up`` (first calls pay
-    allocation and kernel choice). All the scan's images, not a few scaled up: on a small
-    model a step's fixed overhead would make a few-image probe overestimate it 4x."""
+    """Seconds of one forward + backward step over ``pixels``, per image (the time rule's
+    cost): the fastest of ``repeats`` timed steps, after one untimed step when ``warm_up``
+    (first calls pay allocation and kernel choice). All the scan's images, not a few scaled
+    up: on a small model a step's fixed overhead would make a few-image probe overestimate."""
     batch = pixels.clone().requires_grad_(True)
 
     def step() -> float:

@@ -44,7 +44,10 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.attacks.inversion_budget import (
+    DEFAULT_WORK_FLOPS,
+    UNITS,
     InversionBudget,
+    flops_per_image_step,
     plan_budget,
     seconds_per_step_image,
 )
@@ -68,9 +71,6 @@ from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import CLEAN
 
 METRIC = "mask_l1"
-#: a scan's default time budget: the full search on the zoo takes well under it, a real-size
-#: ViT-B/32 would take hours (issue 27), so there it is cut to fit
-DEFAULT_BUDGET_S = 600.0
 #: images of the rough first cost measurement
 PROBE_IMAGES = 2
 #: a rough estimate this many times the budget is cut without timing all images (on a small
@@ -97,11 +97,18 @@ class InversionParams(Params):
     scale: Literal["log", "linear"] = Field(
         default="log", description="MAD on log mask norms (default) or raw norms (the paper)"
     )
-    budget_s: float = Field(
-        default=DEFAULT_BUDGET_S,
+    budget_flops: float = Field(
+        default=DEFAULT_WORK_FLOPS,
         gt=0,
-        description="seconds the whole scan may take: when the model's measured step cost says "
-        "the full search would not fit, images and steps are cut and early stopping turns on",
+        description="work the whole scan may do, in FLOPs (forward + backward, counted once on "
+        "one image): when the full search would do more, images and steps are cut and early "
+        "stopping turns on; the same cut on any machine (every zoo model fits)",
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
+        "budget_flops: the cut follows the measured step time and a deadline stops each label",
     )
     patience: int = Field(
         default=20, ge=1, description="steps without a 1% smaller mask that end a cut search"
@@ -229,7 +236,8 @@ class BackdoorScan(Task):
     ) -> tuple[InvertedTrigger | None, InversionStop]:
         """The inversion at ``budget``; a cut one may stop when converged or out of time."""
         p = self.params
-        deadline = time.monotonic() + budget.label_budget_s if budget.scaled else None
+        timed = budget.scaled and budget.rule == "time"
+        deadline = time.monotonic() + budget.label_budget if timed else None
         return bounded_inversion(
             logits_of,
             pixels,
@@ -295,7 +303,7 @@ class BackdoorScan(Task):
             "n_unscorable": len(mine) - n,
             "reference": REFERENCE,
             "interval": "none: one scan, the index is a robust z-score across labels",
-            **cut_summary(scored, self.params.budget_s),
+            **cut_summary(scored),
         }
         top_index = round(float(index.max()), 4) if n else None
         rows = headline(n, top_index, base, suspected, flagged, per_label, images)
@@ -315,32 +323,57 @@ def fit_budget(
     image_cap: int | None,
     available: int,
 ) -> tuple[InversionBudget, int]:
-    """The inversion budget and torch threads for one label. A rough cost first, on
-    ``PROBE_IMAGES`` images and one thread (it overestimates: fixed costs spread over few
-    images); when that is within ``CLEARLY_OVER`` x the budget, all images are timed, and a
+    """The inversion budget and torch threads for one label: by counted work (the default,
+    the same on any machine) or, when ``params.budget_s`` is given, by measured time. A
     search that fits runs as it always did, on one thread (small batches only contend, and
-    the same trigger on any machine). A search that does not fit gets every available thread
-    (``available``, timed again on the few images) and is cut."""
+    the same trigger on any machine); a cut one gets every ``available`` thread."""
     plan = partial(
         plan_budget,
-        budget_s=params.budget_s,
         n_labels=n_labels,
         steps=params.steps,
         n_images=min(params.n_images, len(pixels)),
         image_cap=image_cap,
     )
+    if params.budget_s is None:
+        flops = cached_cost(model, pixels, 0, lambda: flops_per_image_step(logits_of, pixels))
+        budget = plan(cost_per_image_step=flops, budget=params.budget_flops, rule="work")
+        return budget, available if budget.scaled else 1
+    return _fit_time(model, logits_of, pixels, params.budget_s, plan, available)
+
+
+def _fit_time(
+    model: Any,
+    logits_of: Callable[[torch.Tensor], torch.Tensor],
+    pixels: torch.Tensor,
+    budget_s: float,
+    plan: Callable[..., InversionBudget],
+    available: int,
+) -> tuple[InversionBudget, int]:
+    """The time rule: a rough cost first, on ``PROBE_IMAGES`` images and one thread (it
+    overestimates: fixed costs spread over few images); when that is within ``CLEARLY_OVER``
+    x the budget, all images are timed. A search that does not fit is timed again on every
+    ``available`` thread and cut."""
+    timed = partial(plan, budget=budget_s, rule="time")
+
+    def seconds(images: torch.Tensor, threads: int) -> float:
+        # only the model's first measurement warms up; later ones follow a warmed first
+        warm = not _STEP_COSTS.get(model) if _weak(model) else True
+        return cached_cost(
+            model, images, threads, lambda: seconds_per_step_image(logits_of, images, warm_up=warm)
+        )
+
     with torch_threads(1):
-        one = cached_step_cost(model, logits_of, pixels[:PROBE_IMAGES], 1)
-        if plan(step_s_per_image=one).full_estimate_s <= CLEARLY_OVER * params.budget_s:
-            one = cached_step_cost(model, logits_of, pixels, 1)
-            budget = plan(step_s_per_image=one)
+        one = seconds(pixels[:PROBE_IMAGES], 1)
+        if timed(cost_per_image_step=one).full_estimate <= CLEARLY_OVER * budget_s:
+            one = seconds(pixels, 1)
+            budget = timed(cost_per_image_step=one)
             if not budget.scaled:
                 return budget, 1
     if available == 1:
-        return plan(step_s_per_image=one), 1
+        return timed(cost_per_image_step=one), 1
     with torch_threads(available):
-        many = cached_step_cost(model, logits_of, pixels[:PROBE_IMAGES], available)
-    return plan(step_s_per_image=min(one, many)), available
+        many = seconds(pixels[:PROBE_IMAGES], available)
+    return timed(cost_per_image_step=min(one, many)), available
 
 
 def budget_details(budget: InversionBudget, stop: InversionStop, threads: int) -> dict[str, Any]:
@@ -358,35 +391,39 @@ def budget_details(budget: InversionBudget, stop: InversionStop, threads: int) -
     }
 
 
-#: measured step cost per model object, pixel shape and thread count: every label of a scan
-#: (one work unit each) reuses it instead of timing again
+#: a model's step cost (FLOPs under threads=0, else seconds) per pixel shape and thread
+#: count: every label of a scan (one work unit each) reuses it instead of counting again
 _STEP_COSTS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], float]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def cached_step_cost(
-    model: Any,
-    logits_of: Callable[[torch.Tensor], torch.Tensor],
-    pixels: torch.Tensor,
-    threads: int,
-) -> float:
-    """:func:`seconds_per_step_image`, once per model, image shape and thread count."""
-    key = (tuple(pixels.shape), threads)
+def _weak(model: Any) -> bool:
     try:
-        known = _STEP_COSTS.setdefault(model, {})
-    except TypeError:  # not weak-referenceable: time it every label
-        known = {}
+        weakref.ref(model)
+    except TypeError:
+        return False
+    return True
+
+
+def cached_cost(
+    model: Any, pixels: torch.Tensor, threads: int, measure: Callable[[], float]
+) -> float:
+    """``measure()`` once per model, pixel shape and thread count (every time for a model
+    that cannot be weakly referenced)."""
+    if not _weak(model):
+        return measure()
+    known = _STEP_COSTS.setdefault(model, {})
+    key = (tuple(pixels.shape), threads)
     if key not in known:
-        # later measurements follow a warmed first
-        known[key] = seconds_per_step_image(logits_of, pixels, warm_up=not known, repeats=2)
+        known[key] = measure()
     return known[key]
 
 
-def cut_summary(scores: Sequence[Score], budget_s: float) -> dict[str, Any]:
-    """``{"cut": ...}`` when any label's search was cut to fit ``budget_s`` (what the runner
-    prints and the report shows: steps run, images per label, how the searches ended, the
-    measured cost), else nothing: a full search's rows stay as they always were."""
+def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
+    """``{"cut": ...}`` when any label's search was cut to fit its budget (what the runner
+    prints and the report shows: which rule cut, images per label, steps planned and run,
+    how the searches ended, the cost), else nothing: a full search's rows stay as they were."""
     cuts = [s.details["budget"] for s in scores if isinstance(s.details.get("budget"), dict)]
     if not cuts:
         return {}
@@ -394,18 +431,23 @@ def cut_summary(scores: Sequence[Score], budget_s: float) -> dict[str, Any]:
     stopped = {why: sum(c["stopped"] == why for c in cuts) for why in ("steps", "converged")}
     stopped["budget"] = sum(c["stopped"] == "budget" for c in cuts)
     images = sorted({int(c["n_images"]) for c in cuts})
-    estimate = max(float(c["full_estimate_s"]) for c in cuts)
+    estimate = max(float(c["full_estimate"]) for c in cuts)
+    rule, budget = str(cuts[0]["rule"]), float(cuts[0]["budget"])
+    unit = UNITS[rule]
     text = (
-        f"the full search (est. {estimate:,.0f} s) exceeds budget_s={budget_s:g}: {len(cuts)} "
-        f"labels cut to {'/'.join(map(str, images))} images and at most "
+        f"{rule} budget: the full search ({estimate:.3g} {unit}) exceeds {budget:.3g} {unit}: "
+        f"{len(cuts)} labels cut to {'/'.join(map(str, images))} images and at most "
         f"{max(int(c['steps']) for c in cuts)} steps (ran {min(steps_run)}-{max(steps_run)}; "
-        f"{stopped['converged']} converged early, {stopped['budget']} stopped by the budget)"
+        f"{stopped['converged']} converged early, {stopped['budget']} stopped by the deadline)"
     )
     return {
         "cut": {
             "summary": text,
-            "budget_s": budget_s,
-            "full_estimate_s": round(estimate, 1),
+            "rule": rule,
+            "unit": unit,
+            "budget": budget,
+            "full_estimate": estimate,
+            "cost_per_image_step": float(cuts[0]["cost_per_image_step"]),
             "labels_cut": len(cuts),
             "n_images": images,
             "steps_planned": max(int(c["steps"]) for c in cuts),

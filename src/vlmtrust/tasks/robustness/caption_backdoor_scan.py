@@ -160,7 +160,7 @@ class CaptionBackdoorScan(BackdoorScan):
             "unreached": unreached,
             "reference": REFERENCE,
             "interval": "none: one scan, the index is a robust z-score across reached candidates",
-            **cut_summary(scored, self.params.budget_s),
+            **cut_summary(scored),
         }
         per_label = [_entry(s, by_label.get(s.label or "")) for s in scored]
         top = max(reached, key=lambda s: by_label[s.label or ""]) if n else None
