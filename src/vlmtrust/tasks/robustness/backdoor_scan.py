@@ -335,17 +335,22 @@ def fit_budget(
         image_cap=image_cap,
     )
     if params.budget_s is None:
-        flops = cached_cost(model, pixels, 0, lambda: flops_per_image_step(logits_of, pixels))
+        flops = cached_cost(
+            model,
+            (type(params).__name__, *pixels.shape),
+            0,
+            lambda: flops_per_image_step(logits_of, pixels),
+        )
         budget = plan(cost_per_image_step=flops, budget=params.budget_flops, rule="work")
         return budget, available if budget.scaled else 1
-    return _fit_time(model, logits_of, pixels, params.budget_s, plan, available)
+    return _fit_time(model, logits_of, pixels, params, plan, available)
 
 
 def _fit_time(
     model: Any,
     logits_of: Callable[[torch.Tensor], torch.Tensor],
     pixels: torch.Tensor,
-    budget_s: float,
+    params: InversionParams,
     plan: Callable[..., InversionBudget],
     available: int,
 ) -> tuple[InversionBudget, int]:
@@ -353,13 +358,17 @@ def _fit_time(
     overestimates: fixed costs spread over few images); when that is within ``CLEARLY_OVER``
     x the budget, all images are timed. A search that does not fit is timed again on every
     ``available`` thread and cut."""
+    budget_s = float(params.budget_s or 0)
     timed = partial(plan, budget=budget_s, rule="time")
 
     def seconds(images: torch.Tensor, threads: int) -> float:
         # only the model's first measurement warms up; later ones follow a warmed first
         warm = not _STEP_COSTS.get(model) if _weak(model) else True
         return cached_cost(
-            model, images, threads, lambda: seconds_per_step_image(logits_of, images, warm_up=warm)
+            model,
+            (type(params).__name__, *images.shape),
+            threads,
+            lambda: seconds_per_step_image(logits_of, images, warm_up=warm),
         )
 
     with torch_threads(1):
@@ -391,8 +400,8 @@ def budget_details(budget: InversionBudget, stop: InversionStop, threads: int) -
     }
 
 
-#: a model's step cost (FLOPs under threads=0, else seconds) per pixel shape and thread
-#: count: every label of a scan (one work unit each) reuses it instead of counting again
+#: a model's step cost (FLOPs under threads=0, else seconds) per task kind, pixel shape and
+#: thread count: every label of a scan (one work unit each) reuses it instead of counting again
 _STEP_COSTS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], float]] = (
     weakref.WeakKeyDictionary()
 )
@@ -407,14 +416,14 @@ def _weak(model: Any) -> bool:
 
 
 def cached_cost(
-    model: Any, pixels: torch.Tensor, threads: int, measure: Callable[[], float]
+    model: Any, what: tuple[Any, ...], threads: int, measure: Callable[[], float]
 ) -> float:
-    """``measure()`` once per model, pixel shape and thread count (every time for a model
-    that cannot be weakly referenced)."""
+    """``measure()`` once per model, ``what`` (task kind and pixel shape) and thread count
+    (every time for a model that cannot be weakly referenced)."""
     if not _weak(model):
         return measure()
     known = _STEP_COSTS.setdefault(model, {})
-    key = (tuple(pixels.shape), threads)
+    key = (*what, threads)
     if key not in known:
         known[key] = measure()
     return known[key]
