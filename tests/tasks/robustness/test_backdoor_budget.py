@@ -43,6 +43,7 @@ def _scan(tmp_path: Path, budget_s: float | None) -> tuple[dict[str, object], st
     return top.details, buffer.getvalue()
 
 
+@pytest.mark.slow  # 9-30 s at load 8-12 on 2 cores: a full zoo:clip scan through the runner
 def test_an_impossible_budget_cuts_the_scan_and_says_what_it_cut(tmp_path: Path) -> None:
     details, printed = _scan(tmp_path, 0.001)
     cut = details["cut"]
