@@ -1,81 +1,30 @@
 """``vlmtrust.scan(...)``: ``vlmtrust scan`` as a function. The CLI and the API both go through
-:class:`ScanOptions`, :func:`run_scan` and :func:`judge_gates`, so an option means the same in
+:class:`ScanOptions` (``vlmtrust.runner.options``, which a plan's scans use too),
+:func:`run_scan` and :func:`judge_gates`, so an option means the same in
 both and a bad one is the same one-line error (the API raises it, the CLI prints it)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from os import PathLike
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
+from vlmtrust.runner.options import GateBoundName, ScanOptions
 
 if TYPE_CHECKING:
     from vlmtrust.api.run import Run
-    from vlmtrust.core.config import RunConfig
     from vlmtrust.report.gates import GateResult
     from vlmtrust.runner.run import RunSummary
 
-#: which number a gate compares (``--gate-bound``)
-GateBoundName = Literal["conservative", "upper", "lower", "point"]
 #: a comma-separated string as on the command line, or one name (or spec) per item
 Names = str | Sequence[str] | None
 PathArg = str | PathLike[str]
 
-
-class ScanOptions(BaseModel):
-    """Every option of ``vlmtrust scan``, as the CLI and :func:`vlmtrust.scan` pass them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    model: str
-    out: Path
-    suite: tuple[str, ...] = ()
-    #: task specs, ``name:key=value,...`` as ``--task`` takes them
-    tasks: tuple[str, ...] = ()
-    #: mitigation variants, ``a+b`` composing two
-    mitigate: tuple[str, ...] = ()
-    data: Path | None = None
-    limit: int | None = Field(default=None, ge=1)
-    seed: int = 0
-    batch_size: int = Field(default=32, ge=1)
-    on_bad_data: Literal["skip", "fail"] = "fail"
-    max_image_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1)
-    severity: Path | None = None
-    executor: str = "local"
-    #: HOST:PORT of a running Ray cluster (``executor="ray..."`` only)
-    address: str | None = None
-    fail_on: tuple[str, ...] = ()
-    gate_bound: GateBoundName = "conservative"
-    baseline: Path | None = None
-    quiet: bool = False
-
-    def run_config(self) -> RunConfig:
-        """The one immutable ``RunConfig`` the runner takes (specs parsed here, so a bad one
-        fails before anything runs)."""
-        from vlmtrust.runner.configure import scan_config
-        from vlmtrust.runner.executor import executor_spec
-
-        return scan_config(
-            model=self.model,
-            out=self.out,
-            suite=self.suite,
-            tasks=self.tasks,
-            mitigate=self.mitigate,
-            data=self.data,
-            limit=self.limit,
-            seed=self.seed,
-            batch_size=self.batch_size,
-            on_bad_data=self.on_bad_data,
-            max_image_pixels=self.max_image_pixels,
-            executor=executor_spec(self.executor, self.address),
-            severity=self.severity,
-            show_progress=not self.quiet,
-        )
+__all__ = ["GateBoundName", "ScanOptions", "judge_gates", "run_scan", "scan", "scan_options"]
 
 
 def run_scan(options: ScanOptions) -> RunSummary:
@@ -126,6 +75,7 @@ def scan(
     executor: str = "local",
     address: str | None = None,
     quiet: bool = False,
+    budget_s: float | None = None,
 ) -> Run:
     """Scan ``model`` like ``vlmtrust scan`` and return the :class:`Run` in ``out``.
 
@@ -156,6 +106,7 @@ def scan(
         executor=executor,
         address=address,
         quiet=quiet,
+        budget_s=budget_s,
     )
     summary = run_scan(options)
     return from_scan(summary, judge_gates(options, summary))

@@ -6,6 +6,8 @@ attacks here; the backdoor scans (tasks) and ``backdoor_purge`` (a trainer) both
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +86,15 @@ class InvertedTrigger:
         return (1 - mask) * pixels + mask * self.pattern
 
 
+@dataclass(frozen=True)
+class InversionStop:
+    """How an inversion ended: steps run, and ``"steps"`` (all run), ``"converged"`` (the
+    smallest working mask stopped shrinking) or ``"budget"`` (its deadline passed)."""
+
+    steps_run: int
+    stopped: str
+
+
 def invert_trigger(
     logits_of: Any,
     pixels: torch.Tensor,
@@ -101,6 +112,38 @@ def invert_trigger(
     trigger reached ``success`` (no small trigger exists for that label). ``cell`` > 1 gives
     the mask one value per ``cell`` x ``cell`` block (the norm stays in pixels). Fixed start
     (mask ~ 0.05 everywhere, grey pattern): the same model and scenes give the same trigger."""
+    found, _ = bounded_inversion(
+        logits_of,
+        pixels,
+        target,
+        steps=steps,
+        lr=lr,
+        mask_cost=mask_cost,
+        success=success,
+        cell=cell,
+    )
+    return found
+
+
+def bounded_inversion(
+    logits_of: Any,
+    pixels: torch.Tensor,
+    target: int,
+    *,
+    steps: int,
+    lr: float = 0.2,
+    mask_cost: float = 0.01,
+    success: float = 0.9,
+    cell: int = 1,
+    patience: int | None = None,
+    deadline: float | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> tuple[InvertedTrigger | None, InversionStop]:
+    """:func:`invert_trigger` that may stop before ``steps``: once a trigger works, after
+    ``patience`` steps in which the smallest working mask shrank by less than 1% (converged),
+    or when another step (as long as the last) would end past ``time.monotonic()``'s
+    ``deadline`` (at least one step runs); ``on_step(i)`` is called after each step
+    (progress). Without ``patience`` and ``deadline`` it is exactly :func:`invert_trigger`."""
     _, channels, height, width = pixels.shape
     rows, columns = -(-height // cell), -(-width // cell)
     mask_raw = torch.full((1, 1, rows, columns), -3.0, requires_grad=True)
@@ -108,19 +151,36 @@ def invert_trigger(
     optimiser = torch.optim.Adam([mask_raw, pattern_raw], lr=lr)
     goal = torch.full((len(pixels),), target, dtype=torch.long)
     cost, best = mask_cost, None
+    settled, stopped, done, last = 0, "steps", 0, 0.0
     with torch.enable_grad():
-        for _ in range(steps):
+        for step in range(steps):
+            began = time.monotonic()
+            # another step as long as the last would end past the deadline: stop before it
+            if deadline is not None and step > 0 and began + last >= deadline:
+                stopped = "budget"
+                break
             mask = _blocks(torch.sigmoid(mask_raw), cell)[..., :height, :width]
             pattern = torch.sigmoid(pattern_raw)
             logits = logits_of((1 - mask) * pixels + mask * pattern)
             hit = float((logits.argmax(dim=1) == target).float().mean())
+            before = best.mask_l1 if best is not None else None
             if hit >= success and (best is None or float(mask.detach().sum()) < best.mask_l1):
                 best = InvertedTrigger(mask.detach().clone(), pattern.detach().clone(), hit)
             cost = cost * 1.5 if hit >= success else cost / 1.5
             loss = torch.nn.functional.cross_entropy(logits, goal) + cost * mask.sum()
             mask_raw.grad, pattern_raw.grad = torch.autograd.grad(loss, [mask_raw, pattern_raw])
             optimiser.step()
-    return best
+            done, last = step + 1, time.monotonic() - began
+            if on_step is not None:
+                on_step(done)
+            if best is not None and before is not None and best.mask_l1 > 0.99 * before:
+                settled += 1
+            elif best is not None:
+                settled = 0
+            if patience is not None and settled >= patience:
+                stopped = "converged"
+                break
+    return best, InversionStop(done, stopped)
 
 
 def _blocks(mask: torch.Tensor, cell: int) -> torch.Tensor:

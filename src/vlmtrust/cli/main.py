@@ -139,6 +139,15 @@ def scan(
     mlflow_experiment: Annotated[str, typer.Option(help=EXPERIMENT_HELP)] = "vlmtrust",
     executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
     address: Annotated[str | None, typer.Option(help=ADDRESS_HELP)] = None,
+    budget_s: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="opt-in wall-time budget: seconds each expensive task (trigger inversion) "
+            "may take, its search cut to the model's measured cost to fit; default: a fixed "
+            "work budget in FLOPs (the same cut on any machine)",
+        ),
+    ] = None,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -169,6 +178,7 @@ def scan(
             quiet=quiet,
             executor=executor,
             address=address,
+            budget_s=budget_s,
         )
         summary = run_scan(options)
         console = terminal.console(stderr=True, quiet=quiet)

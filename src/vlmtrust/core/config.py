@@ -36,6 +36,11 @@ class RunConfig(BaseModel):
         default=None, description="TOML file overriding the default severity thresholds"
     )
     show_progress: bool = True
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds each task with a budget_s parameter may take (expensive scans)",
+    )
     plan: dict[str, Any] | None = Field(
         default=None, description="the scan plan this scan is part of, kept in its run header"
     )

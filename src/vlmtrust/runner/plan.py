@@ -29,7 +29,7 @@ from vlmtrust.core.errors import ConfigError, VlmtrustError
 from vlmtrust.core.images import DEFAULT_MAX_PIXELS
 from vlmtrust.core.paths import inside
 from vlmtrust.core.spec import Spec, parse_spec
-from vlmtrust.runner.configure import scan_config
+from vlmtrust.runner.options import ScanOptions
 
 if TYPE_CHECKING:
     from vlmtrust.runner.preview import PreviewRow
@@ -59,6 +59,8 @@ class PlanFile(BaseModel):
     tasks: list[str | TaskTable] = []
     mitigations: list[str] = Field(default=[], description="variants besides the baseline")
     limit: Annotated[int, Field(ge=1)] | None = None
+    #: as --budget-s: seconds each expensive task may take
+    budget_s: Annotated[float, Field(gt=0)] | None = None
     seed: int = 0
     batch_size: Annotated[int, Field(ge=1)] = 32
     on_bad_data: Literal["skip", "fail"] = "fail"
@@ -306,12 +308,12 @@ def _expand(
                     "list each model and data set once",
                 )
             used[run_dir] = pair
-            config = scan_config(
+            options = ScanOptions(
                 model=model,
                 out=run_dir,
-                suite=settings.suite,
-                tasks=_task_specs(settings),
-                mitigate=settings.mitigations,
+                suite=tuple(settings.suite),
+                tasks=tuple(_task_specs(settings)),
+                mitigate=tuple(settings.mitigations),
                 data=Path(data) if data else None,
                 limit=settings.limit,
                 seed=settings.seed,
@@ -320,9 +322,13 @@ def _expand(
                 max_image_pixels=settings.max_image_pixels,
                 executor=settings.executor,
                 severity=severity,
-                show_progress=show_progress,
+                fail_on=tuple(settings.fail_on),
+                gate_bound=settings.gate_bound,
+                quiet=not show_progress,
                 plan=header,
+                budget_s=settings.budget_s,
             )
+            config = options.run_config()
             scans.append(PlannedScan(model=model, data=data, config=config))
     return tuple(scans)
 

@@ -33,6 +33,7 @@ from vlmtrust.models.base import ModelHandle, resolve_model
 from vlmtrust.runner.applies import cannot_act, report_not_run
 from vlmtrust.runner.caps import SampleCap, header_caps, sample_caps
 from vlmtrust.runner.created import CreatedPaths
+from vlmtrust.runner.cuts import report_cuts
 from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
@@ -48,7 +49,7 @@ from vlmtrust.store import (
     StoredTerms,
 )
 from vlmtrust.tasks.base import DataContext, Task, build_task
-from vlmtrust.tasks.suite import fit_to_data, suite_specs, unique
+from vlmtrust.tasks.suite import fit_to_data, suite_specs, unique, with_budget
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
         console.print(f"[yellow]skipping[/] {skipped_task} on {handle.name}")
-    specs = unique([*from_suite, *config.tasks])
+    specs = with_budget(unique([*from_suite, *config.tasks]), config.budget_s)
     tasks = [build_task(spec) for spec in specs]
     if not tasks:
         raise ConfigError(
@@ -187,6 +188,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                 labels = {k: cell.task.label for cell in cells for k in cell.keys}
                 calls = _execute(executor, units, store, todo, console, labels)
                 metrics, examples, terms = _aggregate(cells, store, handle)
+                report_cuts(metrics, console)
                 store.replace_metrics(metrics)
                 store.replace_terms(terms)
                 store.replace_examples(examples)
@@ -314,8 +316,9 @@ def _units(
     units: list[WorkUnit] = []
     for cell in cells:
         todo = [(k, s) for k, s in zip(cell.keys, cell.samples, strict=True) if k not in stored]
-        for start in range(0, len(todo), batch_size):
-            chunk = todo[start : start + batch_size]
+        size = min(batch_size, cell.task.max_batch or batch_size)
+        for start in range(0, len(todo), size):
+            chunk = todo[start : start + size]
             units.append(
                 WorkUnit(
                     model=handle,

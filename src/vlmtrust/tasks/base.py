@@ -100,6 +100,9 @@ class Task(ABC):
     #: (0.0: a wrong answer; a task whose scores are 1.0 for harm, e.g. attack success, sets 1.0)
     failure_value: ClassVar[float] = 0.0
     examples_per_condition: ClassVar[int] = 3
+    #: the most samples one work unit scores (None: the run's --batch-size); 1 for scans whose
+    #: every sample takes minutes, so progress and resume go per sample
+    max_batch: ClassVar[int | None] = None
 
     def __init__(self, spec: Spec) -> None:
         params = validate_params(self.Params, spec)

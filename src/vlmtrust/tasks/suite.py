@@ -54,6 +54,21 @@ def unique(specs: Sequence[Spec]) -> tuple[Spec, ...]:
     return tuple({s.canonical(): s for s in specs}.values())
 
 
+def with_budget(specs: Sequence[Spec], budget_s: float | None) -> tuple[Spec, ...]:
+    """``--budget-s`` given to every task that takes a ``budget_s`` parameter and does not set
+    its own (an explicit ``name:budget_s=N`` wins); the rest unchanged."""
+    from vlmtrust.plugins import TASKS
+
+    if budget_s is None:
+        return tuple(specs)
+    return tuple(
+        Spec(name=s.name, params={**s.params, "budget_s": budget_s})
+        if "budget_s" in TASKS.get(s.name).Params.model_fields and "budget_s" not in s.params
+        else s
+        for s in specs
+    )
+
+
 def per_group_attribute(
     spec: Spec, attributes: Mapping[str, Sequence[str]], class_labels: Sequence[str]
 ) -> list[tuple[Spec, str]]:

@@ -32,20 +32,32 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
 from PIL import Image
 from pydantic import Field
 
+from vlmtrust.attacks.inversion_budget import (
+    DEFAULT_WORK_FLOPS,
+    UNITS,
+    InversionBudget,
+    flops_per_image_step,
+    plan_budget,
+    seconds_per_step_image,
+)
 from vlmtrust.attacks.trigger_inversion import (
     SHAPE_TEMPLATE,
+    InversionStop,
     InvertedTrigger,
     anomaly_indices,
+    bounded_inversion,
     candidate_labels,
-    invert_trigger,
 )
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
@@ -59,6 +71,11 @@ from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import CLEAN
 
 METRIC = "mask_l1"
+#: images of the rough first cost measurement
+PROBE_IMAGES = 2
+#: a rough estimate this many times the budget is cut without timing all images (on a small
+#: model the rough one overestimates ~4x; on a real-size one timing all would take minutes)
+CLEARLY_OVER = 6.0
 REFERENCE = "Wang et al. 2019, Neural Cleanse (IEEE S&P)"
 
 
@@ -79,6 +96,22 @@ class InversionParams(Params):
     threshold: float = Field(default=2.0, gt=0, description="anomaly index that flags a label")
     scale: Literal["log", "linear"] = Field(
         default="log", description="MAD on log mask norms (default) or raw norms (the paper)"
+    )
+    budget_flops: float = Field(
+        default=DEFAULT_WORK_FLOPS,
+        gt=0,
+        description="work the whole scan may do, in FLOPs (forward + backward, counted once on "
+        "one image): when the full search would do more, images and steps are cut and early "
+        "stopping turns on; the same cut on any machine (every zoo model fits)",
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
+        "budget_flops: the cut follows the measured step time and a deadline stops each label",
+    )
+    patience: int = Field(
+        default=20, ge=1, description="steps without a 1% smaller mask that end a cut search"
     )
 
 
@@ -117,7 +150,7 @@ class BackdoorScan(Task):
             Sample(
                 id=f"candidate-{i:03d}",
                 prompt=label,
-                labels={"scene_seed": ctx.seed},
+                labels={"scene_seed": ctx.seed, **({"image_cap": ctx.limit} if ctx.limit else {})},
                 source=f"backdoor_scan:{i}",
             )
             for i, label in enumerate(labels)
@@ -126,11 +159,20 @@ class BackdoorScan(Task):
     def conditions(self) -> list[Spec]:
         return [CLEAN]
 
-    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        with torch_threads(1):  # one thread: small batches, and the same trigger on any machine
-            return self._score(model, samples)
+    #: one label per work unit: the progress bar moves per label and an interrupted scan
+    #: keeps every finished label
+    max_batch: ClassVar[int | None] = 1
 
-    def _score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        available = torch.get_num_threads()
+        # one thread, as before budgets: scenes, text and the full search stay bit-identical;
+        # only a cut search takes the ``available`` threads
+        with torch_threads(1):
+            return self._score(model, samples, available)
+
+    def _score(
+        self, model: Any, samples: Sequence[Sample], available: int = 1
+    ) -> list[list[Score]]:
         labels = list(self.candidates())
         out: list[list[Score]] = []
         for sample in samples:
@@ -138,8 +180,23 @@ class BackdoorScan(Task):
                 out.append([Score.cannot_score(sample.id, METRIC, "not a candidate label")])
                 continue
             seed = int(sample.labels.get("scene_seed", 0) or 0)
+            cap = sample.labels.get("image_cap")
             pixels = self._clean_pixels(model, seed)
-            inverted = self._invert(model, labels, labels.index(sample.prompt), pixels)
+            logits_of = self._logits_of(model, labels)
+            budget, threads = fit_budget(
+                model,
+                logits_of,
+                pixels,
+                self.params,
+                len(labels),
+                int(cap) if cap else None,
+                available,
+            )
+            with torch_threads(threads):
+                inverted, stop = self._invert_within(
+                    logits_of, labels.index(sample.prompt), pixels[: budget.n_images], budget
+                )
+            cut = budget_details(budget, stop, threads)
             # a label never reached reports the whole image as its mask
             whole = float(pixels.shape[-1] * pixels.shape[-2])
             picture = inverted.picture if inverted else np.zeros((*pixels.shape[-2:], 3))
@@ -148,6 +205,7 @@ class BackdoorScan(Task):
                 "reached": inverted is not None,
                 "trigger": png_base64(picture),
                 **self._more_details(model, sample.prompt, seed, pixels, inverted),
+                **cut,
             }
             out.append(
                 [
@@ -162,19 +220,35 @@ class BackdoorScan(Task):
             )
         return out
 
-    def _invert(
-        self, model: Any, labels: list[str], target: int, pixels: torch.Tensor
-    ) -> InvertedTrigger | None:
+    def _logits_of(self, model: Any, labels: list[str]) -> Callable[[torch.Tensor], torch.Tensor]:
+        """What the inversion pushes towards a label: the model's zero-shot logits."""
+        return lambda x: model.pixel_logits(x, labels)
+
+    def _cell(self, side: int) -> int:
+        return self.params.cell_for(side)
+
+    def _invert_within(
+        self,
+        logits_of: Callable[[torch.Tensor], torch.Tensor],
+        target: int,
+        pixels: torch.Tensor,
+        budget: InversionBudget,
+    ) -> tuple[InvertedTrigger | None, InversionStop]:
+        """The inversion at ``budget``; a cut one may stop when converged or out of time."""
         p = self.params
-        return invert_trigger(
-            lambda x: model.pixel_logits(x, labels),
+        timed = budget.scaled and budget.rule == "time"
+        deadline = time.monotonic() + budget.label_budget if timed else None
+        return bounded_inversion(
+            logits_of,
             pixels,
             target,
-            steps=p.steps,
+            steps=budget.steps,
             lr=p.lr,
             mask_cost=p.mask_cost,
             success=p.success,
-            cell=p.cell_for(int(pixels.shape[-1])),
+            cell=self._cell(int(pixels.shape[-1])),
+            patience=p.patience if budget.early_stop else None,
+            deadline=deadline,
         )
 
     def _more_details(
@@ -229,6 +303,7 @@ class BackdoorScan(Task):
             "n_unscorable": len(mine) - n,
             "reference": REFERENCE,
             "interval": "none: one scan, the index is a robust z-score across labels",
+            **cut_summary(scored),
         }
         top_index = round(float(index.max()), 4) if n else None
         rows = headline(n, top_index, base, suspected, flagged, per_label, images)
@@ -237,6 +312,159 @@ class BackdoorScan(Task):
             rows.append(scan_row(f"mask_l1:{s.label}", float(s.value or 0.0), n, entry))
             rows.append(scan_row(f"anomaly_index:{s.label}", round(float(a), 4), n, entry))
         return rows
+
+
+def fit_budget(
+    model: Any,
+    logits_of: Callable[[torch.Tensor], torch.Tensor],
+    pixels: torch.Tensor,
+    params: InversionParams,
+    n_labels: int,
+    image_cap: int | None,
+    available: int,
+) -> tuple[InversionBudget, int]:
+    """The inversion budget and torch threads for one label: by counted work (the default,
+    the same on any machine) or, when ``params.budget_s`` is given, by measured time. A
+    search that fits runs as it always did, on one thread (small batches only contend, and
+    the same trigger on any machine); a cut one gets every ``available`` thread."""
+    plan = partial(
+        plan_budget,
+        n_labels=n_labels,
+        steps=params.steps,
+        n_images=min(params.n_images, len(pixels)),
+        image_cap=image_cap,
+    )
+    if params.budget_s is None:
+        flops = cached_cost(
+            model,
+            (type(params).__name__, *pixels.shape),
+            0,
+            lambda: flops_per_image_step(logits_of, pixels),
+        )
+        budget = plan(cost_per_image_step=flops, budget=params.budget_flops, rule="work")
+        return budget, available if budget.scaled else 1
+    return _fit_time(model, logits_of, pixels, params, plan, available)
+
+
+def _fit_time(
+    model: Any,
+    logits_of: Callable[[torch.Tensor], torch.Tensor],
+    pixels: torch.Tensor,
+    params: InversionParams,
+    plan: Callable[..., InversionBudget],
+    available: int,
+) -> tuple[InversionBudget, int]:
+    """The time rule: a rough cost first, on ``PROBE_IMAGES`` images and one thread (it
+    overestimates: fixed costs spread over few images); when that is within ``CLEARLY_OVER``
+    x the budget, all images are timed. A search that does not fit is timed again on every
+    ``available`` thread and cut."""
+    budget_s = float(params.budget_s or 0)
+    timed = partial(plan, budget=budget_s, rule="time")
+
+    def seconds(images: torch.Tensor, threads: int) -> float:
+        # only the model's first measurement warms up; later ones follow a warmed first
+        warm = not _STEP_COSTS.get(model) if _weak(model) else True
+        return cached_cost(
+            model,
+            (type(params).__name__, *images.shape),
+            threads,
+            lambda: seconds_per_step_image(logits_of, images, warm_up=warm),
+        )
+
+    with torch_threads(1):
+        one = seconds(pixels[:PROBE_IMAGES], 1)
+        if timed(cost_per_image_step=one).full_estimate <= CLEARLY_OVER * budget_s:
+            one = seconds(pixels, 1)
+            budget = timed(cost_per_image_step=one)
+            if not budget.scaled:
+                return budget, 1
+    if available == 1:
+        return timed(cost_per_image_step=one), 1
+    with torch_threads(available):
+        many = seconds(pixels[:PROBE_IMAGES], available)
+    return timed(cost_per_image_step=min(one, many)), available
+
+
+def budget_details(budget: InversionBudget, stop: InversionStop, threads: int) -> dict[str, Any]:
+    """What a score records of its budget: nothing when the full search ran (a zoo-size model:
+    its rows stay as they were), else the cut, how the search ended and the threads."""
+    if not budget.scaled:
+        return {}
+    return {
+        "budget": {
+            **budget.record(),
+            "steps_run": stop.steps_run,
+            "stopped": stop.stopped,
+            "threads": threads,
+        }
+    }
+
+
+#: a model's step cost (FLOPs under threads=0, else seconds) per task kind, pixel shape and
+#: thread count: every label of a scan (one work unit each) reuses it instead of counting again
+_STEP_COSTS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], float]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _weak(model: Any) -> bool:
+    try:
+        weakref.ref(model)
+    except TypeError:
+        return False
+    return True
+
+
+def cached_cost(
+    model: Any, what: tuple[Any, ...], threads: int, measure: Callable[[], float]
+) -> float:
+    """``measure()`` once per model, ``what`` (task kind and pixel shape) and thread count
+    (every time for a model that cannot be weakly referenced)."""
+    if not _weak(model):
+        return measure()
+    known = _STEP_COSTS.setdefault(model, {})
+    key = (*what, threads)
+    if key not in known:
+        known[key] = measure()
+    return known[key]
+
+
+def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
+    """``{"cut": ...}`` when any label's search was cut to fit its budget (what the runner
+    prints and the report shows: which rule cut, images per label, steps planned and run,
+    how the searches ended, the cost), else nothing: a full search's rows stay as they were."""
+    cuts = [s.details["budget"] for s in scores if isinstance(s.details.get("budget"), dict)]
+    if not cuts:
+        return {}
+    steps_run = [int(c["steps_run"]) for c in cuts]
+    stopped = {why: sum(c["stopped"] == why for c in cuts) for why in ("steps", "converged")}
+    stopped["budget"] = sum(c["stopped"] == "budget" for c in cuts)
+    images = sorted({int(c["n_images"]) for c in cuts})
+    estimate = max(float(c["full_estimate"]) for c in cuts)
+    rule, budget = str(cuts[0]["rule"]), float(cuts[0]["budget"])
+    unit = UNITS[rule]
+    text = (
+        f"{rule} budget: the full search ({estimate:.3g} {unit}) exceeds {budget:.3g} {unit}: "
+        f"{len(cuts)} labels cut to {'/'.join(map(str, images))} images and at most "
+        f"{max(int(c['steps']) for c in cuts)} steps (ran {min(steps_run)}-{max(steps_run)}; "
+        f"{stopped['converged']} converged early, {stopped['budget']} stopped by the deadline)"
+    )
+    return {
+        "cut": {
+            "summary": text,
+            "rule": rule,
+            "unit": unit,
+            "budget": budget,
+            "full_estimate": estimate,
+            "cost_per_image_step": float(cuts[0]["cost_per_image_step"]),
+            "labels_cut": len(cuts),
+            "n_images": images,
+            "steps_planned": max(int(c["steps"]) for c in cuts),
+            "steps_run": steps_run,
+            "stopped": stopped,
+            "threads": max(int(c["threads"]) for c in cuts),
+        }
+    }
 
 
 def scan_row(

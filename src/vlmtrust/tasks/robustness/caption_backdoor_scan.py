@@ -25,7 +25,7 @@ planted target (``DEFAULT_CAPTIONS``) and captions zoo:assistant really gives fo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,7 +39,6 @@ from vlmtrust.attacks.trigger_inversion import (
     InvertedTrigger,
     anomaly_indices,
     candidate_labels,
-    invert_trigger,
 )
 from vlmtrust.core.records import Score
 from vlmtrust.data.source import Scenes
@@ -50,6 +49,7 @@ from vlmtrust.tasks.robustness.backdoor_scan import (
     REFERENCE,
     BackdoorScan,
     InversionParams,
+    cut_summary,
     headline,
     scan_row,
 )
@@ -100,20 +100,13 @@ class CaptionBackdoorScan(BackdoorScan):
             return candidate_labels(p.labels, p.labels_file, SHAPE_TEMPLATE)
         return (*DEFAULT_CAPTIONS, *WORLD_CAPTIONS)
 
-    def _invert(
-        self, model: Any, labels: list[str], target: int, pixels: torch.Tensor
-    ) -> InvertedTrigger | None:
-        """``invert_trigger`` on the candidates' answer log-likelihoods plus the rest column."""
-        p = self.params
-        return invert_trigger(
-            lambda x: with_rest(model.pixel_logits(x, labels, p.prompt)),
-            pixels,
-            target,
-            steps=p.steps,
-            lr=p.lr,
-            mask_cost=p.mask_cost,
-            success=p.success,
-        )
+    def _logits_of(self, model: Any, labels: list[str]) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The candidates' answer log-likelihoods plus the rest column."""
+        prompt = self.params.prompt
+        return lambda x: with_rest(model.pixel_logits(x, labels, prompt))
+
+    def _cell(self, side: int) -> int:
+        return 1  # per-pixel masks, as the paper
 
     def _more_details(
         self,
@@ -167,6 +160,7 @@ class CaptionBackdoorScan(BackdoorScan):
             "unreached": unreached,
             "reference": REFERENCE,
             "interval": "none: one scan, the index is a robust z-score across reached candidates",
+            **cut_summary(scored),
         }
         per_label = [_entry(s, by_label.get(s.label or "")) for s in scored]
         top = max(reached, key=lambda s: by_label[s.label or ""]) if n else None
