@@ -1,7 +1,7 @@
 """The documented Python API: scan a model, read a run's rows as a DataFrame, write its
 reports, compare runs and list plugins, as the CLI does (the CLI's scan goes through
-:func:`vlmtrust.api.scan.run_scan` too). Bad input raises the one-line
-:class:`vlmtrust.core.errors.VlmtrustError` the CLI prints.
+``vlmtrust.api.scan.run_scan`` too). Bad input raises the one-line
+``vlmtrust.core.errors.VlmtrustError`` the CLI prints.
 
 Every name here is also ``vlmtrust.NAME``; nothing heavy (torch, pandas) is imported until a
 function needs it."""

@@ -1,6 +1,6 @@
 """``vlmtrust.scan(...)``: ``vlmtrust scan`` as a function. The CLI and the API both go through
-:class:`ScanOptions` (``vlmtrust.runner.options``, which a plan's scans use too),
-:func:`run_scan` and :func:`judge_gates`, so an option means the same in
+``ScanOptions`` (``vlmtrust.runner.options``, which a plan's scans use too),
+``run_scan`` and ``judge_gates``, so an option means the same in
 both and a bad one is the same one-line error (the API raises it, the CLI prints it)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = ["GateBoundName", "ScanOptions", "judge_gates", "run_scan", "scan", "s
 
 def run_scan(options: ScanOptions) -> RunSummary:
     """Run the scan; its gates and baseline are checked before it starts, so a bad one stops
-    it before anything runs (:func:`judge_gates` judges them after)."""
+    it before anything runs (``judge_gates`` judges them after)."""
     from vlmtrust.report.gates import parse_gate
     from vlmtrust.runner import run
 
@@ -77,13 +77,13 @@ def scan(
     quiet: bool = False,
     budget_s: float | None = None,
 ) -> Run:
-    """Scan ``model`` like ``vlmtrust scan`` and return the :class:`Run` in ``out``.
+    """Scan ``model`` like ``vlmtrust scan`` and return the ``Run`` in ``out``.
 
     Options mean what the CLI's do (``vlmtrust scan --help``); ``suite`` and ``mitigate`` take
     the CLI's comma-separated text or a list, ``tasks`` a list of ``name:key=value`` specs.
     Re-running into the same ``out`` reuses every stored result. A violated ``fail_on`` gate
     does not raise: it shows in ``run.summary.gates`` (``run.summary.passed`` is False).
-    Bad input raises a one-line :class:`vlmtrust.core.errors.VlmtrustError`.
+    Bad input raises a one-line ``vlmtrust.core.errors.VlmtrustError``.
     """
     from vlmtrust.api.run import from_scan
 
