@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.safety_matrix import cell_json
 
 TASK = "privacy.private_inference"
 
@@ -89,18 +90,6 @@ def ratio(table: PrivateTable, column: str, mitigation: str) -> float | None:
     return row.value / base.value
 
 
-def _cell(row: MetricRow | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return {
-        "value": row.value,
-        "ci_low": row.ci_low,
-        "ci_high": row.ci_high,
-        "n": row.n,
-        "n_unscorable": row.details.get("n_unscorable"),
-    }
-
-
 def private_json(tables: Sequence[PrivateTable]) -> list[dict[str, Any]]:
     return [
         {
@@ -111,7 +100,7 @@ def private_json(tables: Sequence[PrivateTable]) -> list[dict[str, Any]]:
                     "mitigation": m,
                     "protocol": t.protocols[m],
                     "who_sees_what": TRUST.get(t.protocols[m]),
-                    "cells": {c: _cell(t.cells.get((c, m))) for c, *_ in COLUMNS},
+                    "cells": {c: cell_json(t.cells.get((c, m))) for c, *_ in COLUMNS},
                     "cost_ratio": {c: ratio(t, c, m) for c in COSTS},
                 }
                 for m in t.mitigations

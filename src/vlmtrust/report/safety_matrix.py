@@ -65,7 +65,8 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
     return out
 
 
-def _cell(row: MetricRow | None) -> dict[str, Any] | None:
+def cell_json(row: MetricRow | None) -> dict[str, Any] | None:
+    """A cell of a report table in JSON: value, interval, n and unscorable count, or None."""
     if row is None:
         return None
     return {
@@ -87,8 +88,8 @@ def matrix_json(matrices: Sequence[Matrix]) -> list[dict[str, Any]]:
             "rows": [
                 {
                     "mitigation": mit,
-                    "attack_success": {a: _cell(m.cells.get((a, mit))) for a in m.attacks},
-                    "tradeoffs": {c: _cell(m.tradeoffs.get((c, mit))) for c, *_ in TRADEOFFS},
+                    "attack_success": {a: cell_json(m.cells.get((a, mit))) for a in m.attacks},
+                    "tradeoffs": {c: cell_json(m.tradeoffs.get((c, mit))) for c, *_ in TRADEOFFS},
                 }
                 for mit in m.mitigations
             ],
