@@ -176,3 +176,22 @@ def test_the_cli_imports_no_heavy_library_before_a_command_needs_one():
 
     heavy = (*HEAVY_LIBRARIES, "torch", "transformers")
     assert imported_after("import vlmtrust.cli.main", heavy) == []
+
+
+def test_repeated_mitigate_options_add_up_like_a_comma_list(tiny_clip, tmp_path):
+    mitigations = {}
+    for name, args in {
+        "repeated": ["--mitigate", "temperature_scaling", "--mitigate", "abstain"],
+        "listed": ["--mitigate", "temperature_scaling,abstain"],
+    }.items():
+        out = tmp_path / name
+        task = ["--task", 'robustness.zero_shot:n=4,corruptions=["jpeg"]']
+        result = _scan("--model", f"hf:{tiny_clip}", *task, *args, "--out", str(out), "--quiet")
+        assert result.exit_code == 0, result.output
+        doc = json.loads(runner.invoke(app, ["report", str(out), "--format", "json"]).stdout)
+        mitigations[name] = {r["mitigation"].split("(")[0] for r in doc["rows"]}
+    assert (
+        mitigations["repeated"]
+        == mitigations["listed"]
+        == {"none", "temperature_scaling", "abstain"}
+    )

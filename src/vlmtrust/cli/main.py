@@ -125,7 +125,8 @@ def scan(
         OnBadData, typer.Option(help="skip unreadable images (listing them) or fail")
     ] = OnBadData.fail,
     mitigate: Annotated[
-        str | None, typer.Option(help="comma-separated mitigation variants; a+b composes")
+        list[str] | None,
+        typer.Option(help="mitigation variants, comma-separated or repeated; a+b composes"),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress output")] = False,
     fail_on: Annotated[list[str] | None, typer.Option(help=FAIL_ON_HELP)] = None,
@@ -164,7 +165,7 @@ def scan(
             out=out,
             suite=tuple((suite or "").split(",")),
             tasks=tuple(task or ()),
-            mitigate=tuple(split_variants(mitigate or "")),
+            mitigate=tuple(v for text in mitigate or () for v in split_variants(text)),
             data=data,
             limit=limit,
             seed=seed,
