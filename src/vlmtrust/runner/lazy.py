@@ -1,0 +1,119 @@
+"""Samples planned from their identity, images drawn only for the results that must run.
+
+A task whose samples are one source request's answer (``Task.sample_request``) is planned from
+the answer's rows without images: ids, labels, groups, provenance and each sample's content hash
+(what a result key needs). The first scan draws the answer in batches, hashing each image and
+dropping it; the store keeps the rows under the source's identity of the request, so a re-run
+plans without drawing or encoding anything. The keys are the ones the full samples give, since
+the hash is theirs. Images are drawn again, a batch at a time, for the units that run and for
+the few samples the report's gallery shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vlmtrust.core.records import Sample
+from vlmtrust.data.source import DataSource, SampleRequest
+from vlmtrust.tasks.base import DataContext, Task
+
+#: samples drawn at once while a first scan hashes an answer
+DRAW_BATCH = 256
+#: what a plan reads of the store: the rows kept under an identity, if any
+Remembered = Callable[[str], list[dict[str, Any]] | None]
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Draws the full samples (images included) of planned samples from their request."""
+
+    source: DataSource
+    request: SampleRequest
+    positions: Mapping[str, int]
+
+    def __call__(self, samples: Sequence[Sample]) -> list[Sample]:
+        drawn = self.source.render(self.request, [self.positions[s.id] for s in samples])
+        if [s.id for s in drawn] != [s.id for s in samples]:
+            raise RuntimeError(f"the {self.source.name} source redrew other samples than planned")
+        return drawn
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A task's samples as the plan holds them, with each one's ``(id, content hash)``.
+    ``render`` is set where the samples are light (no image): it draws them in full."""
+
+    samples: tuple[Sample, ...]
+    digests: tuple[tuple[str, str], ...]
+    render: Renderer | None = None
+    #: rows to keep in the store under ``identity`` (drawn by this plan, not remembered)
+    drawn: tuple[str, list[dict[str, Any]]] | None = field(default=None, compare=False)
+
+
+def plan_samples(task: Task, ctx: DataContext, remembered: Remembered) -> Planned:
+    """The task's samples, light where its source names the request's answer (see module)."""
+    request = _lazy_request(task, ctx)
+    identity = None if request is None else ctx.source.identity(request)
+    if request is None or identity is None:
+        samples = tuple(task.samples(ctx))
+        return Planned(samples, tuple((s.id, s.content_hash()) for s in samples))
+    rows = remembered(identity)
+    drawn = None
+    if rows is None:
+        rows = [row for batch in ctx.source.batches(request, DRAW_BATCH) for row in _rows(batch)]
+        drawn = (identity, rows)
+    samples = tuple(_light(row) for row in rows)
+    positions = {s.id: i for i, s in enumerate(samples)}
+    digests = tuple((row["id"], str(row["hash"])) for row in rows)
+    return Planned(samples, digests, Renderer(ctx.source, request, positions), drawn)
+
+
+def _lazy_request(task: Task, ctx: DataContext) -> SampleRequest | None:
+    """The task's request, where the class that defines its ``samples`` also defines
+    ``sample_request`` (a subclass that draws other samples does not inherit the shortcut)."""
+    mro = type(task).__mro__
+    draws = next(c for c in mro if "samples" in vars(c))
+    names = next(c for c in mro if "sample_request" in vars(c))
+    return task.sample_request(ctx) if draws is names else None
+
+
+def _rows(batch: Sequence[Sample]) -> Iterator[dict[str, Any]]:
+    for sample in batch:
+        yield {
+            "id": sample.id,
+            "prompt": sample.prompt,
+            "labels": sample.labels,
+            "groups": sample.groups,
+            "source": sample.source,
+            "hash": sample.content_hash(),
+        }
+
+
+def _light(row: Mapping[str, Any]) -> Sample:
+    return Sample(
+        id=row["id"],
+        prompt=row["prompt"],
+        labels=row["labels"],
+        groups=row["groups"],
+        source=row["source"],
+    )
+
+
+class DrawnOnGet(Mapping[str, Sample]):
+    """Planned samples by id, each drawn in full when looked up (the gallery reads a few)."""
+
+    def __init__(self, samples: Sequence[Sample], render: Renderer | None) -> None:
+        self._samples = {s.id: s for s in samples}
+        self._render = render
+
+    def __getitem__(self, sample_id: str) -> Sample:
+        sample = self._samples[sample_id]
+        return sample if self._render is None else self._render([sample])[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._samples)
+
+    def __len__(self) -> int:
+        return len(self._samples)
