@@ -11,6 +11,7 @@ the few samples the report's gallery shows.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,22 +22,36 @@ from vlmtrust.tasks.base import DataContext, Task
 
 #: samples drawn at once while a first scan hashes an answer
 DRAW_BATCH = 256
+#: drawn batches a renderer keeps (enough for the units a Ray executor has in flight)
+KEPT_BATCHES = 8
 #: what a plan reads of the store: the rows kept under an identity, if any
 Remembered = Callable[[str], list[dict[str, Any]] | None]
 
 
 @dataclass(frozen=True)
 class Renderer:
-    """Draws the full samples (images included) of planned samples from their request."""
+    """Draws the full samples (images included) of planned samples from their request. The
+    last few batches are kept: every condition of a task runs the same batches one after
+    another (``runner.run._units``), so each batch is drawn once, not once per condition."""
 
     source: DataSource
     request: SampleRequest
     positions: Mapping[str, int]
+    _recent: OrderedDict[tuple[int, ...], list[Sample]] = field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )
 
     def __call__(self, samples: Sequence[Sample]) -> list[Sample]:
-        drawn = self.source.render(self.request, [self.positions[s.id] for s in samples])
+        wanted = tuple(self.positions[s.id] for s in samples)
+        if wanted in self._recent:
+            self._recent.move_to_end(wanted)
+            return self._recent[wanted]
+        drawn = self.source.render(self.request, wanted)
         if [s.id for s in drawn] != [s.id for s in samples]:
             raise RuntimeError(f"the {self.source.name} source redrew other samples than planned")
+        self._recent[wanted] = drawn
+        while len(self._recent) > KEPT_BATCHES:
+            self._recent.popitem(last=False)
         return drawn
 
 

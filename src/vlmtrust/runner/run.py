@@ -5,6 +5,7 @@ directory it made, and one that stored results keeps them, its run marked failed
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -355,10 +356,15 @@ def _units(
 ) -> LazyUnits:
     """The units of the results not stored, built (images drawn) only when an executor takes
     one, so no more than the units in flight hold images."""
-    plans: list[tuple[Cell, list[int]]] = []
+    per_cell: list[list[tuple[Cell, list[int]]]] = []
     for cell in cells:
         todo = [i for i, k in enumerate(cell.keys) if k not in stored]
-        plans += [(cell, todo[at : at + batch_size]) for at in range(0, len(todo), batch_size)]
+        per_cell.append(
+            [(cell, todo[at : at + batch_size]) for at in range(0, len(todo), batch_size)]
+        )
+    # batch b of every cell, then batch b + 1: a task's conditions take the same batch in
+    # turn, so its renderer draws each batch once (``runner.lazy.Renderer``)
+    plans = [plan for row in itertools.zip_longest(*per_cell) for plan in row if plan is not None]
     return LazyUnits(plans, handle)
 
 
@@ -397,11 +403,13 @@ Origin = tuple[str, str, str, str]
 
 def _origins(cells: Sequence[Cell]) -> dict[str, Origin]:
     """Each key's names, read from the plan (not from the units, which come and go)."""
-    return {
-        key: (cell.task.label, cell.attack.label, cell.variant_label, sample.id)
-        for cell in cells
-        for key, sample in zip(cell.keys, cell.samples, strict=True)
-    }
+    origins: dict[str, Origin] = {}
+    for cell in cells:
+        names = (cell.task.label, cell.attack.label, cell.variant_label)
+        origins.update(
+            (key, (*names, sample.id)) for key, sample in zip(cell.keys, cell.samples, strict=True)
+        )
+    return origins
 
 
 def _execute(
