@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import vlmtrust
 from vlmtrust.core.records import MetricRow
 from vlmtrust.core.spec import sha256_hex
 from vlmtrust.models.base import ModelHandle
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 @functools.cache
 def code_fingerprint() -> str:
     """Every module of the installed vlmtrust (a few ms to read; once per process)."""
-    root = Path(vlmtrust.__file__).parent
+    root = Path(__file__).parents[1]  # the vlmtrust package
     return sha256_hex(
         *(
             sha256_hex(str(path.relative_to(root)), path.read_bytes().decode("utf-8", "replace"))
