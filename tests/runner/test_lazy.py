@@ -44,7 +44,7 @@ def test_a_remembered_answer_plans_the_same_keys_without_drawing(draws):
     first = plan_samples(task, ctx, lambda _: None)
     assert draws.count == 30  # drawn once, in batches, to hash
     assert first.drawn is not None
-    identity, rows = first.drawn
+    identity, rows = first.drawn.identity, first.drawn.rows()
     full = task.samples(ctx)
     assert first.digests == tuple(sample_digest(s) for s in full)
     draws.count = 0
@@ -78,7 +78,7 @@ def test_gallery_samples_are_drawn_on_lookup_only(draws):
     task, ctx = _task(6), DataContext(seed=0)
     first = plan_samples(task, ctx, lambda _: None)
     assert first.drawn is not None
-    planned = plan_samples(task, ctx, {first.drawn[0]: first.drawn[1]}.get)
+    planned = plan_samples(task, ctx, {first.drawn.identity: first.drawn.rows()}.get)
     draws.count = 0
     gallery = DrawnOnGet(planned.samples, planned.render)
     assert len(gallery) == 6 and draws.count == 0

@@ -56,6 +56,29 @@ class Renderer:
 
 
 @dataclass(frozen=True)
+class Drawn:
+    """An answer a plan drew (not remembered): what the store keeps of it, built when written
+    from the light samples and their hashes (no second copy is held meanwhile)."""
+
+    identity: str
+    samples: tuple[Sample, ...]
+    digests: tuple[tuple[str, str], ...]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": s.id,
+                "prompt": s.prompt,
+                "labels": s.labels,
+                "groups": s.groups,
+                "source": s.source,
+                "hash": digest,
+            }
+            for s, (_, digest) in zip(self.samples, self.digests, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
 class Planned:
     """A task's samples as the plan holds them, with each one's ``(id, content hash)``.
     ``render`` is set where the samples are light (no image): it draws them in full."""
@@ -63,8 +86,8 @@ class Planned:
     samples: tuple[Sample, ...]
     digests: tuple[tuple[str, str], ...]
     render: Renderer | None = None
-    #: rows to keep in the store under ``identity`` (drawn by this plan, not remembered)
-    drawn: tuple[str, list[dict[str, Any]]] | None = field(default=None, compare=False)
+    #: what to keep in the store (drawn by this plan, not remembered)
+    drawn: Drawn | None = field(default=None, compare=False)
 
 
 def plan_samples(task: Task, ctx: DataContext, remembered: Remembered) -> Planned:
@@ -75,13 +98,17 @@ def plan_samples(task: Task, ctx: DataContext, remembered: Remembered) -> Planne
         samples = tuple(task.samples(ctx))
         return Planned(samples, tuple((s.id, s.content_hash()) for s in samples))
     rows = remembered(identity)
-    drawn = None
-    if rows is None:
-        rows = [row for batch in ctx.source.batches(request, DRAW_BATCH) for row in _rows(batch)]
-        drawn = (identity, rows)
-    samples = tuple(_light(row) for row in rows)
+    if rows is None:  # drawn once, a batch at a time, each image hashed and let go
+        full = (s for batch in ctx.source.batches(request, DRAW_BATCH) for s in batch)
+        pairs = [(s.model_copy(update={"image": None}), (s.id, s.content_hash())) for s in full]
+        samples = tuple(light for light, _ in pairs)
+        digests = tuple(digest for _, digest in pairs)
+        drawn: Drawn | None = Drawn(identity, samples, digests)
+    else:
+        samples = tuple(_light(row) for row in rows)
+        digests = tuple((row["id"], str(row["hash"])) for row in rows)
+        drawn = None
     positions = {s.id: i for i, s in enumerate(samples)}
-    digests = tuple((row["id"], str(row["hash"])) for row in rows)
     return Planned(samples, digests, Renderer(ctx.source, request, positions), drawn)
 
 
@@ -92,18 +119,6 @@ def _lazy_request(task: Task, ctx: DataContext) -> SampleRequest | None:
     draws = next(c for c in mro if "samples" in vars(c))
     names = next(c for c in mro if "sample_request" in vars(c))
     return task.sample_request(ctx) if draws is names else None
-
-
-def _rows(batch: Sequence[Sample]) -> Iterator[dict[str, Any]]:
-    for sample in batch:
-        yield {
-            "id": sample.id,
-            "prompt": sample.prompt,
-            "labels": sample.labels,
-            "groups": sample.groups,
-            "source": sample.source,
-            "hash": sample.content_hash(),
-        }
 
 
 def _light(row: Mapping[str, Any]) -> Sample:

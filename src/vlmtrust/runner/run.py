@@ -39,7 +39,7 @@ from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import result_keys
-from vlmtrust.runner.lazy import DrawnOnGet, Remembered, Renderer, plan_samples
+from vlmtrust.runner.lazy import Drawn, DrawnOnGet, Remembered, Renderer, plan_samples
 from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
 from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
@@ -109,7 +109,7 @@ class Prepared:
     #: per task: the sample count and which of --limit, its n, the source's size set it
     caps: list[SampleCap] = field(default_factory=list)
     #: answers drawn while planning, to keep in the store (``runner.lazy``)
-    drawn: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    drawn: list[Drawn] = field(default_factory=list)
 
 
 def prepare(config: RunConfig, console: Console) -> Prepared:
@@ -204,8 +204,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             todo, calls = len(all_keys), 0
             digest = None
             try:
-                for identity, rows in prepared.drawn:
-                    store.remember_samples(identity, rows)
+                for answer in prepared.drawn:
+                    store.remember_samples(answer.identity, answer.rows())
                 stored = store.stored_keys(all_keys)
                 units = _units(cells, stored, handle, config.batch_size)
                 todo = sum(k not in stored for k in all_keys)
@@ -304,7 +304,7 @@ def _plan(
     ctx: DataContext,
     handle: ModelHandle,
     remembered: Remembered,
-) -> tuple[list[Cell], list[NotRun], list[str], list[tuple[str, list[dict[str, Any]]]]]:
+) -> tuple[list[Cell], list[NotRun], list[str], list[Drawn]]:
     """The cells to run, the (task, variant) pairs left out because the variant cannot act on
     the task (``runner.applies``), why each ``optional`` task (one a pillar suite chose)
     was left out because the data source cannot supply what it asks for, and the answers drawn
@@ -312,7 +312,7 @@ def _plan(
     cells: list[Cell] = []
     not_run: list[NotRun] = []
     unfit: list[str] = []
-    drawn: list[tuple[str, list[dict[str, Any]]]] = []
+    drawn: list[Drawn] = []
     for task in tasks:
         try:
             planned = plan_samples(task, ctx, remembered)
