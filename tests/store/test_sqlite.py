@@ -173,3 +173,32 @@ def test_a_finding_stored_before_fix_costs_were_kept_still_reads(tmp_path):
         )
         store.replace_findings([with_cost])
         assert store.findings() == [with_cost]
+
+
+def test_drawn_samples_and_derived_rows_are_kept_and_an_older_store_has_none(tmp_path):
+    rows = [{"id": "a", "labels": {"shape": "circle", "big": True}, "hash": "h1"}]
+    metric = MetricRow(
+        task="t.x",
+        attack="none",
+        mitigation="none",
+        metric="acc",
+        model="m",
+        value=0.5,
+        n=4,
+        ci_low=0.1,
+        ci_high=0.9,
+        details={"chance": 0.25, "pair": [1, 2]},
+    )
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        assert store.remembered_samples("world-1") is None
+        store.remember_samples("world-1", rows)
+        assert store.remembered_samples("world-1") == rows
+        assert store.remembered_samples("world-2") is None
+        store.remember_aggregate("d1", [metric])
+        store.remember_aggregate("d2", [metric, metric])
+        assert store.remembered_aggregate("d1") is None  # only the newest is kept
+        assert store.remembered_aggregate("d2") == [metric, metric]
+        store._db.execute("DROP TABLE sample_index")  # as a store written before they were kept
+        store._db.execute("DROP TABLE aggregates")
+        assert store.remembered_samples("world-1") is None
+        assert store.remembered_aggregate("d2") is None

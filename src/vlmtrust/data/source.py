@@ -12,7 +12,7 @@ cannot supply. Sources are registered in ``vlmtrust.plugins.DATA_SOURCES``;
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -203,6 +203,27 @@ class DataSource(ABC):
         """Every value ``label`` takes in this source, when the source knows (None: it does
         not), so a small --limit does not shrink a task's class set."""
         return None
+
+    def identity(self, request: SampleRequest) -> str | None:
+        """A fingerprint of the answer to ``request`` that changes whenever the answer could
+        (its ids, labels or image bytes), known without drawing it: a scan that has drawn the
+        answer once keeps each sample's content hash under it and plans a re-run without
+        rendering or encoding anything. None (the default): the source has no such identity,
+        and a scan draws its samples as they are."""
+        return None
+
+    def batches(self, request: SampleRequest, size: int) -> Iterator[list[Sample]]:
+        """The answer to ``request`` in order, ``size`` samples at a time, so the first drawing
+        of a large answer never holds every image at once (the default slices ``samples``)."""
+        answer = self.samples(request)
+        for start in range(0, len(answer), size):
+            yield answer[start : start + size]
+
+    def render(self, request: SampleRequest, positions: Sequence[int]) -> list[Sample]:
+        """The samples at ``positions`` of the answer to ``request``, images included: what a
+        scan draws only for the results it must run (the default draws the whole answer)."""
+        answer = self.samples(request)
+        return [answer[i] for i in positions]
 
     def cannot_supply(self, request: SampleRequest) -> NotSupplied:
         """The one-line error for a kind this source does not have."""

@@ -8,7 +8,7 @@ not re-run here, and their examples carry no image.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PIL import Image
 
@@ -22,7 +22,7 @@ MAX_TEXT = 1500
 
 def build_examples(
     picks: Sequence[tuple[str, str]],
-    conditions: dict[str, tuple[Attack, dict[str, Sample], dict[str, StoredResult]]],
+    conditions: dict[str, tuple[Attack, Mapping[str, Sample], dict[str, StoredResult]]],
     task: str,
     mitigation: str,
     model: str,

@@ -5,13 +5,15 @@ directory it made, and one that stored results keeps them, its run marked failed
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,7 +21,7 @@ from rich.markup import escape
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.config import RunConfig
-from vlmtrust.core.errors import ConfigError, DataError
+from vlmtrust.core.errors import ConfigError, DataError, StoreError
 from vlmtrust.core.outputs import check_output_dir
 from vlmtrust.core.provenance import commit_from_env
 from vlmtrust.core.records import Finding, MetricRow, NotRun, Sample, Score
@@ -37,12 +39,15 @@ from vlmtrust.runner.cuts import report_cuts
 from vlmtrust.runner.examples import build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
-from vlmtrust.runner.keys import result_keys, sample_digest
+from vlmtrust.runner.keys import result_keys
+from vlmtrust.runner.lazy import Drawn, DrawnOnGet, Remembered, Renderer, plan_samples
 from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
 from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
+from vlmtrust.runner.reuse import aggregate_digest, reusable_rows
 from vlmtrust.store import (
     SCHEMA_VERSION,
+    STORE_FILE,
     ResultStore,
     StoredExample,
     StoredResult,
@@ -63,6 +68,8 @@ class Cell:
     keys: tuple[str, ...]
     #: where the task has fewer samples, in all or in a group, than its statistics need
     underpowered: Power | None = None
+    #: set where ``samples`` are light (no image): draws them in full (``runner.lazy``)
+    render: Renderer | None = None
 
     @property
     def variant_label(self) -> str:
@@ -70,7 +77,7 @@ class Cell:
 
 
 #: what the gallery needs of one condition: the attack, clean samples and results by sample id
-ExampleSource = tuple[Attack, dict[str, Sample], dict[str, StoredResult]]
+ExampleSource = tuple[Attack, Mapping[str, Sample], dict[str, StoredResult]]
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ class Prepared:
     skipped_data: list[str]
     #: per task: the sample count and which of --limit, its n, the source's size set it
     caps: list[SampleCap] = field(default_factory=list)
+    #: answers drawn while planning, to keep in the store (``runner.lazy``)
+    drawn: list[Drawn] = field(default_factory=list)
 
 
 def prepare(config: RunConfig, console: Console) -> Prepared:
@@ -128,7 +137,8 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
     named = {spec.canonical() for spec in config.tasks}
     tasks, unfit = fit_to_data(list(zip(specs, tasks, strict=True)), named, source)
-    cells, not_run, unsupplied = _plan(tasks, variants, ctx, handle)
+    with _remembered_samples(config.out) as remembered:
+        cells, not_run, unsupplied, drawn = _plan(tasks, variants, ctx, handle, remembered)
     unfit += unsupplied
     for reason in unfit:
         console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
@@ -146,7 +156,23 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
     for cap in caps:
         if (line := cap.message()) is not None:
             console.print(f"[yellow]capped[/] {escape(line)}", highlight=False, soft_wrap=True)
-    return Prepared(handle, cells, not_run, source, [*skipped_tasks, *unfit], skipped, caps)
+    return Prepared(handle, cells, not_run, source, [*skipped_tasks, *unfit], skipped, caps, drawn)
+
+
+@contextmanager
+def _remembered_samples(out: Path) -> Iterator[Remembered]:
+    """What an earlier scan into ``out`` kept of the answers it drew, read-only (nothing is
+    written while preparing); nothing where there is no readable store yet."""
+    path = out / STORE_FILE
+    try:
+        store = ResultStore(path, mode="read", untouched=True) if path.is_file() else None
+    except StoreError:
+        store = None  # opening it to scan says what is wrong with it
+    try:
+        yield (lambda _: None) if store is None else store.remembered_samples
+    finally:
+        if store is not None:
+            store.close()
 
 
 def run(config: RunConfig, console: Console | None = None) -> RunSummary:
@@ -177,21 +203,31 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             status = "failed"
             all_keys = [k for cell in cells for k in cell.keys]
             todo, calls = len(all_keys), 0
+            digest = None
             try:
+                for answer in prepared.drawn:
+                    store.remember_samples(answer.identity, answer.rows())
                 stored = store.stored_keys(all_keys)
                 units = _units(cells, stored, handle, config.batch_size)
-                todo = sum(len(u.keys) for u in units)
+                todo = sum(k not in stored for k in all_keys)
                 console.print(
                     f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
                     f"running {todo}"
                 )
-                labels = {k: cell.task.label for cell in cells for k in cell.keys}
-                calls = _execute(executor, units, store, todo, console, labels)
-                metrics, examples, terms = _aggregate(cells, store, handle)
+                calls = _execute(
+                    executor, units, store, todo, console, _origins(cells), handle.name
+                )
+                digest = aggregate_digest(cells, handle, store)
+                reused = reusable_rows(store, run_id, digest) if todo == 0 else None
+                if reused is not None:
+                    metrics = reused
+                else:
+                    metrics, examples, terms = _aggregate(cells, store, handle)
+                    store.replace_metrics(metrics)
+                    store.replace_terms(terms)
+                    store.replace_examples(examples)
+                    store.remember_aggregate(digest, metrics)
                 report_cuts(metrics, console)
-                store.replace_metrics(metrics)
-                store.replace_terms(terms)
-                store.replace_examples(examples)
                 # from every row the store holds, so a resumed or extended scan re-ranks all
                 findings = derive_findings(store.metrics(), rules, not_run)
                 store.replace_findings(findings)
@@ -209,6 +245,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                     "stored_in_total": store.count_results(),
                     "skipped_tasks": list(skipped_tasks),
                     "skipped_data": skipped,
+                    # what its metric rows were derived from (a re-run of the same reuses them)
+                    "aggregate_digest": digest if status == "complete" else None,
                 }
                 store.finish_run(run_id, status, summary)
     except BaseException:
@@ -267,21 +305,27 @@ def _plan(
     variants: Sequence[tuple[Spec, ...]],
     ctx: DataContext,
     handle: ModelHandle,
-) -> tuple[list[Cell], list[NotRun], list[str]]:
+    remembered: Remembered,
+) -> tuple[list[Cell], list[NotRun], list[str], list[Drawn]]:
     """The cells to run, the (task, variant) pairs left out because the variant cannot act on
-    the task (``runner.applies``), and why each ``optional`` task (one a pillar suite chose)
-    was left out because the data source cannot supply what it asks for."""
+    the task (``runner.applies``), why each ``optional`` task (one a pillar suite chose)
+    was left out because the data source cannot supply what it asks for, and the answers drawn
+    to plan that the store should keep (``runner.lazy``)."""
     cells: list[Cell] = []
     not_run: list[NotRun] = []
     unfit: list[str] = []
+    drawn: list[Drawn] = []
     for task in tasks:
         try:
-            samples = tuple(task.samples(ctx))
+            planned = plan_samples(task, ctx, remembered)
         except NotSupplied as err:
             if not task.optional:
                 raise
             unfit.append(f"{task.label} ({err.problem})")
             continue
+        samples, digests = planned.samples, planned.digests
+        if planned.drawn is not None:
+            drawn.append(planned.drawn)
         if not samples:
             raise DataError(f"task {task.spec.name} has no samples", "check --data and --limit")
         ids = [s.id for s in samples]
@@ -298,7 +342,6 @@ def _plan(
             fix = "pick a model with that capability, or drop the task from --suite or --task"
             check_capabilities(handle.name, handle.capabilities, attack.requires, name, fix)
         key_spec = resolved.key_spec()
-        digests = [sample_digest(s) for s in samples]  # once per sample, not per condition
         for variant in variants:
             idle = cannot_act(resolved, attacks, variant, handle.name)
             if idle is not None:
@@ -306,30 +349,68 @@ def _plan(
                 continue
             for attack in attacks:
                 keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
-                cells.append(Cell(resolved, variant, attack, samples, keys, weak))
-    return cells, not_run, unfit
+                cells.append(Cell(resolved, variant, attack, samples, keys, weak, planned.render))
+    return cells, not_run, unfit, drawn
 
 
 def _units(
     cells: Sequence[Cell], stored: set[str], handle: ModelHandle, batch_size: int
-) -> list[WorkUnit]:
-    units: list[WorkUnit] = []
+) -> LazyUnits:
+    """The units of the results not stored, built (images drawn) only when an executor takes
+    one, so no more than the units in flight hold images."""
+    per_cell: list[list[tuple[Cell, list[int]]]] = []
     for cell in cells:
-        todo = [(k, s) for k, s in zip(cell.keys, cell.samples, strict=True) if k not in stored]
+        todo = [i for i, k in enumerate(cell.keys) if k not in stored]
         size = min(batch_size, cell.task.max_batch or batch_size)
-        for start in range(0, len(todo), size):
-            chunk = todo[start : start + size]
-            units.append(
-                WorkUnit(
-                    model=handle,
-                    task=cell.task.spec,
-                    attack=cell.attack.spec,
-                    mitigations=cell.variant,
-                    samples=tuple(s for _, s in chunk),
-                    keys=tuple(k for k, _ in chunk),
-                )
-            )
-    return units
+        per_cell.append([(cell, todo[at : at + size]) for at in range(0, len(todo), size)])
+    # batch b of every cell, then batch b + 1: a task's conditions take the same batch in
+    # turn, so its renderer draws each batch once (``runner.lazy.Renderer``)
+    plans = [plan for row in itertools.zip_longest(*per_cell) for plan in row if plan is not None]
+    return LazyUnits(plans, handle)
+
+
+class LazyUnits(Sequence[WorkUnit]):
+    """Work units by position, each built when asked for (see ``_units``)."""
+
+    def __init__(self, plans: Sequence[tuple[Cell, list[int]]], handle: ModelHandle) -> None:
+        self._plans = plans
+        self._handle = handle
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    @overload
+    def __getitem__(self, index: int) -> WorkUnit: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[WorkUnit]: ...
+    def __getitem__(self, index: int | slice) -> WorkUnit | Sequence[WorkUnit]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        cell, positions = self._plans[index]
+        samples = [cell.samples[i] for i in positions]
+        return WorkUnit(
+            model=self._handle,
+            task=cell.task.spec,
+            attack=cell.attack.spec,
+            mitigations=cell.variant,
+            samples=tuple(samples if cell.render is None else cell.render(samples)),
+            keys=tuple(cell.keys[i] for i in positions),
+        )
+
+
+#: what a stored result is named by: task row name, attack label, variant, sample id
+Origin = tuple[str, str, str, str]
+
+
+def _origins(cells: Sequence[Cell]) -> dict[str, Origin]:
+    """Each key's names, read from the plan (not from the units, which come and go)."""
+    origins: dict[str, Origin] = {}
+    for cell in cells:
+        names = (cell.task.label, cell.attack.label, cell.variant_label)
+        origins.update(
+            (key, (*names, sample.id)) for key, sample in zip(cell.keys, cell.samples, strict=True)
+        )
+    return origins
 
 
 def _execute(
@@ -338,17 +419,17 @@ def _execute(
     store: ResultStore,
     todo: int,
     console: Console,
-    labels: dict[str, str],
+    origins: dict[str, Origin],
+    model: str,
 ) -> int:
-    """Run the units, storing each result under its task's row name (``labels``, by key)."""
-    by_key = {k: u for u in units for k in u.keys}
+    """Run the units, storing each result under its plan's names (``origins``, by key)."""
     calls = 0
     try:
         if not units:
             return 0
         with interrupt_flag() as interrupted, scan_progress(console, todo) as advance:
             for result in executor.run(units, interrupted):
-                store.append(_stored(result, by_key, labels))
+                store.append(_stored(result, origins, model))
                 calls += result.model_calls
                 advance(len(result.keys))
                 interrupted.check()
@@ -357,22 +438,18 @@ def _execute(
     return calls
 
 
-def _stored(
-    result: UnitResult, by_key: dict[str, WorkUnit], labels: dict[str, str]
-) -> list[StoredResult]:
-    unit = by_key[result.keys[0]]
-    variant = variant_label(unit.mitigations)
+def _stored(result: UnitResult, origins: dict[str, Origin], model: str) -> list[StoredResult]:
     return [
         StoredResult(
             key=key,
-            task=labels.get(key, unit.task.name),
-            attack=build_attack(unit.attack).label,
-            mitigation=variant,
-            model=unit.model.name,
-            sample_id=sample.id,
+            task=origins[key][0],
+            attack=origins[key][1],
+            mitigation=origins[key][2],
+            model=model,
+            sample_id=origins[key][3],
             scores=scores,
         )
-        for key, sample, scores in zip(result.keys, unit.samples, result.scores, strict=True)
+        for key, scores in zip(result.keys, result.scores, strict=True)
     ]
 
 
@@ -394,7 +471,7 @@ def _aggregate(
         grouped[key][cell.attack.label] = [s for r in results for s in r.scores]
         conditions[key][cell.attack.label] = (
             cell.attack,
-            {s.id: s for s in cell.samples},
+            DrawnOnGet(cell.samples, cell.render),
             {r.sample_id: r for r in results},
         )
     made: dict[tuple[int, str], list[MetricRow]] = {}

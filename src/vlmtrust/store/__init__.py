@@ -8,11 +8,12 @@ from vlmtrust.store.records import (
     StoredTerms,
     UnscorableCount,
 )
-from vlmtrust.store.sqlite import SCHEMA_VERSION, ResultStore
+from vlmtrust.store.sqlite import SCHEMA_VERSION, STORE_FILE, ResultStore
 
 __all__ = [
     "SCHEMA_VERSION",
     "SEVERITIES",
+    "STORE_FILE",
     "Finding",
     "HumanLabel",
     "ResultStore",

@@ -30,7 +30,8 @@ from vlmtrust.store.records import (
 #: ``run_processes`` (who runs each scan, so a killed one reads "interrupted") joined version 2
 #: without a bump: a new table only, which older vlmtrust versions ignore and newer ones do
 #: without when reading a store written before it; so did ``findings`` (what the report opens
-#: with), read as none from an older store.
+#: with), read as none from an older store, and ``sample_index`` and ``aggregates`` (what lets a
+#: fully cached re-run skip drawing samples and re-aggregating), read as empty from an older store.
 SCHEMA_VERSION = 2
 STORE_FILE = "results.sqlite"
 #: ``create``: a scan's store, made if missing; ``update``: an existing store to add to (review
@@ -107,6 +108,14 @@ CREATE TABLE IF NOT EXISTS examples (
 CREATE TABLE IF NOT EXISTS findings (
     rank INTEGER PRIMARY KEY,
     finding TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sample_index (
+    identity TEXT PRIMARY KEY,
+    samples TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aggregates (
+    digest TEXT PRIMARY KEY,
+    rows TEXT NOT NULL
 );
 """
 
@@ -456,6 +465,41 @@ class ResultStore:
             return None
         rows = self._db.execute("SELECT finding FROM findings ORDER BY rank")
         return [Finding.model_validate_json(r[0]) for r in rows]
+
+    def remember_samples(self, identity: str, samples: Sequence[dict[str, Any]]) -> None:
+        """Keep a drawn answer's samples without their images (id, labels, groups, prompt,
+        provenance and content hash) under the source's identity of the request."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sample_index VALUES (?, ?)",
+                (identity, json.dumps(list(samples), sort_keys=True)),
+            )
+
+    def remembered_samples(self, identity: str) -> list[dict[str, Any]] | None:
+        """What ``remember_samples`` kept under ``identity`` (None: nothing, or an older store)."""
+        if "sample_index" not in self._tables():
+            return None
+        row = self._db.execute(
+            "SELECT samples FROM sample_index WHERE identity = ?", (identity,)
+        ).fetchone()
+        return None if row is None else list(json.loads(row[0]))
+
+    def remember_aggregate(self, digest: str, rows: Sequence[MetricRow]) -> None:
+        """Keep the metric rows a scan derived, in its order, under the digest of what they were
+        derived from; only the newest is kept (a re-run reuses it only when nothing changed)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM aggregates")
+            db.execute(
+                "INSERT INTO aggregates VALUES (?, ?)",
+                (digest, json.dumps([r.model_dump(mode="json") for r in rows])),
+            )
+
+    def remembered_aggregate(self, digest: str) -> list[MetricRow] | None:
+        """The rows ``remember_aggregate`` kept under ``digest`` (None: none, or others)."""
+        if "aggregates" not in self._tables():
+            return None
+        row = self._db.execute("SELECT rows FROM aggregates WHERE digest = ?", (digest,)).fetchone()
+        return None if row is None else [MetricRow.model_validate(r) for r in json.loads(row[0])]
 
     def unscorable_counts(self) -> list[UnscorableCount]:
         """How many stored scores could not be judged, per condition and reason."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from vlmtrust.core.capabilities import used_members
 from vlmtrust.core.records import MetricRow, Sample, Score
@@ -15,6 +15,8 @@ from vlmtrust.data.source import DataSource, SampleRequest
 from vlmtrust.data.sources import open_source, reference_samples
 from vlmtrust.metrics.declared import Declared, metric_rows
 from vlmtrust.metrics.paired import PairedTerms
+
+AnyRequest = TypeVar("AnyRequest", bound=SampleRequest)
 
 
 @dataclass(frozen=True)
@@ -29,18 +31,19 @@ class DataContext:
 
     def samples(self, request: SampleRequest) -> list[Sample]:
         """The run's source answers (a request without a seed gets the run's)."""
-        return self.source.samples(self._seeded(request))
+        return self.source.samples(self.seeded(request))
 
     def reference(self, request: SampleRequest) -> list[Sample]:
         """The world answers, whatever --data is: for sets a task always draws from the world
         (canaries it planted, probes to mutate, scenes it redraws)."""
-        return reference_samples(self._seeded(request))
+        return reference_samples(self.seeded(request))
 
     def cap(self, n: int) -> int:
         """``n`` capped by --limit."""
         return min(n, self.limit) if self.limit else n
 
-    def _seeded(self, request: SampleRequest) -> SampleRequest:
+    def seeded(self, request: AnyRequest) -> AnyRequest:
+        """``request`` as the source receives it: with the run's seed unless it names one."""
         return request if request.seed is not None else replace(request, seed=self.seed)
 
 
@@ -138,6 +141,14 @@ class Task(ABC):
     @abstractmethod
     def samples(self, ctx: DataContext) -> list[Sample]:
         """The clean samples this task scores."""
+
+    def sample_request(self, ctx: DataContext) -> SampleRequest | None:
+        """The one request whose answer ``samples`` returns unchanged, where there is one (None:
+        the task builds its samples itself). The runner then plans from the samples' identity
+        and draws images only for results it must run, so ``resolve`` and the sample minimums
+        must read only ids, labels and groups. Honoured only when the class that defines
+        ``samples`` defines this too, so a subclass drawing other samples never inherits it."""
+        return None
 
     def resolve(self, samples: Sequence[Sample]) -> Task:
         """A task whose spec pins every parameter derived from the data (e.g. the label set),

@@ -6,7 +6,7 @@ data sets are prefix-stable and any scene can be regenerated alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -73,6 +73,29 @@ def generate(
     """
     if n < 0:
         raise ValueError("n must be non-negative")
+    return draw_at(
+        seed,
+        range(start, start + n),
+        family,
+        size=size,
+        text_prob=text_prob,
+        text_words=text_words,
+        group_given_occupation=group_given_occupation,
+    )
+
+
+def draw_at(
+    seed: int,
+    indices: Iterable[int],
+    family: str = "objects",
+    *,
+    size: int = LAYOUT_SIZE,
+    text_prob: float = 0.0,
+    text_words: Sequence[str] | None = None,
+    group_given_occupation: Mapping[str, float] | None = None,
+) -> list[Sample]:
+    """The samples at ``indices`` of a seeded world data set (each scene from its own
+    generator, so any subset is drawn alone, byte-identical to the same rows of ``generate``)."""
     return [
         to_sample(
             scene_for(
@@ -88,5 +111,5 @@ def generate(
             i,
             family,
         )
-        for i in range(start, start + n)
+        for i in indices
     ]

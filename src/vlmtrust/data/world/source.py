@@ -8,6 +8,7 @@ same order with the same ids, on every run and machine.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample, encode_png
@@ -91,6 +92,43 @@ class WorldSource(DataSource):
                 request, request.nonmember_seed, "nonmember"
             )
         raise self.cannot_supply(request)
+
+    def identity(self, request: SampleRequest) -> str | None:
+        """Scenes have one (see ``data.world.identity``); the other kinds are small or not
+        drawn from scenes, so a scan draws them as they are."""
+        if not isinstance(request, Scenes) or request.seed is None:
+            return None
+        from vlmtrust.data.world.identity import scenes_identity
+
+        return scenes_identity(request)
+
+    def batches(self, request: SampleRequest, size: int) -> Iterator[list[Sample]]:
+        if not isinstance(request, Scenes):
+            yield from super().batches(request, size)
+            return
+        for start in range(0, request.n, size):
+            yield self._scenes(request, range(start, min(start + size, request.n)))
+
+    def render(self, request: SampleRequest, positions: Sequence[int]) -> list[Sample]:
+        """Only the scenes asked for: each is drawn from its own generator."""
+        if not isinstance(request, Scenes):
+            return super().render(request, positions)
+        if any(not 0 <= i < request.n for i in positions):
+            raise IndexError(f"a scene position outside 0..{request.n - 1}")
+        return self._scenes(request, positions)
+
+    @staticmethod
+    def _scenes(request: Scenes, indices: Sequence[int]) -> list[Sample]:
+        from vlmtrust.data.world.dataset import draw_at
+
+        bias = request.occupation_groups
+        return draw_at(
+            0 if request.seed is None else request.seed,
+            indices,
+            request.family,
+            text_prob=request.text_prob,
+            group_given_occupation=_OCCUPATION_GROUPS[bias] if bias else None,
+        )
 
     @staticmethod
     def scene_of(sample: Sample, text_prob: float = 0.0) -> Scene | None:

@@ -56,4 +56,9 @@ ACCURACY_METRICS: tuple[Declared, ...] = (
 def scene_samples(ctx: DataContext, n: int, family: str) -> list[Sample]:
     """``n`` labelled scenes of ``family`` (capped by --limit) from the run's source; a user's
     dataset answers with all its samples (those without the needed label score unscorable)."""
-    return ctx.samples(Scenes(n=ctx.cap(n), family=family))
+    return ctx.samples(scene_request(ctx, n, family))
+
+
+def scene_request(ctx: DataContext, n: int, family: str) -> Scenes:
+    """What ``scene_samples`` asks the run's source for (seeded with the run's seed)."""
+    return ctx.seeded(Scenes(n=ctx.cap(n), family=family))

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import PromptTemplate, Spec
-from vlmtrust.data.source import label_vocabulary
+from vlmtrust.data.source import SampleRequest, label_vocabulary
 from vlmtrust.metrics.declared import on
 from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.robustness.conditions import (
@@ -23,6 +23,7 @@ from vlmtrust.tasks.robustness.conditions import (
     CONDITION_PARAMS,
     CorruptionParams,
     corruption_conditions,
+    scene_request,
     scene_samples,
 )
 from vlmtrust.tasks.robustness.selective import Selective, abstention, abstentions_as_errors
@@ -53,6 +54,9 @@ class ZeroShot(Task):
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return scene_samples(ctx, self.params.n, self.params.family)
+
+    def sample_request(self, ctx: DataContext) -> SampleRequest:
+        return scene_request(ctx, self.params.n, self.params.family)
 
     def resolve(self, samples: Sequence[Sample]) -> Self:
         if self.params.classes is not None:
