@@ -4,31 +4,19 @@ private_inference rows; a missing extra is a one-line error, exit 2."""
 import numpy as np
 import pytest
 from missing_extra import assert_missing_extra_refused
+from private_scan import private_scan_rows
 
-from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
 from vlmtrust.mitigations.base import build_mitigation
 from vlmtrust.models.base import resolve_model
-from vlmtrust.runner import run
 
 N = 6
 
 
 @pytest.mark.slow
 def test_scan_with_he_inference_produces_the_rows(tmp_path):
-    tasks = (
-        Spec(name="robustness.zero_shot", params={"n": N, "corruptions": []}),
-        Spec(name="privacy.private_inference", params={"n": N}),
-    )
-    config = RunConfig(
-        model="zoo:clip",
-        tasks=tasks,
-        mitigations=("he_inference",),
-        out=tmp_path,
-        show_progress=False,
-    )
-    rows = {(r.task, r.mitigation, r.metric): r for r in run(config).metrics}
+    rows = private_scan_rows(tmp_path, "he_inference", N)
     base = rows["robustness.zero_shot", "none", "accuracy"]
     he = rows["robustness.zero_shot", "he_inference", "accuracy"]
     assert (base.value, base.n) == (he.value, he.n) == (base.value, N)

@@ -3,28 +3,14 @@ baseline's samples, with the private_inference rows; a missing extra is a one-li
 
 import pytest
 from missing_extra import assert_missing_extra_refused
-
-from vlmtrust.core.config import RunConfig
-from vlmtrust.core.spec import Spec
-from vlmtrust.runner import run
+from private_scan import private_scan_rows
 
 N = 5
 
 
 @pytest.mark.slow
 def test_scan_with_mpc_inference_produces_the_rows(tmp_path):
-    tasks = (
-        Spec(name="robustness.zero_shot", params={"n": N, "corruptions": []}),
-        Spec(name="privacy.private_inference", params={"n": N}),
-    )
-    config = RunConfig(
-        model="zoo:clip",
-        tasks=tasks,
-        mitigations=("mpc_inference",),
-        out=tmp_path,
-        show_progress=False,
-    )
-    rows = {(r.task, r.mitigation, r.metric): r for r in run(config).metrics}
+    rows = private_scan_rows(tmp_path, "mpc_inference", N)
     base = rows["robustness.zero_shot", "none", "accuracy"]
     mpc = rows["robustness.zero_shot", "mpc_inference", "accuracy"]
     assert (base.value, base.n) == (mpc.value, mpc.n)
