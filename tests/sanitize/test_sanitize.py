@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sanitize_data import checksums, make_dataset
@@ -122,7 +123,9 @@ def test_killed_halfway_then_rerun_gives_the_uninterrupted_output(sanitized, tmp
     make_dataset(data)  # the same generated dataset as the fixture's
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.Popen(_cli(data, out), env=env, stderr=subprocess.PIPE)
+    stalled = [sys.executable, str(Path(__file__).parents[1] / "support/stalled_sanitize.py")]
+    args = [str(data), "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(stalled + args, env=env, stderr=subprocess.PIPE)
     journal = out / ".sanitize" / "journal.jsonl"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
