@@ -206,7 +206,7 @@ class RedTeam(Task):
         cap, plan, rounds = self.params.budget, None, 0
         deadline, stopped = deadline_after(self.params.budget_s), "queries"
         while spent < cap and len(broken) < len(probes):
-            if past(deadline):
+            if plan is not None and past(deadline):  # the first round always runs
                 stopped = "budget"
                 break
             todo = [p for p in probes if p.id not in broken][: cap - spent]
