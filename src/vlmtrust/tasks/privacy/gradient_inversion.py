@@ -174,7 +174,8 @@ class StepPlan:
 def plan_steps(cost_per_step: float, p: GradientInversionParams, available: int = 1) -> StepPlan:
     """The full plan when ``n x restarts x steps`` fits the budget, else restarts cut first
     (a cut image keeps one start), then steps (to the per-start share, not below
-    ``MIN_STEPS``); a cut plan stops early and takes every ``available`` thread."""
+    ``MIN_STEPS``); a cut plan stops early and takes every ``available`` thread. Each image
+    gets ``budget / n``: a --limit below ``n`` leaves budget unspent, never exceeds it."""
     rule: Literal["work", "time"] = "work" if p.budget_s is None else "time"
     budget = p.budget_flops if p.budget_s is None else p.budget_s
     per_image = budget / p.n
