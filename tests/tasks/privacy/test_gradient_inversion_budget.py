@@ -62,6 +62,7 @@ def _scan(tmp_path: Path, params: dict[str, object], budget_s: float | None = No
     return psnr.details, buffer.getvalue()
 
 
+@pytest.mark.slow  # 20 cut steps on every thread: 32 s at load 10 on 2 shared cores
 def test_a_tiny_work_budget_cuts_restarts_and_steps_and_says_so(tmp_path: Path) -> None:
     details, printed = _scan(tmp_path, {"budget_flops": 1.0})
     cut = details["cut"]
