@@ -21,18 +21,27 @@ from vlmtrust.tasks.privacy.lira import _plan_shadows, shadow_cut
 SIDE = 16
 
 
-def _train_one() -> None:
-    """One small fine-tune: 2 x SIDE^3 FLOPs forward, twice that backward (weight only)."""
-    layer = torch.nn.Linear(SIDE, SIDE, bias=False)
-    layer(torch.randn(SIDE, SIDE)).sum().backward()
+class OneStep:
+    """A real (trivial) trainer: one forward + backward of the head on the data, 2 x SIDE^3
+    FLOPs forward and as many for the weight's gradient."""
+
+    def train_head(self, head: torch.nn.Module, data: torch.Tensor) -> None:
+        head(data).sum().backward()
+
+
+def _plan(budget_flops: float, budget_s: float | None = None, head=None):
+    head = head if head is not None else torch.nn.Linear(SIDE, SIDE, bias=False)
+    return _plan_shadows(OneStep(), head, torch.randn(SIDE, SIDE), 8, budget_flops, budget_s)
 
 
 def test_the_first_shadow_is_counted_and_the_rest_cut_to_fit() -> None:
     cost = 2 * 2 * SIDE**3
-    full = _plan_shadows(_train_one, 8, budget_flops=8 * cost, budget_s=None)
+    head = torch.nn.Linear(SIDE, SIDE, bias=False)
+    full = _plan(8 * cost, head=head)
     assert (full.units, full.scaled, full.cost_per_unit) == (8, False, cost)
+    assert head.weight.grad is None  # a copy was counted: the shadow itself trains apart
     assert shadow_cut(full, 8, "steps") == {}
-    cut = _plan_shadows(_train_one, 8, budget_flops=3 * cost, budget_s=None)
+    cut = _plan(3 * cost)
     assert (cut.units, cut.scaled, cut.full_estimate) == (3, True, 8 * cost)
     record = shadow_cut(cut, 3, "steps")["cut"]
     assert (record["shadows_planned"], record["shadows_trained"], record["steps_run"]) == (
@@ -41,10 +50,10 @@ def test_the_first_shadow_is_counted_and_the_rest_cut_to_fit() -> None:
         [3],
     )
     assert record["rule"] == "work" and record["summary"].startswith("work budget: 8 shadow")
-    hopeless = _plan_shadows(_train_one, 8, budget_flops=1.0, budget_s=None)
-    assert hopeless.units == 1  # one shadow still gives the pooled variance
-    timed = _plan_shadows(_train_one, 8, budget_flops=1.0, budget_s=1e-9)
+    assert _plan(1.0).units == 1  # one shadow still gives the pooled variance
+    timed = _plan(1.0, budget_s=1e-9, head=head)
     assert timed.rule == "time" and timed.units == 1
+    assert head.weight.grad is not None  # the time rule trained the first shadow while timing
     stopped = shadow_cut(timed, 1, "budget")["cut"]
     assert stopped["stopped"] == {"steps": 0, "budget": 1} and stopped["unit"] == "s"
     assert "the deadline stopped the rest" in stopped["summary"]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -153,10 +153,9 @@ class OfflineLira:
                 p.requires_grad_(True)
             data = pool.subset(chosen)
             if plan is None:  # the first shadow measures what one costs
-                plan = _plan_shadows(
-                    partial(trainer.train_head, head, data), shadows, budget_flops, budget_s
-                )
-            else:
+                plan = _plan_shadows(trainer, head, data, shadows, budget_flops, budget_s)
+                torch.manual_seed(i)  # a counted copy may have drawn from it
+            if budget_s is None or i > 0:  # the time rule trained the first one while timing it
                 trainer.train_head(head, data)
             head.eval()
             self.heads.append(head)
@@ -214,15 +213,23 @@ class OfflineLira:
 
 
 def _plan_shadows(
-    train_first: Callable[[], object], shadows: int, budget_flops: float, budget_s: float | None
+    trainer: Any,
+    head: torch.nn.Module,
+    data: Any,
+    shadows: int,
+    budget_flops: float,
+    budget_s: float | None,
 ) -> WorkBudget:
-    """Train the first shadow, counting its FLOPs (or timing it with ``budget_s``), and plan
-    how many of ``shadows`` fit the budget at that cost each."""
+    """How many of ``shadows`` fit the budget, at the cost of one: the FLOPs of training a copy
+    of the first shadow's ``head`` (the counter's dispatch can change an op's rounding, so the
+    real shadow is trained apart, as it always was), or with ``budget_s`` the seconds of
+    training the first shadow itself."""
     if budget_s is None:
-        cost = count_flops(train_first)
+        probe = copy.deepcopy(head)
+        cost = count_flops(partial(trainer.train_head, probe, data))
         return plan_units(what="shadows", cost_per_unit=cost, planned=shadows, budget=budget_flops)
     start = time.perf_counter()
-    train_first()
+    trainer.train_head(head, data)
     cost = time.perf_counter() - start
     return plan_units(
         what="shadows", cost_per_unit=cost, planned=shadows, budget=budget_s, rule="time"
