@@ -21,10 +21,11 @@ is more confident than models that never saw the image.
 
 Budget (issue 27): a copy of the first shadow's training is counted (FLOPs,
 ``torch.utils.flop_counter``; with ``budget_s`` the first shadow's seconds), and when all
-``shadows`` would exceed the task's ``budget_flops`` (or ``budget_s``) fewer shadows are trained (at least one: the pooled variance still holds) and
-the cut is recorded in ``details["cut"]``. A shadow is never trained for fewer epochs, nor
-stopped early: offline LiRA needs shadows trained the way the target was. The pool's features
-(one tower pass) are a fixed cost the budget does not cut. Every zoo organism's 8 shadows fit.
+``shadows`` would exceed the task's ``budget_flops`` (or ``budget_s``) fewer shadows are trained
+(at least one: the pooled variance still holds) and the cut is recorded in ``details["cut"]``.
+A shadow is never trained for fewer epochs, nor stopped early: offline LiRA needs shadows
+trained the way the target was. The pool's features (one tower pass) are a fixed cost the
+budget does not cut. Every zoo organism's 8 shadows fit.
 """
 
 from __future__ import annotations
