@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import torch
     from PIL import Image
 
+    from vlmtrust.core.chat import GenerationOptions, Message
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -36,10 +38,15 @@ class Classifier(Protocol):
 
 @runtime_checkable
 class Generator(Protocol):
-    """Image (optional) + prompt -> text."""
+    """Image (optional) + prompt -> text; and whole conversations (several turns, several images
+    a message, decoding options) -> text, in :mod:`vlmtrust.core.chat`'s terms."""
 
     def generate(
         self, images: Sequence[Image.Image | None], prompts: Sequence[str]
+    ) -> list[str]: ...
+
+    def chat(
+        self, conversations: Sequence[Sequence[Message]], options: GenerationOptions
     ) -> list[str]: ...
 
 
