@@ -43,7 +43,7 @@ def test_turns_flatten_to_a_transcript_after_the_system_text_with_the_latest_ima
     ("roles", "problem"),
     [
         ([], "at least one message"),
-        (["user", "assistant"], "must end with a user message"),
+        (["system", "assistant"], "needs a user message"),
         (["user", "system", "user"], "system message comes after a turn"),
     ],
 )
@@ -71,7 +71,9 @@ class _Echo:
     """A plugin-style Generator written before conversations: it has no ``chat``."""
 
     def generate(self, images, prompts):
-        return [f"{'image' if i else 'text'}|{p}|END|tail" for i, p in zip(images, prompts)]
+        return [
+            f"{'image' if i else 'text'}|{p}|END|tail" for i, p in zip(images, prompts, strict=True)
+        ]
 
 
 def test_a_generator_without_chat_answers_conversations_flattened():
@@ -82,5 +84,6 @@ def test_a_generator_without_chat_answers_conversations_flattened():
         GenerationOptions(stop=("|END",)),
     )
     assert answers == ["image|q", "text|user: a\nassistant: b\nuser: c"]
-    with pytest.raises(ConfigError, match="must end with a user message"):
-        chat_with(_Echo(), [turns], GenerationOptions())
+    assert chat_with(_Echo(), [turns], GenerationOptions(stop=("|",))) == ["text"]
+    with pytest.raises(ConfigError, match="needs a user message"):
+        chat_with(_Echo(), [turns[1:]], GenerationOptions())

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     import torch
     from PIL import Image
 
-    from vlmtrust.core.chat import GenerationOptions, Message
-
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -38,15 +36,12 @@ class Classifier(Protocol):
 
 @runtime_checkable
 class Generator(Protocol):
-    """Image (optional) + prompt -> text; and whole conversations (several turns, several images
-    a message, decoding options) -> text, in :mod:`vlmtrust.core.chat`'s terms."""
+    """Image (optional) + prompt -> text. Every Generator also answers whole conversations
+    through :func:`vlmtrust.core.chat.chat_with`: natively where it has ``chat`` (every built-in
+    one), flattened to a transcript where it has only this call (a plugin's)."""
 
     def generate(
         self, images: Sequence[Image.Image | None], prompts: Sequence[str]
-    ) -> list[str]: ...
-
-    def chat(
-        self, conversations: Sequence[Sequence[Message]], options: GenerationOptions
     ) -> list[str]: ...
 
 

@@ -11,7 +11,7 @@ text and image, so ``chat`` of one user turn answers what ``generate`` answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -38,8 +38,10 @@ class Message(BaseModel):
 
 
 class GenerationOptions(BaseModel):
-    """How to decode: ``None`` keeps the model's own setting; temperature 0 is greedy, so a
-    scan reproduces; a sampled answer is reproduced by ``seed``."""
+    """How to decode. ``max_tokens`` may shorten an answer below the model's own length setting
+    (``None`` keeps it), never lengthen it: that setting is part of the model's spec and
+    fingerprint. Temperature 0 is greedy, so a scan reproduces; a sampled answer is reproduced
+    by ``seed``. A model that cannot sample (the zoo) decodes greedily."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -53,9 +55,20 @@ class GenerationOptions(BaseModel):
 Conversation = Sequence[Message]
 
 
+@runtime_checkable
+class Chat(Protocol):
+    """A Generator with a multi-turn call of its own (``hf:``, ``openai:``, the zoo); any other
+    Generator is answered through :func:`chat_with`, flattened."""
+
+    def chat(
+        self, conversations: Sequence[Conversation], options: GenerationOptions
+    ) -> list[str]: ...
+
+
 def check_conversation(messages: Conversation) -> None:
-    """A conversation a model can answer: system messages first, then turns ending with the
-    user's; anything else is a ConfigError naming the problem (before any model call)."""
+    """A conversation a model can answer: system messages first, then turns with at least one
+    of the user's (it may end with an assistant turn: what a guard model judges); anything else
+    is a ConfigError naming the problem (before any model call)."""
     if not messages:
         raise ConfigError("a conversation needs at least one message", "add a user message")
     roles = [m.role for m in messages]
@@ -65,11 +78,8 @@ def check_conversation(messages: Conversation) -> None:
             "a system message comes after a turn",
             "put system messages before the first user message",
         )
-    if roles[-1] != "user":
-        raise ConfigError(
-            f"a conversation must end with a user message, not a {roles[-1]} message",
-            "end it with the user turn the model should answer",
-        )
+    if "user" not in roles:
+        raise ConfigError("a conversation needs a user message", "add the user's turn")
 
 
 def flatten(messages: Conversation) -> tuple[Image.Image | None, str]:
@@ -78,8 +88,9 @@ def flatten(messages: Conversation) -> tuple[Image.Image | None, str]:
     system = [m.text for m in messages if m.role == "system" and m.text]
     turns = [m for m in messages if m.role != "system"]
     earlier = [f"{m.role}: {m.text}" for m in turns[:-1]]
-    last = turns[-1].text
-    prompt = "\n".join([*system, *earlier, f"user: {last}" if earlier else last])
+    last = turns[-1]
+    alone = not earlier and last.role == "user"
+    prompt = "\n".join([*system, *earlier, last.text if alone else f"{last.role}: {last.text}"])
     images = [image for m in turns for image in m.images]
     return (images[-1] if images else None), prompt
 
@@ -114,7 +125,6 @@ def chat_with(
     conversations: a plugin's Generator written before conversations still answers them."""
     for conversation in conversations:
         check_conversation(conversation)
-    own = getattr(model, "chat", None)
-    if callable(own):
-        return list(own(conversations, options))
+    if isinstance(model, Chat):
+        return list(model.chat(conversations, options))
     return chat_by_flattening(model.generate, conversations, options)

@@ -437,8 +437,8 @@ def _greedy_config(model: Any, tokenizer: Any, max_new_tokens: int) -> Any:
 def _decoding(greedy: Any, options: GenerationOptions) -> Any:
     """The greedy config with ``options`` applied: a length, and sampling above temperature 0."""
     config = copy.deepcopy(greedy)
-    if options.max_tokens is not None:
-        config.max_new_tokens = options.max_tokens
+    if options.max_tokens is not None:  # the spec's max_new_tokens stays the ceiling
+        config.max_new_tokens = min(options.max_tokens, int(greedy.max_new_tokens))
     if options.temperature > 0:
         config.do_sample = True
         config.temperature = options.temperature

@@ -245,13 +245,15 @@ class OpenAIGenerator(ModelAdapter):
 
     def chat(self, conversations: Sequence[Conversation], options: GenerationOptions) -> list[str]:
         """One answer per conversation, every turn and image sent as OpenAI chat messages (the
-        server applies the model's template); ``options`` override the spec's ``max_tokens``
-        and ``temperature`` and are sent with ``seed`` and ``stop``."""
+        server applies the model's template); ``options`` set the temperature, seed and stop
+        strings and may shorten the spec's ``max_tokens`` (its ceiling)."""
         for conversation in conversations:
             check_conversation(conversation)
         self._count()
         decoding: dict[str, Any] = {
-            "max_tokens": options.max_tokens or self.options.max_tokens,
+            "max_tokens": min(
+                options.max_tokens or self.options.max_tokens, self.options.max_tokens
+            ),
             "temperature": options.temperature,
             "seed": options.seed,
         }
