@@ -226,6 +226,11 @@ class DedupMode(StrEnum):
     image = "image"
 
 
+class CaptionMatchMode(StrEnum):
+    chars_or_words = "chars-or-words"
+    chars = "chars"
+
+
 @app.command()
 def sanitize(
     ctx: typer.Context,
@@ -254,10 +259,18 @@ def sanitize(
         typer.Option(
             min=0.05,
             max=1.0,
-            help="exact character 4-shingle Jaccard at which two captions are near-duplicates "
-            "(lower catches more edited copies; see the measured trade-off in docs/privacy.md)",
+            help="similarity at which two captions are near-duplicates: the larger of their "
+            "character 4-shingle Jaccard and their share of unedited words (see --caption-match;"
+            " lower catches more edited copies; measured trade-off in docs/privacy.md)",
         ),
     ] = 0.7,
+    caption_match: Annotated[
+        CaptionMatchMode,
+        typer.Option(
+            help="chars-or-words: a few whole words edited still match; chars: character "
+            "Jaccard alone (stricter on short templated captions)"
+        ),
+    ] = CaptionMatchMode.chars_or_words,
     executor: Annotated[str, typer.Option(help=SANITIZE_EXECUTOR_HELP)] = "local",
     address: Annotated[str | None, typer.Option(help=ADDRESS_HELP)] = None,
 ) -> None:
@@ -277,6 +290,7 @@ def sanitize(
             quiet,
             max_image_pixels,
             caption_threshold,
+            caption_match.value.replace("-", "_"),
             executor,
             address,
         )
