@@ -17,7 +17,13 @@ def test_train_federated_on_a_tiny_hf_clip_writes_rows(tmp_path, tiny_clip):
     rows = json.loads((tmp_path / "fed" / "federated_rows.json").read_text())
     metrics = [r["metric"] for r in rows]
     assert metrics.count("accuracy") == 3 and metrics.count("client_accuracy") == 2
-    assert {"upload_bytes_total", "key_bytes_total", "epsilon", "psnr_gain_prior", "psnr_gain_prior_dp"} <= set(metrics)
+    assert {
+        "upload_bytes_total",
+        "key_bytes_total",
+        "epsilon",
+        "psnr_gain_prior",
+        "psnr_gain_prior_dp",
+    } <= set(metrics)
     final = next(r for r in rows if r["metric"] == "accuracy_final")
     assert final["n"] == 256 and final["ci_low"] <= final["value"] <= final["ci_high"]
     epsilon = next(r for r in rows if r["metric"] == "epsilon")

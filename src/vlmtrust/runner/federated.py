@@ -101,7 +101,12 @@ def card_rows(card: dict[str, Any], label: str, model: str) -> list[MetricRow]:
 def _leak_rows(leak: Any, label: str, model: str) -> list[MetricRow]:
     suffix = "_dp" if leak.private else ""
     rows = []
-    for metric, estimate in (("psnr", leak.psnr), ("psnr_gain_prior", leak.gain_over_prior)):
+    measured = (
+        ("psnr", leak.psnr),
+        ("psnr_gain_prior", leak.gain_over_prior),
+        ("feature_recovery_error", leak.feature_error),
+    )
+    for metric, estimate in measured:
         rows.append(
             MetricRow(
                 task=TASK,
@@ -161,7 +166,9 @@ def train_federated(
 def strategy_params(text: str) -> dict[str, Any]:
     """``fedavg``, ``fedprox`` or ``fedprox:mu=0.01`` as trainer params."""
     name, _, rest = text.partition(":")
-    if name not in ("fedavg", "fedprox") or (rest and (name == "fedavg" or not rest.startswith("mu="))):
+    if name not in ("fedavg", "fedprox") or (
+        rest and (name == "fedavg" or not rest.startswith("mu="))
+    ):
         raise ConfigError(
             f"--strategy {text!r} is not fedavg, fedprox or fedprox:mu=MU",
             "write --strategy fedavg or --strategy fedprox:mu=0.01",

@@ -30,6 +30,7 @@ from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Params
 from vlmtrust.data.source import Scenes
 from vlmtrust.data.sources import reference_samples
+from vlmtrust.metrics.rates import wilson
 from vlmtrust.mitigations.trainers.base import Trainer
 from vlmtrust.mitigations.trainers.training.federated import (
     DpSetting,
@@ -39,7 +40,6 @@ from vlmtrust.mitigations.trainers.training.federated import (
     partition,
     run_federated,
 )
-from vlmtrust.metrics.rates import wilson
 
 #: seeds of the training and held-out scenes: apart from the organisms' own and the tasks'
 TRAIN_SEED = 515_151
@@ -103,7 +103,9 @@ def parse_partition(text: str) -> tuple[Literal["iid", "dirichlet", "by-group"],
     except ValueError:
         value = -1.0
     if name != "dirichlet" or not value > 0:
-        raise ValueError(f"unknown partition {text!r}: use iid, dirichlet:ALPHA (ALPHA > 0) or by-group")
+        raise ValueError(
+            f"unknown partition {text!r}: use iid, dirichlet:ALPHA (ALPHA > 0) or by-group"
+        )
     return "dirichlet", value
 
 
@@ -191,7 +193,9 @@ def _rate(correct: int, n: int) -> dict[str, Any]:
     return {"value": round(correct / n, 4) if n else None, "ci": [low, high], "n": n}
 
 
-def card_stats(result: FederatedResult, data: FederatedData, params: FederatedParams) -> dict[str, Any]:
+def card_stats(
+    result: FederatedResult, data: FederatedData, params: FederatedParams
+) -> dict[str, Any]:
     """The card's numbers: per round accuracy (Wilson 95%) and bytes, totals, per client."""
     rounds = [
         {
@@ -207,7 +211,7 @@ def card_stats(result: FederatedResult, data: FederatedData, params: FederatedPa
         {
             "client": c,
             "rows": size,
-            "classes": int(len(np.unique(data.train.labels[torch.from_numpy(part)].numpy()))),
+            "classes": len(np.unique(data.train.labels[torch.from_numpy(part)].numpy())),
             "accuracy": _rate(*result.client_correct[c]),
         }
         for c, (size, part) in enumerate(zip(result.client_sizes, data.parts, strict=True))
@@ -248,7 +252,9 @@ def train_head(model: Any, params: FederatedParams) -> tuple[FederatedResult, Fe
     def progress(r: int) -> None:
         print(f"federated round {r}/{params.rounds}", file=sys.stderr, flush=True)
 
-    result = run_federated(head, data.train, data.parts, data.held_out, setting_of(params), progress)
+    result = run_federated(
+        head, data.train, data.parts, data.held_out, setting_of(params), progress
+    )
     return result, data
 
 

@@ -7,7 +7,8 @@ classes), as sent: plain, or clipped to ``dp_clip`` with the run's Gaussian nois
 ``privatise`` the clients apply). The attacker, the server, holds the model and what was sent,
 and runs the same inversion (gradient matching plus the pooled feature that the projection's
 weight and bias gradients give away). Reported per image: PSNR of the reconstruction and its
-gain over the prior (the mean of other world scenes: what the server knows with no update).
+gain over the prior (the mean of other world scenes: what the server knows with no update), and
+the relative error of the pooled feature read off the update (exact without DP).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from vlmtrust.core.capabilities import block_tower, pooled_features
@@ -41,6 +43,9 @@ from vlmtrust.tasks.privacy.gradient_inversion import (
 class LeakResult:
     psnr: Estimate
     gain_over_prior: Estimate
+    #: relative error of the pooled feature read off the projection's weight and bias update
+    #: (0: the image's feature leaks exactly; about 1 or more: nothing of it)
+    feature_error: Estimate
     private: bool
     images: int
 
@@ -66,7 +71,7 @@ def client_update_leak(
         dp = DpSetting(params.dp_epsilon, params.dp_delta, params.dp_clip)
         sigma = noise_multiplier(dp, params.rounds)
     attack = GradientInversionParams(steps=steps, seed=params.seed)
-    psnrs, gains = [], []
+    psnrs, gains, feature_errors = [], [], []
     for k, row in enumerate(data.parts[0][:images]):
         sample = data.train_samples[int(row)]
         target = model.to_pixels([sample.load_image()])
@@ -95,6 +100,11 @@ def client_update_leak(
         value = psnr(rebuilt, original)
         psnrs.append(value)
         gains.append(value - psnr(prior, original))
+        feature_errors.append(np.nan if result.feature_error is None else result.feature_error)
     return LeakResult(
-        mean_estimate(psnrs, unit="images"), mean_estimate(gains, unit="images"), private, images
+        mean_estimate(psnrs, unit="images"),
+        mean_estimate(gains, unit="images"),
+        mean_estimate(feature_errors, unit="images"),
+        private,
+        images,
     )

@@ -36,8 +36,10 @@ def test_partitions_cover_every_row_once_and_skew_as_asked():
     iid = partition(labels, groups, 4, "iid", 0.0, seed=1)
     skewed = partition(labels, groups, 4, "dirichlet", 0.3, seed=1)
     assert {len(p) for p in iid} == {100}
-    assert np.mean([len(np.unique(labels[p])) for p in skewed]) < 8 == min(
-        len(np.unique(labels[p])) for p in iid
+    assert (
+        np.mean([len(np.unique(labels[p])) for p in skewed])
+        < 8
+        == min(len(np.unique(labels[p])) for p in iid)
     )
     by_group = partition(labels, groups, 4, "by-group", 0.0, seed=1)
     assert all(len({groups[r] for r in p}) == 1 for p in by_group)
@@ -49,7 +51,9 @@ def test_secure_aggregation_hides_each_update_and_keeps_the_sum():
     keys = secagg.PairwiseKeys(3)
     assert keys.secret(0, 2) == keys.secret(2, 0) != keys.secret(0, 1)
     g = torch.Generator().manual_seed(3)
-    updates = [{"w": torch.randn(5, 4, generator=g), "b": torch.randn(5, generator=g)} for _ in range(3)]
+    updates = [
+        {"w": torch.randn(5, 4, generator=g), "b": torch.randn(5, generator=g)} for _ in range(3)
+    ]
     masked = [secagg.mask(keys, c, 1, secagg.encode(u, 3)) for c, u in enumerate(updates)]
     seen = secagg.decode(masked[0])
     assert (seen["w"] - updates[0]["w"]).abs().max() > 1.0  # the server's view is not the update

@@ -155,8 +155,8 @@ def privatise(
 ) -> dict[str, torch.Tensor]:
     """Client-level DP: the whole update clipped to L2 norm ``dp.clip``, plus N(0, (sigma
     clip)^2) on every coordinate."""
-    norm = torch.sqrt(sum((t.double() ** 2).sum() for t in update.values()))
-    factor = min(1.0, dp.clip / max(float(norm), 1e-12))
+    norm = float(sum(float((t.double() ** 2).sum()) for t in update.values())) ** 0.5
+    factor = min(1.0, dp.clip / max(norm, 1e-12))
     return {
         name: t * factor + sigma * dp.clip * torch.randn(t.shape, generator=generator)
         for name, t in update.items()
@@ -181,7 +181,7 @@ def local_update(
                 drift = sum(((p - start[n]) ** 2).sum() for n, p in local.named_parameters())
                 loss = loss + setting.mu / 2 * drift
             optimiser.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
     return {name: (p.detach() - start[name]).contiguous() for name, p in local.named_parameters()}
 
@@ -241,7 +241,9 @@ def run_federated(
             if keys is not None:
                 encoded = secagg.encode(weighted, len(clients))
                 wire = secagg.mask(keys, c, r, encoded)
-                received.append(save_tensors({k: torch.from_numpy(v.view(np.int64)) for k, v in wire.items()}))
+                received.append(
+                    save_tensors({k: torch.from_numpy(v.view(np.int64)) for k, v in wire.items()})
+                )
             else:
                 received.append(save_tensors(weighted))
             if c == 0 and r == setting.rounds:
@@ -292,4 +294,4 @@ def _aggregate(received: Sequence[bytes], masked: bool) -> dict[str, torch.Tenso
     if masked:
         as_ints = [{k: v.numpy().view(np.uint64) for k, v in u.items()} for u in uploads]
         return secagg.decode(secagg.sum_masked(as_ints))
-    return {name: sum(u[name] for u in uploads) for name in uploads[0]}  # type: ignore[misc]
+    return {name: torch.stack([u[name] for u in uploads]).sum(0) for name in uploads[0]}
