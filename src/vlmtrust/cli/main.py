@@ -526,6 +526,10 @@ from vlmtrust.cli.guard import guard_app  # noqa: E402 (beside the other sub-app
 
 app.add_typer(guard_app, name="guard")
 
+from vlmtrust.cli.train import train_app  # noqa: E402 (beside the other sub-apps)
+
+app.add_typer(train_app, name="train")
+
 review_app = typer.Typer(no_args_is_help=True, help="Human review of judged items.")
 app.add_typer(review_app, name="review")
 
