@@ -12,10 +12,9 @@ import json
 import time
 
 import numpy as np
-import torch
 
+from _private import FLOAT32_BYTES, IMAGES, zoo_clip_head
 from _timing import compare, load
-from vlmtrust.data import world
 from vlmtrust.mitigations.private.ckks import (
     CkksClient,
     CkksServer,
@@ -23,20 +22,11 @@ from vlmtrust.mitigations.private.ckks import (
     Layout,
     encrypted_logits,
 )
-from vlmtrust.mitigations.private.linear_head import zero_shot_head
-from vlmtrust.models.base import resolve_model
-
-IMAGES = 16
-FLOAT32_BYTES = 4
 
 
 def main() -> None:
-    torch.set_num_threads(1)
     load_start = load()
-    clip = resolve_model("zoo:clip").load()
-    images = [s.load_image() for s in world.generate(seed=31, n=IMAGES)]
-    prompts = [f"a photo of a {s}." for s in world.SHAPES]
-    head, embeddings, plain = zero_shot_head(clip, images, prompts)
+    clip, images, prompts, head, embeddings, plain = zoo_clip_head()
     started = time.perf_counter()
     client = CkksClient(CkksSetting())
     public = client.public_context()

@@ -11,26 +11,18 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import torch
 
+from _private import FLOAT32_BYTES, IMAGES, zoo_clip_head
 from _timing import compare, load
-from vlmtrust.data import world
-from vlmtrust.mitigations.private.linear_head import zero_shot_head
 from vlmtrust.mitigations.private.mpc import MpcSetting, joint_threshold_audit, mpc_logits
-from vlmtrust.models.base import resolve_model
 
-IMAGES = 16
-FLOAT32_BYTES = 4
 AUDIT_SCORES = (200, 150)
 
 
 def main() -> None:
-    torch.set_num_threads(1)
     load_start = load()
-    clip = resolve_model("zoo:clip").load()
-    images = [s.load_image() for s in world.generate(seed=31, n=IMAGES)]
-    prompts = [f"a photo of a {s}." for s in world.SHAPES]
-    head, embeddings, plain = zero_shot_head(clip, images, prompts)
+    setup = zoo_clip_head()
+    prompts, head, embeddings, plain = setup.prompts, setup.head, setup.embeddings, setup.plain
     setting = MpcSetting()
 
     def on_shares() -> tuple[np.ndarray, float, float, int]:

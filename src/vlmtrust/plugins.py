@@ -438,6 +438,11 @@ MITIGATIONS.add(
     "trainer: the overfit fine-tune with DP-SGD (Opacus); epsilon and delta in the card",
 )
 MITIGATIONS.add(
+    "federated",
+    "vlmtrust.mitigations.trainers.federated:Federated",
+    "trainer: federated fine-tuning of the projection (FedAvg/FedProx, client DP, secure agg.)",
+)
+MITIGATIONS.add(
     "adv_regularization",
     "vlmtrust.mitigations.trainers.adv_regularization:AdvRegularization",
     "trainer: the overfit fine-tune against a membership adversary in the loop (Nasr et al. 2018)",

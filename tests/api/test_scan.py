@@ -1,10 +1,16 @@
 """``vlmtrust.scan``'s bad input: the CLI's one-line errors, raised, with nothing written; and
 ``import vlmtrust`` stays cheap."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 import vlmtrust
 from vlmtrust.core.errors import ModelLoadError, VlmtrustError
+
+QUIET_TASK = "robustness.zero_shot:corruptions=[]"
 
 
 def _one_line(err: pytest.ExceptionInfo[VlmtrustError]) -> str:
@@ -80,3 +86,18 @@ def test_every_public_name_resolves_and_says_why():
         assert getattr(vlmtrust, name).__doc__, name
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         vlmtrust.nothing  # noqa: B018
+
+
+def test_a_quiet_scan_prints_no_weight_loading_bar(tmp_path):
+    # a fresh process: in this one zoo:clip may be cached already and load without a bar
+    code = (
+        "import transformers, vlmtrust\n"
+        f"vlmtrust.scan(model='zoo:clip', tasks=['{QUIET_TASK}'], limit=3, "
+        f"out={str(tmp_path / 'run')!r}, quiet=True)\n"
+        "assert transformers.utils.logging.is_progress_bar_enabled()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("HF_HUB_DISABLE_PROGRESS_BARS", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Loading weights" not in done.stderr

@@ -85,3 +85,40 @@ def test_a_bad_severity_file_is_one_line_before_anything_runs(tmp_path):
     assert not out.exists()
     report = CliRunner().invoke(app, ["report", str(tmp_path), "--severity", str(bad)])
     assert report.exit_code == 2
+
+
+SCAN = ["scan", "--model", "zoo:clip", "--out", "RUN"]
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "repeated"),
+    [
+        ([*SCAN, "--suite", "safety", "--suite", "fairness"], "scan", "--suite"),
+        (
+            ["scan", "--model=zoo:clip", "--out", "RUN", "--model", "zoo:assistant"],
+            "scan",
+            "--model",
+        ),
+        ([*SCAN, "--limit", "2", "--limit=3"], "scan", "--limit"),
+        (
+            ["review", "export", "RUN", "--out", "a.csv", "--task", "x", "--task", "y"],
+            "review export",
+            "--task",
+        ),
+    ],
+    ids=["suite", "model-inline", "limit", "nested-command"],
+)
+def test_a_single_valued_option_given_twice_is_refused(tmp_path, args, command, repeated):
+    run = tmp_path / "run"
+    result = runner.invoke(app, [str(run) if a == "RUN" else a for a in args])
+    _assert_usage_error(result, f"vlmtrust {command}", f"{repeated} was given more than once")
+    assert not run.exists()
+
+
+def test_repeatable_options_and_option_like_values_are_not_counted(tmp_path):
+    # --task and --fail-on repeat by design; "--limit" here is --fail-on's value, not an option
+    args = ["scan", "--model", "zoo:clip", "--out", str(tmp_path / "run"), "--limit", "2"]
+    args += ["--task", "nope.a", "--task", "nope.b", "--fail-on", "--limit"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "more than once" not in result.stderr

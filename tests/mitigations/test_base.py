@@ -86,3 +86,34 @@ def test_an_undeclared_override_is_seen():
             return 0.5
 
     assert defined_members(Sneaky) == {"classify", "generate", "threshold"}
+
+
+class _Inner:
+    """A Generator with a chat of its own, recording which entry point was used."""
+
+    calls = 0
+
+    def generate(self, images, prompts):
+        return [f"generate:{p}" for p in prompts]
+
+    def chat(self, conversations, options):
+        return [f"chat:{len(c)} turns" for c in conversations]
+
+
+def test_a_wrapper_that_changes_generate_is_not_bypassed_by_chat():
+    from vlmtrust.core.chat import GenerationOptions, Message
+
+    class Prefixed(WrappedModel):
+        def generate(self, images, prompts):
+            return self.inner.generate(images, [f"be safe. {p}" for p in prompts])
+
+    class Untouched(WrappedModel):
+        def classify(self, images, labels): ...
+
+    turns = [Message(role="user", text="a"), Message(role="assistant", text="b")]
+    conversation = [*turns, Message(role="user", text="c")]
+    options = GenerationOptions()
+    assert Prefixed(_Inner()).chat([conversation], options) == [
+        "generate:be safe. user: a\nassistant: b\nuser: c"
+    ]
+    assert Untouched(_Inner()).chat([conversation], options) == ["chat:3 turns"]

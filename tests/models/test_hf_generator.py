@@ -28,6 +28,7 @@ from vlmtrust.core.capabilities import capabilities_of
 from vlmtrust.core.errors import CapabilityError, ConfigError, ModelLoadError
 from vlmtrust.models.base import resolve_model
 from vlmtrust.models.hf_generator import HFGenerator
+from vlmtrust.models.hf_processors import chat_messages
 from vlmtrust.models.openai import OpenAIGenerator
 from vlmtrust.serve.openai_server import create_app
 
@@ -342,3 +343,41 @@ def test_out_of_memory_while_generating_halves_the_batch_with_the_same_answers(
         hook.remove()
     assert raised == [4, 2]
     assert answers == model.generate(images, prompts)
+
+
+def test_chat_of_one_user_turn_answers_as_generate(
+    model: HFGenerator, images: list[Image.Image | None]
+) -> None:
+    from vlmtrust.core.chat import GenerationOptions, Message
+
+    turns = [
+        [Message(role="user", text=p, images=() if i is None else (i,))]
+        for i, p in zip(images, PROMPTS, strict=True)
+    ]
+    assert model.chat(turns, GenerationOptions()) == model.generate(images, PROMPTS)
+
+
+def test_chat_takes_several_turns_and_images_and_reproduces_a_sampled_answer(
+    model: HFGenerator, images: list[Image.Image | None]
+) -> None:
+    from vlmtrust.core.chat import GenerationOptions, Message
+
+    red, noise, _ = images
+    assert red is not None and noise is not None
+    conversation = [
+        Message(role="user", text="what colour is this?", images=(red,)),
+        Message(role="assistant", text="red."),
+        Message(role="user", text="and this one?", images=(noise,)),
+    ]
+    prompt_ids = model._prompter.conversation_inputs(
+        [[*chat_messages(conversation)]], padding=False
+    )["input_ids"]
+    one_turn = model._prompter.inputs([noise], ["and this one?"], padding=False)["input_ids"]
+    assert prompt_ids.shape[1] > one_turn.shape[1]  # the earlier turn and image are shown
+    greedy = model.chat([conversation], GenerationOptions(max_tokens=4))
+    assert len(model._tokenizer(greedy[0], add_special_tokens=False)["input_ids"]) <= 4
+    hot = GenerationOptions(temperature=1.5, seed=5, max_tokens=6)
+    first = model.chat([conversation, conversation[:1]], hot)
+    assert model.chat([conversation[:1], conversation], hot) == first[::-1]  # batch-independent
+    others = {model.chat([conversation], hot.model_copy(update={"seed": s}))[0] for s in range(6)}
+    assert len(others) > 1  # the seed decides a sampled answer

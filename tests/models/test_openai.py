@@ -392,3 +392,20 @@ def test_data_urls_decode_sixteen_bit_images_as_their_shades() -> None:
     Image.fromarray(ramp).save(buf, format="PNG")
     url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
     assert len(np.unique(np.asarray(from_data_url(url)))) == 16
+
+
+def test_chat_sends_every_turn_and_the_decoding_options(colour_url: str, namer: Any) -> None:
+    from vlmtrust.core.chat import GenerationOptions, Message
+
+    model = _load(f"openai:{colour_url}#{NAME}")
+    conversation = [
+        Message(role="system", text="one word."),
+        Message(role="user", text="what colour?", images=(gen.solid("red"),)),
+        Message(role="assistant", text="red"),
+        Message(role="user", text="sure?"),
+    ]
+    before = model.calls
+    answers = model.chat([conversation, conversation[1:2]], GenerationOptions(stop=("e",)))
+    assert answers == ["r", "r"]  # the namer answers "red"; cut before the stop string
+    assert model.calls == before + 1
+    assert "one word.\nuser: what colour?\nassistant: red\nuser: sure?" in namer.prompts

@@ -119,3 +119,10 @@ def test_every_report_format_says_not_run_instead_of_rows(demo_clip):
         for r in doc["rows"]
         if r["mitigation"] == "pbm" and r["task"] != "fairness.retrieval_skew"
     ]
+
+
+def test_a_wrapper_that_changes_generate_changes_conversations_too():
+    from vlmtrust.runner.applies import changed_members
+
+    changed = changed_members([Spec(name="safety_prompt")])
+    assert changed is not None and {"generate", "chat"} <= changed

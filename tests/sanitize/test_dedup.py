@@ -69,14 +69,22 @@ def test_the_caption_threshold_option_decides_what_is_a_near_duplicate(tmp_path)
     (data / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     fast = ("--dedup", "caption", "--no-ocr", "--no-faces", "--quiet")
     kept = {}
-    for threshold in ("0.7", "0.4"):
+    for threshold in ("0.9", "0.7"):
         out = tmp_path / f"out{threshold}"
         done = run_cli(
             "sanitize", str(data), "--out", str(out), *fast, "--caption-threshold", threshold
         )
         assert done.code == 0, done.stderr
         kept[threshold] = (out / "labels.jsonl").read_text().count("\n")
-    assert kept == {"0.7": 2, "0.4": 1}  # two changed words: a duplicate only at the lower one
+    # two of ten words changed (word similarity 0.8): a duplicate only at the lower threshold
+    assert kept == {"0.9": 2, "0.7": 1}
+    out = tmp_path / "chars"  # character Jaccard alone (0.6 here) keeps both at 0.7
+    args = ("--caption-threshold", "0.7", "--caption-match", "chars")
+    assert run_cli("sanitize", str(data), "--out", str(out), *fast, *args).code == 0
+    assert (out / "labels.jsonl").read_text().count("\n") == 2
+    audit = [json.loads(x) for x in (tmp_path / "out0.7" / "audit.jsonl").read_text().splitlines()]
+    (drop,) = [a for a in audit if a.get("action") == "drop_duplicate"]
+    assert drop["caption_word_similarity"] == 0.8 and drop["caption_jaccard"] < 0.7
     bad = run_cli(
         "sanitize", str(data), "--out", str(tmp_path / "x"), *fast, "--caption-threshold", "2"
     )

@@ -89,7 +89,9 @@ def test_chat_completion_without_an_image(client: httpx.Client) -> None:
     assert response.json()["choices"][0]["message"]["content"] == gen.NO_IMAGE
 
 
-def test_prompt_is_system_text_then_the_last_user_turn(client: httpx.Client, namer: Any) -> None:
+def test_a_single_turn_model_sees_the_system_text_then_the_transcript(
+    client: httpx.Client, namer: Any
+) -> None:
     response = _chat(
         client,
         {"role": "system", "content": "answer in one word"},
@@ -100,9 +102,13 @@ def test_prompt_is_system_text_then_the_last_user_turn(client: httpx.Client, nam
         user="someone",
     )
     assert response.status_code == 200, response.text
-    assert namer.prompts[-1] == "answer in one word\nand now?"
+    assert namer.prompts[-1] == (
+        "answer in one word\nuser: first question\nassistant: green\nuser: and now?"
+    )
     # The one image of the conversation is used even though it came in an earlier turn.
     assert response.json()["choices"][0]["message"]["content"] == "green"
+    one_turn = _chat(client, {"role": "system", "content": "be brief"}, _user("hi", None))
+    assert one_turn.status_code == 200 and namer.prompts[-1] == "be brief\nhi"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ both and a bad one is the same one-line error (the API raises it, the CLI prints
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from os import PathLike
 from typing import TYPE_CHECKING, Literal
 
@@ -39,7 +40,26 @@ def run_scan(options: ScanOptions) -> RunSummary:
         from vlmtrust.store import ResultStore
 
         ResultStore.open_existing(options.baseline).close()
-    return run(options.run_config())
+    with _library_bars_off(options.quiet):
+        return run(options.run_config())
+
+
+@contextmanager
+def _library_bars_off(quiet: bool) -> Iterator[None]:
+    """A quiet scan hides transformers' weight-loading bars too (the CLI does it by environment
+    before transformers is imported; a notebook has imported it already), then restores them."""
+    if not quiet:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def judge_gates(options: ScanOptions, summary: RunSummary) -> list[GateResult]:

@@ -91,6 +91,25 @@ class OneLineErrors(TyperGroup):
             _exit_with("aborted", EXIT_ABORTED)
         sys.exit(code if isinstance(code, int) else 0)
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """The command as click resolves it, after refusing a single-valued option given twice
+        anywhere below (click would keep the last value without a word)."""
+        from vlmtrust.cli.repeats import leaf_command, repeated_option
+
+        resolved = super().resolve_command(ctx, args)
+        name, command, rest = resolved
+        if command is not None:
+            leaf, path, own = leaf_command(command, list(rest))
+            repeated = repeated_option(leaf, own)
+            if repeated is not None:
+                where = type(ctx)(leaf, info_name=" ".join([str(name), *path]), parent=ctx)
+                raise _CLICK.UsageError(
+                    f"{repeated} was given more than once but takes one value (the last "
+                    "would win silently): give it once; a list is comma-separated",
+                    where,
+                )
+        return resolved
+
 
 def usage_message(err: Any) -> str:
     """``invalid value for '--limit': ...; see `vlmtrust scan --help```."""

@@ -227,6 +227,11 @@ class DedupMode(StrEnum):
     image = "image"
 
 
+class CaptionMatchMode(StrEnum):
+    chars_or_words = "chars-or-words"
+    chars = "chars"
+
+
 @app.command()
 def sanitize(
     ctx: typer.Context,
@@ -255,10 +260,18 @@ def sanitize(
         typer.Option(
             min=0.05,
             max=1.0,
-            help="exact character 4-shingle Jaccard at which two captions are near-duplicates "
-            "(lower catches more edited copies; see the measured trade-off in docs/privacy.md)",
+            help="similarity at which two captions are near-duplicates: the larger of their "
+            "character 4-shingle Jaccard and their share of unedited words (see --caption-match;"
+            " lower catches more edited copies; measured trade-off in docs/privacy.md)",
         ),
     ] = 0.7,
+    caption_match: Annotated[
+        CaptionMatchMode,
+        typer.Option(
+            help="chars-or-words: a few whole words edited still match; chars: character "
+            "Jaccard alone (stricter on short templated captions)"
+        ),
+    ] = CaptionMatchMode.chars_or_words,
     executor: Annotated[str, typer.Option(help=SANITIZE_EXECUTOR_HELP)] = "local",
     address: Annotated[str | None, typer.Option(help=ADDRESS_HELP)] = None,
 ) -> None:
@@ -278,6 +291,7 @@ def sanitize(
             quiet,
             max_image_pixels,
             caption_threshold,
+            caption_match.value.replace("-", "_"),
             executor,
             address,
         )
@@ -512,6 +526,10 @@ app.add_typer(data_app, name="data")
 from vlmtrust.cli.guard import guard_app  # noqa: E402 (beside the other sub-apps)
 
 app.add_typer(guard_app, name="guard")
+
+from vlmtrust.cli.train import train_app  # noqa: E402 (beside the other sub-apps)
+
+app.add_typer(train_app, name="train")
 
 review_app = typer.Typer(no_args_is_help=True, help="Human review of judged items.")
 app.add_typer(review_app, name="review")

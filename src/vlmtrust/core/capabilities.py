@@ -36,7 +36,9 @@ class Classifier(Protocol):
 
 @runtime_checkable
 class Generator(Protocol):
-    """Image (optional) + prompt -> text."""
+    """Image (optional) + prompt -> text. Every Generator also answers whole conversations
+    through :func:`vlmtrust.core.chat.chat_with`: natively where it has ``chat`` (every built-in
+    one), flattened to a transcript where it has only this call (a plugin's)."""
 
     def generate(
         self, images: Sequence[Image.Image | None], prompts: Sequence[str]

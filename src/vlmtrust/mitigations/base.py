@@ -10,6 +10,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from vlmtrust.core.chat import (
+    Conversation,
+    GenerationOptions,
+    chat_by_flattening,
+    chat_with,
+    check_conversation,
+)
 from vlmtrust.core.spec import Params, Spec, validate_params
 from vlmtrust.models.base import ModelHandle
 
@@ -55,6 +62,22 @@ class WrappedModel:
     @property
     def calls(self) -> int:
         return int(self.inner.calls)
+
+    def chat(self, conversations: Sequence[Conversation], options: GenerationOptions) -> list[str]:
+        """A wrapper that changes ``generate`` answers conversations through it (flattened), so
+        its policy is never bypassed by a multi-turn call; a wrapper that leaves ``generate``
+        alone passes them on whole. A wrapper with a chat policy of its own overrides this."""
+        if _overrides(type(self), "generate"):
+            for conversation in conversations:
+                check_conversation(conversation)
+            return chat_by_flattening(self.generate, conversations, options)
+        return chat_with(self.inner, conversations, options)
+
+
+def _overrides(cls: type, member: str) -> bool:
+    """Whether a WrappedModel subclass defines ``member`` itself (not by delegation)."""
+    below = cls.__mro__[: cls.__mro__.index(WrappedModel)]
+    return any(member in klass.__dict__ for klass in below)
 
 
 def variant_label(specs: Sequence[Spec]) -> str:

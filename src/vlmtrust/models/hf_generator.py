@@ -35,6 +35,14 @@ import torch
 from PIL import Image
 from pydantic import Field
 
+from vlmtrust.core.chat import (
+    Conversation,
+    GenerationOptions,
+    chat_by_flattening,
+    check_conversation,
+    image_count,
+    until_stop,
+)
 from vlmtrust.core.errors import CapabilityError, ModelLoadError
 from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
 from vlmtrust.models.base import ModelAdapter, ModelHandle
@@ -49,6 +57,7 @@ from vlmtrust.models.hf import (
 from vlmtrust.models.hf_generator_tuning import DECODER_ROLES, GeneratorTuning
 from vlmtrust.models.hf_processors import (
     ChatPrompter,
+    chat_messages,
     formats_prompts_itself,
     load_processor,
 )
@@ -286,6 +295,46 @@ class HFGenerator(GeneratorTuning, ModelAdapter):
                     answers[i] = text
         return answers
 
+    def chat(self, conversations: Sequence[Conversation], options: GenerationOptions) -> list[str]:
+        """Answers in input order, each conversation through the checkpoint's chat template
+        (every turn, every image); conversations with the same number of images share a batch
+        (a processor expects as many in each). Greedy at temperature 0; a sampled answer is
+        drawn one conversation at a time from ``options.seed``, so it does not depend on the
+        batch it ran in. A processor without a chat template gets them flattened."""
+        self._count()
+        for conversation in conversations:
+            check_conversation(conversation)
+        if not self._prompter.takes_turns:
+            return chat_by_flattening(self._generate_plain, conversations, options)
+        config = _decoding(self._generation, options)
+        answers = [""] * len(conversations)
+        counts = [image_count(c) for c in conversations]
+        for count in sorted(set(counts)):
+            rows = [i for i, n in enumerate(counts) if n == count]
+            step = len(rows) if options.temperature == 0 else 1
+            for start in range(0, len(rows), step):
+                part = rows[start : start + step]
+                texts = self._chat_batched([conversations[i] for i in part], config, options)
+                for i, text in zip(part, texts, strict=True):
+                    answers[i] = until_stop(text, options.stop)
+        return answers
+
+    def _generate_plain(
+        self, images: Sequence[Image.Image | None], prompts: Sequence[str]
+    ) -> list[str]:
+        return self._generate_batched(images, prompts)
+
+    def _chat_batched(
+        self, conversations: Sequence[Conversation], config: Any, options: GenerationOptions
+    ) -> list[str]:
+        def run(rows: slice) -> list[str]:
+            if options.temperature > 0:
+                torch.manual_seed(options.seed)
+            chats = [chat_messages(c) for c in conversations[rows]]
+            return self._decode(self._prompter.conversation_inputs(chats), config)
+
+        return [text for part in self._batches.run(len(conversations), run) for text in part]
+
     def _generate_batched(
         self, images: Sequence[Image.Image | None], prompts: Sequence[str]
     ) -> list[str]:
@@ -297,11 +346,12 @@ class HFGenerator(GeneratorTuning, ModelAdapter):
     def _generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         """Control tokens written in a prompt (``<image>``, ``<eos>``, role markers) are encoded
         as plain text: a prompt is data, and a stray placeholder would break the batch."""
-        inputs = self._prompter.inputs(list(images), list(prompts))
+        return self._decode(self._prompter.inputs(list(images), list(prompts)), self._generation)
+
+    def _decode(self, inputs: Any, config: Any) -> list[str]:
+        """The new text ``model.generate`` writes after each row of ``inputs``."""
         with torch.inference_mode():
-            out = self._model.generate(
-                **self._on_device(inputs), generation_config=self._generation
-            )
+            out = self._model.generate(**self._on_device(inputs), generation_config=config)
         new_tokens = out[:, inputs["input_ids"].shape[1] :].cpu()
         decoded = self._tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [str(text).strip() for text in decoded]
@@ -381,6 +431,17 @@ def _greedy_config(model: Any, tokenizer: Any, max_new_tokens: int) -> Any:
     config.max_new_tokens = max_new_tokens
     config.max_length = None
     config.pad_token_id = tokenizer.pad_token_id
+    return config
+
+
+def _decoding(greedy: Any, options: GenerationOptions) -> Any:
+    """The greedy config with ``options`` applied: a length, and sampling above temperature 0."""
+    config = copy.deepcopy(greedy)
+    if options.max_tokens is not None:  # the spec's max_new_tokens stays the ceiling
+        config.max_new_tokens = min(options.max_tokens, int(greedy.max_new_tokens))
+    if options.temperature > 0:
+        config.do_sample = True
+        config.temperature = options.temperature
     return config
 
 

@@ -22,10 +22,14 @@ handle and in the README: the answer is to the prompt beside a blank picture).""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
+
+from vlmtrust.core.chat import Message
+from vlmtrust.core.errors import CapabilityError
 
 #: inserted after a control token's first character: it then encodes as ordinary text
 WORD_JOINER = "\u2060"
@@ -157,6 +161,20 @@ def _image_token_id(processor: Any) -> int | None:
     return None
 
 
+def chat_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """A conversation in the processor's chat form: each message's images, then its text."""
+    return [
+        {
+            "role": m.role,
+            "content": [
+                *({"type": "image", "image": image.convert("RGB")} for image in m.images),
+                {"type": "text", "text": m.text},
+            ],
+        }
+        for m in messages
+    ]
+
+
 def conversation(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
     content: list[dict[str, Any]] = []
     if image is not None:
@@ -192,6 +210,40 @@ class ChatPrompter:
                 self._sanitize = False
         return self._chat(images, [self.neutralise(p) for p in prompts], padding, sanitize=False)
 
+    @property
+    def takes_turns(self) -> bool:
+        """Whether the processor has a chat template (else it formats one bare prompt)."""
+        return not self._bare
+
+    def conversation_inputs(
+        self, conversations: list[list[dict[str, Any]]], padding: bool = True
+    ) -> Any:
+        """Tensors for whole chat conversations (``chat_messages``), sanitised as ``inputs``;
+        a processor without a chat template has no way to show turns: a CapabilityError."""
+        if self._bare:
+            raise CapabilityError(
+                "this checkpoint's processor has no chat template, so it cannot take turns",
+                "save the processor with its chat_template.json, or send one user message",
+            )
+        if self._sanitize:
+            try:
+                return self._apply(conversations, padding, sanitize=True)
+            except (ValueError, NotImplementedError):
+                self._sanitize = False
+        return self._apply([self._neutralised(c) for c in conversations], padding, sanitize=False)
+
+    def _neutralised(self, conversation: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            m
+            | {
+                "content": [
+                    part | {"text": self.neutralise(part["text"])} if "text" in part else part
+                    for part in m["content"]
+                ]
+            }
+            for m in conversation
+        ]
+
     def neutralise(self, text: str) -> str:
         """``text`` with a word joiner after each control token's first character."""
         for token in self._control:
@@ -203,6 +255,11 @@ class ChatPrompter:
         self, images: list[Image.Image | None], prompts: list[str], padding: bool, sanitize: bool
     ) -> Any:
         conversations = [conversation(i, p) for i, p in zip(images, prompts, strict=True)]
+        return self._apply(conversations, padding, sanitize)
+
+    def _apply(
+        self, conversations: list[list[dict[str, Any]]], padding: bool, sanitize: bool
+    ) -> Any:
         return self._processor.apply_chat_template(
             conversations,
             add_generation_prompt=True,

@@ -34,6 +34,14 @@ import httpx
 from PIL import Image
 from pydantic import Field
 
+from vlmtrust.core.chat import (
+    Conversation,
+    GenerationOptions,
+    Message,
+    check_conversation,
+    image_count,
+    until_stop,
+)
 from vlmtrust.core.errors import ConfigError, ModelLoadError
 from vlmtrust.core.spec import Params, Spec, canonical_json, sha256_hex, validate_params
 from vlmtrust.models.base import ModelAdapter, ModelHandle, ModelKind, parse_query_options
@@ -235,13 +243,37 @@ class OpenAIGenerator(ModelAdapter):
             ]
         )
 
-    def chat(self, conversations: Sequence[list[dict[str, Any]]]) -> list[str]:
-        """One answer per conversation (OpenAI chat messages, e.g. a user turn and the assistant
-        turn a guard model judges), in input order; the server applies the model's template."""
+    def chat(self, conversations: Sequence[Conversation], options: GenerationOptions) -> list[str]:
+        """One answer per conversation, every turn and image sent as OpenAI chat messages (the
+        server applies the model's template); ``options`` set the temperature, seed and stop
+        strings and may shorten the spec's ``max_tokens`` (its ceiling)."""
+        for conversation in conversations:
+            check_conversation(conversation)
+        self._count()
+        decoding: dict[str, Any] = {
+            "max_tokens": min(
+                options.max_tokens or self.options.max_tokens, self.options.max_tokens
+            ),
+            "temperature": options.temperature,
+            "seed": options.seed,
+        }
+        if options.stop:
+            decoding["stop"] = list(options.stop)
+        calls = [(_openai_messages(c), image_count(c) > 0) for c in conversations]
+        answers = self._run(calls, decoding)
+        return [until_stop(a, options.stop) for a in answers]
+
+    def chat_messages(self, conversations: Sequence[list[dict[str, Any]]]) -> list[str]:
+        """One answer per conversation of raw OpenAI chat messages (e.g. a user turn and the
+        assistant turn a guard model judges), in input order, with the spec's decoding."""
         self._count()
         return self._run([(list(c), _has_image(c)) for c in conversations])
 
-    def _run(self, calls: Sequence[tuple[list[dict[str, Any]], bool]]) -> list[str]:
+    def _run(
+        self,
+        calls: Sequence[tuple[list[dict[str, Any]], bool]],
+        decoding: dict[str, Any] | None = None,
+    ) -> list[str]:
         """Every (messages, has_image) call, ``concurrency`` in flight, answers in input order."""
         if not calls:
             return []
@@ -252,7 +284,7 @@ class OpenAIGenerator(ModelAdapter):
         )
         try:
             futures = [
-                pool.submit(self._complete, messages, has_image, abort)
+                pool.submit(self._complete, messages, has_image, abort, decoding or {})
                 for messages, has_image in calls
             ]
             wait(futures, return_when=FIRST_EXCEPTION)
@@ -271,7 +303,11 @@ class OpenAIGenerator(ModelAdapter):
         self._client.close()
 
     def _complete(
-        self, messages: list[dict[str, Any]], has_image: bool, abort: threading.Event
+        self,
+        messages: list[dict[str, Any]],
+        has_image: bool,
+        abort: threading.Event,
+        decoding: dict[str, Any],
     ) -> str:
         payload = {
             "model": self.model,
@@ -281,6 +317,7 @@ class OpenAIGenerator(ModelAdapter):
         }
         if self.options.seed is not None:
             payload["seed"] = self.options.seed
+        payload |= decoding
         return self._parse(self._post(payload, has_image=has_image, abort=abort))
 
     def _post(self, payload: dict[str, Any], has_image: bool, abort: threading.Event) -> Any:
@@ -362,6 +399,20 @@ def _user_turn(image: Image.Image | None, prompt: str) -> list[dict[str, Any]]:
             {"type": "text", "text": prompt},
         ]
     return [{"role": "user", "content": content}]
+
+
+def _openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """A conversation as OpenAI chat messages: plain text, or image parts then the text."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        content: str | list[dict[str, Any]] = m.text
+        if m.images:
+            content = [
+                *({"type": "image_url", "image_url": {"url": to_data_url(i)}} for i in m.images),
+                {"type": "text", "text": m.text},
+            ]
+        out.append({"role": m.role, "content": content})
+    return out
 
 
 def _has_image(messages: Sequence[dict[str, Any]]) -> bool:

@@ -27,6 +27,8 @@ def changed_members(variant: Sequence[Spec]) -> frozenset[str] | None:
         if acts_on is None:
             return None
         changed |= acts_on
+        if "generate" in acts_on:
+            changed |= {"chat"}  # WrappedModel answers conversations through the wrapper's generate
     return changed
 
 

@@ -24,6 +24,7 @@ def run_sanitize(
     quiet: bool,
     max_image_pixels: int = DEFAULT_MAX_PIXELS,
     caption_threshold: float = 0.7,
+    caption_match: str = "chars_or_words",
     executor: str = "local",
     address: str | None = None,
 ) -> None:
@@ -36,6 +37,7 @@ def run_sanitize(
             "on_bad_data": on_bad_data,
             "max_image_pixels": max_image_pixels,
             "caption_threshold": caption_threshold,
+            "caption_match": caption_match,
         }
     )
     with _bar(console) as start:

@@ -8,9 +8,12 @@ grass") repeat across distinct images, and look-alike scenes repeat with distinc
 either signal alone over-removes. ``caption`` and ``image`` use one signal. The first row of a
 group is kept; later ones are dropped. An image with several captions (COCO, Flickr30k) is one
 row: it matches another when its closest caption pair does, and it is never its own duplicate.
-Caption similarity is the exact Jaccard similarity of character 4-shingle sets of the
-normalised captions (lower case, words of a-z 0-9 @ joined by single spaces); the LSH only
-chooses which pairs are compared (>= 0.99 of pairs at the threshold are, more above it).
+Caption similarity (``match="chars_or_words"``, the default) is the larger of two exact values
+on the normalised captions (lower case, words of a-z 0-9 @ joined by single spaces): the
+Jaccard similarity of their character 4-shingle sets (robust to spelling edits inside words)
+and their word similarity, the share of words left unedited (robust to a few whole words
+deleted, inserted or replaced, which cost a short caption most of its shingles). ``"chars"``
+uses the Jaccard alone, as before. The LSH only chooses which pairs are compared.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from PIL import Image
 
 from vlmtrust.sanitize.minhash import (
     Banding,
+    CaptionMatch,
     Normalized,
     Sketches,
-    jaccard,
+    caption_banding,
+    exact_similarities,
     normalize_all,
-    shingles,
     similar_pairs,
 )
 from vlmtrust.sanitize.phash import hash_bits, near_pairs
@@ -53,6 +57,9 @@ class Duplicate:
     image_distance: int | None
     #: True: ``of`` is in another split and ``index`` is kept (reported, not dropped)
     across: bool = False
+    #: the share of words left unedited between the same two captions (None: not computed,
+    #: ``match="chars"``, or a row without captions)
+    caption_word_similarity: float | None = None
 
 
 def find_duplicates(
@@ -63,6 +70,7 @@ def find_duplicates(
     max_distance: int = 6,
     splits: Sequence[str] | None = None,
     sketcher: Sketcher | None = None,
+    match: CaptionMatch = "chars_or_words",
 ) -> list[Duplicate]:
     """Every row that near-duplicates an earlier kept row, in input order.
 
@@ -72,12 +80,12 @@ def find_duplicates(
     With ``splits``, a row is dropped only as a duplicate of a kept row of its own split; one
     matching kept rows of other splits only is kept and returned with ``across=True``."""
     groups = list(splits) if splits is not None else [""] * len(captions)
-    texts = _Texts(captions)
+    texts = _Texts(captions, words=match == "chars_or_words")
     bits = hash_bits(hashes)
     if mode == "image":
         near = _grouped(*near_pairs(bits, max_distance))
     else:
-        near = _candidate_rows(texts, threshold, sketcher)
+        near = _candidate_rows(texts, threshold, sketcher, match)
     dropped: set[int] = set()
     out: list[Duplicate] = []
     for i in sorted(near):
@@ -86,19 +94,23 @@ def find_duplicates(
             if j in dropped:  # only kept rows are matched against
                 continue
             distance = int(np.bitwise_count(bits[i] ^ bits[j]))
-            found = texts.best_jaccard(i, j)
+            found = texts.closest(i, j)
             if mode == "image":  # the caption score is reported, not required
                 if distance > max_distance:
                     continue
-                score = None if found is None else round(found, 3)
-            else:
-                if (found or 0.0) < threshold or (mode == "both" and distance > max_distance):
-                    continue
-                score = round(found or 0.0, 3)
+            elif max(found or (0.0, 0.0)) < threshold or (
+                mode == "both" and distance > max_distance
+            ):
+                continue
+            chars, words = found if found is not None else (None, None)
+            score = None if chars is None else round(chars, 3)
+            word_score = None if words is None or not texts.words else round(words, 3)
             if groups[j] == groups[i]:
-                same = Duplicate(i, j, score, distance)
+                same = Duplicate(i, j, score, distance, caption_word_similarity=word_score)
                 break
-            other = other or Duplicate(i, j, score, distance, across=True)
+            other = other or Duplicate(
+                i, j, score, distance, across=True, caption_word_similarity=word_score
+            )
         if same is not None:
             out.append(same)
             dropped.add(i)
@@ -108,11 +120,12 @@ def find_duplicates(
 
 
 class _Texts:
-    """The rows' captions flattened and normalised in one pass, and their shingle sets on
-    demand (only the captions of candidate pairs are ever shingled). A caption with no words
-    (blank, or punctuation only) counts as none."""
+    """The rows' captions flattened and normalised in one pass, and the exact similarities of
+    caption pairs (those of the candidates computed at once). A caption with no words (blank,
+    or punctuation only) counts as none."""
 
-    def __init__(self, captions: Sequence[str | Sequence[str]]) -> None:
+    def __init__(self, captions: Sequence[str | Sequence[str]], words: bool = True) -> None:
+        self.words = words
         if all(isinstance(c, str) for c in captions):
             texts = list(captions)
             counts = np.ones(len(captions), dtype=np.int64)
@@ -129,40 +142,42 @@ class _Texts:
         self.first = np.cumsum(counts) - counts
         self.counts = counts
         self.worded = self.normal.ends > self.normal.starts
-        self._sets: dict[int, set[str]] = {}
+        self._known: dict[tuple[int, int], tuple[float, float]] = {}
 
     def of_row(self, i: int) -> list[int]:
         first = int(self.first[i])
         return [k for k in range(first, first + int(self.counts[i])) if self.worded[k]]
 
-    def shingles(self, k: int) -> set[str]:
-        if k not in self._sets:
-            self._sets[k] = shingles(self.normal.text(k))
-        return self._sets[k]
+    def measure(self, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> None:
+        """Compute the exact similarities of these caption pairs at once (the candidates)."""
+        chars, words = exact_similarities(self.normal, a, b, self.words)
+        pairs = zip(a.tolist(), b.tolist(), chars.tolist(), words.tolist(), strict=True)
+        self._known.update({(x, y): (c, w) for x, y, c, w in pairs})
 
-    def best_jaccard(self, i: int, j: int) -> float | None:
-        """The exact Jaccard similarity of rows i and j's closest captions (None: one has
-        none)."""
+    def closest(self, i: int, j: int) -> tuple[float, float] | None:
+        """(character Jaccard, word similarity) of rows i and j's closest captions, the pair
+        with the largest of the two (word similarity 0 when words are not counted; None: one
+        row has no captions)."""
         return max(
-            (
-                jaccard(self.shingles(a), self.shingles(b))
-                for a in self.of_row(i)
-                for b in self.of_row(j)
-            ),
+            (self.similarity(a, b) for a in self.of_row(i) for b in self.of_row(j)),
+            key=max,
             default=None,
         )
 
+    def similarity(self, a: int, b: int) -> tuple[float, float]:
+        if (a, b) not in self._known:  # a caption pair of two candidate rows, not itself one
+            self.measure(np.array([a], dtype=np.int64), np.array([b], dtype=np.int64))
+        return self._known[a, b]
+
 
 def _candidate_rows(
-    texts: _Texts, threshold: float, sketcher: Sketcher | None
+    texts: _Texts, threshold: float, sketcher: Sketcher | None, match: CaptionMatch
 ) -> dict[int, list[int]]:
     """Each row's earlier candidate rows, ascending (rows holding a similar caption pair)."""
-    sketches = None
-    if sketcher is not None:
-        from vlmtrust.sanitize.minhash import banding
-
-        sketches = sketcher(texts.flat, banding(threshold))
-    later, earlier = similar_pairs(texts.normal, threshold, sketches)
+    band = caption_banding(threshold, match)
+    sketches = None if sketcher is None else sketcher(texts.flat, band)
+    later, earlier = similar_pairs(texts.normal, threshold, sketches, match)
+    texts.measure(later, earlier)
     a, b = texts.owner[later], texts.owner[earlier]
     distinct = a != b  # an image's own captions never pair it with itself
     return _grouped(a[distinct], b[distinct])

@@ -43,6 +43,7 @@ from vlmtrust.sanitize.dataset import Copy, FolderCopy, Row
 from vlmtrust.sanitize.dedup import Mode, find_duplicates, image_hash
 from vlmtrust.sanitize.flickr import FlickrCopy
 from vlmtrust.sanitize.mappers import Mapper, open_mapper
+from vlmtrust.sanitize.minhash import CaptionMatch
 from vlmtrust.sanitize.phash import hash_bits
 from vlmtrust.sanitize.pseudonymize import Replacement, pseudonymize_many
 from vlmtrust.sanitize.redact import redact
@@ -65,6 +66,9 @@ class SanitizeOptions(BaseModel):
 
     dedup: Mode = "both"
     caption_threshold: float = Field(default=0.7, gt=0, le=1)
+    #: what the threshold applies to: the larger of character Jaccard and word similarity
+    #: (a few whole words edited still match), or character Jaccard alone (the old measure)
+    caption_match: CaptionMatch = "chars_or_words"
     max_image_distance: int = Field(default=6, ge=0, le=7)
     text_columns: tuple[str, ...] = ("caption", "prompt", "text")
     ocr: bool = True
@@ -158,6 +162,7 @@ def _sanitize(
         options.max_image_distance,
         split if any(split) else None,
         mapper.sketcher(),
+        options.caption_match,
     )
     dropped = set()
     leaks: dict[int, dict[str, Any]] = {}
@@ -166,6 +171,7 @@ def _sanitize(
         found = {
             "of": kept.id,
             "caption_jaccard": d.caption_jaccard,
+            "caption_word_similarity": d.caption_word_similarity,
             "image_distance": d.image_distance,
         }
         if d.across:

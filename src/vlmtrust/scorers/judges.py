@@ -139,7 +139,7 @@ def _openai_answers(
         if len(conversation) == 2:
             messages.append({"role": "assistant", "content": conversation[1]})
         conversations.append(messages)
-    return [str(a) for a in client.chat(conversations)]
+    return [str(a) for a in client.chat_messages(conversations)]
 
 
 class ShieldGemma2Judge:

@@ -4,19 +4,20 @@ It speaks the subset of the OpenAI API that single-image VLM clients use, so a z
 scanned over HTTP (``openai:`` adapter) or poked with any OpenAI client:
 
 - ``GET /v1/models`` lists the one served model.
-- ``POST /v1/chat/completions`` maps a chat to one ``generate([image], [prompt])`` call.
+- ``POST /v1/chat/completions`` answers a chat with one ``Generator.chat`` call.
 
-How a chat becomes one Generator call (kept deliberately simple, since a Generator is
-single-turn): the prompt is the text of every system (or developer) message, in order, then the
-text of the *last* user message, joined by newlines; earlier user turns and assistant turns are
-ignored. Text parts of one message are joined by newlines too. At most one image may appear in
-the whole conversation (in any user message), because a Generator takes one image per prompt;
-more is a 400. Images must be inline ``data:image/...;base64,`` URLs: the server never fetches a
-URL, so it can neither leak requests nor be pointed at the network.
+The whole conversation reaches the model (:mod:`vlmtrust.core.chat`): system (and developer)
+messages first, then every user and assistant turn; a model with a chat format takes the turns
+as they are, a single-turn model (the zoo) sees them flattened to a transcript. Text parts of one
+message are joined by newlines. At most one image may appear in the whole conversation (in a
+user message), so at most one decoded image is held per request; more is a 400. Images must be
+inline ``data:image/...;base64,`` URLs: the server never fetches a URL, so it can neither leak
+requests nor be pointed at the network.
 
-``max_tokens`` and ``temperature`` are validated but not passed on: the Generator protocol has no
-sampling parameters, so the model decodes with its own settings. ``n`` must be 1, ``stream`` must
-be false, and any other standard field (``top_p``, ``seed``, ``user``...) is accepted and ignored.
+``max_tokens`` (or ``max_completion_tokens``) may shorten the model's own answer length,
+``temperature``, ``seed`` and ``stop`` are passed on (a model that cannot sample decodes
+greedily). ``n`` must be 1, ``stream`` must be false, and any other standard field (``top_p``,
+``user``...) is accepted and ignored.
 
 Model calls run in a worker thread (they are blocking CPU torch code) one at a time under a lock
 (models are not thread-safe), so the event loop keeps answering while a request computes. The
@@ -44,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vlmtrust.core.capabilities import Generator, check_capabilities
+from vlmtrust.core.chat import GenerationOptions, Message, Role, chat_with
 from vlmtrust.core.errors import CapabilityError, ConfigError
 from vlmtrust.models.images import from_data_url
 from vlmtrust.serve.errors import OpenAIError
@@ -111,6 +113,8 @@ class ChatRequest(_Body):
     max_tokens: int | None = Field(default=None, ge=1)
     max_completion_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
+    seed: int | None = None
+    stop: str | list[str] | None = None
     n: int = 1
     stream: bool = False
 
@@ -129,13 +133,12 @@ class ChatRequest(_Body):
         return stream
 
 
-def chat_to_call(messages: list[ChatMessage]) -> tuple[str, str | None]:
-    """The (prompt, image data URL or None) of a chat, by the rule in the module docstring."""
+def chat_turns(messages: list[ChatMessage]) -> tuple[list[tuple[Role, str]], str | None]:
+    """The (role, text) turns of a chat, system messages first, and its one image data URL
+    (shown with the last user message that carries an image), by the module docstring's rule."""
     users = [m for m in messages if m.role == "user"]
     if not users:
         raise OpenAIError(400, "messages must include at least one user message", param="messages")
-    system = [m.text() for m in messages if m.role in ("system", "developer")]
-    prompt = "\n".join(t for t in [*system, users[-1].text()] if t)
     images = [url for m in users for url in m.images()]
     if len(images) > 1:
         raise OpenAIError(
@@ -143,7 +146,41 @@ def chat_to_call(messages: list[ChatMessage]) -> tuple[str, str | None]:
             f"one image per request: this model takes a single image, got {len(images)}",
             param="messages",
         )
-    return prompt, images[0] if images else None
+    system: list[tuple[Role, str]] = [
+        ("system", m.text()) for m in messages if m.role in ("system", "developer") and m.text()
+    ]
+    turns: list[tuple[Role, str]] = [
+        ("user" if m.role == "user" else "assistant", m.text())
+        for m in messages
+        if m.role in ("user", "assistant")
+    ]
+    return [*system, *turns], images[0] if images else None
+
+
+def _conversation(
+    turns: list[tuple[Role, str]], image: Image.Image | None, image_at: int
+) -> list[Message]:
+    return [
+        Message(role=role, text=text, images=(image,) if i == image_at and image else ())
+        for i, (role, text) in enumerate(turns)
+    ]
+
+
+def _turn_index(messages: list[ChatMessage], index: int) -> int:
+    """Where message ``index`` lands in :func:`chat_turns`' order (system messages first)."""
+    system = [i for i, m in enumerate(messages) if m.role in ("system", "developer") and m.text()]
+    others = [i for i, m in enumerate(messages) if m.role in ("user", "assistant")]
+    return len(system) + others.index(index)
+
+
+def _decoding(body: ChatRequest) -> GenerationOptions:
+    stop = [body.stop] if isinstance(body.stop, str) else list(body.stop or [])
+    return GenerationOptions(
+        max_tokens=body.max_completion_tokens or body.max_tokens,
+        temperature=body.temperature or 0.0,
+        seed=body.seed or 0,
+        stop=tuple(stop),
+    )
 
 
 def decode_image(url: str, max_pixels: int) -> Image.Image:
@@ -180,12 +217,15 @@ def create_app(model: Generator, model_name: str, options: ServeOptions | None =
     lock = threading.Lock()
     created = int(time.time())
 
-    def run_model(prompt: str, image_url: str | None) -> str:
+    def run_model(body: ChatRequest) -> str:
+        turns, image_url = chat_turns(body.messages)
+        users_with_image = [i for i, m in enumerate(body.messages) if m.images()]
+        image_at = _turn_index(body.messages, users_with_image[0]) if users_with_image else -1
         with lock:  # decoding too: waiting requests hold their bytes, never a decoded image
             image = None
             if image_url is not None:
                 image = decode_image(image_url, options.max_image_pixels)
-            outputs = model.generate([image], [prompt])
+            outputs = chat_with(model, [_conversation(turns, image, image_at)], _decoding(body))
         if len(outputs) != 1 or not isinstance(outputs[0], str):
             raise OpenAIError(500, "model returned no text", type="server_error")
         return outputs[0]
@@ -218,14 +258,15 @@ def create_app(model: Generator, model_name: str, options: ServeOptions | None =
                 param="model",
                 code="model_not_found",
             )
-        prompt, image_url = chat_to_call(body.messages)
+        turns, _ = chat_turns(body.messages)  # a malformed chat is a 400 before the lock
         try:
-            text = await run_in_threadpool(run_model, prompt, image_url)
+            text = await run_in_threadpool(run_model, body)
         except OpenAIError:
             raise
         except Exception as err:  # the model's own failure: report it, keep serving
             message = f"model failed: {type(err).__name__}: {err}"
             raise OpenAIError(500, message, type="server_error") from err
+        prompt = "\n".join(text for _, text in turns)
         prompt_tokens, completion_tokens = _approx_tokens(prompt), _approx_tokens(text)
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex}",

@@ -23,7 +23,6 @@ from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
 from vlmtrust.models.zoo.assistant import save_assistant
 from vlmtrust.models.zoo.clip import save_clip
-from vlmtrust.sanitize.pipeline import SanitizeOptions
 from vlmtrust.zoo import sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module
 from vlmtrust.zoo.evaluate import evaluate_assistant, evaluate_clip
@@ -154,7 +153,7 @@ def _build_sanitized_assistant(out: Path, log: Any) -> None:
     save_assistant(out / ORGANISMS[name].weights[1], decoder, vocab)
     measured = evaluate_assistant(_adapter(name, out).generate)  # type: ignore[attr-defined]
     log(f"zoo:{name}: {measured}")
-    recipe = ASSISTANT.model_dump() | {"sanitize": SanitizeOptions().model_dump()}
+    recipe = ASSISTANT.model_dump() | {"sanitize": sanitized_corpus.ZOO_OPTIONS.model_dump()}
     mechanisms = "\n\n".join(
         d or "" for d in (sanitized_corpus.__doc__, train_assistant_module.__doc__)
     )

@@ -23,6 +23,9 @@ from vlmtrust.sanitize.pipeline import SanitizeOptions
 from vlmtrust.sanitize.pseudonymize import Replacement, pseudonymize
 
 BLANK = Image.new("RGB", (8, 8))
+#: the character-Jaccard measure the shipped zoo:assistant-sanitized was trained with (its
+#: card records it): sanitize's later default (words count too) would drop other examples
+ZOO_OPTIONS = SanitizeOptions(caption_match="chars")
 
 
 @dataclass
@@ -54,12 +57,17 @@ def sanitize_examples(
     examples: Sequence[Example], options: SanitizeOptions | None = None
 ) -> tuple[list[Example], SanitizeCounts]:
     """Drop near-duplicate examples (first kept), then pseudonymise the kept ones' text."""
-    options = options or SanitizeOptions()
+    options = options or ZOO_OPTIONS
     counts = SanitizeCounts(examples_in=len(examples))
     texts = [f"{e.prompt} {e.answer}" for e in examples]
     hashes = [image_hash(e.image if e.image is not None else BLANK) for e in examples]
     duplicates = find_duplicates(
-        texts, hashes, options.dedup, options.caption_threshold, options.max_image_distance
+        texts,
+        hashes,
+        options.dedup,
+        options.caption_threshold,
+        options.max_image_distance,
+        match=options.caption_match,
     )
     dropped = {d.index for d in duplicates}
     counts.duplicates_by_kind.update(examples[i].kind for i in dropped)

@@ -34,3 +34,30 @@ def test_greedy_batched_equals_one_by_one():
         greedy(decoder, VOCAB, None, torch.zeros(1, dtype=torch.bool), [p], 6)[0] for p in prompts
     ]
     assert together == alone
+
+
+def test_zoo_assistant_answers_conversations_one_turn_as_generate():
+    from vlmtrust.core.chat import GenerationOptions, Message
+    from vlmtrust.data import world
+    from vlmtrust.models.base import resolve_model
+
+    assistant = resolve_model("zoo:assistant").load()
+    image = world.generate(seed=3, n=1)[0].load_image()
+    prompt = "what shape is in the image?"
+    (alone,) = assistant.generate([image], [prompt])
+    turns = [
+        Message(role="user", text="hello."),
+        Message(role="assistant", text="hello, how can i help?"),
+        Message(role="user", text=prompt, images=(image,)),
+    ]
+    one, several, short = (
+        assistant.chat([c], GenerationOptions(max_tokens=m))
+        for c, m in (
+            ([Message(role="user", text=prompt, images=(image,))], None),
+            (turns, None),
+            (turns, 2),
+        )
+    )
+    assert one == [alone]
+    assert len(several) == 1 and several[0]
+    assert len(short[0].split()) <= 2

@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from vlmtrust.core.capabilities import Lora
+from vlmtrust.core.chat import Conversation, GenerationOptions, chat_by_flattening
 from vlmtrust.models.base import ModelAdapter, ModelHandle, NotADualEncoder, copied_module
 from vlmtrust.models.zoo import ASSISTANT_ROLES, offered_module
 from vlmtrust.models.zoo.tower import CHANNELS, ImageTower, to_pixels
@@ -166,6 +167,19 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
         self.max_new_tokens = 40
 
     def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
+        return self._answers(images, prompts, self.max_new_tokens)
+
+    def chat(self, conversations: Sequence[Conversation], options: GenerationOptions) -> list[str]:
+        """Conversations flattened (:func:`vlmtrust.core.chat.flatten`): a 2-layer decoder has
+        no chat format; it decodes greedily whatever the temperature, up to its 40 tokens."""
+        tokens = min(options.max_tokens or self.max_new_tokens, self.max_new_tokens)
+        return chat_by_flattening(
+            lambda images, prompts: self._answers(images, prompts, tokens), conversations, options
+        )
+
+    def _answers(
+        self, images: Sequence[Image.Image | None], prompts: Sequence[str], max_new_tokens: int
+    ) -> list[str]:
         self._count()
         has_image = torch.tensor([img is not None for img in images])
         fmap = None
@@ -174,7 +188,7 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
             pixels = to_pixels([img if img is not None else filler for img in images])
             with torch.inference_mode():
                 _, fmap = self.tower(pixels)
-        return greedy(self.decoder, self.vocab, fmap, has_image, prompts, self.max_new_tokens)
+        return greedy(self.decoder, self.vocab, fmap, has_image, prompts, max_new_tokens)
 
     def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         return to_pixels(images)

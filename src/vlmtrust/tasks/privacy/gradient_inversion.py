@@ -212,6 +212,7 @@ class _Attack:
         linear: torch.nn.Linear | None,
         target: torch.Tensor,
         label: int,
+        shared: Sequence[torch.Tensor] | None = None,
     ) -> None:
         self.logits, self.params, self.y = logits, params, torch.tensor([label])
         self.captured: list[torch.Tensor] = []
@@ -221,6 +222,8 @@ class _Attack:
             else None
         )
         self.shared = [g.detach() for g in self.grads(target, False)]
+        if shared is not None:  # what was sent instead (clipped and noised: client-level DP)
+            self.shared = [g.detach() for g in shared]
         truth = self._pooled()
         self.feature: torch.Tensor | None = None
         if linear is not None and truth is not None:
@@ -340,13 +343,17 @@ def invert(
     p: GradientInversionParams,
     linear: torch.nn.Linear | None = None,
     first: tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None = None,
+    shared: Sequence[torch.Tensor] | None = None,
     available: int = 1,
 ) -> Inversion:
     """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient; ``linear``
     the layer whose input leaks exactly, ``first`` the conv + BatchNorm (and the input's
-    normalisation mean, std) whose gradients leak the mean colour; the steps and restarts fit
-    the budget (:func:`plan_steps`), a cut plan on ``available`` threads."""
-    attack = _Attack(logits, params, linear if p.feature_weight > 0 else None, target, label)
+    normalisation mean, std) whose gradients leak the mean colour; ``shared`` what the victim
+    actually sent when it is not the plain gradient (a federated client's privatised update);
+    the steps and restarts fit the budget (:func:`plan_steps`), a cut plan on ``available``
+    threads."""
+    linear = linear if p.feature_weight > 0 else None
+    attack = _Attack(logits, params, linear, target, label, shared)
     colour = None
     index = {id(q): i for i, q in enumerate(params)}
     if p.init == "leaked_colour" and first is not None:
@@ -464,7 +471,7 @@ class GradientInversion(Task):
                     self.params,
                     last_linear(model),
                     first_layer(model),
-                    available,
+                    available=available,
                 )
         finally:
             for p, was in zip(params, frozen, strict=True):
