@@ -222,9 +222,9 @@ def _plan_shadows(
     budget_s: float | None,
 ) -> WorkBudget:
     """How many of ``shadows`` fit the budget, at the cost of one: the FLOPs of training a copy
-    of the first shadow's ``head`` (the counter's dispatch can change an op's rounding, so the
-    real shadow is trained apart, as it always was), or with ``budget_s`` the seconds of
-    training the first shadow itself."""
+    of the first shadow's ``head`` (so the real shadow trains outside the counter's dispatch
+    mode, exactly as before budgets), or with ``budget_s`` the seconds of training the first
+    shadow itself."""
     if budget_s is None:
         probe = copy.deepcopy(head)
         cost = count_flops(partial(trainer.train_head, probe, data))
