@@ -22,9 +22,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import torch
+
+# re-exported: the trigger scans import the shared default and units from here
+from vlmtrust.core.work_budget import DEFAULT_WORK_FLOPS as DEFAULT_WORK_FLOPS
+from vlmtrust.core.work_budget import UNITS as UNITS
+from vlmtrust.core.work_budget import Rule, count_flops, plan_units
 
 #: fewest clean images a cut scan stamps: fewer make "sends >= success of them" a coin flip
 MIN_IMAGES = 4
@@ -33,17 +38,12 @@ MIN_STEPS = 10
 #: steps a cut scan keeps before it cuts images below ``n_images`` further
 PREFERRED_STEPS = 40
 
-#: the default work budget of one scan, in FLOPs (forward + backward, as counted by
-#: ``torch.utils.flop_counter``). Chosen from counted costs at the default parameters: the
-#: largest zoo search is zoo:assistant's caption scan (13 captions x 60 steps x 8 images x
-#: 2.50e9 = 1.56e13), zoo:clip's is 5.2e12 (16 x 150 x 16 x 1.36e8), so every zoo model keeps
-#: its full search; a ViT-B/32 CLIP at 224 px costs 1.75e10 per image-step (full search 6.7e14,
-#: hours on CPU) and is cut to 16 labels x 4 images x 17 steps, a few minutes on 2 cores.
-DEFAULT_WORK_FLOPS = 2e13
-
-Rule = Literal["work", "time"]
-#: the unit each rule's costs and budgets are in
-UNITS: dict[str, str] = {"work": "FLOPs", "time": "s"}
+# The default work budget (core.work_budget.DEFAULT_WORK_FLOPS, shared by every budgeted
+# task) was chosen from counted costs at the default parameters: the largest zoo search is
+# zoo:assistant's caption scan (13 captions x 60 steps x 8 images x 2.50e9 = 1.56e13),
+# zoo:clip's is 5.2e12 (16 x 150 x 16 x 1.36e8), so every zoo model keeps its full search;
+# a ViT-B/32 CLIP at 224 px costs 1.75e10 per image-step (full search 6.7e14, hours on CPU)
+# and is cut to 16 labels x 4 images x 17 steps, a few minutes on 2 cores.
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,14 @@ def plan_budget(
     images = max(2, min(n_images, image_cap)) if image_cap else n_images
     images = min(images, max(MIN_IMAGES, int(per_label / (PREFERRED_STEPS * cost))))
     images = max(2, min(images, n_images))
-    cut_steps = max(MIN_STEPS, min(steps, int(per_label / (images * cost))))
+    cut_steps = plan_units(
+        what="steps",
+        cost_per_unit=images * cost,
+        planned=steps,
+        budget=per_label,
+        minimum=MIN_STEPS,
+        rule=rule,
+    ).units
     return InversionBudget(
         cut_steps, images, True, True, rule, budget, per_label, cost_per_image_step, full
     )
@@ -109,18 +116,19 @@ def flops_per_image_step(
     """FLOPs of one forward + backward step on the first image of ``pixels`` (the work rule's
     cost): counted, not timed, so the same on any machine. One untimed call first fills the
     model's caches (text embeddings), which a real step would not recompute."""
-    from torch.utils.flop_counter import FlopCounterMode
-
     one = pixels[:1]
     with torch.no_grad():
         logits_of(one)
     leaf = one.clone().requires_grad_(True)
-    with FlopCounterMode(display=False) as counter, torch.enable_grad():
-        # autograd.grad on a leaf is not supported under the counter: differentiate a copy
-        batch = leaf * 1.0
-        logits = logits_of(batch)
-        torch.autograd.grad(logits.logsumexp(dim=1).sum(), [batch])
-    return float(counter.get_total_flops())
+
+    def step() -> None:
+        with torch.enable_grad():
+            # autograd.grad on a leaf is not supported under the counter: differentiate a copy
+            batch = leaf * 1.0
+            logits = logits_of(batch)
+            torch.autograd.grad(logits.logsumexp(dim=1).sum(), [batch])
+
+    return count_flops(step)
 
 
 def seconds_per_step_image(

@@ -144,9 +144,10 @@ def scan(
         float | None,
         typer.Option(
             min=1,
-            help="opt-in wall-time budget: seconds each expensive task (trigger inversion) "
-            "may take, its search cut to the model's measured cost to fit; default: a fixed "
-            "work budget in FLOPs (the same cut on any machine)",
+            help="opt-in wall-time budget: seconds each expensive task (trigger and gradient "
+            "inversion, red teaming, LiRA shadows) may take, its work cut to the model's "
+            "measured cost to fit; default: a fixed work budget in FLOPs (the same cut on any "
+            "machine)",
         ),
     ] = None,
 ) -> None:

@@ -20,6 +20,13 @@ nothing but the average gives: an oracle, since the gradient leaks that colour) 
 gain over it; ``psnr_prior`` / ``ssim_prior`` (the mean image of other world scenes: what the
 attacker knows without the gradient) and the gain over that; the images (PNG, base64) in
 ``details["images"]``.
+
+Budget (issue 27): one step on one image is counted once (FLOPs of the matching loss and its
+backward, ``torch.utils.flop_counter``; seconds with ``budget_s``). When ``n`` x ``restarts`` x
+``steps`` of it exceeds ``budget_flops`` (or ``budget_s``), restarts are cut first, then steps
+(not below ``MIN_STEPS``), a start stops early once its matching loss stops falling, and with
+``budget_s`` a deadline ends each start when its share of the time is spent; the cut is recorded
+in the rows' ``details["cut"]``. Every zoo model's default plan fits, so it runs unchanged.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -39,6 +46,17 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.core.work_budget import (
+    DEFAULT_WORK_FLOPS,
+    UNITS,
+    WorkBudget,
+    count_flops,
+    cut_record,
+    deadline_after,
+    past,
+    plan_units,
+    seconds_of,
+)
 from vlmtrust.data.source import Scenes
 from vlmtrust.data.sources import reference_samples
 from vlmtrust.data.world.vocabulary import COLOURS, SHAPES
@@ -96,6 +114,26 @@ class GradientInversionParams(Params):
     seed: int = Field(
         default=0, description="seed of each restart's starting image (restart r: seed*1000+r)"
     )
+    budget_flops: float = Field(
+        default=DEFAULT_WORK_FLOPS,
+        gt=0,
+        description="work all n images may do, in FLOPs (one step counted once): when n x "
+        "restarts x steps would do more, restarts then steps are cut and early stopping turns "
+        "on; the same cut on any machine (every zoo model fits)",
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
+        "budget_flops: the cut follows the measured step time and a deadline ends each start",
+    )
+    patience: int = Field(
+        default=20, ge=1, description="steps without a 1% lower matching loss that end a cut start"
+    )
+
+
+#: fewest steps a cut start runs: the learning-rate schedule needs a few rounds
+MIN_STEPS = 20
 
 
 #: the prior baseline's world scenes: a seed of their own, apart from the attacked scenes
@@ -117,6 +155,51 @@ class Inversion:
     restart_losses: list[float]  # final matching loss of every restart
     feature_error: float | None  # relative error of the leaked pooled feature (None: unused)
     start_colour: list[float] | None  # the leaked mean colour started from (None: grey)
+    budget: dict[str, Any] = field(default_factory=dict)  # the cut, when one was made
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """What one image's attack may run: ``steps`` x ``restarts``, stopping early (``patience``)
+    or at ``share_s`` seconds per start when cut; ``cut`` is the plan of steps (None: full)."""
+
+    steps: int
+    restarts: int
+    patience: int | None = None
+    share_s: float | None = None
+    cut: WorkBudget | None = None
+    threads: int = 1
+
+
+def plan_steps(cost_per_step: float, p: GradientInversionParams, available: int = 1) -> StepPlan:
+    """The full plan when ``n x restarts x steps`` fits the budget, else restarts cut first
+    (a cut image keeps one start), then steps (to the per-start share, not below
+    ``MIN_STEPS``); a cut plan stops early and takes every ``available`` thread. Each image
+    gets ``budget / n``: a --limit below ``n`` leaves budget unspent, never exceeds it."""
+    rule: Literal["work", "time"] = "work" if p.budget_s is None else "time"
+    budget = p.budget_flops if p.budget_s is None else p.budget_s
+    per_image = budget / p.n
+    whole = plan_units(
+        what="steps",
+        cost_per_unit=cost_per_step,
+        planned=p.n * p.restarts * p.steps,
+        budget=budget,
+        rule=rule,
+    )
+    if not whole.scaled:
+        return StepPlan(p.steps, p.restarts)
+    restarts = max(1, min(p.restarts, int(per_image / max(p.steps * cost_per_step, 1e-12))))
+    steps = plan_units(
+        what="steps",
+        cost_per_unit=cost_per_step,
+        planned=p.steps,
+        budget=per_image / restarts,
+        minimum=MIN_STEPS,
+        rule=rule,
+    )
+    share = per_image / restarts if rule == "time" else None
+    cut = replace(whole, units=p.n * restarts * steps.units)
+    return StepPlan(steps.units, restarts, p.patience, share, cut, available)
 
 
 class _Attack:
@@ -194,7 +277,11 @@ def _one_start(
     seed: int,
     p: GradientInversionParams,
     colour: torch.Tensor | None,
-) -> tuple[torch.Tensor, list[float]]:
+    plan: StepPlan | None = None,
+) -> tuple[torch.Tensor, list[float], str]:
+    """One seeded start: its image, matching loss per step then its result, and how it ended
+    (``steps``; a cut plan also ``converged`` or ``budget``: the deadline)."""
+    plan = plan or StepPlan(p.steps, p.restarts)
     generator = torch.Generator().manual_seed(seed)
     grid = (shape[0], shape[1], p.resolution, p.resolution)
     centre = (
@@ -204,11 +291,13 @@ def _one_start(
     )
     latent = (centre + 0.1 * torch.randn(grid, generator=generator)).requires_grad_(True)
     optimiser = torch.optim.Adam([latent], lr=p.lr)
-    milestones = [int(p.steps * f) for f in (3 / 8, 5 / 8, 7 / 8)] if p.lr_decay else []
+    milestones = [int(plan.steps * f) for f in (3 / 8, 5 / 8, 7 / 8)] if p.lr_decay else []
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimiser, milestones, 0.1)
     size = (shape[-2], shape[-1])
     history: list[float] = []
-    for _ in range(p.steps):
+    deadline, stopped = deadline_after(plan.share_s), "steps"
+    best, since = float("inf"), 0
+    for _ in range(plan.steps):
         optimiser.zero_grad()
         x = _render(latent, size)
         match, feature = attack.losses(x)
@@ -217,9 +306,33 @@ def _one_start(
         optimiser.step()
         schedule.step()
         history.append(float(match.detach()))
+        if past(deadline):
+            stopped = "budget"
+            break
+        if plan.patience is not None:
+            best, since = (history[-1], 0) if history[-1] < 0.99 * best else (best, since + 1)
+            if since >= plan.patience:
+                stopped = "converged"
+                break
     image = _render(latent, size).detach()
     history.append(float(gradient_cosine_loss(attack.grads(image, False), attack.shared)))
-    return image, history
+    return image, history, stopped
+
+
+def step_cost(attack: _Attack, shape: tuple[int, ...], p: GradientInversionParams) -> float:
+    """One step on one image: counted FLOPs (the work rule), or measured seconds when
+    ``budget_s`` is given (the time rule)."""
+    leaf = torch.zeros((shape[0], shape[1], p.resolution, p.resolution), requires_grad=True)
+
+    def step() -> None:
+        # autograd.grad on a leaf is not supported under the counter: differentiate a copy
+        latent = leaf * 1.0
+        x = _render(latent, (shape[-2], shape[-1]))
+        match, feature = attack.losses(x)
+        loss = match + p.feature_weight * feature + p.tv * total_variation(x)
+        torch.autograd.grad(loss, [latent])
+
+    return count_flops(step) if p.budget_s is None else seconds_of(step)
 
 
 def invert(
@@ -231,11 +344,14 @@ def invert(
     linear: torch.nn.Linear | None = None,
     first: tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None = None,
     shared: Sequence[torch.Tensor] | None = None,
+    available: int = 1,
 ) -> Inversion:
     """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient; ``linear``
     the layer whose input leaks exactly, ``first`` the conv + BatchNorm (and the input's
     normalisation mean, std) whose gradients leak the mean colour; ``shared`` what the victim
-    actually sent when it is not the plain gradient (a federated client's privatised update)."""
+    actually sent when it is not the plain gradient (a federated client's privatised update);
+    the steps and restarts fit the budget (:func:`plan_steps`), a cut plan on ``available``
+    threads."""
     linear = linear if p.feature_weight > 0 else None
     attack = _Attack(logits, params, linear, target, label, shared)
     colour = None
@@ -251,16 +367,31 @@ def invert(
                 std,
             )
     try:
-        runs = [
-            _one_start(attack, tuple(target.shape), p.seed * 1000 + r, p, colour)
-            for r in range(p.restarts)
-        ]
+        plan = plan_steps(step_cost(attack, tuple(target.shape), p), p, available)
+        with torch_threads(plan.threads):
+            runs = [
+                _one_start(attack, tuple(target.shape), p.seed * 1000 + r, p, colour, plan)
+                for r in range(plan.restarts)
+            ]
     finally:
         attack.close()
-    finals = [history[-1] for _, history in runs]
+    finals = [history[-1] for _, history, _ in runs]
     best = int(np.argmin(finals))
     start = [float(v) for v in colour] if colour is not None else None
-    return Inversion(runs[best][0], runs[best][1], best, finals, attack.feature_error, start)
+    budget = (
+        {
+            **plan.cut.record(),
+            "steps": plan.steps,
+            "restarts": plan.restarts,
+            "steps_run": [len(history) - 1 for _, history, _ in runs],
+            "stopped": [why for _, _, why in runs],
+            "threads": plan.threads,
+        }
+        if plan.cut is not None
+        else {}
+    )
+    image, history = runs[best][0], runs[best][1]
+    return Inversion(image, history, best, finals, attack.feature_error, start, budget)
 
 
 class GradientInversion(Task):
@@ -272,13 +403,15 @@ class GradientInversion(Task):
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
-        """The first ``n`` of the run's source's object scenes (--limit does not cap ``n``)."""
-        return ctx.samples(Scenes(n=self.params.n, family="objects"))[: self.params.n]
+        """The first ``n`` of the run's source's object scenes, at most --limit of them."""
+        n = ctx.cap(self.params.n)
+        return ctx.samples(Scenes(n=n, family="objects"))[:n]
 
     def conditions(self) -> list[Spec]:
         return [Spec(name="none")]
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
+        available = torch.get_num_threads()
         classes = {"shape": SHAPES, "colour": COLOURS}.get(self.params.label)
         priors = self._priors(model, samples)
         out = []
@@ -288,9 +421,8 @@ class GradientInversion(Task):
                 reason = f"needs an image and a {self.params.label!r} label among world classes"
                 out.append([Score.cannot_score(sample.id, "psnr", reason)])
                 continue
-            out.append(
-                self._attack(model, sample, list(classes), list(classes).index(truth), prior)
-            )
+            label = list(classes).index(truth)
+            out.append(self._attack(model, sample, list(classes), label, prior, available))
         return out
 
     def _priors(self, model: Any, samples: Sequence[Sample]) -> list[torch.Tensor | None]:
@@ -319,6 +451,7 @@ class GradientInversion(Task):
         classes: list[str],
         label: int,
         prior: torch.Tensor | None,
+        available: int = 1,
     ) -> list[Score]:
         torch.manual_seed(self.params.seed)
         target = model.to_pixels([sample.load_image()])
@@ -327,7 +460,8 @@ class GradientInversion(Task):
         try:
             for p in params:
                 p.requires_grad_(True)
-            # a batch of one: extra threads only contend on a busy machine
+            # a batch of one: extra threads only contend on a busy machine (a cut plan, on a
+            # model large enough to need it, takes the ``available`` threads)
             with torch.enable_grad(), torch_threads(1):
                 result = invert(
                     logits_fn(model, classes),
@@ -337,6 +471,7 @@ class GradientInversion(Task):
                     self.params,
                     last_linear(model),
                     first_layer(model),
+                    available=available,
                 )
         finally:
             for p, was in zip(params, frozen, strict=True):
@@ -361,6 +496,7 @@ class GradientInversion(Task):
                 else None
             ),
             "images": {"original": _png64(original), "reconstruction": _png64(rebuilt)},
+            **({"budget": result.budget} if result.budget else {}),
         }
         return [
             Score(
@@ -409,8 +545,46 @@ class GradientInversion(Task):
             "feature_recovery_error": [a.details["feature_recovery_error"] for a, _ in paired],
             "init": self.params.init,
             "start_colour_error": [a.details["start_colour_error"] for a, _ in paired],
+            **cut_summary([a for a, _ in paired]),
         }
         return {
             metric: (mean_estimate(vals), summary if metric == "psnr" else {})
             for metric, vals in values.items()
         }
+
+
+def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
+    """``{"cut": ...}`` when any image's attack was cut to fit its budget (the runner prints
+    the summary), else nothing: a full attack's rows stay as they were."""
+    cuts = [s.details["budget"] for s in scores if isinstance(s.details.get("budget"), dict)]
+    if not cuts:
+        return {}
+    steps_run = [int(n) for c in cuts for n in c["steps_run"]]
+    ends = [str(why) for c in cuts for why in c["stopped"]]
+    stopped = {why: ends.count(why) for why in ("steps", "converged", "budget")}
+    rule, budget, estimate = (
+        str(cuts[0]["rule"]),
+        float(cuts[0]["budget"]),
+        float(cuts[0]["full_estimate"]),
+    )
+    unit = UNITS[rule]
+    steps, restarts = max(int(c["steps"]) for c in cuts), max(int(c["restarts"]) for c in cuts)
+    text = (
+        f"{rule} budget: the full attack ({estimate:.3g} {unit}) exceeds {budget:.3g} {unit}: "
+        f"{len(cuts)} images cut to {restarts} restart(s) x at most {steps} steps "
+        f"(ran {min(steps_run)}-{max(steps_run)}; {stopped['converged']} converged early, "
+        f"{stopped['budget']} stopped by the deadline)"
+    )
+    return cut_record(
+        summary=text,
+        rule=rule,
+        budget=budget,
+        full_estimate=estimate,
+        cost_per_step=float(cuts[0]["cost_per_unit"]),
+        images_cut=len(cuts),
+        restarts=restarts,
+        steps_planned=steps,
+        steps_run=steps_run,
+        stopped=stopped,
+        threads=max(int(c["threads"]) for c in cuts),
+    )

@@ -18,13 +18,23 @@ Each image's OUT phi over the shadows gives
 its mean; with few shadows the variance is pooled over images (the paper's fixed-variance
 variant); the score is the one-sided z = (phi_target - mean_out) / sd_out: large when the target
 is more confident than models that never saw the image.
+
+Budget (issue 27): a copy of the first shadow's training is counted (FLOPs,
+``torch.utils.flop_counter``; with ``budget_s`` the first shadow's seconds), and when all
+``shadows`` would exceed the task's ``budget_flops`` (or ``budget_s``) fewer shadows are trained
+(at least one: the pooled variance still holds) and the cut is recorded in ``details["cut"]``.
+A shadow is never trained for fewer epochs, nor stopped early: offline LiRA needs shadows
+trained the way the target was. The pool's features (one tower pass) are a fixed cost the
+budget does not cut. Every zoo organism's 8 shadows fit.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 import weakref
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -33,6 +43,16 @@ import torch
 from vlmtrust.core.capabilities import BlockTower, ConvTower, Tunable, pooled_features
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec
+from vlmtrust.core.work_budget import (
+    DEFAULT_WORK_FLOPS,
+    UNITS,
+    WorkBudget,
+    count_flops,
+    cut_record,
+    deadline_after,
+    past,
+    plan_units,
+)
 from vlmtrust.models.base import training_pool
 
 #: seed of the shadow models' data pool: distinct from every member, reference and scan seed
@@ -62,17 +82,27 @@ def shadow_recipe(model: Any) -> Spec:
 
 
 #: shadows per loaded model: the runner builds a task per batch, the model lives for the scan
-_TRAINED: weakref.WeakKeyDictionary[Any, dict[tuple[str, int, int, str], OfflineLira]] = (
+_TRAINED: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], OfflineLira]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def shadows_for(model: Any, organism: str, shadows: int, seed: int, statistic: str) -> OfflineLira:
+def shadows_for(
+    model: Any,
+    organism: str,
+    shadows: int,
+    seed: int,
+    statistic: str,
+    budget_flops: float = DEFAULT_WORK_FLOPS,
+    budget_s: float | None = None,
+) -> OfflineLira:
     """The model's shadows, trained on first use and reused by every later batch."""
     trained = _TRAINED.setdefault(model, {})
-    key = (organism, shadows, seed, statistic)
+    key = (organism, shadows, seed, statistic, budget_flops, budget_s)
     if key not in trained:
-        trained[key] = OfflineLira(model, organism, shadows, seed, statistic)
+        trained[key] = OfflineLira(
+            model, organism, shadows, seed, statistic, budget_flops, budget_s
+        )
     return trained[key]
 
 
@@ -80,7 +110,14 @@ class OfflineLira:
     """Shadow heads trained once; ``scores(samples)`` gives each sample's z and its phi."""
 
     def __init__(
-        self, model: Any, organism: str, shadows: int, seed: int, statistic: str = "cosine"
+        self,
+        model: Any,
+        organism: str,
+        shadows: int,
+        seed: int,
+        statistic: str = "cosine",
+        budget_flops: float = DEFAULT_WORK_FLOPS,
+        budget_s: float | None = None,
     ) -> None:
         from vlmtrust.mitigations.base import build_mitigation
         from vlmtrust.mitigations.trainers.training.clip_head import ClipFinetune, MemberData
@@ -99,7 +136,14 @@ class OfflineLira:
         self.bank_captions = sorted(set(pool.captions))
         self.bank = model.text_targets(self.bank_captions)
         self.heads = []
+        plan: WorkBudget | None = None
+        deadline, stopped = deadline_after(budget_s), "steps"
         for i in range(shadows):
+            if plan is not None and i >= plan.units:
+                break
+            if plan is not None and past(deadline):
+                stopped = "budget"
+                break
             torch.manual_seed(i)
             chosen = torch.from_numpy(
                 np.random.default_rng([seed, i]).permutation(2 * members)[:members]
@@ -108,7 +152,12 @@ class OfflineLira:
             head.train()
             for p in head.parameters():
                 p.requires_grad_(True)
-            trainer.train_head(head, pool.subset(chosen))
+            data = pool.subset(chosen)
+            if plan is None:  # the first shadow measures what one costs
+                plan = _plan_shadows(trainer, head, data, shadows, budget_flops, budget_s)
+                torch.manual_seed(i)  # a counted copy may have drawn from it
+            if budget_s is None or i > 0:  # the time rule trained the first one while timing it
+                trainer.train_head(head, data)
             head.eval()
             self.heads.append(head)
         self.pretrained_tower: BlockTower = base.module("image_tower")
@@ -118,7 +167,7 @@ class OfflineLira:
         out = self.shadow_phi(calibration.features, calibration.captions)
         self.sd = max(float(np.sqrt(((out - out.mean(axis=0)) ** 2).mean())), MIN_SD)
         self.details = {
-            "shadows": shadows,
+            "shadows": len(self.heads),
             "shadow_recipe": self.recipe.model_dump(mode="json"),
             "shadow_members": members,
             "shadow_seed": seed,
@@ -126,6 +175,7 @@ class OfflineLira:
             "sd_out": round(self.sd, 4),
             "statistic": statistic,
             "score": "z = (phi_target - mean_out) / sd_out, phi = log p - log(1 - p)",
+            **shadow_cut(plan, len(self.heads), stopped),
         }
 
     def phi(self, head: torch.nn.Module, features: torch.Tensor, captions: Sequence[str]) -> Any:
@@ -161,3 +211,53 @@ class OfflineLira:
     def shadow_phi(self, features: torch.Tensor, captions: Sequence[str]) -> np.ndarray:
         """phi of every image under every shadow, shape (shadows, images)."""
         return np.stack([self.phi(h, features, captions) for h in self.heads])
+
+
+def _plan_shadows(
+    trainer: Any,
+    head: torch.nn.Module,
+    data: Any,
+    shadows: int,
+    budget_flops: float,
+    budget_s: float | None,
+) -> WorkBudget:
+    """How many of ``shadows`` fit the budget, at the cost of one: the FLOPs of training a copy
+    of the first shadow's ``head`` (so the real shadow trains outside the counter's dispatch
+    mode, exactly as before budgets), or with ``budget_s`` the seconds of training the first
+    shadow itself."""
+    if budget_s is None:
+        probe = copy.deepcopy(head)
+        cost = count_flops(partial(trainer.train_head, probe, data))
+        return plan_units(what="shadows", cost_per_unit=cost, planned=shadows, budget=budget_flops)
+    start = time.perf_counter()
+    trainer.train_head(head, data)
+    cost = time.perf_counter() - start
+    return plan_units(
+        what="shadows", cost_per_unit=cost, planned=shadows, budget=budget_s, rule="time"
+    )
+
+
+def shadow_cut(plan: WorkBudget | None, trained: int, stopped: str) -> dict[str, Any]:
+    """``{"cut": ...}`` when fewer shadows were trained than asked (the runner prints the
+    summary), else nothing: a full set of shadows keeps its rows as they were."""
+    if plan is None or trained >= plan.planned:
+        return {}
+    unit = UNITS[plan.rule]
+    text = (
+        f"{plan.rule} budget: {plan.planned} shadow models ({plan.full_estimate:.3g} {unit}) "
+        f"exceed {plan.budget:.3g} {unit}: {trained} trained"
+        + (" (the deadline stopped the rest)" if stopped == "budget" else "")
+    )
+    return cut_record(
+        summary=text,
+        rule=plan.rule,
+        budget=plan.budget,
+        full_estimate=plan.full_estimate,
+        cost_per_shadow=float(f"{plan.cost_per_unit:.4g}"),
+        shadows_planned=plan.planned,
+        shadows_trained=trained,
+        steps_planned=plan.planned,
+        steps_run=[trained],
+        stopped={"steps": int(stopped == "steps"), "budget": int(stopped == "budget")},
+        threads=torch.get_num_threads(),
+    )

@@ -33,6 +33,7 @@ from pydantic import Field
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.work_budget import DEFAULT_WORK_FLOPS
 from vlmtrust.data.source import MembershipPool
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.detection import auroc_estimate, resampled_sides, stratified_bootstrap
@@ -86,6 +87,18 @@ class MembershipParams(Params):
     shadow_seed: int = Field(default=SHADOW_SEED, description="seed of the shadows' scene pool")
     lira_statistic: Literal["cosine", "softmax"] = Field(
         default="cosine", description="LiRA's confidence: image-caption match or caption softmax"
+    )
+    budget_flops: float = Field(
+        default=DEFAULT_WORK_FLOPS,
+        gt=0,
+        description="work LiRA's shadow fine-tunes may do, in FLOPs (the first one counted): "
+        "when all shadows would do more, fewer are trained (every zoo organism fits)",
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="opt-in wall-time budget in seconds (--budget-s) for the shadows; when "
+        "given it replaces budget_flops, and a deadline stops training more shadows",
     )
 
 
@@ -184,6 +197,8 @@ class Membership(Task):
             self.params.shadows,
             self.params.shadow_seed,
             self.params.lira_statistic,
+            self.params.budget_flops,
+            self.params.budget_s,
         )
         z, phi = attack.scores(kept) if kept else (np.zeros(0), np.zeros(0))
 

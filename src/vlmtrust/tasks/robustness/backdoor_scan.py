@@ -63,6 +63,7 @@ from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, PromptTemplate, Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.core.work_budget import cut_record
 from vlmtrust.data.source import Scenes
 from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.declared import Computed, Declared, custom
@@ -449,22 +450,19 @@ def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
         f"{max(int(c['steps']) for c in cuts)} steps (ran {min(steps_run)}-{max(steps_run)}; "
         f"{stopped['converged']} converged early, {stopped['budget']} stopped by the deadline)"
     )
-    return {
-        "cut": {
-            "summary": text,
-            "rule": rule,
-            "unit": unit,
-            "budget": budget,
-            "full_estimate": estimate,
-            "cost_per_image_step": float(cuts[0]["cost_per_image_step"]),
-            "labels_cut": len(cuts),
-            "n_images": images,
-            "steps_planned": max(int(c["steps"]) for c in cuts),
-            "steps_run": steps_run,
-            "stopped": stopped,
-            "threads": max(int(c["threads"]) for c in cuts),
-        }
-    }
+    return cut_record(
+        summary=text,
+        rule=rule,
+        budget=budget,
+        full_estimate=estimate,
+        cost_per_image_step=float(cuts[0]["cost_per_image_step"]),
+        labels_cut=len(cuts),
+        n_images=images,
+        steps_planned=max(int(c["steps"]) for c in cuts),
+        steps_run=steps_run,
+        stopped=stopped,
+        threads=max(int(c["threads"]) for c in cuts),
+    )
 
 
 def scan_row(

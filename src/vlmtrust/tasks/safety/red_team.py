@@ -21,12 +21,20 @@ those replays the second model complied with (Wilson interval, n = scorable repl
 replays counted apart), with ``transfer_rate.attack.<label>`` per attack. The second model's
 fingerprint is pinned into the task spec at planning, so a changed model is never served a
 cached result.
+
+Budget (issue 27): ``budget`` caps the queries; on a model whose queries are expensive the first
+round (one query per probe; ``--limit`` caps the probes) also measures the cost of a query:
+its FLOPs as ``torch.utils.flop_counter`` counts them (``budget_flops``; a model that does not
+run torch ops counts 0 and is never cut), or its seconds with ``budget_s``, when a deadline
+also ends the campaign between rounds. The queries left are cut to fit and the cut is recorded
+in ``details["cut"]``; every zoo model's default campaign fits, so it runs unchanged.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -38,6 +46,16 @@ from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.core.work_budget import (
+    DEFAULT_WORK_FLOPS,
+    UNITS,
+    WorkBudget,
+    count_flops,
+    cut_record,
+    deadline_after,
+    past,
+    plan_units,
+)
 from vlmtrust.data.probes import load_probes
 from vlmtrust.metrics.declared import Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
@@ -110,6 +128,18 @@ class RedTeamParams(ProbeParams):
     )
     arms: tuple[str, ...] = Field(default=DEFAULT_ARMS, description="attack specs to search over")
     budget: int = Field(default=120, ge=1, description="model queries for the whole campaign")
+    budget_flops: float = Field(
+        default=DEFAULT_WORK_FLOPS,
+        gt=0,
+        description="work the campaign's queries may do, in FLOPs (counted on the first round): "
+        "when budget queries would do more, the queries are cut (every zoo model fits)",
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
+        "budget_flops: queries cut to the first round's measured time, a deadline ends rounds",
+    )
     seed: int = Field(
         default=0, description="seed of the bandit's draws choosing an attack per probe"
     )
@@ -173,14 +203,24 @@ class RedTeam(Task):
         asked: set[str] = set()
         judged: set[str] = set()  # probes with at least one response the judge could decide
         spent, curve_x, curve_y = 0, [0], [0.0]
-        while spent < self.params.budget and len(broken) < len(probes):
-            todo = [p for p in probes if p.id not in broken][: self.params.budget - spent]
+        cap, plan, rounds = self.params.budget, None, 0
+        deadline, stopped = deadline_after(self.params.budget_s), "queries"
+        while spent < cap and len(broken) < len(probes):
+            if plan is not None and past(deadline):  # the first round always runs
+                stopped = "budget"
+                break
+            todo = [p for p in probes if p.id not in broken][: cap - spent]
             draws = rng.beta(
                 1 + wins[:, None], 1 + tries[:, None] - wins[:, None], (len(arms), len(todo))
             )
             chosen = draws.argmax(axis=0)
             attacked = [arms[int(a)].apply(p) for a, p in zip(chosen, todo, strict=True)]
-            responses = ask(model, attacked)
+            if plan is None:
+                responses, plan = self._first_round(model, attacked)
+                cap = max(len(attacked), plan.units)
+            else:
+                responses = ask(model, attacked)
+            rounds += 1
             verdicts = _verdicts(responses)
             for a, probe, verdict in zip(chosen, todo, verdicts, strict=True):
                 spent += 1
@@ -214,8 +254,37 @@ class RedTeam(Task):
                 ],
                 "broken_by": broken,
                 **({"transfer": transfer} if transfer is not None else {}),
+                **query_cut(plan, spent, rounds, stopped),
             },
         )
+
+    def _first_round(self, model: Any, attacked: Sequence[Sample]) -> tuple[list[str], WorkBudget]:
+        """The first round's responses, and the campaign's query plan from what that round
+        cost per query (counted FLOPs, or seconds with ``budget_s``)."""
+        responses: list[str] = []
+
+        def first() -> None:
+            responses.extend(ask(model, attacked))
+
+        if self.params.budget_s is None:
+            cost = count_flops(first) / len(attacked)
+            return responses, plan_units(
+                what="queries",
+                cost_per_unit=cost,
+                planned=self.params.budget,
+                budget=self.params.budget_flops,
+            )
+        start = time.perf_counter()
+        first()
+        cost = (time.perf_counter() - start) / len(attacked)
+        plan = plan_units(
+            what="queries",
+            cost_per_unit=cost,
+            planned=self.params.budget,
+            budget=self.params.budget_s,
+            rule="time",
+        )
+        return responses, plan
 
     def _transfer(
         self, probes: Sequence[Sample], arms: Sequence[Attack], broken: Mapping[str, str]
@@ -270,6 +339,38 @@ def load_transfer_target(spec: str, mitigate: str) -> Any:
     for m in mitigations:
         model = build_mitigation(m).wrap(model)
     return model
+
+
+def query_cut(plan: WorkBudget | None, spent: int, rounds: int, stopped: str) -> dict[str, Any]:
+    """``{"cut": ...}`` when the budget cut the campaign's queries or its deadline ended it
+    (the runner prints the summary), else nothing: a full campaign's rows stay as they were."""
+    if plan is None or (not plan.scaled and stopped != "budget"):
+        return {}
+    unit = UNITS[plan.rule]
+    if plan.scaled:
+        text = (
+            f"{plan.rule} budget: {plan.planned} queries ({plan.full_estimate:.3g} {unit}) "
+            f"exceed {plan.budget:.3g} {unit}: cut to {plan.units} queries, {spent} spent in "
+            f"{rounds} rounds" + ("; the deadline ended it" if stopped == "budget" else "")
+        )
+    else:
+        text = (
+            f"time budget: the deadline ({plan.budget:.3g} s) ended the campaign after {spent} "
+            f"of {plan.planned} queries ({rounds} rounds)"
+        )
+    return cut_record(
+        summary=text,
+        rule=plan.rule,
+        budget=plan.budget,
+        full_estimate=plan.full_estimate,
+        cost_per_query=float(f"{plan.cost_per_unit:.4g}"),
+        queries_planned=plan.planned,
+        queries_allowed=plan.units,
+        steps_planned=plan.planned,
+        steps_run=[spent],
+        stopped={"queries": int(stopped == "queries"), "budget": int(stopped == "budget")},
+        threads=1,
+    )
 
 
 def _verdicts(responses: Sequence[str | None]) -> list[bool | None]:
