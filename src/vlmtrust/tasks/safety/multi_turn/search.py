@@ -103,7 +103,12 @@ def pair(
     outcomes = [Outcome() for _ in probes]
     paths: list[list[list[Turn]]] = [[[] for _ in range(streams)] for _ in probes]
     for it in range(iterations):
-        live = [(p, s) for p, o in enumerate(outcomes) if not o.broken for s in range(streams)]
+        live = [
+            (p, s)
+            for p, o in enumerate(outcomes)
+            if not o.broken and o.queries < budget
+            for s in range(streams)
+        ]
         asks = [
             RewriteAsk(_goal(probes[p]), paths[p][s][-1] if paths[p][s] else None, (p, s, it))
             for p, s in live
@@ -152,7 +157,7 @@ def tap(
         asks: list[RewriteAsk] = []
         owners: list[tuple[int, list[Turn]]] = []
         for p, nodes in enumerate(frontier):
-            if outcomes[p].broken:
+            if outcomes[p].broken or outcomes[p].queries >= budget:
                 continue
             for n, path in enumerate(nodes):
                 for b in range(branching):
