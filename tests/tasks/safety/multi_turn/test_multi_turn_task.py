@@ -103,6 +103,7 @@ def test_crescendo_escalates_backtracks_on_a_refusal_and_records_turns():
     assert rows["turns_to_success"].value == 4.0
     # 3 benign turns, the first escalation refused (backtracked), the second complied with
     assert rows["queries_spent"].value == 5.0
+    assert success.details["backtracks"] == 3  # one per probe
     first = success.details["trajectories"][ids[0]]
     assert [t["role"] for t in first] == ["user", "assistant"] * 4
     assert "[" not in "".join(t["text"] for t in first[:6] if t["role"] == "user")

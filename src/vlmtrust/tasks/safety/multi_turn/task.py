@@ -86,6 +86,7 @@ def _campaigns(scores: Sequence[Score]) -> Iterator[Row]:
                 **shared,
                 "n_unscorable": len(outcomes) - n,
                 "attacker_failures": sum(o["attacker_failures"] for o in outcomes),
+                "backtracks": sum(len(o.get("backtracks", ())) for o in outcomes),
                 "trajectories": {o["probe"]: o["trajectory"] for o in outcomes},
                 "broken": sorted(o["probe"] for o in broken),
             },
