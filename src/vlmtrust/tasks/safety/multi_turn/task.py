@@ -101,6 +101,7 @@ class MultiTurn(Task):
     Params = MultiTurnParams
     params: MultiTurnParams
     requires = ("Generator",)
+    hooks = ("chat",)  # chat_with probes for it: conversations go to the model's own chat call
     metrics = (per_condition(_campaigns, unscorable=None),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
