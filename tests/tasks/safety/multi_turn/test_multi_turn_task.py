@@ -153,3 +153,15 @@ def test_bad_params_fail_before_the_scan_in_one_line(tmp_path, params, says):
     assert result.exit_code == 2, result.output
     assert says in result.output and len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_an_attacker_model_is_pinned_into_the_spec_at_planning():
+    """A changed attacker (or attacker prompt version) is never served a cached campaign."""
+    params = {"method": "tap", "attacker": "zoo:assistant"}
+    task = build_task(Spec(name="safety.multi_turn", params=params))
+    resolved = task.resolve(task.samples(DataContext(seed=0, limit=2)))
+    pinned = resolved.spec.params["attacker_fingerprint"]
+    assert pinned.endswith("/v1") and len(pinned) > len("/v1")
+    assert resolved.key_spec() != task.key_spec()
+    scripted = build_task(Spec(name="safety.multi_turn", params={"method": "tap"}))
+    assert scripted.resolve([]) is scripted
