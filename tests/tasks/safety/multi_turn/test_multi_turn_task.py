@@ -46,7 +46,8 @@ def test_scripted_attacks_break_probes_single_turn_does_not_and_repeat(assistant
     assert success.n + success.details["n_unscorable"] == 8
     single = _single_turn_broken(assistant, ids)
     broken = len(success.details["broken"])
-    # measured at seed 0, limit 8 (2026-12-07): 4 of 8 broken (pair), single-turn 0 of 8
+    # measured at seed 0, limit 8 (2026-12-07): 3 of 8 broken (pair), 4 of 8 (tap);
+    # 0 of 8 single-turn
     assert broken >= single + 2, (broken, single)
     assert rows["queries_spent"].value <= 12 and rows["queries_spent"].n == 8
     assert rows["turns_to_success"].n == broken
