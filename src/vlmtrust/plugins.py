@@ -631,6 +631,11 @@ TASKS.add(
     "automated red teaming: a seeded bandit over attack configurations with a query budget",
 )
 TASKS.add(
+    "safety.multi_turn",
+    "vlmtrust.tasks.safety.multi_turn:MultiTurn",
+    "adaptive attacks: PAIR, TAP and Crescendo with a scripted or model attacker, per probe budget",
+)
+TASKS.add(
     "privacy.memorization",
     "vlmtrust.tasks.privacy.memorization:Memorization",
     "canary extraction by prompting (exact and fuzzy, members vs non-members) and exposure",

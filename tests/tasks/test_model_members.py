@@ -45,6 +45,7 @@ SMALL = {
     "robustness.caption_backdoor_scan": {"n_images": 2, "n_verify": 1, "steps": 2},
     "robustness.caption_target": {"n": 2, "steps": 2, "budgets": [0.01]},
     "safety.red_team": {"budget": 2},
+    "safety.multi_turn": {"budget": 2, "streams": 1, "iterations": 2},
 }
 #: the other tasks cheap at a tiny limit; the rest (shadow models, gradient searches,
 #: judges loaded only for them) under the slow mark
@@ -65,6 +66,7 @@ OTHERS = [
     ("zoo:assistant", "robustness.caption_backdoor_scan"),
     ("zoo:assistant", "fairness.generation_bias"),
     ("zoo:assistant", "robustness.typographic_vqa"),
+    ("zoo:assistant", "safety.multi_turn"),
 ]
 SLOW = [
     ("zoo:clip", "robustness.adversarial"),
