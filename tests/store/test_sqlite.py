@@ -49,6 +49,17 @@ def test_fetch_returns_results_in_the_order_asked_across_chunks(tmp_path):
         assert [r.key for r in store.fetch(asked)] == [k for k in asked if k != "missing"]
 
 
+def test_scores_of_streams_the_scores_fetch_gives_in_the_same_order(tmp_path):
+    """Aggregation reads scores chunk by chunk; it must see what ``fetch`` gives, in order."""
+    keys = [f"k{i:04d}" for i in range(1900)]
+    asked = [*reversed(keys[100:]), "missing", keys[0]]
+    with ResultStore.in_dir(tmp_path) as store:
+        store.append([_result(k, float(i % 3 == 0)) for i, k in enumerate(keys)])
+        streamed = list(store.scores_of(asked))
+        assert streamed == [s for r in store.fetch(asked) for s in r.scores]
+        assert len(streamed) == len(asked) - 1
+
+
 def test_a_failing_batch_leaves_nothing_behind(tmp_path):
     with ResultStore.in_dir(tmp_path) as store:
         store.append([_result("a")])

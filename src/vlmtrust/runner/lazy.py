@@ -132,18 +132,30 @@ def _light(row: Mapping[str, Any]) -> Sample:
 
 
 class DrawnOnGet(Mapping[str, Sample]):
-    """Planned samples by id, each drawn in full when looked up (the gallery reads a few)."""
+    """Planned samples by id, each drawn in full when looked up (the gallery reads a few).
+    A lookup scans the plan's samples (or the renderer's positions) rather than keeping an
+    index per condition: a few lookups cost less than a dict entry for every sample."""
 
     def __init__(self, samples: Sequence[Sample], render: Renderer | None) -> None:
-        self._samples = {s.id: s for s in samples}
+        self._samples = samples
         self._render = render
 
     def __getitem__(self, sample_id: str) -> Sample:
-        sample = self._samples[sample_id]
+        sample = self._samples[position(self._samples, sample_id, self._render)]
         return sample if self._render is None else self._render([sample])[0]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._samples)
+        return (s.id for s in self._samples)
 
     def __len__(self) -> int:
         return len(self._samples)
+
+
+def position(samples: Sequence[Sample], sample_id: str, render: Renderer | None = None) -> int:
+    """Where ``sample_id`` is among the planned ``samples``; KeyError where it is not."""
+    if render is not None and sample_id in render.positions:
+        return render.positions[sample_id]
+    found = next((i for i, s in enumerate(samples) if s.id == sample_id), None)
+    if found is None:
+        raise KeyError(sample_id)
+    return found

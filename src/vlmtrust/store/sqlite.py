@@ -284,6 +284,19 @@ class ResultStore:
                 found[result.key] = result
         return [found[key] for key in dict.fromkeys(wanted) if key in found]
 
+    def scores_of(self, keys: Sequence[str]) -> Iterator[Score]:
+        """Every Score of the stored results of ``keys`` (distinct), in the order asked, as
+        ``fetch`` gives them; read 900 keys at a time, so aggregating a condition holds its
+        scores but never every result with its names at once."""
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, scores FROM results WHERE key IN ({marks})"
+            found = dict(self._db.execute(query, chunk).fetchall())
+            for key in chunk:
+                if key in found:
+                    yield from (Score.model_validate(s) for s in json.loads(found[key]))
+
     def count_results(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
         return int(row[0])
