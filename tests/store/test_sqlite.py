@@ -187,7 +187,10 @@ def test_a_finding_stored_before_fix_costs_were_kept_still_reads(tmp_path):
 
 
 def test_drawn_samples_and_derived_rows_are_kept_and_an_older_store_has_none(tmp_path):
-    rows = [{"id": "a", "labels": {"shape": "circle", "big": True}, "hash": "h1"}]
+    rows = [
+        {"id": "a", "labels": {"shape": "circle", "big": True}, "hash": "h1"},
+        {"id": "b", "labels": {"shape": "square", "big": False}, "hash": "h2"},
+    ]
     metric = MetricRow(
         task="t.x",
         attack="none",
@@ -202,8 +205,11 @@ def test_drawn_samples_and_derived_rows_are_kept_and_an_older_store_has_none(tmp
     )
     with ResultStore(tmp_path / "s.sqlite") as store:
         assert store.remembered_samples("world-1") is None
-        store.remember_samples("world-1", rows)
+        store.remember_samples("world-1", iter(rows))  # written as the rows come
         assert store.remembered_samples("world-1") == rows
+        # the text a store before streaming wrote, so its stores read the same
+        (text,) = store._db.execute("SELECT samples FROM sample_index").fetchone()
+        assert text == json.dumps(rows, sort_keys=True)
         assert store.remembered_samples("world-2") is None
         store.remember_aggregate("d1", [metric])
         store.remember_aggregate("d2", [metric, metric])

@@ -74,8 +74,9 @@ class FetchedOnGet(Mapping[str, StoredResult]):
         return found[0]
 
     def __iter__(self) -> Iterator[str]:
+        stored = self._store.stored_keys(self._keys)
         pairs = zip(self._samples, self._keys, strict=True)
-        return (s.id for s, key in pairs if self._store.fetch([key]))
+        return (s.id for s, key in pairs if key in stored)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

@@ -206,7 +206,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             digest = None
             try:
                 for answer in prepared.drawn:
-                    store.remember_samples(answer.identity, answer.rows())
+                    store.remember_samples(answer.identity, answer.iter_rows())
+                prepared.drawn.clear()  # kept now: its hashes need not outlive the scan's start
                 stored = store.stored_keys(all_keys)
                 units = _units(cells, stored, handle, config.batch_size)
                 todo = sum(k not in stored for k in all_keys)
