@@ -205,9 +205,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             todo, calls = len(all_keys), 0
             digest = None
             try:
-                for answer in prepared.drawn:
-                    store.remember_samples(answer.identity, answer.iter_rows())
-                prepared.drawn.clear()  # kept now: its hashes need not outlive the scan's start
+                _remember(store, prepared.drawn)
                 stored = store.stored_keys(all_keys)
                 units = _units(cells, stored, handle, config.batch_size)
                 todo = sum(k not in stored for k in all_keys)
@@ -264,6 +262,14 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         skipped_data=skipped,
         findings=findings,
     )
+
+
+def _remember(store: ResultStore, drawn: list[Drawn]) -> None:
+    """Keep the answers the plan drew, then let go of them (and their hashes): nothing else
+    needs them once stored, and a scan of many samples should not hold them to its end."""
+    while drawn:
+        answer = drawn.pop(0)
+        store.remember_samples(answer.identity, answer.iter_rows())
 
 
 def parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
