@@ -112,3 +112,25 @@ def test_units_draw_their_images_only_when_taken(tiny_clip, tmp_path, counts):
     assert len(units) == 6 and counts.draws == 0  # 12 samples x 2 conditions, 5 a unit
     assert len(units[1].samples) == 5 and all(s.image for s in units[1].samples)
     assert counts.draws == 5
+
+
+def test_units_hold_the_names_of_their_results_only_until_stored(tiny_clip, tmp_path):
+    """The names a result is stored under are noted when its unit is built and dropped when it
+    is stored, so a scan holds them for the units in flight, not for every planned result."""
+    from rich.console import Console
+
+    from vlmtrust.runner.executor import UnitResult
+    from vlmtrust.runner.run import _stored, _units, prepare
+
+    prepared = prepare(_config(tiny_clip, tmp_path / "run"), Console(quiet=True))
+    units = _units(prepared.cells, set(), prepared.handle, batch_size=5)
+    assert units.origins == {}
+    unit = units[1]
+    assert set(units.origins) == set(unit.keys)
+    scores = tuple(() for _ in unit.keys)
+    done = _stored(UnitResult(keys=unit.keys, scores=scores, model_calls=0), units.origins, "m")
+    assert units.origins == {}
+    cell = next(c for c in prepared.cells if unit.keys[0] in c.keys)
+    assert [(r.task, r.attack, r.sample_id) for r in done] == [
+        (cell.task.label, cell.attack.label, s.id) for s in unit.samples
+    ]

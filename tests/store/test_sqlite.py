@@ -49,6 +49,17 @@ def test_fetch_returns_results_in_the_order_asked_across_chunks(tmp_path):
         assert [r.key for r in store.fetch(asked)] == [k for k in asked if k != "missing"]
 
 
+def test_scores_of_streams_the_scores_fetch_gives_in_the_same_order(tmp_path):
+    """Aggregation reads scores chunk by chunk; it must see what ``fetch`` gives, in order."""
+    keys = [f"k{i:04d}" for i in range(1900)]
+    asked = [*reversed(keys[100:]), "missing", keys[0]]
+    with ResultStore.in_dir(tmp_path) as store:
+        store.append([_result(k, float(i % 3 == 0)) for i, k in enumerate(keys)])
+        streamed = list(store.scores_of(asked))
+        assert streamed == [s for r in store.fetch(asked) for s in r.scores]
+        assert len(streamed) == len(asked) - 1
+
+
 def test_a_failing_batch_leaves_nothing_behind(tmp_path):
     with ResultStore.in_dir(tmp_path) as store:
         store.append([_result("a")])
@@ -176,7 +187,10 @@ def test_a_finding_stored_before_fix_costs_were_kept_still_reads(tmp_path):
 
 
 def test_drawn_samples_and_derived_rows_are_kept_and_an_older_store_has_none(tmp_path):
-    rows = [{"id": "a", "labels": {"shape": "circle", "big": True}, "hash": "h1"}]
+    rows = [
+        {"id": "a", "labels": {"shape": "circle", "big": True}, "hash": "h1"},
+        {"id": "b", "labels": {"shape": "square", "big": False}, "hash": "h2"},
+    ]
     metric = MetricRow(
         task="t.x",
         attack="none",
@@ -191,8 +205,11 @@ def test_drawn_samples_and_derived_rows_are_kept_and_an_older_store_has_none(tmp
     )
     with ResultStore(tmp_path / "s.sqlite") as store:
         assert store.remembered_samples("world-1") is None
-        store.remember_samples("world-1", rows)
+        store.remember_samples("world-1", iter(rows))  # written as the rows come
         assert store.remembered_samples("world-1") == rows
+        # the text a store before streaming wrote, so its stores read the same
+        (text,) = store._db.execute("SELECT samples FROM sample_index").fetchone()
+        assert text == json.dumps(rows, sort_keys=True)
         assert store.remembered_samples("world-2") is None
         store.remember_aggregate("d1", [metric])
         store.remember_aggregate("d2", [metric, metric])

@@ -8,13 +8,13 @@ not re-run here, and their examples carry no image.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from PIL import Image
 
 from vlmtrust.attacks.base import Attack
 from vlmtrust.core.records import Sample, Score, encode_png
-from vlmtrust.store import StoredExample, StoredResult
+from vlmtrust.store import ResultStore, StoredExample, StoredResult
 
 THUMBNAIL_PX = 128
 MAX_TEXT = 1500
@@ -22,7 +22,7 @@ MAX_TEXT = 1500
 
 def build_examples(
     picks: Sequence[tuple[str, str]],
-    conditions: dict[str, tuple[Attack, Mapping[str, Sample], dict[str, StoredResult]]],
+    conditions: Mapping[str, tuple[Attack, Mapping[str, Sample], Mapping[str, StoredResult]]],
     task: str,
     mitigation: str,
     model: str,
@@ -55,6 +55,31 @@ def build_examples(
             )
         )
     return out
+
+
+class FetchedOnGet(Mapping[str, StoredResult]):
+    """A condition's stored results by sample id, each read from the store when looked up: the
+    gallery shows a few, so aggregation need not hold every result while it picks them."""
+
+    def __init__(self, store: ResultStore, samples: Sequence[Sample], keys: Sequence[str]) -> None:
+        self._store = store
+        self._samples = samples  # the plan's, in the order of ``keys``
+        self._keys = keys
+
+    def __getitem__(self, sample_id: str) -> StoredResult:
+        at = next((i for i, s in enumerate(self._samples) if s.id == sample_id), None)
+        found = [] if at is None else self._store.fetch([self._keys[at]])
+        if not found:
+            raise KeyError(sample_id)
+        return found[0]
+
+    def __iter__(self) -> Iterator[str]:
+        stored = self._store.stored_keys(self._keys)
+        pairs = zip(self._samples, self._keys, strict=True)
+        return (s.id for s, key in pairs if key in stored)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _decisive(scores: Sequence[Score]) -> Score:

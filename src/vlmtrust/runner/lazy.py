@@ -24,7 +24,8 @@ from vlmtrust.tasks.base import DataContext, Task
 DRAW_BATCH = 256
 #: drawn batches a renderer keeps (enough for the units a Ray executor has in flight)
 KEPT_BATCHES = 8
-#: what a plan reads of the store: the rows kept under an identity, if any
+#: what a plan reads of the store: the rows kept under an identity, if any (a fresh list each
+#: call: the plan empties it as it reads, see ``_from_rows``)
 Remembered = Callable[[str], list[dict[str, Any]] | None]
 
 
@@ -65,8 +66,12 @@ class Drawn:
     digests: tuple[tuple[str, str], ...]
 
     def rows(self) -> list[dict[str, Any]]:
-        return [
-            {
+        return list(self.iter_rows())
+
+    def iter_rows(self) -> Iterator[dict[str, Any]]:
+        """The rows one at a time (the store writes them as they come)."""
+        for s, (_, digest) in zip(self.samples, self.digests, strict=True):
+            yield {
                 "id": s.id,
                 "prompt": s.prompt,
                 "labels": s.labels,
@@ -74,8 +79,6 @@ class Drawn:
                 "source": s.source,
                 "hash": digest,
             }
-            for s, (_, digest) in zip(self.samples, self.digests, strict=True)
-        ]
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,7 @@ def plan_samples(task: Task, ctx: DataContext, remembered: Remembered) -> Planne
         digests = tuple(digest for _, digest in pairs)
         drawn: Drawn | None = Drawn(identity, samples, digests)
     else:
-        samples = tuple(_light(row) for row in rows)
-        digests = tuple((row["id"], str(row["hash"])) for row in rows)
+        samples, digests = _from_rows(rows)
         drawn = None
     positions = {s.id: i for i, s in enumerate(samples)}
     return Planned(samples, digests, Renderer(ctx.source, request, positions), drawn)
@@ -121,6 +123,21 @@ def _lazy_request(task: Task, ctx: DataContext) -> SampleRequest | None:
     return task.sample_request(ctx) if draws is names else None
 
 
+def _from_rows(
+    rows: list[dict[str, Any]],
+) -> tuple[tuple[Sample, ...], tuple[tuple[str, str], ...]]:
+    """The light samples and hashes of remembered rows, each row let go once read (``rows``
+    is emptied), so the rows and the samples made of them are not all held at once."""
+    rows.reverse()
+    samples: list[Sample] = []
+    digests: list[tuple[str, str]] = []
+    while rows:
+        row = rows.pop()
+        samples.append(_light(row))
+        digests.append((row["id"], str(row["hash"])))
+    return tuple(samples), tuple(digests)
+
+
 def _light(row: Mapping[str, Any]) -> Sample:
     return Sample(
         id=row["id"],
@@ -132,18 +149,30 @@ def _light(row: Mapping[str, Any]) -> Sample:
 
 
 class DrawnOnGet(Mapping[str, Sample]):
-    """Planned samples by id, each drawn in full when looked up (the gallery reads a few)."""
+    """Planned samples by id, each drawn in full when looked up (the gallery reads a few).
+    A lookup scans the plan's samples (or the renderer's positions) rather than keeping an
+    index per condition: a few lookups cost less than a dict entry for every sample."""
 
     def __init__(self, samples: Sequence[Sample], render: Renderer | None) -> None:
-        self._samples = {s.id: s for s in samples}
+        self._samples = samples
         self._render = render
 
     def __getitem__(self, sample_id: str) -> Sample:
-        sample = self._samples[sample_id]
+        sample = self._samples[position(self._samples, sample_id, self._render)]
         return sample if self._render is None else self._render([sample])[0]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._samples)
+        return (s.id for s in self._samples)
 
     def __len__(self) -> int:
         return len(self._samples)
+
+
+def position(samples: Sequence[Sample], sample_id: str, render: Renderer | None = None) -> int:
+    """Where ``sample_id`` is among the planned ``samples``; KeyError where it is not."""
+    if render is not None and sample_id in render.positions:
+        return render.positions[sample_id]
+    found = next((i for i, s in enumerate(samples) if s.id == sample_id), None)
+    if found is None:
+        raise KeyError(sample_id)
+    return found

@@ -36,7 +36,7 @@ from vlmtrust.runner.applies import cannot_act, report_not_run
 from vlmtrust.runner.caps import SampleCap, header_caps, sample_caps
 from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.cuts import report_cuts
-from vlmtrust.runner.examples import build_examples
+from vlmtrust.runner.examples import FetchedOnGet, build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import result_keys
@@ -77,7 +77,7 @@ class Cell:
 
 
 #: what the gallery needs of one condition: the attack, clean samples and results by sample id
-ExampleSource = tuple[Attack, Mapping[str, Sample], dict[str, StoredResult]]
+ExampleSource = tuple[Attack, Mapping[str, Sample], Mapping[str, StoredResult]]
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             todo, calls = len(all_keys), 0
             digest = None
             try:
-                for answer in prepared.drawn:
-                    store.remember_samples(answer.identity, answer.rows())
+                _remember(store, prepared.drawn)
                 stored = store.stored_keys(all_keys)
                 units = _units(cells, stored, handle, config.batch_size)
                 todo = sum(k not in stored for k in all_keys)
@@ -214,9 +213,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                     f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
                     f"running {todo}"
                 )
-                calls = _execute(
-                    executor, units, store, todo, console, _origins(cells), handle.name
-                )
+                calls = _execute(executor, units, store, todo, console, handle.name)
                 digest = aggregate_digest(cells, handle, store)
                 reused = reusable_rows(store, run_id, digest) if todo == 0 else None
                 if reused is not None:
@@ -265,6 +262,14 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         skipped_data=skipped,
         findings=findings,
     )
+
+
+def _remember(store: ResultStore, drawn: list[Drawn]) -> None:
+    """Keep the answers the plan drew, then let go of them (and their hashes): nothing else
+    needs them once stored, and a scan of many samples should not hold them to its end."""
+    while drawn:
+        answer = drawn.pop(0)
+        store.remember_samples(answer.identity, answer.iter_rows())
 
 
 def parse_variant(text: str, handle: ModelHandle) -> tuple[Spec, ...]:
@@ -369,12 +374,19 @@ def _units(
     return LazyUnits(plans, handle)
 
 
+#: what a stored result is named by: task row name, attack label, variant, sample id
+Origin = tuple[str, str, str, str]
+
+
 class LazyUnits(Sequence[WorkUnit]):
-    """Work units by position, each built when asked for (see ``_units``)."""
+    """Work units by position, each built when asked for (see ``_units``). Building a unit
+    notes its keys' names in ``origins`` until its results are stored (``_stored`` takes them
+    out), so the names of only the units in flight are held, not one per planned result."""
 
     def __init__(self, plans: Sequence[tuple[Cell, list[int]]], handle: ModelHandle) -> None:
         self._plans = plans
         self._handle = handle
+        self.origins: dict[str, Origin] = {}
 
     def __len__(self) -> int:
         return len(self._plans)
@@ -388,6 +400,8 @@ class LazyUnits(Sequence[WorkUnit]):
             return [self[i] for i in range(*index.indices(len(self)))]
         cell, positions = self._plans[index]
         samples = [cell.samples[i] for i in positions]
+        names = (cell.task.label, cell.attack.label, cell.variant_label)
+        self.origins.update((cell.keys[i], (*names, cell.samples[i].id)) for i in positions)
         return WorkUnit(
             model=self._handle,
             task=cell.task.spec,
@@ -398,38 +412,22 @@ class LazyUnits(Sequence[WorkUnit]):
         )
 
 
-#: what a stored result is named by: task row name, attack label, variant, sample id
-Origin = tuple[str, str, str, str]
-
-
-def _origins(cells: Sequence[Cell]) -> dict[str, Origin]:
-    """Each key's names, read from the plan (not from the units, which come and go)."""
-    origins: dict[str, Origin] = {}
-    for cell in cells:
-        names = (cell.task.label, cell.attack.label, cell.variant_label)
-        origins.update(
-            (key, (*names, sample.id)) for key, sample in zip(cell.keys, cell.samples, strict=True)
-        )
-    return origins
-
-
 def _execute(
     executor: Executor,
-    units: Sequence[WorkUnit],
+    units: LazyUnits,
     store: ResultStore,
     todo: int,
     console: Console,
-    origins: dict[str, Origin],
     model: str,
 ) -> int:
-    """Run the units, storing each result under its plan's names (``origins``, by key)."""
+    """Run the units, storing each result under its plan's names (``units.origins``)."""
     calls = 0
     try:
         if not units:
             return 0
         with interrupt_flag() as interrupted, scan_progress(console, todo) as advance:
             for result in executor.run(units, interrupted):
-                store.append(_stored(result, origins, model))
+                store.append(_stored(result, units.origins, model))
                 calls += result.model_calls
                 advance(len(result.keys))
                 interrupted.check()
@@ -439,17 +437,21 @@ def _execute(
 
 
 def _stored(result: UnitResult, origins: dict[str, Origin], model: str) -> list[StoredResult]:
+    """The unit's results under their names, which leave ``origins`` (the unit is done)."""
+    named = [(key, origins.pop(key)) for key in result.keys]
     return [
         StoredResult(
             key=key,
-            task=origins[key][0],
-            attack=origins[key][1],
-            mitigation=origins[key][2],
+            task=task,
+            attack=attack,
+            mitigation=variant,
             model=model,
-            sample_id=origins[key][3],
+            sample_id=sample_id,
             scores=scores,
         )
-        for key, scores in zip(result.keys, result.scores, strict=True)
+        for (key, (task, attack, variant, sample_id)), scores in zip(
+            named, result.scores, strict=True
+        )
     ]
 
 
@@ -465,14 +467,13 @@ def _aggregate(
     weak: dict[int, Power | None] = {}
     for cell in cells:
         weak[id(cell.task)] = cell.underpowered
-        results = store.fetch(cell.keys)
         tasks[id(cell.task)] = cell.task
         key = (id(cell.task), cell.variant_label)
-        grouped[key][cell.attack.label] = [s for r in results for s in r.scores]
+        grouped[key][cell.attack.label] = list(store.scores_of(cell.keys))
         conditions[key][cell.attack.label] = (
             cell.attack,
             DrawnOnGet(cell.samples, cell.render),
-            {r.sample_id: r for r in results},
+            FetchedOnGet(store, cell.samples, cell.keys),
         )
     made: dict[tuple[int, str], list[MetricRow]] = {}
     examples: list[StoredExample] = []

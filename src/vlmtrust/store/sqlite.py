@@ -284,6 +284,19 @@ class ResultStore:
                 found[result.key] = result
         return [found[key] for key in dict.fromkeys(wanted) if key in found]
 
+    def scores_of(self, keys: Sequence[str]) -> Iterator[Score]:
+        """Every Score of the stored results of ``keys`` (distinct), in the order asked, as
+        ``fetch`` gives them; read 900 keys at a time, so aggregating a condition holds its
+        scores but never every result with its names at once."""
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, scores FROM results WHERE key IN ({marks})"
+            found = dict(self._db.execute(query, chunk).fetchall())
+            for key in chunk:
+                if key in found:
+                    yield from (Score.model_validate(s) for s in json.loads(found[key]))
+
     def count_results(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
         return int(row[0])
@@ -466,14 +479,13 @@ class ResultStore:
         rows = self._db.execute("SELECT finding FROM findings ORDER BY rank")
         return [Finding.model_validate_json(r[0]) for r in rows]
 
-    def remember_samples(self, identity: str, samples: Sequence[dict[str, Any]]) -> None:
+    def remember_samples(self, identity: str, samples: Iterable[dict[str, Any]]) -> None:
         """Keep a drawn answer's samples without their images (id, labels, groups, prompt,
-        provenance and content hash) under the source's identity of the request."""
+        provenance and content hash) under the source's identity of the request. The rows are
+        serialised as they come (the text ``json.dumps`` gives the list), not held as a list."""
+        text = "[" + ", ".join(json.dumps(s, sort_keys=True) for s in samples) + "]"
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO sample_index VALUES (?, ?)",
-                (identity, json.dumps(list(samples), sort_keys=True)),
-            )
+            db.execute("INSERT OR REPLACE INTO sample_index VALUES (?, ?)", (identity, text))
 
     def remembered_samples(self, identity: str) -> list[dict[str, Any]] | None:
         """What ``remember_samples`` kept under ``identity`` (None: nothing, or an older store)."""
