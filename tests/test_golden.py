@@ -37,11 +37,21 @@ def test_golden_floats_may_drift_a_little_but_not_more():
 
 
 def test_machine_dependent_rows_exist_and_only_their_values_are_free():
-    from golden_rows import GOLDEN, MACHINE_DEPENDENT, golden_rows
+    from golden_rows import GOLDEN, MACHINE_DEPENDENT, MACHINE_DEPENDENT_ATTACKS, golden_rows
 
     stems = [path.stem for path in GOLDEN.glob("*.json")]
     present = {(r["task"], r["mitigation"]) for stem in stems for r in golden_rows(stem)}
     assert present >= MACHINE_DEPENDENT, MACHINE_DEPENDENT - present
+    attacks = {(r["task"], r["attack"], r["mitigation"]) for s in stems for r in golden_rows(s)}
+    assert attacks >= MACHINE_DEPENDENT_ATTACKS, MACHINE_DEPENDENT_ATTACKS - attacks
+    privacy = golden_rows("privacy_limit6")
+    kept = [r for r in privacy if r["task"] == "privacy.membership" and r["attack"] != "lira"]
+    assert kept, "membership's other attacks must stay compared"
+    free = [{**r, "value": -1.0} if r["attack"] == "lira" else r for r in privacy]
+    assert_rows_match_golden(free, "privacy_limit6")
+    with pytest.raises(AssertionError, match="rows changed"):
+        moved = {**kept[0], "value": -1.0}
+        assert_rows_match_golden([moved if r is kept[0] else r for r in privacy], "privacy_limit6")
     rows = golden_rows("robustness_limit6")
     moved = [{**r, "value": None} if r["task"] == "robustness.backdoor_scan" else r for r in rows]
     assert_rows_match_golden(moved, "robustness_limit6")

@@ -69,8 +69,19 @@ def assert_rows_match_golden(rows: list[dict[str, Any]], stem: str) -> None:
     assert not changed, f"{len(changed)} rows changed, first {changed[0]}: {got[changed[0]]}"
 
 
+#: (task, attack, mitigation) rows that follow the machine while the task's other attacks do not:
+#: LiRA trains 8 overfit shadow models, whose log-odds spread (``sd_out``) moved in the 4th digit
+#: (0.3033 -> 0.3031) when the project moved to this machine (measured on a9c7526, the commit
+#: whose rehearsal passed on the last one); membership's other attacks stay compared
+MACHINE_DEPENDENT_ATTACKS = frozenset({("privacy.membership", "lira", "none")})
+
+
 def machine_dependent(row: dict[str, Any]) -> bool:
-    return (row["task"], row["mitigation"]) in MACHINE_DEPENDENT
+    return (row["task"], row["mitigation"]) in MACHINE_DEPENDENT or (
+        row["task"],
+        row["attack"],
+        row["mitigation"],
+    ) in MACHINE_DEPENDENT_ATTACKS
 
 
 def same(got: Any, want: Any) -> bool:
