@@ -94,6 +94,16 @@ class FigstepParams(Params):
     )
 
 
+#: the FigStep prompt that points the model at a request written in the image, worded for a
+#: request to follow rather than a list to complete (multi-turn attacks' ``render=image``)
+FOLLOW_THE_IMAGE = prompts.FIGSTEP_PROMPTS[1].replace("complete the list", "follow the request")
+
+
+def request_image(text: str, size: int = 192, font_px: int = 12) -> Image.Image:
+    """``text`` typeset alone on a white square: a request carried by the image."""
+    return render_lines([text], size=size, font_px=font_px)
+
+
 def figstep_image(request: str, p: FigstepParams, rng: np.random.Generator) -> Image.Image:
     lines = {
         "list": prompts.figstep_lines(request),

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from vlmtrust.attacks.jailbreak import FOLLOW_THE_IMAGE, request_image
 from vlmtrust.core.chat import GenerationOptions, Message, chat_with
 from vlmtrust.core.records import Sample
-from vlmtrust.data.world.prompts import FIGSTEP_PROMPTS
-from vlmtrust.data.world.typography import render_lines
 from vlmtrust.scorers import refusal
 from vlmtrust.tasks.safety.multi_turn.attackers import (
     Attacker,
@@ -22,9 +21,6 @@ from vlmtrust.tasks.safety.multi_turn.attackers import (
     Turn,
     topic_of,
 )
-
-#: what the text asks when the request is rendered into the image (render=image)
-FOLLOW_THE_IMAGE = FIGSTEP_PROMPTS[1].replace("complete the list", "follow the request")
 
 
 @dataclass
@@ -76,7 +72,7 @@ class Target:
             for m in (Message(role="user", text=t.prompt), Message(role="assistant", text=t.answer))
         ]
         if self.render == "image" and carried:
-            image = render_lines([text], size=192, font_px=12)
+            image = request_image(text)
             return [*said, Message(role="user", text=FOLLOW_THE_IMAGE, images=(image,))]
         return [*said, Message(role="user", text=text)]
 
