@@ -102,6 +102,9 @@ class MultiTurn(Task):
     params: MultiTurnParams
     requires = ("Generator",)
     hooks = ("chat",)  # chat_with probes for it: conversations go to the model's own chat call
+    #: minutes per scan (1:47-3:04 on zoo:assistant at load 6-8): run when named, not by
+    #: ``--suite safety`` (its cost and the safety goldens stay as they were)
+    in_pillar_suite = False
     metrics = (per_condition(_campaigns, unscorable=None),)
 
     def samples(self, ctx: DataContext) -> list[Sample]:
