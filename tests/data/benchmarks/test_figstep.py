@@ -143,6 +143,7 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
         "expected the FigStep SafeBench layout: data/question/safebench.csv",
         scan=("--model", "zoo:assistant", "--suite", "safety"),
         out=tmp_path / "run",
+        notices=True,  # --suite safety says it skips safety.multi_turn (run by name only)
     )
 
 

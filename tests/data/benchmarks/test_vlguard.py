@@ -195,6 +195,7 @@ def test_a_wrong_layout_is_one_line_exit_2_naming_the_layout(
         "expected the VLGuard test layout: test.json (a JSON array of",
         scan=("--model", "zoo:assistant", "--suite", "safety"),
         out=tmp_path / "run",
+        notices=True,  # --suite safety says it skips safety.multi_turn (run by name only)
     )
 
 
