@@ -217,8 +217,7 @@ def create_app(model: Generator, model_name: str, options: ServeOptions | None =
     lock = threading.Lock()
     created = int(time.time())
 
-    def run_model(body: ChatRequest) -> str:
-        turns, image_url = chat_turns(body.messages)
+    def run_model(body: ChatRequest, turns: list[tuple[Role, str]], image_url: str | None) -> str:
         users_with_image = [i for i, m in enumerate(body.messages) if m.images()]
         image_at = _turn_index(body.messages, users_with_image[0]) if users_with_image else -1
         with lock:  # decoding too: waiting requests hold their bytes, never a decoded image
@@ -258,9 +257,9 @@ def create_app(model: Generator, model_name: str, options: ServeOptions | None =
                 param="model",
                 code="model_not_found",
             )
-        turns, _ = chat_turns(body.messages)  # a malformed chat is a 400 before the lock
+        turns, image_url = chat_turns(body.messages)  # a malformed chat: 400 before the lock
         try:
-            text = await run_in_threadpool(run_model, body)
+            text = await run_in_threadpool(run_model, body, turns, image_url)
         except OpenAIError:
             raise
         except Exception as err:  # the model's own failure: report it, keep serving
