@@ -426,6 +426,11 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.trainers.knowledge_sanitization:KnowledgeSanitization",
     "trainer: fine-tune zoo:assistant to refuse questions about memorised identities",
 )
+MITIGATIONS.add(
+    "reinforce_detoxify",
+    "vlmtrust.mitigations.trainers.reinforce_detoxify:ReinforceDetoxify",
+    "trainer: policy-gradient fine-tune of zoo:assistant rewarded by the toxicity judge (KL to base)",
+)
 
 MITIGATIONS.add(
     "overfit",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, runtime_checkable
 
@@ -131,6 +132,41 @@ class Tunable(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Rollout:
+    """Answers a ``Policy`` sampled, with what the model needs to score exactly those tokens
+    again (``state``: its own, opaque to trainers); ``texts`` are what a judge reads."""
+
+    texts: tuple[str, ...]
+    state: Any
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """A generator whose own answers a policy-gradient trainer samples and scores under the
+    modules ``Tunable.trainable`` handed out: the on-policy half of RL fine-tuning, which the
+    next-word loss on fixed answers (``Tunable.answer_loss``) cannot give. ``tuned`` maps roles
+    to tuned modules; an empty mapping means the model's own (the KL reference)."""
+
+    def sample_answers(
+        self,
+        tuned: Mapping[str, torch.nn.Module],
+        images: Sequence[Image.Image | None],
+        prompts: Sequence[str],
+        temperature: float,
+        seed: int,
+    ) -> Rollout:
+        """One answer per prompt, sampled at ``temperature`` from ``seed`` (no gradient)."""
+        ...
+
+    def answer_logprobs(
+        self, tuned: Mapping[str, torch.nn.Module], rollout: Rollout
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(total log-probability of each sampled answer, its token count), differentiable
+        through ``tuned``."""
+        ...
+
+
 @runtime_checkable
 class BlockTower(Protocol):
     """What a trainer or privacy attack may rely on in the module a Tunable offers as
@@ -217,6 +253,7 @@ CAPABILITIES: dict[str, type] = {
     "Generator": Generator,
     "Differentiable": Differentiable,
     "Tunable": Tunable,
+    "Policy": Policy,
 }
 
 

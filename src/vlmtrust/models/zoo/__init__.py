@@ -62,13 +62,13 @@ ORGANISMS: dict[str, Organism] = {
     ),
     "assistant": Organism(
         ("clip.safetensors", "assistant.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
         "generative VLM: the zoo:clip tower's 4x4 features + a 2-layer word-level decoder",
         ASSISTANT_ROLES,
     ),
     "assistant-sanitized": Organism(
         ("clip.safetensors", "assistant-sanitized.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
         "zoo:assistant retrained on its training data after `vlmtrust sanitize`: no canary",
         ASSISTANT_ROLES,
     ),

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from vlmtrust.core.capabilities import Lora
+from vlmtrust.core.capabilities import Lora, Rollout
 from vlmtrust.core.chat import Conversation, GenerationOptions, chat_by_flattening
 from vlmtrust.models.base import ModelAdapter, ModelHandle, NotADualEncoder, copied_module
 from vlmtrust.models.zoo import ASSISTANT_ROLES, offered_module
@@ -181,14 +181,21 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
         self, images: Sequence[Image.Image | None], prompts: Sequence[str], max_new_tokens: int
     ) -> list[str]:
         self._count()
-        has_image = torch.tensor([img is not None for img in images])
-        fmap = None
-        if bool(has_image.any()):
-            filler = Image.new("RGB", (8, 8))
-            pixels = to_pixels([img if img is not None else filler for img in images])
-            with torch.inference_mode():
-                _, fmap = self.tower(pixels)
+        fmap, has_image = self._features(images)
         return greedy(self.decoder, self.vocab, fmap, has_image, prompts, max_new_tokens)
+
+    def _features(
+        self, images: Sequence[Image.Image | None]
+    ) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """(the frozen tower's feature maps, or None when no request has an image; which do)."""
+        has_image = torch.tensor([img is not None for img in images])
+        if not bool(has_image.any()):
+            return None, has_image
+        filler = Image.new("RGB", (8, 8))
+        pixels = to_pixels([img if img is not None else filler for img in images])
+        with torch.inference_mode():
+            fmap: torch.Tensor = self.tower(pixels)[1]
+        return fmap.clone(), has_image
 
     def to_pixels(self, images: Sequence[Image.Image]) -> torch.Tensor:
         return to_pixels(images)
@@ -227,11 +234,7 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
     def _logprob_batch(
         self, images: Sequence[Image.Image | None], prompts: Sequence[str], answers: Sequence[str]
     ) -> list[float]:
-        has_image = torch.tensor([img is not None for img in images])
-        fmap = None
-        if bool(has_image.any()):
-            filler = Image.new("RGB", (8, 8))
-            _, fmap = self.tower(to_pixels([i if i is not None else filler for i in images]))
+        fmap, has_image = self._features(images)
         budget = self.decoder.config.max_len - IMAGE_TOKENS
         asked = [encode_prompt(self.vocab, p, 40) for p in prompts]
         said = [[*self.vocab.encode(a), self.vocab.eos] for a in answers]
@@ -248,6 +251,45 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
         picked = logp[:, left - 1 : -1].gather(-1, targets[..., None])[..., 0]
         totals: list[float] = (picked * (targets != pad)).sum(dim=1).tolist()
         return totals
+
+    # Policy: sampling and scoring its own answers for policy-gradient trainers
+
+    def sample_answers(
+        self,
+        tuned: Mapping[str, nn.Module],
+        images: Sequence[Image.Image | None],
+        prompts: Sequence[str],
+        temperature: float,
+        seed: int,
+    ) -> Rollout:
+        from vlmtrust.models.zoo.assistant_policy import sample_tokens
+
+        fmap, has_image = self._features(images)
+        sampled = sample_tokens(
+            self._tuned_decoder(tuned),
+            self.vocab,
+            fmap,
+            has_image,
+            prompts,
+            self.max_new_tokens,
+            temperature,
+            seed,
+        )
+        texts = tuple(self.vocab.decode(list(a)) for a in sampled.answers)
+        return Rollout(texts, sampled)
+
+    def answer_logprobs(
+        self, tuned: Mapping[str, nn.Module], rollout: Rollout
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        from vlmtrust.models.zoo.assistant_policy import SampledTokens, token_logprobs
+
+        assert isinstance(rollout.state, SampledTokens), "a rollout of another model"
+        return token_logprobs(self._tuned_decoder(tuned), self.vocab, rollout.state)
+
+    def _tuned_decoder(self, tuned: Mapping[str, nn.Module]) -> Decoder:
+        decoder = tuned.get("decoder", self.decoder)
+        assert isinstance(decoder, Decoder)
+        return decoder
 
     # Tunable: what the trainers fine-tune through
 
