@@ -14,18 +14,31 @@ under both, plus the mix, so the ratios can be read against the share of images 
 Two mixes from the same run: the bench's own (12 clean scenes, 10 FigStep images: 45% text, far
 more than real traffic) over exactly those requests, and a mix with 10% text images, weighting the
 per-kind mean added seconds (clean scenes from ``CLEAN + EXTRA_CLEAN`` requests) 90 : 5 : 5.
+
+Every request is timed ``--repeats`` times (default 3, each pass in a new rotation); a request's
+added seconds under a variant are its per-pass differences to the bare call of the same pass,
+reduced to their min (the least disturbed pass) and their median. Each ratio is given from both.
+Two more variants, the gated and the OCR-always guard with ``nsfw=false``, show what open_nsfw on
+every image costs (an opt-in safety decision, not the default), and the OCR-always guard without
+it gives the OCR seconds per kind that bound the ratio from below (``floor``).
+
+    python bench/guard_latency.py              # 3 repeats
+    python bench/guard_latency.py --repeats 5
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
+from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 
+from _timing import load
 from vlmtrust.core.spec import Spec
 from vlmtrust.data import world
 from vlmtrust.data.world import prompts
@@ -58,102 +71,168 @@ def _requests() -> tuple[list[Image.Image], list[str], list[str]]:
     return [items[k][0] for k in order], [items[k][1] for k in order], [items[k][2] for k in order]
 
 
+GUARDED = ("gate", "ocr_always", "gate_detector", "gate_no_nsfw", "ocr_always_no_nsfw")
+#: the two ratios the issue asks for, and the same pair with open_nsfw skipped by both
+RATIOS = {"default": ("gate", "ocr_always"), "no_nsfw": ("gate_no_nsfw", "ocr_always_no_nsfw")}
+
+
+def _variants(assistant: Any) -> dict[str, Any]:
+    """The bare model and each guarded variant around it."""
+
+    def guard(**params: Any) -> Any:
+        return build_mitigation(Spec(name="guard", params=params)).wrap(assistant)
+
+    return {
+        "bare": assistant,
+        "gate": guard(),
+        "ocr_always": guard(gate=False),
+        "gate_detector": guard(gate_kind="detector"),
+        "gate_no_nsfw": guard(nsfw=False),
+        "ocr_always_no_nsfw": guard(gate=False, nsfw=False),
+    }
+
+
+def _forget(variants: dict[str, Any], asks: set[str]) -> None:
+    """Every guard as on its first sight of an image: its OCR and open_nsfw memories emptied and
+    the text classifier's embeddings of text read in images dropped (the prompts, repeated in
+    real traffic too, stay embedded). Without this a repeated pass would time cache hits."""
+    from vlmtrust.scorers.text_safety import _encoder
+
+    for model in variants.values():
+        for memory in ("_ocr", "_nsfw"):
+            getattr(model, memory, {}).clear()
+    cache = _encoder()._cache
+    for text in [t for t in cache if t not in asks]:
+        del cache[text]
+
+
+def _time_all(
+    variants: dict[str, Any], images: list[Image.Image], asks: list[str], repeats: int
+) -> tuple[dict[str, np.ndarray], dict[str, list[bool]]]:
+    """Seconds per (variant, pass, request), and each variant's blocks in the first pass."""
+    names = list(variants)
+    kept = {a.strip().lower() for a in asks}
+    seconds = {name: np.zeros((repeats, len(images))) for name in names}
+    blocked: dict[str, list[bool]] = {name: [] for name in names}
+    for r in range(repeats):
+        for i, (image, ask) in enumerate(zip(images, asks, strict=True)):
+            # paired and in rotating order, so load from other processes hits all alike
+            turn = (i + r * 3) % len(names)
+            for name in names[turn:] + names[:turn]:
+                _forget(variants, kept)
+                started = time.perf_counter()
+                (answer,) = variants[name].generate([image], [ask])
+                seconds[name][r, i] = time.perf_counter() - started
+                if r == 0:
+                    blocked[name].append(answer == prompts.REFUSAL)
+    return seconds, blocked
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes over the requests")
+    args = parser.parse_args()
+    load_start = load()
     torch.set_num_threads(1)
     assistant = resolve_model("zoo:assistant").load()
     images, asks, kinds = _requests()
-    gated = build_mitigation(Spec(name="guard")).wrap(assistant)
-    always = build_mitigation(Spec(name="guard", params={"gate": False})).wrap(assistant)
-    detector = build_mitigation(Spec(name="guard", params={"gate_kind": "detector"}))
-    detector_gated = detector.wrap(assistant)
+    variants = _variants(assistant)
     # warm-up: load OCR, MiniLM, open_nsfw and the decoder on requests not measured
     scene = world.generate(seed=99, n=1)[0].load_image()
-    for model in (assistant, gated, always, detector_gated):
+    for model in variants.values():
         model.generate([render_lines(["warm up", "1."]), scene], ["describe it.", "describe it."])
-    variants = {
-        "bare": assistant,
-        "gate": gated,
-        "ocr_always": always,
-        "gate_detector": detector_gated,
-    }
-    seconds: dict[str, list[float]] = {name: [] for name in variants}
-    blocked: dict[str, list[bool]] = {name: [] for name in variants}
-    for i, (image, ask) in enumerate(zip(images, asks, strict=True)):
-        # paired and in rotating order, so load from other processes hits all three alike
-        names = list(variants)
-        for name in names[i % len(names) :] + names[: i % len(names)]:
-            started = time.perf_counter()
-            (answer,) = variants[name].generate([image], [ask])
-            seconds[name].append(time.perf_counter() - started)
-            blocked[name].append(answer == prompts.REFUSAL)
+    seconds, blocked = _time_all(variants, images, asks, args.repeats)
     mix = np.array([k != "extra_clean" for k in kinds])  # the bench's own mix
-    bare = np.array(seconds["bare"])
-    # mean: the traffic's average cost per request (clean and text-bearing images mixed)
-    guarded = ("gate", "ocr_always", "gate_detector")
-    paired = {n: np.array(seconds[n]) - bare for n in guarded}
-    added = {n: float(np.mean(paired[n][mix])) for n in guarded}
-    bare_s = float(np.mean(bare[mix]))
-    median = {n: float(np.median(paired[n][mix])) for n in guarded}
-    # per kind, the extra clean scenes with the others: the 10%-text mix's weights
     kind_of = np.array(["clean" if k == "extra_clean" else k for k in kinds])
-    per_kind = {
-        n: {k: float(np.mean(paired[n][kind_of == k])) for k in REALISTIC_MIX} for n in guarded
+    paired = {n: seconds[n] - seconds["bare"] for n in GUARDED}  # (pass, request)
+    per_request = {
+        "min": {n: paired[n].min(axis=0) for n in GUARDED},
+        "median": {n: np.median(paired[n], axis=0) for n in GUARDED},
     }
-    realistic = {n: sum(w * per_kind[n][k] for k, w in REALISTIC_MIX.items()) for n in guarded}
+    # mean over requests: the traffic's average cost per request (clean and text mixed)
+    added = {
+        stat: {n: float(np.mean(v[n][mix])) for n in GUARDED} for stat, v in per_request.items()
+    }
+    # per kind, the extra clean scenes with the others: the 10%-text mix's weights
+    by_kind = {
+        stat: {n: {k: float(np.mean(v[n][kind_of == k])) for k in REALISTIC_MIX} for n in GUARDED}
+        for stat, v in per_request.items()
+    }
+    realistic = {
+        stat: {n: sum(w * by_kind[stat][n][k] for k, w in REALISTIC_MIX.items()) for n in GUARDED}
+        for stat in by_kind
+    }
 
-    measured = list(gated.decisions)[-len(images) :]  # not the warm-up's
-    in_mix = [d for d, m in zip(measured, mix, strict=True) if m]
+    def ratios(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        return {
+            stat: {
+                name: round(table[stat][a] / table[stat][b], 3) for name, (a, b) in RATIOS.items()
+            }
+            | {"gate_detector": round(table[stat]["gate_detector"] / table[stat]["ocr_always"], 3)}
+            for stat in table
+        }
 
     def share(name: str, kind: str) -> float:
         hits = [b for b, k in zip(blocked[name], kinds, strict=True) if k == kind]
         return sum(hits) / len(hits)
 
+    def floor(stat: str) -> float:
+        """The 10%-text ratio with open_nsfw free and the gate free: the gated guard still
+        pays OCR on the text images, the OCR-always guard on every image."""
+        ocr = by_kind[stat]["ocr_always_no_nsfw"]
+        text = sum(REALISTIC_MIX[k] * ocr[k] for k in ("harmful", "benign"))
+        return round(text / (text + REALISTIC_MIX["clean"] * ocr["clean"]), 3)
+
+    gated = variants["gate"]
+    measured = list(gated.decisions)[-args.repeats * len(images) :][: len(images)]
+    in_mix = [d for d, m in zip(measured, mix, strict=True) if m]
+    bare = seconds["bare"].min(axis=0)
     print(
         json.dumps(
             {
                 "bench": "guard_latency",
                 "requests": int(mix.sum()),
+                "repeats": args.repeats,
                 "mix": {
                     "clean_scenes": CLEAN,
                     "figstep_harmful": HARMFUL,
                     "figstep_benign": BENIGN,
                 },
-                "statistic": "mean over requests of paired per-request seconds",
-                "bare_s_per_request": round(bare_s, 4),
-                "added_s_per_request_gate": round(added["gate"], 4),
-                "added_s_per_request_ocr_always": round(added["ocr_always"], 4),
-                "added_ratio_to_bare": round(added["gate"] / bare_s, 2),
-                "added_ratio_to_ocr_always": round(added["gate"] / added["ocr_always"], 3),
-                "median_added_s_gate": round(median["gate"], 4),
-                "median_added_s_ocr_always": round(median["ocr_always"], 4),
-                "gate": "pixels",
-                "added_s_per_request_gate_detector": round(added["gate_detector"], 4),
-                "detector_gate_ratio_to_ocr_always": round(
-                    added["gate_detector"] / added["ocr_always"], 3
-                ),
-                "median_added_s_gate_detector": round(median["gate_detector"], 4),
-                "figstep_recall_gate": share("gate", "harmful"),
-                "figstep_recall_gate_detector": share("gate_detector", "harmful"),
-                "figstep_recall_ocr_always": share("ocr_always", "harmful"),
-                "benign_twin_refusal_gate": share("gate", "benign"),
-                "benign_twin_refusal_ocr_always": share("ocr_always", "benign"),
-                "ocr_share_gate": round(sum(d.ocr_ran for d in in_mix) / len(in_mix), 3),
+                "statistic": "per request the min / median over passes of paired seconds "
+                "(variant minus bare, same pass), then the mean over requests",
+                "bare_s_per_request_min": round(float(np.mean(bare[mix])), 4),
+                "added_s_per_request": {
+                    stat: {n: round(v, 4) for n, v in table.items()}
+                    for stat, table in added.items()
+                },
+                "added_ratio_to_ocr_always": ratios(added),
                 "mix_10pct_text": {
                     "weights": REALISTIC_MIX,
                     "clean_scenes_measured": int((kind_of == "clean").sum()),
-                    "added_s_per_request_gate": round(realistic["gate"], 4),
-                    "added_s_per_request_ocr_always": round(realistic["ocr_always"], 4),
-                    "added_ratio_to_ocr_always": round(
-                        realistic["gate"] / realistic["ocr_always"], 3
-                    ),
-                    "detector_gate_ratio_to_ocr_always": round(
-                        realistic["gate_detector"] / realistic["ocr_always"], 3
-                    ),
+                    "added_s_per_request": {
+                        stat: {n: round(v, 4) for n, v in table.items()}
+                        for stat, table in realistic.items()
+                    },
+                    "added_ratio_to_ocr_always": ratios(realistic),
+                    "floor_without_nsfw_and_gate": {stat: floor(stat) for stat in by_kind},
                 },
                 "added_s_by_kind": {
-                    n: {k: round(v, 4) for k, v in per_kind[n].items()} for n in guarded
+                    stat: {n: {k: round(x, 4) for k, x in per.items()} for n, per in table.items()}
+                    for stat, table in by_kind.items()
                 },
-                "load_average_1min": round(os.getloadavg()[0], 2),
+                "figstep_recall": {n: share(n, "harmful") for n in GUARDED},
+                "benign_twin_refusal": {n: share(n, "benign") for n in GUARDED},
+                "clean_blocked": {
+                    n: sum(
+                        b
+                        for b, k in zip(blocked[n], kinds, strict=True)
+                        if k != "harmful" and k != "benign"
+                    )
+                    for n in GUARDED
+                },
+                "ocr_share_gate": round(sum(d.ocr_ran for d in in_mix) / len(in_mix), 3),
+                "load_start": load_start,
+                "load_end": load(),
                 "cpu_count": os.cpu_count(),
             }
         )

@@ -32,7 +32,8 @@ def _classifier() -> Any:
 
 def nsfw_probability(images: Sequence[Image.Image]) -> list[float]:
     """open_nsfw's P(NSFW) per image."""
-    return [float(p) for p in _classifier().score_images([i.convert("RGB") for i in images])]
+    rgb = [i if i.mode == "RGB" else i.convert("RGB") for i in images]  # no copy when RGB
+    return [float(p) for p in _classifier().score_images(rgb)]
 
 
 def decide(p: float) -> bool | None:

@@ -95,3 +95,37 @@ def test_a_repeated_image_is_read_and_scored_once_and_the_memory_is_bounded(monk
     # the least recently used (the FigStep image: the first scene was seen after it) is gone
     assert len(guarded._nsfw) == 2
     assert guard_module.image_key(image.convert("RGB")) not in guarded._nsfw
+
+
+def test_an_image_is_converted_and_hashed_once_for_ocr_and_open_nsfw(monkeypatch):
+    from vlmtrust.mitigations.wrappers import guard as guard_module
+
+    (image,), _ = _figstep(prompts.ALL_HARMFUL[:1])
+    hashed = []
+    real_key = guard_module.image_key
+    monkeypatch.setattr(guard_module, "image_key", lambda i: hashed.append(i.mode) or real_key(i))
+    guarded = build_mitigation(Spec(name="guard")).wrap(object())
+    (decision,) = guarded.inspect([image.convert("RGBA")], ["describe the image."])
+    # OCR and open_nsfw both ran on it, and both memories hold it under the one RGB hash
+    assert decision.ocr_ran and decision.blocked and decision.p_nsfw >= 0.0
+    assert hashed == ["RGB"]
+    key = real_key(image.convert("RGB"))
+    assert list(guarded._ocr) == [key] and list(guarded._nsfw) == [key]
+    rgb = image.convert("RGB")
+    assert guard_module.Prepared.of(rgb).rgb is rgb  # an RGB image is not copied
+
+
+def test_nsfw_false_skips_open_nsfw_and_keeps_the_text_checks():
+    scene = world.generate(seed=4, n=1)[0].load_image()
+    (image,), _ = _figstep(prompts.ALL_HARMFUL[:1])
+    asks = ["describe the image."] * 2
+    # at nsfw_block_at=0 open_nsfw blocks every image it scores: proof that it ran
+    every = build_mitigation(Spec(name="guard", params={"nsfw_block_at": 0.0})).wrap(object())
+    on_scene, _ = every.inspect([scene, image], asks)
+    assert on_scene.blocked and "NSFW" in on_scene.reasons[0]
+    params = {"nsfw_block_at": 0.0, "nsfw": False}
+    skipped = build_mitigation(Spec(name="guard", params=params)).wrap(object())
+    on_scene, on_figstep = skipped.inspect([scene, image], asks)
+    assert not on_scene.blocked and on_scene.p_nsfw != on_scene.p_nsfw  # NaN: not scored
+    assert on_figstep.blocked and all("NSFW" not in r for r in on_figstep.reasons)
+    assert not skipped._nsfw

@@ -15,6 +15,10 @@ the image. For every request the guard:
 4. blocks with ``refusal`` when either text's P(harmful) reaches ``block_at`` or the NSFW score
    reaches ``nsfw_block_at``; otherwise the inner model answers as usual.
 
+Each image is converted to RGB and hashed once per request (``Prepared``), and every stage reads
+that copy. ``nsfw=false`` skips open_nsfw (``p_nsfw`` NaN): a safety decision left to the user,
+off by default, since open_nsfw on every image is most of what the guard costs on clean traffic.
+
 The OCR text and NSFW score of the last ``REMEMBERED_IMAGES`` images are kept by content hash:
 a proxy sees the same image again, and then pays neither.
 
@@ -35,6 +39,7 @@ The NSFW check stays. ``p_prompt``/``p_ocr`` are then NaN: a guard model gives v
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict, deque
 from collections.abc import Sequence
@@ -77,6 +82,11 @@ class GuardParams(Params):
         default=0.8, ge=0.0, le=1.0, description="open_nsfw score of the image that blocks"
     )
     ocr_upscale: int = Field(default=2, ge=1, le=4, description="image enlargement for OCR")
+    nsfw: bool = Field(
+        default=True,
+        description="score every image with open_nsfw; false skips it (a safety decision: "
+        "nothing then blocks a pornographic image without text)",
+    )
     refusal: str = Field(default=REFUSAL, description="the answer a blocked request gets")
     classifier: str | None = Field(
         default=None,
@@ -132,7 +142,7 @@ def without_unset(spec: Spec, name: str) -> Spec:
 
 def read_text(image: Image.Image, upscale: int = 2) -> str:
     """The text rapidocr reads in ``image``, lines joined by spaces, lower-cased."""
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
     big = rgb.resize((rgb.width * upscale, rgb.height * upscale), Image.Resampling.BICUBIC)
     out = ocr_engine(as_given=True, threads=OCR_THREADS)(big, use_cls=False)
     return " ".join(str(t) for t in (out.txts or ())).lower()
@@ -170,12 +180,13 @@ class Guarded(WrappedModel):
         """The guard's decision for each request, without calling the inner model."""
         from vlmtrust.scorers.text_safety import harmful_probability
 
-        read = [self._read(image) for image in images]
+        prepared = [None if image is None else Prepared.of(image) for image in images]
+        read = [self._read(image, ready) for image, ready in zip(images, prepared, strict=True)]
         if self._judge is not None:
-            return self._inspect_judged(images, prompts, read)
+            return self._inspect_judged(images, prompts, read, prepared)
         p_prompt = harmful_probability(list(prompts))
         p_ocr = harmful_probability([text for text, _, _ in read])
-        p_nsfw = self._nsfw_scores(images)
+        p_nsfw = self._nsfw_scores(prepared)
         out = []
         for i, (text, ran, found) in enumerate(read):
             reasons = []
@@ -204,6 +215,7 @@ class Guarded(WrappedModel):
         images: Sequence[Image.Image | None],
         prompts: Sequence[str],
         read: Sequence[tuple[str, bool, bool]],
+        prepared: Sequence[Prepared | None],
     ) -> list[GuardDecision]:
         """The guard model's decisions (``classifier=``): block what it finds unsafe."""
         from vlmtrust.scorers.judges import JudgeItem
@@ -221,7 +233,7 @@ class Guarded(WrappedModel):
                 strict=True,
             )
         )
-        p_nsfw = self._nsfw_scores(images)
+        p_nsfw = self._nsfw_scores(prepared)
         out = []
         for i, (text, ran, found) in enumerate(read):
             verdicts = [first[i], *([ocr[i]] if i in ocr else [])]
@@ -252,44 +264,61 @@ class Guarded(WrappedModel):
             return bool(self._gate.boxes(image))
         return may_have_text(image, self.params.gate_min_glyphs)
 
-    def _read(self, image: Image.Image | None) -> tuple[str, bool, bool]:
+    def _read(self, image: Image.Image | None, prepared: Prepared | None) -> tuple[str, bool, bool]:
         """(OCR text, whether OCR ran, whether the gate saw text) for one image."""
-        if image is None:
+        if image is None or prepared is None:
             return "", False, False
         found = self._has_text(image) if self.params.gate else True
         if not found:
             return "", False, False
-        rgb = image.convert("RGB")
-        key = image_key(rgb)
-        text = remembered(self._ocr, key)
+        text = remembered(self._ocr, prepared.key)
         if text is None:
-            text = read_text(rgb, self.params.ocr_upscale)
-            remember(self._ocr, key, text)
+            text = read_text(prepared.rgb, self.params.ocr_upscale)
+            remember(self._ocr, prepared.key, text)
         return text, True, found
 
-    def _nsfw_scores(self, images: Sequence[Image.Image | None]) -> list[float]:
-        """open_nsfw's score per image (0 where there is none), scoring only unseen images."""
+    def _nsfw_scores(self, prepared: Sequence[Prepared | None]) -> list[float]:
+        """open_nsfw's score per image (0 where there is none; NaN, never blocking, with
+        ``nsfw=false``), scoring only unseen images."""
         from vlmtrust.scorers.nsfw import nsfw_probability
 
-        scores = [0.0] * len(images)
+        if not self.params.nsfw:
+            return [float("nan")] * len(prepared)
+        scores = [0.0] * len(prepared)
         unseen: dict[str, list[int]] = {}
-        for i, image in enumerate(images):
-            if image is None:
+        for i, ready in enumerate(prepared):
+            if ready is None:
                 continue
-            key = image_key(image)
-            known = remembered(self._nsfw, key)
+            known = remembered(self._nsfw, ready.key)
             if known is None:
-                unseen.setdefault(key, []).append(i)
+                unseen.setdefault(ready.key, []).append(i)
             else:
                 scores[i] = known
         if unseen:
-            firsts = [images[rows[0]] for rows in unseen.values()]
-            fresh = nsfw_probability([image for image in firsts if image is not None])
+            firsts = [prepared[rows[0]] for rows in unseen.values()]
+            fresh = nsfw_probability([ready.rgb for ready in firsts if ready is not None])
             for (key, rows), p in zip(unseen.items(), fresh, strict=True):
                 remember(self._nsfw, key, p)
                 for i in rows:
                     scores[i] = p
         return scores
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One image as every stage of the guard reads it: converted to RGB once and hashed at most
+    once (OCR, open_nsfw and both memories used to convert and hash it each on their own)."""
+
+    rgb: Image.Image
+
+    @classmethod
+    def of(cls, image: Image.Image) -> Prepared:
+        return cls(rgb=image if image.mode == "RGB" else image.convert("RGB"))
+
+    @functools.cached_property
+    def key(self) -> str:
+        """The content hash of the RGB pixels, computed when a memory first asks for it."""
+        return image_key(self.rgb)
 
 
 def image_key(image: Image.Image) -> str:
