@@ -21,6 +21,7 @@ from typing import Any
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow, NotRun
 from vlmtrust.report.compare import COMPARISON_NOTE, Aligned, run_label, shared
+from vlmtrust.report.federated_table import federated_table_cells, federated_tables
 from vlmtrust.report.findings import all_findings, findings_html
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
@@ -310,6 +311,20 @@ def _private_computation(rows: Sequence[MetricRow]) -> str:
             "samples: what it keeps (zero-shot accuracy, agreement with the plaintext argmax, "
             "logit error), what it costs (seconds and bytes per image; x: ratio to the "
             "baseline) and who sees what. 95% intervals, n scorable; - : the run holds no such "
+            "row.</p>"
+        )
+        cells = [[escape(c) for c in r] for r in body]
+        out.append(table([escape(h) for h in head], cells) + "</section>")
+    for f in federated_tables(rows):
+        head, body = federated_table_cells(f)
+        out.append(
+            f'<section id="private-federated"><h3>Private computation: federated fine-tuning, '
+            f"{escape(f.model)}</h3>"
+            '<p class="muted">Each federated variant beside the baseline on the trainer\'s '
+            "held-out scenes: what it keeps (held-out accuracy; the worst client's accuracy on "
+            "its own rows), what it leaks (epsilon with DP; what inverting one client's update "
+            "recovers) and what it costs (bytes sent), and who sees what. 95% intervals, n "
+            "scenes (a client's: its rows; an inversion's: images); - : the run holds no such "
             "row.</p>"
         )
         cells = [[escape(c) for c in r] for r in body]
