@@ -93,3 +93,17 @@ def test_a_variant_trained_on_other_scenes_is_one_line(tmp_path):
     )  # fmt: skip
     assert result.code == 2 and "held_out=16" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_same_scan_runs_on_a_tiny_hf_clip(tmp_path, tiny_clip):
+    out = tmp_path / "run"
+    result = run_cli(
+        "scan", "--model", f"hf:{tiny_clip}", "--task", "privacy.federated:held_out=16",
+        "--mitigate", f"federated:clients=2,{CHEAP}", "--out", str(out),
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    doc = json.loads(build_report([out], ReportFormat.json)[0])
+    (table,) = doc["private_federated"]
+    base, fed = table["rows"]
+    assert base["cells"]["accuracy"]["n"] == fed["cells"]["accuracy"]["n"] == 16
+    assert fed["protocol"] == "federated" and fed["cells"]["bytes_total"]["value"] > 0
