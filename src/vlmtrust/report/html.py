@@ -44,6 +44,8 @@ from vlmtrust.report.private_table import private_table_cells, private_tables
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_metrics, matrix_table, safety_matrices
 from vlmtrust.report.summary import cards, headlines
+from vlmtrust.report.trajectories import CSS as TRAJECTORY_CSS
+from vlmtrust.report.trajectories import trajectories_html
 from vlmtrust.store import StoredExample, UnscorableCount
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -78,6 +80,7 @@ margin:3px 0}ol.findings li{margin:.4em 0}.critical{border-color:#8e0000}
 .sev-medium{background:#ffe0a3}.sev-low{background:#dbe9fb}
 details.fold>summary{margin:.8em 0 .3em;cursor:pointer}
 """
+_CSS += TRAJECTORY_CSS + "\n"
 
 
 def page_css() -> str:
@@ -411,6 +414,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     if left_out:
         out.append(f'<p class="muted">{left_out} more plot(s) not drawn (cap per task).</p>')
     out.append(_row_images(rows))
+    out.append(trajectories_html(task, rows))
     out.append(_gallery(task, [e for run in runs for e in run.examples if e.task == task]))
     out.append("</section>")
     return "".join(out)
