@@ -355,4 +355,3 @@ def test_attack_conversations_render_as_text_not_markup(tmp_path):
     facts = visit.result
     assert facts["chats"] == 1 and facts["injected"] == 0 and facts["title"] != "owned"
     assert hostile in facts["text"] and "how do I [harmful request]?" in facts["text"]
-
