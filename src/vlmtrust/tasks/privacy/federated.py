@@ -205,8 +205,8 @@ class FederatedTraining(Task):
         with nothing: refused, naming the task parameters that match it."""
         if card is None:
             return
-        params = dict(card["mitigation"].get("params") or {})
-        label, held = params.get("label", "count"), params.get("held_out", 256)
+        trained = FederatedParams(**(card["mitigation"].get("params") or {}))
+        label, held = trained.label, trained.held_out
         if (label, held) != (self.params.label, self.params.held_out) or tuple(
             card["classes"]
         ) != tuple(self.params.classes or ()):
