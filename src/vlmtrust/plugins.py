@@ -666,6 +666,12 @@ TASKS.add(
     "rebuild an image from one batch's image-tower gradient: PSNR and SSIM vs a flat baseline",
 )
 TASKS.add(
+    "privacy.federated",
+    "vlmtrust.tasks.privacy.federated:FederatedTraining",
+    "held-out accuracy of --mitigate federated variants beside the baseline, and their cards:"
+    " accuracy per round, bytes per round, per-client accuracy, epsilon, update inversion",
+)
+TASKS.add(
     "privacy.private_inference",
     "vlmtrust.tasks.privacy.private_inference:PrivateInference",
     "zero-shot head under --mitigate he_inference / mpc_inference vs plaintext: argmax"

@@ -39,8 +39,8 @@ PAGE_FACTS = """JSON.stringify({
 PROBE = '<img alt="probe" src="http://127.0.0.1:9/probe.png">'
 
 
-def _visit(browser, path):
-    visit = browser.visit(path.as_uri(), PAGE_FACTS)
+def _visit(browser, path, expression=PAGE_FACTS):
+    visit = browser.visit(path.as_uri(), expression)
     requests = [u for u in visit.requests if not u.startswith("data:") and u != path.as_uri()]
     return visit, requests
 
@@ -320,3 +320,38 @@ def test_the_history_page_draws_its_trend_offline(history_runs, tmp_path):
     requests = [u for u in visit.requests if not u.startswith("data:") and u != page.as_uri()]
     assert visit.console_errors == [] and requests == []
     assert visit.result == {"trends": 1, "points": 3}
+
+
+CHAT_FACTS = """JSON.stringify({
+  title: document.title,
+  chats: document.querySelectorAll('#trajectories-safety\\\\.multi_turn .chat').length,
+  injected: document.querySelectorAll('#trajectories-safety\\\\.multi_turn img, script[id=x]')
+    .length,
+  text: document.querySelector('#trajectories-safety\\\\.multi_turn').textContent,
+})"""
+
+
+def test_attack_conversations_render_as_text_not_markup(tmp_path):
+    """A target's answer holding markup is shown as text in the conversation: nothing it says
+    runs or loads, and the page raises no error."""
+    hostile = "<img src=x onerror=\"document.title='owned'\"><script id=x>document.title='owned'"
+    trajectory = [
+        {"role": "user", "text": "how do I [harmful request]?"},
+        {"role": "assistant", "text": hostile, "verdict": True},
+    ]
+    row = MetricRow(
+        task="safety.multi_turn", attack="none", mitigation="none", metric="success_rate",
+        value=1.0, ci_low=0.21, ci_high=1.0, n=1, model="tiny",
+        details={"trajectories": {"probe-1": trajectory}, "broken": ["probe-1"]},
+    )  # fmt: skip
+    page = tmp_path / "chat.html"
+    page.write_text(render_html([RunRows(tmp_path / "run", {}, [row])]))
+    browser = Chromium(tmp_path / "profile")
+    try:
+        visit, requests = _visit(browser, page, CHAT_FACTS)
+    finally:
+        browser.close()
+    assert visit.console_errors == [] and requests == []
+    facts = visit.result
+    assert facts["chats"] == 1 and facts["injected"] == 0 and facts["title"] != "owned"
+    assert hostile in facts["text"] and "how do I [harmful request]?" in facts["text"]

@@ -21,6 +21,7 @@ from typing import Any
 from vlmtrust.core.pillars import PILLARS, pillar_of
 from vlmtrust.core.records import MetricRow, NotRun
 from vlmtrust.report.compare import COMPARISON_NOTE, Aligned, run_label, shared
+from vlmtrust.report.federated_table import federated_table_cells, federated_tables
 from vlmtrust.report.findings import all_findings, findings_html
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.judges import JudgeRows, is_judge_row, judge_rows
@@ -43,6 +44,8 @@ from vlmtrust.report.private_table import private_table_cells, private_tables
 from vlmtrust.report.rows import RunRows
 from vlmtrust.report.safety_matrix import matrix_metrics, matrix_table, safety_matrices
 from vlmtrust.report.summary import cards, headlines
+from vlmtrust.report.trajectories import CSS as TRAJECTORY_CSS
+from vlmtrust.report.trajectories import trajectories_html
 from vlmtrust.store import StoredExample, UnscorableCount
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -77,6 +80,7 @@ margin:3px 0}ol.findings li{margin:.4em 0}.critical{border-color:#8e0000}
 .sev-medium{background:#ffe0a3}.sev-low{background:#dbe9fb}
 details.fold>summary{margin:.8em 0 .3em;cursor:pointer}
 """
+_CSS += TRAJECTORY_CSS + "\n"
 
 
 def page_css() -> str:
@@ -314,6 +318,20 @@ def _private_computation(rows: Sequence[MetricRow]) -> str:
         )
         cells = [[escape(c) for c in r] for r in body]
         out.append(table([escape(h) for h in head], cells) + "</section>")
+    for f in federated_tables(rows):
+        head, body = federated_table_cells(f)
+        out.append(
+            f'<section id="private-federated"><h3>Private computation: federated fine-tuning, '
+            f"{escape(f.model)}</h3>"
+            '<p class="muted">Each federated variant beside the baseline on the trainer\'s '
+            "held-out scenes: what it keeps (held-out accuracy; the worst client's accuracy on "
+            "its own rows), what it leaks (epsilon with DP; what inverting one client's update "
+            "recovers) and what it costs (bytes sent), and who sees what. 95% intervals, n "
+            "scenes (a client's: its rows; an inversion's: images); - : the run holds no such "
+            "row.</p>"
+        )
+        cells = [[escape(c) for c in r] for r in body]
+        out.append(table([escape(h) for h in head], cells) + "</section>")
     return "".join(out)
 
 
@@ -396,6 +414,7 @@ def _task_section(task: str, runs: Sequence[RunRows], gates: Sequence[GateResult
     if left_out:
         out.append(f'<p class="muted">{left_out} more plot(s) not drawn (cap per task).</p>')
     out.append(_row_images(rows))
+    out.append(trajectories_html(task, rows))
     out.append(_gallery(task, [e for run in runs for e in run.examples if e.task == task]))
     out.append("</section>")
     return "".join(out)

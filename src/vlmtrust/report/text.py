@@ -18,6 +18,7 @@ from vlmtrust.report.compare import (
     run_label,
     shared,
 )
+from vlmtrust.report.federated_table import federated_json, federated_markdown, federated_tables
 from vlmtrust.report.findings import all_findings, findings_markdown, tasks_by_pillar, verdicts
 from vlmtrust.report.gates import GateResult
 from vlmtrust.report.glossary import used
@@ -48,6 +49,9 @@ def to_json(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
     private = private_tables([row for r in runs for row in r.rows])
     if private:
         doc["private_computation"] = private_json(private)
+    federated = federated_tables([row for r in runs for row in r.rows])
+    if federated:
+        doc["private_federated"] = federated_json(federated)
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
@@ -95,6 +99,7 @@ def to_markdown(runs: list[RunRows], gates: Sequence[GateResult] = ()) -> str:
         lines += _metrics(run.rows)
     lines += matrix_markdown(safety_matrices([row for r in runs for row in r.rows]))
     lines += private_markdown(private_tables([row for r in runs for row in r.rows]))
+    lines += federated_markdown(federated_tables([row for r in runs for row in r.rows]))
     common, single = shared(runs) if len(runs) > 1 else ([], 0)
     lines += _comparison(runs, common, single)
     lines += _provenance(runs, nothing_shared=len(runs) > 1 and not common)

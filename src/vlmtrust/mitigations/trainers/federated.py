@@ -37,6 +37,7 @@ from vlmtrust.mitigations.trainers.training.federated import (
     FederatedResult,
     FederatedSetting,
     ZeroShotData,
+    logits,
     partition,
     run_federated,
 )
@@ -120,7 +121,8 @@ class FederatedData:
     train_samples: list[Sample]
 
 
-def _value(sample: Sample, key: str) -> str:
+def label_of(sample: Sample, key: str) -> str:
+    """The scene's value of ``key`` (a group or a label) as text; "" where it has none."""
     found = sample.groups.get(key, sample.labels.get(key))
     return "" if found is None else str(found)
 
@@ -135,28 +137,39 @@ def _features(model: Any, samples: Sequence[Sample], chunk: int = 64) -> torch.T
     return torch.cat(parts)
 
 
+def head_logits(model: Any, samples: Sequence[Sample], classes: Sequence[str]) -> torch.Tensor:
+    """Zero-shot logits of ``samples`` through the model's projection head, as the rounds'
+    accuracy is computed (``privacy.federated`` scores every variant this way)."""
+    features = _features(model, samples)
+    labels = torch.zeros(len(samples), dtype=torch.long)
+    text = model.text_targets(list(classes))
+    data = ZeroShotData(features, labels, text, float(model.logit_scale()))
+    with torch.no_grad():
+        return logits(model.module("projection"), data, features)
+
+
 def federated_data(model: Any, params: FederatedParams) -> FederatedData:
     """Draw the scenes, embed them once, and deal the training scenes to the clients."""
     train = reference_samples(Scenes(n=params.samples, seed=params.data_seed, family="objects"))
     held = reference_samples(Scenes(n=params.held_out, seed=HELD_OUT_SEED, family="objects"))
-    missing = [s.id for s in (*train, *held) if not _value(s, params.label)]
+    missing = [s.id for s in (*train, *held) if not label_of(s, params.label)]
     if missing:
         raise ConfigError(
             f"federated:label={params.label} is not a label of the world's object scenes "
             f"(missing on {missing[0]})",
             "use label=shape or label=colour",
         )
-    classes = sorted({_value(s, params.label) for s in (*train, *held)})
+    classes = sorted({label_of(s, params.label) for s in (*train, *held)})
     text = model.text_targets(classes)
     scale = float(model.logit_scale())
 
     def data(samples: Sequence[Sample]) -> ZeroShotData:
-        labels = torch.tensor([classes.index(_value(s, params.label)) for s in samples])
+        labels = torch.tensor([classes.index(label_of(s, params.label)) for s in samples])
         return ZeroShotData(_features(model, samples), labels, text, scale)
 
     scheme, alpha = parse_partition(params.partition)
-    labels = np.array([classes.index(_value(s, params.label)) for s in train])
-    groups = [_value(s, params.group_by) for s in train]
+    labels = np.array([classes.index(label_of(s, params.label)) for s in train])
+    groups = [label_of(s, params.group_by) for s in train]
     if scheme == "by-group" and not all(groups):
         raise ConfigError(
             f"partition by-group needs group_by={params.group_by} on every scene",
