@@ -3,9 +3,11 @@ the artifact reused by a second run; bad options are one line and exit 2."""
 
 import json
 
+import pytest
 from cli_run import run_cli
 
 
+@pytest.mark.slow
 def test_train_federated_on_a_tiny_hf_clip_writes_rows(tmp_path, tiny_clip):
     args = [
         "train", "federated", "--model", f"hf:{tiny_clip}", "--clients", "2", "--rounds", "2",

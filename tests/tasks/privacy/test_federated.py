@@ -95,6 +95,7 @@ def test_a_variant_trained_on_other_scenes_is_one_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_same_scan_runs_on_a_tiny_hf_clip(tmp_path, tiny_clip):
     out = tmp_path / "run"
     result = run_cli(

@@ -1,11 +1,14 @@
 """What one federated client's shared update leaks: the projection's plain update gives the
 image's pooled feature away exactly; the same update sent with client-level DP does not."""
 
+import pytest
+
 from vlmtrust.mitigations.trainers.federated import FederatedParams, federated_data
 from vlmtrust.models.base import resolve_model
 from vlmtrust.tasks.privacy.federated_leak import client_update_leak
 
 
+@pytest.mark.slow
 def test_dp_buries_the_feature_a_plain_update_gives_away():
     model = resolve_model("zoo:clip").load()
     params = FederatedParams(clients=2, rounds=2, samples=16, held_out=8, dp_epsilon=8.0)

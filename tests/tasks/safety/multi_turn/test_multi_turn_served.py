@@ -29,6 +29,7 @@ def _scan(model: str, attacker: str, out):
 
 
 @pytest.mark.timeout(900)  # two servers and generation on 2 shared cores
+@pytest.mark.slow
 def test_pair_with_a_served_attacker_matches_the_local_models(served_pair, tmp_path):
     target_url, attacker_url = served_pair
     remote = _scan(
