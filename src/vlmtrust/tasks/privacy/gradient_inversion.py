@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -221,13 +222,18 @@ class _Attack:
             if linear is not None
             else None
         )
-        self.shared = [g.detach() for g in self.grads(target, False)]
+        # only the parameters the loss depends on: a dual encoder's text tower (its label
+        # embeddings computed once, without a graph) has no gradient to share or to match
+        victim = self.grads(target, False, allow_unused=True)
+        used = [i for i, g in enumerate(victim) if g is not None]
+        self.params = [params[i] for i in used]
+        self.shared = [victim[i].detach() for i in used]
         if shared is not None:  # what was sent instead (clipped and noised: client-level DP)
-            self.shared = [g.detach() for g in shared]
+            self.shared = [shared[i].detach() for i in used]
         truth = self._pooled()
         self.feature: torch.Tensor | None = None
         if linear is not None and truth is not None:
-            index = {id(p): i for i, p in enumerate(params)}
+            index = {id(p): i for i, p in enumerate(self.params)}
             if id(linear.weight) in index and id(linear.bias) in index:
                 self.feature = linear_input_from_gradient(
                     self.shared[index[id(linear.weight)]], self.shared[index[id(linear.bias)]]
@@ -244,10 +250,14 @@ class _Attack:
         self.captured.clear()
         return found.detach() if found is not None and found.dim() == 2 else None
 
-    def grads(self, x: torch.Tensor, create: bool) -> tuple[torch.Tensor, ...]:
+    def grads(
+        self, x: torch.Tensor, create: bool, allow_unused: bool = False
+    ) -> tuple[torch.Tensor, ...]:
         self.captured.clear()
         loss = F.cross_entropy(self.logits(x), self.y)
-        return torch.autograd.grad(loss, self.params, create_graph=create)
+        return torch.autograd.grad(
+            loss, self.params, create_graph=create, allow_unused=allow_unused
+        )
 
     def losses(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(gradient-matching loss, feature-matching loss) of a dummy image."""
@@ -355,7 +365,7 @@ def invert(
     linear = linear if p.feature_weight > 0 else None
     attack = _Attack(logits, params, linear, target, label, shared)
     colour = None
-    index = {id(q): i for i, q in enumerate(params)}
+    index = {id(q): i for i, q in enumerate(attack.params)}
     if p.init == "leaked_colour" and first is not None:
         conv, bn, mean, std = first
         if id(conv.weight) in index and id(bn.bias) in index:
@@ -398,8 +408,9 @@ class GradientInversion(Task):
     Params = GradientInversionParams
     params: GradientInversionParams
     requires = ("Differentiable",)
-    #: the zoo tower's own modules and text encoder, read directly where the model has them
-    hooks = ("tower", "scale", "text")
+    #: the zoo tower's own modules and text encoder, read directly where the model has them;
+    #: ``second_order``: what an hf: model switches to for a double backward (eager attention)
+    hooks = ("tower", "scale", "text", "second_order")
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
@@ -462,7 +473,7 @@ class GradientInversion(Task):
                 p.requires_grad_(True)
             # a batch of one: extra threads only contend on a busy machine (a cut plan, on a
             # model large enough to need it, takes the ``available`` threads)
-            with torch.enable_grad(), torch_threads(1):
+            with torch.enable_grad(), torch_threads(1), _second_order(model):
                 result = invert(
                     logits_fn(model, classes),
                     params,
@@ -551,6 +562,13 @@ class GradientInversion(Task):
             metric: (mean_estimate(vals), summary if metric == "psnr" else {})
             for metric, vals in values.items()
         }
+
+
+def _second_order(model: Any) -> AbstractContextManager[object]:
+    """The model's own switch to layers a double backward runs through (an hf: CLIP's eager
+    attention), else nothing to switch."""
+    switch = getattr(model, "second_order", None)
+    return switch() if callable(switch) else nullcontext()
 
 
 def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
