@@ -47,6 +47,7 @@ from pydantic import Field
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Params, Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.core.unit_progress import report_step
 from vlmtrust.core.work_budget import (
     DEFAULT_WORK_FLOPS,
     UNITS,
@@ -288,6 +289,7 @@ def _one_start(
     p: GradientInversionParams,
     colour: torch.Tensor | None,
     plan: StepPlan | None = None,
+    where: str = "",
 ) -> tuple[torch.Tensor, list[float], str]:
     """One seeded start: its image, matching loss per step then its result, and how it ended
     (``steps``; a cut plan also ``converged`` or ``budget``: the deadline)."""
@@ -307,7 +309,8 @@ def _one_start(
     history: list[float] = []
     deadline, stopped = deadline_after(plan.share_s), "steps"
     best, since = float("inf"), 0
-    for _ in range(plan.steps):
+    for step in range(plan.steps):
+        report_step(f"{where}step {step + 1}/{plan.steps}")
         optimiser.zero_grad()
         x = _render(latent, size)
         match, feature = attack.losses(x)
@@ -355,13 +358,14 @@ def invert(
     first: tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None = None,
     shared: Sequence[torch.Tensor] | None = None,
     available: int = 1,
+    where: str = "",
 ) -> Inversion:
     """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient; ``linear``
     the layer whose input leaks exactly, ``first`` the conv + BatchNorm (and the input's
     normalisation mean, std) whose gradients leak the mean colour; ``shared`` what the victim
     actually sent when it is not the plain gradient (a federated client's privatised update);
     the steps and restarts fit the budget (:func:`plan_steps`), a cut plan on ``available``
-    threads."""
+    threads; each step is reported to the scan's progress display, after ``where``."""
     linear = linear if p.feature_weight > 0 else None
     attack = _Attack(logits, params, linear, target, label, shared)
     colour = None
@@ -380,7 +384,15 @@ def invert(
         plan = plan_steps(step_cost(attack, tuple(target.shape), p), p, available)
         with torch_threads(plan.threads):
             runs = [
-                _one_start(attack, tuple(target.shape), p.seed * 1000 + r, p, colour, plan)
+                _one_start(
+                    attack,
+                    tuple(target.shape),
+                    p.seed * 1000 + r,
+                    p,
+                    colour,
+                    plan,
+                    f"{where}restart {r + 1}/{plan.restarts} " if plan.restarts > 1 else where,
+                )
                 for r in range(plan.restarts)
             ]
     finally:
@@ -426,14 +438,15 @@ class GradientInversion(Task):
         classes = {"shape": SHAPES, "colour": COLOURS}.get(self.params.label)
         priors = self._priors(model, samples)
         out = []
-        for sample, prior in zip(samples, priors, strict=True):
+        for k, (sample, prior) in enumerate(zip(samples, priors, strict=True)):
             truth = sample.labels.get(self.params.label)
             if sample.image is None or classes is None or truth not in classes:
                 reason = f"needs an image and a {self.params.label!r} label among world classes"
                 out.append([Score.cannot_score(sample.id, "psnr", reason)])
                 continue
             label = list(classes).index(truth)
-            out.append(self._attack(model, sample, list(classes), label, prior, available))
+            where = f"image {k + 1}/{len(samples)} "
+            out.append(self._attack(model, sample, list(classes), label, prior, available, where))
         return out
 
     def _priors(self, model: Any, samples: Sequence[Sample]) -> list[torch.Tensor | None]:
@@ -463,6 +476,7 @@ class GradientInversion(Task):
         label: int,
         prior: torch.Tensor | None,
         available: int = 1,
+        where: str = "",
     ) -> list[Score]:
         torch.manual_seed(self.params.seed)
         target = model.to_pixels([sample.load_image()])
@@ -483,6 +497,7 @@ class GradientInversion(Task):
                     last_linear(model),
                     first_layer(model),
                     available=available,
+                    where=where,
                 )
         finally:
             for p, was in zip(params, frozen, strict=True):

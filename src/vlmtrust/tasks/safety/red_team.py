@@ -46,6 +46,7 @@ from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.core.unit_progress import report_step
 from vlmtrust.core.work_budget import (
     DEFAULT_WORK_FLOPS,
     UNITS,
@@ -210,6 +211,10 @@ class RedTeam(Task):
                 stopped = "budget"
                 break
             todo = [p for p in probes if p.id not in broken][: cap - spent]
+            report_step(
+                f"round {rounds + 1}: {len(todo)} queries, {spent}/{cap} spent, "
+                f"{len(broken)}/{len(probes)} probes broken"
+            )
             draws = rng.beta(
                 1 + wins[:, None], 1 + tries[:, None] - wins[:, None], (len(arms), len(todo))
             )
