@@ -45,12 +45,12 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Spec
 from vlmtrust.core.threads import torch_threads
 from vlmtrust.core.unit_progress import report_step
 from vlmtrust.core.work_budget import (
-    DEFAULT_WORK_FLOPS,
     UNITS,
+    EarlyStopParams,
     WorkBudget,
     count_flops,
     cut_record,
@@ -78,7 +78,7 @@ from vlmtrust.tasks.privacy.gradient_leaks import (
 )
 
 
-class GradientInversionParams(Params):
+class GradientInversionParams(EarlyStopParams):
     n: int = Field(default=4, ge=1, le=16, description="images attacked, one batch of 1 each")
     steps: int = Field(default=200, ge=2, description="optimisation steps per restart")
     lr: float = Field(default=0.02, gt=0, description="Adam learning rate on the sigmoid logits")
@@ -115,22 +115,6 @@ class GradientInversionParams(Params):
     )
     seed: int = Field(
         default=0, description="seed of each restart's starting image (restart r: seed*1000+r)"
-    )
-    budget_flops: float = Field(
-        default=DEFAULT_WORK_FLOPS,
-        gt=0,
-        description="work all n images may do, in FLOPs (one step counted once): when n x "
-        "restarts x steps would do more, restarts then steps are cut and early stopping turns "
-        "on; the same cut on any machine (every zoo model fits)",
-    )
-    budget_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
-        "budget_flops: the cut follows the measured step time and a deadline ends each start",
-    )
-    patience: int = Field(
-        default=20, ge=1, description="steps without a 1% lower matching loss that end a cut start"
     )
 
 
