@@ -142,6 +142,7 @@ class Inversion:
     feature_error: float | None  # relative error of the leaked pooled feature (None: unused)
     start_colour: list[float] | None  # the leaked mean colour started from (None: grey)
     budget: dict[str, Any] = field(default_factory=dict)  # the cut, when one was made
+    cost_per_step: float = 0.0  # what one step was counted (FLOPs) or timed (s) to cost
 
 
 @dataclass(frozen=True)
@@ -343,13 +344,16 @@ def invert(
     shared: Sequence[torch.Tensor] | None = None,
     available: int = 1,
     where: str = "",
+    known_cost: float | None = None,
 ) -> Inversion:
     """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient; ``linear``
     the layer whose input leaks exactly, ``first`` the conv + BatchNorm (and the input's
     normalisation mean, std) whose gradients leak the mean colour; ``shared`` what the victim
     actually sent when it is not the plain gradient (a federated client's privatised update);
     the steps and restarts fit the budget (:func:`plan_steps`), a cut plan on ``available``
-    threads; each step is reported to the scan's progress display, after ``where``."""
+    threads; each step is reported to the scan's progress display, after ``where``. A step's
+    cost is counted (or timed) unless ``known_cost`` gives it: images of one size cost the same,
+    and on a real-size model measuring it again takes one to two steps an image."""
     linear = linear if p.feature_weight > 0 else None
     attack = _Attack(logits, params, linear, target, label, shared)
     colour = None
@@ -365,7 +369,8 @@ def invert(
                 std,
             )
     try:
-        plan = plan_steps(step_cost(attack, tuple(target.shape), p), p, available)
+        cost = known_cost if known_cost is not None else step_cost(attack, tuple(target.shape), p)
+        plan = plan_steps(cost, p, available)
         with torch_threads(plan.threads):
             runs = [
                 _one_start(
@@ -397,7 +402,7 @@ def invert(
         else {}
     )
     image, history = runs[best][0], runs[best][1]
-    return Inversion(image, history, best, finals, attack.feature_error, start, budget)
+    return Inversion(image, history, best, finals, attack.feature_error, start, budget, cost)
 
 
 class GradientInversion(Task):
@@ -419,6 +424,7 @@ class GradientInversion(Task):
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         available = torch.get_num_threads()
+        self._cost: dict[tuple[int, ...], float] = {}  # a step's cost by image shape
         classes = {"shape": SHAPES, "colour": COLOURS}.get(self.params.label)
         priors = self._priors(model, samples)
         out = []
@@ -482,7 +488,9 @@ class GradientInversion(Task):
                     first_layer(model),
                     available=available,
                     where=where,
+                    known_cost=self._cost.get(tuple(target.shape)),
                 )
+                self._cost[tuple(target.shape)] = result.cost_per_step
         finally:
             for p, was in zip(params, frozen, strict=True):
                 p.requires_grad_(was)
