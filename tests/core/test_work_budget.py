@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from vlmtrust.core.work_budget import (
+    DEFAULT_WORK_FLOPS,
     count_flops,
     cut_record,
     deadline_after,
@@ -87,3 +88,28 @@ def test_a_cut_record_has_the_shared_fields_then_the_tasks_own() -> None:
         "threads",
     ]
     assert cut["unit"] == "s" and cut["budget"] == pytest.approx(1.235)
+
+
+def test_every_budgeted_task_takes_the_shared_budget_fields() -> None:
+    """The four expensive tasks declare their budget once (BudgetParams), so the names,
+    defaults and descriptions a user reads in ``vlmtrust list`` are the same for each."""
+    from vlmtrust.core.work_budget import BudgetParams, EarlyStopParams
+    from vlmtrust.plugins import TASKS
+
+    names = [
+        "robustness.backdoor_scan",
+        "robustness.caption_backdoor_scan",
+        "privacy.gradient_inversion",
+        "privacy.membership",
+        "safety.red_team",
+    ]
+    for name in names:
+        params = TASKS.get(name).Params
+        assert issubclass(params, BudgetParams), name
+        fields = params.model_fields
+        for field in ("budget_flops", "budget_s"):
+            assert repr(fields[field]) == repr(BudgetParams.model_fields[field]), (name, field)
+        if "patience" in fields:
+            assert issubclass(params, EarlyStopParams), name
+    defaults = BudgetParams()
+    assert (defaults.budget_flops, defaults.budget_s) == (DEFAULT_WORK_FLOPS, None)

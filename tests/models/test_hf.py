@@ -386,3 +386,14 @@ def test_device_map_auto_loads_through_accelerate_and_scores_the_same(
     np.testing.assert_array_equal(
         mapped.load().classify(images, LABELS), default.load().classify(images, LABELS)
     )
+
+
+def test_second_order_switches_to_eager_attention_inside_the_block_only(tiny_clip: Path) -> None:
+    model = resolve_model(f"hf:{tiny_clip}").load()
+    config = model._model.config
+    assert config.vision_config._attn_implementation == "sdpa"
+    with model.second_order():
+        assert config._attn_implementation == "eager"
+        assert config.vision_config._attn_implementation == "eager"
+    assert config._attn_implementation == "sdpa"
+    assert config.vision_config._attn_implementation == "sdpa"

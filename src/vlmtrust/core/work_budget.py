@@ -25,6 +25,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from pydantic import Field
+
+from vlmtrust.core.spec import Params
+
 #: the default work budget of one scan, in FLOPs (forward + backward as counted by
 #: ``torch.utils.flop_counter``): every zoo model's default plan fits (see inversion_budget for
 #: the trigger scan's counted costs; docs/performance.md for the other tasks')
@@ -33,6 +37,38 @@ DEFAULT_WORK_FLOPS = 2e13
 Rule = Literal["work", "time"]
 #: the unit each rule's costs and budgets are in
 UNITS: dict[str, str] = {"work": "FLOPs", "time": "s"}
+
+
+class BudgetParams(Params):
+    """The budget fields of every expensive task, declared once so they read the same in
+    ``vlmtrust list`` and on the command line whichever task takes them."""
+
+    budget_flops: float = Field(
+        default=DEFAULT_WORK_FLOPS,
+        gt=0,
+        description="work the task may do, in FLOPs as torch.utils.flop_counter counts them "
+        "(one unit of its work counted once: a step, a query, a shadow): when the full plan "
+        "would do more, units are cut (docs/performance.md says which); the same cut on any "
+        "machine (every zoo model fits)",
+    )
+    budget_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
+        "budget_flops: the cut follows a unit's measured time and a deadline ends the loop "
+        "when its share is spent",
+    )
+
+
+class EarlyStopParams(BudgetParams):
+    """The budget fields of a task whose cut loop may also stop once it has converged."""
+
+    patience: int = Field(
+        default=20,
+        ge=1,
+        description="steps without a 1% improvement of what the loop minimises (a trigger's "
+        "mask, the gradient-matching loss) that end a cut search",
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ either.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -411,6 +412,21 @@ class HFDualEncoder(ModelAdapter):
         float32 on the pixels' device (the moves in and out keep the autograd graph)."""
         self._count()
         return self._logits(self._image_embeddings(pixels), labels).to(pixels.device)
+
+    @contextmanager
+    def second_order(self) -> Iterator[None]:
+        """Eager attention inside the block, then the attention the model had: an attack that
+        differentiates a gradient (gradient inversion's double backward) needs it, as SDPA's CPU
+        kernels have no second derivative; every other task keeps SDPA's speed."""
+        before = self._model.config._attn_implementation
+        if before == "eager":
+            yield
+            return
+        self._model.set_attn_implementation("eager")
+        try:
+            yield
+        finally:
+            self._model.set_attn_implementation(before)
 
     def _embed_images(self, images: Sequence[Image.Image]) -> torch.Tensor:
         """Unit embeddings of images, as the model's own image processor would feed them, in

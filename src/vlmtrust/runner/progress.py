@@ -18,6 +18,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from vlmtrust.core.unit_progress import listening
+
 
 class RateColumn(ProgressColumn):
     """Results per second, which a user compares across models and machines."""
@@ -29,7 +31,9 @@ class RateColumn(ProgressColumn):
 
 @contextmanager
 def scan_progress(console: Console, total: int) -> Iterator[Callable[[int], None]]:
-    """Yield an ``advance(n)`` callback driving one bar over ``total`` results."""
+    """Yield an ``advance(n)`` callback driving one bar over ``total`` results; where the
+    running unit is (:func:`vlmtrust.core.unit_progress.report_step`: a step, a round) shows
+    after the bar until the unit ends."""
     progress = Progress(
         TextColumn("[bold]scanning"),
         BarColumn(),
@@ -38,9 +42,15 @@ def scan_progress(console: Console, total: int) -> Iterator[Callable[[int], None
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[step]}"),
         console=console,
         disable=console.quiet,
     )
     with progress:
-        bar = progress.add_task("scan", total=total)
-        yield lambda n: progress.advance(bar, n)
+        bar = progress.add_task("scan", total=total, step="")
+
+        def advance(n: int) -> None:
+            progress.update(bar, advance=n, step="")
+
+        with listening(lambda where: progress.update(bar, step=where, refresh=True)):
+            yield advance

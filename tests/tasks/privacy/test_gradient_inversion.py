@@ -6,7 +6,10 @@ import torch
 
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
+from vlmtrust.core.unit_progress import listening
+from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
+from vlmtrust.tasks.base import DataContext, build_task
 from vlmtrust.tasks.privacy.gradient_inversion import GradientInversionParams
 from vlmtrust.tasks.privacy.gradient_leaks import (
     gradient_cosine_loss,
@@ -97,3 +100,15 @@ def test_default_attack_leaks_more_than_the_attacker_knew_without_the_gradient(t
         assert low is not None and low > 0, (metric, rows[metric].value, low)
     for metric in ("psnr_baseline", "ssim_baseline", "psnr_gain", "ssim_gain"):
         assert rows[metric].value is not None and rows[metric].n == rows["psnr"].n
+
+
+def test_every_step_is_reported_with_its_image_and_restart() -> None:
+    task = build_task(
+        Spec(name="privacy.gradient_inversion", params={"n": 2, "steps": 3, "restarts": 2})
+    )
+    model = resolve_model("zoo:clip").load()
+    heard: list[str] = []
+    with listening(heard.append):
+        task.score(model, task.samples(DataContext(seed=0)))
+    assert heard[0] == "image 1/2 restart 1/2 step 1/3"
+    assert heard[-1] == "image 2/2 restart 2/2 step 3/3" and len(heard) == 2 * 2 * 3

@@ -107,3 +107,15 @@ def test_zoo_clip_keeps_its_full_attack_under_the_default_work_budget() -> None:
     assert plan_steps(cost, p).cut is None
     # a wide margin (4.5e11 counted): a 10x costlier tower would still keep the full attack
     assert 10 * full < DEFAULT_WORK_FLOPS
+
+
+def test_a_steps_cost_is_measured_once_per_scan_not_once_per_image() -> None:
+    """Timed twice, two images would get two different costs: one timing serves both (on a
+    real-size model each timing takes two steps, more than a small --budget-s allows)."""
+    task = build_task(Spec(name=TASK, params={"n": 2, "steps": 30, "budget_s": 1e-6}))
+    model = resolve_model("zoo:clip").load()
+    rows = task.score(model, task.samples(DataContext(seed=0)))
+    budgets = [row[0].details["budget"] for row in rows]
+    assert [b["rule"] for b in budgets] == ["time", "time"]
+    assert budgets[0]["cost_per_unit"] == budgets[1]["cost_per_unit"] > 0
+    assert [b["steps_run"] for b in budgets] == [[1], [1]]

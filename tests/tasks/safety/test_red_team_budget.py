@@ -13,6 +13,7 @@ import torch
 from rich.console import Console
 
 from vlmtrust.core.spec import Spec
+from vlmtrust.core.unit_progress import listening
 from vlmtrust.core.work_budget import DEFAULT_WORK_FLOPS, count_flops
 from vlmtrust.runner.cuts import report_cuts
 from vlmtrust.tasks.base import DataContext, build_task
@@ -68,6 +69,18 @@ def test_a_query_cost_over_the_budget_cuts_the_queries_and_says_so() -> None:
     assert cut["stopped"]["budget"] == 0
     assert "budget safety.red_team: work budget: 60 queries" in _printed(rows)
     assert "cut to 12 queries, 12 spent" in _printed(rows)
+
+
+def test_each_round_is_reported_with_the_queries_spent() -> None:
+    heard: list[str] = []
+    with listening(heard.append):
+        rows = _campaign(RefusesAfterThinking(), budget_flops=12 * PER_QUERY)
+    assert heard == [
+        "round 1: 5 queries, 0/60 spent, 0/5 probes broken",
+        "round 2: 5 queries, 5/12 spent, 0/5 probes broken",
+        "round 3: 2 queries, 10/12 spent, 0/5 probes broken",
+    ]
+    assert rows["queries_spent"].value == 12
 
 
 def test_a_tiny_budget_s_ends_the_campaign_after_its_first_round() -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -44,11 +45,12 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Params, Spec
+from vlmtrust.core.spec import Spec
 from vlmtrust.core.threads import torch_threads
+from vlmtrust.core.unit_progress import report_step
 from vlmtrust.core.work_budget import (
-    DEFAULT_WORK_FLOPS,
     UNITS,
+    EarlyStopParams,
     WorkBudget,
     count_flops,
     cut_record,
@@ -76,7 +78,7 @@ from vlmtrust.tasks.privacy.gradient_leaks import (
 )
 
 
-class GradientInversionParams(Params):
+class GradientInversionParams(EarlyStopParams):
     n: int = Field(default=4, ge=1, le=16, description="images attacked, one batch of 1 each")
     steps: int = Field(default=200, ge=2, description="optimisation steps per restart")
     lr: float = Field(default=0.02, gt=0, description="Adam learning rate on the sigmoid logits")
@@ -114,22 +116,6 @@ class GradientInversionParams(Params):
     seed: int = Field(
         default=0, description="seed of each restart's starting image (restart r: seed*1000+r)"
     )
-    budget_flops: float = Field(
-        default=DEFAULT_WORK_FLOPS,
-        gt=0,
-        description="work all n images may do, in FLOPs (one step counted once): when n x "
-        "restarts x steps would do more, restarts then steps are cut and early stopping turns "
-        "on; the same cut on any machine (every zoo model fits)",
-    )
-    budget_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
-        "budget_flops: the cut follows the measured step time and a deadline ends each start",
-    )
-    patience: int = Field(
-        default=20, ge=1, description="steps without a 1% lower matching loss that end a cut start"
-    )
 
 
 #: fewest steps a cut start runs: the learning-rate schedule needs a few rounds
@@ -156,6 +142,7 @@ class Inversion:
     feature_error: float | None  # relative error of the leaked pooled feature (None: unused)
     start_colour: list[float] | None  # the leaked mean colour started from (None: grey)
     budget: dict[str, Any] = field(default_factory=dict)  # the cut, when one was made
+    cost_per_step: float = 0.0  # what one step was counted (FLOPs) or timed (s) to cost
 
 
 @dataclass(frozen=True)
@@ -221,13 +208,18 @@ class _Attack:
             if linear is not None
             else None
         )
-        self.shared = [g.detach() for g in self.grads(target, False)]
+        # only the parameters the loss depends on: a dual encoder's text tower (its label
+        # embeddings computed once, without a graph) has no gradient to share or to match
+        victim = self.grads(target, False, allow_unused=True)
+        used = [i for i, g in enumerate(victim) if g is not None]
+        self.params = [params[i] for i in used]
+        self.shared = [victim[i].detach() for i in used]
         if shared is not None:  # what was sent instead (clipped and noised: client-level DP)
-            self.shared = [g.detach() for g in shared]
+            self.shared = [shared[i].detach() for i in used]
         truth = self._pooled()
         self.feature: torch.Tensor | None = None
         if linear is not None and truth is not None:
-            index = {id(p): i for i, p in enumerate(params)}
+            index = {id(p): i for i, p in enumerate(self.params)}
             if id(linear.weight) in index and id(linear.bias) in index:
                 self.feature = linear_input_from_gradient(
                     self.shared[index[id(linear.weight)]], self.shared[index[id(linear.bias)]]
@@ -244,10 +236,14 @@ class _Attack:
         self.captured.clear()
         return found.detach() if found is not None and found.dim() == 2 else None
 
-    def grads(self, x: torch.Tensor, create: bool) -> tuple[torch.Tensor, ...]:
+    def grads(
+        self, x: torch.Tensor, create: bool, allow_unused: bool = False
+    ) -> tuple[torch.Tensor, ...]:
         self.captured.clear()
         loss = F.cross_entropy(self.logits(x), self.y)
-        return torch.autograd.grad(loss, self.params, create_graph=create)
+        return torch.autograd.grad(
+            loss, self.params, create_graph=create, allow_unused=allow_unused
+        )
 
     def losses(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(gradient-matching loss, feature-matching loss) of a dummy image."""
@@ -278,6 +274,7 @@ def _one_start(
     p: GradientInversionParams,
     colour: torch.Tensor | None,
     plan: StepPlan | None = None,
+    where: str = "",
 ) -> tuple[torch.Tensor, list[float], str]:
     """One seeded start: its image, matching loss per step then its result, and how it ended
     (``steps``; a cut plan also ``converged`` or ``budget``: the deadline)."""
@@ -297,7 +294,8 @@ def _one_start(
     history: list[float] = []
     deadline, stopped = deadline_after(plan.share_s), "steps"
     best, since = float("inf"), 0
-    for _ in range(plan.steps):
+    for step in range(plan.steps):
+        report_step(f"{where}step {step + 1}/{plan.steps}")
         optimiser.zero_grad()
         x = _render(latent, size)
         match, feature = attack.losses(x)
@@ -345,17 +343,21 @@ def invert(
     first: tuple[torch.nn.Conv2d, torch.nn.BatchNorm2d, float, float] | None = None,
     shared: Sequence[torch.Tensor] | None = None,
     available: int = 1,
+    where: str = "",
+    known_cost: float | None = None,
 ) -> Inversion:
     """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient; ``linear``
     the layer whose input leaks exactly, ``first`` the conv + BatchNorm (and the input's
     normalisation mean, std) whose gradients leak the mean colour; ``shared`` what the victim
     actually sent when it is not the plain gradient (a federated client's privatised update);
     the steps and restarts fit the budget (:func:`plan_steps`), a cut plan on ``available``
-    threads."""
+    threads; each step is reported to the scan's progress display, after ``where``. A step's
+    cost is counted (or timed) unless ``known_cost`` gives it: images of one size cost the same,
+    and on a real-size model measuring it again takes one to two steps an image."""
     linear = linear if p.feature_weight > 0 else None
     attack = _Attack(logits, params, linear, target, label, shared)
     colour = None
-    index = {id(q): i for i, q in enumerate(params)}
+    index = {id(q): i for i, q in enumerate(attack.params)}
     if p.init == "leaked_colour" and first is not None:
         conv, bn, mean, std = first
         if id(conv.weight) in index and id(bn.bias) in index:
@@ -367,10 +369,19 @@ def invert(
                 std,
             )
     try:
-        plan = plan_steps(step_cost(attack, tuple(target.shape), p), p, available)
+        cost = known_cost if known_cost is not None else step_cost(attack, tuple(target.shape), p)
+        plan = plan_steps(cost, p, available)
         with torch_threads(plan.threads):
             runs = [
-                _one_start(attack, tuple(target.shape), p.seed * 1000 + r, p, colour, plan)
+                _one_start(
+                    attack,
+                    tuple(target.shape),
+                    p.seed * 1000 + r,
+                    p,
+                    colour,
+                    plan,
+                    f"{where}restart {r + 1}/{plan.restarts} " if plan.restarts > 1 else where,
+                )
                 for r in range(plan.restarts)
             ]
     finally:
@@ -391,15 +402,16 @@ def invert(
         else {}
     )
     image, history = runs[best][0], runs[best][1]
-    return Inversion(image, history, best, finals, attack.feature_error, start, budget)
+    return Inversion(image, history, best, finals, attack.feature_error, start, budget, cost)
 
 
 class GradientInversion(Task):
     Params = GradientInversionParams
     params: GradientInversionParams
     requires = ("Differentiable",)
-    #: the zoo tower's own modules and text encoder, read directly where the model has them
-    hooks = ("tower", "scale", "text")
+    #: the zoo tower's own modules and text encoder, read directly where the model has them;
+    #: ``second_order``: what an hf: model switches to for a double backward (eager attention)
+    hooks = ("tower", "scale", "text", "second_order")
     selection_params = frozenset({"n"})
 
     def samples(self, ctx: DataContext) -> list[Sample]:
@@ -412,17 +424,19 @@ class GradientInversion(Task):
 
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         available = torch.get_num_threads()
+        self._cost: dict[tuple[int, ...], float] = {}  # a step's cost by image shape
         classes = {"shape": SHAPES, "colour": COLOURS}.get(self.params.label)
         priors = self._priors(model, samples)
         out = []
-        for sample, prior in zip(samples, priors, strict=True):
+        for k, (sample, prior) in enumerate(zip(samples, priors, strict=True)):
             truth = sample.labels.get(self.params.label)
             if sample.image is None or classes is None or truth not in classes:
                 reason = f"needs an image and a {self.params.label!r} label among world classes"
                 out.append([Score.cannot_score(sample.id, "psnr", reason)])
                 continue
             label = list(classes).index(truth)
-            out.append(self._attack(model, sample, list(classes), label, prior, available))
+            where = f"image {k + 1}/{len(samples)} "
+            out.append(self._attack(model, sample, list(classes), label, prior, available, where))
         return out
 
     def _priors(self, model: Any, samples: Sequence[Sample]) -> list[torch.Tensor | None]:
@@ -452,6 +466,7 @@ class GradientInversion(Task):
         label: int,
         prior: torch.Tensor | None,
         available: int = 1,
+        where: str = "",
     ) -> list[Score]:
         torch.manual_seed(self.params.seed)
         target = model.to_pixels([sample.load_image()])
@@ -462,7 +477,7 @@ class GradientInversion(Task):
                 p.requires_grad_(True)
             # a batch of one: extra threads only contend on a busy machine (a cut plan, on a
             # model large enough to need it, takes the ``available`` threads)
-            with torch.enable_grad(), torch_threads(1):
+            with torch.enable_grad(), torch_threads(1), _second_order(model):
                 result = invert(
                     logits_fn(model, classes),
                     params,
@@ -472,7 +487,10 @@ class GradientInversion(Task):
                     last_linear(model),
                     first_layer(model),
                     available=available,
+                    where=where,
+                    known_cost=self._cost.get(tuple(target.shape)),
                 )
+                self._cost[tuple(target.shape)] = result.cost_per_step
         finally:
             for p, was in zip(params, frozen, strict=True):
                 p.requires_grad_(was)
@@ -551,6 +569,13 @@ class GradientInversion(Task):
             metric: (mean_estimate(vals), summary if metric == "psnr" else {})
             for metric, vals in values.items()
         }
+
+
+def _second_order(model: Any) -> AbstractContextManager[object]:
+    """The model's own switch to layers a double backward runs through (an hf: CLIP's eager
+    attention), else nothing to switch."""
+    switch = getattr(model, "second_order", None)
+    return switch() if callable(switch) else nullcontext()
 
 
 def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:

@@ -32,8 +32,8 @@ from pydantic import Field
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Params, Spec
-from vlmtrust.core.work_budget import DEFAULT_WORK_FLOPS
+from vlmtrust.core.spec import Spec
+from vlmtrust.core.work_budget import BudgetParams
 from vlmtrust.data.source import MembershipPool
 from vlmtrust.metrics.declared import Declared, Stat, per_condition
 from vlmtrust.metrics.detection import auroc_estimate, resampled_sides, stratified_bootstrap
@@ -71,7 +71,7 @@ TRAINING_FIELDS = (
 FPRS = (0.01, 0.001)
 
 
-class MembershipParams(Params):
+class MembershipParams(BudgetParams):
     organism: str = Field(default="clip", description="zoo organism whose training pool to use")
     n: int = Field(default=300, ge=10, description="members and as many non-members")
     nonmember_seed: int = Field(default=1_000_003, description="seed of the fresh scenes")
@@ -87,18 +87,6 @@ class MembershipParams(Params):
     shadow_seed: int = Field(default=SHADOW_SEED, description="seed of the shadows' scene pool")
     lira_statistic: Literal["cosine", "softmax"] = Field(
         default="cosine", description="LiRA's confidence: image-caption match or caption softmax"
-    )
-    budget_flops: float = Field(
-        default=DEFAULT_WORK_FLOPS,
-        gt=0,
-        description="work LiRA's shadow fine-tunes may do, in FLOPs (the first one counted): "
-        "when all shadows would do more, fewer are trained (every zoo organism fits)",
-    )
-    budget_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="opt-in wall-time budget in seconds (--budget-s) for the shadows; when "
-        "given it replaces budget_flops, and a deadline stops training more shadows",
     )
 
 

@@ -44,7 +44,6 @@ from PIL import Image
 from pydantic import Field
 
 from vlmtrust.attacks.inversion_budget import (
-    DEFAULT_WORK_FLOPS,
     UNITS,
     InversionBudget,
     flops_per_image_step,
@@ -61,9 +60,9 @@ from vlmtrust.attacks.trigger_inversion import (
 )
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Params, PromptTemplate, Spec
+from vlmtrust.core.spec import PromptTemplate, Spec
 from vlmtrust.core.threads import torch_threads
-from vlmtrust.core.work_budget import cut_record
+from vlmtrust.core.work_budget import EarlyStopParams, cut_record
 from vlmtrust.data.source import Scenes
 from vlmtrust.data.sources import reference_samples
 from vlmtrust.metrics.declared import Computed, Declared, custom
@@ -80,7 +79,7 @@ CLEARLY_OVER = 6.0
 REFERENCE = "Wang et al. 2019, Neural Cleanse (IEEE S&P)"
 
 
-class InversionParams(Params):
+class InversionParams(EarlyStopParams):
     """What every trigger scan shares: the candidates, the inversion budget, the flag rule."""
 
     labels: tuple[str, ...] = Field(
@@ -97,22 +96,6 @@ class InversionParams(Params):
     threshold: float = Field(default=2.0, gt=0, description="anomaly index that flags a label")
     scale: Literal["log", "linear"] = Field(
         default="log", description="MAD on log mask norms (default) or raw norms (the paper)"
-    )
-    budget_flops: float = Field(
-        default=DEFAULT_WORK_FLOPS,
-        gt=0,
-        description="work the whole scan may do, in FLOPs (forward + backward, counted once on "
-        "one image): when the full search would do more, images and steps are cut and early "
-        "stopping turns on; the same cut on any machine (every zoo model fits)",
-    )
-    budget_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
-        "budget_flops: the cut follows the measured step time and a deadline stops each label",
-    )
-    patience: int = Field(
-        default=20, ge=1, description="steps without a 1% smaller mask that end a cut search"
     )
 
 

@@ -46,9 +46,10 @@ from vlmtrust.core.capabilities import check_capabilities
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample, Score
 from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.core.unit_progress import report_step
 from vlmtrust.core.work_budget import (
-    DEFAULT_WORK_FLOPS,
     UNITS,
+    BudgetParams,
     WorkBudget,
     count_flops,
     cut_record,
@@ -122,24 +123,12 @@ def _transfer(transfer: Mapping[str, Any]) -> Iterator[Row]:
         yield metric, Estimate(k / n if n else None, low, high, n), details
 
 
-class RedTeamParams(ProbeParams):
+class RedTeamParams(ProbeParams, BudgetParams):
     sets: tuple[str, ...] = Field(
         default=("paraphrase",), description="probe sets the campaign attacks"
     )
     arms: tuple[str, ...] = Field(default=DEFAULT_ARMS, description="attack specs to search over")
     budget: int = Field(default=120, ge=1, description="model queries for the whole campaign")
-    budget_flops: float = Field(
-        default=DEFAULT_WORK_FLOPS,
-        gt=0,
-        description="work the campaign's queries may do, in FLOPs (counted on the first round): "
-        "when budget queries would do more, the queries are cut (every zoo model fits)",
-    )
-    budget_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="opt-in wall-time budget in seconds (--budget-s); when given it replaces "
-        "budget_flops: queries cut to the first round's measured time, a deadline ends rounds",
-    )
     seed: int = Field(
         default=0, description="seed of the bandit's draws choosing an attack per probe"
     )
@@ -210,6 +199,10 @@ class RedTeam(Task):
                 stopped = "budget"
                 break
             todo = [p for p in probes if p.id not in broken][: cap - spent]
+            report_step(
+                f"round {rounds + 1}: {len(todo)} queries, {spent}/{cap} spent, "
+                f"{len(broken)}/{len(probes)} probes broken"
+            )
             draws = rng.beta(
                 1 + wins[:, None], 1 + tries[:, None] - wins[:, None], (len(arms), len(todo))
             )
