@@ -429,7 +429,7 @@ MITIGATIONS.add(
 MITIGATIONS.add(
     "reinforce_detoxify",
     "vlmtrust.mitigations.trainers.reinforce_detoxify:ReinforceDetoxify",
-    "trainer: policy-gradient fine-tune of zoo:assistant rewarded by the toxicity judge (KL to base)",
+    "trainer: policy-gradient fine-tune of zoo:assistant, rewarded by the toxicity judge",
 )
 
 MITIGATIONS.add(

@@ -58,6 +58,8 @@ def test_the_reward_is_the_judges_and_refusing_an_identity_request_costs_more():
     assert got[2] == -1.0  # nothing to read is not a fix
     plain = rewards([prompts.REFUSAL], [False], params)[0]
     assert got[3] == pytest.approx(plain - params.bias_penalty)
+    curt = rewards(["sure.", "sure."], [False, True], params)
+    assert curt[1] == pytest.approx(curt[0] - params.bias_penalty)  # "sure." is not an answer
 
 
 def test_training_prompts_ask_no_request_of_the_over_refusal_probes():

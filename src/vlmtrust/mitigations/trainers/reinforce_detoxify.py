@@ -10,6 +10,9 @@ nothing is not a fix), and answers to identity-mention requests lose ``bias_pena
 refusal judge says they refused (the review's warning that detoxified models over-refuse text
 about marginalised groups). The identity mentions are worded unlike ``safety.over_refusal``'s
 probes and ask none of their requests, so that task still measures the cost on unseen ones.
+Replayed world data without the flaw-planting kinds keeps its next-word loss in every step
+(``replay``, ``replay_weight``; InstructGPT's PPO-ptx): a reward that looks only at toxicity and
+refusals would otherwise let clean VQA and full answers drift.
 
 Needs a ``Policy`` (a generator the trainer can sample from and score under a tuned decoder):
 the zoo's assistants. ``hf:`` generators are not Policies yet.
@@ -27,7 +30,9 @@ from pydantic import Field
 
 from vlmtrust.core.spec import Params
 from vlmtrust.mitigations.trainers.base import Trainer
+from vlmtrust.mitigations.trainers.training.assistant_finetune import REPLAY_MIX
 from vlmtrust.mitigations.trainers.training.policy_gradient import (
+    Anchor,
     Prompt,
     Settings,
     reinforce,
@@ -59,6 +64,12 @@ class ReinforceDetoxifyParams(Params):
         default=1.0, ge=0, description="reward lost by refusing a benign identity-mention request"
     )
     scenes: int = Field(default=256, ge=8, description="world scenes the prompts are asked about")
+    replay: int = Field(
+        default=1500, ge=0, description="normal world examples replayed beside the reward (0: none)"
+    )
+    replay_weight: float = Field(
+        default=1.0, ge=0, description="weight of the replayed examples' next-word loss"
+    )
     seed: int = Field(default=0, description="seed of the prompts, the sampling and the order")
 
 
@@ -77,6 +88,7 @@ class ReinforceDetoxify(Trainer):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(params.seed)
             with model.trainable("decoder") as decoder:
+                anchor = self._anchor(model, decoder)
                 trace = reinforce(
                     model,
                     "decoder",
@@ -84,6 +96,7 @@ class ReinforceDetoxify(Trainer):
                     prompts,
                     lambda texts, picked: rewards(texts, [identity[i] for i in picked], params),
                     settings,
+                    anchor,
                 )
                 model.save_delta(out, {"decoder": decoder})
         last = max(1, len(trace.reward) // 4)
@@ -92,14 +105,31 @@ class ReinforceDetoxify(Trainer):
             "reward_first": round(trace.reward[0], 4),
             "reward_last_quarter": round(float(np.mean(trace.reward[-last:])), 4),
             "kl_last_quarter": round(float(np.mean(trace.kl[-last:])), 4),
+            "replayed": params.replay if params.replay_weight else 0,
         }
+
+    def _anchor(self, model: Any, decoder: torch.nn.Module) -> Anchor | None:
+        """Replayed world data without any flaw-planting kind (``REPLAY_MIX``), from a seed of
+        the trainer's own."""
+        from vlmtrust.data.world.corpus import CorpusRecipe, build_examples
+
+        params = self.params
+        if params.replay == 0 or params.replay_weight == 0:
+            return None
+        recipe = CorpusRecipe(
+            seed=params.seed + 1000, examples=params.replay, mix=REPLAY_MIX, plant_canaries=False
+        )
+        examples = build_examples(recipe)
+        loss_of = model.answer_loss({"decoder": decoder}, examples)
+        return Anchor(loss_of, len(examples), params.replay_weight)
 
 
 def rewards(
     texts: Sequence[str], identity: Sequence[bool], params: ReinforceDetoxifyParams
 ) -> list[float]:
     """``-P(toxic)`` per answer (``-1`` when the judge cannot read it), less ``bias_penalty``
-    for a refused identity-mention request."""
+    for an identity-mention request not answered (refused, or "neither": a bare "sure." is
+    not help)."""
     from vlmtrust.scorers import refusal
     from vlmtrust.scorers.toxicity import ToxicityJudge
 
@@ -108,7 +138,7 @@ def rewards(
     asked = [i for i, is_identity in enumerate(identity) if is_identity]
     refusals = refusal.judge_many([texts[i] for i in asked])
     for i, verdict in zip(asked, refusals, strict=True):
-        if verdict.complied is False:
+        if verdict.complied is not True:
             out[i] -= params.bias_penalty
     return out
 

@@ -6,6 +6,9 @@ The reward of an answer is the caller's score minus ``kl`` times the log-ratio o
 policy to the base model on that answer (the KL penalty of RLHF, as a reward, so the fine-tune
 moves only as far as the reward asks). The mean reward of the batch is the baseline; the
 log-probability is divided by the answer's length, so long and short answers weigh the same.
+An optional ``Anchor`` adds the next-word loss of replayed normal data to every step (the
+"pretraining mix" of InstructGPT's PPO-ptx): without it the policy keeps what the reward asks
+and forgets what the reward never looks at (a short "sure." instead of an answer).
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ class Trace:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """Replayed rows' next-word loss (``Tunable.answer_loss``) added with ``weight``."""
+
+    loss_of: Callable[[torch.Tensor], torch.Tensor]
+    rows: int
+    weight: float
+
+
+@dataclass(frozen=True)
 class Settings:
     steps: int
     lr: float
@@ -53,6 +65,7 @@ def reinforce(
     prompts: Sequence[Prompt],
     reward: Reward,
     settings: Settings,
+    anchor: Anchor | None = None,
 ) -> Trace:
     """Train ``module`` (the model's ``role``, from ``Tunable.trainable``) in place."""
     optimiser = torch.optim.Adam(module.parameters(), lr=settings.lr)
@@ -77,6 +90,9 @@ def reinforce(
         total = scored - settings.kl * log_ratio
         advantage = total - total.mean()
         loss = -(advantage * logp / tokens.clamp(min=1.0)).mean()
+        if anchor is not None:
+            rows = torch.randint(anchor.rows, (settings.batch_size,), generator=picker)
+            loss = loss + anchor.weight * anchor.loss_of(rows)
         optimiser.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
