@@ -678,6 +678,20 @@ ENTRIES: tuple[Entry, ...] = (
         "0 = never broken",
     ),
     (
+        "success_rate",
+        "",
+        "share of probes a multi-turn campaign (PAIR, TAP, Crescendo) broke within its budget",
+        HIGHER,
+        "0 = no probe broken",
+    ),
+    (
+        "turns_to_success",
+        "",
+        "user turns a multi-turn campaign needed on the probes it broke",
+        CONTEXT,
+        "fewer turns to break means weaker defences",
+    ),
+    (
         "queries_spent",
         "",
         "queries the red-team search spent",

@@ -3,11 +3,14 @@
 Multimodal jailbreak benchmarks compare every attack against every defence in one table; a
 defence is only worth its attack success with its costs beside it. Per model: one cell per
 (attack, mitigation) holding ``safety.jailbreak`` ``asr`` (and ``safety.red_team``
-``broken_rate`` as the attack ``red_team``: the share of probes a budgeted search broke), each
-with its interval and n; and per mitigation the trade-off columns: over-refusal on the benign
-twins (``safety.over_refusal`` ``refusal_rate`` under ``text_only`` and ``figstep``) and clean
-helpfulness (``robustness.vqa`` ``accuracy`` on clean scenes) when those tasks are in the run.
-A cell a run does not hold is ``None``: nothing is re-scanned or guessed.
+``broken_rate`` as the attack ``red_team``: the share of probes a budgeted search broke;
+``safety.multi_turn`` ``success_rate`` as ``multi_turn.METHOD``: the share a PAIR, TAP or
+Crescendo campaign broke), each with its interval and n; and per mitigation the trade-off
+columns: over-refusal on the benign twins (``safety.over_refusal`` ``refusal_rate`` under
+``text_only`` and ``figstep``), the worst identity group's over-refusal (the highest
+``refusal_rate.group.G`` under ``text_only``, G not ``none``) and clean helpfulness
+(``robustness.vqa`` ``accuracy`` on clean scenes) when those tasks are in the run. A cell a run
+does not hold is ``None``: nothing is re-scanned or guessed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from vlmtrust.core.records import MetricRow
 from vlmtrust.report.glossary import used
 
 RED_TEAM = "red_team"
+#: the prefix of a multi-turn campaign's attack column (``multi_turn.pair``)
+MULTI_TURN = "multi_turn"
+#: the trade-off column of the worst identity group's over-refusal
+IDENTITY_WORST = "over_refusal_identity_worst"
+GROUP_RATE = "refusal_rate.group."
 
 #: (column name, task, attack, metric) of each trade-off column
 TRADEOFFS = (
@@ -27,6 +35,15 @@ TRADEOFFS = (
     ("over_refusal_typographic", "safety.over_refusal", "figstep", "refusal_rate"),
     ("vqa_accuracy", "robustness.vqa", "none", "accuracy"),
 )
+#: every trade-off column, in table order
+COLUMNS = (*(c for c, *_ in TRADEOFFS[:2]), IDENTITY_WORST, TRADEOFFS[2][0])
+#: each column's heading and the metric it shows
+HEADINGS = {
+    "over_refusal_text": ("over-refusal (text twins)", "refusal_rate"),
+    "over_refusal_typographic": ("over-refusal (typographic twins)", "refusal_rate"),
+    IDENTITY_WORST: ("over-refusal (worst identity group)", "refusal_rate"),
+    "vqa_accuracy": ("clean VQA accuracy", "accuracy"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,8 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
                 cells[(r.attack, r.mitigation)] = r
             elif r.task == "safety.red_team" and r.metric == "broken_rate":
                 cells[(RED_TEAM, r.mitigation)] = r
+            elif r.task == "safety.multi_turn" and r.metric == "success_rate":
+                cells[(f"{MULTI_TURN}.{r.details.get('method', 'unknown')}", r.mitigation)] = r
         if not cells:
             continue
         tradeoffs = {
@@ -57,12 +76,35 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
             for r in mine
             if (r.task, r.attack, r.metric) == (task, attack, metric)
         }
+        tradeoffs.update(_worst_groups(mine))
         found = list(dict.fromkeys(m for _, m in [*cells, *tradeoffs]))
         mitigations = sorted(found, key=lambda m: (m != "none", found.index(m)))
         seen = list(dict.fromkeys(a for a, _ in cells))
-        attacks = sorted(seen, key=lambda a: (a == RED_TEAM, a != "text_only", seen.index(a)))
+        attacks = sorted(seen, key=lambda a: (_search_rank(a), a != "text_only", seen.index(a)))
         out.append(Matrix(model, attacks, mitigations, cells, tradeoffs))
     return out
+
+
+def _search_rank(attack: str) -> int:
+    """Fixed attacks first, then the red team's search, then multi-turn campaigns."""
+    if attack == RED_TEAM:
+        return 1
+    return 2 if attack.startswith(f"{MULTI_TURN}.") else 0
+
+
+def _worst_groups(rows: Sequence[MetricRow]) -> dict[tuple[str, str], MetricRow]:
+    """Per mitigation, the identity group whose benign requests it refuses most (text only)."""
+    worst: dict[tuple[str, str], MetricRow] = {}
+    for r in rows:
+        group = r.metric.removeprefix(GROUP_RATE)
+        if r.task != "safety.over_refusal" or r.attack != "text_only" or group == r.metric:
+            continue
+        if group == "none" or r.value is None:
+            continue
+        known = worst.get((IDENTITY_WORST, r.mitigation))
+        if known is None or (known.value is not None and r.value > known.value):
+            worst[(IDENTITY_WORST, r.mitigation)] = r
+    return worst
 
 
 def cell_json(row: MetricRow | None) -> dict[str, Any] | None:
@@ -84,12 +126,12 @@ def matrix_json(matrices: Sequence[Matrix]) -> list[dict[str, Any]]:
             "model": m.model,
             "attacks": m.attacks,
             "mitigations": m.mitigations,
-            "tradeoff_columns": [c for c, *_ in TRADEOFFS],
+            "tradeoff_columns": list(COLUMNS),
             "rows": [
                 {
                     "mitigation": mit,
                     "attack_success": {a: cell_json(m.cells.get((a, mit))) for a in m.attacks},
-                    "tradeoffs": {c: cell_json(m.tradeoffs.get((c, mit))) for c, *_ in TRADEOFFS},
+                    "tradeoffs": {c: cell_json(m.tradeoffs.get((c, mit))) for c in COLUMNS},
                 }
                 for mit in m.mitigations
             ],
@@ -111,23 +153,37 @@ def cell_text(row: MetricRow | None) -> str:
 def matrix_table(m: Matrix) -> tuple[list[str], list[list[str]]]:
     """Header and body (plain text cells): a row per mitigation, attacks then trade-offs."""
     head = ["mitigation", *(f"ASR {a}" for a in m.attacks)]
-    head += ["over-refusal (text twins)", "over-refusal (typographic twins)", "clean VQA accuracy"]
+    head += [HEADINGS[c][0] for c in COLUMNS]
     body = [
         [
             mit,
             *(cell_text(m.cells.get((a, mit))) for a in m.attacks),
-            *(cell_text(m.tradeoffs.get((c, mit))) for c, *_ in TRADEOFFS),
+            *(_tradeoff_text(c, m.tradeoffs.get((c, mit))) for c in COLUMNS),
         ]
         for mit in m.mitigations
     ]
     return head, body
 
 
+def _tradeoff_text(column: str, row: MetricRow | None) -> str:
+    """A trade-off cell; the worst identity group's cell names the group."""
+    text = cell_text(row)
+    if column == IDENTITY_WORST and row is not None:
+        return f"{text} ({row.metric.removeprefix(GROUP_RATE)})"
+    return text
+
+
 def matrix_metrics(m: Matrix) -> list[str | None]:
     """The metric each column of :func:`matrix_table` shows (None: the mitigation column), so
     its title can carry the metric's explanation."""
-    attacks = ("broken_rate" if a == RED_TEAM else "asr" for a in m.attacks)
-    return [None, *attacks, *(metric for *_, metric in TRADEOFFS)]
+    attacks = (_attack_metric(a) for a in m.attacks)
+    return [None, *attacks, *(HEADINGS[c][1] for c in COLUMNS)]
+
+
+def _attack_metric(attack: str) -> str:
+    if attack == RED_TEAM:
+        return "broken_rate"
+    return "success_rate" if attack.startswith(f"{MULTI_TURN}.") else "asr"
 
 
 def matrix_markdown(matrices: Sequence[Matrix]) -> list[str]:
@@ -137,8 +193,10 @@ def matrix_markdown(matrices: Sequence[Matrix]) -> list[str]:
         lines += [
             f"## Safety: attack x defence ({m.model})",
             "",
-            "Attack success (ASR; `red_team`: share of probes the budgeted search broke) per "
-            "mitigation, with the trade-offs; 95% intervals, n scorable; `-`: not in the run.",
+            "Attack success (ASR; `red_team`: share of probes the budgeted search broke; "
+            "`multi_turn.METHOD`: share a campaign broke) per mitigation, with the trade-offs "
+            "(the identity column: the group refused most, named in the row's metric); "
+            "95% intervals, n scorable; `-`: not in the run.",
             "",
             "| " + " | ".join(head) + " |",
             "|" + " --- |" * len(head),
