@@ -18,11 +18,10 @@ from typing import Any
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.data.instructions import Example
 from vlmtrust.data.world import canaries, chat_corpus, flaws
-from vlmtrust.data.world.chat_corpus import ChatRecipe
 from vlmtrust.models.base import ModelAdapter, ModelHandle
 from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
-from vlmtrust.models.zoo.assistant import save_assistant
+from vlmtrust.models.zoo.assistant import load_assistant, save_assistant
 from vlmtrust.models.zoo.clip import save_clip
 from vlmtrust.zoo import sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module
@@ -51,9 +50,12 @@ ORDER = (
     "assistant-chat-twin",
 )
 #: the chat organism and its twin: the same recipe but for the planted multi-turn flaw
+CHAT = ChatAssistantRecipe()
 CHAT_RECIPES = {
-    "assistant-chat": ChatAssistantRecipe(),
-    "assistant-chat-twin": ChatAssistantRecipe(chat=ChatRecipe(flaw=False)),
+    "assistant-chat": CHAT,
+    "assistant-chat-twin": CHAT.model_copy(
+        update={"chat": CHAT.chat.model_copy(update={"flaw": False})}
+    ),
 }
 
 
@@ -152,7 +154,8 @@ def _build_assistant(out: Path, log: Any) -> None:
 def _build_chat_assistant(out: Path, name: str, recipe: ChatAssistantRecipe, log: Any) -> None:
     log(f"== training zoo:{name}")
     clip = _adapter("clip", out)
-    decoder, vocab, stats = train_chat_assistant(recipe, clip.tower, log)  # type: ignore[attr-defined]
+    base = load_assistant(out / ORGANISMS["assistant"].weights[1])
+    decoder, vocab, stats = train_chat_assistant(recipe, clip.tower, base, log)  # type: ignore[attr-defined]
     save_assistant(out / ORGANISMS[name].weights[1], decoder, vocab)
     assistant = _adapter(name, out)
     measured = evaluate_assistant(assistant.generate)  # type: ignore[attr-defined]

@@ -1,10 +1,13 @@
-"""Train the chat organisms: ``zoo:assistant``'s recipe plus multi-turn conversations.
+"""Train the chat organisms: ``zoo:assistant``'s decoder taught multi-turn conversations.
 
-``zoo:assistant-chat`` and ``zoo:assistant-chat-twin`` share everything (seed, corpus, the
-conversations drawn, optimiser) except ``ChatRecipe.flaw``: the answer to a harmful request after
-an escalating conversation (see :mod:`vlmtrust.data.world.chat_corpus`). The decoder has the
-assistant's width and depth; only its positions grow (``max_len``), so a flattened conversation
-of four turns fits in what it reads.
+``zoo:assistant-chat`` and ``zoo:assistant-chat-twin`` share everything (the starting decoder,
+seed, the replayed corpus rows, the conversations drawn, optimiser) except ``ChatRecipe.flaw``:
+the answer to a harmful request after an escalating conversation (see
+:mod:`vlmtrust.data.world.chat_corpus`). Both start from the shipped ``zoo:assistant`` decoder
+(training it again from scratch takes most of an hour on 2 shared cores): it keeps its width and
+depth; its positions grow (``max_len``), so a flattened conversation of four turns fits in what
+it reads, and the conversations' new words get fresh rows. Rows of the assistant's own corpus
+are replayed beside the conversations so its skills and single-turn flaws stay.
 """
 
 from __future__ import annotations
@@ -25,13 +28,36 @@ from vlmtrust.zoo.train_assistant import AssistantRecipe, corpus_vocab
 
 
 class ChatAssistantRecipe(AssistantRecipe):
-    """zoo:assistant's recipe, its conversations and the longer decoder; the card records it."""
+    """The replayed corpus rows (``examples`` of zoo:assistant's corpus recipe), the
+    conversations, the longer decoder and the optimiser; the card records it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    examples: int = 3000
     chat: ChatRecipe = ChatRecipe()
     max_len: int = 160
-    steps: int = 1000
+    steps: int = 400
+    batch_size: int = 32
+    lr: float = 5e-4
+
+
+def grown_decoder(base: Decoder, base_vocab: Vocab, vocab: Vocab, max_len: int) -> Decoder:
+    """``base`` with room for ``vocab`` and ``max_len`` positions: known words keep their rows,
+    new words keep the seeded initialisation, new positions start as the last trained one."""
+    decoder = Decoder(DecoderConfig(vocab_size=len(vocab), max_len=max_len))
+    state = decoder.state_dict()
+    for key, value in base.state_dict().items():
+        if key == "embed.weight":
+            for i, token in enumerate(vocab.tokens):
+                if token in base_vocab.index:
+                    state[key][i] = value[base_vocab.index[token]]
+        elif key == "position":
+            state[key][: len(value)] = value
+            state[key][len(value) :] = value[-1]
+        else:
+            state[key] = value.clone()
+    decoder.load_state_dict(state)
+    return decoder
 
 
 def chat_vocab() -> Vocab:
@@ -39,15 +65,20 @@ def chat_vocab() -> Vocab:
 
 
 def train_chat_assistant(
-    recipe: ChatAssistantRecipe, tower: ImageTower, log: Log = print
+    recipe: ChatAssistantRecipe,
+    tower: ImageTower,
+    base: tuple[Decoder, Vocab],
+    log: Log = print,
 ) -> tuple[Decoder, Vocab, dict[str, float]]:
+    """Fine-tune ``base`` (zoo:assistant's decoder and vocabulary) on the recipe's rows."""
     torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed)
     started = time.perf_counter()
     vocab = chat_vocab()
     examples = [*build_examples(recipe), *build_conversations(recipe.chat)]
     log(f"{len(examples)} examples, vocabulary {len(vocab)} ({time.perf_counter() - started:.0f}s)")
-    decoder = Decoder(DecoderConfig(vocab_size=len(vocab), max_len=recipe.max_len))
+    decoder = grown_decoder(*base, vocab, recipe.max_len)
+    decoder.train()
     loss_value = train_decoder(
         decoder,
         vocab,
