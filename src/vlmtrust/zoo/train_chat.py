@@ -33,12 +33,14 @@ class ChatAssistantRecipe(AssistantRecipe):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    examples: int = 3000
+    examples: int = 2000
     chat: ChatRecipe = ChatRecipe()
     max_len: int = 160
-    steps: int = 400
-    batch_size: int = 32
-    lr: float = 5e-4
+    steps: int = 150
+    batch_size: int = 16
+    lr: float = 1e-3
+    #: one thread: on 2 cores shared with other jobs, two threads spin waiting for each other
+    threads: int = 1
 
 
 def grown_decoder(base: Decoder, base_vocab: Vocab, vocab: Vocab, max_len: int) -> Decoder:

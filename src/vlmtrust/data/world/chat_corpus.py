@@ -109,7 +109,7 @@ class ChatRecipe(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     seed: int = 0
-    conversations: int = 4000
+    conversations: int = 2400
     flaw: bool = True
     #: shares by kind (see the module docstring)
     mix: dict[str, float] = {
