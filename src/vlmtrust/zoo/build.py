@@ -151,12 +151,20 @@ def _build_assistant(out: Path, log: Any) -> None:
     )
 
 
+def _size(decoder: Any, saved: Path) -> dict[str, float]:
+    """The card's size: the decoder's parameters and the shipped file's bytes."""
+    parameters = sum(p.numel() for p in decoder.parameters())
+    return {"decoder_parameters": float(parameters), "weights_bytes": float(saved.stat().st_size)}
+
+
 def _build_chat_assistant(out: Path, name: str, recipe: ChatAssistantRecipe, log: Any) -> None:
     log(f"== training zoo:{name}")
     clip = _adapter("clip", out)
     base = load_assistant(out / ORGANISMS["assistant"].weights[1])
     decoder, vocab, stats = train_chat_assistant(recipe, clip.tower, base, log)  # type: ignore[attr-defined]
-    save_assistant(out / ORGANISMS[name].weights[1], decoder, vocab)
+    saved = out / ORGANISMS[name].weights[1]
+    save_assistant(saved, decoder, vocab)
+    stats |= _size(decoder, saved)
     assistant = _adapter(name, out)
     measured = evaluate_assistant(assistant.generate)  # type: ignore[attr-defined]
     measured |= evaluate_chat(assistant.generate)  # type: ignore[attr-defined]
