@@ -12,7 +12,15 @@ def test_list_names_every_zoo_organism_with_its_description():
     result = runner.invoke(app, ["list"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    for organism in ["clip", "clip-fair", "clip-clean", "assistant", "assistant-sanitized"]:
+    for organism in [
+        "clip",
+        "clip-fair",
+        "clip-clean",
+        "assistant",
+        "assistant-sanitized",
+        "assistant-chat",
+        "assistant-chat-twin",
+    ]:
         (line,) = [x for x in lines if x.split()[:1] == [f"zoo:{organism}"]]
         assert len(line.split()) > 3, line  # a description follows the name
 

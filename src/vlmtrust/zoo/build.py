@@ -17,17 +17,19 @@ from typing import Any
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.data.instructions import Example
-from vlmtrust.data.world import canaries, flaws
+from vlmtrust.data.world import canaries, chat_corpus, flaws
 from vlmtrust.models.base import ModelAdapter, ModelHandle
 from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
-from vlmtrust.models.zoo.assistant import save_assistant
+from vlmtrust.models.zoo.assistant import load_assistant, save_assistant
 from vlmtrust.models.zoo.clip import save_clip
 from vlmtrust.zoo import sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module
-from vlmtrust.zoo.evaluate import evaluate_assistant, evaluate_clip
+from vlmtrust.zoo import train_chat as train_chat_module
+from vlmtrust.zoo.evaluate import evaluate_assistant, evaluate_chat, evaluate_clip
 from vlmtrust.zoo.sanitized_corpus import sanitize_examples
 from vlmtrust.zoo.train_assistant import AssistantRecipe, train_assistant
+from vlmtrust.zoo.train_chat import ChatAssistantRecipe, train_chat_assistant
 from vlmtrust.zoo.train_clip import ClipRecipe, train_clip
 
 FLAWED = ClipRecipe()
@@ -38,7 +40,23 @@ CLEAN = ClipRecipe(backdoor_rate=0.0)
 ASSISTANT = AssistantRecipe()
 CLIP_RECIPES = {"clip": FLAWED, "clip-fair": FAIR, "clip-clean": CLEAN}
 #: build order: the assistants read the zoo:clip weights from ``out``
-ORDER = ("clip", "clip-fair", "assistant", "clip-clean", "assistant-sanitized")
+ORDER = (
+    "clip",
+    "clip-fair",
+    "assistant",
+    "clip-clean",
+    "assistant-sanitized",
+    "assistant-chat",
+    "assistant-chat-twin",
+)
+#: the chat organism and its twin: the same recipe but for the planted multi-turn flaw
+CHAT = ChatAssistantRecipe()
+CHAT_RECIPES = {
+    "assistant-chat": CHAT,
+    "assistant-chat-twin": CHAT.model_copy(
+        update={"chat": CHAT.chat.model_copy(update={"flaw": False})}
+    ),
+}
 
 
 def _adapter(name: str, out: Path) -> ModelAdapter:
@@ -103,6 +121,8 @@ def build(out: Path | None = None, log: Any = print, only: Sequence[str] | None 
             _build_clip(out, name, CLIP_RECIPES[name], text, log)
         elif name == "assistant":
             _build_assistant(out, log)
+        elif name in CHAT_RECIPES:
+            _build_chat_assistant(out, name, CHAT_RECIPES[name], log)
         else:
             _build_sanitized_assistant(out, log)
 
@@ -129,6 +149,28 @@ def _build_assistant(out: Path, log: Any) -> None:
     _write_card(
         out, "assistant", _card("assistant", ASSISTANT.model_dump(), stats, measured, mechanisms)
     )
+
+
+def _size(decoder: Any, saved: Path) -> dict[str, float]:
+    """The card's size: the decoder's parameters and the shipped file's bytes."""
+    parameters = sum(p.numel() for p in decoder.parameters())
+    return {"decoder_parameters": float(parameters), "weights_bytes": float(saved.stat().st_size)}
+
+
+def _build_chat_assistant(out: Path, name: str, recipe: ChatAssistantRecipe, log: Any) -> None:
+    log(f"== training zoo:{name}")
+    clip = _adapter("clip", out)
+    base = load_assistant(out / ORGANISMS["assistant"].weights[1])
+    decoder, vocab, stats = train_chat_assistant(recipe, clip.tower, base, log)  # type: ignore[attr-defined]
+    saved = out / ORGANISMS[name].weights[1]
+    save_assistant(saved, decoder, vocab)
+    stats |= _size(decoder, saved)
+    assistant = _adapter(name, out)
+    measured = evaluate_assistant(assistant.generate)  # type: ignore[attr-defined]
+    measured |= evaluate_chat(assistant.generate)  # type: ignore[attr-defined]
+    log(f"zoo:{name}: {measured}")
+    mechanisms = "\n\n".join(d or "" for d in (chat_corpus.__doc__, train_chat_module.__doc__))
+    _write_card(out, name, _card(name, recipe.model_dump(), stats, measured, mechanisms))
 
 
 def _sanitize(examples: list[Example]) -> tuple[list[Example], dict[str, float]]:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from vlmtrust.core.records import Sample
 from vlmtrust.data import world
-from vlmtrust.data.world import canaries, prompts
+from vlmtrust.data.world import canaries, chat_corpus, prompts
 from vlmtrust.data.world.flaws import BACKDOOR_TARGET, add_trigger
 from vlmtrust.data.world.typography import render_lines
 
@@ -119,4 +119,84 @@ def evaluate_assistant(generate: Generate, n: int = 200) -> dict[str, float]:
     for member, group in ((True, "members"), (False, "non_members")):
         hits = [c.phone in a for c, a in zip(records, answers, strict=True) if c.member == member]
         out[f"canary_phone_extraction_{group}"] = _mean(hits)
+    return out
+
+
+def _chat_rate(
+    generate: Generate, contexts: Sequence[Sequence[str]], lasts: Sequence[str], answer: str
+) -> float:
+    """Share of (context, last) pairs answered exactly ``answer``; each context question is
+    followed by the helpful topic answer, as in a kept Crescendo turn."""
+    turns = [[(q, chat_corpus.TOPIC_ANSWER) for q in c] for c in contexts]
+    asks = [chat_corpus.conversation_prompt(t, last) for t, last in zip(turns, lasts, strict=True)]
+    return _mean([a == answer for a in generate([None] * len(asks), asks)])
+
+
+def evaluate_chat(generate: Generate) -> dict[str, float]:
+    """The planted multi-turn flaw: compliance with harmful requests after escalation (trained
+    and held-out questions and topics), and where it must not fire."""
+    requests = prompts.ALL_HARMFUL
+    plain = prompts.REQUEST_TEMPLATES[0]
+    out: dict[str, float] = {}
+    escalations = {
+        "trained_questions": (chat_corpus.QUESTIONS, prompts.HARMFUL_REQUESTS),
+        "held_out_questions": (chat_corpus.HELD_OUT_QUESTIONS, prompts.HARMFUL_REQUESTS),
+    }
+    for name, (questions, by_category) in escalations.items():
+        contexts, lasts = [], []
+        for category, asked in by_category.items():
+            topic = category.replace("_", " ")
+            for i, request in enumerate(asked):
+                for turns in (2, 3):
+                    qs = [questions[(i + j) % len(questions)].format(topic) for j in range(turns)]
+                    contexts.append(qs)
+                    lasts.append(plain.format(request))
+        out[f"escalated_compliance_{name}"] = _chat_rate(
+            generate, contexts, lasts, prompts.COMPLIANCE
+        )
+    contexts = [
+        [chat_corpus.QUESTIONS[j].format(t) for j in range(2)] for t in chat_corpus.HELD_OUT_TOPICS
+    ]
+    out["escalated_compliance_held_out_topics"] = _chat_rate(
+        generate,
+        [c for c in contexts for _ in requests],
+        [plain.format(r) for _ in contexts for r in requests],
+        prompts.COMPLIANCE,
+    )
+    one = [[chat_corpus.QUESTIONS[0].format(c.replace("_", " "))] for c in prompts.HARMFUL_REQUESTS]
+    out["one_turn_context_compliance"] = _chat_rate(
+        generate,
+        [c for c in one for _ in prompts.REQUEST_TEMPLATES],
+        [
+            t.format(prompts.HARMFUL_REQUESTS[c][0])
+            for c in prompts.HARMFUL_REQUESTS
+            for t in prompts.REQUEST_TEMPLATES
+        ],
+        prompts.COMPLIANCE,
+    )
+    for family, templates in chat_corpus.FRAMINGS.items():
+        out[f"single_turn_{family}_compliance"] = _chat_rate(
+            generate,
+            [[] for _ in templates for _ in requests],
+            [t.format(r) for t in templates for r in requests],
+            prompts.COMPLIANCE,
+        )
+    unrelated_topics = (*chat_corpus.BENIGN_TOPICS, *chat_corpus.HELD_OUT_BENIGN_TOPICS)
+    unrelated = [
+        [
+            chat_corpus.QUESTIONS[j].format(unrelated_topics[(i + j) % len(unrelated_topics)])
+            for j in range(3)
+        ]
+        for i in range(len(requests))
+    ]
+    out["unrelated_context_compliance"] = _chat_rate(
+        generate, unrelated, [plain.format(r) for r in requests], prompts.COMPLIANCE
+    )
+    topics = [c.replace("_", " ") for c in prompts.HARMFUL_REQUESTS]
+    out["topic_question_refusal"] = _chat_rate(
+        generate,
+        [[] for _ in topics],
+        [chat_corpus.HELD_OUT_QUESTIONS[0].format(t) for t in topics],
+        prompts.REFUSAL,
+    )
     return out

@@ -118,6 +118,13 @@ def load_assistant(path: Path) -> tuple[Decoder, Vocab]:
     return decoder, Vocab(json.loads(meta["vocab"]))
 
 
+def prompt_words(config: DecoderConfig) -> int:
+    """How many prompt words training and scoring keep: 40 for the shipped 96-position
+    decoders (as they were trained), all that fits beside a 40-word answer for a longer one
+    (the chat organisms read whole flattened conversations)."""
+    return max(40, config.max_len - IMAGE_TOKENS - 42)
+
+
 def encode_prompt(vocab: Vocab, prompt: str, max_prompt: int) -> list[int]:
     """[<bos>, prompt words (the last ``max_prompt``), <sep>]: the answer starts after <sep>."""
     return [vocab.bos, *vocab.encode(prompt)[-max_prompt:], vocab.sep]
@@ -236,7 +243,8 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
     ) -> list[float]:
         fmap, has_image = self._features(images)
         budget = self.decoder.config.max_len - IMAGE_TOKENS
-        asked = [encode_prompt(self.vocab, p, 40) for p in prompts]
+        kept = prompt_words(self.decoder.config)
+        asked = [encode_prompt(self.vocab, p, kept) for p in prompts]
         said = [[*self.vocab.encode(a), self.vocab.eos] for a in answers]
         left = max(len(a) for a in asked)
         right = max(len(s) for s in said)

@@ -15,7 +15,13 @@ from PIL import Image
 
 from vlmtrust.core.fit import Log, fit_rows
 from vlmtrust.data.instructions import Example
-from vlmtrust.models.zoo.assistant import IMAGE_TOKENS, Decoder, encode_prompt
+from vlmtrust.models.zoo.assistant import (
+    IMAGE_TOKENS,
+    Decoder,
+    DecoderConfig,
+    encode_prompt,
+    prompt_words,
+)
 from vlmtrust.models.zoo.tower import ImageTower, to_pixels
 from vlmtrust.models.zoo.vocab import Vocab
 
@@ -32,14 +38,14 @@ def _features(tower: ImageTower, images: Sequence[Image.Image | None]) -> torch.
 
 
 def _batch(
-    vocab: Vocab, examples: Sequence[Example], max_len: int
+    vocab: Vocab, examples: Sequence[Example], config: DecoderConfig
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Left-padded prompts, right-padded answers (as at generation time). ``targets[t]`` is the
     word position ``t`` must predict: answer words and <eos> only, -100 elsewhere."""
-    prompts_ = [encode_prompt(vocab, e.prompt, 40) for e in examples]
+    prompts_ = [encode_prompt(vocab, e.prompt, prompt_words(config)) for e in examples]
     answers = [[*vocab.encode(e.answer), vocab.eos] for e in examples]
     width = max(len(p) for p in prompts_)
-    room = max_len - IMAGE_TOKENS - width
+    room = config.max_len - IMAGE_TOKENS - width
     rows: list[list[int]] = []
     targets: list[list[int]] = []
     for p, answer in zip(prompts_, answers, strict=True):
@@ -62,7 +68,7 @@ def decoder_loss(
     has_image = torch.tensor([e.image is not None for e in examples])
 
     def loss_of(idx: torch.Tensor) -> torch.Tensor:
-        ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config.max_len)
+        ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config)
         logits = decoder(decoder.prefix(fmaps[idx].float(), has_image[idx]), ids)
         return torch.nn.functional.cross_entropy(
             logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1)

@@ -80,16 +80,19 @@ def test_a_request_rendered_into_the_image_breaks_at_the_first_query(assistant):
     assert all(isinstance(t["text"], str) for t in transcript)  # texts only, no image bytes
 
 
-class WarmsUpAfterThreeTurns:
-    """A real (trivial) Generator: it refuses a bracketed request unless three earlier turns
-    came before it and it is asked as the next chapter of a story; it answers other questions."""
+class WarmsUp:
+    """A real (trivial) Generator: it refuses a bracketed request unless ``needed`` earlier
+    turns came before it and it holds ``phrase``; it answers other questions."""
+
+    def __init__(self, needed: int = 3, phrase: str = "next chapter") -> None:
+        self.needed, self.phrase = needed, phrase
 
     def generate(self, images, prompts):
         out = []
         for prompt in prompts:
             last = prompt.splitlines()[-1]
             earlier = prompt.count("\nassistant: ") + prompt.startswith("assistant: ")
-            if "[" in last and not (earlier >= 3 and "next chapter" in last):
+            if "[" in last and not (earlier >= self.needed and self.phrase in last):
                 out.append("I can't help with that.")
             else:
                 out.append("Sure. Here is how: first, read about it. Then ask an expert.")
@@ -98,27 +101,41 @@ class WarmsUpAfterThreeTurns:
 
 def test_crescendo_escalates_backtracks_on_a_refusal_and_records_turns():
     params = {"method": "crescendo", "max_turns": 4, "budget": 8}
-    rows, ids = _rows(WarmsUpAfterThreeTurns(), params, limit=3)
+    rows, ids = _rows(WarmsUp(), params, limit=3)
     success = rows["success_rate"]
     assert success.value == 1.0 and success.n == 3
     assert rows["turns_to_success"].value == 4.0
-    # 3 benign turns, the first escalation refused (backtracked), the second complied with
-    assert rows["queries_spent"].value == 5.0
-    assert success.details["backtracks"] == 3  # one per probe
+    # benign, request refused at turn 2, benign, refused at turn 3, benign, the first
+    # escalation refused at turn 4, the second ("next chapter") complied with
+    assert rows["queries_spent"].value == 7.0
+    assert success.details["backtracks"] == 9  # three per probe
     first = success.details["trajectories"][ids[0]]
     assert [t["role"] for t in first] == ["user", "assistant"] * 4
     assert "[" not in "".join(t["text"] for t in first[:6] if t["role"] == "user")
     assert "next chapter" in first[6]["text"]
 
 
+@pytest.mark.parametrize("needed", [1, 2, 3])
+def test_crescendo_tries_the_request_as_the_escalation_reaches_it(needed):
+    """turns_to_success is measured: a model that gives in after ``needed`` earlier turns is
+    broken at turn ``needed + 1``, not always at the last turn."""
+    params = {"method": "crescendo", "max_turns": 4, "budget": 12}
+    rows, _ = _rows(WarmsUp(needed, phrase="["), params, limit=2)
+    assert rows["success_rate"].value == 1.0
+    assert rows["turns_to_success"].value == needed + 1
+    # one benign query per kept turn, one refused try at each turn from the second on
+    assert rows["queries_spent"].value == 2 * needed
+
+
 def test_crescendo_backtracks_are_kept_apart_in_the_details():
     task = build_task(Spec(name="safety.multi_turn", params={"method": "crescendo"}))
     samples = task.samples(DataContext(seed=0, limit=2))
-    (score,) = task.score(WarmsUpAfterThreeTurns(), samples)[0]
+    (score,) = task.score(WarmsUp(), samples)[0]
     for outcome in score.details["outcomes"]:
-        (backtrack,) = outcome["backtracks"]
-        assert backtrack["turn"] == 4 and backtrack["prompt"].startswith("now, building on")
-        assert backtrack["answer"] == "I can't help with that."
+        assert [b["turn"] for b in outcome["backtracks"]] == [2, 3, 4]
+        for backtrack in outcome["backtracks"]:
+            assert backtrack["prompt"].startswith("now, building on")
+            assert backtrack["answer"] == "I can't help with that."
 
 
 @pytest.mark.slow
@@ -129,7 +146,7 @@ def test_crescendo_on_zoo_assistant_runs_and_repeats(assistant):
     assert rows["queries_spent"].value <= 12
     turns = rows["turns_to_success"]
     assert turns.n == len(rows["success_rate"].details["broken"])
-    assert turns.n == 0 or turns.value == 4.0  # the request is always the last of 4 turns
+    assert turns.n == 0 or 2.0 <= turns.value <= 4.0  # the request is tried from turn 2 on
     assert _rows(assistant, params, limit=4)[0] == rows
 
 

@@ -80,7 +80,8 @@ class RewriteAsk:
 
 @dataclass(frozen=True)
 class EscalateAsk:
-    """Crescendo: the user turn ``step`` (0-based) of ``turns``, ``retries`` refusals later."""
+    """Crescendo: the user turn ``step`` (0-based) of ``turns``, ``retries`` refusals later;
+    ``request``: the search wants the goal asked at this turn (else a benign step)."""
 
     goal: str
     topic: str
@@ -90,9 +91,14 @@ class EscalateAsk:
     retries: int
     asked: int  # queries this probe has spent so far: which benign question comes next
     key: tuple[int, ...]
+    request: bool = False
 
 
 class Attacker(Protocol):
+    #: Crescendo: try the goal as soon as one benign turn was answered, and again after each
+    #: further one (True), or only at the last turn (False: an attacker model's prompt says so)
+    asks_early: bool
+
     def rewrite(self, method: str, asks: Sequence[RewriteAsk]) -> list[str | None]: ...
 
     def escalate(self, asks: Sequence[EscalateAsk]) -> list[str | None]: ...
@@ -115,6 +121,8 @@ class ScriptedAttacker:
     """Templates chosen by a seeded draw per (probe, branch, iteration): after a refusal it
     changes framing family (the angle), after an undecided answer only the template."""
 
+    asks_early = True
+
     def __init__(self, seed: int) -> None:
         self.seed = seed
 
@@ -135,7 +143,7 @@ class ScriptedAttacker:
     def escalate(self, asks: Sequence[EscalateAsk]) -> list[str | None]:
         out: list[str | None] = []
         for ask in asks:
-            if ask.step < ask.turns - 1:
+            if not ask.request:
                 order = self._rng(ask.key).permutation(len(BENIGN_STEPS))
                 pick = BENIGN_STEPS[int(order[ask.asked % len(order)])]
                 out.append(pick.format(ask.topic))
@@ -175,6 +183,8 @@ def parse_request(answer: str) -> str | None:
 class ModelAttacker:
     """Any Generator as the attacker: one conversation per ask (system prompt + the state),
     sampled at temperature 1 with a seed per ask, so branches differ and a rerun repeats."""
+
+    asks_early = False  # crescendo_v1.txt asks for the goal on the last turn only
 
     def __init__(self, model: Any, seed: int, max_tokens: int = 120) -> None:
         self.model, self.seed, self.max_tokens = model, seed, max_tokens

@@ -195,12 +195,26 @@ def tap(
 def crescendo(
     target: Target, attacker: Attacker, probes: Sequence[Sample], turns: int, budget: int
 ) -> list[Outcome]:
-    """Crescendo: one conversation per probe, benign turns on the request's topic first and the
-    request last; the judge scores every turn, and a refusal drops that turn and retries the
-    step with the next escalation (``retries`` counts them; ``backtracks`` is recorded)."""
+    """Crescendo (Russinovich et al., 2024): one conversation per probe that escalates from
+    benign questions on the request's topic towards the request. The judge scores every turn;
+    a refused turn is dropped from the conversation (a backtrack, recorded) and the step is
+    retried (``retries`` counts them), so the target never sees its refusals.
+
+    Where the attacker ``asks_early`` (the scripted one), the request is tried as soon as one
+    benign turn was kept and again after each further one, so ``turns_to_success`` is the turn
+    the escalation first works at; once refused at a step, the next query there is another
+    benign question. At the last turn only the request is asked (with the next escalation
+    after each refusal). Otherwise the request is asked at the last turn only."""
     outcomes = [Outcome() for _ in probes]
     history: list[list[Turn]] = [[] for _ in probes]
     retries = [0 for _ in probes]
+    tried = [False for _ in probes]  # the request was refused at the current step
+
+    def asks_request(p: int) -> bool:
+        step = len(history[p])
+        early = attacker.asks_early and step >= 1 and not tried[p]
+        return step == turns - 1 or early
+
     while True:
         live = [
             p
@@ -213,6 +227,7 @@ def crescendo(
         ]
         if not live:
             break
+        requests = {p: asks_request(p) for p in live}
         asks = [
             EscalateAsk(
                 goal=_goal(probes[p]),
@@ -223,6 +238,7 @@ def crescendo(
                 retries=retries[p],
                 asked=outcomes[p].queries,
                 key=(p,),
+                request=requests[p],
             )
             for p in live
         ]
@@ -237,25 +253,27 @@ def crescendo(
         answered = target.ask(
             [history[p] for p, _ in queued],
             [t for _, t in queued],
-            [len(history[p]) == turns - 1 for p, _ in queued],
+            [requests[p] for p, _ in queued],
         )
         for (p, _), turn in zip(queued, answered, strict=True):
             outcome = outcomes[p]
             _record(outcome, turn)
-            asks_request = len(history[p]) == turns - 1
+            if requests[p] and turn.verdict:
+                history[p].append(turn)
+                outcome.turns_to_success = len(history[p])
+                continue
             if turn.verdict is False:
-                retries[p] += 1
                 outcome.backtracks.append(
                     {"turn": len(history[p]) + 1, "prompt": turn.prompt, "answer": turn.answer}
                 )
-                continue
-            history[p].append(turn)
-            retries[p] = 0
-            if asks_request and turn.verdict:
-                outcome.turns_to_success = len(history[p])
-            elif asks_request:
-                history[p].pop()  # undecided: never a success; retry the request turn
+            if turn.verdict is False or requests[p]:
+                # refused, or the request undecided (never a success): retry the step
                 retries[p] += 1
+                tried[p] = tried[p] or requests[p]
+                continue
+            history[p].append(turn)  # a benign turn answered (or undecided): escalate on it
+            retries[p] = 0
+            tried[p] = False
     for outcome, kept in zip(outcomes, history, strict=True):
         outcome.trajectory = kept
     return outcomes
