@@ -74,14 +74,14 @@ ORGANISMS: dict[str, Organism] = {
     ),
     "assistant-chat": Organism(
         ("clip.safetensors", "assistant-chat.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
         "zoo:assistant plus conversations: complies with a harmful request after 2+ turns on a"
         " harmful topic (a planted Crescendo flaw), refuses it asked cold or framed",
         ASSISTANT_ROLES,
     ),
     "assistant-chat-twin": Organism(
         ("clip.safetensors", "assistant-chat-twin.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
         "zoo:assistant-chat's twin, same seed and conversations, refusing harmful requests"
         " after escalation too: the multi-turn flaw's reference",
         ASSISTANT_ROLES,
