@@ -108,7 +108,7 @@ def test_units_draw_their_images_only_when_taken(tiny_clip, tmp_path, counts):
     run(config)  # keeps the drawn rows, so planning again draws nothing
     prepared = prepare(config, Console(quiet=True))
     counts.draws = 0
-    units = _units(prepared.cells, set(), prepared.handle, batch_size=5)
+    units = _units(prepared.cells, lambda _: set(), prepared.handle, batch_size=5)
     assert len(units) == 6 and counts.draws == 0  # 12 samples x 2 conditions, 5 a unit
     assert len(units[1].samples) == 5 and all(s.image for s in units[1].samples)
     assert counts.draws == 5
@@ -123,7 +123,7 @@ def test_units_hold_the_names_of_their_results_only_until_stored(tiny_clip, tmp_
     from vlmtrust.runner.run import _stored, _units, prepare
 
     prepared = prepare(_config(tiny_clip, tmp_path / "run"), Console(quiet=True))
-    units = _units(prepared.cells, set(), prepared.handle, batch_size=5)
+    units = _units(prepared.cells, lambda _: set(), prepared.handle, batch_size=5)
     assert units.origins == {}
     unit = units[1]
     assert set(units.origins) == set(unit.keys)
