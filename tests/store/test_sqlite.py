@@ -243,3 +243,39 @@ def test_remembered_rows_come_a_chunk_at_a_time_and_an_older_stores_list_still_r
         old = store.remembered_chunks("world-1")
         assert old is not None and list(old) == [rows]
         assert store.remembered_chunks("world-2") is None
+
+
+def test_columns_of_gives_the_scores_of_keys_as_columns_in_the_order_asked(tmp_path):
+    scores = {
+        "k1": (Score(sample_id="a", metric="correct", value=1.0, details={"truth": "x"}),),
+        "k2": (
+            Score.cannot_score("b", "correct", "no image"),
+            Score(sample_id="b", metric="abstained", value=1.0),
+        ),
+        "k3": (Score(sample_id="c", metric="correct", value=0.0),),
+    }
+    results = [
+        StoredResult(
+            key=k,
+            task="t",
+            attack="none",
+            mitigation="none",
+            model="m",
+            sample_id=s[0].sample_id,
+            scores=s,
+        )
+        for k, s in scores.items()
+    ]
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        store.append(results)
+        keys = ["k3", "missing", "k2", "k1"]
+        columns = store.columns_of(keys)
+        flat = list(store.scores_of(keys))
+    assert columns.position.tolist() == [0, 2, 2, 3]  # "missing" holds position 1, no score
+    assert [columns.names[m] for m in columns.metric] == [s.metric for s in flat]
+    assert columns.unscorable.tolist() == [s.unscorable for s in flat]
+    assert columns.missing.tolist() == [s.value is None for s in flat]
+    assert [None if m else v for v, m in zip(columns.value, columns.missing, strict=True)] == [
+        s.value for s in flat
+    ]
+    assert columns.of("correct").position.tolist() == [0, 2, 3]

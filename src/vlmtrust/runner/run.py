@@ -21,6 +21,7 @@ from rich.markup import escape
 
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
+from vlmtrust.core.columns import ScoreColumns
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError, StoreError
 from vlmtrust.core.outputs import check_output_dir
@@ -42,7 +43,7 @@ from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_execu
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import has_duplicate_ids, packed_keys
 from vlmtrust.runner.lazy import Drawn, DrawnOnGet, Remembered, Renderer, plan_samples
-from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
+from vlmtrust.runner.paired import Terms, paired_details, stored_terms
 from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.runner.reuse import aggregate_digest, reusable_rows
@@ -487,8 +488,12 @@ def _aggregate(
 ) -> tuple[list[MetricRow], list[StoredExample], list[StoredTerms]]:
     """Metric rows per task x variant (a mitigated row with its paired test against the
     baseline), the gallery examples the task picks from them, and the rows' per-sample terms
-    (kept, so a later run can be gated against this one with paired tests)."""
+    (kept, so a later run can be gated against this one with paired tests). A task whose
+    metrics have a column form (``Task.by_columns``) reads its scores as columns, not as
+    Score objects (``core.columns``): the same rows, terms and picks, in a few MB."""
     grouped: dict[tuple[int, str], dict[str, list[Score]]] = defaultdict(dict)
+    columns: dict[tuple[int, str], dict[str, ScoreColumns]] = defaultdict(dict)
+    ids: dict[tuple[int, str], SampleIds] = {}
     conditions: dict[tuple[int, str], dict[str, ExampleSource]] = defaultdict(dict)
     tasks: dict[int, Task] = {}
     weak: dict[int, Power | None] = {}
@@ -496,7 +501,11 @@ def _aggregate(
         weak[id(cell.task)] = cell.underpowered
         tasks[id(cell.task)] = cell.task
         key = (id(cell.task), cell.variant_label)
-        grouped[key][cell.attack.label] = list(store.scores_of(cell.keys))
+        if cell.task.by_columns():
+            columns[key][cell.attack.label] = store.columns_of(cell.keys)
+            ids[key] = SampleIds(cell.samples)
+        else:
+            grouped[key][cell.attack.label] = list(store.scores_of(cell.keys))
         conditions[key][cell.attack.label] = (
             cell.attack,
             DrawnOnGet(cell.samples, cell.render),
@@ -504,15 +513,19 @@ def _aggregate(
         )
     made: dict[tuple[int, str], list[MetricRow]] = {}
     examples: list[StoredExample] = []
-    for (task_id, variant), by_attack in grouped.items():
-        task = tasks[task_id]
-        rows = task.aggregate(by_attack, variant, handle.name)
-        made[task_id, variant] = mark(rows, weak[task_id])
-        picks = task.examples(by_attack)
-        examples += build_examples(
-            picks, conditions[(task_id, variant)], task.label, variant, handle.name
-        )
-    terms = all_terms(grouped, tasks)
+    terms: dict[tuple[int, str], Terms] = {}
+    for key in conditions:  # in the cells' order, as the rows were always made
+        (task_id, variant), task = key, tasks[key[0]]
+        if key in columns:
+            rows = task.aggregate_columns(columns[key], variant, handle.name)
+            picks = task.examples_columns(columns[key], ids[key])
+            terms[key] = task.paired_terms_columns(columns[key], ids[key])
+        else:
+            rows = task.aggregate(grouped[key], variant, handle.name)
+            picks = task.examples(grouped[key])
+            terms[key] = task.paired_terms(grouped[key])
+        made[key] = mark(rows, weak[task_id])
+        examples += build_examples(picks, conditions[key], task.label, variant, handle.name)
     paired = paired_details(terms)
     rows = [
         row.model_copy(update={"details": {**row.details, "paired": found}})
@@ -522,6 +535,25 @@ def _aggregate(
         for row in part
     ]
     return rows, examples, stored_terms(terms, tasks, handle.name)
+
+
+class SampleIds(Sequence[str]):
+    """The planned samples' ids by position (a packed plan unpacks them a chunk at a time)."""
+
+    def __init__(self, samples: Sequence[Sample]) -> None:
+        self._samples = samples
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [s.id for s in self._samples[index]]
+        return self._samples[index].id
 
 
 def _header(

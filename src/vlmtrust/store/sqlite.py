@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+from vlmtrust.core.columns import ColumnsBuilder, ScoreColumns
 from vlmtrust.core.errors import StoreError
 from vlmtrust.core.records import Finding, MetricRow, Score
 from vlmtrust.store.liveness import Owner, is_gone, this_process
@@ -306,6 +307,20 @@ class ResultStore:
             for key in chunk:
                 if key in found:
                     yield from (Score.model_validate(s) for s in json.loads(found[key]))
+
+    def columns_of(self, keys: Sequence[str]) -> ScoreColumns:
+        """``scores_of`` as columns (``core.columns``): each score's position is that of its
+        key in ``keys``; no Score object is made, so a condition of 100k results costs ~1.5 MB."""
+        built = ColumnsBuilder()
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, scores FROM results WHERE key IN ({marks})"
+            found = dict(self._db.execute(query, chunk).fetchall())
+            for at, key in enumerate(chunk, start=start):
+                if key in found:
+                    built.add(at, json.loads(found[key]))
+        return built.build()
 
     def count_results(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
