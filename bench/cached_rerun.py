@@ -11,7 +11,8 @@ re-run of it, each in its own child. Prints one JSON line with the load average.
 
 Run with `PYTHONPATH=src python bench/cached_rerun.py [N] [MEMORY_COUNTS]`, e.g.
 `bench/cached_rerun.py 10000 1000,10000,100000` (defaults 10000 and 1000,10000; 100k takes
-tens of minutes on 2 cores).
+tens of minutes on 2 quiet cores, hours under load). One count alone: `--child N DIR` prints the
+peak of a scan into DIR (a first run; the same command again, a cached re-run).
 """
 
 from __future__ import annotations

@@ -46,12 +46,12 @@ def test_a_remembered_answer_plans_the_same_keys_without_drawing(draws):
     assert first.drawn is not None
     identity, rows = first.drawn.identity, first.drawn.rows()
     full = task.samples(ctx)
-    assert first.digests == tuple(sample_digest(s) for s in full)
+    assert tuple(first.digests) == tuple(sample_digest(s) for s in full)
     draws.count = 0
-    again = plan_samples(task, ctx, {identity: rows}.get)
+    again = plan_samples(task, ctx, {identity: iter([rows[:10], rows[10:]])}.get)
     assert draws.count == 0
     assert again.drawn is None
-    assert again.digests == first.digests
+    assert tuple(again.digests) == tuple(first.digests)
     assert [s.id for s in again.samples] == [s.id for s in full]
     assert all(s.image is None for s in again.samples)
     assert [(s.labels, s.groups, s.source) for s in again.samples] == [
@@ -78,8 +78,60 @@ def test_gallery_samples_are_drawn_on_lookup_only(draws):
     task, ctx = _task(6), DataContext(seed=0)
     first = plan_samples(task, ctx, lambda _: None)
     assert first.drawn is not None
-    planned = plan_samples(task, ctx, {first.drawn.identity: first.drawn.rows()}.get)
+    planned = plan_samples(task, ctx, {first.drawn.identity: iter([first.drawn.rows()])}.get)
     draws.count = 0
     gallery = DrawnOnGet(planned.samples, planned.render)
     assert len(gallery) == 6 and draws.count == 0
     assert gallery["world-objects-0-4"] == task.samples(ctx)[4]
+
+
+def test_light_samples_pack_rows_and_unpack_the_same_samples_and_hashes(monkeypatch):
+    from vlmtrust.runner import lazy
+
+    monkeypatch.setattr(lazy, "DRAW_BATCH", 4)
+    full = [
+        Sample(
+            id=f"s-{i}",
+            prompt="p",
+            labels={"shape": "circle", "big": i % 2 == 0},
+            groups={"g": str(i % 3)},
+            source=f"world:0:{i}",
+        )
+        for i in range(10)
+    ]
+    rows = [{**s.model_dump(exclude={"image"}), "hash": s.content_hash()} for s in full]
+    light = lazy.LightSamples(iter(rows))
+    assert len(light) == 10 and list(light) == full
+    assert light[9] == full[9] and light[-1] == full[9] and light[2:5] == full[2:5]
+    assert list(light.rows()) == rows
+    assert list(lazy.Digests(light)) == [sample_digest(s) for s in full]
+    assert lazy.Digests(light)[5] == sample_digest(full[5])
+    # an id that is a prefix of others is found where it is, not inside theirs
+    assert light.index_of("s-1") == 1 and light.index_of("s-9") == 9
+    assert light.index_of("s-10") is None and light.index_of("s-") is None
+    assert lazy.position(light, "s-7") == 7
+    with pytest.raises(IndexError):
+        light[10]
+
+
+def test_packed_keys_are_the_hex_keys_of_result_keys():
+    from vlmtrust.runner.keys import packed_keys, result_keys
+
+    digests = [(f"s-{i}", f"{i:064x}") for i in range(7)]
+    task, attack = Spec(name="t", params={"a": 1}), Spec(name="none")
+    variant = (Spec(name="guard"),)
+    hexes = result_keys(task, attack, variant, digests, "fp")
+    packed = packed_keys(task, attack, variant, iter(digests), "fp")
+    assert len(packed) == 7 and list(packed) == list(hexes)
+    assert packed[3] == hexes[3] and packed[-1] == hexes[-1]
+    assert list(packed[1:3]) == list(hexes[1:3])
+    assert packed == hexes and packed != hexes[:6]
+
+
+def test_duplicate_ids_are_found_and_distinct_ids_pass():
+    from vlmtrust.runner.keys import has_duplicate_ids
+
+    distinct = [Sample(id=f"s-{i}") for i in range(50)]
+    assert not has_duplicate_ids(distinct)
+    assert has_duplicate_ids([*distinct, Sample(id="s-17")])
+    assert not has_duplicate_ids([])

@@ -21,11 +21,12 @@ class Counts:
 
 @pytest.fixture
 def counts(monkeypatch) -> Counts:
-    """The real world renderer and the real aggregation, each counted."""
+    """The real world renderer and the real aggregation (zero-shot's: from score columns),
+    each counted."""
     from vlmtrust.data.world import dataset
 
     counter = Counts()
-    render, aggregate = dataset.render, ZeroShot.aggregate
+    render, aggregate = dataset.render, ZeroShot.aggregate_columns
 
     def counted_render(scene):
         counter.draws += 1
@@ -36,17 +37,18 @@ def counts(monkeypatch) -> Counts:
         return aggregate(self, *args, **kwargs)
 
     monkeypatch.setattr(dataset, "render", counted_render)
-    monkeypatch.setattr(ZeroShot, "aggregate", counted_aggregate)
+    monkeypatch.setattr(ZeroShot, "aggregate_columns", counted_aggregate)
     return counter
 
 
-def _config(clip_dir, out, n: int = 12) -> RunConfig:
+def _config(clip_dir, out, n: int = 12, mitigations: tuple[str, ...] = ()) -> RunConfig:
     return RunConfig(
         model=f"hf:{clip_dir}",
         tasks=(Spec(name="robustness.zero_shot", params={"n": n, "corruptions": ["jpeg"]}),),
         out=out,
         batch_size=5,
         show_progress=False,
+        mitigations=mitigations,
     )
 
 
@@ -108,7 +110,7 @@ def test_units_draw_their_images_only_when_taken(tiny_clip, tmp_path, counts):
     run(config)  # keeps the drawn rows, so planning again draws nothing
     prepared = prepare(config, Console(quiet=True))
     counts.draws = 0
-    units = _units(prepared.cells, set(), prepared.handle, batch_size=5)
+    units = _units(prepared.cells, lambda _: set(), prepared.handle, batch_size=5)
     assert len(units) == 6 and counts.draws == 0  # 12 samples x 2 conditions, 5 a unit
     assert len(units[1].samples) == 5 and all(s.image for s in units[1].samples)
     assert counts.draws == 5
@@ -123,7 +125,7 @@ def test_units_hold_the_names_of_their_results_only_until_stored(tiny_clip, tmp_
     from vlmtrust.runner.run import _stored, _units, prepare
 
     prepared = prepare(_config(tiny_clip, tmp_path / "run"), Console(quiet=True))
-    units = _units(prepared.cells, set(), prepared.handle, batch_size=5)
+    units = _units(prepared.cells, lambda _: set(), prepared.handle, batch_size=5)
     assert units.origins == {}
     unit = units[1]
     assert set(units.origins) == set(unit.keys)
@@ -134,3 +136,20 @@ def test_units_hold_the_names_of_their_results_only_until_stored(tiny_clip, tmp_
     assert [(r.task, r.attack, r.sample_id) for r in done] == [
         (cell.task.label, cell.attack.label, s.id) for s in unit.samples
     ]
+
+
+def test_aggregating_from_score_columns_stores_what_aggregating_score_objects_stores(
+    tiny_clip, tmp_path, monkeypatch
+):
+    """Rows (paired tests against the baseline included), terms and gallery: the same, with a
+    variant that abstains, so coverage, abstentions as errors and the drops are all compared."""
+    variant = ("abstain:n=20,coverage=0.6",)
+    columns = tmp_path / "columns"
+    run(_config(tiny_clip, columns, mitigations=variant))
+    monkeypatch.setattr(ZeroShot, "by_columns", lambda self: False)  # the Score path
+    scores = tmp_path / "scores"
+    run(_config(tiny_clip, scores, mitigations=variant))
+    for table in ("metrics", "examples", "terms"):
+        assert _table(columns, table) == _table(scores, table), table
+    metrics = {row[3] for row in _table(columns, "metrics")}
+    assert {"accuracy", "accuracy_drop", "coverage", "mce"} <= metrics

@@ -207,15 +207,75 @@ def test_drawn_samples_and_derived_rows_are_kept_and_an_older_store_has_none(tmp
         assert store.remembered_samples("world-1") is None
         store.remember_samples("world-1", iter(rows))  # written as the rows come
         assert store.remembered_samples("world-1") == rows
-        # the text a store before streaming wrote, so its stores read the same
-        (text,) = store._db.execute("SELECT samples FROM sample_index").fetchone()
-        assert text == json.dumps(rows, sort_keys=True)
         assert store.remembered_samples("world-2") is None
         store.remember_aggregate("d1", [metric])
         store.remember_aggregate("d2", [metric, metric])
         assert store.remembered_aggregate("d1") is None  # only the newest is kept
         assert store.remembered_aggregate("d2") == [metric, metric]
-        store._db.execute("DROP TABLE sample_index")  # as a store written before they were kept
+        store._db.execute("DROP TABLE sample_rows")  # as a store written before they were kept
+        store._db.execute("DROP TABLE sample_index")
         store._db.execute("DROP TABLE aggregates")
         assert store.remembered_samples("world-1") is None
         assert store.remembered_aggregate("d2") is None
+
+
+def test_remembered_rows_come_a_chunk_at_a_time_and_an_older_stores_list_still_reads(
+    tmp_path, monkeypatch
+):
+    from vlmtrust.store import sqlite
+
+    monkeypatch.setattr(sqlite, "SAMPLE_CHUNK", 2)
+    rows = [{"id": f"s{i}", "labels": {"shape": "circle"}, "hash": f"h{i}"} for i in range(5)]
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        store.remember_samples("world-1", iter(rows))
+        chunks = store.remembered_chunks("world-1")
+        assert chunks is not None
+        assert [len(c) for c in chunks] == [2, 2, 1]
+        store.remember_samples("world-1", iter(rows[:1]))  # drawn again: replaces the rows
+        assert store.remembered_samples("world-1") == rows[:1]
+        store.remember_samples("world-0", iter([]))  # an empty answer is remembered as empty
+        assert store.remembered_samples("world-0") == []
+        # a store written before the chunks: its one list under sample_index
+        store._db.execute("DELETE FROM sample_rows")
+        store._db.execute(
+            "INSERT INTO sample_index VALUES (?, ?)", ("world-1", json.dumps(rows, sort_keys=True))
+        )
+        old = store.remembered_chunks("world-1")
+        assert old is not None and list(old) == [rows]
+        assert store.remembered_chunks("world-2") is None
+
+
+def test_columns_of_gives_the_scores_of_keys_as_columns_in_the_order_asked(tmp_path):
+    scores = {
+        "k1": (Score(sample_id="a", metric="correct", value=1.0, details={"truth": "x"}),),
+        "k2": (
+            Score.cannot_score("b", "correct", "no image"),
+            Score(sample_id="b", metric="abstained", value=1.0),
+        ),
+        "k3": (Score(sample_id="c", metric="correct", value=0.0),),
+    }
+    results = [
+        StoredResult(
+            key=k,
+            task="t",
+            attack="none",
+            mitigation="none",
+            model="m",
+            sample_id=s[0].sample_id,
+            scores=s,
+        )
+        for k, s in scores.items()
+    ]
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        store.append(results)
+        keys = ["k3", "missing", "k2", "k1"]
+        columns = store.columns_of(keys)
+        flat = list(store.scores_of(keys))
+    assert columns.position.tolist() == [0, 2, 2, 3]  # "missing" holds position 1, no score
+    assert [columns.names[m] for m in columns.metric] == [s.metric for s in flat]
+    assert columns.unscorable.tolist() == [s.unscorable for s in flat]
+    assert columns.missing.tolist() == [s.value is None for s in flat]
+    assert [None if m else v for v, m in zip(columns.value, columns.missing, strict=True)] == [
+        s.value for s in flat
+    ]
+    assert columns.of("correct").position.tolist() == [0, 2, 3]

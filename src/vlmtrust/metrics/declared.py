@@ -26,8 +26,10 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
+from vlmtrust.core.columns import ScoreColumns
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.metrics.calibration import mean_estimate
 from vlmtrust.metrics.paired import Kind, PairedTerms
@@ -35,12 +37,15 @@ from vlmtrust.metrics.rates import (
     DEFAULT_RESAMPLES,
     Estimate,
     difference,
+    wilson,
 )
 from vlmtrust.metrics.rates import rate as wilson_rate
 
 #: the attack label of the clean condition
 CLEAN = "none"
 Scores = Mapping[str, Sequence[Score]]
+#: the same scores as columns (``core.columns``), keyed by attack label
+Columns = Mapping[str, ScoreColumns]
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,22 @@ class Declared(ABC):
     def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
         """Per (attack, metric) row, the per-sample terms a paired before -> after test reads
         (``metrics.paired``); none by default (a metric with no per-sample form)."""
+        return {}
+
+    def by_columns(self) -> bool:
+        """Whether ``compute_columns`` and ``terms_columns`` give what ``compute`` and
+        ``terms`` give, from score columns (no Score objects): only metrics that need counts
+        and 0/1 vectors say yes (their results are the same to the bit)."""
+        return False
+
+    def compute_columns(self, columns: Columns) -> list[Computed]:
+        """``compute`` from columns (only where ``by_columns``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no column form")
+
+    def terms_columns(
+        self, columns: Columns, ids: Sequence[str]
+    ) -> dict[tuple[str, str], PairedTerms]:
+        """``terms`` from columns, ``ids[position]`` naming each sample (where ``by_columns``)."""
         return {}
 
 
@@ -128,6 +149,65 @@ class Estimator(Declared):
         if len(values) < len(kept):
             return None
         return PairedTerms(self.pairing, values)
+
+    def by_columns(self) -> bool:
+        # a Wilson rate of 0/1 values with fixed details: counts are all it reads
+        return self.estimate is wilson_rate and not callable(self.details)
+
+    def computed_columns(self, attack: str, columns: ScoreColumns) -> Computed:
+        """``computed`` from columns."""
+        est = rate_of_columns(columns.of(self.score_metric))
+        details = self.details if not callable(self.details) else {}
+        counted = self.unscorable and "n_unscorable" not in details
+        if self.pairing == "binary" and est.n_unscorable and counted:
+            details = {**details, "unscorable_bounds": unscorable_bounds(est)}
+        return Computed(attack, self.name, est, details, self.shared, self.unscorable)
+
+    def compute_columns(self, columns: Columns) -> list[Computed]:
+        return [self.computed_columns(attack, found) for attack, found in columns.items()]
+
+    def terms_columns(
+        self, columns: Columns, ids: Sequence[str]
+    ) -> dict[tuple[str, str], PairedTerms]:
+        out = {}
+        for attack, found in columns.items():
+            made = self.terms_of_columns(found, ids)
+            if made is not None:
+                out[attack, self.name] = made
+        return out
+
+    def terms_of_columns(self, columns: ScoreColumns, ids: Sequence[str]) -> PairedTerms | None:
+        """``terms_of`` from columns (a rate's term is the 0/1 value itself)."""
+        if self.term is None or self.pairing is None:
+            return None
+        kept = columns.of(self.score_metric)
+        kept = kept.where(~kept.unscorable)
+        values = {ids[int(p)]: _or_zero(v) for p, v in zip(kept.position, kept.value, strict=True)}
+        if len(values) < len(kept):
+            return None
+        return PairedTerms(self.pairing, values)
+
+
+def _or_zero(value: float) -> float:
+    """``float(score.value or 0.0)`` of a column value (NaN stands for None)."""
+    return 0.0 if value != value else float(value or 0.0)
+
+
+def rate_of_columns(columns: ScoreColumns) -> Estimate:
+    """``rates.rate`` of the scores as columns: the same counts, so the same estimate."""
+    scorable = ~columns.unscorable
+    n = int(scorable.sum())
+    skipped = len(columns) - n
+    if not n:
+        return Estimate(None, None, None, 0, skipped)
+    values = columns.value[scorable]
+    bad = ~((values == 0.0) | (values == 1.0))
+    if bad.any():
+        found = float(values[bad][0])
+        raise ValueError(f"rate() needs 0/1 scores, got {found} (a score as columns)")
+    hits = int((values == 1.0).sum())
+    low, high = wilson(hits, n)
+    return Estimate(hits / n, low, high, n, skipped)
 
 
 def unscorable_bounds(estimate: Estimate) -> list[float]:
@@ -201,12 +281,35 @@ class DropFromClean(Declared):
         """Per sample, its clean term minus its attacked one (the drop is their mean): only
         where both conditions scored exactly the same samples, so the mean is the row."""
         clean = self.of.terms_of(scores.get(CLEAN, ()))
+        return self._drops(clean, ((a, partial(self.of.terms_of, f)) for a, f in scores.items()))
+
+    def by_columns(self) -> bool:
+        return self.of.by_columns()
+
+    def compute_columns(self, columns: Columns) -> list[Computed]:
+        return change_from(self.of, CLEAN, self.name, drop=True).compute_columns(columns)
+
+    def terms_columns(
+        self, columns: Columns, ids: Sequence[str]
+    ) -> dict[tuple[str, str], PairedTerms]:
+        clean_columns = columns.get(CLEAN)
+        clean = None if clean_columns is None else self.of.terms_of_columns(clean_columns, ids)
+        found = ((a, partial(self.of.terms_of_columns, f, ids)) for a, f in columns.items())
+        return self._drops(clean, found)
+
+    def _drops(
+        self,
+        clean: PairedTerms | None,
+        conditions: Iterable[tuple[str, Callable[[], PairedTerms | None]]],
+    ) -> dict[tuple[str, str], PairedTerms]:
         if clean is None or not clean.values:
             return {}
         out = {}
-        for attack, found in scores.items():
-            attacked = self.of.terms_of(found)
-            if attack == CLEAN or attacked is None or set(attacked.values) != set(clean.values):
+        for attack, terms_of in conditions:
+            if attack == CLEAN:
+                continue
+            attacked = terms_of()
+            if attacked is None or set(attacked.values) != set(clean.values):
                 continue
             drops = {i: clean.values[i] - attacked.values[i] for i in clean.values}
             out[attack, self.name] = PairedTerms("continuous", drops)
@@ -290,6 +393,19 @@ def metric_rows(
     """Every declared metric's rows, stamped in one place: task, attack, mitigation, model,
     the task's shared ``details`` and the estimate's ``n_unscorable`` (unless the computed
     estimate opts out of either), then what the metric itself adds to details."""
+    computed = [c for metric in declared for c in metric.compute(scores)]
+    return stamped(computed, task=task, mitigation=mitigation, model=model, details=details)
+
+
+def stamped(
+    computed: Iterable[Computed],
+    *,
+    task: str,
+    mitigation: str,
+    model: str,
+    details: Mapping[str, Any] | None = None,
+) -> list[MetricRow]:
+    """The rows of computed estimates, stamped as ``metric_rows`` says."""
     shared = dict(details or {})
     return [
         c.estimate.as_row(
@@ -304,8 +420,7 @@ def metric_rows(
                 **c.details,
             },
         )
-        for metric in declared
-        for c in metric.compute(scores)
+        for c in computed
     ]
 
 
@@ -342,6 +457,26 @@ class Change(Declared):
             if attack == self.reference:
                 continue
             after = self.of.estimate(_of(attacked, self.of.score_metric))
+            change = difference(before, after) if self.drop else difference(after, before)
+            details = self.details(after, before) if callable(self.details) else self.details
+            out.append(Computed(attack, self.name, change, details, self.shared, self.unscorable))
+        return out
+
+    def by_columns(self) -> bool:
+        return self.of.by_columns()
+
+    def compute_columns(self, columns: Columns) -> list[Computed]:
+        found = columns.get(self.reference)
+        if found is None or not len(found):
+            return []
+        before = rate_of_columns(found.of(self.of.score_metric))
+        if self.scorable_reference and not before.n:
+            return []
+        out = []
+        for attack, attacked in columns.items():
+            if attack == self.reference:
+                continue
+            after = rate_of_columns(attacked.of(self.of.score_metric))
             change = difference(before, after) if self.drop else difference(after, before)
             details = self.details(after, before) if callable(self.details) else self.details
             out.append(Computed(attack, self.name, change, details, self.shared, self.unscorable))
@@ -438,6 +573,33 @@ class On(Declared):
     def terms(self, scores: Scores) -> dict[tuple[str, str], PairedTerms]:
         seen = self.view(scores)
         return {k: v for metric in self.metrics for k, v in metric.terms(seen).items()}
+
+    def by_columns(self) -> bool:
+        # the view must have its column form (``ColumnView``)
+        return isinstance(self.view, ColumnView) and all(m.by_columns() for m in self.metrics)
+
+    def compute_columns(self, columns: Columns) -> list[Computed]:
+        assert isinstance(self.view, ColumnView)
+        seen = self.view.columns(columns)
+        return [c for metric in self.metrics for c in metric.compute_columns(seen)]
+
+    def terms_columns(
+        self, columns: Columns, ids: Sequence[str]
+    ) -> dict[tuple[str, str], PairedTerms]:
+        assert isinstance(self.view, ColumnView)
+        seen = self.view.columns(columns)
+        return {k: v for m in self.metrics for k, v in m.terms_columns(seen, ids).items()}
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    """A view (``On``) with its column form: the same scores kept, as columns."""
+
+    scores: View
+    columns: Callable[[Columns], Columns]
+
+    def __call__(self, scores: Scores) -> Scores:
+        return self.scores(scores)
 
 
 def on(view: View, *metrics: Declared) -> On:
@@ -539,6 +701,24 @@ class Custom(Declared):
 
     def compute(self, scores: Scores) -> list[Computed]:
         return list(self.function(scores))
+
+    def by_columns(self) -> bool:
+        return isinstance(self.function, ColumnFunction)
+
+    def compute_columns(self, columns: Columns) -> list[Computed]:
+        assert isinstance(self.function, ColumnFunction)
+        return list(self.function.columns(columns))
+
+
+@dataclass(frozen=True)
+class ColumnFunction:
+    """A ``custom`` metric's function with its column form (the same rows from columns)."""
+
+    scores: Callable[[Scores], Iterable[Computed]]
+    columns: Callable[[Columns], Iterable[Computed]]
+
+    def __call__(self, scores: Scores) -> Iterable[Computed]:
+        return self.scores(scores)
 
 
 def custom(function: Callable[[Scores], Iterable[Computed]]) -> Custom:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from vlmtrust.attacks.base import Attack
 from vlmtrust.core.records import Sample, Score, encode_png
+from vlmtrust.runner.lazy import position
 from vlmtrust.store import ResultStore, StoredExample, StoredResult
 
 THUMBNAIL_PX = 128
@@ -67,8 +68,7 @@ class FetchedOnGet(Mapping[str, StoredResult]):
         self._keys = keys
 
     def __getitem__(self, sample_id: str) -> StoredResult:
-        at = next((i for i, s in enumerate(self._samples) if s.id == sample_id), None)
-        found = [] if at is None else self._store.fetch([self._keys[at]])
+        found = self._store.fetch([self._keys[position(self._samples, sample_id)]])
         if not found:
             raise KeyError(sample_id)
         return found[0]

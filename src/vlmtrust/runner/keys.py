@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
+
+import numpy as np
 
 from vlmtrust.core.records import Sample
 from vlmtrust.core.spec import Spec, canonical_json, sha256_hex
@@ -41,3 +45,80 @@ def result_keys(
     )
     tail = (model_fingerprint, str(SCHEMA_VERSION))
     return tuple(sha256_hex(*head, sample_id, digest, *tail) for sample_id, digest in samples)
+
+
+def packed_keys(
+    task: Spec,
+    attack: Spec,
+    mitigations: Sequence[Spec],
+    samples: Iterable[tuple[str, str]],
+    model_fingerprint: str,
+) -> PackedKeys:
+    """``result_keys``, the same keys, held as 32 raw bytes each (a hex string costs 113): what
+    a plan of many samples keeps per condition. ``samples`` is read once, as it comes."""
+    head = (
+        task.canonical(),
+        attack.canonical(),
+        canonical_json([m.model_dump(mode="json") for m in mitigations]),
+    )
+    tail = (model_fingerprint, str(SCHEMA_VERSION))
+    packed = bytearray()
+    for sample_id, digest in samples:
+        packed += _sha256(*head, sample_id, digest, *tail)
+    return PackedKeys(bytes(packed))
+
+
+def _sha256(*parts: str) -> bytes:
+    """``sha256_hex``'s digest as bytes (same length-prefixed parts)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.digest()
+
+
+class PackedKeys(Sequence[str]):
+    """Result keys as one bytes object, each key its hex text when read."""
+
+    def __init__(self, packed: bytes) -> None:
+        self._packed = packed
+
+    def __len__(self) -> int:
+        return len(self._packed) // 32
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        at = index + len(self) if index < 0 else index
+        if not 0 <= at < len(self):
+            raise IndexError(index)
+        return self._packed[32 * at : 32 * at + 32].hex()
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._packed[at : at + 32].hex() for at in range(0, len(self._packed), 32))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedKeys):
+            return self._packed == other._packed
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash(self._packed)
+
+
+def has_duplicate_ids(samples: Sequence[Sample]) -> bool:
+    """Whether a sample id repeats, found from 8-byte hashes (a set of every id of a 100k-sample
+    plan would cost ~10 MB), compared exactly only where two hashes meet."""
+    hashes = np.fromiter((hash(s.id) for s in samples), dtype=np.int64, count=len(samples))
+    ordered = np.sort(hashes)
+    met = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not met.size:
+        return False
+    suspects = set(met.tolist())
+    ids = [s.id for s in samples if hash(s.id) in suspects]
+    return len(set(ids)) != len(ids)

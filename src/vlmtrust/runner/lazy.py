@@ -11,22 +11,121 @@ the few samples the report's gallery shows.
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from vlmtrust.core.records import Sample
 from vlmtrust.data.source import DataSource, SampleRequest
 from vlmtrust.tasks.base import DataContext, Task
 
-#: samples drawn at once while a first scan hashes an answer
+#: samples drawn at once while a first scan hashes an answer, and rows per packed chunk
 DRAW_BATCH = 256
 #: drawn batches a renderer keeps (enough for the units a Ray executor has in flight)
 KEPT_BATCHES = 8
-#: what a plan reads of the store: the rows kept under an identity, if any (a fresh list each
-#: call: the plan empties it as it reads, see ``_from_rows``)
-Remembered = Callable[[str], list[dict[str, Any]] | None]
+#: what a plan reads of the store: the rows kept under an identity, a batch at a time, if any
+Remembered = Callable[[str], Iterator[list[dict[str, Any]]] | None]
+Row = dict[str, Any]
+
+
+class LightSamples(Sequence[Sample]):
+    """A task's planned samples without images, with their content hashes, packed: rows of
+    ``DRAW_BATCH`` as zlib-compressed JSON, and each chunk's ids as one newline-joined text.
+    A plan of 100k samples then holds a few MB, not a Sample object (about 1 KB) per sample;
+    a sample is unpacked when read, a chunk at a time (the last one read is kept, since units
+    and their conditions read the same chunk in turn)."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._chunks: list[bytes] = []
+        self._ids: list[str] = []
+        self._len = 0
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == DRAW_BATCH:
+                self._pack(batch)
+                batch = []
+        if batch:
+            self._pack(batch)
+        self._cached: tuple[int, list[Sample], list[tuple[str, str]]] | None = None
+
+    def _pack(self, batch: list[Row]) -> None:
+        self._chunks.append(zlib.compress(json.dumps(batch).encode("utf-8"), 1))
+        self._ids.append("\n".join(str(row["id"]) for row in batch))
+        self._len += len(batch)
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sample]: ...
+    def __getitem__(self, index: int | slice) -> Sample | Sequence[Sample]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        at = index + self._len if index < 0 else index
+        if not 0 <= at < self._len:
+            raise IndexError(index)
+        return self._chunk(at // DRAW_BATCH)[0][at % DRAW_BATCH]
+
+    def __iter__(self) -> Iterator[Sample]:
+        for chunk in range(len(self._chunks)):
+            yield from self._chunk(chunk)[0]
+
+    def digest(self, index: int) -> tuple[str, str]:
+        """``(id, content hash)`` of the sample at ``index``: what its result keys need."""
+        return self._chunk(index // DRAW_BATCH)[1][index % DRAW_BATCH]
+
+    def digests(self) -> Iterator[tuple[str, str]]:
+        """Every sample's ``(id, content hash)`` in order, a chunk unpacked at a time."""
+        for chunk in range(len(self._chunks)):
+            yield from self._chunk(chunk)[1]
+
+    def rows(self) -> Iterator[Row]:
+        """The rows as packed (what the store keeps), one at a time."""
+        for packed in self._chunks:
+            yield from json.loads(zlib.decompress(packed))
+
+    def index_of(self, sample_id: str) -> int | None:
+        """Where ``sample_id`` is (None: not planned), found in the packed ids."""
+        for chunk, text in enumerate(self._ids):
+            if sample_id in text:
+                found = text.split("\n")
+                if sample_id in found:
+                    return chunk * DRAW_BATCH + found.index(sample_id)
+        return None
+
+    def _chunk(self, chunk: int) -> tuple[list[Sample], list[tuple[str, str]]]:
+        if self._cached is None or self._cached[0] != chunk:
+            rows = json.loads(zlib.decompress(self._chunks[chunk]))
+            samples = [_light(row) for row in rows]
+            digests = [(str(row["id"]), str(row["hash"])) for row in rows]
+            self._cached = (chunk, samples, digests)
+        return self._cached[1], self._cached[2]
+
+
+class Positions(Mapping[str, int]):
+    """Planned samples' positions by id, found in the packed ids on lookup (no dict of every
+    id: units render by position; only the gallery looks a few ids up)."""
+
+    def __init__(self, samples: LightSamples) -> None:
+        self._samples = samples
+
+    def __getitem__(self, sample_id: str) -> int:
+        found = self._samples.index_of(sample_id)
+        if found is None:
+            raise KeyError(sample_id)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (s.id for s in self._samples)
+
+    def __len__(self) -> int:
+        return len(self._samples)
 
 
 @dataclass(frozen=True)
@@ -43,13 +142,18 @@ class Renderer:
     )
 
     def __call__(self, samples: Sequence[Sample]) -> list[Sample]:
-        wanted = tuple(self.positions[s.id] for s in samples)
+        drawn = self.at([self.positions[s.id] for s in samples])
+        if [s.id for s in drawn] != [s.id for s in samples]:
+            raise RuntimeError(f"the {self.source.name} source redrew other samples than planned")
+        return drawn
+
+    def at(self, positions: Sequence[int]) -> list[Sample]:
+        """The samples at ``positions`` of the answer, drawn (or kept from a recent draw)."""
+        wanted = tuple(positions)
         if wanted in self._recent:
             self._recent.move_to_end(wanted)
             return self._recent[wanted]
         drawn = self.source.render(self.request, wanted)
-        if [s.id for s in drawn] != [s.id for s in samples]:
-            raise RuntimeError(f"the {self.source.name} source redrew other samples than planned")
         self._recent[wanted] = drawn
         while len(self._recent) > KEPT_BATCHES:
             self._recent.popitem(last=False)
@@ -58,39 +162,56 @@ class Renderer:
 
 @dataclass(frozen=True)
 class Drawn:
-    """An answer a plan drew (not remembered): what the store keeps of it, built when written
-    from the light samples and their hashes (no second copy is held meanwhile)."""
+    """An answer a plan drew (not remembered): what the store keeps of it, the rows the plan
+    packed (no second copy is held meanwhile)."""
 
     identity: str
-    samples: tuple[Sample, ...]
-    digests: tuple[tuple[str, str], ...]
+    samples: LightSamples
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[Row]:
         return list(self.iter_rows())
 
-    def iter_rows(self) -> Iterator[dict[str, Any]]:
+    def iter_rows(self) -> Iterator[Row]:
         """The rows one at a time (the store writes them as they come)."""
-        for s, (_, digest) in zip(self.samples, self.digests, strict=True):
-            yield {
-                "id": s.id,
-                "prompt": s.prompt,
-                "labels": s.labels,
-                "groups": s.groups,
-                "source": s.source,
-                "hash": digest,
-            }
+        return self.samples.rows()
 
 
 @dataclass(frozen=True)
 class Planned:
     """A task's samples as the plan holds them, with each one's ``(id, content hash)``.
-    ``render`` is set where the samples are light (no image): it draws them in full."""
+    ``render`` is set where the samples are light (no image, packed: ``LightSamples``): it
+    draws them in full."""
 
-    samples: tuple[Sample, ...]
-    digests: tuple[tuple[str, str], ...]
+    samples: Sequence[Sample]
+    digests: Sequence[tuple[str, str]]
     render: Renderer | None = None
     #: what to keep in the store (drawn by this plan, not remembered)
     drawn: Drawn | None = field(default=None, compare=False)
+
+
+class Digests(Sequence[tuple[str, str]]):
+    """The ``(id, content hash)`` of packed samples, unpacked when read."""
+
+    def __init__(self, samples: LightSamples) -> None:
+        self._samples = samples
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, str]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | Sequence[tuple[str, str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        at = index + len(self) if index < 0 else index
+        if not 0 <= at < len(self):
+            raise IndexError(index)
+        return self._samples.digest(at)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return self._samples.digests()
 
 
 def plan_samples(task: Task, ctx: DataContext, remembered: Remembered) -> Planned:
@@ -100,18 +221,28 @@ def plan_samples(task: Task, ctx: DataContext, remembered: Remembered) -> Planne
     if request is None or identity is None:
         samples = tuple(task.samples(ctx))
         return Planned(samples, tuple((s.id, s.content_hash()) for s in samples))
-    rows = remembered(identity)
-    if rows is None:  # drawn once, a batch at a time, each image hashed and let go
+    batches = remembered(identity)
+    if batches is None:  # drawn once, a batch at a time, each image hashed and let go
         full = (s for batch in ctx.source.batches(request, DRAW_BATCH) for s in batch)
-        pairs = [(s.model_copy(update={"image": None}), (s.id, s.content_hash())) for s in full]
-        samples = tuple(light for light, _ in pairs)
-        digests = tuple(digest for _, digest in pairs)
-        drawn: Drawn | None = Drawn(identity, samples, digests)
+        light = LightSamples(_row(s) for s in full)
+        drawn: Drawn | None = Drawn(identity, light)
     else:
-        samples, digests = _from_rows(rows)
+        light = LightSamples(row for batch in batches for row in batch)
         drawn = None
-    positions = {s.id: i for i, s in enumerate(samples)}
-    return Planned(samples, digests, Renderer(ctx.source, request, positions), drawn)
+    render = Renderer(ctx.source, request, Positions(light))
+    return Planned(light, Digests(light), render, drawn)
+
+
+def _row(sample: Sample) -> Row:
+    """What the plan and the store keep of a drawn sample: all but the image, and its hash."""
+    return {
+        "id": sample.id,
+        "prompt": sample.prompt,
+        "labels": sample.labels,
+        "groups": sample.groups,
+        "source": sample.source,
+        "hash": sample.content_hash(),
+    }
 
 
 def _lazy_request(task: Task, ctx: DataContext) -> SampleRequest | None:
@@ -121,21 +252,6 @@ def _lazy_request(task: Task, ctx: DataContext) -> SampleRequest | None:
     draws = next(c for c in mro if "samples" in vars(c))
     names = next(c for c in mro if "sample_request" in vars(c))
     return task.sample_request(ctx) if draws is names else None
-
-
-def _from_rows(
-    rows: list[dict[str, Any]],
-) -> tuple[tuple[Sample, ...], tuple[tuple[str, str], ...]]:
-    """The light samples and hashes of remembered rows, each row let go once read (``rows``
-    is emptied), so the rows and the samples made of them are not all held at once."""
-    rows.reverse()
-    samples: list[Sample] = []
-    digests: list[tuple[str, str]] = []
-    while rows:
-        row = rows.pop()
-        samples.append(_light(row))
-        digests.append((row["id"], str(row["hash"])))
-    return tuple(samples), tuple(digests)
 
 
 def _light(row: Mapping[str, Any]) -> Sample:
@@ -150,7 +266,7 @@ def _light(row: Mapping[str, Any]) -> Sample:
 
 class DrawnOnGet(Mapping[str, Sample]):
     """Planned samples by id, each drawn in full when looked up (the gallery reads a few).
-    A lookup scans the plan's samples (or the renderer's positions) rather than keeping an
+    A lookup scans the plan's samples (packed ids, for light ones) rather than keeping an
     index per condition: a few lookups cost less than a dict entry for every sample."""
 
     def __init__(self, samples: Sequence[Sample], render: Renderer | None) -> None:
@@ -158,8 +274,8 @@ class DrawnOnGet(Mapping[str, Sample]):
         self._render = render
 
     def __getitem__(self, sample_id: str) -> Sample:
-        sample = self._samples[position(self._samples, sample_id, self._render)]
-        return sample if self._render is None else self._render([sample])[0]
+        at = position(self._samples, sample_id)
+        return self._samples[at] if self._render is None else self._render.at([at])[0]
 
     def __iter__(self) -> Iterator[str]:
         return (s.id for s in self._samples)
@@ -168,11 +284,12 @@ class DrawnOnGet(Mapping[str, Sample]):
         return len(self._samples)
 
 
-def position(samples: Sequence[Sample], sample_id: str, render: Renderer | None = None) -> int:
+def position(samples: Sequence[Sample], sample_id: str) -> int:
     """Where ``sample_id`` is among the planned ``samples``; KeyError where it is not."""
-    if render is not None and sample_id in render.positions:
-        return render.positions[sample_id]
-    found = next((i for i, s in enumerate(samples) if s.id == sample_id), None)
+    if isinstance(samples, LightSamples):
+        found = samples.index_of(sample_id)
+    else:
+        found = next((i for i, s in enumerate(samples) if s.id == sample_id), None)
     if found is None:
         raise KeyError(sample_id)
     return found

@@ -12,8 +12,9 @@ since). Anything else re-aggregates as before.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,7 @@ def aggregate_digest(cells: Sequence[Cell], handle: ModelHandle, store: ResultSt
                 cell.variant_label,
                 cell.attack.spec.canonical(),
                 cell.attack.label,
-                sha256_hex(*cell.keys),
+                keys_digest(cell.keys),
                 cell.underpowered,
             ],
             sort_keys=True,
@@ -58,6 +59,16 @@ def aggregate_digest(cells: Sequence[Cell], handle: ModelHandle, store: ResultSt
     ]
     labels = sorted(h.model_dump_json() for h in store.human_labels().values())
     return sha256_hex(code_fingerprint(), handle.name, handle.fingerprint, *parts, *labels)
+
+
+def keys_digest(keys: Iterable[str]) -> str:
+    """``sha256_hex(*keys)``, read as the keys come (no tuple of every key of a large cell)."""
+    h = hashlib.sha256()
+    for key in keys:
+        data = key.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
 
 
 def reusable_rows(store: ResultStore, run_id: str, digest: str) -> list[MetricRow] | None:

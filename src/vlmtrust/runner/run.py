@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -20,6 +21,7 @@ from rich.markup import escape
 
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.capabilities import check_capabilities
+from vlmtrust.core.columns import ScoreColumns
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.errors import ConfigError, DataError, StoreError
 from vlmtrust.core.outputs import check_output_dir
@@ -39,9 +41,9 @@ from vlmtrust.runner.cuts import report_cuts
 from vlmtrust.runner.examples import FetchedOnGet, build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
-from vlmtrust.runner.keys import result_keys
+from vlmtrust.runner.keys import has_duplicate_ids, packed_keys
 from vlmtrust.runner.lazy import Drawn, DrawnOnGet, Remembered, Renderer, plan_samples
-from vlmtrust.runner.paired import all_terms, paired_details, stored_terms
+from vlmtrust.runner.paired import Terms, paired_details, stored_terms
 from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.runner.reuse import aggregate_digest, reusable_rows
@@ -64,8 +66,10 @@ class Cell:
     task: Task
     variant: tuple[Spec, ...]
     attack: Attack
-    samples: tuple[Sample, ...]
-    keys: tuple[str, ...]
+    #: light and packed (``runner.lazy.LightSamples``) where ``render`` is set
+    samples: Sequence[Sample]
+    #: packed (``runner.keys.PackedKeys``): 32 bytes a result, not a hex string
+    keys: Sequence[str]
     #: where the task has fewer samples, in all or in a group, than its statistics need
     underpowered: Power | None = None
     #: set where ``samples`` are light (no image): draws them in full (``runner.lazy``)
@@ -169,7 +173,7 @@ def _remembered_samples(out: Path) -> Iterator[Remembered]:
     except StoreError:
         store = None  # opening it to scan says what is wrong with it
     try:
-        yield (lambda _: None) if store is None else store.remembered_samples
+        yield (lambda _: None) if store is None else store.remembered_chunks
     finally:
         if store is not None:
             store.close()
@@ -201,17 +205,15 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             store.start_run(run_id, header)
             removable = False  # decided below, from what the store holds
             status = "failed"
-            all_keys = [k for cell in cells for k in cell.keys]
-            todo, calls = len(all_keys), 0
+            planned = sum(len(cell.keys) for cell in cells)
+            todo, calls = planned, 0
             digest = None
             try:
                 _remember(store, prepared.drawn)
-                stored = store.stored_keys(all_keys)
-                units = _units(cells, stored, handle, config.batch_size)
-                todo = sum(k not in stored for k in all_keys)
+                units = _units(cells, store.stored_keys, handle, config.batch_size)
+                todo = units.todo
                 console.print(
-                    f"planned {len(all_keys)} results: reusing {len(all_keys) - todo} stored, "
-                    f"running {todo}"
+                    f"planned {planned} results: reusing {planned - todo} stored, running {todo}"
                 )
                 calls = _execute(executor, units, store, todo, console, handle.name)
                 digest = aggregate_digest(cells, handle, store)
@@ -235,8 +237,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             finally:
                 removable = created.store_is_new and store.holds_nothing_but(run_id)
                 summary = {
-                    "planned": len(all_keys),
-                    "reused": len(all_keys) - todo,
+                    "planned": planned,
+                    "reused": planned - todo,
                     "executed": todo if status == "complete" else None,
                     "model_calls": calls,
                     "stored_in_total": store.count_results(),
@@ -254,8 +256,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     return RunSummary(
         run_id=run_id,
         out=config.out,
-        planned=len(all_keys),
-        reused=len(all_keys) - todo,
+        planned=planned,
+        reused=planned - todo,
         executed=todo,
         model_calls=calls,
         metrics=metrics,
@@ -333,8 +335,7 @@ def _plan(
             drawn.append(planned.drawn)
         if not samples:
             raise DataError(f"task {task.spec.name} has no samples", "check --data and --limit")
-        ids = [s.id for s in samples]
-        if len(set(ids)) != len(ids):
+        if has_duplicate_ids(samples):
             raise DataError(
                 f"task {task.spec.name} has duplicate sample ids", "give every sample a unique id"
             )
@@ -353,25 +354,42 @@ def _plan(
                 not_run.append(idle)
                 continue
             for attack in attacks:
-                keys = result_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
+                keys = packed_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys, weak, planned.render))
     return cells, not_run, unfit, drawn
 
 
 def _units(
-    cells: Sequence[Cell], stored: set[str], handle: ModelHandle, batch_size: int
+    cells: Sequence[Cell], stored: Stored, handle: ModelHandle, batch_size: int
 ) -> LazyUnits:
     """The units of the results not stored, built (images drawn) only when an executor takes
-    one, so no more than the units in flight hold images."""
-    per_cell: list[list[tuple[Cell, list[int]]]] = []
+    one, so no more than the units in flight hold images. A cell's keys are checked against
+    the store a chunk at a time, and its results to run are held as positions (8 bytes each)."""
+    per_cell: list[list[tuple[Cell, array[int]]]] = []
+    todo = 0
     for cell in cells:
-        todo = [i for i, k in enumerate(cell.keys) if k not in stored]
+        missing = _missing(cell.keys, stored)
+        todo += len(missing)
         size = min(batch_size, cell.task.max_batch or batch_size)
-        per_cell.append([(cell, todo[at : at + size]) for at in range(0, len(todo), size)])
+        per_cell.append([(cell, missing[at : at + size]) for at in range(0, len(missing), size)])
     # batch b of every cell, then batch b + 1: a task's conditions take the same batch in
     # turn, so its renderer draws each batch once (``runner.lazy.Renderer``)
     plans = [plan for row in itertools.zip_longest(*per_cell) for plan in row if plan is not None]
-    return LazyUnits(plans, handle)
+    return LazyUnits(plans, handle, todo)
+
+
+#: which of some keys the store holds (``ResultStore.stored_keys``)
+Stored = Callable[[Sequence[str]], set[str]]
+
+
+def _missing(keys: Sequence[str], stored: Stored, chunk: int = 900) -> array[int]:
+    """The positions of ``keys`` the store does not hold, asked ``chunk`` keys at a time."""
+    missing = array("q")
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        held = stored(part)
+        missing.extend(start + i for i, key in enumerate(part) if key not in held)
+    return missing
 
 
 #: what a stored result is named by: task row name, attack label, variant, sample id
@@ -383,9 +401,13 @@ class LazyUnits(Sequence[WorkUnit]):
     notes its keys' names in ``origins`` until its results are stored (``_stored`` takes them
     out), so the names of only the units in flight are held, not one per planned result."""
 
-    def __init__(self, plans: Sequence[tuple[Cell, list[int]]], handle: ModelHandle) -> None:
+    def __init__(
+        self, plans: Sequence[tuple[Cell, Sequence[int]]], handle: ModelHandle, todo: int = 0
+    ) -> None:
         self._plans = plans
         self._handle = handle
+        #: how many results the units hold
+        self.todo = todo
         self.origins: dict[str, Origin] = {}
 
     def __len__(self) -> int:
@@ -400,15 +422,21 @@ class LazyUnits(Sequence[WorkUnit]):
             return [self[i] for i in range(*index.indices(len(self)))]
         cell, positions = self._plans[index]
         samples = [cell.samples[i] for i in positions]
+        keys = tuple(cell.keys[i] for i in positions)
         names = (cell.task.label, cell.attack.label, cell.variant_label)
-        self.origins.update((cell.keys[i], (*names, cell.samples[i].id)) for i in positions)
+        self.origins.update((key, (*names, s.id)) for key, s in zip(keys, samples, strict=True))
+        if cell.render is not None:
+            drawn = cell.render.at(positions)
+            if [s.id for s in drawn] != [s.id for s in samples]:
+                raise RuntimeError(f"the {cell.render.source.name} source redrew other samples")
+            samples = drawn
         return WorkUnit(
             model=self._handle,
             task=cell.task.spec,
             attack=cell.attack.spec,
             mitigations=cell.variant,
-            samples=tuple(samples if cell.render is None else cell.render(samples)),
-            keys=tuple(cell.keys[i] for i in positions),
+            samples=tuple(samples),
+            keys=keys,
         )
 
 
@@ -460,8 +488,12 @@ def _aggregate(
 ) -> tuple[list[MetricRow], list[StoredExample], list[StoredTerms]]:
     """Metric rows per task x variant (a mitigated row with its paired test against the
     baseline), the gallery examples the task picks from them, and the rows' per-sample terms
-    (kept, so a later run can be gated against this one with paired tests)."""
+    (kept, so a later run can be gated against this one with paired tests). A task whose
+    metrics have a column form (``Task.by_columns``) reads its scores as columns, not as
+    Score objects (``core.columns``): the same rows, terms and picks, in a few MB."""
     grouped: dict[tuple[int, str], dict[str, list[Score]]] = defaultdict(dict)
+    columns: dict[tuple[int, str], dict[str, ScoreColumns]] = defaultdict(dict)
+    ids: dict[tuple[int, str], SampleIds] = {}
     conditions: dict[tuple[int, str], dict[str, ExampleSource]] = defaultdict(dict)
     tasks: dict[int, Task] = {}
     weak: dict[int, Power | None] = {}
@@ -469,7 +501,11 @@ def _aggregate(
         weak[id(cell.task)] = cell.underpowered
         tasks[id(cell.task)] = cell.task
         key = (id(cell.task), cell.variant_label)
-        grouped[key][cell.attack.label] = list(store.scores_of(cell.keys))
+        if cell.task.by_columns():
+            columns[key][cell.attack.label] = store.columns_of(cell.keys)
+            ids[key] = SampleIds(cell.samples)
+        else:
+            grouped[key][cell.attack.label] = list(store.scores_of(cell.keys))
         conditions[key][cell.attack.label] = (
             cell.attack,
             DrawnOnGet(cell.samples, cell.render),
@@ -477,15 +513,19 @@ def _aggregate(
         )
     made: dict[tuple[int, str], list[MetricRow]] = {}
     examples: list[StoredExample] = []
-    for (task_id, variant), by_attack in grouped.items():
-        task = tasks[task_id]
-        rows = task.aggregate(by_attack, variant, handle.name)
-        made[task_id, variant] = mark(rows, weak[task_id])
-        picks = task.examples(by_attack)
-        examples += build_examples(
-            picks, conditions[(task_id, variant)], task.label, variant, handle.name
-        )
-    terms = all_terms(grouped, tasks)
+    terms: dict[tuple[int, str], Terms] = {}
+    for key in conditions:  # in the cells' order, as the rows were always made
+        (task_id, variant), task = key, tasks[key[0]]
+        if key in columns:
+            rows = task.aggregate_columns(columns[key], variant, handle.name)
+            picks = task.examples_columns(columns[key], ids[key])
+            terms[key] = task.paired_terms_columns(columns[key], ids[key])
+        else:
+            rows = task.aggregate(grouped[key], variant, handle.name)
+            picks = task.examples(grouped[key])
+            terms[key] = task.paired_terms(grouped[key])
+        made[key] = mark(rows, weak[task_id])
+        examples += build_examples(picks, conditions[key], task.label, variant, handle.name)
     paired = paired_details(terms)
     rows = [
         row.model_copy(update={"details": {**row.details, "paired": found}})
@@ -495,6 +535,25 @@ def _aggregate(
         for row in part
     ]
     return rows, examples, stored_terms(terms, tasks, handle.name)
+
+
+class SampleIds(Sequence[str]):
+    """The planned samples' ids by position (a packed plan unpacks them a chunk at a time)."""
+
+    def __init__(self, samples: Sequence[Sample]) -> None:
+        self._samples = samples
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [s.id for s in self._samples[index]]
+        return self._samples[index].id
 
 
 def _header(

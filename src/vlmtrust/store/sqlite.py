@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+from vlmtrust.core.columns import ColumnsBuilder, ScoreColumns
 from vlmtrust.core.errors import StoreError
 from vlmtrust.core.records import Finding, MetricRow, Score
 from vlmtrust.store.liveness import Owner, is_gone, this_process
@@ -31,9 +32,13 @@ from vlmtrust.store.records import (
 #: without a bump: a new table only, which older vlmtrust versions ignore and newer ones do
 #: without when reading a store written before it; so did ``findings`` (what the report opens
 #: with), read as none from an older store, and ``sample_index`` and ``aggregates`` (what lets a
-#: fully cached re-run skip drawing samples and re-aggregating), read as empty from an older store.
+#: fully cached re-run skip drawing samples and re-aggregating), read as empty from an older store;
+#: ``sample_rows`` (the same rows as ``sample_index``, in chunks a plan reads one at a time) is
+#: what a store keeps now, and ``sample_index`` is still read where a store has no chunks.
 SCHEMA_VERSION = 2
 STORE_FILE = "results.sqlite"
+#: rows per chunk of a remembered answer (``sample_rows``)
+SAMPLE_CHUNK = 1024
 #: ``create``: a scan's store, made if missing; ``update``: an existing store to add to (review
 #: import); ``read``: an existing store opened read-only (reports), never written
 Mode = Literal["create", "update", "read"]
@@ -112,6 +117,12 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE TABLE IF NOT EXISTS sample_index (
     identity TEXT PRIMARY KEY,
     samples TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sample_rows (
+    identity TEXT NOT NULL,
+    chunk INTEGER NOT NULL,
+    rows TEXT NOT NULL,
+    PRIMARY KEY (identity, chunk)
 );
 CREATE TABLE IF NOT EXISTS aggregates (
     digest TEXT PRIMARY KEY,
@@ -297,6 +308,20 @@ class ResultStore:
                 if key in found:
                     yield from (Score.model_validate(s) for s in json.loads(found[key]))
 
+    def columns_of(self, keys: Sequence[str]) -> ScoreColumns:
+        """``scores_of`` as columns (``core.columns``): each score's position is that of its
+        key in ``keys``; no Score object is made, so a condition of 100k results costs ~1.5 MB."""
+        built = ColumnsBuilder()
+        for start in range(0, len(keys), 900):
+            chunk = keys[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, scores FROM results WHERE key IN ({marks})"
+            found = dict(self._db.execute(query, chunk).fetchall())
+            for at, key in enumerate(chunk, start=start):
+                if key in found:
+                    built.add(at, json.loads(found[key]))
+        return built.build()
+
     def count_results(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM results").fetchone()
         return int(row[0])
@@ -481,20 +506,50 @@ class ResultStore:
 
     def remember_samples(self, identity: str, samples: Iterable[dict[str, Any]]) -> None:
         """Keep a drawn answer's samples without their images (id, labels, groups, prompt,
-        provenance and content hash) under the source's identity of the request. The rows are
-        serialised as they come (the text ``json.dumps`` gives the list), not held as a list."""
-        text = "[" + ", ".join(json.dumps(s, sort_keys=True) for s in samples) + "]"
+        provenance and content hash) under the source's identity of the request, in chunks of
+        ``SAMPLE_CHUNK`` rows written as they come (a plan reads them back a chunk at a time)."""
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO sample_index VALUES (?, ?)", (identity, text))
+            db.execute("DELETE FROM sample_rows WHERE identity = ?", (identity,))
+            db.execute("DELETE FROM sample_index WHERE identity = ?", (identity,))
+            chunk: list[dict[str, Any]] = []
+            written = 0
+            for row in samples:
+                chunk.append(row)
+                if len(chunk) == SAMPLE_CHUNK:
+                    self._write_rows(identity, written, chunk)
+                    written, chunk = written + 1, []
+            if chunk or not written:
+                self._write_rows(identity, written, chunk)
+
+    def _write_rows(self, identity: str, chunk: int, rows: list[dict[str, Any]]) -> None:
+        text = json.dumps(rows, sort_keys=True)
+        self._db.execute("INSERT INTO sample_rows VALUES (?, ?, ?)", (identity, chunk, text))
 
     def remembered_samples(self, identity: str) -> list[dict[str, Any]] | None:
         """What ``remember_samples`` kept under ``identity`` (None: nothing, or an older store)."""
-        if "sample_index" not in self._tables():
+        chunks = self.remembered_chunks(identity)
+        return None if chunks is None else [row for chunk in chunks for row in chunk]
+
+    def remembered_chunks(self, identity: str) -> Iterator[list[dict[str, Any]]] | None:
+        """``remembered_samples`` a chunk at a time (each parsed when reached), so a plan of
+        many samples never holds every row; a store written before the chunks were kept gives
+        its one list (``sample_index``) as one chunk. None: nothing kept under ``identity``."""
+        tables = self._tables()
+        if "sample_rows" in tables:
+            query = "SELECT 1 FROM sample_rows WHERE identity = ? LIMIT 1"
+            if self._db.execute(query, (identity,)).fetchone() is not None:
+                return self._chunks_of(identity)
+        if "sample_index" not in tables:
             return None
         row = self._db.execute(
             "SELECT samples FROM sample_index WHERE identity = ?", (identity,)
         ).fetchone()
-        return None if row is None else list(json.loads(row[0]))
+        return None if row is None else iter([list(json.loads(row[0]))])
+
+    def _chunks_of(self, identity: str) -> Iterator[list[dict[str, Any]]]:
+        query = "SELECT rows FROM sample_rows WHERE identity = ? ORDER BY chunk"
+        for (text,) in self._db.execute(query, (identity,)):
+            yield list(json.loads(text))
 
     def remember_aggregate(self, digest: str, rows: Sequence[MetricRow]) -> None:
         """Keep the metric rows a scan derived, in its order, under the digest of what they were

@@ -3,17 +3,21 @@ aggregate. The runner owns caching, batching and storage; a task owns only the s
 
 from __future__ import annotations
 
+import heapq
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal, TypeVar
 
+import numpy as np
+
 from vlmtrust.core.capabilities import used_members
+from vlmtrust.core.columns import ScoreColumns
 from vlmtrust.core.records import MetricRow, Sample, Score
 from vlmtrust.core.spec import Params, Spec, sha256_hex, validate_params
 from vlmtrust.data.source import DataSource, SampleRequest
 from vlmtrust.data.sources import open_source, reference_samples
-from vlmtrust.metrics.declared import Declared, metric_rows
+from vlmtrust.metrics.declared import Declared, metric_rows, stamped
 from vlmtrust.metrics.paired import PairedTerms
 
 AnyRequest = TypeVar("AnyRequest", bound=SampleRequest)
@@ -187,6 +191,58 @@ class Task(ABC):
         """Per (attack, metric) row, the per-sample terms of the declared metrics that have
         them: what a paired before -> after test of a mitigation compares."""
         return {k: v for m in self.declared_metrics() for k, v in m.terms(scores).items()}
+
+    def by_columns(self) -> bool:
+        """Whether this task aggregates from score columns (``core.columns``): where its
+        ``aggregate``, ``paired_terms`` and ``examples`` are the framework's and every declared
+        metric has a column form, so a task of many samples builds no Score object."""
+        kind = type(self)
+        return (
+            kind.aggregate is Task.aggregate
+            and kind.paired_terms is Task.paired_terms
+            and kind.examples is Task.examples
+            and bool(self.declared_metrics())
+            and all(m.by_columns() for m in self.declared_metrics())
+        )
+
+    def aggregate_columns(
+        self, columns: Mapping[str, ScoreColumns], mitigation: str, model: str
+    ) -> list[MetricRow]:
+        """``aggregate`` from score columns (where ``by_columns``): the same rows."""
+        computed = [c for m in self.declared_metrics() for c in m.compute_columns(columns)]
+        return stamped(
+            computed,
+            task=self.label,
+            mitigation=mitigation,
+            model=model,
+            details=self.row_details(),
+        )
+
+    def paired_terms_columns(
+        self, columns: Mapping[str, ScoreColumns], ids: Sequence[str]
+    ) -> dict[tuple[str, str], PairedTerms]:
+        """``paired_terms`` from score columns, ``ids[position]`` naming each sample."""
+        return {
+            k: v for m in self.declared_metrics() for k, v in m.terms_columns(columns, ids).items()
+        }
+
+    def examples_columns(
+        self, columns: Mapping[str, ScoreColumns], ids: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        """``examples`` from score columns: the same picks, ranking only the few it keeps."""
+        picked: list[tuple[str, str]] = []
+        for attack, found in columns.items():
+            rank = np.where(found.unscorable, 0, np.where(found.value == self.failure_value, 1, 2))
+            tier: dict[int, int] = {}
+            for position, r in zip(found.position.tolist(), rank.tolist(), strict=True):
+                tier[position] = min(r, tier.get(position, 2))
+            best = heapq.nsmallest(
+                self.examples_per_condition,
+                tier,
+                key=lambda p: (tier[p], sha256_hex(ids[p].encode())),
+            )
+            picked += [(attack, ids[p]) for p in best]
+        return picked
 
     def declared_metrics(self) -> Sequence[Declared]:
         """The metrics to compute: the class's ``metrics``, or, where they depend on the task's

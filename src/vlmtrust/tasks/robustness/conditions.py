@@ -12,7 +12,7 @@ from vlmtrust.core.spec import Params, Spec
 from vlmtrust.data.source import Scenes
 from vlmtrust.metrics.declared import Declared, custom, drop_from_clean, rate
 from vlmtrust.tasks.base import DataContext
-from vlmtrust.tasks.robustness.corruption_error import mean_corruption_error
+from vlmtrust.tasks.robustness.corruption_error import MEAN_CORRUPTION_ERROR
 
 CLEAN = Spec(name="none")
 DEFAULT_CORRUPTIONS = ("gaussian_noise", "gaussian_blur", "jpeg", "contrast")
@@ -49,7 +49,7 @@ ACCURACY = rate("correct", "accuracy")
 ACCURACY_METRICS: tuple[Declared, ...] = (
     ACCURACY,
     drop_from_clean(ACCURACY),
-    custom(mean_corruption_error),
+    custom(MEAN_CORRUPTION_ERROR),
 )
 
 

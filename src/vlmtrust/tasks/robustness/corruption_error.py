@@ -35,7 +35,7 @@ import numpy as np
 from vlmtrust.attacks.imagenet_c import ALIASES, COMMON, FAMILIES, FAMILY_OF
 from vlmtrust.core.records import Score
 from vlmtrust.metrics.calibration import bootstrap_interval
-from vlmtrust.metrics.declared import Computed
+from vlmtrust.metrics.declared import ColumnFunction, Columns, Computed
 from vlmtrust.metrics.rates import DEFAULT_RESAMPLES, Estimate, Resampled
 
 #: the label of the clean condition (``conditions.CLEAN.label()``, not imported: conditions
@@ -72,9 +72,41 @@ def mean_corruption_error(
         return []
     conditions = [*corrupted, *([CLEAN_LABEL] if CLEAN_LABEL in scores else [])]
     ids, hits, seen = _matrix(scores, conditions, metric)
+    return _from_matrix(corrupted, conditions, ids, hits, seen, resamples, seed)
+
+
+def mean_corruption_error_columns(
+    columns: Columns,
+    *,
+    metric: str = "correct",
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> list[Computed]:
+    """``mean_corruption_error`` from score columns (the same matrix, so the same rows)."""
+    corrupted = sorted(a for a in columns if a.startswith(CORRUPTION_PREFIX))
+    if not corrupted:
+        return []
+    conditions = [*corrupted, *([CLEAN_LABEL] if CLEAN_LABEL in columns else [])]
+    ids, hits, seen = _matrix_of_columns(columns, conditions, metric)
+    return _from_matrix(corrupted, conditions, ids, hits, seen, resamples, seed)
+
+
+#: ``mean_corruption_error`` with its column form, for ``custom``
+MEAN_CORRUPTION_ERROR = ColumnFunction(mean_corruption_error, mean_corruption_error_columns)
+
+
+def _from_matrix(
+    corrupted: list[str],
+    conditions: list[str],
+    ids: Sequence[object],
+    hits: np.ndarray,
+    seen: np.ndarray,
+    resamples: int,
+    seed: int,
+) -> list[Computed]:
     k = len(corrupted)
     errors = _errors(hits, seen)
-    has_clean = CLEAN_LABEL in scores and not np.isnan(errors[k])
+    has_clean = CLEAN_LABEL in conditions and not np.isnan(errors[k])
     groups = _corruptions(corrupted)
     weights = _weights(corrupted, groups)
     families = {
@@ -228,6 +260,30 @@ def _matrix(
         hits[ids[sample_id], j] = value
         seen[ids[sample_id], j] = 1.0
     return list(ids), hits, seen
+
+
+def _matrix_of_columns(
+    columns: Columns, conditions: Sequence[str], metric: str
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """``_matrix`` of columns: samples (by position) in the order they first appear."""
+    rows: dict[int, int] = {}
+    cells: list[tuple[int, int, float]] = []
+    for j, condition in enumerate(conditions):
+        found = columns[condition]
+        kept = found.where(found.is_metric(metric) & ~found.unscorable & ~found.missing)
+        bad = ~((kept.value == 0.0) | (kept.value == 1.0))
+        if bad.any():
+            got = float(kept.value[bad][0])
+            raise ValueError(f"mCE needs 0/1 scores, got {got} (a score as columns)")
+        for position, value in zip(kept.position.tolist(), kept.value.tolist(), strict=True):
+            rows.setdefault(position, len(rows))
+            cells.append((position, j, value))
+    hits = np.zeros((len(rows), len(conditions)))
+    seen = np.zeros((len(rows), len(conditions)))
+    for position, j, value in cells:
+        hits[rows[position], j] = value
+        seen[rows[position], j] = 1.0
+    return list(rows), hits, seen
 
 
 def _errors(hits: np.ndarray, seen: np.ndarray) -> np.ndarray:

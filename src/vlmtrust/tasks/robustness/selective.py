@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from vlmtrust.core.columns import ScoreColumns
 from vlmtrust.core.records import Score
-from vlmtrust.metrics.declared import Computed, Declared
+from vlmtrust.metrics.declared import Columns, ColumnView, Computed, Declared, rate_of_columns
 from vlmtrust.metrics.rates import Estimate, rate, wilson
 
 ABSTAINED = "abstained"
@@ -49,6 +50,30 @@ def abstentions_as_errors(
         ]
         for attack, attacked in scores.items()
     }
+
+
+def abstentions_as_errors_columns(columns: Columns, metric: str = "correct") -> Columns:
+    """``abstentions_as_errors`` as columns: the same scores kept, in order, each abstention
+    turned into a scorable 0 of ``metric``."""
+    out = {}
+    for attack, found in columns.items():
+        abstained = found.is_metric(ABSTAINED) & (found.value == 1.0)
+        kept = found.where(found.is_metric(metric) | abstained)
+        names = kept.names if metric in kept.names else (*kept.names, metric)
+        turned = abstained[found.is_metric(metric) | abstained]
+        out[attack] = ScoreColumns(
+            kept.position,
+            np.where(turned, names.index(metric), kept.metric).astype(kept.metric.dtype),
+            names,
+            np.where(turned, 0.0, kept.value),
+            kept.unscorable & ~turned,
+            kept.missing & ~turned,
+        )
+    return out
+
+
+#: what accuracy counts (``abstentions_as_errors``), with its column form
+ABSTENTIONS_AS_ERRORS = ColumnView(abstentions_as_errors, abstentions_as_errors_columns)
 
 
 def coverage_estimate(scores: Sequence[Score], answered: str = "correct") -> Estimate:
@@ -106,6 +131,46 @@ class Selective(Declared):
                     for name, est, meaning in estimates
                 ]
         return out
+
+    def by_columns(self) -> bool:
+        return self.split is None
+
+    def compute_columns(self, columns: Columns) -> list[Computed]:
+        if self.only_if_abstained and not any(_declined_count(c) for c in columns.values()):
+            return []
+        out: list[Computed] = []
+        for attack, part in columns.items():
+            answered = part.is_metric(self.answered)
+            estimates = [("coverage", _coverage_of_columns(part, self.answered), COVERAGE)]
+            if self.accuracy:
+                kept = rate_of_columns(part.where(answered))
+                estimates.append(("selective_accuracy", kept, SELECTIVE_ACCURACY))
+            details = {"interval": "Wilson 95%", "n_abstained": _declined_count(part)}
+            out += [
+                Computed(attack, name, est, {**details, "meaning": meaning}, unscorable=False)
+                for name, est, meaning in estimates
+            ]
+        return out
+
+
+def _declined_mask(columns: ScoreColumns) -> np.ndarray:
+    return np.asarray(columns.is_metric(ABSTAINED) & (columns.value == 1.0))
+
+
+def _declined_count(columns: ScoreColumns) -> int:
+    return int(_declined_mask(columns).sum())
+
+
+def _coverage_of_columns(columns: ScoreColumns, answered: str) -> Estimate:
+    """``coverage_estimate`` of columns (sample positions stand for sample ids)."""
+    declined = set(columns.position[_declined_mask(columns)].tolist())
+    done_mask = columns.is_metric(answered) & ~columns.unscorable
+    done = set(columns.position[done_mask].tolist()) - declined
+    total = len(done) + len(declined)
+    if total == 0:
+        return Estimate(None, None, None, 0)
+    low, high = wilson(len(done), total)
+    return Estimate(len(done) / total, low, high, total)
 
 
 COVERAGE = "share of samples answered (not abstained)"

@@ -26,7 +26,7 @@ from vlmtrust.tasks.robustness.conditions import (
     scene_request,
     scene_samples,
 )
-from vlmtrust.tasks.robustness.selective import Selective, abstention, abstentions_as_errors
+from vlmtrust.tasks.robustness.selective import ABSTENTIONS_AS_ERRORS, Selective, abstention
 
 #: labels whose full class list comes from the source (any other: the labels present)
 VOCABULARY_LABELS = frozenset({"shape", "colour", "background"})
@@ -50,7 +50,7 @@ class ZeroShot(Task):
     requires: ClassVar[tuple[str, ...]] = ("Classifier",)
     selection_params = CONDITION_PARAMS | {"n", "family"}
     # an abstention is not a correct answer: accuracy counts it as an error
-    metrics = (on(abstentions_as_errors, *ACCURACY_METRICS), Selective())
+    metrics = (on(ABSTENTIONS_AS_ERRORS, *ACCURACY_METRICS), Selective())
 
     def samples(self, ctx: DataContext) -> list[Sample]:
         return scene_samples(ctx, self.params.n, self.params.family)
