@@ -57,6 +57,8 @@ EXAMPLE = {
     "judge.<judge>.recall": "judge.refusal.recall",
     "judge.<judge>.agreement": "judge.refusal.agreement",
     "judge.<judge>.kappa": "judge.refusal.kappa",
+    "accuracy.round.<round>": "accuracy.round.3",
+    "client_accuracy.client.<client>": "client_accuracy.client.0",
 }
 #: metrics where higher is better that are no utility, and why
 NOT_UTILITY = {
@@ -68,6 +70,10 @@ NOT_UTILITY = {
     "judge.<judge>.recall": "measures the judge, not the model",
     "judge.<judge>.agreement": "measures the judge, not the model",
     "judge.<judge>.kappa": "measures the judge, not the model",
+    "accuracy.round.<round>": "a point of the federated training curve, not the final model",
+    "client_accuracy.client.<client>": "the final head on one client's own data (heterogeneity)",
+    "client_accuracy_worst": "the worst client's accuracy on its own data (heterogeneity)",
+    "feature_recovery_error": "a privacy attack's error (higher: less leaked), not a service",
 }
 #: every name CAPABILITY admits
 CAPABILITIES = (
