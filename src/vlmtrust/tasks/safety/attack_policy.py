@@ -133,7 +133,10 @@ class FactoredPolicy:
     def summary(self) -> dict[str, dict[str, float]]:
         """Each factor's current value probabilities, keyed by a readable value name."""
         return {
-            name: {_value_name(v): round(float(p), 4) for v, p in zip(values, self.probs(i))}
+            name: {
+                _value_name(v): round(float(p), 4)
+                for v, p in zip(values, self.probs(i), strict=True)
+            }
             for i, (name, values) in enumerate(FACTORS.items())
         }
 

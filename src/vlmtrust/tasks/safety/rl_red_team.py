@@ -167,7 +167,8 @@ class RlRedTeam(Task):
             for c in comps:
                 if c not in attacks:
                     attacks[c] = build_attack(attack_spec(c))
-            verdicts = _verdicts(ask(model, [attacks[c].apply(p) for c, p in zip(comps, todo)]))
+            attacked = [attacks[c].apply(p) for c, p in zip(comps, todo, strict=True)]
+            verdicts = _verdicts(ask(model, attacked))
             rounds += 1
             batch: list[tuple[Composition, float]] = []
             for comp, probe, verdict in zip(comps, todo, verdicts, strict=True):
