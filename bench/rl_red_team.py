@@ -50,6 +50,10 @@ def campaign(name: str, model: object, budget: int, limit: int, seed: int) -> di
         "diversity": diversity.value,
         # the stricter count: distinct attacks among each probe's first break only
         "distinct_first_breaks": len(set(d["broken_by"].values())),
+        # how fast: queries until every probe was broken (None: not within the budget)
+        "queries_to_break_all": next(
+            (x for x, y in zip(d["curve"]["x"], d["curve"]["y"], strict=True) if y == 1.0), None
+        ),
     }
 
 
