@@ -90,3 +90,38 @@ def test_a_bad_transfer_setting_fails_before_the_scan(tmp_path):
     assert result.exit_code == 2, result.output
     assert "without transfer_model" in result.output
     assert len(result.output.strip().splitlines()) == 1 and not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)  # ~5 min of OCR and generation on 2 shared cores
+def test_behind_the_guard_it_finds_more_distinct_attacks_than_the_bandit_at_its_budget():
+    """Issue 25's acceptance: zoo:assistant with ``guard``, 8 probes, budget 48, seeds 0-2,
+    the bandit's finds mapped to compositions and measured with the same rulers."""
+    from vlmtrust.core.spec import parse_spec
+    from vlmtrust.metrics.calibration import mean_estimate
+    from vlmtrust.mitigations.base import build_mitigation
+    from vlmtrust.models.base import resolve_model
+    from vlmtrust.tasks.safety.attack_policy import bandit_successes, distinct_estimate
+    from vlmtrust.tasks.safety.red_team import DEFAULT_ARMS
+
+    model = build_mitigation(parse_spec("guard")).wrap(resolve_model("zoo:assistant").load())
+    rl, bandit, differences = [], [], []
+    for seed in range(3):
+        rows = _campaign(model, limit=8, budget=48, seed=seed)
+        task = build_task(Spec(name="safety.red_team", params={"budget": 48, "seed": seed}))
+        samples = task.samples(DataContext(seed=0, limit=8))
+        (score,) = task.score(model, samples)[0]
+        judged = int(score.details["probes"]) - int(score.details["unscorable_probes"])
+        theirs = distinct_estimate(
+            bandit_successes(score.details["broken_by"], DEFAULT_ARMS), judged
+        )
+        ours = rows["distinct_successes"]
+        assert rows["broken_rate"].value >= 0.75 and rows["queries_spent"].value == 48
+        assert score.details["queries"] <= 48 and rows["diversity"].value is not None
+        # the per-campaign intervals (bootstrap over probes) do not overlap
+        assert ours.ci_low > theirs.ci_high, (ours, theirs)
+        rl.append(ours.value)
+        bandit.append(theirs.value)
+        differences.append(ours.value - theirs.value)
+    # and over seeds: the paired difference's bootstrap interval is above zero
+    assert mean_estimate(differences, unit="seeds").ci_low > 0, (rl, bandit)
