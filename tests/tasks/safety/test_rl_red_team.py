@@ -93,7 +93,7 @@ def test_a_bad_transfer_setting_fails_before_the_scan(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1200)  # ~5 min of OCR and generation on 2 shared cores
+@pytest.mark.timeout(1200)  # 155 s at load 3.5 on 2 shared cores (OCR and generation)
 def test_behind_the_guard_it_finds_more_distinct_attacks_than_the_bandit_at_its_budget():
     """Issue 25's acceptance: zoo:assistant with ``guard``, 8 probes, budget 48, seeds 0-2,
     the bandit's finds mapped to compositions and measured with the same rulers."""
