@@ -1,6 +1,7 @@
 """safety.rl_red_team: the policy learns the one weakness a model has and keeps finding new
 attacks through it, the same seed gives the same campaign, the budget is the query count, an
-unscorable model is not safe, and it stays out of ``--suite safety``; (slow) the acceptance:
+unscorable model is not safe, its finds replay on a transfer model, and it stays out of
+``--suite safety``; (slow) the acceptance:
 behind ``guard`` on zoo:assistant, at the bandit's budget, it finds more distinct attacks."""
 
 import numpy as np
@@ -76,6 +77,22 @@ def test_it_runs_when_named_not_with_the_safety_suite():
     specs, skipped = suite_specs(["safety"], frozenset({"Generator"}))
     assert NAME not in {s.name for s in specs} and "safety.red_team" in {s.name for s in specs}
     assert any(s.startswith(NAME) for s in skipped)
+
+
+def test_what_broke_each_probe_is_replayed_once_on_the_transfer_model():
+    params = {"budget": 32, "seed": 1, "transfer_model": "zoo:assistant"}
+    task = build_task(Spec(name=NAME, params=params))
+    samples = task.samples(DataContext(seed=0, limit=4))
+    resolved = task.resolve(samples)
+    assert resolved.spec.params["transfer_fingerprint"]
+    (score,) = resolved.score(FallsForDarkImages(), samples)[0]
+    tallies = score.details["transfer"]["by_attack"]
+    replayed = sum(t["tries"] + t["unscorable"] for t in tallies.values())
+    assert replayed == score.value == len(score.details["broken_by"]) >= 2
+    assert set(tallies) == set(score.details["broken_by"].values())
+    rows = {r.metric: r for r in resolved.aggregate({"none": [score]}, "none", "test")}
+    transfer = rows["transfer_rate"]
+    assert transfer.n + transfer.details["n_unscorable"] == replayed
 
 
 def test_a_bad_transfer_setting_fails_before_the_scan(tmp_path):
