@@ -1,8 +1,8 @@
 """safety.rl_red_team: the policy learns the one weakness a model has and keeps finding new
 attacks through it, the same seed gives the same campaign, the budget is the query count, an
 unscorable model is not safe, its finds replay on a transfer model, and it stays out of
-``--suite safety``; (slow) the acceptance:
-behind ``guard`` on zoo:assistant, at the bandit's budget, it finds more distinct attacks."""
+``--suite safety``; (slow) the acceptance: behind ``guard`` on zoo:assistant, at the bandit's
+budget, it finds more distinct attacks."""
 
 import numpy as np
 import pytest
