@@ -636,6 +636,11 @@ TASKS.add(
     "automated red teaming: a seeded bandit over attack configurations with a query budget",
 )
 TASKS.add(
+    "safety.rl_red_team",
+    "vlmtrust.tasks.safety.rl_red_team:RlRedTeam",
+    "RL red teaming: a REINFORCE policy over attack composition with a diversity bonus",
+)
+TASKS.add(
     "safety.multi_turn",
     "vlmtrust.tasks.safety.multi_turn:MultiTurn",
     "adaptive attacks: PAIR, TAP and Crescendo with a scripted or model attacker, per probe budget",
