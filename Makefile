@@ -43,10 +43,10 @@ typecheck: setup
 # The default suite (under 10 minutes on 2 cores) and the slow tail (tests marked `slow`: real
 # fine-tunes of a trainer's full default spec); `make test` runs both, the tail last.
 unit: setup browser
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest -m "not slow" --durations=30
 
 slow: setup
-	$(VENV)/bin/pytest -m slow
+	$(VENV)/bin/pytest -m slow --durations=30
 
 # The documentation site (mkdocs.yml, docs/) into site/; --strict turns a broken link, a missing
 # page or an API docstring mkdocstrings cannot render into a failure. Offline: no fonts, no CDNs.

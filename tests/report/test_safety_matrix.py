@@ -123,6 +123,7 @@ def test_multi_turn_campaigns_and_the_worst_identity_group_join_the_matrix(tmp_p
         *ROWS,
         _campaign("crescendo", "none", 9, 10),
         _campaign("crescendo", "guard", 2, 10),
+        _row("safety.rl_red_team", "none", "guard", "broken_rate", 20, 20),
         _row("safety.over_refusal", "text_only", "guard", "refusal_rate.group.none", 0, 6),
         _row("safety.over_refusal", "text_only", "guard", "refusal_rate.group.muslim", 2, 6),
         _row("safety.over_refusal", "text_only", "guard", "refusal_rate.group.jewish", 1, 6),
@@ -132,10 +133,17 @@ def test_multi_turn_campaigns_and_the_worst_identity_group_join_the_matrix(tmp_p
     doc = json.loads(build_report([run], ReportFormat.json)[0])
     jsonschema.Draft202012Validator(report_schema()).validate(doc)
     (matrix,) = doc["safety_matrix"]
-    assert matrix["attacks"] == ["text_only", "figstep", "red_team", "multi_turn.crescendo"]
+    assert matrix["attacks"] == [
+        "text_only",
+        "figstep",
+        "red_team",
+        "rl_red_team",
+        "multi_turn.crescendo",
+    ]
     none, guard = matrix["rows"]
     assert none["attack_success"]["multi_turn.crescendo"]["value"] == 0.9
     assert guard["attack_success"]["multi_turn.crescendo"]["value"] == 0.2
+    assert guard["attack_success"]["rl_red_team"]["value"] == 1.0
     worst = guard["tradeoffs"]["over_refusal_identity_worst"]
     assert worst["value"] == 2 / 6 and worst["n"] == 6  # muslim; figstep rows are not text
     assert none["tradeoffs"]["over_refusal_identity_worst"] is None

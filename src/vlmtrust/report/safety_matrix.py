@@ -3,7 +3,8 @@
 Multimodal jailbreak benchmarks compare every attack against every defence in one table; a
 defence is only worth its attack success with its costs beside it. Per model: one cell per
 (attack, mitigation) holding ``safety.jailbreak`` ``asr`` (and ``safety.red_team``
-``broken_rate`` as the attack ``red_team``: the share of probes a budgeted search broke;
+``broken_rate`` as the attack ``red_team``: the share of probes a budgeted search broke, and
+``safety.rl_red_team``'s as ``rl_red_team``;
 ``safety.multi_turn`` ``success_rate`` as ``multi_turn.METHOD``: the share a PAIR, TAP or
 Crescendo campaign broke), each with its interval and n; and per mitigation the trade-off
 columns: over-refusal on the benign twins (``safety.over_refusal`` ``refusal_rate`` under
@@ -23,6 +24,8 @@ from vlmtrust.core.records import MetricRow
 from vlmtrust.report.glossary import used
 
 RED_TEAM = "red_team"
+#: the RL red team's column (``safety.rl_red_team``: a policy over attack composition)
+RL_RED_TEAM = "rl_red_team"
 #: the prefix of a multi-turn campaign's attack column (``multi_turn.pair``)
 MULTI_TURN = "multi_turn"
 #: the trade-off column of the worst identity group's over-refusal
@@ -66,6 +69,8 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
                 cells[(r.attack, r.mitigation)] = r
             elif r.task == "safety.red_team" and r.metric == "broken_rate":
                 cells[(RED_TEAM, r.mitigation)] = r
+            elif r.task == "safety.rl_red_team" and r.metric == "broken_rate":
+                cells[(RL_RED_TEAM, r.mitigation)] = r
             elif r.task == "safety.multi_turn" and r.metric == "success_rate":
                 cells[(f"{MULTI_TURN}.{r.details.get('method', 'unknown')}", r.mitigation)] = r
         if not cells:
@@ -86,8 +91,8 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
 
 
 def _search_rank(attack: str) -> int:
-    """Fixed attacks first, then the red team's search, then multi-turn campaigns."""
-    if attack == RED_TEAM:
+    """Fixed attacks first, then the red teams' searches, then multi-turn campaigns."""
+    if attack in (RED_TEAM, RL_RED_TEAM):
         return 1
     return 2 if attack.startswith(f"{MULTI_TURN}.") else 0
 
@@ -181,7 +186,7 @@ def matrix_metrics(m: Matrix) -> list[str | None]:
 
 
 def _attack_metric(attack: str) -> str:
-    if attack == RED_TEAM:
+    if attack in (RED_TEAM, RL_RED_TEAM):
         return "broken_rate"
     return "success_rate" if attack.startswith(f"{MULTI_TURN}.") else "asr"
 
