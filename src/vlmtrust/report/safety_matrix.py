@@ -22,6 +22,7 @@ from typing import Any
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.glossary import used
+from vlmtrust.report.markup import markdown_table
 
 RED_TEAM = "red_team"
 #: the RL red team's column (``safety.rl_red_team``: a policy over attack composition)
@@ -203,10 +204,8 @@ def matrix_markdown(matrices: Sequence[Matrix]) -> list[str]:
             "(the identity column: the group refused most, named in the row's metric); "
             "95% intervals, n scorable; `-`: not in the run.",
             "",
-            "| " + " | ".join(head) + " |",
-            "|" + " --- |" * len(head),
+            *markdown_table(head, body),
         ]
-        lines += ["| " + " | ".join(cells) + " |" for cells in body]
         lines.append("")
         shown = {metric for metric in matrix_metrics(m) if metric is not None}
         lines += [f"- `{e.name}`: {e.line()}" for e in used(shown)]
