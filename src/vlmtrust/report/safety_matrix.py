@@ -72,7 +72,7 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
                 cells[(RED_TEAM, r.mitigation)] = r
             elif r.task == "safety.rl_red_team" and r.metric == "broken_rate":
                 cells[(RL_RED_TEAM, r.mitigation)] = r
-            elif r.task == "safety.multi_turn" and r.metric == "success_rate":
+            elif _base(r.task) == "safety.multi_turn" and r.metric == "success_rate":
                 cells[(f"{MULTI_TURN}.{r.details.get('method', 'unknown')}", r.mitigation)] = r
         if not cells:
             continue
@@ -89,6 +89,12 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
         attacks = sorted(seen, key=lambda a: (_search_rank(a), a != "text_only", seen.index(a)))
         out.append(Matrix(model, attacks, mitigations, cells, tradeoffs))
     return out
+
+
+def _base(task: str) -> str:
+    """The task's name without the parameters a run adds when it runs the task twice
+    (``safety.multi_turn(method="pair")``: see tasks/suite.distinct_labels)."""
+    return task.split("(", 1)[0]
 
 
 def _search_rank(attack: str) -> int:

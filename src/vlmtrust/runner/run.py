@@ -125,6 +125,8 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
         console.print(f"[yellow]skipping[/] {skipped_task} on {handle.name}")
+    # a task named with --task replaces the suite's default run of it (not a second run)
+    from_suite = [s for s in from_suite if s.name not in {t.name for t in config.tasks}]
     specs = with_budget(unique([*from_suite, *config.tasks]), config.budget_s)
     tasks = [build_task(spec) for spec in specs]
     if not tasks:
