@@ -41,7 +41,7 @@ from pydantic import Field
 
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.core.spec import parse_spec
 from vlmtrust.core.unit_progress import report_step
 from vlmtrust.core.work_budget import (
     UNITS,
@@ -53,15 +53,13 @@ from vlmtrust.core.work_budget import (
     past,
     plan_units,
 )
-from vlmtrust.data.probes import load_probes
 from vlmtrust.metrics.declared import Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
-from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.safety.probing import ProbeParams, ask, probe_request
+from vlmtrust.tasks.safety.campaign import CampaignTask
+from vlmtrust.tasks.safety.probing import ProbeParams, ask
 from vlmtrust.tasks.safety.transfer_replay import (
     TransferParams,
     judge_verdicts,
-    pin_transfer,
     replay,
     transfer_rows,
 )
@@ -119,32 +117,14 @@ class RedTeamParams(ProbeParams, BudgetParams, TransferParams):
     )
 
 
-class RedTeam(Task):
+class RedTeam(CampaignTask):
     Params = RedTeamParams
     params: RedTeamParams
-    requires = ("Generator",)
+    campaign_source = "red_team"
     metrics = (per_condition(_campaigns, unscorable=None),)
 
-    def samples(self, ctx: DataContext) -> list[Sample]:
-        # the shipped probes whatever --data is: the campaign mutates their requests
-        probes = ctx.reference(probe_request(self.params, True, self.spec.name, ctx.limit))
-        ids = ",".join(p.id for p in probes)
-        return [Sample(id="campaign", labels={"probes": ids}, source="red_team")]
-
-    def resolve(self, samples: Sequence[Sample]) -> Task:
-        """Check the transfer model now and pin it into the cache key."""
-        return pin_transfer(self)
-
-    def conditions(self) -> list[Spec]:
-        return [Spec(name="none")]
-
-    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        return [[self._campaign(model, s)] for s in samples]
-
     def _campaign(self, model: Any, campaign: Sample) -> Score:
-        wanted = str(campaign.labels["probes"]).split(",")
-        by_id = {p.id: p.to_sample() for p in load_probes(self.params.probes)}
-        probes = [by_id[i] for i in wanted]
+        probes = self.probes_of(campaign)
         arms = [build_attack(parse_spec(a)) for a in self.params.arms]
         wins, tries = np.zeros(len(arms)), np.zeros(len(arms))
         rng = np.random.default_rng(self.params.seed)

@@ -31,12 +31,9 @@ from pydantic import Field
 
 from vlmtrust.attacks.base import Attack, build_attack
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Spec
 from vlmtrust.core.unit_progress import report_step
-from vlmtrust.data.probes import load_probes
 from vlmtrust.metrics.declared import Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
-from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.safety.attack_policy import (
     NAMES,
     Composition,
@@ -46,11 +43,11 @@ from vlmtrust.tasks.safety.attack_policy import (
     diversity_estimate,
     novelty,
 )
-from vlmtrust.tasks.safety.probing import ProbeParams, ask, probe_request
+from vlmtrust.tasks.safety.campaign import CampaignTask
+from vlmtrust.tasks.safety.probing import ProbeParams, ask
 from vlmtrust.tasks.safety.transfer_replay import (
     TransferParams,
     judge_verdicts,
-    pin_transfer,
     replay,
     transfer_rows,
 )
@@ -96,33 +93,16 @@ class RlRedTeamParams(ProbeParams, TransferParams):
     )
 
 
-class RlRedTeam(Task):
+class RlRedTeam(CampaignTask):
     Params = RlRedTeamParams
     params: RlRedTeamParams
-    requires = ("Generator",)
+    campaign_source = "rl_red_team"
     #: named explicitly, not run by ``--suite safety`` (that suite's cost and goldens stay)
     in_pillar_suite = False
     metrics = (per_condition(_campaigns, unscorable=None),)
 
-    def samples(self, ctx: DataContext) -> list[Sample]:
-        probes = ctx.reference(probe_request(self.params, True, self.spec.name, ctx.limit))
-        ids = ",".join(p.id for p in probes)
-        return [Sample(id="campaign", labels={"probes": ids}, source="rl_red_team")]
-
-    def resolve(self, samples: Sequence[Sample]) -> Task:
-        """Check the transfer model before the run and pin it into the cache key."""
-        return pin_transfer(self)
-
-    def conditions(self) -> list[Spec]:
-        return [Spec(name="none")]
-
-    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        return [[self._campaign(model, s)] for s in samples]
-
     def _campaign(self, model: Any, campaign: Sample) -> Score:
-        wanted = str(campaign.labels["probes"]).split(",")
-        by_id = {p.id: p.to_sample() for p in load_probes(self.params.probes)}
-        probes = [by_id[i] for i in wanted]
+        probes = self.probes_of(campaign)
         policy, rng = FactoredPolicy(), np.random.default_rng(self.params.seed)
         attacks: dict[Composition, Attack] = {}
         broken: dict[str, Composition] = {}
