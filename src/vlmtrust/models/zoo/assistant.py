@@ -130,6 +130,38 @@ def encode_prompt(vocab: Vocab, prompt: str, max_prompt: int) -> list[int]:
     return [vocab.bos, *vocab.encode(prompt)[-max_prompt:], vocab.sep]
 
 
+def decode_tokens(
+    decoder: Decoder,
+    vocab: Vocab,
+    fmap: torch.Tensor | None,
+    has_image: torch.Tensor,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    pick: Callable[[torch.Tensor], torch.Tensor],
+) -> tuple[list[list[int]], list[list[int]]]:
+    """(encoded prompts, answer token ids): batched decoding, prompts left-padded so every
+    answer starts together, ``pick`` choosing each row's next word from the last step's logits
+    (argmax for greedy answers, a seeded draw for a policy's samples); a row stops after
+    ``<eos>``. The caller chooses the grad mode."""
+    budget = decoder.config.max_len - IMAGE_TOKENS - max_new_tokens
+    encoded = [encode_prompt(vocab, p, budget - 2) for p in prompts]
+    width = max(len(e) for e in encoded)
+    ids = torch.tensor([[vocab.pad] * (width - len(e)) + e for e in encoded])
+    prefix = decoder.prefix(fmap, has_image)
+    done = torch.zeros(len(prompts), dtype=torch.bool)
+    out: list[list[int]] = [[] for _ in prompts]
+    for _ in range(max_new_tokens):
+        nxt = pick(decoder(prefix, ids)[:, -1])
+        for i, token in enumerate(nxt.tolist()):
+            if not done[i]:
+                out[i].append(token)
+        done |= nxt == vocab.eos
+        if bool(done.all()):
+            break
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return encoded, out
+
+
 @torch.inference_mode()
 def greedy(
     decoder: Decoder,
@@ -139,23 +171,10 @@ def greedy(
     prompts: Sequence[str],
     max_new_tokens: int,
 ) -> list[str]:
-    """Batched greedy decoding; prompts are left-padded so every answer starts together."""
-    budget = decoder.config.max_len - IMAGE_TOKENS - max_new_tokens
-    encoded = [encode_prompt(vocab, p, budget - 2) for p in prompts]
-    width = max(len(e) for e in encoded)
-    ids = torch.tensor([[vocab.pad] * (width - len(e)) + e for e in encoded])
-    prefix = decoder.prefix(fmap, has_image)
-    done = torch.zeros(len(prompts), dtype=torch.bool)
-    out: list[list[int]] = [[] for _ in prompts]
-    for _ in range(max_new_tokens):
-        nxt = decoder(prefix, ids)[:, -1].argmax(-1)
-        for i, token in enumerate(nxt.tolist()):
-            if not done[i]:
-                out[i].append(token)
-        done |= nxt == vocab.eos
-        if bool(done.all()):
-            break
-        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    """Batched greedy decoding (the answers every zoo:assistant result is scored on)."""
+    _, out = decode_tokens(
+        decoder, vocab, fmap, has_image, prompts, max_new_tokens, lambda logits: logits.argmax(-1)
+    )
     return [vocab.decode(o) for o in out]
 
 
