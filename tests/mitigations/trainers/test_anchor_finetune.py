@@ -5,7 +5,13 @@ refused before the run."""
 
 import pytest
 import torch
-from vlmtrust_testing import cached_card, caption_folder, hf_zero_shot, scan_trains_once
+from vlmtrust_testing import (
+    cached_card,
+    caption_folder,
+    hf_zero_shot,
+    run_task_directly,
+    scan_trains_once,
+)
 
 from vlmtrust.core.errors import DataError
 from vlmtrust.core.spec import Spec
@@ -51,6 +57,7 @@ def test_without_anchors_it_is_the_plain_class_prompt_fine_tune(clip):
     assert not torch.equal(*weights)
 
 
+@pytest.mark.slow  # ogen's hf: test covers the shared data path in the default suite
 def test_anchor_finetune_trains_an_hf_clip_from_train_data_once(
     tmp_path, tiny_clip, monkeypatch, capsys
 ):
@@ -70,3 +77,27 @@ def test_a_train_data_folder_without_the_label_column_is_refused(tmp_path, tiny_
     trainer = build_mitigation(Spec(name="anchor_finetune", params={"train_data": "train"}))
     with pytest.raises(DataError, match="shape column"):
         trainer.check_model(resolve_model(f"hf:{tiny_clip}"))
+
+
+def _accuracy(model, **params):
+    rows = run_task_directly("robustness.zero_shot", model, {"corruptions": [], **params})
+    return next(r for r in rows if r.metric == "accuracy")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_anchors_keep_zero_shot_on_novel_shapes_that_the_plain_fine_tune_loses(clip):
+    """Default spec against the plain class-prompt fine-tune (same data, steps and seed): on
+    the world's ``ood`` family (shapes no zoo model was trained on, 4-way) the plain fine-tune
+    falls below the base model, the anchored one does not, intervals apart; the trained label
+    keeps its accuracy on the in-distribution scenes."""
+    anchored = build_mitigation(Spec(name="anchor_finetune")).wrap(clip)
+    plain = build_mitigation(
+        Spec(name="anchor_finetune", params={"anchor_weight": 0, "aux_weight": 0})
+    ).wrap(clip)
+    anchored_novel = _accuracy(anchored, family="ood")
+    plain_novel = _accuracy(plain, family="ood")
+    base_novel = _accuracy(clip, family="ood")
+    assert anchored_novel.ci_low > plain_novel.ci_high
+    assert anchored_novel.value >= base_novel.value - 0.02 > plain_novel.value
+    assert _accuracy(anchored, family="objects").value >= 0.98
