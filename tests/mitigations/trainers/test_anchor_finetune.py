@@ -57,6 +57,15 @@ def test_without_anchors_it_is_the_plain_class_prompt_fine_tune(clip):
     assert not torch.equal(*weights)
 
 
+def test_a_missing_aux_data_folder_is_refused_before_the_run(tmp_path, tiny_clip, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    caption_folder(tmp_path / "train", world.generate(36, 4, family="objects"))
+    params = {"train_data": "train", "label": "caption", "aux_data": "nowhere"}
+    trainer = build_mitigation(Spec(name="anchor_finetune", params=params))
+    with pytest.raises(DataError, match=r"^aux_data folder nowhere does not exist"):
+        trainer.check_model(resolve_model(f"hf:{tiny_clip}"))
+
+
 @pytest.mark.slow  # ogen's hf: test covers the shared data path in the default suite
 def test_anchor_finetune_trains_an_hf_clip_from_train_data_once(
     tmp_path, tiny_clip, monkeypatch, capsys

@@ -25,7 +25,9 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from vlmtrust.core.spec import Params
+from vlmtrust.core.errors import DataError
+from vlmtrust.core.records import Sample
+from vlmtrust.core.spec import Params, sha256_hex
 from vlmtrust.mitigations.trainers.training.class_finetune import (
     ClassFinetuneParams,
     ClassTowerTrainer,
@@ -40,6 +42,11 @@ from vlmtrust.mitigations.trainers.training.tower_finetune import (
     data_count,
     info_nce,
 )
+from vlmtrust.mitigations.trainers.training.train_data import (
+    samples_fingerprint,
+    train_samples,
+)
+from vlmtrust.models.base import ModelHandle
 
 
 class AnchorFinetuneParams(ClassFinetuneParams):
@@ -62,6 +69,39 @@ class AnchorFinetuneParams(ClassFinetuneParams):
 
 class AnchorFinetune(ClassTowerTrainer):
     Params: ClassVar[type[Params]] = AnchorFinetuneParams
+
+    def check_model(self, handle: ModelHandle) -> None:
+        """``aux_data`` is checked before the run too: a missing folder or one without
+        captions stops the scan before anything trains."""
+        super().check_model(handle)
+        aux_data = self._aux_data()
+        if aux_data is not None:
+            self._aux_rows(aux_data)
+
+    def data_fingerprint(self) -> str:
+        """The retrieved pairs are training data too: changed ``aux_data`` retrains."""
+        aux_data = self._aux_data()
+        if aux_data is None:
+            return super().data_fingerprint()
+        aux = samples_fingerprint(self._aux_rows(aux_data), [CAPTION])
+        return sha256_hex(super().data_fingerprint(), aux)
+
+    def _aux_rows(self, aux_data: str) -> list[Sample]:
+        """The ``aux_data`` folder's captioned rows; its errors name ``aux_data``."""
+        try:
+            return train_samples(aux_data, self.spec.name, [CAPTION])
+        except DataError as err:
+            problem = err.problem.replace("train_data", "aux_data", 1)
+            raise DataError(
+                problem,
+                f"pass {self.spec.name}:aux_data=PATH, a folder of images "
+                "with a caption column, or leave aux_data out",
+            ) from None
+
+    def _aux_data(self) -> str | None:
+        params = self.params
+        assert isinstance(params, AnchorFinetuneParams)
+        return params.aux_data if params.train_data is not None else None
 
     def _train(self, model: Any, params: AnchorFinetuneParams) -> tuple[Any, dict[str, Any]]:
         generator, data = class_data(params, model, self.spec.name)
