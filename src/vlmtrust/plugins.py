@@ -382,6 +382,16 @@ MITIGATIONS.add(
     "trainer: zoo:clip tower fine-tune flattening predictions on tile-mosaic outliers (OE)",
 )
 MITIGATIONS.add(
+    "ogen",
+    "vlmtrust.mitigations.trainers.ogen:Ogen",
+    "trainer: zoo:clip tower fine-tune with synthesized unknown-class features as negatives (OGEN)",
+)
+MITIGATIONS.add(
+    "anchor_finetune",
+    "vlmtrust.mitigations.trainers.anchor_finetune:AnchorFinetune",
+    "trainer: class-prompt fine-tune of zoo:clip's tower kept near caption text anchors",
+)
+MITIGATIONS.add(
     "mixgen",
     "vlmtrust.mitigations.trainers.mixgen:Mixgen",
     "trainer: MixGen fine-tune of zoo:clip's tower (images interpolated, captions concatenated)",

@@ -1,6 +1,6 @@
-"""The three zoo:clip augmentation/alignment trainers on tiny specs (fast): each trains only the
-layers it says it trains, leaves the base model alone, and a second wrap loads the cached
-artifact instead of training again."""
+"""The zoo:clip augmentation, alignment and class-prompt trainers on tiny specs (fast): each
+trains only the layers it says it trains, leaves the base model alone, and a second wrap loads
+the cached artifact instead of training again."""
 
 import pytest
 import torch
@@ -14,6 +14,8 @@ CASES = {
     "mixgen": ({**TINY, "pairs": 6}, ("features.5", "project")),
     "biaug": (TINY, ("features.5", "project")),
     "align": (TINY, ("project",)),
+    "ogen": ({**TINY, "per_unknown": 2}, ("features.5", "project")),
+    "anchor_finetune": ({**TINY, "aux_pool": 8, "aux": 4}, ("features.5", "project")),
 }
 
 
