@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +132,24 @@ def encode_prompt(vocab: Vocab, prompt: str, max_prompt: int) -> list[int]:
     return [vocab.bos, *vocab.encode(prompt)[-max_prompt:], vocab.sep]
 
 
+@dataclass(frozen=True)
+class Contrast:
+    """A counterfactual branch decoded beside the full one (counterfactual-VQA style): each
+    step's choice is log p(full) - strength * log p(branch), among the tokens whose full
+    probability is at least ``plausibility`` times the best one's (so the subtraction cannot
+    promote a token the full model finds implausible)."""
+
+    prefix: torch.Tensor
+    strength: float
+    plausibility: float
+
+    def scores(self, full: torch.Tensor, branch: torch.Tensor) -> torch.Tensor:
+        logp = full.log_softmax(-1)
+        adjusted = logp - self.strength * branch.log_softmax(-1)
+        floor = logp.max(-1, keepdim=True).values + math.log(self.plausibility)
+        return adjusted.masked_fill(logp < floor, float("-inf"))
+
+
 @torch.inference_mode()
 def greedy(
     decoder: Decoder,
@@ -138,6 +158,7 @@ def greedy(
     has_image: torch.Tensor,
     prompts: Sequence[str],
     max_new_tokens: int,
+    contrast: Contrast | None = None,
 ) -> list[str]:
     """Batched greedy decoding; prompts are left-padded so every answer starts together."""
     budget = decoder.config.max_len - IMAGE_TOKENS - max_new_tokens
@@ -148,7 +169,10 @@ def greedy(
     done = torch.zeros(len(prompts), dtype=torch.bool)
     out: list[list[int]] = [[] for _ in prompts]
     for _ in range(max_new_tokens):
-        nxt = decoder(prefix, ids)[:, -1].argmax(-1)
+        logits = decoder(prefix, ids)[:, -1]
+        if contrast is not None:
+            logits = contrast.scores(logits, decoder(contrast.prefix, ids)[:, -1])
+        nxt = logits.argmax(-1)
         for i, token in enumerate(nxt.tolist()):
             if not done[i]:
                 out[i].append(token)
@@ -175,6 +199,30 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
 
     def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         return self._answers(images, prompts, self.max_new_tokens)
+
+    def generate_contrasted(
+        self,
+        images: Sequence[Image.Image | None],
+        prompts: Sequence[str],
+        branch: str,
+        strength: float,
+        plausibility: float,
+    ) -> list[str]:
+        """Greedy answers with a counterfactual branch subtracted (:class:`Contrast`): the
+        same prompt with no image (``question``: the learnt no-image prefix) or with a blank
+        grey image (``blank``)."""
+        self._count()
+        fmap, has_image = self._features(images)
+        if branch == "question":
+            branch_prefix = self.decoder.prefix(None, torch.zeros_like(has_image))
+        else:
+            grey = Image.new("RGB", (64, 64), (128, 128, 128))
+            blank_fmap, blank_has = self._features([grey] * len(images))
+            branch_prefix = self.decoder.prefix(blank_fmap, blank_has)
+        contrast = Contrast(branch_prefix.detach(), strength, plausibility)
+        return greedy(
+            self.decoder, self.vocab, fmap, has_image, prompts, self.max_new_tokens, contrast
+        )
 
     def chat(self, conversations: Sequence[Conversation], options: GenerationOptions) -> list[str]:
         """Conversations flattened (:func:`vlmtrust.core.chat.flatten`): a 2-layer decoder has
