@@ -66,3 +66,17 @@ def test_group_prompt_branch_subtracts_the_predicted_group():
         build_mitigation(Spec(name="counterfactual_inference", params={"branch": "prompts"})).wrap(
             _GroupTexts()
         )
+
+
+@pytest.mark.slow
+def test_counterfactual_flips_fall_on_the_scan_pool(zoo_clip):
+    """The measured effect: fairness.counterfactual's own pool (200 prop-less twin pairs), the
+    occupation flip rate of the wrapped model below the baseline's, intervals apart."""
+    from vlmtrust_testing import run_task_directly
+
+    wrapped = build_mitigation(Spec(name="counterfactual_inference")).wrap(zoo_clip)
+    rows = {}
+    for label, model in (("none", zoo_clip), ("cfi", wrapped)):
+        found = run_task_directly("fairness.counterfactual", model)
+        rows[label] = next(r for r in found if r.metric == "flip_rate")
+    assert rows["cfi"].ci_high < rows["none"].ci_low
