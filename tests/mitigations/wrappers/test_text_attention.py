@@ -56,3 +56,24 @@ def test_wrapper_adjusts_text_only_and_refuses_a_model_without_a_tower():
     assert wrapped.classify([None], PAIR).shape == (1, 2)
     with pytest.raises(CapabilityError, match="MiniLM"):
         build_mitigation(spec).wrap(object())
+
+
+@pytest.mark.slow
+def test_measured_on_zoo_clip_word_list_no_op_direction_lowers_flips():
+    """The measured effect on fairness.counterfactual's pool: zoo:clip's neutral occupation
+    texts hold no group word, so the word list changes nothing (a negative result); the
+    direction's words (the leaning occupation word among them) lower the flips."""
+    from vlmtrust_testing import run_task_directly
+
+    from vlmtrust.models.base import resolve_model
+
+    clip = resolve_model("zoo:clip").load()
+    flips = {}
+    for label, params in (("words", {}), ("direction", {"tokens": "direction"})):
+        wrapped = build_mitigation(Spec(name="text_attention", params=params)).wrap(clip)
+        found = run_task_directly("fairness.counterfactual", wrapped)
+        flips[label] = next(r for r in found if r.metric == "flip_rate")
+    found = run_task_directly("fairness.counterfactual", clip)
+    baseline = next(r for r in found if r.metric == "flip_rate")
+    assert flips["words"].value == baseline.value
+    assert flips["direction"].ci_high < baseline.ci_low
