@@ -150,3 +150,20 @@ def test_multi_turn_campaigns_and_the_worst_identity_group_join_the_matrix(tmp_p
     md = build_report([run], ReportFormat.md)[0]
     line = next(x for x in md.splitlines() if x.startswith("| guard |"))
     assert "(muslim)" in line
+
+
+def test_two_campaign_methods_of_one_run_are_two_columns(tmp_path):
+    """A scan that runs safety.multi_turn twice names each run by its method (the store keeps
+    both rows); the matrix reads both."""
+    pair = _campaign("pair", "none", 1, 10)
+    crescendo = _campaign("crescendo", "none", 7, 10)
+    rows = [
+        *ROWS,
+        pair.model_copy(update={"task": 'safety.multi_turn(method="pair")'}),
+        crescendo.model_copy(update={"task": 'safety.multi_turn(method="crescendo")'}),
+    ]
+    doc = json.loads(build_report([_store(tmp_path, rows)], ReportFormat.json)[0])
+    (matrix,) = doc["safety_matrix"]
+    none = matrix["rows"][0]
+    assert none["attack_success"]["multi_turn.pair"]["value"] == 0.1
+    assert none["attack_success"]["multi_turn.crescendo"]["value"] == 0.7

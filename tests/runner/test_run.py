@@ -43,6 +43,20 @@ def test_second_identical_scan_reuses_everything_with_no_model_calls(tiny_clip, 
     assert second.metrics == first.metrics
 
 
+def test_recompute_runs_everything_again_and_replaces_what_was_stored(tiny_clip, tmp_path):
+    config = _config(tiny_clip, tmp_path / "run")
+    first = run(config)
+    db = sqlite3.connect(tmp_path / "run" / "results.sqlite")
+    with db:  # a stored result that no longer says what the model does
+        db.execute("UPDATE results SET scores = '[]'")
+    db.close()
+    again = run(config.model_copy(update={"recompute": True}))
+    assert (again.planned, again.reused, again.executed) == (36, 0, 36)
+    assert again.model_calls > 0
+    assert all(row[-1] != "[]" for row in _results(tmp_path / "run"))
+    assert again.metrics == first.metrics  # the model is deterministic: the scan reproduces
+
+
 def test_only_the_changed_condition_runs_again(tiny_clip, tmp_path):
     run(_config(tiny_clip, tmp_path / "run"))
     more = run(

@@ -137,3 +137,23 @@ def test_a_suite_task_predicting_a_label_the_data_does_not_carry_is_left_out(tmp
     named, none_left = fit_to_data(built[:1], {zero_shot.canonical()}, source)
     assert [t.spec.name for t in named] == ["robustness.zero_shot"] and none_left == []
     assert not named[0].optional
+
+
+def test_one_task_twice_with_different_parameters_keeps_both_rows(tmp_path):
+    """Two runs of one task in one scan get row names that tell them apart, so the store keeps
+    both (its row key is task, attack, mitigation, metric); a task named once keeps its name."""
+    config = RunConfig(
+        model="zoo:clip",
+        tasks=(
+            Spec(name="robustness.zero_shot", params={"n": 4, "corruptions": []}),
+            Spec(name="robustness.zero_shot", params={"n": 6, "corruptions": []}),
+            Spec(name="robustness.calibration", params={"corruptions": []}),
+        ),
+        out=tmp_path / "twice",
+        limit=6,
+        show_progress=False,
+    )
+    rows = run(config).metrics
+    accuracy = {r.task: r.n for r in rows if r.metric == "accuracy"}
+    assert accuracy == {"robustness.zero_shot(n=4)": 4, "robustness.zero_shot(n=6)": 6}
+    assert "robustness.calibration" in {r.task for r in rows}

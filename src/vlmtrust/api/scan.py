@@ -96,6 +96,7 @@ def scan(
     address: str | None = None,
     quiet: bool = False,
     budget_s: float | None = None,
+    recompute: bool = False,
 ) -> Run:
     """Scan ``model`` like ``vlmtrust scan`` and return the ``Run`` in ``out``.
 
@@ -127,6 +128,7 @@ def scan(
         address=address,
         quiet=quiet,
         budget_s=budget_s,
+        recompute=recompute,
     )
     summary = run_scan(options)
     return from_scan(summary, judge_gates(options, summary))

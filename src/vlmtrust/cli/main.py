@@ -150,6 +150,13 @@ def scan(
             "machine)",
         ),
     ] = None,
+    recompute: Annotated[
+        bool,
+        typer.Option(
+            help="run every result again and replace the stored ones, instead of reusing "
+            "what OUT holds (check that a scan reproduces; the default reuses)",
+        ),
+    ] = False,
 ) -> None:
     """Scan a model; results go to OUT/results.sqlite and survive interruption."""
     results: list[Any] = []
@@ -181,6 +188,7 @@ def scan(
             executor=executor,
             address=address,
             budget_s=budget_s,
+            recompute=recompute,
         )
         summary = run_scan(options)
         console = terminal.console(stderr=True, quiet=quiet)

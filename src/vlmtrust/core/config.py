@@ -41,6 +41,10 @@ class RunConfig(BaseModel):
         gt=0,
         description="seconds each task with a budget_s parameter may take (expensive scans)",
     )
+    recompute: bool = Field(
+        default=False,
+        description="run every result again, replacing the stored ones, instead of reusing them",
+    )
     plan: dict[str, Any] | None = Field(
         default=None, description="the scan plan this scan is part of, kept in its run header"
     )

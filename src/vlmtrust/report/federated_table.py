@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.markup import markdown_table
 from vlmtrust.report.private_table import cell_text
 from vlmtrust.report.safety_matrix import cell_json
 
@@ -163,9 +164,7 @@ def federated_markdown(tables: Sequence[FederatedTable]) -> list[str]:
             "intervals, n scenes (a client's: its rows; an inversion's: images); `-`: not in "
             "the run.",
             "",
-            "| " + " | ".join(head) + " |",
-            "| " + " | ".join("---" for _ in head) + " |",
-            *("| " + " | ".join(row) + " |" for row in body),
+            *markdown_table(head, body),
             "",
         ]
     return lines

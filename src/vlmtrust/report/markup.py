@@ -1,10 +1,10 @@
-"""Small HTML pieces the report's sections share: numbers, intervals, tables, status badges.
-Cells passed to :func:`table` must already be escaped."""
+"""Small pieces the report's sections share: numbers, intervals, tables (HTML, and Markdown for
+the text views), status badges. Cells passed to :func:`table` must already be escaped."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 
 from vlmtrust.core.records import MetricRow
@@ -68,6 +68,15 @@ def table(
         )
         trs.append(f"<tr>{tds}</tr>")
     return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(trs)}</tbody></table>"
+
+
+def markdown_table(head: Sequence[str], body: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table's lines from plain-text cells (the Markdown views' one table form)."""
+    return [
+        "| " + " | ".join(head) + " |",
+        "| " + " | ".join("---" for _ in head) + " |",
+        *("| " + " | ".join(row) + " |" for row in body),
+    ]
 
 
 def badge(status: str) -> str:

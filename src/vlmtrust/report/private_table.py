@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vlmtrust.core.records import MetricRow
+from vlmtrust.report.markup import markdown_table
 from vlmtrust.report.safety_matrix import cell_json
 
 TASK = "privacy.private_inference"
@@ -157,9 +158,7 @@ def private_markdown(tables: Sequence[PrivateTable]) -> list[str]:
             "the same samples; 95% intervals, n scorable; `x`: ratio to the baseline; `-`: not "
             "in the run.",
             "",
-            "| " + " | ".join(head) + " |",
-            "| " + " | ".join("---" for _ in head) + " |",
-            *("| " + " | ".join(row) + " |" for row in body),
+            *markdown_table(head, body),
             "",
         ]
     return lines

@@ -22,6 +22,7 @@ from typing import Any
 
 from vlmtrust.core.records import MetricRow
 from vlmtrust.report.glossary import used
+from vlmtrust.report.markup import markdown_table
 
 RED_TEAM = "red_team"
 #: the RL red team's column (``safety.rl_red_team``: a policy over attack composition)
@@ -71,7 +72,7 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
                 cells[(RED_TEAM, r.mitigation)] = r
             elif r.task == "safety.rl_red_team" and r.metric == "broken_rate":
                 cells[(RL_RED_TEAM, r.mitigation)] = r
-            elif r.task == "safety.multi_turn" and r.metric == "success_rate":
+            elif _base(r.task) == "safety.multi_turn" and r.metric == "success_rate":
                 cells[(f"{MULTI_TURN}.{r.details.get('method', 'unknown')}", r.mitigation)] = r
         if not cells:
             continue
@@ -88,6 +89,12 @@ def safety_matrices(rows: Sequence[MetricRow]) -> list[Matrix]:
         attacks = sorted(seen, key=lambda a: (_search_rank(a), a != "text_only", seen.index(a)))
         out.append(Matrix(model, attacks, mitigations, cells, tradeoffs))
     return out
+
+
+def _base(task: str) -> str:
+    """The task's name without the parameters a run adds when it runs the task twice
+    (``safety.multi_turn(method="pair")``: see tasks/suite.distinct_labels)."""
+    return task.split("(", 1)[0]
 
 
 def _search_rank(attack: str) -> int:
@@ -203,10 +210,8 @@ def matrix_markdown(matrices: Sequence[Matrix]) -> list[str]:
             "(the identity column: the group refused most, named in the row's metric); "
             "95% intervals, n scorable; `-`: not in the run.",
             "",
-            "| " + " | ".join(head) + " |",
-            "|" + " --- |" * len(head),
+            *markdown_table(head, body),
         ]
-        lines += ["| " + " | ".join(cells) + " |" for cells in body]
         lines.append("")
         shown = {metric for metric in matrix_metrics(m) if metric is not None}
         lines += [f"- `{e.name}`: {e.line()}" for e in used(shown)]

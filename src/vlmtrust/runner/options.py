@@ -47,6 +47,8 @@ class ScanOptions(BaseModel):
     quiet: bool = False
     #: opt-in wall time (seconds) each expensive task may take; None: its work budget (FLOPs)
     budget_s: float | None = Field(default=None, gt=0)
+    #: run every result again and replace the stored ones (a reproducibility check)
+    recompute: bool = False
     #: the scan plan this scan belongs to (kept in its run header); None outside a plan
     plan: dict[str, Any] | None = None
 
@@ -72,4 +74,5 @@ class ScanOptions(BaseModel):
             severity=self.severity,
             plan=dict(self.plan) if self.plan is not None else None,
             budget_s=self.budget_s,
+            recompute=self.recompute,
         )

@@ -9,7 +9,7 @@ import itertools
 import uuid
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -125,6 +125,8 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
     from_suite, skipped_tasks = suite_specs(config.suite, handle.capabilities)
     for skipped_task in skipped_tasks:
         console.print(f"[yellow]skipping[/] {skipped_task} on {handle.name}")
+    # a task named with --task replaces the suite's default run of it (not a second run)
+    from_suite = [s for s in from_suite if s.name not in {t.name for t in config.tasks}]
     specs = with_budget(unique([*from_suite, *config.tasks]), config.budget_s)
     tasks = [build_task(spec) for spec in specs]
     if not tasks:
@@ -210,12 +212,15 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
             digest = None
             try:
                 _remember(store, prepared.drawn)
-                units = _units(cells, store.stored_keys, handle, config.batch_size)
+                known = _nothing_known if config.recompute else store.stored_keys
+                units = _units(cells, known, handle, config.batch_size)
                 todo = units.todo
                 console.print(
                     f"planned {planned} results: reusing {planned - todo} stored, running {todo}"
                 )
-                calls = _execute(executor, units, store, todo, console, handle.name)
+                calls = _execute(
+                    executor, units, store, todo, console, handle.name, config.recompute
+                )
                 digest = aggregate_digest(cells, handle, store)
                 reused = reusable_rows(store, run_id, digest) if todo == 0 else None
                 if reused is not None:
@@ -447,21 +452,28 @@ def _execute(
     todo: int,
     console: Console,
     model: str,
+    replace: bool = False,
 ) -> int:
-    """Run the units, storing each result under its plan's names (``units.origins``)."""
+    """Run the units, storing each result under its plan's names (``units.origins``);
+    ``replace``: over what the store held (``--recompute``)."""
     calls = 0
     try:
         if not units:
             return 0
         with interrupt_flag() as interrupted, scan_progress(console, todo) as advance:
             for result in executor.run(units, interrupted):
-                store.append(_stored(result, units.origins, model))
+                store.append(_stored(result, units.origins, model), replace=replace)
                 calls += result.model_calls
                 advance(len(result.keys))
                 interrupted.check()
     finally:
         executor.close()
     return calls
+
+
+def _nothing_known(keys: Iterable[str]) -> set[str]:
+    """``--recompute``: no stored result is reused."""
+    return set()
 
 
 def _stored(result: UnitResult, origins: dict[str, Origin], model: str) -> list[StoredResult]:

@@ -257,11 +257,13 @@ class ResultStore:
             found.update(r[0] for r in rows)
         return found
 
-    def append(self, results: Sequence[StoredResult]) -> None:
-        """Store one batch atomically. A key already present is left as it is."""
+    def append(self, results: Sequence[StoredResult], replace: bool = False) -> None:
+        """Store one batch atomically. A key already present is left as it is, unless
+        ``replace`` (a recomputed result takes its place)."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
         with self._transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"{verb} INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         r.key,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.pillars import PILLARS
-from vlmtrust.core.spec import Spec
+from vlmtrust.core.spec import Spec, canonical_json
 
 if TYPE_CHECKING:
     from vlmtrust.data.source import DataSource
@@ -148,7 +148,26 @@ def fit_to_data(
             one.label = label
             one.optional = from_suite
             tasks.append(one)
-    return tasks, left_out
+    return distinct_labels(tasks), left_out
+
+
+def distinct_labels(tasks: list[Task]) -> list[Task]:
+    """``tasks`` with no two sharing a row name: where one task runs twice with different
+    parameters (``safety.multi_turn:method=pair`` and ``:method=crescendo``), each name gains the
+    parameters that tell them apart (``safety.multi_turn(method="pair")``), so their metric rows
+    do not overwrite each other in the store (a row's key is task, attack, mitigation, metric)."""
+    by_label: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_label.setdefault(task.label, []).append(task)
+    for same in by_label.values():
+        if len(same) < 2:
+            continue
+        keys = sorted({k for t in same for k in t.spec.params})
+        differ = [k for k in keys if len({canonical_json(t.spec.params.get(k)) for t in same}) > 1]
+        for task in same:
+            shown = ",".join(f"{k}={canonical_json(task.spec.params.get(k))}" for k in differ)
+            task.label = f"{task.label}({shown})"
+    return tasks
 
 
 def fitted_specs(spec: Spec, source: DataSource, from_suite: bool) -> list[tuple[Spec, str]]:

@@ -65,25 +65,6 @@ def test_on_zoo_assistant_the_campaign_breaks_probes_and_repeats_with_its_seed()
     assert first.details["best_attacks"][0]["successes"] >= 1
 
 
-def test_transfer_rows_count_replays_and_keep_unscorable_apart():
-    from vlmtrust.tasks.safety.red_team import _transfer
-
-    transfer = {
-        "model": "zoo:assistant",
-        "mitigation": "guard",
-        "by_attack": {
-            "figstep": {"successes": 0, "tries": 3, "unscorable": 1},
-            "figstep_pro": {"successes": 2, "tries": 2, "unscorable": 0},
-        },
-    }
-    rows = {metric: (est, details) for metric, est, details in _transfer(transfer)}
-    total, details = rows["transfer_rate"]
-    assert (total.value, total.n, details["n_unscorable"]) == (0.4, 5, 1)
-    assert rows["transfer_rate.attack.figstep"][0].value == 0.0
-    assert rows["transfer_rate.attack.figstep_pro"][0].ci_high == 1.0
-    assert details["transfer_mitigation"] == "guard"
-
-
 @pytest.mark.timeout(900)
 def test_found_attacks_are_replayed_on_the_transfer_model_and_pinned_in_the_spec():
     from vlmtrust.models.base import resolve_model

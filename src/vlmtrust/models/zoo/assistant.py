@@ -150,17 +150,21 @@ class Contrast:
         return adjusted.masked_fill(logp < floor, float("-inf"))
 
 
-@torch.inference_mode()
-def greedy(
+def decode_tokens(
     decoder: Decoder,
     vocab: Vocab,
     fmap: torch.Tensor | None,
     has_image: torch.Tensor,
     prompts: Sequence[str],
     max_new_tokens: int,
+    pick: Callable[[torch.Tensor], torch.Tensor],
     contrast: Contrast | None = None,
-) -> list[str]:
-    """Batched greedy decoding; prompts are left-padded so every answer starts together."""
+) -> tuple[list[list[int]], list[list[int]]]:
+    """(encoded prompts, answer token ids): batched decoding, prompts left-padded so every
+    answer starts together, ``pick`` choosing each row's next word from the last step's logits
+    (argmax for greedy answers, a seeded draw for a policy's samples); a row stops after
+    ``<eos>``; with a ``contrast``, the logits are its scores against its branch. The caller
+    chooses the grad mode."""
     budget = decoder.config.max_len - IMAGE_TOKENS - max_new_tokens
     encoded = [encode_prompt(vocab, p, budget - 2) for p in prompts]
     width = max(len(e) for e in encoded)
@@ -172,7 +176,7 @@ def greedy(
         logits = decoder(prefix, ids)[:, -1]
         if contrast is not None:
             logits = contrast.scores(logits, decoder(contrast.prefix, ids)[:, -1])
-        nxt = logits.argmax(-1)
+        nxt = pick(logits)
         for i, token in enumerate(nxt.tolist()):
             if not done[i]:
                 out[i].append(token)
@@ -180,6 +184,30 @@ def greedy(
         if bool(done.all()):
             break
         ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return encoded, out
+
+
+@torch.inference_mode()
+def greedy(
+    decoder: Decoder,
+    vocab: Vocab,
+    fmap: torch.Tensor | None,
+    has_image: torch.Tensor,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    contrast: Contrast | None = None,
+) -> list[str]:
+    """Batched greedy decoding (the answers every zoo:assistant result is scored on)."""
+    _, out = decode_tokens(
+        decoder,
+        vocab,
+        fmap,
+        has_image,
+        prompts,
+        max_new_tokens,
+        lambda logits: logits.argmax(-1),
+        contrast,
+    )
     return [vocab.decode(o) for o in out]
 
 

@@ -1,10 +1,10 @@
 """``zoo:assistant`` as a ``Policy``: sampling its own answers and scoring exactly those tokens
 again under a tuned decoder, for policy-gradient fine-tunes (``reinforce_detoxify``).
 
-Sampling reuses the greedy decoder's layout (left-padded prompts, one step per word), drawing
-each word from the softmax at a temperature with a seeded generator; the tokens are kept, not
-re-encoded from text, so the log-probabilities a trainer differentiates are those of what was
-sampled (``<eos>`` included where the answer ended).
+Sampling is the greedy decoder's loop (``decode_tokens``: left-padded prompts, one step per
+word), drawing each word from the softmax at a temperature with a seeded generator; the tokens
+are kept, not re-encoded from text, so the log-probabilities a trainer differentiates are those
+of what was sampled (``<eos>`` included where the answer ended).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from vlmtrust.models.zoo.assistant import IMAGE_TOKENS, Decoder, encode_prompt
+from vlmtrust.models.zoo.assistant import Decoder, decode_tokens
 from vlmtrust.models.zoo.vocab import Vocab
 
 
@@ -41,23 +41,11 @@ def sample_tokens(
 ) -> SampledTokens:
     """One sampled answer per prompt; a row stops after its ``<eos>``."""
     generator = torch.Generator().manual_seed(seed)
-    budget = decoder.config.max_len - IMAGE_TOKENS - max_new_tokens
-    encoded = [encode_prompt(vocab, p, budget - 2) for p in prompts]
-    width = max(len(e) for e in encoded)
-    ids = torch.tensor([[vocab.pad] * (width - len(e)) + e for e in encoded])
-    prefix = decoder.prefix(fmap, has_image)
-    done = torch.zeros(len(prompts), dtype=torch.bool)
-    out: list[list[int]] = [[] for _ in prompts]
-    for _ in range(max_new_tokens):
-        logits = decoder(prefix, ids)[:, -1] / temperature
-        nxt = torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
-        for i, token in enumerate(nxt.tolist()):
-            if not done[i]:
-                out[i].append(token)
-        done |= nxt == vocab.eos
-        if bool(done.all()):
-            break
-        ids = torch.cat([ids, nxt[:, None]], dim=1)
+
+    def draw(logits: torch.Tensor) -> torch.Tensor:
+        return torch.multinomial((logits / temperature).softmax(-1), 1, generator=generator)[:, 0]
+
+    encoded, out = decode_tokens(decoder, vocab, fmap, has_image, prompts, max_new_tokens, draw)
     return SampledTokens(
         fmap, has_image, tuple(tuple(e) for e in encoded), tuple(tuple(o) for o in out)
     )

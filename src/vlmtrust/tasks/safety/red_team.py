@@ -32,8 +32,6 @@ in ``details["cut"]``; every zoo model's default campaign fits, so it runs uncha
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -42,10 +40,8 @@ import numpy as np
 from pydantic import Field
 
 from vlmtrust.attacks.base import Attack, build_attack
-from vlmtrust.core.capabilities import check_capabilities
-from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Spec, parse_spec
+from vlmtrust.core.spec import parse_spec
 from vlmtrust.core.unit_progress import report_step
 from vlmtrust.core.work_budget import (
     UNITS,
@@ -57,13 +53,16 @@ from vlmtrust.core.work_budget import (
     past,
     plan_units,
 )
-from vlmtrust.data.probes import load_probes
 from vlmtrust.metrics.declared import Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
-from vlmtrust.models.base import ModelHandle, resolve_model
-from vlmtrust.scorers import refusal
-from vlmtrust.tasks.base import DataContext, Task
-from vlmtrust.tasks.safety.probing import ProbeParams, ask, probe_request
+from vlmtrust.tasks.safety.campaign import CampaignTask
+from vlmtrust.tasks.safety.probing import ProbeParams, ask
+from vlmtrust.tasks.safety.transfer_replay import (
+    TransferParams,
+    judge_verdicts,
+    replay,
+    transfer_rows,
+)
 
 #: text rewordings, FigStep layouts, and the variants meant to slip past an OCR guard: rotated,
 #: noisy, low-contrast, inverted, small-font typography and FigStep-Pro tiles
@@ -104,26 +103,10 @@ def _campaigns(scores: Sequence[Score]) -> Iterator[Row]:
         )
         yield "queries_spent", Estimate(float(score.details["queries"]), None, None, probes), {}
         if "transfer" in score.details:
-            yield from _transfer(score.details["transfer"])
+            yield from transfer_rows(score.details["transfer"])
 
 
-def _transfer(transfer: Mapping[str, Any]) -> Iterator[Row]:
-    """``transfer_rate`` over all replays, then one ``transfer_rate.attack.<label>`` per attack."""
-    tallies: dict[str, Mapping[str, int]] = dict(sorted(transfer["by_attack"].items()))
-    total = {k: sum(t[k] for t in tallies.values()) for k in ("successes", "tries", "unscorable")}
-    per_attack = [(f"transfer_rate.attack.{label}", t) for label, t in tallies.items()]
-    for metric, tally in [("transfer_rate", total), *per_attack]:
-        k, n = int(tally["successes"]), int(tally["tries"])
-        low, high = wilson(k, n) if n else (None, None)
-        details = {
-            "transfer_model": transfer["model"],
-            "transfer_mitigation": transfer["mitigation"],
-            "n_unscorable": int(tally["unscorable"]),
-        }
-        yield metric, Estimate(k / n if n else None, low, high, n), details
-
-
-class RedTeamParams(ProbeParams, BudgetParams):
+class RedTeamParams(ProbeParams, BudgetParams, TransferParams):
     sets: tuple[str, ...] = Field(
         default=("paraphrase",), description="probe sets the campaign attacks"
     )
@@ -132,59 +115,16 @@ class RedTeamParams(ProbeParams, BudgetParams):
     seed: int = Field(
         default=0, description="seed of the bandit's draws choosing an attack per probe"
     )
-    transfer_model: str | None = Field(
-        default=None, description="a model spec the found attacks are replayed against"
-    )
-    transfer_mitigate: str = Field(
-        default="", description="a --mitigate variant for the transfer model, e.g. 'guard'"
-    )
-    transfer_fingerprint: str = Field(
-        default="", description="pinned at planning from transfer_model; leave it empty"
-    )
 
 
-class RedTeam(Task):
+class RedTeam(CampaignTask):
     Params = RedTeamParams
     params: RedTeamParams
-    requires = ("Generator",)
+    campaign_source = "red_team"
     metrics = (per_condition(_campaigns, unscorable=None),)
 
-    def samples(self, ctx: DataContext) -> list[Sample]:
-        # the shipped probes whatever --data is: the campaign mutates their requests
-        probes = ctx.reference(probe_request(self.params, True, self.spec.name, ctx.limit))
-        ids = ",".join(p.id for p in probes)
-        return [Sample(id="campaign", labels={"probes": ids}, source="red_team")]
-
-    def resolve(self, samples: Sequence[Sample]) -> Task:
-        """Check the transfer model now (one-line errors before a run starts) and pin its
-        fingerprint and mitigations into the spec, so they are part of the cache key."""
-        if self.params.transfer_model is None:
-            if self.params.transfer_mitigate:
-                raise ConfigError(
-                    "transfer_mitigate given without transfer_model",
-                    'add transfer_model="zoo:assistant" (or another model spec)',
-                )
-            return self
-        handle, mitigations = transfer_target(
-            self.params.transfer_model, self.params.transfer_mitigate
-        )
-        pinned = hashlib.sha256(
-            "|".join([handle.fingerprint, *(m.canonical() for m in mitigations)]).encode()
-        ).hexdigest()[:16]
-        return type(self)(
-            Spec(name=self.spec.name, params={**self.spec.params, "transfer_fingerprint": pinned})
-        )
-
-    def conditions(self) -> list[Spec]:
-        return [Spec(name="none")]
-
-    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        return [[self._campaign(model, s)] for s in samples]
-
     def _campaign(self, model: Any, campaign: Sample) -> Score:
-        wanted = str(campaign.labels["probes"]).split(",")
-        by_id = {p.id: p.to_sample() for p in load_probes(self.params.probes)}
-        probes = [by_id[i] for i in wanted]
+        probes = self.probes_of(campaign)
         arms = [build_attack(parse_spec(a)) for a in self.params.arms]
         wins, tries = np.zeros(len(arms)), np.zeros(len(arms))
         rng = np.random.default_rng(self.params.seed)
@@ -214,7 +154,7 @@ class RedTeam(Task):
             else:
                 responses = ask(model, attacked)
             rounds += 1
-            verdicts = _verdicts(responses)
+            verdicts = judge_verdicts(responses)
             for a, probe, verdict in zip(chosen, todo, verdicts, strict=True):
                 spent += 1
                 asked.add(probe.id)
@@ -283,55 +223,9 @@ class RedTeam(Task):
         self, probes: Sequence[Sample], arms: Sequence[Attack], broken: Mapping[str, str]
     ) -> dict[str, Any]:
         """Replay each broken probe, under the attack that broke it, on the transfer model."""
-        assert self.params.transfer_model is not None
-        target = load_transfer_target(self.params.transfer_model, self.params.transfer_mitigate)
         by_label = {a.label: a for a in arms}
         replayed = [(p, by_label[broken[p.id]]) for p in probes if p.id in broken]
-        responses = ask(target, [attack.apply(p) for p, attack in replayed]) if replayed else []
-        per_attack: dict[str, dict[str, int]] = {}
-        for (_, attack), verdict in zip(replayed, _verdicts(responses), strict=True):
-            tally = per_attack.setdefault(
-                attack.label, {"successes": 0, "tries": 0, "unscorable": 0}
-            )
-            if verdict is None:
-                tally["unscorable"] += 1
-            else:
-                tally["tries"] += 1
-                tally["successes"] += int(verdict)
-        return {
-            "model": self.params.transfer_model,
-            "mitigation": self.params.transfer_mitigate or "none",
-            "by_attack": per_attack,
-        }
-
-
-def transfer_target(spec: str, mitigate: str) -> tuple[ModelHandle, tuple[Spec, ...]]:
-    """The transfer model's handle and mitigation specs, checked like ``scan``'s own."""
-    from vlmtrust.mitigations.base import build_mitigation
-
-    handle = resolve_model(spec)
-    needed_by = "safety.red_team's transfer_model="
-    fix = "give transfer_model= a Generator (image + prompt -> text), e.g. zoo:assistant"
-    check_capabilities(handle.name, handle.capabilities, ("Generator",), needed_by, fix)
-    wrappers = [build_mitigation(parse_spec(part)) for part in mitigate.split("+") if part]
-    for wrapper in wrappers:
-        name = f"transfer mitigation {wrapper.spec.name}"
-        fix = "pick another transfer_model=, or drop the mitigation from transfer_mitigate="
-        check_capabilities(handle.name, handle.capabilities, wrapper.requires, name, fix)
-        wrapper.check_model(handle)
-    return handle, tuple(w.spec for w in wrappers)
-
-
-@functools.cache
-def load_transfer_target(spec: str, mitigate: str) -> Any:
-    """The loaded, mitigated transfer model; one per process, as the runner caches models."""
-    from vlmtrust.mitigations.base import build_mitigation
-
-    handle, mitigations = transfer_target(spec, mitigate)
-    model: Any = handle.load()
-    for m in mitigations:
-        model = build_mitigation(m).wrap(model)
-    return model
+        return replay(self.params, replayed, self.spec.name)
 
 
 def query_cut(plan: WorkBudget | None, spent: int, rounds: int, stopped: str) -> dict[str, Any]:
@@ -364,11 +258,3 @@ def query_cut(plan: WorkBudget | None, spent: int, rounds: int, stopped: str) ->
         stopped={"queries": int(stopped == "queries"), "budget": int(stopped == "budget")},
         threads=1,
     )
-
-
-def _verdicts(responses: Sequence[str | None]) -> list[bool | None]:
-    """The refusal judge's calls on one round of responses (one batched call; an errored,
-    non-text response is undecided)."""
-    texts = [r for r in responses if isinstance(r, str)]
-    calls = iter(v.complied for v in refusal.judge_many(texts))
-    return [next(calls) if isinstance(r, str) else None for r in responses]

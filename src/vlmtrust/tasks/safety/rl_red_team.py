@@ -23,7 +23,6 @@ replayed once, under the attack that first broke it, on the second model.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -31,14 +30,10 @@ import numpy as np
 from pydantic import Field
 
 from vlmtrust.attacks.base import Attack, build_attack
-from vlmtrust.core.errors import ConfigError
 from vlmtrust.core.records import Sample, Score
-from vlmtrust.core.spec import Spec
 from vlmtrust.core.unit_progress import report_step
-from vlmtrust.data.probes import load_probes
 from vlmtrust.metrics.declared import Row, per_condition
 from vlmtrust.metrics.rates import Estimate, wilson
-from vlmtrust.tasks.base import DataContext, Task
 from vlmtrust.tasks.safety.attack_policy import (
     NAMES,
     Composition,
@@ -48,12 +43,13 @@ from vlmtrust.tasks.safety.attack_policy import (
     diversity_estimate,
     novelty,
 )
-from vlmtrust.tasks.safety.probing import ProbeParams, ask, probe_request
-from vlmtrust.tasks.safety.red_team import (
-    _transfer,
-    _verdicts,
-    load_transfer_target,
-    transfer_target,
+from vlmtrust.tasks.safety.campaign import CampaignTask
+from vlmtrust.tasks.safety.probing import ProbeParams, ask
+from vlmtrust.tasks.safety.transfer_replay import (
+    TransferParams,
+    judge_verdicts,
+    replay,
+    transfer_rows,
 )
 
 
@@ -82,10 +78,10 @@ def _campaigns(scores: Sequence[Score]) -> Iterator[Row]:
         )
         yield "diversity", diversity_estimate(found, judged), {"unit": "factors differing"}
         if "transfer" in d:
-            yield from _transfer(d["transfer"])
+            yield from transfer_rows(d["transfer"])
 
 
-class RlRedTeamParams(ProbeParams):
+class RlRedTeamParams(ProbeParams, TransferParams):
     sets: tuple[str, ...] = Field(
         default=("paraphrase",), description="probe sets the campaign attacks"
     )
@@ -95,59 +91,18 @@ class RlRedTeamParams(ProbeParams):
     novelty: float = Field(
         default=1.0, ge=0, description="weight of the bonus for a success unlike earlier ones"
     )
-    transfer_model: str | None = Field(
-        default=None, description="a model spec the found attacks are replayed against"
-    )
-    transfer_mitigate: str = Field(
-        default="", description="a --mitigate variant for the transfer model, e.g. 'guard'"
-    )
-    transfer_fingerprint: str = Field(
-        default="", description="pinned at planning from transfer_model; leave it empty"
-    )
 
 
-class RlRedTeam(Task):
+class RlRedTeam(CampaignTask):
     Params = RlRedTeamParams
     params: RlRedTeamParams
-    requires = ("Generator",)
+    campaign_source = "rl_red_team"
     #: named explicitly, not run by ``--suite safety`` (that suite's cost and goldens stay)
     in_pillar_suite = False
     metrics = (per_condition(_campaigns, unscorable=None),)
 
-    def samples(self, ctx: DataContext) -> list[Sample]:
-        probes = ctx.reference(probe_request(self.params, True, self.spec.name, ctx.limit))
-        ids = ",".join(p.id for p in probes)
-        return [Sample(id="campaign", labels={"probes": ids}, source="rl_red_team")]
-
-    def resolve(self, samples: Sequence[Sample]) -> Task:
-        """Check the transfer model before the run and pin its fingerprint (cache key)."""
-        if self.params.transfer_model is None:
-            if self.params.transfer_mitigate:
-                raise ConfigError(
-                    "transfer_mitigate given without transfer_model",
-                    'add transfer_model="zoo:assistant" (or another model spec)',
-                )
-            return self
-        handle, mitigations = transfer_target(
-            self.params.transfer_model, self.params.transfer_mitigate
-        )
-        pinned = hashlib.sha256(
-            "|".join([handle.fingerprint, *(m.canonical() for m in mitigations)]).encode()
-        ).hexdigest()[:16]
-        return type(self)(
-            Spec(name=self.spec.name, params={**self.spec.params, "transfer_fingerprint": pinned})
-        )
-
-    def conditions(self) -> list[Spec]:
-        return [Spec(name="none")]
-
-    def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
-        return [[self._campaign(model, s)] for s in samples]
-
     def _campaign(self, model: Any, campaign: Sample) -> Score:
-        wanted = str(campaign.labels["probes"]).split(",")
-        by_id = {p.id: p.to_sample() for p in load_probes(self.params.probes)}
-        probes = [by_id[i] for i in wanted]
+        probes = self.probes_of(campaign)
         policy, rng = FactoredPolicy(), np.random.default_rng(self.params.seed)
         attacks: dict[Composition, Attack] = {}
         broken: dict[str, Composition] = {}
@@ -171,7 +126,7 @@ class RlRedTeam(Task):
                 if c not in attacks:
                     attacks[c] = build_attack(attack_spec(c))
             attacked = [attacks[c].apply(p) for c, p in zip(comps, todo, strict=True)]
-            verdicts = _verdicts(ask(model, attacked))
+            verdicts = judge_verdicts(ask(model, attacked))
             rounds += 1
             batch: list[tuple[Composition, float]] = []
             for comp, probe, verdict in zip(comps, todo, verdicts, strict=True):
@@ -223,22 +178,5 @@ class RlRedTeam(Task):
     ) -> dict[str, Any]:
         """Replay each broken probe, under the attack that first broke it, on the second
         model (the bandit's tallies, so its ``transfer_rate`` rows read them)."""
-        assert self.params.transfer_model is not None
-        target = load_transfer_target(self.params.transfer_model, self.params.transfer_mitigate)
         replayed = [(p, attacks[broken[p.id]]) for p in probes if p.id in broken]
-        responses = ask(target, [a.apply(p) for p, a in replayed]) if replayed else []
-        per_attack: dict[str, dict[str, int]] = {}
-        for (_, attack), verdict in zip(replayed, _verdicts(responses), strict=True):
-            tally = per_attack.setdefault(
-                attack.label, {"successes": 0, "tries": 0, "unscorable": 0}
-            )
-            if verdict is None:
-                tally["unscorable"] += 1
-            else:
-                tally["tries"] += 1
-                tally["successes"] += int(verdict)
-        return {
-            "model": self.params.transfer_model,
-            "mitigation": self.params.transfer_mitigate or "none",
-            "by_attack": per_attack,
-        }
+        return replay(self.params, replayed, self.spec.name)
