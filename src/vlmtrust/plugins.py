@@ -567,6 +567,21 @@ MITIGATIONS.add(
     "vlmtrust.mitigations.wrappers.debias_projection:DebiasProjection",
     "wrapper: text embeddings projected off group directions, calibrated (Chuang et al. 2023)",
 )
+MITIGATIONS.add(
+    "counterfactual_inference",
+    "vlmtrust.mitigations.wrappers.counterfactual_inference:CounterfactualInference",
+    "wrapper: the group cue's direct effect (from world twins) subtracted from image embeddings",
+)
+MITIGATIONS.add(
+    "counterfactual_decoding",
+    "vlmtrust.mitigations.wrappers.counterfactual_decoding:CounterfactualDecoding",
+    "wrapper: a question-only branch's log-probabilities subtracted at decode (CF-VQA style)",
+)
+MITIGATIONS.add(
+    "text_attention",
+    "vlmtrust.mitigations.wrappers.text_attention:TextAttention",
+    "wrapper: the text tower's attention to group-indicating tokens scaled down",
+)
 TASKS.add(
     "fairness.counterfactual",
     "vlmtrust.tasks.fairness.counterfactual:Counterfactual",

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +132,24 @@ def encode_prompt(vocab: Vocab, prompt: str, max_prompt: int) -> list[int]:
     return [vocab.bos, *vocab.encode(prompt)[-max_prompt:], vocab.sep]
 
 
+@dataclass(frozen=True)
+class Contrast:
+    """A counterfactual branch decoded beside the full one (counterfactual-VQA style): each
+    step's choice is log p(full) - strength * log p(branch), among the tokens whose full
+    probability is at least ``plausibility`` times the best one's (so the subtraction cannot
+    promote a token the full model finds implausible)."""
+
+    prefix: torch.Tensor
+    strength: float
+    plausibility: float
+
+    def scores(self, full: torch.Tensor, branch: torch.Tensor) -> torch.Tensor:
+        logp = full.log_softmax(-1)
+        adjusted = logp - self.strength * branch.log_softmax(-1)
+        floor = logp.max(-1, keepdim=True).values + math.log(self.plausibility)
+        return adjusted.masked_fill(logp < floor, float("-inf"))
+
+
 def decode_tokens(
     decoder: Decoder,
     vocab: Vocab,
@@ -138,11 +158,13 @@ def decode_tokens(
     prompts: Sequence[str],
     max_new_tokens: int,
     pick: Callable[[torch.Tensor], torch.Tensor],
+    contrast: Contrast | None = None,
 ) -> tuple[list[list[int]], list[list[int]]]:
     """(encoded prompts, answer token ids): batched decoding, prompts left-padded so every
     answer starts together, ``pick`` choosing each row's next word from the last step's logits
     (argmax for greedy answers, a seeded draw for a policy's samples); a row stops after
-    ``<eos>``. The caller chooses the grad mode."""
+    ``<eos>``; with a ``contrast``, the logits are its scores against its branch. The caller
+    chooses the grad mode."""
     budget = decoder.config.max_len - IMAGE_TOKENS - max_new_tokens
     encoded = [encode_prompt(vocab, p, budget - 2) for p in prompts]
     width = max(len(e) for e in encoded)
@@ -151,7 +173,10 @@ def decode_tokens(
     done = torch.zeros(len(prompts), dtype=torch.bool)
     out: list[list[int]] = [[] for _ in prompts]
     for _ in range(max_new_tokens):
-        nxt = pick(decoder(prefix, ids)[:, -1])
+        logits = decoder(prefix, ids)[:, -1]
+        if contrast is not None:
+            logits = contrast.scores(logits, decoder(contrast.prefix, ids)[:, -1])
+        nxt = pick(logits)
         for i, token in enumerate(nxt.tolist()):
             if not done[i]:
                 out[i].append(token)
@@ -170,10 +195,18 @@ def greedy(
     has_image: torch.Tensor,
     prompts: Sequence[str],
     max_new_tokens: int,
+    contrast: Contrast | None = None,
 ) -> list[str]:
     """Batched greedy decoding (the answers every zoo:assistant result is scored on)."""
     _, out = decode_tokens(
-        decoder, vocab, fmap, has_image, prompts, max_new_tokens, lambda logits: logits.argmax(-1)
+        decoder,
+        vocab,
+        fmap,
+        has_image,
+        prompts,
+        max_new_tokens,
+        lambda logits: logits.argmax(-1),
+        contrast,
     )
     return [vocab.decode(o) for o in out]
 
@@ -194,6 +227,30 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
 
     def generate(self, images: Sequence[Image.Image | None], prompts: Sequence[str]) -> list[str]:
         return self._answers(images, prompts, self.max_new_tokens)
+
+    def generate_contrasted(
+        self,
+        images: Sequence[Image.Image | None],
+        prompts: Sequence[str],
+        branch: str,
+        strength: float,
+        plausibility: float,
+    ) -> list[str]:
+        """Greedy answers with a counterfactual branch subtracted (:class:`Contrast`): the
+        same prompt with no image (``question``: the learnt no-image prefix) or with a blank
+        grey image (``blank``)."""
+        self._count()
+        fmap, has_image = self._features(images)
+        if branch == "question":
+            branch_prefix = self.decoder.prefix(None, torch.zeros_like(has_image))
+        else:
+            grey = Image.new("RGB", (64, 64), (128, 128, 128))
+            blank_fmap, blank_has = self._features([grey] * len(images))
+            branch_prefix = self.decoder.prefix(blank_fmap, blank_has)
+        contrast = Contrast(branch_prefix.detach(), strength, plausibility)
+        return greedy(
+            self.decoder, self.vocab, fmap, has_image, prompts, self.max_new_tokens, contrast
+        )
 
     def chat(self, conversations: Sequence[Conversation], options: GenerationOptions) -> list[str]:
         """Conversations flattened (:func:`vlmtrust.core.chat.flatten`): a 2-layer decoder has
