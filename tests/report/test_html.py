@@ -219,6 +219,33 @@ def test_gallery_cards_show_the_prediction_and_the_true_label():
     assert "true <b>class=dog, size=3</b>" in html and "label <b>" not in html
 
 
+def test_a_saliency_map_sits_beside_its_example_image_embedded_and_escaped():
+    import base64
+
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+    from vlmtrust.store import StoredExample
+
+    image, saliency = b"\x89PNG image", b"\x89PNG saliency"
+    example = StoredExample(
+        task="robustness.typographic", attack="typographic", mitigation="none",
+        model="zoo:clip", sample_id='<b>"x"', image=image, saliency=saliency,
+        metric="correct", value=0.0, label="star",
+    )  # fmt: skip
+    plain = example.model_copy(update={"sample_id": "plain", "saliency": None})
+    row = MetricRow(
+        task="robustness.typographic", attack="typographic", mitigation="none",
+        metric="accuracy", value=0.0, ci_low=0.0, ci_high=0.5, n=2, model="zoo:clip",
+    )  # fmt: skip
+    html = render_html([RunRows(Path("run"), {}, [row], examples=[example, plain])])
+    shown = base64.b64encode(saliency).decode()
+    assert html.count('class="saliency"') == 1  # the example without a map shows none
+    pair = html[html.index('<div class="pair">') :]
+    assert pair.index(base64.b64encode(image).decode()) < pair.index(shown)
+    assert 'alt="saliency of sample &lt;b&gt;&quot;x&quot;"' in html and '<b>"x"' not in html
+
+
 def test_every_metric_name_in_the_tables_carries_its_explanation(zoo_scan):
     from html import unescape
 
