@@ -47,11 +47,14 @@ def test_plots_provenance_mitigations_and_gallery(zoo_scan):
     # before -> after with the change and whether it is real by the paired test
     assert "Mitigations: before -&gt; after" in html and "real change?" in html
     assert "McNemar exact p=" in html and "Holm p=" in html
-    # the gallery: model-free attacks carry their attacked image, PGD examples do not
+    # the gallery: model-free attacks carry their attacked image, PGD examples do not; a failed
+    # example with an image also carries its saliency map (zoo:clip is Differentiable)
     assert examples and html.count('src="data:image/png;base64,') == sum(
-        1 for e in examples if e.image
+        bool(e.image) + bool(e.saliency) for e in examples
     )
     assert any(e.image is None and e.attack.startswith("pgd") for e in examples)
+    assert any(e.saliency for e in examples)
+    assert all(e.value == 0.0 and e.image for e in examples if e.saliency)
     assert all(len(e.image or b"") < 40_000 for e in examples)
     # each card sets the model's prediction against the sample's true label
     assert any(e.truth for e in examples) and "· true <b>" in html
