@@ -1,13 +1,15 @@
-"""Is the gallery's saliency map meaningful? On typographic failures, the share of saliency mass
-inside the printed words' boxes, divided by the boxes' share of the image: 1 is what a map
-blind to the words would give, above 1 means the words drew the model's gradient.
+"""Is the gallery's saliency map meaningful? On a task's failures under its image attack, the
+share of saliency mass inside what the attack wrote (the typographic attack's words, the
+backdoor's trigger patch), divided by that region's share of the image: 1 is what a map blind
+to the attack would give, above 1 means the attack drew the model's gradient.
 
-The control is the same boxes on the clean image (no word there), mapped for the class the
-model chose on the attacked one: a paired comparison over the same failures (sign-flip test).
-The words' boxes are found from the pixels the attack changed (each connected blob of ink,
-grown by the attack's margin, filled to its bounding box).
+The control is the same boxes on the clean image (nothing written there), mapped for the class
+the model chose on the attacked one: a paired comparison over the same failures (sign-flip
+test). The boxes are found from the pixels the attack changed (each connected blob, grown by
+the typographic attack's margin, filled to its bounding box).
 
-``python -m vlmtrust.runner.saliency_focus --n 200`` prints the numbers the docs quote.
+``python -m vlmtrust.runner.saliency_focus --n 200`` (typographic) and
+``... --task robustness.backdoor_trigger`` print the numbers the docs quote.
 """
 
 from __future__ import annotations
@@ -64,11 +66,16 @@ def mass_ratio(heat: np.ndarray, mask: np.ndarray) -> float:
     return float(heat[mask].sum()) / total / area
 
 
-def word_focus(model_spec: str = "zoo:clip", n: int = 200, seed: int = 0) -> Focus:
-    """Score ``n`` world scenes under ``robustness.typographic``'s attack and measure every
+def region_focus(
+    model_spec: str = "zoo:clip",
+    n: int = 200,
+    seed: int = 0,
+    task_name: str = "robustness.typographic",
+) -> Focus:
+    """Score ``n`` world scenes under the task's last (image) attack and measure every
     failure's (wrong answer's) map."""
     model: Any = resolve_model(model_spec).load()
-    task = build_task(Spec(name="robustness.typographic", params={"n": n}))
+    task = build_task(Spec(name=task_name, params={"n": n}))
     samples = task.samples(DataContext(seed=seed))
     task = task.resolve(samples)
     attack = build_attack(task.conditions()[-1])
@@ -103,11 +110,14 @@ def _line(name: str, estimate: Estimate) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--model", default="zoo:clip")
+    parser.add_argument(
+        "--task", default="robustness.typographic", help="or robustness.backdoor_trigger"
+    )
     parser.add_argument("--n", type=int, default=200, help="world scenes to attack")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    focus = word_focus(args.model, args.n, args.seed)
-    print(f"{focus.scenes} scenes attacked; saliency mass in the printed words' boxes:")
+    focus = region_focus(args.model, args.n, args.seed, args.task)
+    print(f"{focus.scenes} scenes attacked; saliency mass in the boxes of what it wrote:")
     print(_line("attacked image", focus.attacked))
     print(_line("clean image, same boxes", focus.clean))
     print(f"paired sign-flip p = {focus.p_value:.4g}")
