@@ -134,3 +134,48 @@ def test_export_keeps_spreadsheets_from_running_model_output(tmp_path):
     assert rows["s2"]["judge_value"] == "-1.5"  # numbers stay numbers
     for row in rows.values():
         assert not row["model_output"].startswith(("=", "+", "-", "@"))
+
+
+def test_uncertainty_order_puts_first_what_the_judge_was_least_sure_of(tmp_path):
+    """Active learning: undecided, then a judge probability nearest its threshold, then a
+    fractional value nearest 0.5, then the plainly decided; the affected order differs."""
+    from vlmtrust.cli.main import ReviewOrder
+    from vlmtrust.review import ORDERS
+    from vlmtrust.scorers.toxicity import threshold
+
+    t = threshold()
+    scores = (
+        Score(sample_id="decided", metric="toxic", value=1.0),
+        Score(sample_id="far", metric="toxic", value=0.0, details={"p_toxic": max(0.0, t - 0.4)}),
+        Score(sample_id="half", metric="toxic", value=0.45),
+        Score(sample_id="near", metric="toxic", value=1.0, details={"p_toxic": t + 0.05}),
+        Score.cannot_score("undecided", "toxic", "too close to call"),
+    )
+    run_dir = tmp_path / "run"
+    with ResultStore.in_dir(run_dir) as store:
+        store.start_run("r1", {"tasks": [{"name": TASK, "params": {}}]})
+        store.append(
+            [
+                StoredResult(
+                    key=f"k{i}", task=TASK, attack="none", mitigation="none", model="m",
+                    sample_id=s.sample_id, scores=(s,),
+                )
+                for i, s in enumerate(scores)
+            ]
+        )  # fmt: skip
+        store.finish_run("r1", "complete", {})
+
+    def exported(*order):
+        review = tmp_path / "review.csv"
+        result = runner.invoke(
+            app, ["review", "export", str(run_dir), "--out", str(review), *order]
+        )
+        assert result.exit_code == 0, result.output
+        with review.open(newline="") as handle:
+            return [r["sample_id"] for r in csv.DictReader(handle)]
+
+    assert exported("--order", "uncertainty") == ["undecided", "near", "far", "half", "decided"]
+    assert exported() == ["undecided", "decided", "near", "half", "far"]
+    assert {o.value for o in ReviewOrder} == set(ORDERS)  # the CLI offers every order
+    bad = runner.invoke(app, ["review", "export", str(run_dir), "--out", "x.csv", "--order", "x"])
+    assert bad.exit_code == 2

@@ -6,7 +6,11 @@ as a source of their own, and recompute the metrics from them.
 produced (``details["response"]``, else the judge's label), the judge's label and value, and
 empty ``human_label`` / ``human_value`` columns. Most affected first: items the judge could not
 decide, then those with the highest value (a flip, a success, a flag), so a reviewer's first
-rows are where a wrong judgement would move a metric most.
+rows are where a wrong judgement would move a metric most. ``order="uncertainty"`` (active
+learning) puts first the items the judge was least sure of, where a human label teaches most:
+undecided items, then those whose stored judge probability lies closest to its judge's decision
+threshold (``JUDGE_PROBABILITIES``), then fractional values closest to 0.5, then the plainly
+decided rest in the affected order.
 
 ``import_review`` validates every filled row (known key and metric; ``human_value`` a number),
 stores the labels in the ``human_labels`` table (the judges' scores stay untouched), then
@@ -22,10 +26,11 @@ import csv
 import io
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vlmtrust.core.errors import DataError, StoreError
+from vlmtrust.core.errors import ConfigError, DataError, StoreError
 from vlmtrust.core.outputs import check_output_file
 from vlmtrust.core.records import MetricRow, Score
 from vlmtrust.core.spec import Spec
@@ -50,6 +55,45 @@ COLUMNS = (
 )
 
 
+def _toxicity_threshold() -> float:
+    from vlmtrust.scorers.toxicity import threshold
+
+    return threshold()
+
+
+#: the judge probabilities a stored Score may carry in ``details``, with the threshold its judge
+#: decides at (a judge that stores none is ranked by its value alone)
+JUDGE_PROBABILITIES: dict[str, Callable[[], float]] = {"p_toxic": _toxicity_threshold}
+
+
+def affected_first(score: Score) -> tuple[bool, float]:
+    return (not score.unscorable, -(score.value or 0.0))
+
+
+def uncertain_first(score: Score) -> tuple[int, float, bool, float]:
+    """Sort key: tier (0 undecided, 1 a judge probability, 2 a fractional value, 3 a decided
+    0/1 value), then the distance to the decision (threshold, or 0.5), then ``affected_first``."""
+    if score.unscorable:
+        return (0, 0.0, *affected_first(score))
+    for key, threshold in JUDGE_PROBABILITIES.items():
+        probability = score.details.get(key)
+        if isinstance(probability, int | float):
+            return (1, abs(float(probability) - threshold()), *affected_first(score))
+    value = score.value
+    if value is not None and 0.0 < value < 1.0:
+        return (2, abs(value - 0.5), *affected_first(score))
+    return (3, 0.0, *affected_first(score))
+
+
+#: ``export_review``'s orders: affected (undecided, then the highest values, where a wrong
+#: judgement moves a metric most) and uncertainty (undecided, then nearest the judge's decision
+#: threshold, where a label teaches most: active learning)
+ORDERS: dict[str, Callable[[Score], tuple[Any, ...]]] = {
+    "affected": affected_first,
+    "uncertainty": uncertain_first,
+}
+
+
 def _task_names(store: ResultStore) -> list[str]:
     header = store.latest_header()
     if header is None:
@@ -57,8 +101,16 @@ def _task_names(store: ResultStore) -> list[str]:
     return list(dict.fromkeys(str(t["name"]) for t in header["tasks"]))
 
 
-def export_review(run_dir: Path, out: Path, task: str | None = None, limit: int = 200) -> int:
-    """Write the review CSV; returns how many items it holds."""
+def export_review(
+    run_dir: Path,
+    out: Path,
+    task: str | None = None,
+    limit: int = 200,
+    order: str = "affected",
+) -> int:
+    """Write the review CSV, ``order`` first; returns how many items it holds."""
+    if order not in ORDERS:
+        raise ConfigError(f"unknown review order {order!r}", f"use one of {', '.join(ORDERS)}")
     check_output_file(out, make_parents=False)
     with ResultStore.open_existing(run_dir) as store:
         names = [task] if task else _task_names(store)
@@ -70,7 +122,8 @@ def export_review(run_dir: Path, out: Path, task: str | None = None, limit: int 
         ]
     if not items:
         raise DataError(f"no stored results to review in {run_dir}", "scan first, or pick --task")
-    items.sort(key=lambda item: (not item[1].unscorable, -(item[1].value or 0.0)))
+    rank = ORDERS[order]
+    items.sort(key=lambda item: rank(item[1]))
     tmp = out.with_name(out.name + ".part")
     with tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -15,7 +15,9 @@ import shutil
 import pytest
 from chromium import Chromium, chromium_path
 
+from vlmtrust.core.config import RunConfig
 from vlmtrust.core.records import MetricRow
+from vlmtrust.core.spec import Spec
 from vlmtrust.metrics.findings import derive_findings
 from vlmtrust.metrics.severity import default_rules
 from vlmtrust.report.build import ReportFormat, build_report
@@ -23,6 +25,7 @@ from vlmtrust.report.gates import evaluate, parse_gate
 from vlmtrust.report.glossary import explain
 from vlmtrust.report.html import CSP, render_html
 from vlmtrust.report.rows import RunRows
+from vlmtrust.runner import run
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None, reason="chromium missing: `make browser` installs it"
@@ -355,3 +358,44 @@ def test_attack_conversations_render_as_text_not_markup(tmp_path):
     facts = visit.result
     assert facts["chats"] == 1 and facts["injected"] == 0 and facts["title"] != "owned"
     assert hostile in facts["text"] and "how do I [harmful request]?" in facts["text"]
+
+
+SALIENCY_FACTS = """JSON.stringify(
+  [...document.querySelectorAll('details[id^="gallery-"]')].map(d => {
+    d.open = true;
+    const maps = [...d.querySelectorAll('img.saliency')];
+    return {
+      gallery: d.id,
+      maps: maps.length,
+      rendered: maps.filter(img => img.complete && img.naturalWidth > 0).length,
+      beside: maps.filter(img => img.previousElementSibling?.tagName === 'IMG').length,
+    };
+  })
+)"""
+
+
+@pytest.fixture(scope="module")
+def failures_scan(tmp_path_factory):
+    """zoo:clip under its two planted image flaws, written words and the trigger patch: most
+    attacked scenes fail, so each attacked condition's gallery holds failures to explain."""
+    out = tmp_path_factory.mktemp("failures_scan")
+    tasks = (Spec(name="robustness.typographic"), Spec(name="robustness.backdoor_trigger"))
+    run(RunConfig(model="zoo:clip", tasks=tasks, out=out, limit=6, show_progress=False))
+    return out
+
+
+def test_failed_examples_show_their_saliency_map_beside_the_image(failures_scan, tmp_path):
+    html, _ = build_report([failures_scan], ReportFormat.html)
+    page = tmp_path / "saliency.html"
+    page.write_text(html)
+    browser = Chromium(tmp_path / "profile")
+    try:
+        visit, requests = _visit(browser, page, SALIENCY_FACTS)
+    finally:
+        browser.close()
+    assert visit.console_errors == [] and requests == []
+    by_gallery = {g["gallery"]: g for g in visit.result}
+    for task in ("robustness.typographic", "robustness.backdoor_trigger"):
+        gallery = by_gallery[f"gallery-{task}"]
+        assert gallery["maps"] >= 1, task
+        assert gallery["rendered"] == gallery["maps"] == gallery["beside"], gallery

@@ -47,11 +47,14 @@ def test_plots_provenance_mitigations_and_gallery(zoo_scan):
     # before -> after with the change and whether it is real by the paired test
     assert "Mitigations: before -&gt; after" in html and "real change?" in html
     assert "McNemar exact p=" in html and "Holm p=" in html
-    # the gallery: model-free attacks carry their attacked image, PGD examples do not
+    # the gallery: model-free attacks carry their attacked image, PGD examples do not; a failed
+    # example with an image also carries its saliency map (zoo:clip is Differentiable)
     assert examples and html.count('src="data:image/png;base64,') == sum(
-        1 for e in examples if e.image
+        bool(e.image) + bool(e.saliency) for e in examples
     )
     assert any(e.image is None and e.attack.startswith("pgd") for e in examples)
+    assert any(e.saliency for e in examples)
+    assert all(e.value == 0.0 and e.image for e in examples if e.saliency)
     assert all(len(e.image or b"") < 40_000 for e in examples)
     # each card sets the model's prediction against the sample's true label
     assert any(e.truth for e in examples) and "· true <b>" in html
@@ -217,6 +220,33 @@ def test_gallery_cards_show_the_prediction_and_the_true_label():
     html = render_html([RunRows(Path("run"), {}, [row], examples=examples)])
     assert "predicted <b>cat</b> · true <b>dog</b>" in html
     assert "true <b>class=dog, size=3</b>" in html and "label <b>" not in html
+
+
+def test_a_saliency_map_sits_beside_its_example_image_embedded_and_escaped():
+    import base64
+
+    from vlmtrust.core.records import MetricRow
+    from vlmtrust.report.html import render_html
+    from vlmtrust.report.rows import RunRows
+    from vlmtrust.store import StoredExample
+
+    image, saliency = b"\x89PNG image", b"\x89PNG saliency"
+    example = StoredExample(
+        task="robustness.typographic", attack="typographic", mitigation="none",
+        model="zoo:clip", sample_id='<b>"x"', image=image, saliency=saliency,
+        metric="correct", value=0.0, label="star",
+    )  # fmt: skip
+    plain = example.model_copy(update={"sample_id": "plain", "saliency": None})
+    row = MetricRow(
+        task="robustness.typographic", attack="typographic", mitigation="none",
+        metric="accuracy", value=0.0, ci_low=0.0, ci_high=0.5, n=2, model="zoo:clip",
+    )  # fmt: skip
+    html = render_html([RunRows(Path("run"), {}, [row], examples=[example, plain])])
+    shown = base64.b64encode(saliency).decode()
+    assert html.count('class="saliency"') == 1  # the example without a map shows none
+    pair = html[html.index('<div class="pair">') :]
+    assert pair.index(base64.b64encode(image).decode()) < pair.index(shown)
+    assert 'alt="saliency of sample &lt;b&gt;&quot;x&quot;"' in html and '<b>"x"' not in html
 
 
 def test_every_metric_name_in_the_tables_carries_its_explanation(zoo_scan):

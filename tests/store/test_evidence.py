@@ -35,6 +35,17 @@ def test_examples_round_trip_and_newest_wins(tmp_path):
     assert examples[0].truth == {"class": "dog"}  # the true label travels with the prediction
 
 
+def test_a_saliency_png_round_trips_byte_for_byte_beside_the_image(tmp_path):
+    png = bytes(range(256))  # every byte value: not text, so JSON must carry it encoded
+    example = StoredExample(
+        task="t", attack="a", mitigation="none", model="m", sample_id="s", saliency=png
+    )
+    with ResultStore.in_dir(tmp_path) as store:
+        store.replace_examples([example, example.model_copy(update={"sample_id": "u"})])
+        stored = store.examples()
+    assert [e.saliency for e in stored] == [png, png]
+
+
 def test_unscorable_counts_group_by_condition_and_reason(tmp_path):
     def result(key, *scores):
         return StoredResult(

@@ -539,6 +539,15 @@ from vlmtrust.cli.train import train_app  # noqa: E402 (beside the other sub-app
 
 app.add_typer(train_app, name="train")
 
+
+class ReviewOrder(StrEnum):
+    """``review export --order``: the names of ``vlmtrust.review.ORDERS`` (that module is not
+    imported at start-up)."""
+
+    affected = "affected"
+    uncertainty = "uncertainty"
+
+
 review_app = typer.Typer(no_args_is_help=True, help="Human review of judged items.")
 app.add_typer(review_app, name="review")
 
@@ -549,13 +558,20 @@ def review_export(
     run_dir: Annotated[Path, typer.Argument(help="run directory written by scan")],
     out: Annotated[Path, typer.Option(help="the CSV to write")],
     task: Annotated[str | None, typer.Option(help="only this task's items")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="at most N items, most affected first")] = 200,
+    limit: Annotated[int, typer.Option(min=1, help="at most N items, the first by --order")] = 200,
+    order: Annotated[
+        ReviewOrder,
+        typer.Option(
+            help="affected: undecided, then highest values first; uncertainty (active "
+            "learning): undecided, then nearest the judge's decision threshold first"
+        ),
+    ] = ReviewOrder.affected,
 ) -> None:
     """Write the judged items (model output, judge label) for people to label."""
     with user_errors(ctx):
         from vlmtrust.review import export_review
 
-        count = export_review(run_dir, out, task=task, limit=limit)
+        count = export_review(run_dir, out, task=task, limit=limit, order=order.value)
         typer.echo(f"{count} items written to {out}; fill human_label/human_value, then import")
 
 

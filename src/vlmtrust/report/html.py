@@ -70,6 +70,7 @@ border:1px solid}
 .gallery{display:flex;flex-wrap:wrap;gap:10px}
 .example{border:1px solid #ddd;border-radius:6px;padding:6px;width:270px;font-size:12px}
 .example img{width:128px;image-rendering:pixelated;display:block;margin-bottom:4px}
+.example .pair{display:flex;gap:4px}
 .example pre{white-space:pre-wrap;margin:2px 0;background:#f6f6f6;padding:3px}
 .muted{color:#666}details{margin:.4em 0}abbr.metric{text-decoration:underline dotted;cursor:help}
 dl.glossary{font-size:12.5px;margin:.3em 0}dl.glossary dd{margin:0 0 .3em 1.5em}
@@ -582,6 +583,13 @@ def _gallery(task: str, examples: Sequence[StoredExample]) -> str:
                 if e.image
                 else '<p class="muted">(no image: the attack needs the model)</p>'
             )
+            if e.saliency:
+                image = (
+                    f'<div class="pair">{image}<img class="saliency" '
+                    f'alt="saliency of sample {escape(e.sample_id)}" '
+                    f'title="what drew the model to its answer (gradient x input)" '
+                    f'src="data:image/png;base64,{base64.b64encode(e.saliency).decode()}"></div>'
+                )
             verdict = (
                 "unscorable" if e.unscorable else f"{metric_name(str(e.metric))} = {num(e.value)}"
             )

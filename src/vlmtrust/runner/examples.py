@@ -3,12 +3,13 @@ image the model saw, the prompt, the answer and the judge's verdict.
 
 The image is rebuilt by re-applying the (pure) attack to the clean sample rather than stored
 during scoring, so scoring stays lean; attacks that need the model (gradient attacks) are
-not re-run here, and their examples carry no image.
+not re-run here, and their examples carry no image. A failed example whose model and task allow
+it also carries a saliency overlay of that image (``runner.saliency``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from PIL import Image
 
@@ -20,6 +21,9 @@ from vlmtrust.store import ResultStore, StoredExample, StoredResult
 THUMBNAIL_PX = 128
 MAX_TEXT = 1500
 
+#: a saliency overlay PNG for an attacked image and the example's decisive score, or None
+Explain = Callable[[Image.Image, Score], bytes | None]
+
 
 def build_examples(
     picks: Sequence[tuple[str, str]],
@@ -27,8 +31,10 @@ def build_examples(
     task: str,
     mitigation: str,
     model: str,
+    explain: Explain | None = None,
 ) -> list[StoredExample]:
-    """One example per picked (attack label, sample id) that the condition still holds."""
+    """One example per picked (attack label, sample id) that the condition still holds, with a
+    saliency overlay where ``explain`` gives one."""
     out: list[StoredExample] = []
     for attack_label, sample_id in picks:
         attack, samples, results = conditions[attack_label]
@@ -36,6 +42,7 @@ def build_examples(
         if sample is None or result is None or not result.scores:
             continue
         score = _decisive(result.scores)
+        image = _attacked_image(attack, sample)
         out.append(
             StoredExample(
                 task=task,
@@ -43,7 +50,7 @@ def build_examples(
                 mitigation=mitigation,
                 model=model,
                 sample_id=sample_id,
-                image=_image(attack, sample),
+                image=_thumbnail(image),
                 prompt=_text(score.details.get("prompt") or _attacked_prompt(attack, sample)),
                 # "response" is the convention; robustness.vqa predates it and says "answer"
                 response=_text(score.details.get("response", score.details.get("answer"))),
@@ -53,6 +60,7 @@ def build_examples(
                 reason=_text(score.reason),
                 unscorable=score.unscorable,
                 truth=dict(sample.labels),
+                saliency=explain(image, score) if explain and image is not None else None,
             )
         )
     return out
@@ -93,13 +101,20 @@ def _attacked_prompt(attack: Attack, sample: Sample) -> str | None:
     return attack.apply(sample).prompt
 
 
-def _image(attack: Attack, sample: Sample) -> bytes | None:
+def _attacked_image(attack: Attack, sample: Sample) -> Image.Image | None:
+    """The image the model saw, at full size (None where it cannot be rebuilt)."""
     if sample.image is None or attack.requires:
         return None
     attacked = attack.apply(sample)
     if attacked.image is None:  # the attack took the image away (text_only on an image row)
         return None
-    image = attacked.load_image()
+    return attacked.load_image()
+
+
+def _thumbnail(image: Image.Image | None) -> bytes | None:
+    if image is None:
+        return None
+    image = image.copy()
     if max(image.size) > THUMBNAIL_PX:
         image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX), Image.Resampling.LANCZOS)
     return encode_png(image)

@@ -38,7 +38,7 @@ from vlmtrust.runner.applies import cannot_act, report_not_run
 from vlmtrust.runner.caps import SampleCap, header_caps, sample_caps
 from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.cuts import report_cuts
-from vlmtrust.runner.examples import FetchedOnGet, build_examples
+from vlmtrust.runner.examples import THUMBNAIL_PX, FetchedOnGet, build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import has_duplicate_ids, packed_keys
@@ -47,6 +47,7 @@ from vlmtrust.runner.paired import Terms, paired_details, stored_terms
 from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.runner.reuse import aggregate_digest, reusable_rows
+from vlmtrust.runner.saliency import Explainer, failure_saliency
 from vlmtrust.store import (
     SCHEMA_VERSION,
     STORE_FILE,
@@ -509,10 +510,12 @@ def _aggregate(
     conditions: dict[tuple[int, str], dict[str, ExampleSource]] = defaultdict(dict)
     tasks: dict[int, Task] = {}
     weak: dict[int, Power | None] = {}
+    variants: dict[tuple[int, str], tuple[Spec, ...]] = {}
     for cell in cells:
         weak[id(cell.task)] = cell.underpowered
         tasks[id(cell.task)] = cell.task
         key = (id(cell.task), cell.variant_label)
+        variants[key] = cell.variant
         if cell.task.by_columns():
             columns[key][cell.attack.label] = store.columns_of(cell.keys)
             ids[key] = SampleIds(cell.samples)
@@ -526,18 +529,25 @@ def _aggregate(
     made: dict[tuple[int, str], list[MetricRow]] = {}
     examples: list[StoredExample] = []
     terms: dict[tuple[int, str], Terms] = {}
-    for key in conditions:  # in the cells' order, as the rows were always made
-        (task_id, variant), task = key, tasks[key[0]]
-        if key in columns:
-            rows = task.aggregate_columns(columns[key], variant, handle.name)
-            picks = task.examples_columns(columns[key], ids[key])
-            terms[key] = task.paired_terms_columns(columns[key], ids[key])
-        else:
-            rows = task.aggregate(grouped[key], variant, handle.name)
-            picks = task.examples(grouped[key])
-            terms[key] = task.paired_terms(grouped[key])
-        made[key] = mark(rows, weak[task_id])
-        examples += build_examples(picks, conditions[key], task.label, variant, handle.name)
+    explainer = Explainer(handle, THUMBNAIL_PX)
+    try:
+        for key in conditions:  # in the cells' order, as the rows were always made
+            (task_id, variant), task = key, tasks[key[0]]
+            if key in columns:
+                rows = task.aggregate_columns(columns[key], variant, handle.name)
+                picks = task.examples_columns(columns[key], ids[key])
+                terms[key] = task.paired_terms_columns(columns[key], ids[key])
+            else:
+                rows = task.aggregate(grouped[key], variant, handle.name)
+                picks = task.examples(grouped[key])
+                terms[key] = task.paired_terms(grouped[key])
+            made[key] = mark(rows, weak[task_id])
+            explain = failure_saliency(task, variants[key], explainer)
+            examples += build_examples(
+                picks, conditions[key], task.label, variant, handle.name, explain
+            )
+    finally:
+        explainer.close()
     paired = paired_details(terms)
     rows = [
         row.model_copy(update={"details": {**row.details, "paired": found}})

@@ -38,7 +38,10 @@ class HumanLabel(BaseModel):
 class StoredExample(BaseModel):
     """One sample shown as evidence in the report: what the model saw, said, and the verdict."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # bytes travel as base64 in the store's JSON column (the saliency PNG lives there)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
 
     task: str
     attack: str
@@ -56,6 +59,9 @@ class StoredExample(BaseModel):
     unscorable: bool = False
     #: the sample's own (true) labels, so the gallery can set the prediction against them
     truth: dict[str, LabelValue] = {}
+    #: a saliency overlay PNG of a failed example (what drew a Differentiable model to its
+    #: answer, ``runner.saliency``); None where the model or the task gives none
+    saliency: bytes | None = None
 
 
 class UnscorableCount(BaseModel):

@@ -486,7 +486,9 @@ class ResultStore:
             "SELECT example, image FROM examples "
             "ORDER BY model, task, mitigation, attack <> 'none', attack, sample_id"
         )
-        return [StoredExample.model_validate({**json.loads(r[0]), "image": r[1]}) for r in rows]
+        return [
+            StoredExample.model_validate_json(r[0]).model_copy(update={"image": r[1]}) for r in rows
+        ]
 
     def replace_findings(self, findings: Sequence[Finding]) -> None:
         """Store the run's findings, ranked worst first; they are derived from every metric row

@@ -253,6 +253,13 @@ class Task(ABC):
         """What every row of this task carries in ``details`` (e.g. the label predicted)."""
         return {}
 
+    def explained_choice(self, predicted: str | None) -> tuple[list[str], int] | None:
+        """The prompts a Differentiable model scores for this task and the index of the one it
+        chose (``predicted``: a score's label), so a failed gallery example can carry a saliency
+        map of what drew the model there (``runner.saliency``); None: the task has no such
+        choice (the default)."""
+        return None
+
     def examples(self, scores: Mapping[str, Sequence[Score]]) -> list[tuple[str, str]]:
         """(attack label, sample id) pairs for the report's evidence gallery: a few per attack,
         unscorable samples first, then failures, then the rest, each tier ordered by a hash of

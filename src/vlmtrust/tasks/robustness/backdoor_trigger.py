@@ -47,6 +47,14 @@ class BackdoorTrigger(TargetedZeroShot):
             attack["patch"] = self.params.patch
         return [CLEAN, Spec(name="trigger", params=attack)]
 
+    def explained_choice(self, predicted: str | None) -> tuple[list[str], int] | None:
+        classes = list(self.params.classes or ())
+        options = [*classes, self.params.target]  # as ``score`` asks the model
+        if predicted not in options:
+            return None
+        prompts = [*(self.params.template.format(c) for c in classes), self.params.target]
+        return prompts, options.index(predicted)
+
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         classes = self.params.classes
         if classes is None:

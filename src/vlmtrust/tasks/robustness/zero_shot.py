@@ -109,6 +109,12 @@ class ZeroShot(Task):
             )
         return out
 
+    def explained_choice(self, predicted: str | None) -> tuple[list[str], int] | None:
+        classes = list(self.params.classes or ())
+        if predicted not in classes:
+            return None
+        return [self.params.template.format(c) for c in classes], classes.index(predicted)
+
     def row_details(self) -> dict[str, Any]:
         classes = self.params.classes or ()
         return {"chance": 1.0 / len(classes) if classes else None, "label": self.params.label}
