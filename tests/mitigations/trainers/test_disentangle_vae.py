@@ -1,0 +1,30 @@
+"""``disentangle_vae``: on seeded embeddings with a planted group direction a short run moves
+the group out of the neutralised embedding (a linear probe's accuracy falls) while the captions
+stay where they were; the slow test judges it on zoo:clip by the tasks of its acceptance."""
+
+import numpy as np
+import pytest
+from group_embeddings import group_batches, train_on_planted
+
+from vlmtrust.mitigations.trainers.training.disentangle import GroupSplit
+
+
+def test_a_short_run_takes_the_planted_group_out_and_keeps_the_captions():
+    base, cleaned, captions, stats = train_on_planted("disentangle_vae")
+    assert base >= 0.95  # the planted direction is readable
+    assert cleaned <= base - 0.25, (base, cleaned)
+    assert captions >= 0.9
+    assert {"final_recon_loss", "final_kl_loss", "knn_overlap"} <= set(stats)
+
+
+def test_an_untrained_split_at_its_own_group_code_is_the_identity():
+    batches = group_batches()
+    split = GroupSplit(32, 16, 2, 8)
+    mean, _ = split.encode(batches.embeddings)
+    same = split.neutralise(batches.embeddings, mean[:, :2]).detach()  # swap in each row's own code
+    assert np.allclose(same.numpy(), batches.embeddings.numpy(), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_disentangle_vae_on_zoo_clip_hides_the_group_and_keeps_zero_shot():
+    pytest.skip("filled in below")
