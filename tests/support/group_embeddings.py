@@ -70,3 +70,31 @@ def train_on_planted(name, **params):
     cleaned, _ = probe_accuracy(after.numpy(), groups, 5, 0)
     captions = (after @ batches.bank.T).argmax(1) == batches.data.caption_index[people]
     return base.value, cleaned.value, float(captions.float().mean()), stats
+
+
+SKEW, PROBE, MIG = (
+    "fairness.retrieval_skew",
+    "privacy.attribute_inference",
+    "fairness.disentanglement",
+)
+
+
+def zoo_clip_rows(mitigation):
+    """Rows of the skew, group-probe and MIG tasks (default samples) on zoo:clip and on it
+    under ``mitigation`` (default spec, trained or found in the cache), keyed (task, metric)."""
+    from vlmtrust_testing import run_task_directly
+
+    from vlmtrust.core.spec import Spec
+    from vlmtrust.mitigations.base import build_mitigation
+    from vlmtrust.models.base import resolve_model
+
+    clip = resolve_model("zoo:clip").load()
+    cleaned = build_mitigation(Spec(name=mitigation)).wrap(clip)
+    out = []
+    for model, label in [(clip, "none"), (cleaned, mitigation)]:
+        rows = {}
+        for task in (SKEW, PROBE, MIG):
+            for row in run_task_directly(task, model, mitigation=label):
+                rows[task, row.metric] = row
+        out.append(rows)
+    return out[0], out[1]

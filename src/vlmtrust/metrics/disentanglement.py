@@ -23,7 +23,8 @@ def discretise(codes: np.ndarray, bins: int = BINS) -> np.ndarray:
     """Each column cut into ``bins`` equal-width bins over its own range (ints in [0, bins))."""
     low, high = codes.min(0), codes.max(0)
     width = np.where(high > low, (high - low) / bins, 1.0)
-    return np.clip(((codes - low) / width).astype(int), 0, bins - 1)
+    binned: np.ndarray = np.clip(((codes - low) / width).astype(int), 0, bins - 1)
+    return binned
 
 
 def factor_gaps(

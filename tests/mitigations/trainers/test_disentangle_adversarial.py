@@ -4,7 +4,7 @@ the neutralised embedding while the captions stay; both disentanglers train on a
 a user's rows, and refuse rows of one group."""
 
 import pytest
-from group_embeddings import train_on_planted
+from group_embeddings import PROBE, SKEW, train_on_planted, zoo_clip_rows
 from vlmtrust_testing import cached_card, caption_folder, hf_zero_shot, scan_trains_once
 
 from vlmtrust.core.errors import CapabilityError, DataError
@@ -49,3 +49,12 @@ def test_disentangle_vae_on_an_hf_clip_needs_rows_of_two_groups(tmp_path, tiny_c
     one_group = Spec(name="disentangle_vae", params={"train_data": "one"})
     with pytest.raises(DataError, match="disentangle_vae needs train_data rows of at least two"):
         build_mitigation(one_group).check_model(resolve_model(f"hf:{tiny_clip}"))
+
+
+# trains disentangle_adversarial with its default spec on zoo:clip: the slow tail
+@pytest.mark.slow
+def test_disentangle_adversarial_on_zoo_clip_lowers_skew_and_the_group_probe():
+    base, after = zoo_clip_rows("disentangle_adversarial")
+    for task, metric in [(SKEW, "maxskew@10"), (PROBE, "probe_accuracy")]:
+        assert after[task, metric].ci_high < base[task, metric].ci_low, (task, metric)
+    assert base[SKEW, "accuracy"].value - after[SKEW, "accuracy"].value <= 0.03

@@ -4,7 +4,7 @@ stay where they were; the slow test judges it on zoo:clip by the tasks of its ac
 
 import numpy as np
 import pytest
-from group_embeddings import group_batches, train_on_planted
+from group_embeddings import MIG, PROBE, SKEW, group_batches, train_on_planted, zoo_clip_rows
 
 from vlmtrust.mitigations.trainers.training.disentangle import GroupSplit
 
@@ -25,6 +25,12 @@ def test_an_untrained_split_at_its_own_group_code_is_the_identity():
     assert np.allclose(same.numpy(), batches.embeddings.numpy(), atol=1e-5)
 
 
+# trains disentangle_vae with its default spec on zoo:clip: the slow tail
 @pytest.mark.slow
 def test_disentangle_vae_on_zoo_clip_hides_the_group_and_keeps_zero_shot():
-    pytest.skip("filled in below")
+    base, after = zoo_clip_rows("disentangle_vae")
+    for task, metric in [(SKEW, "maxskew@10"), (PROBE, "probe_accuracy")]:
+        assert after[task, metric].ci_high < base[task, metric].ci_low, (task, metric)
+    assert base[SKEW, "accuracy"].value - after[SKEW, "accuracy"].value <= 0.03
+    # the group sits in its own code: its MIG is above the base embedding's
+    assert after[MIG, "mig_group"].ci_low > base[MIG, "mig_group"].value

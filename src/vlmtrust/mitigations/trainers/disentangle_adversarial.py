@@ -83,7 +83,7 @@ class DisentangleAdversarial(Disentangler):
             if params.twin_weight > 0:
                 loss = loss + params.twin_weight * swap_reconstruction(split, batches, who)
             optimiser.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
+            loss.backward()
             optimiser.step()
             values = {
                 "recon": float(recon.detach()),

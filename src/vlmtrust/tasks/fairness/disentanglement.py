@@ -77,7 +77,8 @@ class Disentanglement(Task):
         kept = [
             s for s in samples if s.image is not None and all(factor_value(s, f) for f in factors)
         ]
-        vectors, kind = representation(model, [s.load_image() for s in kept]) if kept else ([], "")
+        empty = (np.zeros((0, 0)), "")
+        vectors, kind = representation(model, [s.load_image() for s in kept]) if kept else empty
         row = {s.id: i for i, s in enumerate(kept)}
         out = []
         for sample in samples:
@@ -86,7 +87,7 @@ class Disentanglement(Task):
                 reason = "no image" if sample.image is None else f"no factor {missing[0]!r}"
                 out.append([Score.cannot_score(sample.id, METRIC, reason)])
                 continue
-            vector = np.round(np.asarray(vectors[row[sample.id]], dtype=float), DECIMALS)
+            vector = np.round(vectors[row[sample.id]], DECIMALS)
             details = {
                 "vector": vector.tolist(),
                 "representation": kind,
