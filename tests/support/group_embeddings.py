@@ -45,10 +45,10 @@ def group_batches(dim=32, pairs=150, objects=100, strength=0.6, seed=0):
     )
 
 
-SHORT = {"steps": 150, "batch_size": 128, "hidden": 64, "content_dims": 16}
+SHORT = {"steps": 400, "batch_size": 64, "hidden": 64, "content_dims": 16}
 
 
-def train_on_planted(name, **params):
+def train_on_planted(name, seed=0, **params):
     """(probe accuracy before, after, caption accuracy after, card stats) of a short run."""
     from vlmtrust.core.spec import Spec
     from vlmtrust.core.threads import torch_threads
@@ -59,6 +59,7 @@ def train_on_planted(name, **params):
     trainer = build_mitigation(Spec(name=name, params={**SHORT, **params}))
     batches = group_batches()
     with torch_threads(1):
+        torch.manual_seed(seed)  # the split's initial weights
         split = GroupSplit(32, trainer.params.hidden, trainer.params.group_dims, 16)
         stats = trainer.train_split(split, batches)
         stats.update(finish(split, batches, trainer.params))

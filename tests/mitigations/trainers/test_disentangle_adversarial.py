@@ -15,12 +15,15 @@ from vlmtrust.models.base import resolve_model
 
 
 def test_a_short_run_takes_the_planted_group_out_and_keeps_the_captions():
-    base, cleaned, captions, stats = train_on_planted("disentangle_adversarial")
+    # a short run needs a stronger adversary than the default (1.0) to move the group
+    base, cleaned, captions, stats = train_on_planted(
+        "disentangle_adversarial", adversary_weight=10.0
+    )
     assert base >= 0.95
-    # the adversary alone moves less of the group than the VAE's twin swaps (0.25 there)
-    assert cleaned <= base - 0.08, (base, cleaned)
-    assert captions >= 0.9
-    assert stats["final_discriminator_loss"] > 0.5  # the discriminator is kept near ln 2
+    # the adversary alone moves less of the group than the VAE's twin swaps (0.98 -> ~0.6)
+    assert cleaned <= base - 0.2, (base, cleaned)
+    assert captions >= 0.85
+    assert stats["final_discriminator_loss"] > 0.2  # kept far from certain (0)
 
 
 @pytest.mark.parametrize("name", ["disentangle_vae", "disentangle_adversarial"])

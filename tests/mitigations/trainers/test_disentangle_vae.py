@@ -12,8 +12,8 @@ from vlmtrust.mitigations.trainers.training.disentangle import GroupSplit
 def test_a_short_run_takes_the_planted_group_out_and_keeps_the_captions():
     base, cleaned, captions, stats = train_on_planted("disentangle_vae")
     assert base >= 0.95  # the planted direction is readable
-    assert cleaned <= base - 0.25, (base, cleaned)
-    assert captions >= 0.9
+    assert cleaned <= base - 0.3, (base, cleaned)  # 0.98 -> ~0.33 over seeds 0 and 1
+    assert captions >= 0.85
     assert {"final_recon_loss", "final_kl_loss", "knn_overlap"} <= set(stats)
 
 

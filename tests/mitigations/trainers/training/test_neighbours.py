@@ -38,7 +38,7 @@ def _fit_random_labels(weight):
         transform.weight.copy_(torch.eye(16))
         transform.bias.zero_()
     optimiser = torch.optim.Adam([*transform.parameters(), *head.parameters()], 0.02)
-    for _ in range(150):
+    for _ in range(60):
         moved = nn.functional.normalize(transform(points), dim=-1)
         loss = nn.functional.cross_entropy(head(moved) * 10, labels)
         loss = loss + weight * neighbour_loss(points, moved, 5, 0.05)
