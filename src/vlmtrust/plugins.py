@@ -372,6 +372,18 @@ MITIGATIONS.add(
     "trainer: additive residual on zoo:clip image embeddings trained against a group adversary",
 )
 MITIGATIONS.add(
+    "disentangle_vae",
+    "vlmtrust.mitigations.trainers.disentangle_vae:DisentangleVae",
+    "trainer: beta-VAE on zoo:clip image embeddings splitting a group code from content; "
+    "the group code is set to its mean",
+)
+MITIGATIONS.add(
+    "disentangle_adversarial",
+    "vlmtrust.mitigations.trainers.disentangle_adversarial:DisentangleAdversarial",
+    "trainer: autoencoder on image embeddings, a discriminator reads the group from the content "
+    "code, the encoder fools it; the group code is set to its mean",
+)
+MITIGATIONS.add(
     "resample",
     "vlmtrust.mitigations.trainers.resample:Resample",
     "trainer: fine-tunes zoo:clip's tower re-sampling weak group x occupation cells + group twins",
@@ -684,6 +696,12 @@ TASKS.add(
     "privacy.attribute_inference",
     "vlmtrust.tasks.privacy.attribute_inference:AttributeInference",
     "linear probe predicting a group attribute from image embeddings: accuracy vs chance",
+)
+TASKS.add(
+    "fairness.disentanglement",
+    "vlmtrust.tasks.fairness.disentanglement:Disentanglement",
+    "mutual information gap of the world's known factors (group, occupation, background) "
+    "in a model's latent codes or embedding",
 )
 TASKS.add(
     "privacy.membership",

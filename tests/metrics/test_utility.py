@@ -74,6 +74,8 @@ NOT_UTILITY = {
     "client_accuracy.client.<client>": "the final head on one client's own data (heterogeneity)",
     "client_accuracy_worst": "the worst client's accuracy on its own data (heterogeneity)",
     "feature_recovery_error": "a privacy attack's error (higher: less leaked), not a service",
+    "mig": "describes how a representation is organised, not a service",
+    "mig_group": "describes how a representation is organised, not a service",
 }
 #: every name CAPABILITY admits
 CAPABILITIES = (

@@ -466,6 +466,21 @@ ENTRIES: tuple[Entry, ...] = (
         "chance (the majority-class rate)",
     ),
     (
+        "mig",
+        "",
+        "mutual information gap of a representation over the world's known factors (mean)",
+        LOWER,
+        "a base model's embedding coordinates (never trained to disentangle); 1 = each factor "
+        "in one dimension alone",
+    ),
+    (
+        "mig_group",
+        "",
+        "mutual information gap of the group factor alone",
+        LOWER,
+        "the base model's embedding; 1 = the group sits in one dimension, apart from content",
+    ),
+    (
         "probe_advantage",
         "",
         "probe_accuracy minus chance",

@@ -9,6 +9,9 @@ LiRA's shadow heads), ``tower_finetune`` (``SplitTower`` and ``TowerTrainer``: t
 fine-tune of ``mixgen``, ``biaug``, ``align``, ``resample``), ``adversarial_finetune``
 (``pgd_at``, ``villa``), ``assistant_finetune`` (``vlguard``, ``knowledge_sanitization``),
 ``self_distill`` (the refusal, own-answer replay, LoRA settings and yes/no columns of the
-generator trainers on a user's model) and ``tower_lora`` (LoRA adapters on a vision
-transformer, merged after: ``dp_finetune:lora_rank``).
+generator trainers on a user's model), ``tower_lora`` (LoRA adapters on a vision
+transformer, merged after: ``dp_finetune:lora_rank``), ``neighbours`` (the neighbourhood-
+preservation, or calibration, loss of ``dear`` and the disentanglers) and ``disentangle`` (the
+group/content split, its trainer skeleton and wrapped model, behind ``disentangle_vae`` and
+``disentangle_adversarial``).
 """

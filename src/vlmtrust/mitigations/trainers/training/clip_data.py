@@ -19,6 +19,7 @@ import torch
 from pydantic import Field
 
 from vlmtrust.core.capabilities import Tunable
+from vlmtrust.core.errors import DataError
 from vlmtrust.core.records import Sample
 from vlmtrust.data import world
 from vlmtrust.data.world.flaws import FAIR_GROUPS
@@ -137,3 +138,14 @@ def clip_data(params: ClipDataParams, model: Tunable, rows: Sequence[Sample] | N
     if rows is None:
         return build_clip_data(params, model)
     return data_from_samples(rows, model, params)
+
+
+def require_two_groups(rows: Sequence[Sample], group_column: str, trainer: str) -> None:
+    """A group debiaser learns what tells the groups apart: the user's rows must hold two."""
+    groups = {column(row, group_column) for row in rows} - {""}
+    if len(groups) < 2:
+        raise DataError(
+            f"{trainer} needs train_data rows of at least two groups in column "
+            f"{group_column!r}, found {len(groups)}",
+            "add rows of other groups, or name the group column with group_column=",
+        )
