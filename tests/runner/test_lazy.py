@@ -135,3 +135,40 @@ def test_duplicate_ids_are_found_and_distinct_ids_pass():
     assert not has_duplicate_ids(distinct)
     assert has_duplicate_ids([*distinct, Sample(id="s-17")])
     assert not has_duplicate_ids([])
+
+
+def test_an_answer_left_in_the_store_plans_the_same_samples_and_keys_read_in_chunks(
+    tmp_path, monkeypatch, draws
+):
+    """A re-run's plan holds no row per sample: it reads the store's chunks when asked, and
+    its keys (computed on reading) are the packed plan's."""
+    from vlmtrust.runner.keys import lazy_keys, packed_keys
+    from vlmtrust.runner.lazy import StoredSamples
+    from vlmtrust.store import ResultStore, sqlite
+
+    monkeypatch.setattr(sqlite, "SAMPLE_CHUNK", 4)
+    task, ctx = _task(10), DataContext(seed=1)
+    first = plan_samples(task, ctx, lambda _: None)
+    assert first.drawn is not None
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        store.remember_samples(first.drawn.identity, first.drawn.iter_rows())
+        draws.count = 0
+        again = plan_samples(task, ctx, lambda _: None, store)
+        samples = again.samples
+        assert isinstance(samples, StoredSamples) and again.drawn is None
+        assert len(samples) == 10 and draws.count == 0
+        assert list(samples) == list(first.samples) and samples[-1] == first.samples[9]
+        assert samples[3:6] == first.samples[3:6]
+        assert list(again.digests) == list(first.digests) and again.digests[5] == first.digests[5]
+        assert samples.index_of("world-objects-1-7") == 7
+        assert samples.index_of("absent") is None
+        spec, none = task.key_spec(), Spec(name="none")
+        packed = packed_keys(spec, none, (), first.digests, "fp")
+        kept = lazy_keys(spec, none, (), again.digests, "fp")
+        assert list(kept) == list(packed) and kept[9] == packed[9] and kept[2:4] == packed[2:4]
+        # both name their keys alike, so a re-run's aggregate digest equals the first run's
+        assert kept.fingerprint == packed.fingerprint
+        assert lazy_keys(spec, none, (), again.digests, "other").fingerprint != kept.fingerprint
+        assert again.render is not None
+        assert again.render([samples[8]]) == [task.samples(ctx)[8]]
+        assert store.remembered_count("absent") is None

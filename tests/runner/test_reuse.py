@@ -104,15 +104,18 @@ def test_planning_from_identity_stores_what_drawing_every_sample_stores(
 def test_units_draw_their_images_only_when_taken(tiny_clip, tmp_path, counts):
     from rich.console import Console
 
-    from vlmtrust.runner.run import _units, prepare
+    from vlmtrust.runner.run import _units, attach_store, prepare
+    from vlmtrust.store import ResultStore
 
     config = _config(tiny_clip, tmp_path / "run")
     run(config)  # keeps the drawn rows, so planning again draws nothing
     prepared = prepare(config, Console(quiet=True))
     counts.draws = 0
-    units = _units(prepared.cells, lambda _: set(), prepared.handle, batch_size=5)
-    assert len(units) == 6 and counts.draws == 0  # 12 samples x 2 conditions, 5 a unit
-    assert len(units[1].samples) == 5 and all(s.image for s in units[1].samples)
+    with ResultStore.in_dir(config.out) as store:
+        attach_store(prepared.cells, store)  # the planned rows stay in the store, read from it
+        units = _units(prepared.cells, lambda _: set(), prepared.handle, batch_size=5)
+        assert len(units) == 6 and counts.draws == 0  # 12 samples x 2 conditions, 5 a unit
+        assert len(units[1].samples) == 5 and all(s.image for s in units[1].samples)
     assert counts.draws == 5
 
 

@@ -139,6 +139,16 @@ def count_flops(run: Callable[[], object]) -> float:
     return float(counter.get_total_flops())
 
 
+#: the clock every measured cost and deadline reads (seconds). A seam, so a test can drive the
+#: time rule with a clock that moves with the work done (tests never time anything)
+clock: Callable[[], float] = time.monotonic
+
+
+def now() -> float:
+    """The time rule's current time (:data:`clock`)."""
+    return clock()
+
+
 def seconds_of(run: Callable[[], object], *, warm_up: bool = True, repeats: int = 1) -> float:
     """Seconds of ``run()``: the fastest of ``repeats`` after one untimed call when ``warm_up``
     (first calls pay allocation and kernel choice)."""
@@ -146,20 +156,25 @@ def seconds_of(run: Callable[[], object], *, warm_up: bool = True, repeats: int 
         run()
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = now()
         run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, now() - start)
     return best
 
 
 def deadline_after(seconds: float | None) -> float | None:
-    """The ``time.monotonic()`` at which ``seconds`` from now run out (None: no deadline)."""
-    return None if seconds is None else time.monotonic() + seconds
+    """The :func:`now` at which ``seconds`` from now run out (None: no deadline)."""
+    return None if seconds is None else now() + seconds
 
 
 def past(deadline: float | None) -> bool:
     """Whether ``deadline`` (from :func:`deadline_after`) has passed."""
-    return deadline is not None and time.monotonic() >= deadline
+    return deadline is not None and now() >= deadline
+
+
+def left(deadline: float) -> float:
+    """Seconds until ``deadline`` (negative once it has passed)."""
+    return deadline - now()
 
 
 def cut_record(

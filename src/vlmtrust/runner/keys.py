@@ -63,9 +63,83 @@ def packed_keys(
     )
     tail = (model_fingerprint, str(SCHEMA_VERSION))
     packed = bytearray()
+    print_ = _Fingerprint(head, tail)
     for sample_id, digest in samples:
         packed += _sha256(*head, sample_id, digest, *tail)
-    return PackedKeys(bytes(packed))
+        print_.add(sample_id, digest)
+    return PackedKeys(bytes(packed), print_.hexdigest())
+
+
+class _Fingerprint:
+    """sha256 over a condition's key inputs and every sample's ``(id, content hash)``: names
+    the keys (each is a function of exactly these) for a tenth of the cost of hashing them."""
+
+    def __init__(self, head: tuple[str, ...], tail: tuple[str, ...]) -> None:
+        self._h = hashlib.sha256()
+        for part in (*head, *tail):
+            self.add(part)
+
+    def add(self, *parts: str) -> None:
+        for part in parts:
+            data = part.encode("utf-8")
+            self._h.update(len(data).to_bytes(8, "big"))
+            self._h.update(data)
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def lazy_keys(
+    task: Spec,
+    attack: Spec,
+    mitigations: Sequence[Spec],
+    samples: Sequence[tuple[str, str]],
+    model_fingerprint: str,
+) -> LazyKeys:
+    """``result_keys``, the same keys, each computed from its sample's digest when read: what a
+    plan keeps where its samples stay in the store (``runner.lazy.StoredSamples``), so a fully
+    cached re-run holds no key per sample (about 2 us a key to compute again)."""
+    head = (
+        task.canonical(),
+        attack.canonical(),
+        canonical_json([m.model_dump(mode="json") for m in mitigations]),
+    )
+    return LazyKeys(head, (model_fingerprint, str(SCHEMA_VERSION)), samples)
+
+
+class LazyKeys(Sequence[str]):
+    """Result keys computed on reading from ``samples``' ``(id, content hash)``."""
+
+    def __init__(
+        self, head: tuple[str, ...], tail: tuple[str, ...], samples: Sequence[tuple[str, str]]
+    ) -> None:
+        self._head, self._tail, self._samples = head, tail, samples
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._key(self._samples[index])
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._key(digest) for digest in self._samples)
+
+    @property
+    def fingerprint(self) -> str:
+        """What names these keys (equal to ``packed_keys``' for the same inputs)."""
+        print_ = _Fingerprint(self._head, self._tail)
+        for sample_id, digest in self._samples:
+            print_.add(sample_id, digest)
+        return print_.hexdigest()
+
+    def _key(self, digest: tuple[str, str]) -> str:
+        return _sha256(*self._head, *digest, *self._tail).hex()
 
 
 def _sha256(*parts: str) -> bytes:
@@ -81,8 +155,10 @@ def _sha256(*parts: str) -> bytes:
 class PackedKeys(Sequence[str]):
     """Result keys as one bytes object, each key its hex text when read."""
 
-    def __init__(self, packed: bytes) -> None:
+    def __init__(self, packed: bytes, fingerprint: str | None = None) -> None:
         self._packed = packed
+        #: what names these keys (``LazyKeys.fingerprint``), where ``packed_keys`` made them
+        self.fingerprint = fingerprint
 
     def __len__(self) -> int:
         return len(self._packed) // 32

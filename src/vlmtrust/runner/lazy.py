@@ -16,7 +16,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 from vlmtrust.core.records import Sample
 from vlmtrust.data.source import DataSource, SampleRequest
@@ -29,6 +29,98 @@ KEPT_BATCHES = 8
 #: what a plan reads of the store: the rows kept under an identity, a batch at a time, if any
 Remembered = Callable[[str], Iterator[list[dict[str, Any]]] | None]
 Row = dict[str, Any]
+
+
+class StoredRows(Protocol):
+    """What a plan reads of a store that keeps answers in chunks (``ResultStore``)."""
+
+    @property
+    def sample_chunk(self) -> int: ...
+
+    def remembered_count(self, identity: str) -> int | None: ...
+
+    def remembered_chunk(self, identity: str, chunk: int) -> list[Row]: ...
+
+
+class StoredSamples(Sequence[Sample]):
+    """A remembered answer's samples left in the store (its ``sample_rows``), read a chunk at
+    a time when asked for: a plan of a fully cached re-run then holds nothing per sample (the
+    packed plan held ~125 bytes a sample and condition; its peak grew 1.30x from 1k to 100k
+    samples). The store it reads is the read-only one planning opens, then the scan's own
+    (``attach``); the last chunk read is kept, parsed, and its Sample objects made only when
+    a sample (not only its id and hash) is read."""
+
+    def __init__(self, identity: str, count: int, chunk_rows: int, store: StoredRows) -> None:
+        self.identity = identity
+        self._len = count
+        self._chunk_rows = max(chunk_rows, 1)
+        self._store = store
+        self._digests: tuple[int, list[tuple[str, str]]] | None = None
+        self._samples: tuple[int, list[Sample]] | None = None
+
+    def attach(self, store: StoredRows) -> None:
+        """Read from ``store`` from now on (planning's read-only store has been closed)."""
+        self._store = store
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sample]: ...
+    def __getitem__(self, index: int | slice) -> Sample | Sequence[Sample]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        at = self._at(index)
+        chunk = at // self._chunk_rows
+        if self._samples is None or self._samples[0] != chunk:
+            self._samples = (chunk, [_light(row) for row in self._chunk(chunk)])
+        return self._samples[1][at % self._chunk_rows]
+
+    def __iter__(self) -> Iterator[Sample]:
+        for start in range(0, self._len, self._chunk_rows):
+            yield from (self[i] for i in range(start, min(start + self._chunk_rows, self._len)))
+
+    def digest(self, index: int) -> tuple[str, str]:
+        at = self._at(index)
+        return self._chunk_digests(at // self._chunk_rows)[at % self._chunk_rows]
+
+    def digests(self) -> Iterator[tuple[str, str]]:
+        for chunk in range(self._chunks()):
+            yield from self._chunk_digests(chunk)
+
+    def _chunk_digests(self, chunk: int) -> list[tuple[str, str]]:
+        if self._digests is None or self._digests[0] != chunk:
+            rows = self._chunk(chunk)
+            self._digests = (chunk, [(str(row["id"]), str(row["hash"])) for row in rows])
+        return self._digests[1]
+
+    def rows(self) -> Iterator[Row]:
+        for chunk in range(self._chunks()):
+            yield from self._chunk(chunk)
+
+    def index_of(self, sample_id: str) -> int | None:
+        for chunk in range(self._chunks()):
+            for i, (found, _) in enumerate(self._chunk_digests(chunk)):
+                if found == sample_id:
+                    return chunk * self._chunk_rows + i
+        return None
+
+    def _at(self, index: int) -> int:
+        at = index + self._len if index < 0 else index
+        if not 0 <= at < self._len:
+            raise IndexError(index)
+        return at
+
+    def _chunks(self) -> int:
+        return -(-self._len // self._chunk_rows)
+
+    def _chunk(self, chunk: int) -> list[Row]:
+        """Chunk ``chunk``'s rows, read and parsed again each time: only what is made of them
+        is kept, the last chunk's ids and hashes apart from its samples, since an aggregation
+        reads keys and samples at different positions in turn."""
+        return self._store.remembered_chunk(self.identity, chunk)
 
 
 class LightSamples(Sequence[Sample]):
@@ -112,7 +204,7 @@ class Positions(Mapping[str, int]):
     """Planned samples' positions by id, found in the packed ids on lookup (no dict of every
     id: units render by position; only the gallery looks a few ids up)."""
 
-    def __init__(self, samples: LightSamples) -> None:
+    def __init__(self, samples: LightSamples | StoredSamples) -> None:
         self._samples = samples
 
     def __getitem__(self, sample_id: str) -> int:
@@ -192,7 +284,7 @@ class Planned:
 class Digests(Sequence[tuple[str, str]]):
     """The ``(id, content hash)`` of packed samples, unpacked when read."""
 
-    def __init__(self, samples: LightSamples) -> None:
+    def __init__(self, samples: LightSamples | StoredSamples) -> None:
         self._samples = samples
 
     def __len__(self) -> int:
@@ -214,13 +306,24 @@ class Digests(Sequence[tuple[str, str]]):
         return self._samples.digests()
 
 
-def plan_samples(task: Task, ctx: DataContext, remembered: Remembered) -> Planned:
-    """The task's samples, light where its source names the request's answer (see module)."""
+def plan_samples(
+    task: Task,
+    ctx: DataContext,
+    remembered: Remembered,
+    stored: StoredRows | None = None,
+) -> Planned:
+    """The task's samples, light where its source names the request's answer (see module);
+    left in ``stored`` (``StoredSamples``, read a chunk at a time) where it keeps the answer
+    in chunks."""
     request = _lazy_request(task, ctx)
     identity = None if request is None else ctx.source.identity(request)
     if request is None or identity is None:
         samples = tuple(task.samples(ctx))
         return Planned(samples, tuple((s.id, s.content_hash()) for s in samples))
+    count = None if stored is None else stored.remembered_count(identity)
+    if stored is not None and count is not None:
+        kept = StoredSamples(identity, count, stored.sample_chunk, stored)
+        return Planned(kept, Digests(kept), Renderer(ctx.source, request, Positions(kept)))
     batches = remembered(identity)
     if batches is None:  # drawn once, a batch at a time, each image hashed and let go
         full = (s for batch in ctx.source.batches(request, DRAW_BATCH) for s in batch)
@@ -255,7 +358,9 @@ def _lazy_request(task: Task, ctx: DataContext) -> SampleRequest | None:
 
 
 def _light(row: Mapping[str, Any]) -> Sample:
-    return Sample(
+    """A planned sample from its row, not validated again (its Sample was, when drawn): a
+    pass over a plan's samples (a task's label set, its power check) costs ~10x less."""
+    return Sample.model_construct(
         id=row["id"],
         prompt=row["prompt"],
         labels=row["labels"],
@@ -286,7 +391,7 @@ class DrawnOnGet(Mapping[str, Sample]):
 
 def position(samples: Sequence[Sample], sample_id: str) -> int:
     """Where ``sample_id`` is among the planned ``samples``; KeyError where it is not."""
-    if isinstance(samples, LightSamples):
+    if isinstance(samples, LightSamples | StoredSamples):
         found = samples.index_of(sample_id)
     else:
         found = next((i for i, s in enumerate(samples) if s.id == sample_id), None)

@@ -49,7 +49,7 @@ def aggregate_digest(cells: Sequence[Cell], handle: ModelHandle, store: ResultSt
                 cell.variant_label,
                 cell.attack.spec.canonical(),
                 cell.attack.label,
-                keys_digest(cell.keys),
+                getattr(cell.keys, "fingerprint", None) or keys_digest(cell.keys),
                 cell.underpowered,
             ],
             sort_keys=True,

@@ -41,8 +41,16 @@ from vlmtrust.runner.cuts import report_cuts
 from vlmtrust.runner.examples import THUMBNAIL_PX, FetchedOnGet, build_examples
 from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
-from vlmtrust.runner.keys import has_duplicate_ids, packed_keys
-from vlmtrust.runner.lazy import Drawn, DrawnOnGet, Remembered, Renderer, plan_samples
+from vlmtrust.runner.keys import has_duplicate_ids, lazy_keys, packed_keys
+from vlmtrust.runner.lazy import (
+    Drawn,
+    DrawnOnGet,
+    Remembered,
+    Renderer,
+    StoredRows,
+    StoredSamples,
+    plan_samples,
+)
 from vlmtrust.runner.paired import Terms, paired_details, stored_terms
 from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
@@ -144,8 +152,8 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
     ctx = DataContext(seed=config.seed, limit=config.limit, source=source)
     named = {spec.canonical() for spec in config.tasks}
     tasks, unfit = fit_to_data(list(zip(specs, tasks, strict=True)), named, source)
-    with _remembered_samples(config.out) as remembered:
-        cells, not_run, unsupplied, drawn = _plan(tasks, variants, ctx, handle, remembered)
+    with _remembered_samples(config.out) as (remembered, stored):
+        cells, not_run, unsupplied, drawn = _plan(tasks, variants, ctx, handle, remembered, stored)
     unfit += unsupplied
     for reason in unfit:
         console.print(f"[yellow]skipping[/] {escape(reason)}", highlight=False)
@@ -167,16 +175,18 @@ def prepare(config: RunConfig, console: Console) -> Prepared:
 
 
 @contextmanager
-def _remembered_samples(out: Path) -> Iterator[Remembered]:
+def _remembered_samples(out: Path) -> Iterator[tuple[Remembered, StoredRows | None]]:
     """What an earlier scan into ``out`` kept of the answers it drew, read-only (nothing is
-    written while preparing); nothing where there is no readable store yet."""
+    written while preparing); nothing where there is no readable store yet. Samples planned
+    from it (``StoredSamples``) read it while planning, then the scan's store
+    (:func:`attach_store`)."""
     path = out / STORE_FILE
     try:
         store = ResultStore(path, mode="read", untouched=True) if path.is_file() else None
     except StoreError:
         store = None  # opening it to scan says what is wrong with it
     try:
-        yield (lambda _: None) if store is None else store.remembered_chunks
+        yield ((lambda _: None), None) if store is None else (store.remembered_chunks, store)
     finally:
         if store is not None:
             store.close()
@@ -204,6 +214,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     removable = created.store_is_new  # until something is stored
     try:
         with ResultStore.in_dir(config.out) as store:
+            attach_store(cells, store)
             header = _header(config, handle, cells, not_run, source, prepared.caps)
             store.start_run(run_id, header)
             removable = False  # decided below, from what the store holds
@@ -272,6 +283,13 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     )
 
 
+def attach_store(cells: Sequence[Cell], store: StoredRows) -> None:
+    """Let the cells' samples left in a store (``StoredSamples``) read ``store`` from now on."""
+    for cell in cells:
+        if isinstance(cell.samples, StoredSamples):
+            cell.samples.attach(store)
+
+
 def _remember(store: ResultStore, drawn: list[Drawn]) -> None:
     """Keep the answers the plan drew, then let go of them (and their hashes): nothing else
     needs them once stored, and a scan of many samples should not hold them to its end."""
@@ -319,6 +337,7 @@ def _plan(
     ctx: DataContext,
     handle: ModelHandle,
     remembered: Remembered,
+    stored: StoredRows | None = None,
 ) -> tuple[list[Cell], list[NotRun], list[str], list[Drawn]]:
     """The cells to run, the (task, variant) pairs left out because the variant cannot act on
     the task (``runner.applies``), why each ``optional`` task (one a pillar suite chose)
@@ -330,7 +349,7 @@ def _plan(
     drawn: list[Drawn] = []
     for task in tasks:
         try:
-            planned = plan_samples(task, ctx, remembered)
+            planned = plan_samples(task, ctx, remembered, stored)
         except NotSupplied as err:
             if not task.optional:
                 raise
@@ -341,7 +360,9 @@ def _plan(
             drawn.append(planned.drawn)
         if not samples:
             raise DataError(f"task {task.spec.name} has no samples", "check --data and --limit")
-        if has_duplicate_ids(samples):
+        # samples left in the store passed this check when the scan that drew them planned
+        kept = isinstance(samples, StoredSamples)
+        if not kept and has_duplicate_ids(samples):
             raise DataError(
                 f"task {task.spec.name} has duplicate sample ids", "give every sample a unique id"
             )
@@ -360,7 +381,8 @@ def _plan(
                 not_run.append(idle)
                 continue
             for attack in attacks:
-                keys = packed_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
+                make_keys = lazy_keys if kept else packed_keys
+                keys = make_keys(key_spec, attack.spec, variant, digests, handle.fingerprint)
                 cells.append(Cell(resolved, variant, attack, samples, keys, weak, planned.render))
     return cells, not_run, unfit, drawn
 

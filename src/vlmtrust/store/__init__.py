@@ -8,9 +8,10 @@ from vlmtrust.store.records import (
     StoredTerms,
     UnscorableCount,
 )
-from vlmtrust.store.sqlite import SCHEMA_VERSION, STORE_FILE, ResultStore
+from vlmtrust.store.sqlite import SAMPLE_CHUNK, SCHEMA_VERSION, STORE_FILE, ResultStore
 
 __all__ = [
+    "SAMPLE_CHUNK",
     "SCHEMA_VERSION",
     "SEVERITIES",
     "STORE_FILE",

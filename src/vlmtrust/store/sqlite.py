@@ -550,6 +550,34 @@ class ResultStore:
         ).fetchone()
         return None if row is None else iter([list(json.loads(row[0]))])
 
+    @property
+    def sample_chunk(self) -> int:
+        """Rows per chunk of a remembered answer (all but the last)."""
+        return SAMPLE_CHUNK
+
+    def remembered_count(self, identity: str) -> int | None:
+        """How many rows ``remember_samples`` kept in chunks under ``identity`` (None: none,
+        or a store that kept them as one ``sample_index`` list): every chunk but the last holds
+        ``SAMPLE_CHUNK`` rows, so only the last is read."""
+        if "sample_rows" not in self._tables():
+            return None
+        query = "SELECT COUNT(*), MAX(chunk) FROM sample_rows WHERE identity = ?"
+        chunks, last = self._db.execute(query, (identity,)).fetchone()
+        if not chunks:
+            return None
+        return (int(chunks) - 1) * SAMPLE_CHUNK + len(self.remembered_chunk(identity, int(last)))
+
+    def remembered_chunk(self, identity: str, chunk: int) -> list[dict[str, Any]]:
+        """Chunk ``chunk`` of the rows kept under ``identity`` (``SAMPLE_CHUNK`` rows)."""
+        query = "SELECT rows FROM sample_rows WHERE identity = ? AND chunk = ?"
+        found = self._db.execute(query, (identity, chunk)).fetchone()
+        if found is None:
+            raise StoreError(
+                f"results store {self.path} lost chunk {chunk} of its samples under {identity}",
+                "re-run the scan into a fresh --out",
+            )
+        return list(json.loads(found[0]))
+
     def _chunks_of(self, identity: str) -> Iterator[list[dict[str, Any]]]:
         query = "SELECT rows FROM sample_rows WHERE identity = ? ORDER BY chunk"
         for (text,) in self._db.execute(query, (identity,)):

@@ -1,7 +1,9 @@
 """privacy.gradient_inversion under budgets: the plan is a pure function of a step's cost (full
 when it fits, restarts then steps cut when not); on zoo:clip a tiny work budget cuts the attack
-through the runner, records the cut and prints it, a tiny --budget-s stops it by its deadline,
---limit caps the images, and the default attack on zoo:clip fits the default work budget."""
+through the runner, records the cut and prints it, a --budget-s too small for one minimum attack
+leaves the image unattacked, a --budget-s scan ends within one step of its budget on a clock
+moved by the work, --limit caps the images, and the default attack on zoo:clip fits the default
+work budget."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 import torch
 from rich.console import Console
 
+from vlmtrust.core import work_budget
 from vlmtrust.core.config import RunConfig
 from vlmtrust.core.spec import Spec
 from vlmtrust.core.work_budget import DEFAULT_WORK_FLOPS
@@ -19,8 +22,10 @@ from vlmtrust.data.world.vocabulary import SHAPES
 from vlmtrust.models.base import resolve_model
 from vlmtrust.runner import run
 from vlmtrust.tasks.base import DataContext, build_task
+from vlmtrust.tasks.privacy import gradient_inversion
 from vlmtrust.tasks.privacy.gradient_inversion import (
     MIN_STEPS,
+    NOT_ATTACKED,
     GradientInversionParams,
     _Attack,
     plan_steps,
@@ -75,12 +80,12 @@ def test_a_tiny_work_budget_cuts_restarts_and_steps_and_says_so(tmp_path: Path) 
     assert "budget privacy.gradient_inversion: work budget: the full attack" in printed
 
 
-def test_a_tiny_budget_s_stops_each_start_at_its_deadline(tmp_path: Path) -> None:
+def test_a_budget_s_below_one_minimum_attack_leaves_the_image_unattacked(tmp_path: Path) -> None:
+    """No 1-step attack passes for a result: the image is left out, and the row says so."""
     details, printed = _scan(tmp_path, {}, budget_s=1e-6)
     cut = details["cut"]
-    assert cut["rule"] == "time" and cut["stopped"] == {"steps": 0, "converged": 0, "budget": 1}
-    assert cut["steps_run"] == [1] and cut["steps_planned"] == MIN_STEPS
-    assert "1 stopped by the deadline" in printed
+    assert cut["rule"] == "time" and cut["not_attacked"] == 1 and cut["steps_run"] == []
+    assert "1 images not attacked" in printed
 
 
 def test_a_fitting_attack_records_nothing_and_limit_caps_the_images() -> None:
@@ -109,13 +114,63 @@ def test_zoo_clip_keeps_its_full_attack_under_the_default_work_budget() -> None:
     assert 10 * full < DEFAULT_WORK_FLOPS
 
 
-def test_a_steps_cost_is_measured_once_per_scan_not_once_per_image() -> None:
-    """Timed twice, two images would get two different costs: one timing serves both (on a
-    real-size model each timing takes two steps, more than a small --budget-s allows)."""
-    task = build_task(Spec(name=TASK, params={"n": 2, "steps": 30, "budget_s": 1e-6}))
+class WorkClock:
+    """A clock that moves with the work: ``tick`` seconds per forward pass of the attacked
+    model (a victim gradient, a step, a final loss each take one), ``slower`` once the first
+    ``after`` passes ran (steps turning slower than measured: a busier machine)."""
+
+    def __init__(self, after: int, slower: float) -> None:
+        self.t, self.calls, self.after, self.slower = 0.0, 0, after, slower
+
+    def __call__(self) -> float:
+        return self.t
+
+    def forward(self) -> None:
+        self.calls += 1
+        self.t += 1.0 if self.calls <= self.after else self.slower
+
+
+def test_a_budget_s_scan_ends_near_its_budget_and_no_start_runs_below_its_minimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """B = 24 clock seconds for 3 images of at most 12 steps (minimum 4 here): the first
+    image's victim gradient and its two timed steps cost 1 each, so one image's fixed cost is
+    2 and a step 1; then every step takes 2. The starts their share stops run their 4 steps
+    first, the time the slow steps took is taken from the later images, and the scan ends
+    within one step of B, the last image left unattacked rather than attacked below 4 steps."""
+    clock = WorkClock(after=3, slower=2.0)
+    monkeypatch.setattr(work_budget, "clock", clock)
+    monkeypatch.setattr(gradient_inversion, "MIN_STEPS", 4)
+    measured = []
+
+    def ticking(model, classes):  # type: ignore[no-untyped-def]
+        logits = logits_fn(model, classes)
+
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            clock.forward()
+            return logits(x)
+
+        return forward
+
+    def timed_once(*args):  # type: ignore[no-untyped-def]
+        measured.append(args)
+        return step_cost(*args)
+
+    monkeypatch.setattr(gradient_inversion, "logits_fn", ticking)
+    monkeypatch.setattr(gradient_inversion, "step_cost", timed_once)
+    budget = 24.0
+    task = build_task(
+        Spec(name=TASK, params={"n": 3, "steps": 12, "prior_images": 1, "budget_s": budget})
+    )
     model = resolve_model("zoo:clip").load()
     rows = task.score(model, task.samples(DataContext(seed=0)))
-    budgets = [row[0].details["budget"] for row in rows]
-    assert [b["rule"] for b in budgets] == ["time", "time"]
-    assert budgets[0]["cost_per_unit"] == budgets[1]["cost_per_unit"] > 0
-    assert [b["steps_run"] for b in budgets] == [[1], [1]]
+    assert clock.t <= 1.2 * budget + 2.0  # one (slow) step over at most
+    assert len(measured) == 1  # a step is timed once per scan, not once per image
+    attacked = [row[0].details["budget"] for row in rows if not row[0].unscorable]
+    assert 1 <= len(attacked) < 3
+    assert all(n >= 4 for b in attacked for n in b["steps_run"])
+    assert {b["fixed_s"] for b in attacked} == {2.0}
+    assert any("budget" in b["stopped"] for b in attacked)
+    left_out = [row[0] for row in rows if row[0].unscorable]
+    assert left_out and all(s.reason.startswith(NOT_ATTACKED) for s in left_out)
+    assert "--budget-s 24 s was spent" in left_out[0].reason

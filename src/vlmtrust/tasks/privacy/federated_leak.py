@@ -35,6 +35,7 @@ from vlmtrust.mitigations.trainers.training.federated import (
 from vlmtrust.tasks.privacy.gradient_inversion import (
     PRIOR_SEED,
     GradientInversionParams,
+    Inversion,
     invert,
 )
 
@@ -96,6 +97,7 @@ def client_update_leak(
         linear = head if isinstance(head, torch.nn.Linear) and head.bias is not None else None
         with torch.enable_grad():
             result = invert(logits, weights, target, label, attack, linear, None, shared)
+        assert isinstance(result, Inversion)  # only a task deadline (none here) leaves one out
         original, rebuilt = target[0], result.image[0]
         value = psnr(rebuilt, original)
         psnrs.append(value)

@@ -25,8 +25,10 @@ Budget (issue 27): one step on one image is counted once (FLOPs of the matching 
 backward, ``torch.utils.flop_counter``; seconds with ``budget_s``). When ``n`` x ``restarts`` x
 ``steps`` of it exceeds ``budget_flops`` (or ``budget_s``), restarts are cut first, then steps
 (not below ``MIN_STEPS``), a start stops early once its matching loss stops falling, and with
-``budget_s`` a deadline ends each start when its share of the time is spent; the cut is recorded
-in the rows' ``details["cut"]``. Every zoo model's default plan fits, so it runs unchanged.
+``budget_s`` the B seconds cover the whole task, each image's fixed costs charged, and a start
+ends when its share is spent (``inversion_deadline``); images the time left cannot give
+``MIN_STEPS`` are not attacked. The cut is recorded in the rows' ``details["cut"]``. Every zoo
+model's default plan fits, so it runs unchanged.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from vlmtrust.core.work_budget import (
     count_flops,
     cut_record,
     deadline_after,
+    now,
     past,
     plan_units,
     seconds_of,
@@ -76,6 +79,7 @@ from vlmtrust.tasks.privacy.gradient_leaks import (
     total_variation,
     trainable_parameters,
 )
+from vlmtrust.tasks.privacy.inversion_deadline import TaskDeadline
 
 
 class GradientInversionParams(EarlyStopParams):
@@ -120,6 +124,8 @@ class GradientInversionParams(EarlyStopParams):
 
 #: fewest steps a cut start runs: the learning-rate schedule needs a few rounds
 MIN_STEPS = 20
+#: how the reason of an image ``budget_s`` left unattacked begins
+NOT_ATTACKED = "not attacked"
 
 
 #: the prior baseline's world scenes: a seed of their own, apart from the attacked scenes
@@ -146,6 +152,14 @@ class Inversion:
 
 
 @dataclass(frozen=True)
+class NoTime:
+    """What :func:`invert` gives when the ``budget_s`` time left affords this image no
+    ``MIN_STEPS`` attack: the step's cost it measured, so no later image measures it again."""
+
+    cost_per_step: float
+
+
+@dataclass(frozen=True)
 class StepPlan:
     """What one image's attack may run: ``steps`` x ``restarts``, stopping early (``patience``)
     or at ``share_s`` seconds per start when cut; ``cut`` is the plan of steps (None: full)."""
@@ -156,6 +170,8 @@ class StepPlan:
     share_s: float | None = None
     cut: WorkBudget | None = None
     threads: int = 1
+    #: the task's own deadline (``--budget-s``): it alone stops a start below ``MIN_STEPS``
+    hard_deadline: float | None = None
 
 
 def plan_steps(cost_per_step: float, p: GradientInversionParams, available: int = 1) -> StepPlan:
@@ -187,6 +203,40 @@ def plan_steps(cost_per_step: float, p: GradientInversionParams, available: int 
     share = per_image / restarts if rule == "time" else None
     cut = replace(whole, units=p.n * restarts * steps.units)
     return StepPlan(steps.units, restarts, p.patience, share, cut, available)
+
+
+def plan_timed(
+    cost_per_step: float,
+    p: GradientInversionParams,
+    deadline: TaskDeadline,
+    remaining: int,
+    available: int = 1,
+) -> StepPlan | None:
+    """The time rule's plan for the image being attacked (its victim gradient computed), with
+    ``remaining`` images left including it: the full plan when every remaining image's fixed
+    cost and full steps fit the time left; else restarts cut first, then steps to this image's
+    share (:meth:`TaskDeadline.share`, not below ``MIN_STEPS``); None when the time left gives
+    this image no ``MIN_STEPS`` attack."""
+    fixed = deadline.fixed_s or 0.0
+    per_image_full = fixed + p.restarts * p.steps * cost_per_step
+    whole = plan_units(
+        what="steps",
+        cost_per_unit=cost_per_step,
+        planned=p.n * p.restarts * p.steps,
+        budget=deadline.budget_s,
+        rule="time",
+    )
+    whole = replace(whole, full_estimate=p.n * per_image_full, scaled=True)
+    if remaining * per_image_full - fixed / 2 <= deadline.left():
+        return StepPlan(p.steps, p.restarts)
+    one_start = deadline.share(remaining, cost_per_step, 1)
+    if one_start is None:
+        return None
+    restarts = max(1, min(p.restarts, int(one_start / max(p.steps * cost_per_step, 1e-12))))
+    share = deadline.share(remaining, cost_per_step, restarts) or one_start / restarts
+    steps = min(p.steps, max(deadline.minimum, int(share / max(cost_per_step, 1e-12))))
+    cut = replace(whole, units=p.n * restarts * steps)
+    return StepPlan(steps, restarts, p.patience, share, cut, available, deadline.deadline)
 
 
 class _Attack:
@@ -293,6 +343,7 @@ def _one_start(
     size = (shape[-2], shape[-1])
     history: list[float] = []
     deadline, stopped = deadline_after(plan.share_s), "steps"
+    minimum = min(MIN_STEPS, plan.steps)
     best, since = float("inf"), 0
     for step in range(plan.steps):
         report_step(f"{where}step {step + 1}/{plan.steps}")
@@ -304,7 +355,7 @@ def _one_start(
         optimiser.step()
         schedule.step()
         history.append(float(match.detach()))
-        if past(deadline):
+        if past(plan.hard_deadline) or (step + 1 >= minimum and past(deadline)):
             stopped = "budget"
             break
         if plan.patience is not None:
@@ -345,7 +396,9 @@ def invert(
     available: int = 1,
     where: str = "",
     known_cost: float | None = None,
-) -> Inversion:
+    deadline: TaskDeadline | None = None,
+    remaining: int = 1,
+) -> Inversion | NoTime:
     """The reconstruction of ``target`` (1, 3, H, W) from its parameter gradient; ``linear``
     the layer whose input leaks exactly, ``first`` the conv + BatchNorm (and the input's
     normalisation mean, std) whose gradients leak the mean colour; ``shared`` what the victim
@@ -353,9 +406,15 @@ def invert(
     the steps and restarts fit the budget (:func:`plan_steps`), a cut plan on ``available``
     threads; each step is reported to the scan's progress display, after ``where``. A step's
     cost is counted (or timed) unless ``known_cost`` gives it: images of one size cost the same,
-    and on a real-size model measuring it again takes one to two steps an image."""
+    and on a real-size model measuring it again takes one to two steps an image. Under
+    ``budget_s`` the task's ``deadline`` plans the steps (:func:`plan_timed`, ``remaining``
+    images left including this one; the first image's victim gradient, timed, is half its
+    fixed cost, the final loss the other half); ``NoTime``: the time left affords no attack."""
     linear = linear if p.feature_weight > 0 else None
+    started = now()
     attack = _Attack(logits, params, linear, target, label, shared)
+    if deadline is not None and deadline.fixed_s is None:
+        deadline.fixed_s = 2 * (now() - started)
     colour = None
     index = {id(q): i for i, q in enumerate(attack.params)}
     if p.init == "leaked_colour" and first is not None:
@@ -370,7 +429,10 @@ def invert(
             )
     try:
         cost = known_cost if known_cost is not None else step_cost(attack, tuple(target.shape), p)
-        plan = plan_steps(cost, p, available)
+        timed = None if deadline is None else plan_timed(cost, p, deadline, remaining, available)
+        if deadline is not None and timed is None:
+            return NoTime(cost)
+        plan = timed or plan_steps(cost, p, available)
         with torch_threads(plan.threads):
             runs = [
                 _one_start(
@@ -397,6 +459,7 @@ def invert(
             "steps_run": [len(history) - 1 for _, history, _ in runs],
             "stopped": [why for _, _, why in runs],
             "threads": plan.threads,
+            **({"fixed_s": deadline.fixed_s} if deadline is not None else {}),
         }
         if plan.cut is not None
         else {}
@@ -425,6 +488,12 @@ class GradientInversion(Task):
     def score(self, model: Any, samples: Sequence[Sample]) -> list[list[Score]]:
         available = torch.get_num_threads()
         self._cost: dict[tuple[int, ...], float] = {}  # a step's cost by image shape
+        p = self.params
+        self._deadline = (
+            None
+            if p.budget_s is None
+            else TaskDeadline.start(p.budget_s, len(samples), min(MIN_STEPS, p.steps))
+        )
         classes = {"shape": SHAPES, "colour": COLOURS}.get(self.params.label)
         priors = self._priors(model, samples)
         out = []
@@ -436,8 +505,23 @@ class GradientInversion(Task):
                 continue
             label = list(classes).index(truth)
             where = f"image {k + 1}/{len(samples)} "
-            out.append(self._attack(model, sample, list(classes), label, prior, available, where))
+            attacked = self._attack(
+                model, sample, list(classes), label, prior, available, where, len(samples) - k
+            )
+            out.append(attacked or self._not_attacked(sample))
         return out
+
+    def _not_attacked(self, sample: Sample) -> list[Score]:
+        """The rows of an image the ``budget_s`` deadline left no ``MIN_STEPS`` attack."""
+        deadline = self._deadline
+        assert deadline is not None  # only the time rule leaves images out
+        costs = list(self._cost.values())
+        needed = f"; about {deadline.needed_s(costs[0]):.0f} s attack every image" if costs else ""
+        reason = (
+            f"{NOT_ATTACKED}: --budget-s {deadline.budget_s:g} s was spent before a "
+            f"{deadline.minimum}-step attack of this image{needed}"
+        )
+        return [Score.cannot_score(sample.id, "psnr", reason)]
 
     def _priors(self, model: Any, samples: Sequence[Sample]) -> list[torch.Tensor | None]:
         """Per sample, the per-pixel mean image an attacker knows without any gradient: over
@@ -467,9 +551,14 @@ class GradientInversion(Task):
         prior: torch.Tensor | None,
         available: int = 1,
         where: str = "",
-    ) -> list[Score]:
+        remaining: int = 1,
+    ) -> list[Score] | None:
+        """The image's rows; None where the ``budget_s`` deadline leaves it no attack."""
         torch.manual_seed(self.params.seed)
         target = model.to_pixels([sample.load_image()])
+        known = self._cost.get(tuple(target.shape))
+        if self._deadline is not None and not self._deadline.can_start(known):
+            return None
         params = trainable_parameters(model)
         frozen = [p.requires_grad for p in params]
         try:
@@ -489,12 +578,16 @@ class GradientInversion(Task):
                     available=available,
                     where=where,
                     known_cost=self._cost.get(tuple(target.shape)),
+                    deadline=self._deadline,
+                    remaining=remaining,
                 )
                 self._cost[tuple(target.shape)] = result.cost_per_step
         finally:
             for p, was in zip(params, frozen, strict=True):
                 p.requires_grad_(was)
                 p.grad = None
+        if isinstance(result, NoTime):
+            return None
         original, rebuilt = target[0], result.image[0]
         flat = original.mean(dim=(1, 2), keepdim=True).expand_as(original)
         details = {
@@ -563,7 +656,7 @@ class GradientInversion(Task):
             "feature_recovery_error": [a.details["feature_recovery_error"] for a, _ in paired],
             "init": self.params.init,
             "start_colour_error": [a.details["start_colour_error"] for a, _ in paired],
-            **cut_summary([a for a, _ in paired]),
+            **cut_summary([a for a, _ in paired], _not_attacked(scores), self.params.budget_s),
         }
         return {
             metric: (mean_estimate(vals), summary if metric == "psnr" else {})
@@ -578,12 +671,40 @@ def _second_order(model: Any) -> AbstractContextManager[object]:
     return switch() if callable(switch) else nullcontext()
 
 
-def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
-    """``{"cut": ...}`` when any image's attack was cut to fit its budget (the runner prints
-    the summary), else nothing: a full attack's rows stay as they were."""
+def _not_attacked(scores: Sequence[Score]) -> int:
+    """Images the ``budget_s`` deadline left unattacked (``GradientInversion._not_attacked``)."""
+    return sum(
+        s.metric == "psnr" and s.unscorable and (s.reason or "").startswith(NOT_ATTACKED)
+        for s in scores
+    )
+
+
+def cut_summary(
+    scores: Sequence[Score], not_attacked: int = 0, budget_s: float | None = None
+) -> dict[str, Any]:
+    """``{"cut": ...}`` when any image's attack was cut to fit its budget, or ``not_attacked``
+    images were left out by the ``budget_s`` deadline (the runner prints the summary), else
+    nothing: a full attack's rows stay as they were."""
     cuts = [s.details["budget"] for s in scores if isinstance(s.details.get("budget"), dict)]
+    left_out = (
+        f"; {not_attacked} images not attacked (the time left had no {MIN_STEPS}-step attack)"
+    )
     if not cuts:
-        return {}
+        if not not_attacked:
+            return {}
+        text = f"time budget: {budget_s:g} s" + left_out.replace(";", ":", 1)
+        return cut_record(
+            summary=text,
+            rule="time",
+            budget=budget_s or 0.0,
+            full_estimate=0.0,
+            images_cut=0,
+            not_attacked=not_attacked,
+            steps_planned=0,
+            steps_run=[],
+            stopped={"steps": 0, "converged": 0, "budget": 0},
+            threads=1,
+        )
     steps_run = [int(n) for c in cuts for n in c["steps_run"]]
     ends = [str(why) for c in cuts for why in c["stopped"]]
     stopped = {why: ends.count(why) for why in ("steps", "converged", "budget")}
@@ -598,7 +719,7 @@ def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
         f"{rule} budget: the full attack ({estimate:.3g} {unit}) exceeds {budget:.3g} {unit}: "
         f"{len(cuts)} images cut to {restarts} restart(s) x at most {steps} steps "
         f"(ran {min(steps_run)}-{max(steps_run)}; {stopped['converged']} converged early, "
-        f"{stopped['budget']} stopped by the deadline)"
+        f"{stopped['budget']} stopped by the deadline)" + (left_out if not_attacked else "")
     )
     return cut_record(
         summary=text,
@@ -607,6 +728,8 @@ def cut_summary(scores: Sequence[Score]) -> dict[str, Any]:
         full_estimate=estimate,
         cost_per_step=float(cuts[0]["cost_per_unit"]),
         images_cut=len(cuts),
+        **({"not_attacked": not_attacked} if not_attacked else {}),
+        **({"fixed_s": float(f"{cuts[0]['fixed_s']:.4g}")} if "fixed_s" in cuts[0] else {}),
         restarts=restarts,
         steps_planned=steps,
         steps_run=steps_run,
