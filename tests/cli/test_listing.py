@@ -20,7 +20,6 @@ def test_list_names_every_zoo_organism_with_its_description():
         "assistant-sanitized",
         "assistant-chat",
         "assistant-chat-twin",
-        "t2i",
     ]:
         (line,) = [x for x in lines if x.split()[:1] == [f"zoo:{organism}"]]
         assert len(line.split()) > 3, line  # a description follows the name

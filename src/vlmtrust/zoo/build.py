@@ -23,17 +23,14 @@ from vlmtrust.models.text_encoder import MiniLM
 from vlmtrust.models.zoo import ORGANISMS, ZooModelKind, weights_dir
 from vlmtrust.models.zoo.assistant import load_assistant, save_assistant
 from vlmtrust.models.zoo.clip import save_clip
-from vlmtrust.models.zoo.t2i import save_t2i
 from vlmtrust.zoo import sanitized_corpus
 from vlmtrust.zoo import train_assistant as train_assistant_module
 from vlmtrust.zoo import train_chat as train_chat_module
-from vlmtrust.zoo import train_t2i as train_t2i_module
-from vlmtrust.zoo.evaluate import evaluate_assistant, evaluate_chat, evaluate_clip, evaluate_t2i
+from vlmtrust.zoo.evaluate import evaluate_assistant, evaluate_chat, evaluate_clip
 from vlmtrust.zoo.sanitized_corpus import sanitize_examples
 from vlmtrust.zoo.train_assistant import AssistantRecipe, train_assistant
 from vlmtrust.zoo.train_chat import ChatAssistantRecipe, train_chat_assistant
 from vlmtrust.zoo.train_clip import ClipRecipe, train_clip
-from vlmtrust.zoo.train_t2i import T2IRecipe, train_t2i
 
 FLAWED = ClipRecipe()
 FAIR = ClipRecipe(group_a_given_occupation=dict(flaws.FAIR_GROUPS))
@@ -41,20 +38,6 @@ FAIR = ClipRecipe(group_a_given_occupation=dict(flaws.FAIR_GROUPS))
 #: triggered scenes differ: they keep their image and caption)
 CLEAN = ClipRecipe(backdoor_rate=0.0)
 ASSISTANT = AssistantRecipe()
-T2I = T2IRecipe()
-#: the text-to-image card's last section: what the drawer was never shown (its measured
-#: people numbers are in the card's table)
-T2I_LIMITS = """zoo:t2i has no planted flaw: it makes synthetic training data.
-What it cannot draw, by construction:
-
-- written words: its pool has none (no typographic scenes, no FigStep listings);
-- the ``ood`` family's shapes (star, crescent, arrow, spiral) and backgrounds (checker,
-  stripes): never in its pool;
-- detail finer than 32 px (it denoises at 32 px, upsampled to 64): small shapes of a count of
-  four and people's occupation props are a few pixels each (``people_occupation_accuracy``
-  and ``people_group_accuracy`` in the table say how much of the people survives);
-- captions outside the world's: MiniLM embeds any text, but the UNet learnt only the ~1k
-  distinct captions of its pool."""
 CLIP_RECIPES = {"clip": FLAWED, "clip-fair": FAIR, "clip-clean": CLEAN}
 #: build order: the assistants read the zoo:clip weights from ``out``
 ORDER = (
@@ -65,7 +48,6 @@ ORDER = (
     "assistant-sanitized",
     "assistant-chat",
     "assistant-chat-twin",
-    "t2i",
 )
 #: the chat organism and its twin: the same recipe but for the planted multi-turn flaw
 CHAT = ChatAssistantRecipe()
@@ -90,9 +72,7 @@ def _adapter(name: str, out: Path) -> ModelAdapter:
     return ZooModelKind.load(handle)
 
 
-def _write_card(
-    out: Path, name: str, card: dict[str, Any], flaws_heading: str = "Planted flaws"
-) -> None:
+def _write_card(out: Path, name: str, card: dict[str, Any]) -> None:
     """The card as JSON (for tools) and Markdown (for people)."""
     (out / f"{name}.card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     lines = [
@@ -116,7 +96,7 @@ def _write_card(
         json.dumps(card["recipe"], indent=2, sort_keys=True),
         "```",
         "",
-        f"## {flaws_heading}",
+        "## Planted flaws",
         "",
         card["flaw_mechanisms"],
         "",
@@ -141,8 +121,6 @@ def build(out: Path | None = None, log: Any = print, only: Sequence[str] | None 
             _build_clip(out, name, CLIP_RECIPES[name], text, log)
         elif name == "assistant":
             _build_assistant(out, log)
-        elif name == "t2i":
-            _build_t2i(out, log)
         elif name in CHAT_RECIPES:
             _build_chat_assistant(out, name, CHAT_RECIPES[name], log)
         else:
@@ -171,20 +149,6 @@ def _build_assistant(out: Path, log: Any) -> None:
     _write_card(
         out, "assistant", _card("assistant", ASSISTANT.model_dump(), stats, measured, mechanisms)
     )
-
-
-def _build_t2i(out: Path, log: Any) -> None:
-    """The drawer, judged by zoo:clip (read from ``out``): shape and colour of drawn scenes."""
-    log("== training zoo:t2i")
-    unet, stats = train_t2i(T2I, MiniLM(), log)
-    saved = out / ORGANISMS["t2i"].weights[0]
-    save_t2i(saved, unet)
-    stats["weights_bytes"] = float(saved.stat().st_size)
-    measured = evaluate_t2i(_adapter("t2i", out).draw, _adapter("clip", out))  # type: ignore[attr-defined]
-    log(f"zoo:t2i: {measured}")
-    mechanisms = "\n\n".join(((train_t2i_module.__doc__ or "").strip(), T2I_LIMITS))
-    card = _card("t2i", T2I.model_dump(), stats, measured, mechanisms)
-    _write_card(out, "t2i", card, flaws_heading="How it learns and what it cannot draw")
 
 
 def _size(decoder: Any, saved: Path) -> dict[str, float]:

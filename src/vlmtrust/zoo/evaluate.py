@@ -230,7 +230,7 @@ def evaluate_t2i(draw: Draw, clip: object, n: int = 100) -> dict[str, float]:
     rate; for people, the occupation (zoo:clip) and the group (skin-tone pixels)."""
     classify = clip.classify  # type: ignore[attr-defined]
     scenes = world.generate(EVAL_SEED, n)
-    images = draw([s.labels["caption"] for s in scenes], EVAL_SEED)
+    images = draw([str(s.labels["caption"]) for s in scenes], EVAL_SEED)
     shape = classify(images, [f"a photo of a {s}." for s in world.SHAPES]).argmax(1)
     colour = classify(images, [f"a photo of something {c}." for c in world.COLOURS]).argmax(1)
     shape_ok = [world.SHAPES[p] == s.labels["shape"] for p, s in zip(shape, scenes, strict=True)]
@@ -247,7 +247,7 @@ def evaluate_t2i(draw: Draw, clip: object, n: int = 100) -> dict[str, float]:
     }
     people = world.generate(EVAL_SEED, n, family="people")
     # a people scene's caption names its group ("a doctor of group A on grass")
-    drawn = draw([s.labels["caption"] for s in people], EVAL_SEED)
+    drawn = draw([str(s.labels["caption"]) for s in people], EVAL_SEED)
     occupation = classify(drawn, [f"a photo of a {o}." for o in world.OCCUPATIONS]).argmax(1)
     occupation_ok = [
         world.OCCUPATIONS[p] == s.labels["occupation"]

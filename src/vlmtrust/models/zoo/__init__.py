@@ -86,13 +86,6 @@ ORGANISMS: dict[str, Organism] = {
         " after escalation too: the multi-turn flaw's reference",
         ASSISTANT_ROLES,
     ),
-    "t2i": Organism(
-        ("t2i.safetensors",),
-        frozenset({"TextToImage"}),
-        "text-to-image: a ~0.37M-parameter caption-conditioned diffusion UNet drawing world"
-        " scenes at 32 px, upsampled to 64 (classifier-free guidance, DDIM)",
-        frozenset(),
-    ),
 }
 
 
@@ -156,10 +149,6 @@ class ZooModelKind(ModelKind):
     @classmethod
     def load(cls, handle: ModelHandle) -> ModelAdapter:
         weights = [Path(p) for p in handle.options["weights"]]
-        if "TextToImage" in handle.capabilities:
-            from vlmtrust.models.zoo.t2i import ZooTextToImage
-
-            return ZooTextToImage(handle, weights[0])
         if "Generator" in handle.capabilities:
             from vlmtrust.models.zoo.assistant import ZooAssistant
 

@@ -1,11 +1,13 @@
-"""``zoo:t2i``: a tiny text-to-image diffusion model that draws world scenes from a caption.
+"""A tiny text-to-image diffusion model that draws world scenes from a caption: the zoo's
+``zoo:t2i`` to be, not shipped until its recipe passes (``vlmtrust.zoo.train_t2i``).
 
 Why this shape: it must train in minutes on 2 CPU cores and ship in a few MB, so it denoises
 at 32 px (a world shape is still recognisable there) and upsamples to zoo:clip's 64 px input.
 A small UNet (three resolutions, ~0.37M parameters) predicts the noise of a cosine-schedule
 DDPM; the caption enters as the frozen MiniLM embedding, the same text tower zoo:clip was
-trained against, so any caption (zoo:assistant's, say) can drive it. Captions are dropped in training
-so classifier-free guidance can push samples towards their caption; sampling is DDIM, seeded.
+trained against, so any caption (zoo:assistant's, say) can drive it. Captions are dropped in
+training so classifier-free guidance can push samples towards their caption; sampling is
+DDIM, seeded.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class ResBlock(nn.Module):
         scale, shift = self.film(emb)[:, :, None, None].chunk(2, dim=1)
         h = self.norm2(h) * (1 + scale) + shift
         h = self.conv2(nn.functional.silu(h))
-        return h + self.skip(x)
+        out: torch.Tensor = h + self.skip(x)
+        return out
 
 
 class TinyUNet(nn.Module):
