@@ -4,7 +4,7 @@ right shape, and its pool holds both families, people captions naming their grou
 import pytest
 import torch
 
-from vlmtrust.models.text_encoder import MiniLM
+from vlmtrust.models.text_encoder import shared
 from vlmtrust.models.zoo.t2i import SIDE, ddim_sample, start_noise
 from vlmtrust.zoo.train_t2i import T2IRecipe, t2i_pool, train_t2i
 
@@ -13,7 +13,7 @@ TINY = T2IRecipe(pool=48, steps=4, batch_size=8, threads=1)
 
 @pytest.fixture(scope="module")
 def text():
-    return MiniLM()
+    return shared()  # the process-wide encoder: loaded once per suite
 
 
 def test_pool_pairs_32_px_scenes_with_captions_that_name_people_s_group():

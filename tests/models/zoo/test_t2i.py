@@ -7,7 +7,7 @@ import torch
 
 from vlmtrust.data import world
 from vlmtrust.models.base import ModelHandle
-from vlmtrust.models.text_encoder import MiniLM
+from vlmtrust.models.text_encoder import shared
 from vlmtrust.models.zoo.t2i import TinyUNet, ZooTextToImage, save_t2i
 from vlmtrust.zoo.evaluate import drawn_group
 
@@ -23,7 +23,7 @@ def drawer(tmp_path_factory):
     handle = ModelHandle(
         spec="t2i", kind="zoo", name="t2i", fingerprint="-", capabilities=frozenset()
     )
-    return ZooTextToImage(handle, path, MiniLM())
+    return ZooTextToImage(handle, path, shared())
 
 
 def _arrays(images):
