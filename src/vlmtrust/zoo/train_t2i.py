@@ -8,8 +8,9 @@ noise that classifier-free guidance pushes away from.
 
 Not yet a zoo organism: at the recipe's 250 steps (all the shared, loaded 2 cores allowed) it
 denoises partly noised scenes but draws noise from pure noise, 0 of 100 scenes judged right
-by zoo:clip (docs/zoo.md). ``python -m vlmtrust.zoo.train_t2i --out DIR --steps N`` trains,
-judges and writes weights and a card to DIR, to find the steps that pass before shipping.
+by zoo:clip (600 steps: 2 of 100; docs/zoo.md).
+``python -m vlmtrust.zoo.train_t2i --out DIR --steps N`` trains, judges and writes weights
+and a card to DIR, to find the steps that pass before shipping.
 """
 
 from __future__ import annotations
