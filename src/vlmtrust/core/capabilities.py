@@ -47,6 +47,14 @@ class Generator(Protocol):
 
 
 @runtime_checkable
+class TextToImage(Protocol):
+    """Captions -> images (zoo:t2i): what a synthetic-data source draws its scenes with. The
+    same captions and ``seed`` draw the same images, so a synthetic set is reproducible."""
+
+    def draw(self, captions: Sequence[str], seed: int = 0) -> list[Image.Image]: ...
+
+
+@runtime_checkable
 class Differentiable(Protocol):
     """Exposes a differentiable path from pixels in [0, 1] to logits, for gradient attacks."""
 
@@ -254,6 +262,7 @@ CAPABILITIES: dict[str, type] = {
     "Differentiable": Differentiable,
     "Tunable": Tunable,
     "Policy": Policy,
+    "TextToImage": TextToImage,
 }
 
 
