@@ -10,5 +10,6 @@ fine-tune of ``mixgen``, ``biaug``, ``align``, ``resample``), ``adversarial_fine
 (``pgd_at``, ``villa``), ``assistant_finetune`` (``vlguard``, ``knowledge_sanitization``),
 ``self_distill`` (the refusal, own-answer replay, LoRA settings and yes/no columns of the
 generator trainers on a user's model) and ``tower_lora`` (LoRA adapters on a vision
-transformer, merged after: ``dp_finetune:lora_rank``).
+transformer, merged after: ``dp_finetune:lora_rank``), ``group_adversary`` (the adversary on a
+generator's hidden states and the fresh probe of ``adversarial_instruct``).
 """
