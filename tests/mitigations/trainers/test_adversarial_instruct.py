@@ -22,6 +22,7 @@ TINY = {"steps": 24, "replay": 48, "people": 96, "probe_people": 200, "batch_siz
 
 def _fit(model, weight: float, out: Path) -> dict:
     spec = Spec(name=NAME, params={**TINY, "adversary_weight": weight})
+    out.mkdir()
     return dict(AdversarialInstruct(spec).fit(model, out))
 
 
