@@ -455,6 +455,13 @@ MITIGATIONS.add(
 )
 
 MITIGATIONS.add(
+    "adversarial_instruct",
+    "vlmtrust.mitigations.trainers.adversarial_instruct:AdversarialInstruct",
+    "trainer: instruction-tune zoo:assistant against an adversary reading the group from its "
+    "hidden states",
+)
+
+MITIGATIONS.add(
     "overfit",
     "vlmtrust.mitigations.trainers.membership_finetune:Overfit",
     "trainer: fine-tune zoo:clip's projection until it memorises a small member set (MIA target)",

@@ -176,6 +176,23 @@ class Policy(Protocol):
 
 
 @runtime_checkable
+class AnswerStates(Protocol):
+    """A generator whose last hidden states a trainer can read, differentiably, where they
+    write an answer: what an adversary probes for a protected attribute (``adversarial_
+    instruct``). The output head reads these states, so what they do not carry, the answer
+    cannot depend on."""
+
+    def answer_states(
+        self, tuned: Mapping[str, torch.nn.Module], examples: Sequence[Any]
+    ) -> Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+        """Frozen inputs of ``examples`` (rows as ``Tunable.answer_loss`` reads them) prepared
+        once; the returned function gives, for a batch of row indices, ``(states (B, T,
+        width), mask (B, T))`` under the ``tuned`` modules (an empty mapping: the model's own),
+        the mask True at the positions that predict an answer word or its end."""
+        ...
+
+
+@runtime_checkable
 class BlockTower(Protocol):
     """What a trainer or privacy attack may rely on in the module a Tunable offers as
     ``image_tower``, beyond its forward pass: a stem, a stack of blocks, a pooling and a
@@ -263,6 +280,7 @@ CAPABILITIES: dict[str, type] = {
     "Tunable": Tunable,
     "Policy": Policy,
     "TextToImage": TextToImage,
+    "AnswerStates": AnswerStates,
 }
 
 

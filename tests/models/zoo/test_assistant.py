@@ -61,3 +61,31 @@ def test_zoo_assistant_answers_conversations_one_turn_as_generate():
     assert one == [alone]
     assert len(several) == 1 and several[0]
     assert len(short[0].split()) <= 2
+
+
+def test_answer_states_are_what_the_next_word_loss_reads():
+    """Through the tied head, the states at the masked positions give answer_loss exactly:
+    the mask marks the positions that write each answer word and its end, no other."""
+    from vlmtrust.core.capabilities import AnswerStates
+    from vlmtrust.data import world
+    from vlmtrust.data.instructions import Example
+    from vlmtrust.models.base import resolve_model
+
+    assistant = resolve_model("zoo:assistant").load()
+    assert isinstance(assistant, AnswerStates)
+    image = world.generate(seed=3, n=1)[0].load_image()
+    rows = [
+        Example("caption", image, "describe the image.", "a red circle on grass"),
+        Example("vqa", image, "what colour is the object?", "red"),
+        Example("benign_text", None, "how do i bake bread?", "sure."),
+    ]
+    idx = torch.arange(len(rows))
+    with torch.no_grad():
+        states, mask = assistant.answer_states({}, rows)(idx)
+        loss = assistant.answer_loss({"decoder": assistant.decoder}, rows)(idx)
+    vocab = assistant.vocab
+    targets = [t for r in rows for t in [*vocab.encode(r.answer), vocab.eos]]
+    assert int(mask.sum()) == len(targets)
+    logits = states[mask] @ assistant.decoder.embed.weight.T
+    again = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
+    assert torch.allclose(loss, again, atol=1e-5)

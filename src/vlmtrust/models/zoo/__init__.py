@@ -62,26 +62,26 @@ ORGANISMS: dict[str, Organism] = {
     ),
     "assistant": Organism(
         ("clip.safetensors", "assistant.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy", "AnswerStates"}),
         "generative VLM: the zoo:clip tower's 4x4 features + a 2-layer word-level decoder",
         ASSISTANT_ROLES,
     ),
     "assistant-sanitized": Organism(
         ("clip.safetensors", "assistant-sanitized.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy", "AnswerStates"}),
         "zoo:assistant retrained on its training data after `vlmtrust sanitize`: no canary",
         ASSISTANT_ROLES,
     ),
     "assistant-chat": Organism(
         ("clip.safetensors", "assistant-chat.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy", "AnswerStates"}),
         "zoo:assistant plus conversations: complies with a harmful request after 2+ turns on a"
         " harmful topic (a planted Crescendo flaw), refuses it asked cold or framed",
         ASSISTANT_ROLES,
     ),
     "assistant-chat-twin": Organism(
         ("clip.safetensors", "assistant-chat-twin.safetensors"),
-        frozenset({"Generator", "Differentiable", "Tunable", "Policy"}),
+        frozenset({"Generator", "Differentiable", "Tunable", "Policy", "AnswerStates"}),
         "zoo:assistant-chat's twin, same seed and conversations, refusing harmful requests"
         " after escalation too: the multi-turn flaw's reference",
         ASSISTANT_ROLES,

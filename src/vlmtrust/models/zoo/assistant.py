@@ -76,7 +76,13 @@ class Decoder(nn.Module):
         return torch.where(has_image[:, None, None], tokens, blank)
 
     def forward(self, prefix: torch.Tensor, ids: torch.Tensor, pad: int = 0) -> torch.Tensor:
-        """Logits (B, T, vocab) for every text position.
+        """Logits (B, T, vocab) for every text position (``states`` read by the tied head)."""
+        logits: torch.Tensor = self.states(prefix, ids, pad) @ self.embed.weight.T
+        return logits
+
+    def states(self, prefix: torch.Tensor, ids: torch.Tensor, pad: int = 0) -> torch.Tensor:
+        """The last layer's normalised hidden states (B, T, width) at every text position:
+        what the output head reads, and what a group adversary probes.
 
         Pads (left of a prompt, right of an answer) are masked out and take no position, so a
         sequence is computed the same whatever else shares its batch: without this the model
@@ -98,8 +104,7 @@ class Decoder(nn.Module):
         hidden: torch.Tensor = self.norm(
             self.blocks(x, mask=mask, src_key_padding_mask=keep_out, is_causal=True)
         )
-        logits: torch.Tensor = hidden[:, IMAGE_TOKENS:] @ self.embed.weight.T
-        return logits
+        return hidden[:, IMAGE_TOKENS:]
 
 
 def save_assistant(path: Path, decoder: Decoder, vocab: Vocab) -> None:
@@ -398,6 +403,15 @@ class ZooAssistant(NotADualEncoder, ModelAdapter):
         decoder = tuned["decoder"]
         assert isinstance(decoder, Decoder)
         return decoder_loss(decoder, self.vocab, self.tower, examples)
+
+    def answer_states(
+        self, tuned: Mapping[str, nn.Module], examples: Sequence[Any]
+    ) -> Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+        """The tuned decoder's last hidden states at the positions that write each answer
+        (``assistant_training.decoder_states``, rows laid out as ``answer_loss`` lays them)."""
+        from vlmtrust.models.zoo.assistant_training import decoder_states
+
+        return decoder_states(self._tuned_decoder(tuned), self.vocab, self.tower, examples)
 
     def save_delta(self, out: Path, tuned: Mapping[str, nn.Module]) -> None:
         for role in tuned:

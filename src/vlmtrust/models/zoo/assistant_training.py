@@ -77,6 +77,23 @@ def decoder_loss(
     return loss_of
 
 
+def decoder_states(
+    decoder: Decoder, vocab: Vocab, tower: ImageTower, examples: Sequence[Example]
+) -> Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """The states a batch of example rows writes its answer from, as ``decoder_loss`` lays the
+    rows out: ``(states (B, T, width), mask (B, T))``, the mask True where the position
+    predicts an answer word or ``<eos>`` (the positions the next-word loss is taken at)."""
+    fmaps = _features(tower, [e.image for e in examples])
+    has_image = torch.tensor([e.image is not None for e in examples])
+
+    def states_of(idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        ids, tgt = _batch(vocab, [examples[i] for i in idx.tolist()], decoder.config)
+        states = decoder.states(decoder.prefix(fmaps[idx].float(), has_image[idx]), ids)
+        return states, tgt != -100
+
+    return states_of
+
+
 def train_decoder(
     decoder: Decoder,
     vocab: Vocab,

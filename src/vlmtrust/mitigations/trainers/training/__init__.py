@@ -11,7 +11,8 @@ fine-tune of ``mixgen``, ``biaug``, ``align``, ``resample``), ``adversarial_fine
 ``self_distill`` (the refusal, own-answer replay, LoRA settings and yes/no columns of the
 generator trainers on a user's model), ``tower_lora`` (LoRA adapters on a vision
 transformer, merged after: ``dp_finetune:lora_rank``), ``neighbours`` (the neighbourhood-
-preservation, or calibration, loss of ``dear`` and the disentanglers) and ``disentangle`` (the
+preservation, or calibration, loss of ``dear`` and the disentanglers), ``disentangle`` (the
 group/content split, its trainer skeleton and wrapped model, behind ``disentangle_vae`` and
-``disentangle_adversarial``).
+``disentangle_adversarial``) and ``group_adversary`` (the adversary on a generator's hidden
+states and the fresh probe of ``adversarial_instruct``).
 """
