@@ -39,7 +39,13 @@ from vlmtrust.runner.caps import SampleCap, header_caps, sample_caps
 from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.cuts import report_cuts
 from vlmtrust.runner.examples import THUMBNAIL_PX, FetchedOnGet, build_examples
-from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
+from vlmtrust.runner.executor import (
+    Executor,
+    ModelCache,
+    UnitResult,
+    WorkUnit,
+    build_executor,
+)
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import has_duplicate_ids, lazy_keys, packed_keys
 from vlmtrust.runner.lazy import (
@@ -55,7 +61,6 @@ from vlmtrust.runner.paired import Terms, paired_details, stored_terms
 from vlmtrust.runner.power import Power, assess, mark, warn
 from vlmtrust.runner.progress import scan_progress
 from vlmtrust.runner.reuse import aggregate_digest, reusable_rows
-from vlmtrust.runner.saliency import Explainer, failure_saliency
 from vlmtrust.store import (
     SCHEMA_VERSION,
     STORE_FILE,
@@ -207,7 +212,10 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
     # checked, not started (Ray starts on the first unit), so a bad --executor stores nothing
-    executor = build_executor(config.executor)
+    # one cache of loaded models in this process: the local executor's, then the saliency
+    # maps' (a model is loaded once per scan, not again for the gallery)
+    models = ModelCache()
+    executor = build_executor(config.executor, models)
 
     run_id = uuid.uuid4().hex[:12]
     created = CreatedPaths.before_scan(config.out)
@@ -238,7 +246,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                 if reused is not None:
                     metrics = reused
                 else:
-                    metrics, examples, terms = _aggregate(cells, store, handle)
+                    metrics, examples, terms = _aggregate(cells, store, handle, models)
                     store.replace_metrics(metrics)
                     store.replace_terms(terms)
                     store.replace_examples(examples)
@@ -270,6 +278,8 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         if removable:
             created.remove()
         raise
+    finally:
+        models.close()
     return RunSummary(
         run_id=run_id,
         out=config.out,
@@ -519,7 +529,7 @@ def _stored(result: UnitResult, origins: dict[str, Origin], model: str) -> list[
 
 
 def _aggregate(
-    cells: Sequence[Cell], store: ResultStore, handle: ModelHandle
+    cells: Sequence[Cell], store: ResultStore, handle: ModelHandle, models: ModelCache
 ) -> tuple[list[MetricRow], list[StoredExample], list[StoredTerms]]:
     """Metric rows per task x variant (a mitigated row with its paired test against the
     baseline), the gallery examples the task picks from them, and the rows' per-sample terms
@@ -551,7 +561,10 @@ def _aggregate(
     made: dict[tuple[int, str], list[MetricRow]] = {}
     examples: list[StoredExample] = []
     terms: dict[tuple[int, str], Terms] = {}
-    explainer = Explainer(handle, THUMBNAIL_PX)
+    # here, not at the top: the maps need torch, and importing vlmtrust must not load it
+    from vlmtrust.runner.saliency import Explainer, failure_saliency
+
+    explainer = Explainer(handle, THUMBNAIL_PX, models)
     try:
         for key in conditions:  # in the cells' order, as the rows were always made
             (task_id, variant), task = key, tasks[key[0]]

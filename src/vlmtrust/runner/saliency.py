@@ -91,12 +91,16 @@ def faithful(variant: Sequence[Spec]) -> bool:
 
 class Explainer:
     """Saliency overlays for one scan's gallery: loads each variant's model at most once, and
-    only when an example asks for a map."""
+    only when an example asks for a map; with the scan's ``models`` (the local executor's
+    cache), a model the scan ran stays loaded and is not loaded again."""
 
-    def __init__(self, handle: ModelHandle, thumbnail_px: int) -> None:
+    def __init__(
+        self, handle: ModelHandle, thumbnail_px: int, models: ModelCache | None = None
+    ) -> None:
         self._handle = handle
         self._thumbnail_px = thumbnail_px
-        self._models = ModelCache()
+        self._models = ModelCache() if models is None else models
+        self._owns_models = models is None
 
     @property
     def can_explain(self) -> bool:
@@ -113,7 +117,8 @@ class Explainer:
         return overlay_png(image, saliency_map(model, image, prompts, chosen), self._thumbnail_px)
 
     def close(self) -> None:
-        self._models.close()
+        if self._owns_models:
+            self._models.close()
 
 
 def failure_saliency(task: Task, variant: Sequence[Spec], explainer: Explainer) -> Explain:
