@@ -327,7 +327,9 @@ def test_a_scan_that_runs_out_of_memory_on_its_first_batch_gives_the_same_rows(
 
     monkeypatch.setattr(HFModelKind, "load", load_failing_above_two)
     halved = scan(tmp_path / "halved")
-    assert raised == [[5]]  # one load; its first batch (the runner's 5) failed, then 2 fit
+    # the scan's load: its first batch (the runner's 5) failed, then 2 fit; a second load, if
+    # any, is the gallery's saliency maps' own copy (one image at a time: nothing fails)
+    assert raised[0] == [5] and all(r == [] for r in raised[1:]), raised
     assert halved.metrics == normal.metrics
     assert (halved.executed, halved.planned) == (normal.executed, normal.planned) == (20, 20)
     assert _predictions(tmp_path / "halved") == _predictions(tmp_path / "normal")

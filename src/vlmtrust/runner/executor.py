@@ -101,12 +101,10 @@ def _calls(model: Any) -> int:
 
 
 class LocalExecutor:
-    """Runs units one after another in this process. Given a ``cache``, it borrows it (the
-    scan keeps its models loaded for the gallery's saliency maps and closes them itself)."""
+    """Runs units one after another in this process."""
 
-    def __init__(self, cache: ModelCache | None = None) -> None:
-        self._cache = ModelCache() if cache is None else cache
-        self._owns_cache = cache is None
+    def __init__(self) -> None:
+        self._cache = ModelCache()
 
     def run(
         self, units: Sequence[WorkUnit], interrupted: InterruptFlag | None = None
@@ -115,8 +113,7 @@ class LocalExecutor:
             yield execute_unit(unit, self._cache)
 
     def close(self) -> None:
-        if self._owns_cache:
-            self._cache.close()
+        self._cache.close()
 
 
 def executor_spec(text: str, address: str | None) -> Spec:
@@ -133,17 +130,16 @@ def executor_spec(text: str, address: str | None) -> Spec:
     return spec.model_copy(update={"params": {**spec.params, "address": address}})
 
 
-def build_executor(spec: Spec, models: ModelCache | None = None) -> Executor:
+def build_executor(spec: Spec) -> Executor:
     """The executor a spec names, checked (options, the Ray extra, a reachable ``address``)
-    but not started, so a bad ``--executor`` fails before the store opens. The local executor
-    loads its models into ``models`` where given (this process's one cache)."""
+    but not started, so a bad ``--executor`` fails before the store opens."""
     if spec.name == "local":
         if spec.params:
             raise ConfigError(
                 f"--executor local takes no options (got {', '.join(sorted(spec.params))})",
                 "drop them, or use --executor 'ray:workers=N,...' and --address",
             )
-        return LocalExecutor(models)
+        return LocalExecutor()
     if spec.name == "ray":
         from vlmtrust.runner.ray_executor import RayExecutor, parse_options
 

@@ -39,13 +39,7 @@ from vlmtrust.runner.caps import SampleCap, header_caps, sample_caps
 from vlmtrust.runner.created import CreatedPaths
 from vlmtrust.runner.cuts import report_cuts
 from vlmtrust.runner.examples import THUMBNAIL_PX, FetchedOnGet, build_examples
-from vlmtrust.runner.executor import (
-    Executor,
-    ModelCache,
-    UnitResult,
-    WorkUnit,
-    build_executor,
-)
+from vlmtrust.runner.executor import Executor, UnitResult, WorkUnit, build_executor
 from vlmtrust.runner.interrupts import interrupt_flag
 from vlmtrust.runner.keys import has_duplicate_ids, lazy_keys, packed_keys
 from vlmtrust.runner.lazy import (
@@ -212,10 +206,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
     report_not_run(not_run, console)
     warn((c.underpowered for c in cells), console)
     # checked, not started (Ray starts on the first unit), so a bad --executor stores nothing
-    # one cache of loaded models in this process: the local executor's, then the saliency
-    # maps' (a model is loaded once per scan, not again for the gallery)
-    models = ModelCache()
-    executor = build_executor(config.executor, models)
+    executor = build_executor(config.executor)
 
     run_id = uuid.uuid4().hex[:12]
     created = CreatedPaths.before_scan(config.out)
@@ -246,7 +237,7 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
                 if reused is not None:
                     metrics = reused
                 else:
-                    metrics, examples, terms = _aggregate(cells, store, handle, models)
+                    metrics, examples, terms = _aggregate(cells, store, handle)
                     store.replace_metrics(metrics)
                     store.replace_terms(terms)
                     store.replace_examples(examples)
@@ -278,8 +269,6 @@ def run(config: RunConfig, console: Console | None = None) -> RunSummary:
         if removable:
             created.remove()
         raise
-    finally:
-        models.close()
     return RunSummary(
         run_id=run_id,
         out=config.out,
@@ -529,7 +518,7 @@ def _stored(result: UnitResult, origins: dict[str, Origin], model: str) -> list[
 
 
 def _aggregate(
-    cells: Sequence[Cell], store: ResultStore, handle: ModelHandle, models: ModelCache
+    cells: Sequence[Cell], store: ResultStore, handle: ModelHandle
 ) -> tuple[list[MetricRow], list[StoredExample], list[StoredTerms]]:
     """Metric rows per task x variant (a mitigated row with its paired test against the
     baseline), the gallery examples the task picks from them, and the rows' per-sample terms
@@ -564,7 +553,9 @@ def _aggregate(
     # here, not at the top: the maps need torch, and importing vlmtrust must not load it
     from vlmtrust.runner.saliency import Explainer, failure_saliency
 
-    explainer = Explainer(handle, THUMBNAIL_PX, models)
+    # its own copy of the model: the scan's holds tensors made in inference mode, which the
+    # maps' backward pass cannot use (measured: hf: towers wrapped by dear/disentanglers)
+    explainer = Explainer(handle, THUMBNAIL_PX)
     try:
         for key in conditions:  # in the cells' order, as the rows were always made
             (task_id, variant), task = key, tasks[key[0]]

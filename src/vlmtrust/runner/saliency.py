@@ -91,16 +91,12 @@ def faithful(variant: Sequence[Spec]) -> bool:
 
 class Explainer:
     """Saliency overlays for one scan's gallery: loads each variant's model at most once, and
-    only when an example asks for a map; with the scan's ``models`` (the local executor's
-    cache), a model the scan ran stays loaded and is not loaded again."""
+    only when an example asks for a map."""
 
-    def __init__(
-        self, handle: ModelHandle, thumbnail_px: int, models: ModelCache | None = None
-    ) -> None:
+    def __init__(self, handle: ModelHandle, thumbnail_px: int) -> None:
         self._handle = handle
         self._thumbnail_px = thumbnail_px
-        self._models = ModelCache() if models is None else models
-        self._owns_models = models is None
+        self._models = ModelCache()
 
     @property
     def can_explain(self) -> bool:
@@ -117,8 +113,7 @@ class Explainer:
         return overlay_png(image, saliency_map(model, image, prompts, chosen), self._thumbnail_px)
 
     def close(self) -> None:
-        if self._owns_models:
-            self._models.close()
+        self._models.close()
 
 
 def failure_saliency(task: Task, variant: Sequence[Spec], explainer: Explainer) -> Explain:
